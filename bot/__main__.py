@@ -1,0 +1,135 @@
+"""`python -m bot`: check the settings and the routing table, then start the configured channels.
+
+Exit codes: 0 — stopped normally; 1 — nothing to run (no channel configured, or a configured
+channel is not available in this version); 2 — the settings or the routing table are wrong, and
+the messages printed say where.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from config import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_NOTHING_TO_RUN = 1
+EXIT_BAD_CONFIG = 2
+
+# Сообщения для того, кто запускает бота (не для граждан).
+MSG_SETTINGS_INVALID = "Ошибка в настройках (переменные окружения или .env):"
+MSG_DATA_DIR_FAILED = "Не удалось создать каталог данных {path} (DATA_DIR): {reason}"
+MSG_TABLE_MISSING = "Файл таблицы маршрутизации не найден: {path} (ROUTING_TABLE)"
+MSG_TABLE_INVALID = "Таблица маршрутизации {path} содержит ошибки:"
+MSG_TABLE_UNREADABLE = "Не удалось прочитать таблицу маршрутизации {path}: {reason}"
+MSG_TABLE_LOADED = "Таблица маршрутизации: {summary}"
+MSG_TABLE_NOT_CHECKED = (
+    "Загрузчик таблиц (routing.tablefile) в этой версии ещё не готов: таблица {path} не проверена"
+)
+MSG_NO_CHANNELS = (
+    "Не настроен ни один канал: задайте TELEGRAM_BOT_TOKEN для Telegram "
+    "или VK_GROUP_TOKEN и VK_GROUP_ID для ВКонтакте (см. .env.example)."
+)
+MSG_CHANNEL_NOT_READY = (
+    "Канал {channels} настроен, но в этой версии бота ещё не реализован; "
+    "он появится в следующих выпусках."
+)
+
+LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+
+
+class StartupError(Exception):
+    """The bot cannot start; ``lines`` are printed as they are, one per problem."""
+
+    def __init__(self, lines: list[str], code: int = EXIT_BAD_CONFIG):
+        self.lines = lines
+        self.code = code
+        super().__init__("\n".join(lines))
+
+
+def setup_logging(level: str) -> None:
+    """Log to stderr with time, level and logger; settings and tokens are never logged."""
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
+    # aiohttp logs request URLs at DEBUG, and Bot API URLs contain the token.
+    logging.getLogger("aiohttp").setLevel(max(logging.getLevelName(level), logging.INFO))
+
+
+def prepare_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StartupError([MSG_DATA_DIR_FAILED.format(path=path, reason=reason)]) from None
+
+
+def load_routing_table(path: Path) -> Any | None:
+    """Load and validate the table; ``None`` while the loader module has not landed yet.
+
+    The loader is imported here, not at the top, so that the rest of start-up works (and can be
+    tested) before ``routing.tablefile`` exists.
+    """
+    if not path.is_file():
+        raise StartupError([MSG_TABLE_MISSING.format(path=path)])
+    try:
+        from routing.errors import TableError
+        from routing.tablefile import load_table
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("routing.tablefile", "routing.errors", "routing"):
+            raise  # a dependency of the loader is missing: that is a broken install, not "later"
+        log.warning(MSG_TABLE_NOT_CHECKED.format(path=path))
+        return None
+    try:
+        return load_table(path)
+    except TableError as exc:
+        lines = [MSG_TABLE_INVALID.format(path=path)]
+        lines += [f"  • {problem}" for problem in exc.problems]
+        raise StartupError(lines) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StartupError([MSG_TABLE_UNREADABLE.format(path=path, reason=reason)]) from None
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    channels = []
+    if settings.telegram_enabled:
+        channels.append("Telegram")
+    if settings.vk_enabled:
+        channels.append("ВКонтакте")
+    return channels
+
+
+def run(settings: Settings, table: Any | None) -> int:
+    """Start the channels and serve until stopped; the assembly moves to ``bot/app.py`` later."""
+    channels = configured_channels(settings)
+    if not channels:
+        print(MSG_NO_CHANNELS, file=sys.stderr)
+        return EXIT_NOTHING_TO_RUN
+    print(MSG_CHANNEL_NOT_READY.format(channels=" и ".join(channels)), file=sys.stderr)
+    return EXIT_NOTHING_TO_RUN
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(MSG_SETTINGS_INVALID, *(f"  • {p}" for p in exc.problems), sep="\n", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+    setup_logging(settings.log_level)
+    try:
+        prepare_data_dir(settings.data_dir)
+        table = load_routing_table(settings.routing_table)
+    except StartupError as exc:
+        print(*exc.lines, sep="\n", file=sys.stderr)
+        return exc.code
+    if table is not None:
+        print(MSG_TABLE_LOADED.format(summary=table.summary()))
+    return run(settings, table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

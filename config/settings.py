@@ -1,0 +1,261 @@
+"""Settings of one bot instance: read once at start from the environment and `.env`, then passed in.
+
+Every field can be set by an environment variable of the same name in upper case
+(``TELEGRAM_BOT_TOKEN``, ``ROUTING_TABLE``, …); `.env.example` lists them all. Defaults are
+chosen so that a fresh checkout starts on SQLite with the shipped routing table and needs only a
+channel token. Tokens are ``SecretStr``: they never show in ``repr``, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+#: Channels a coordinator can be reached in, as written in ``COORDINATORS``.
+CHANNELS = ("tg", "vk")
+
+_TELEGRAM_TOKEN_RE = re.compile(r"^\d+:\S+$")
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_COORDINATOR_RE = re.compile(r"^(?P<channel>[a-z]+)\s*:\s*(?P<id>\d+)$")
+
+
+def _shipped_table() -> Path:
+    """The table that ships inside the ``routing`` package, found without importing it."""
+    spec = importlib.util.find_spec("routing")
+    if spec is not None and spec.submodule_search_locations:
+        base = Path(next(iter(spec.submodule_search_locations)))
+    else:  # pragma: no cover - routing is part of this distribution
+        base = Path(__file__).resolve().parent.parent / "routing"
+    return (base / "tables" / "saratov.yaml").resolve()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Coordinator:
+    """A person who may manage the bot: a user id in one channel (``tg:123456``, ``vk:7890``)."""
+
+    channel: str
+    user_id: int
+
+    @classmethod
+    def parse(cls, text: str) -> Coordinator:
+        """Parse ``"tg:123456"``; raises ``ValueError`` with a Russian message on anything else."""
+        match = _COORDINATOR_RE.match(text.strip().lower())
+        if not match:
+            raise ValueError(
+                f"«{text.strip()}» не понят: ожидается канал и номер пользователя через двоеточие, "
+                "например tg:123456 или vk:7890"
+            )
+        channel, user_id = match.group("channel"), int(match.group("id"))
+        if channel not in CHANNELS:
+            raise ValueError(
+                f"«{text.strip()}»: неизвестный канал «{channel}», возможны только tg и vk"
+            )
+        if user_id == 0:
+            raise ValueError(f"«{text.strip()}»: номер пользователя не может быть нулём")
+        return cls(channel, user_id)
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+class Settings(BaseSettings):
+    """What a deployment configures; see `.env.example` for the same list with examples."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # «TELEGRAM_BOT_TOKEN=» в .env значит «не задано», а не пустой токен.
+        env_ignore_empty=True,
+        validate_default=True,
+    )
+
+    # Каталог для данных бота: база SQLite, вложения, служебные файлы. Создаётся при запуске.
+    data_dir: Path = Path("./data")
+    # Адрес базы данных. По умолчанию — файл SQLite внутри data_dir.
+    database_url: str = "sqlite:///data/bot.sqlite3"
+    # Таблица маршрутизации (YAML, XLSX или CSV): какие органы отвечают на какие темы и где.
+    routing_table: Path = Field(default_factory=_shipped_table)
+    # Обученная модель классификатора тем; без неё бот обходится правилами из таблицы.
+    routing_model: Path | None = None
+
+    # Токен бота Telegram от @BotFather («123456789:AA…»).
+    telegram_bot_token: SecretStr | None = None
+    # Адрес собственного сервера Bot API (telegram-bot-api), если он используется.
+    telegram_api_base: HttpUrl | None = None
+    # Публичный адрес вебхука; если не задан, бот получает обновления опросом (long polling).
+    telegram_webhook_url: HttpUrl | None = None
+    # Секрет, который Telegram присылает в заголовке X-Telegram-Bot-Api-Secret-Token.
+    telegram_webhook_secret: SecretStr | None = None
+
+    # Ключ доступа сообщества ВКонтакте (права: сообщения сообщества, управление).
+    vk_group_token: SecretStr | None = None
+    # Номер сообщества ВКонтакте (положительное число, без минуса).
+    vk_group_id: int | None = None
+    # Адрес API ВКонтакте, если нужен не стандартный (например, эмулятор для тестов).
+    vk_api_base: HttpUrl | None = None
+
+    # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
+    coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)
+    # Часовой пояс для сроков ответа и расписаний.
+    timezone: str = "Europe/Saratov"
+    # Подробность журнала: DEBUG, INFO, WARNING, ERROR или CRITICAL.
+    log_level: LogLevel = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError(
+                "токен не похож на токен бота Telegram: он должен выглядеть как "
+                "«123456789:AA…» — номер бота, двоеточие и ключ, как его выдаёт @BotFather"
+            )
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_format(cls, value: SecretStr | None) -> SecretStr | None:
+        # Ограничения Bot API для secret_token в setWebhook.
+        if value is not None and not _WEBHOOK_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "секрет вебхука может содержать только латинские буквы, цифры, «_» и «-» "
+                "(от 1 до 256 символов)"
+            )
+        return value
+
+    @field_validator("vk_group_id")
+    @classmethod
+    def _vk_group_positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError(
+                "номер сообщества — положительное число без минуса, например 123456789"
+            )
+        return value
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _parse_coordinators(cls, value: Any) -> list[Coordinator]:
+        if value is None:
+            return []
+        items = value.replace(";", ",").split(",") if isinstance(value, str) else list(value)
+        result: list[Coordinator] = []
+        problems: list[str] = []
+        for item in items:
+            if isinstance(item, Coordinator):
+                coordinator = item
+            elif isinstance(item, str) and not item.strip():
+                continue  # «tg:1,,vk:2» или запятая в конце — не ошибка
+            else:
+                try:
+                    coordinator = Coordinator.parse(str(item))
+                except ValueError as exc:
+                    problems.append(str(exc))
+                    continue
+            if coordinator not in result:
+                result.append(coordinator)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return result
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"часовой пояс «{value}» не найден; пример правильного значения: Europe/Saratov"
+            ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def vk_enabled(self) -> bool:
+        return self.vk_group_token is not None
+
+
+class SettingsError(Exception):
+    """Settings cannot be used; the message has one readable Russian line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# Pydantic's own messages, in Russian, for the error types a person can cause in `.env`.
+_MESSAGES: dict[str, str] = {
+    "int_parsing": "ожидается целое число",
+    "int_from_float": "ожидается целое число",
+    "float_parsing": "ожидается число",
+    "bool_parsing": "ожидается да/нет: true или false",
+    "url_parsing": "адрес не понят; ожидается вид https://example.ru/путь",
+    "url_scheme": "адрес должен начинаться с http:// или https://",
+    "url_type": "ожидается адрес вида https://example.ru/путь",
+    "literal_error": "допустимые значения: {expected}",
+    "path_type": "ожидается путь к файлу",
+    "string_type": "ожидается строка",
+    "missing": "значение обязательно",
+}
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return str(loc[0]).upper() if loc else "настройки"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One line for one pydantic error, never including the value (it may be a secret)."""
+    kind = error.get("type", "")
+    if kind == "value_error":
+        message = str(error.get("ctx", {}).get("error") or error.get("msg", ""))
+    elif kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        message = _MESSAGES[kind].format(expected=expected.replace(" or ", ", ").replace("'", ""))
+    elif kind in _MESSAGES:
+        message = _MESSAGES[kind].format(**error.get("ctx", {}))
+    else:
+        message = error.get("msg", "недопустимое значение")
+    return f"{_env_name(error.get('loc', ()))}: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning every problem into a `SettingsError` a person can act on.
+
+    ``overrides`` go to ``Settings`` as is (tests pass ``_env_file=None`` to ignore `.env`).
+    The original pydantic error is not chained: its text would contain the offending values,
+    tokens included.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = list(dict.fromkeys(_describe(e) for e in exc.errors(include_input=False)))
+    except _SourceError as exc:  # a value pydantic-settings could not even decode
+        problems = [f"не удалось прочитать настройки: {exc}"]
+    except UnicodeDecodeError:
+        problems = [".env: файл должен быть в кодировке UTF-8"]
+    except OSError as exc:
+        problems = [f".env: не удалось прочитать файл ({exc.strerror or exc})"]
+    raise SettingsError(problems) from None

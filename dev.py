@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Set up the project's own virtualenv and run the bot or the checks; needs only Python 3.11+.
+
+    python3 dev.py run [ARGS…]   # .venv + pip install -e .       → python -m bot ARGS…
+    python3 dev.py test [ARGS…]  # .venv + pip install -e .[dev]  → ruff check . ; pytest ARGS…
+
+Dependencies are reinstalled only when pyproject.toml changes: the hash of the file it was
+installed from is kept in a stamp inside .venv. Works from any current directory. Standard
+library only, on purpose: this is what runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".dev-install-stamp.json"
+PYPROJECT = ROOT / "pyproject.toml"
+MIN_PYTHON = (3, 11)
+PYTEST_NO_TESTS = 5
+
+USAGE = """\
+Использование:
+  python3 dev.py run [аргументы]    запустить бота (python -m bot)
+  python3 dev.py test [аргументы]   ruff check . и pytest (аргументы передаются pytest)"""
+
+
+def say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> Path:
+    python = venv_python()
+    if python.exists():
+        return python
+    if VENV.exists():
+        say(f"{VENV} повреждён (нет интерпретатора) — создаю заново")
+        shutil.rmtree(VENV)
+    say(f"создаю виртуальное окружение {VENV.relative_to(ROOT)}")
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    return python
+
+
+def read_stamp() -> dict[str, str]:
+    try:
+        data = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ensure_installed(python: Path, extra: str | None) -> None:
+    """``pip install -e .`` (or ``.[extra]``) unless this pyproject.toml was installed already."""
+    digest = hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
+    key = extra or "base"
+    stamp = read_stamp()
+    if stamp.get(key) == digest:
+        return
+    target = f".[{extra}]" if extra else "."
+    say(f"устанавливаю зависимости (pip install -e {target}); в первый раз это займёт пару минут")
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-e", target],
+        cwd=ROOT,
+        check=False,
+    )
+    if result.returncode != 0:
+        say("pip install не удался — см. сообщения выше")
+        sys.exit(result.returncode)
+    # An install with extras includes the base install, so it answers for both.
+    stamp = {k: v for k, v in stamp.items() if v == digest}
+    stamp[key] = digest
+    if extra:
+        stamp["base"] = digest
+    STAMP.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+
+
+def command_run(args: list[str]) -> int:
+    python = ensure_venv()
+    ensure_installed(python, None)
+    say(" ".join(["запускаю бота: python -m bot", *args]))
+    os.chdir(ROOT)
+    argv = [str(python), "-m", "bot", *args]
+    if os.name == "nt":  # no real exec on Windows
+        return subprocess.call(argv)
+    os.execv(argv[0], argv)
+    return 0  # not reached
+
+
+def command_test(args: list[str]) -> int:
+    python = ensure_venv()
+    ensure_installed(python, "dev")
+    say("ruff check .")
+    lint = subprocess.call([str(python), "-m", "ruff", "check", "."], cwd=ROOT)
+    say(" ".join(["pytest", *args]))
+    tests = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
+    if tests == PYTEST_NO_TESTS:
+        say("pytest не нашёл ни одного теста — это ошибка")
+    failed = [name for name, code in (("ruff", lint), ("pytest", tests)) if code != 0]
+    if failed:
+        say("не прошло: " + ", ".join(failed))
+        return tests or lint
+    say("всё прошло")
+    return 0
+
+
+COMMANDS = {"run": command_run, "test": command_test}
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < MIN_PYTHON:
+        print(f"Нужен Python {'.'.join(map(str, MIN_PYTHON))} или новее", file=sys.stderr)
+        return 2
+    if not argv or argv[0] not in COMMANDS:
+        print(USAGE, file=sys.stderr)
+        return 0 if argv and argv[0] in ("-h", "--help", "help") else 2
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except subprocess.CalledProcessError as exc:
+        say(f"команда не удалась ({exc.returncode}): {' '.join(map(str, exc.cmd))}")
+        return exc.returncode or 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

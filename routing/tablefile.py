@@ -1,0 +1,584 @@
+"""Reading and writing routing table files: YAML, XLSX, and CSV (a folder or a ZIP of files).
+
+All three formats carry the same model and round-trip exactly (YAML → XLSX → CSV → YAML gives an
+equal ``RoutingTable``). Readers only split a file into raw rows; ``routing.validate`` judges
+them, so every format accepts the same tables with the same messages. Nothing here raises
+anything but ``TableError`` on bad input: a coordinator's upload must end in a list of
+problems they can fix, never in a traceback.
+
+Layouts
+-------
+YAML: top-level ``region`` (text) and the lists ``municipalities``, ``topics``, ``bodies`` of
+mappings whose keys are the field names; optional fields may be omitted. Files are written one
+entry per line as a flow mapping in JSON syntax (still plain YAML, readable by any YAML tool).
+That line layout is read by a fast path (``json`` per line) because PyYAML, even with libyaml,
+needs about a minute for a national table; anything else (block style, comments inside entries,
+anchors) goes through the full YAML parser with the same result. On load, only ``null``/``~``/
+empty are special: every other plain scalar is text, so an OKTMO code ``01701000`` stays
+``"01701000"`` instead of turning into an octal number, and ``no`` stays ``"no"``.
+
+XLSX: sheets ``region``, ``municipalities``, ``topics``, ``bodies``. The ``region`` sheet is a
+key/value list: column A the key, column B the value; its only key is ``region`` (so A1 =
+``region``, B1 = the region's name). Entity sheets have the field names as the header (row 1)
+and one entry per row; list fields are one cell with values separated by ``; ``, except
+``examples`` (one per line inside the cell); ``territory`` is ``region`` or a list of OKTMO
+codes; an empty cell means "not set". Other sheets (an instructions sheet, say) are ignored.
+
+CSV: ``region.csv``, ``municipalities.csv``, ``topics.csv``, ``bodies.csv`` in a folder or a ZIP
+(the files may sit in one subfolder of the ZIP), with the same layout and cell conventions as
+the XLSX sheets. Read as UTF-8 with or without BOM; the delimiter (``,`` as written here, or
+``;`` as Excel writes in a Russian locale, or tab) is taken from the header line. Written as
+plain UTF-8 with ``,``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import ClassVar
+
+import yaml
+
+from routing.errors import Problem, TableError
+from routing.model import Deadline, RoutingTable
+from routing.validate import COLUMNS, SECTIONS, RawSection, RawTable, validate
+
+SHEETS = ("region", *SECTIONS)
+YAML_SUFFIXES = (".yaml", ".yml")
+#: A ZIP that unpacks to more than this is refused rather than unpacked (a "zip bomb").
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+
+_LIST_SEPARATOR = "; "
+_EXAMPLE_SEPARATOR = "\n"
+
+
+# -- YAML loader ---------------------------------------------------------------------------------
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader in which only null is implicit: ids, numbers and ``yes`` stay text.
+
+    The validator turns text into numbers where a number is meant, so nothing is lost, and codes
+    with a leading zero survive. Fewer resolvers also make loading faster.
+    """
+
+    yaml_implicit_resolvers: ClassVar[dict] = {}
+
+
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+_SECTION_LINE = re.compile(r"([A-Za-z_]\w*):[ \t]*(\[\])?[ \t]*")
+_SCALAR_LINE = re.compile(r"[A-Za-z_]\w*:[ \t]+\S.*")
+
+
+def _no_constants(name: str) -> object:
+    raise ValueError(name)  # NaN/Infinity are not YAML; let the YAML parser decide
+
+
+def _fast_yaml(text: str) -> dict | None:
+    """Parse the one-entry-per-line layout this module writes; ``None`` if the text is not in it.
+
+    Each ``- {…}`` line is a complete flow mapping, so parsing it alone (as JSON, or as YAML when
+    a person edited it into non-JSON syntax) gives what the whole-document parser would.
+    """
+    doc: dict[str, object] = {}
+    current: list | None = None
+    loads = json.loads
+    for line in text.split("\n"):
+        if line.startswith("- {"):
+            if current is None:
+                return None
+            try:
+                item = loads(line[2:], parse_constant=_no_constants)
+            except ValueError:
+                try:
+                    item = yaml.load(line[2:], Loader=_YamlLoader)
+                except yaml.YAMLError:
+                    return None
+            if not isinstance(item, dict):
+                return None
+            current.append(item)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        section = _SECTION_LINE.fullmatch(line.rstrip("\r"))
+        if section is not None:
+            if section.group(1) in doc:
+                return None
+            current = doc[section.group(1)] = []
+            if section.group(2):
+                current = None
+            continue
+        if _SCALAR_LINE.fullmatch(line.rstrip("\r")):
+            try:
+                pair = yaml.load(line, Loader=_YamlLoader)
+            except yaml.YAMLError:
+                return None
+            if not isinstance(pair, dict) or len(pair) != 1 or next(iter(pair)) in doc:
+                return None
+            doc.update(pair)
+            current = None
+            continue
+        return None
+    return doc
+
+
+def _read_yaml(data: bytes, file: str) -> RawTable:
+    raw = RawTable(file=file, region_sheet=None, region_row=None, region_column="region")
+    text = _decode(data, file, None, raw.problems)
+    if text is None:
+        return raw
+    try:
+        doc = _fast_yaml(text)
+        if doc is None:
+            doc = yaml.load(text, Loader=_YamlLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
+        raw.problems.append(Problem(f"файл YAML не читается{where}: {error.problem}", file))
+        return raw
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as error:
+        raw.problems.append(Problem(f"файл YAML не читается: {error}", file))
+        return raw
+    if not isinstance(doc, dict):
+        raw.problems.append(Problem(
+            "ожидается YAML-словарь с ключами region, municipalities, topics, bodies", file))
+        return raw
+    for key, value in doc.items():
+        key = str(key)
+        if key == "region":
+            raw.region = value
+        elif key in SECTIONS:
+            raw.sections[key] = _yaml_section(key, value, file, raw.problems)
+        else:
+            raw.problems.append(Problem(
+                f"неизвестный раздел «{key}»; ожидаются: region, {', '.join(SECTIONS)}", file))
+    return raw
+
+
+def _yaml_section(name: str, value: object, file: str, problems: list[Problem]) -> RawSection:
+    section = RawSection(name, file)
+    if value is None:
+        return section
+    if not isinstance(value, list):
+        problems.append(Problem("ожидается список записей", file, name))
+        return section
+    for index, item in enumerate(value, start=1):
+        if isinstance(item, dict):
+            section.rows.append((index, {str(k): v for k, v in item.items()}))
+        else:
+            problems.append(Problem(
+                f"ожидается запись с полями ({', '.join(COLUMNS[name])})", file, name, index))
+    return section
+
+
+# -- spreadsheet-like sources (XLSX sheets, CSV files) ------------------------------------------
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header_name(value: object) -> str:
+    return "" if value is None else str(value).strip().lower()
+
+
+def _tabular_section(name: str, file: str, rows: Iterable[tuple[int, list]],
+                     problems: list[Problem]) -> RawSection | None:
+    section = RawSection(name, file, header=[])
+    columns: list[tuple[int, str]] = []
+    iterator = iter(rows)
+    for number, values in iterator:
+        if all(_is_blank(v) for v in values):
+            continue
+        section.header_row = number
+        for position, cell in enumerate(values):
+            column = _header_name(cell)
+            if column:
+                columns.append((position, column))
+        section.header = [c for _, c in columns]
+        break
+    else:
+        problems.append(Problem("лист пуст: нет строки заголовка", file, name, 1))
+        return None
+    width = len(columns)
+    for number, values in iterator:
+        if all(_is_blank(v) for v in values):
+            continue
+        size = len(values)
+        cells = {
+            column: values[position] if position < size else None
+            for position, column in columns[:width]
+        }
+        section.rows.append((number, cells))
+    return section
+
+
+def _region_rows(rows: Iterable[tuple[int, list]], raw: RawTable, file: str) -> None:
+    """The key/value ``region`` sheet: A = key, B = value."""
+    found = False
+    for number, values in rows:
+        if all(_is_blank(v) for v in values):
+            continue
+        key = _header_name(values[0] if values else None)
+        value = values[1] if len(values) > 1 else None
+        if key == "region":
+            found = True
+            raw.region, raw.region_row, raw.region_column = value, number, "B"
+        else:
+            raw.problems.append(Problem(
+                f"неизвестный ключ «{key}»: в столбце A ожидается region, в столбце B — название "
+                "региона", file, "region", number, "A"))
+    if not found:
+        raw.problems.append(Problem(
+            "не указано название региона: в ячейке A1 должно быть region, в B1 — название",
+            file, "region", 1))
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+def _read_xlsx(data: bytes, file: str) -> RawTable:
+    import openpyxl  # imported here: it is slow to import and only XLSX needs it
+
+    raw = RawTable(file=file)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises anything on a corrupt file
+        raw.problems.append(Problem(
+            f"файл XLSX не читается ({type(error).__name__}: {error}); сохраните его в Excel "
+            "как «Книга Excel (*.xlsx)» и загрузите снова", file))
+        return raw
+    try:
+        names = {name.strip().lower(): name for name in book.sheetnames}
+        for sheet in SHEETS:
+            if sheet not in names:
+                raw.problems.append(Problem(f"нет листа «{sheet}»", file, sheet))
+                continue
+            worksheet = book[names[sheet]]
+            try:
+                worksheet.reset_dimensions()  # some writers store a wrong sheet size
+                rows = ((n, list(r)) for n, r in
+                        enumerate(worksheet.iter_rows(values_only=True), start=1))
+                if sheet == "region":
+                    _region_rows(rows, raw, file)
+                else:
+                    section = _tabular_section(sheet, file, rows, raw.problems)
+                    if section is not None:
+                        raw.sections[sheet] = section
+            except Exception as error:  # a damaged sheet inside a valid archive
+                raw.problems.append(Problem(f"лист не читается: {error}", file, sheet))
+    finally:
+        book.close()
+    return raw
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+_DELIMITER = re.compile(r'\s*"?[^,;\t"\r\n]*"?\s*([,;\t])')
+
+
+def _decode(data: bytes, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(
+            f"файл не в кодировке UTF-8 (ошибка в строке {line} текста); в Excel выберите "
+            "«Сохранить как» → «CSV UTF-8»", file, sheet))
+        return None
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list]]:
+    first_line = text.split("\n", 1)[0]
+    match = _DELIMITER.match(first_line)
+    delimiter = match.group(1) if match else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return enumerate(reader, start=1)
+
+
+def _read_csv_files(files: dict[str, tuple[str, bytes | None]], file: str,
+                    problems: list[Problem] | None = None) -> RawTable:
+    """``files``: sheet → (file label, bytes or ``None`` when the file is missing)."""
+    raw = RawTable(file=files.get("region", (file, None))[0], problems=problems or [])
+    for sheet in SHEETS:
+        label, data = files.get(sheet, (f"{file}/{sheet}.csv", None))
+        if data is None:
+            raw.problems.append(Problem(f"нет файла {sheet}.csv", label, sheet))
+            continue
+        text = _decode(data, label, sheet, raw.problems)
+        if text is None:
+            continue
+        try:
+            if sheet == "region":
+                _region_rows(_csv_rows(text), raw, label)
+            else:
+                section = _tabular_section(sheet, label, _csv_rows(text), raw.problems)
+                if section is not None:
+                    raw.sections[sheet] = section
+        except csv.Error as error:
+            raw.problems.append(Problem(f"файл CSV не читается: {error}", label, sheet))
+    return raw
+
+
+def _read_csv_dir(folder: Path) -> RawTable:
+    present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files: dict[str, tuple[str, bytes | None]] = {}
+    problems: list[Problem] = []
+    for sheet in SHEETS:
+        path = present.get(f"{sheet}.csv")
+        label = str(folder / f"{sheet}.csv")
+        if path is None:
+            files[sheet] = (label, None)
+            continue
+        try:
+            files[sheet] = (str(path), path.read_bytes())
+        except OSError as error:
+            problems.append(Problem(f"файл не читается: {error.strerror}", str(path), sheet))
+            files[sheet] = (str(path), b"")
+    return _read_csv_files(files, str(folder), problems)
+
+
+def _read_zip(data: bytes, file: str) -> RawTable:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+        return RawTable(file=file, problems=[Problem(f"архив ZIP не читается: {error}", file)])
+    by_sheet: dict[str, zipfile.ZipInfo] = {}
+    problems: list[Problem] = []
+    for info in infos:
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if info.is_dir() or "__MACOSX" in path.parts or path.name.startswith("._"):
+            continue
+        sheet = path.name.lower().removesuffix(".csv")
+        if sheet in SHEETS and path.name.lower().endswith(".csv"):
+            if sheet in by_sheet:
+                problems.append(Problem(
+                    f"в архиве два файла {sheet}.csv: {by_sheet[sheet].filename} и "
+                    f"{info.filename}", file, sheet))
+            by_sheet[sheet] = info
+    if sum(i.file_size for i in by_sheet.values()) > MAX_UNPACKED_BYTES:
+        return RawTable(file=file, problems=[Problem(
+            f"архив распаковывается в слишком большие файлы (больше "
+            f"{MAX_UNPACKED_BYTES // 2**20} МБ)", file)])
+    files: dict[str, tuple[str, bytes | None]] = {}
+    for sheet in SHEETS:
+        info = by_sheet.get(sheet)
+        label = f"{file}/{info.filename if info else sheet + '.csv'}"
+        if info is None:
+            files[sheet] = (label, None)
+            continue
+        try:
+            files[sheet] = (label, archive.read(info))
+        except Exception as error:  # zipfile/zlib raise many kinds on damage
+            problems.append(Problem(f"файл в архиве повреждён: {error}", label, sheet))
+            files[sheet] = (label, b"")
+    return _read_csv_files(files, file, problems)
+
+
+# -- public: loading -----------------------------------------------------------------------------
+def _format_of(name: str) -> str | None:
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    return {".xlsx": "xlsx", ".zip": "zip"}.get(suffix)
+
+
+def _unknown_format(name: str) -> TableError:
+    return TableError([Problem(
+        "неизвестный формат файла: ожидается .yaml/.yml, .xlsx, .zip с CSV-файлами или папка "
+        "с CSV-файлами", name)])
+
+
+def _raw_from_bytes(data: bytes, filename: str) -> RawTable:
+    fmt = _format_of(filename)
+    if fmt == "yaml":
+        return _read_yaml(data, filename)
+    if fmt == "xlsx":
+        return _read_xlsx(data, filename)
+    if fmt == "zip":
+        return _read_zip(data, filename)
+    raise _unknown_format(filename)
+
+
+def parse_table(data: bytes, filename: str) -> RoutingTable:
+    """A table from an uploaded file's bytes; the format comes from ``filename``'s extension.
+
+    Raises ``TableError`` (and nothing else) listing every problem found.
+    """
+    return validate(_raw_from_bytes(data, filename))
+
+
+def load_table(path: str | Path) -> RoutingTable:
+    """A table from a ``.yaml``/``.yml``, ``.xlsx`` or ``.zip`` file, or a folder of CSV files.
+
+    Raises ``TableError`` (and nothing else) listing every problem found.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return validate(_read_csv_dir(path))
+        if _format_of(path.name) is None:
+            raise _unknown_format(str(path))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TableError([Problem("файл не найден", str(path))]) from None
+    except OSError as error:
+        raise TableError([Problem(f"файл не читается: {error.strerror}", str(path))]) from None
+    return validate(_raw_from_bytes(data, path.name))
+
+
+# -- writing -------------------------------------------------------------------------------------
+def _value(value: object) -> object:
+    """A field value in the plain types every format shares (text, numbers, lists, None)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Deadline):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _entries(table: RoutingTable, section: str) -> Iterator[dict[str, object]]:
+    for entity in getattr(table, section):
+        yield {column: _value(getattr(entity, column)) for column in COLUMNS[section]}
+
+
+def _cell(column: str, value: object) -> object:
+    if isinstance(value, list):
+        separator = _EXAMPLE_SEPARATOR if column == "examples" else _LIST_SEPARATOR
+        return separator.join(value) or None
+    return value
+
+
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _json_line(entry: dict[str, object]) -> str:
+    text = json.dumps(entry, ensure_ascii=False)
+    # Characters YAML treats as line breaks or forbids must be escaped to mean the same in both.
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _yaml_text(table: RoutingTable) -> str:
+    lines = [
+        "# Таблица маршрутизации обращений: одна строка — одна запись (формат YAML).",
+        f"region: {_json_line(table.region)}",  # type: ignore[arg-type]
+    ]
+    for section in SECTIONS:
+        entries = list(_entries(table, section))
+        if not entries:
+            lines.append(f"{section}: []")
+            continue
+        lines.append(f"{section}:")
+        for entry in entries:
+            compact = {k: v for k, v in entry.items()
+                       if v is not None and v != [] and not (k == "priority" and v == 0)}
+            lines.append(f"- {_json_line(compact)}")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_text(rows: Iterable[list[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+                         for v in row])
+    return buffer.getvalue()
+
+
+def _sheet_rows(table: RoutingTable, sheet: str) -> Iterator[list[object]]:
+    if sheet == "region":
+        yield ["region", table.region]
+        return
+    yield list(COLUMNS[sheet])
+    for entry in _entries(table, sheet):
+        yield [_cell(column, value) for column, value in entry.items()]
+
+
+def _csv_files(table: RoutingTable) -> dict[str, bytes]:
+    return {f"{sheet}.csv": _csv_text(_sheet_rows(table, sheet)).encode() for sheet in SHEETS}
+
+
+def _xlsx_bytes(table: RoutingTable) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for sheet in SHEETS:
+        worksheet = book.create_sheet(sheet)
+        if sheet != "region":
+            worksheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGHI", _widths(sheet), strict=False):
+            worksheet.column_dimensions[column].width = width
+        for row in _sheet_rows(table, sheet):
+            worksheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _widths(sheet: str) -> list[int]:
+    if sheet == "region":
+        return [12, 40]
+    wide = {"name": 50, "examples": 50, "keywords": 40, "aliases": 30, "territory": 30}
+    return [wide.get(column, 14) for column in COLUMNS[sheet]]
+
+
+def _zip_bytes(table: RoutingTable) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in _csv_files(table).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def table_to_bytes(table: RoutingTable, fmt: str) -> bytes:
+    """The table as a file's bytes: ``fmt`` is ``"yaml"``, ``"xlsx"`` or ``"zip"`` (of CSVs)."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt in ("yaml", "yml"):
+        return _yaml_text(table).encode()
+    if fmt == "xlsx":
+        return _xlsx_bytes(table)
+    if fmt == "zip":
+        return _zip_bytes(table)
+    raise ValueError(f"неизвестный формат «{fmt}»: ожидается yaml, xlsx или zip")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file, so a bot reading the table never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_table(table: RoutingTable, path: str | Path) -> None:
+    """Write the table; the format comes from the extension, no extension means a CSV folder."""
+    path = Path(path)
+    fmt = _format_of(path.name)
+    if fmt is not None and not path.is_dir():
+        _write_atomically(path, table_to_bytes(table, fmt))
+    elif path.suffix and not path.is_dir():
+        raise ValueError(f"неизвестный формат «{path.suffix}»: ожидается .yaml, .xlsx, .zip "
+                         "или папка для CSV-файлов")
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, data in _csv_files(table).items():
+            _write_atomically(path / name, data)
+
+

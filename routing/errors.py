@@ -1,0 +1,45 @@
+"""Problems found in a routing table, addressed the way a coordinator finds them in a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a table, with where it is: file, sheet, row and column.
+
+    ``row`` is the row number a spreadsheet program shows (header is row 1), or the 1-based
+    position of the entry in a YAML list; ``sheet`` is the XLSX sheet, CSV file stem or YAML
+    section (``municipalities``, ``topics``, ``bodies``).
+    """
+
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.sheet:
+            where.append(f"лист «{self.sheet}»")
+        if self.row is not None:
+            where.append(f"строка {self.row}")
+        if self.column:
+            where.append(f"столбец «{self.column}»")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class TableError(Exception):
+    """The table cannot be used; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RoutingError(Exception):
+    """A routing command cannot go on (bad input, unreadable model); the message is for people."""

@@ -1,0 +1,226 @@
+"""The routing table: who answers which kind of appeal where.
+
+This is the data a regional coordinator edits (as YAML, XLSX or CSV) and the only thing the
+classifier needs to know about the region. The model is immutable once built: a new table is
+loaded and swapped in whole, so a half-applied edit can never route a live appeal.
+
+Territory semantics: a body whose territory lists a municipality is responsible for it and for
+every municipality below it (a district administration covers its settlements). When several
+bodies handle the same topic for the same place, the one whose territory is most specific wins;
+among equally specific ones, the higher ``priority`` wins. Validation refuses a table where that
+still leaves a tie, because then routing would depend on file order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+#: The value of ``Body.territory`` that means "the whole region".
+WHOLE_REGION = "region"
+
+
+class Level(StrEnum):
+    """Which tier of government a topic usually belongs to or a body sits in."""
+
+    FEDERAL = "federal"
+    REGIONAL = "regional"
+    MUNICIPAL = "municipal"
+
+
+#: Kinds of municipal formation (131-ФЗ, as written in OKTMO) plus "населённый пункт" for a
+#: town or village listed only so that citizens can name it.
+MUNICIPALITY_KINDS: tuple[str, ...] = (
+    "городской округ",
+    "муниципальный округ",
+    "муниципальный район",
+    "городское поселение",
+    "сельское поселение",
+    "внутригородской район",
+    "населённый пункт",
+)
+
+#: What a topic may require the bot to collect before a ticket is created.
+ASKABLE = ("address", "photo")
+
+
+class DeadlineUnit(StrEnum):
+    HOURS = "h"
+    DAYS = "d"  # calendar days
+    WORKING_DAYS = "wd"
+
+
+_DEADLINE_RE = re.compile(r"^\s*(\d{1,4})\s*(wd|h|d)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """How long a body has to answer: ``72h``, ``30d`` (calendar days) or ``10wd`` (working days).
+
+    Kept as amount + unit rather than a timedelta because working days can only be turned into a
+    moment with a holiday calendar, which is the ticket core's business, not the table's.
+    """
+
+    amount: int
+    unit: DeadlineUnit
+
+    @classmethod
+    def parse(cls, text: str) -> Deadline:
+        """Parse ``"10wd"``; raises ``ValueError`` with a Russian message on anything else."""
+        match = _DEADLINE_RE.match(str(text).lower())
+        if not match or int(match.group(1)) == 0:
+            raise ValueError(
+                f"срок ответа «{text}» не понят: ожидается число и единица, "
+                "например 72h (часы), 30d (календарные дни) или 10wd (рабочие дни)"
+            )
+        return cls(int(match.group(1)), DeadlineUnit(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit.value}"
+
+
+#: Default answer deadline: 59-ФЗ gives 30 days for an appeal; social-media messages are usually
+#: answered much faster, so the shipped tables set their own per body.
+DEFAULT_DEADLINE = Deadline(30, DeadlineUnit.DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    id: str  # OKTMO code (8 digits for municipal formations, 11 for settlements within them)
+    name: str
+    kind: str
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    name: str
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    asks: tuple[str, ...] = ()  # subset of ASKABLE, in the order the bot asks
+    level: Level = Level.MUNICIPAL
+    deadline: Deadline | None = None  # overrides the body's deadline for this topic
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An official page whose administrators answer appeals."""
+
+    id: str
+    name: str
+    level: Level
+    topics: tuple[str, ...]
+    territory: tuple[str, ...] | str  # municipality ids, or WHOLE_REGION
+    priority: int = 0
+    deadline: Deadline = DEFAULT_DEADLINE
+    # Filled by administrator invites (a later issue); kept in the table so an export round-trips.
+    telegram_chat: str | None = None
+    vk_peer: str | None = None
+
+    @property
+    def covers_whole_region(self) -> bool:
+        return self.territory == WHOLE_REGION
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    """The validated table with the lookups the classifier needs, built once per load."""
+
+    region: str
+    municipalities: tuple[Municipality, ...]
+    topics: tuple[Topic, ...]
+    bodies: tuple[Body, ...]
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # -- lookups ---------------------------------------------------------------------------
+    @cached_property
+    def municipality_by_id(self) -> dict[str, Municipality]:
+        return {m.id: m for m in self.municipalities}
+
+    @cached_property
+    def topic_by_id(self) -> dict[str, Topic]:
+        return {t.id: t for t in self.topics}
+
+    @cached_property
+    def body_by_id(self) -> dict[str, Body]:
+        return {b.id: b for b in self.bodies}
+
+    @cached_property
+    def children(self) -> dict[str | None, tuple[str, ...]]:
+        kids: dict[str | None, list[str]] = {}
+        for m in self.municipalities:
+            kids.setdefault(m.parent, []).append(m.id)
+        return {k: tuple(v) for k, v in kids.items()}
+
+    def ancestry(self, municipality_id: str) -> tuple[str, ...]:
+        """The municipality itself, then its parent, up to the top (cycles are refused earlier)."""
+        chain: list[str] = []
+        current: str | None = municipality_id
+        index = self.municipality_by_id
+        while current is not None and current in index and current not in chain:
+            chain.append(current)
+            current = index[current].parent
+        return tuple(chain)
+
+    @cached_property
+    def _responsibility(self) -> dict[tuple[str, str], tuple[Body, ...]]:
+        """(topic id, municipality id or WHOLE_REGION) → bodies, best first at equal depth."""
+        table: dict[tuple[str, str], list[Body]] = {}
+        for body in self.bodies:
+            places = (WHOLE_REGION,) if body.covers_whole_region else body.territory
+            for topic_id in body.topics:
+                for place in places:
+                    table.setdefault((topic_id, place), []).append(body)
+        return {k: tuple(sorted(v, key=lambda b: -b.priority)) for k, v in table.items()}
+
+    def responsible(self, topic_id: str, municipality_id: str | None) -> tuple[Body, ...]:
+        """Bodies that answer ``topic_id`` in ``municipality_id``, most responsible first.
+
+        The most specific territory wins: the settlement's own administration before its
+        district's, the district's before a region-wide ministry. With no municipality known,
+        only region-wide bodies can be named.
+        """
+        key = (topic_id, municipality_id)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        found: list[Body] = []
+        places: Iterable[str] = self.ancestry(municipality_id) if municipality_id else ()
+        for place in (*places, WHOLE_REGION):
+            for body in self._responsibility.get((topic_id, place), ()):
+                if body not in found:
+                    found.append(body)
+        result = tuple(found)
+        self._cache[key] = result
+        return result
+
+    def needs_municipality(self, topic_id: str) -> bool:
+        """Whether the body for this topic depends on where the problem is."""
+        key = ("needs-municipality", topic_id)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = any(
+                topic_id in b.topics and not b.covers_whole_region for b in self.bodies
+            )
+            self._cache[key] = cached
+        return cached
+
+    def descendants(self, municipality_id: str) -> Iterator[str]:
+        stack = list(self.children.get(municipality_id, ()))
+        while stack:
+            current = stack.pop()
+            yield current
+            stack.extend(self.children.get(current, ()))
+
+    def summary(self) -> str:
+        return (
+            f"{self.region}: муниципальных образований — {len(self.municipalities)}, "
+            f"тем — {len(self.topics)}, органов — {len(self.bodies)}"
+        )

@@ -85,6 +85,18 @@ def _no_constants(name: str) -> object:
     raise ValueError(name)  # NaN/Infinity are not YAML; let the YAML parser decide
 
 
+_JSON = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def _json_items(lines: list[str]) -> list | None:
+    """Decode ``- {…}`` lines in one go (much faster than line by line); ``None`` if not JSON."""
+    try:
+        items = _JSON.decode("[" + ",".join(line[2:] for line in lines) + "]")
+    except ValueError:
+        return None
+    return items if len(items) == len(lines) else None
+
+
 def _fast_yaml(text: str) -> dict | None:
     """Parse the one-entry-per-line layout this module writes; ``None`` if the text is not in it.
 
@@ -92,22 +104,13 @@ def _fast_yaml(text: str) -> dict | None:
     a person edited it into non-JSON syntax) gives what the whole-document parser would.
     """
     doc: dict[str, object] = {}
-    current: list | None = None
-    loads = json.loads
+    pending: list[str] | None = None  # "- {…}" lines of the current section
+    sections: dict[str, list[str]] = {}
     for line in text.split("\n"):
         if line.startswith("- {"):
-            if current is None:
+            if pending is None:
                 return None
-            try:
-                item = loads(line[2:], parse_constant=_no_constants)
-            except ValueError:
-                try:
-                    item = yaml.load(line[2:], Loader=_YamlLoader)
-                except yaml.YAMLError:
-                    return None
-            if not isinstance(item, dict):
-                return None
-            current.append(item)
+            pending.append(line)
             continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -116,9 +119,10 @@ def _fast_yaml(text: str) -> dict | None:
         if section is not None:
             if section.group(1) in doc:
                 return None
-            current = doc[section.group(1)] = []
+            pending = sections[section.group(1)] = []
+            doc[section.group(1)] = None
             if section.group(2):
-                current = None
+                pending = None
             continue
         if _SCALAR_LINE.fullmatch(line.rstrip("\r")):
             try:
@@ -128,9 +132,19 @@ def _fast_yaml(text: str) -> dict | None:
             if not isinstance(pair, dict) or len(pair) != 1 or next(iter(pair)) in doc:
                 return None
             doc.update(pair)
-            current = None
+            pending = None
             continue
         return None
+    for name, lines in sections.items():
+        items = _json_items(lines)
+        if items is None:  # edited by hand into YAML flow syntax: parse each line as YAML
+            try:
+                items = [yaml.load(line[2:], Loader=_YamlLoader) for line in lines]
+            except yaml.YAMLError:
+                return None
+        if not all(isinstance(item, dict) for item in items):
+            return None
+        doc[name] = items
     return doc
 
 
@@ -176,7 +190,7 @@ def _yaml_section(name: str, value: object, file: str, problems: list[Problem]) 
         return section
     for index, item in enumerate(value, start=1):
         if isinstance(item, dict):
-            section.rows.append((index, {str(k): v for k, v in item.items()}))
+            section.rows.append((index, item))  # non-text keys are reported as unknown fields
         else:
             problems.append(Problem(
                 f"ожидается запись с полями ({', '.join(COLUMNS[name])})", file, name, index))
@@ -210,16 +224,25 @@ def _tabular_section(name: str, file: str, rows: Iterable[tuple[int, list]],
     else:
         problems.append(Problem("лист пуст: нет строки заголовка", file, name, 1))
         return None
+    names = [c for _, c in columns]
+    contiguous = [p for p, _ in columns] == list(range(len(columns)))
     width = len(columns)
     for number, values in iterator:
-        if all(_is_blank(v) for v in values):
+        for value in values:  # skip blank rows; usually the first cell decides
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                break
+        else:
             continue
-        size = len(values)
-        cells = {
-            column: values[position] if position < size else None
-            for position, column in columns[:width]
-        }
-        section.rows.append((number, cells))
+        if contiguous:
+            if len(values) < width:
+                values = [*values, *([None] * (width - len(values)))]
+            section.rows.append((number, dict(zip(names, values, strict=False))))
+        else:
+            size = len(values)
+            section.rows.append((number, {
+                column: values[position] if position < size else None
+                for position, column in columns
+            }))
     return section
 
 
@@ -561,6 +584,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        # mkstemp makes the file private; keep the mode an ordinary write would give.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

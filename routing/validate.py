@@ -132,11 +132,13 @@ def _kind_of(value: object) -> str:
 
 
 def _text(value: object) -> str | None:
+    if type(value) is str:
+        value = value.strip()
+        return value or None
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
+        return value.strip() or None
     if isinstance(value, bool):
         raise _Bad("ожидается текст, а не да/нет")
     if isinstance(value, int):
@@ -291,8 +293,12 @@ def _priority(value: object) -> int | None:
 
 
 def _territory(value: object) -> tuple[str, ...] | str:
-    if isinstance(value, str) and value.strip().lower() == WHOLE_REGION:
-        return WHOLE_REGION
+    if isinstance(value, str):
+        if value.strip().lower() == WHOLE_REGION:
+            return WHOLE_REGION
+        if ";" not in value:
+            code = _oktmo(value)
+            return (code,) if code is not None else ()
     items = _split(value, ";")
     if any(isinstance(i, str) and i.strip().lower() == WHOLE_REGION for i in items):
         if len(items) > 1:
@@ -359,10 +365,15 @@ def _parse_section(section: RawSection, problems: ProblemList) -> list[_Parsed]:
                 problems.append(Problem(f"нет обязательного столбца «{column}»", file, name,
                                         section.header_row, column))
 
+    # Cells of these columns repeat a lot (a national table has 175,000 bodies but a handful of
+    # levels and deadlines), so each distinct text is converted once per load.
+    caches: dict[str, dict[str, object]] = {c: {} for c in _REPETITIVE if c in converters}
     parsed: list[_Parsed] = []
     for row, cells in section.rows:
         values: dict[str, object] = {}
         for column, raw in cells.items():
+            if raw is None or raw == "":
+                continue
             converter = converters.get(column)
             if converter is None:
                 if section.header is None and column not in reported_unknown:
@@ -371,11 +382,24 @@ def _parse_section(section: RawSection, problems: ProblemList) -> list[_Parsed]:
                         f"неизвестное поле «{column}»; ожидаются: {', '.join(COLUMNS[name])}",
                         file, name, row, str(column)))
                 continue
-            try:
-                values[column] = converter(raw)
-            except _Bad as error:
+            cache = caches.get(column)
+            if cache is not None and (type(raw) is str or type(raw) is list):
+                key = raw if type(raw) is str else tuple(raw)
+                try:
+                    result = cache.get(key, _MISSING)
+                except TypeError:  # a list holding lists or mappings: nothing to reuse
+                    result = key = _convert(converter, raw)
+                if result is _MISSING:
+                    result = cache[key] = _convert(converter, raw)
+            else:
+                result = _convert(converter, raw)
+            if result is None:
+                continue
+            if type(result) is _Bad:
                 values[column] = _BAD
-                problems.append(Problem(str(error), file, name, row, column))
+                problems.append(Problem(str(result), file, name, row, column))
+            else:
+                values[column] = result
         for column in required:
             if column not in missing_columns and _empty(values.get(column)):
                 problems.append(Problem("обязательное поле не заполнено", file, name, row,
@@ -385,6 +409,17 @@ def _parse_section(section: RawSection, problems: ProblemList) -> list[_Parsed]:
 
 
 _BAD = object()  # marks a cell already reported as bad, so it is not reported again
+_MISSING = object()
+_REPETITIVE = ("kind", "parent", "level", "keywords", "asks", "deadline", "topics", "territory",
+               "priority")
+
+
+def _convert(converter: _Converter, raw: object) -> object:
+    """The converted value, or the ``_Bad`` error (returned, so that it can be cached)."""
+    try:
+        return converter(raw)
+    except _Bad as error:
+        return error
 
 
 def _good(values: dict[str, object], column: str) -> object:
@@ -450,7 +485,8 @@ def _check_bodies(section: RawSection, rows: list[_Parsed], topics: dict[str, _P
     claims: dict[tuple[str, str, int], _Parsed] = {}
     for item in rows:
         values = item.values
-        for topic in _good(values, "topics") or ():
+        body_topics = _good(values, "topics") or ()
+        for topic in body_topics:
             if topic not in topics:
                 problems.append(Problem(f"тема «{topic}» не найдена в листе topics", file, name,
                                         item.row, "topics"))
@@ -468,7 +504,7 @@ def _check_bodies(section: RawSection, rows: list[_Parsed], topics: dict[str, _P
             continue
         priority = _good(values, "priority") or 0
         clashes: dict[int, tuple[_Parsed, list[tuple[str, str]]]] = {}
-        for topic in _good(values, "topics") or ():
+        for topic in body_topics:
             for place in places:
                 other = claims.setdefault((topic, place, priority), item)
                 if other is not item:
@@ -542,5 +578,5 @@ def validate(raw: RawTable) -> RoutingTable:
 
 
 def _build(cls: type, values: dict[str, object]):
-    """Construct from the cells that are set, so the dataclass defaults apply to the rest."""
-    return cls(**{k: v for k, v in values.items() if v is not None})
+    """Construct from the cells that are set (empty ones are never stored): defaults do the rest."""
+    return cls(**values)

@@ -163,7 +163,10 @@ def _oktmo(value: object) -> str | None:
     if text is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool) and text.isdigit():
-        text = text.zfill(8) if len(text) < 8 else text.zfill(11) if len(text) < 11 else text
+        if len(text) < 8:
+            text = text.zfill(8)
+        elif 8 < len(text) < 11:
+            text = text.zfill(11)
     if not _OKTMO_RE.fullmatch(text):
         raise _Bad(f"код ОКТМО «{text}» должен состоять из 8 или 11 цифр")
     return text
@@ -538,6 +541,8 @@ def _conflict(item: _Parsed, other: _Parsed, pairs: list[tuple[str, str]], prior
 def validate(raw: RawTable) -> RoutingTable:
     """Judge a raw table: a ``RoutingTable``, or ``TableError`` listing every problem."""
     problems = ProblemList(raw.problems)
+    if not raw.sections and raw.region is None and any(p.sheet is None for p in raw.problems):
+        raise TableError(problems.final())  # the file itself is unreadable: nothing else to say
     sheets_with_problems = {p.sheet for p in raw.problems}
     try:
         region = _text(raw.region)

@@ -118,12 +118,12 @@ LEXICAL_SHARPNESS = 3.0
 #: Pseudo-score of "none of the topics", so weak evidence stays weak after normalisation.
 NO_TOPIC_SCORE = 0.08
 #: Weight of the trained model's topic opinion against the table's keywords and examples.
-MODEL_TOPIC_WEIGHT = 0.75
+MODEL_TOPIC_WEIGHT = 0.35
 #: Confidence of the table's responsibility order: first body, second, third…
 ORDER_PRIOR = (1.0, 0.35, 0.15, 0.08)
 CANDIDATE_LIMIT = 12
 #: With a trained body model: its weight against the table's topic × place view (0..1).
-MODEL_BODY_WEIGHT = 0.7
+MODEL_BODY_WEIGHT = 0.3
 #: Keeps a body the table path missed from being zeroed by the product of experts.
 TABLE_FLOOR = 0.02
 

@@ -237,13 +237,9 @@ class Classifier:
                                            for m in matches):
                 matches.append(located)
         # A settlement named together with its own district: the settlement is the answer.
-        named = {m.municipality_id for m in matches}
-        specific = [
-            m for m in matches
-            if not any(other != m.municipality_id
-                       and m.municipality_id in self.table.ancestry(other)
-                       for other in named)
-        ]
+        # (Linear in the number of matches: a common village name can match a hundred places.)
+        enclosing = {a for m in matches for a in self.table.ancestry(m.municipality_id)[1:]}
+        specific = [m for m in matches if m.municipality_id not in enclosing]
         return sorted(specific, key=lambda m: -m.score)
 
     # -- the whole thing ------------------------------------------------------------------------

@@ -75,9 +75,11 @@ class Gazetteer:
         self._morph = morph or morphology()
         self._by_first: dict[str, list[_Name]] = defaultdict(list)
         self._fuzzy_buckets: dict[str, list[str]] = defaultdict(list)
+        self._seen: set[_Name] = set()
         for municipality in table.municipalities:
             for name in dict.fromkeys((municipality.name, *municipality.aliases)):
                 self._add(name, municipality)
+        del self._seen  # only needed while building
         for first in self._by_first:
             if len(first) >= 4:
                 self._fuzzy_buckets[first[0]].append(first)
@@ -96,9 +98,9 @@ class Gazetteer:
         info = self._morph.info(key[0])
         common = len(key) == 1 and info.known and not (info.geo or info.name_like)
         entry = _Name(key, municipality.id, common)
-        bucket = self._by_first[key[0]]
-        if entry not in bucket:
-            bucket.append(entry)
+        if entry not in self._seen:
+            self._seen.add(entry)
+            self._by_first[key[0]].append(entry)
 
     # -- text -------------------------------------------------------------------------------
     def find(self, text: AnalysedText) -> list[PlaceMatch]:

@@ -293,3 +293,16 @@ def test_random_yaml_structures_never_crash(doc: object, block: bool) -> None:
         assert error.problems
     else:
         assert table.bodies and table.topics
+
+
+def test_zip_claiming_an_unsupported_version_is_a_problem_not_a_crash(tmp_path):
+    """Found by hypothesis: one damaged byte made zipfile raise NotImplementedError."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("region.csv", "key,value\nregion,Саратовская область\n")
+    data = bytearray(buffer.getvalue())
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 6] = 64  # "version needed to extract": 6.4, which zipfile refuses
+    with pytest.raises(TableError) as caught:
+        parse_table(bytes(data), "t.zip")
+    assert "ZIP" in str(caught.value)

@@ -1,0 +1,904 @@
+"""The appeal lifecycle: intake, routing, questions, redirects, answers, deadlines, privacy.
+
+The core decides and records; it never talks to a platform. Every state change is written in
+one transaction together with the outbox rows that announce it, so either the citizen (and the
+body) will hear about the change or it did not happen. Timers are not kept in memory: a
+periodic scan (`AppealCore.scan_deadlines`) derives them from the stored deadline and a
+reminder log with a unique key, so a restart neither loses nor repeats a reminder.
+
+States (`TicketState`) and the allowed moves are in `TRANSITIONS`; the README section
+"Обращения: состояния и сроки" draws the same picture for coordinators.
+
+Logs carry ticket numbers and body ids only — never names, chat ids or the appeal's text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bot.core import texts
+from bot.core.calendar import WorkingCalendar
+from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
+from bot.storage.base import (
+    DuplicateTicket,
+    NewTicket,
+    OutboxDraft,
+    Repository,
+    TicketMessage,
+    TicketRecord,
+    TrainingExample,
+    Tx,
+)
+from routing.model import DEFAULT_DEADLINE, Body, Deadline, RoutingTable
+
+log = logging.getLogger("bot.core")
+
+
+class TicketState(StrEnum):
+    AWAITING_CITIZEN = "awaiting_citizen"  # the bot asked the topic or the place
+    ROUTED = "routed"  # with a body; the deadline runs
+    WITH_COORDINATOR = "with_coordinator"  # no body fits, or all refused: a person decides
+    ANSWERED = "answered"  # the body's answer was passed to the citizen
+    CLOSED = "closed"
+
+
+S = TicketState
+TRANSITIONS: dict[TicketState | None, frozenset[TicketState]] = {
+    None: frozenset({S.AWAITING_CITIZEN, S.ROUTED, S.WITH_COORDINATOR}),
+    S.AWAITING_CITIZEN: frozenset({S.ROUTED, S.WITH_COORDINATOR, S.CLOSED}),
+    S.ROUTED: frozenset({S.ROUTED, S.WITH_COORDINATOR, S.ANSWERED, S.CLOSED}),
+    S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.CLOSED}),
+    S.ANSWERED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+#: Who may be sent what, for outbox rows. Rows whose purpose starts with "citizen" go to the
+#: citizen: those are never re-sent on Telegram after a crash (see `bot.core.outbox`).
+CITIZEN = "citizen"
+BODY = "body"
+COORDINATOR = "coordinator"
+
+OVERDUE = "overdue"
+
+
+class InvalidTransition(Exception):
+    def __init__(self, number: str, current: str | None, wanted: str):
+        super().__init__(f"{number}: {current} → {wanted} is not allowed")
+
+
+class Classifies(Protocol):
+    """`routing.classify.Classifier` or a stand-in with the same ``classify``."""
+
+    def classify(
+        self,
+        text: str,
+        lat: float | None = None,
+        lon: float | None = None,
+        *,
+        topic: str | None = None,
+        municipality: str | None = None,
+    ) -> Any: ...
+
+
+class Addressee(Protocol):
+    """`config.Coordinator`: a user reached in a private chat whose id equals the user id."""
+
+    channel: str
+    user_id: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `AppealCore.handle` did, for adapters (to answer a button press) and tests."""
+
+    kind: str  # created, duplicate, answered_question, redirected, answer, follow_up, ignored
+    number: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What a button carries: ``topic:26-000123:roads``. Typed, so nobody splits strings by hand;
+    short, because Telegram allows 64 bytes of callback data."""
+
+    action: str  # topic, place (the citizen's answer) or redirect ("не наше")
+    number: str
+    value: str = ""
+
+    ACTIONS = ("topic", "place", "redirect")
+
+    def pack(self) -> str:
+        return f"{self.action}:{self.number}:{self.value}"
+
+    @classmethod
+    def unpack(cls, text: str | None) -> Payload | None:
+        parts = (text or "").split(":", 2)
+        if len(parts) != 3 or parts[0] not in cls.ACTIONS:
+            return None
+        return cls(*parts)
+
+
+def ticket_number(year: int, sequence: int) -> str:
+    """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
+    return f"{year % 100:02d}-{sequence:06d}"
+
+
+class AppealCore:
+    def __init__(
+        self,
+        repo: Repository,
+        table: RoutingTable,
+        classifier: Classifies,
+        calendar: WorkingCalendar,
+        clock: Clock,
+        *,
+        coordinators: Sequence[Addressee] = (),
+        reminder_fractions: Iterable[float] = (0.5, 0.9),
+        on_enqueue: Callable[[], None] | None = None,
+    ):
+        self.repo = repo
+        self.table = table
+        self.classifier = classifier
+        self.calendar = calendar
+        self.clock = clock
+        self.coordinators = tuple(coordinators)
+        self.reminder_fractions = tuple(sorted(f for f in reminder_fractions if 0 < f < 1))
+        self.on_enqueue = on_enqueue
+        self._staff_chats: dict[tuple[str, int], str] = {}
+        for body in table.bodies:
+            for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
+                if chat and str(chat).lstrip("-").isdigit():
+                    self._staff_chats[(channel, int(chat))] = body.id
+        for person in self.coordinators:
+            self._staff_chats.setdefault((person.channel, person.user_id), COORDINATOR)
+
+    # == entry point ============================================================================
+    async def handle(self, message: IncomingMessage) -> Outcome:
+        """Everything an adapter receives goes here; the core decides what it means."""
+        staff = self._staff_chats.get((message.channel, message.chat_id))
+        payload = Payload.unpack(message.payload)
+        if staff is not None:
+            if payload is not None and payload.action == "redirect":
+                return await self.redirect(payload.number, by=staff)
+            if message.reply_to is not None:
+                return await self.record_answer(message, by=staff)
+            return Outcome("ignored")
+        if payload is not None and payload.action == "topic":
+            return await self.answer_question(message, payload.number, topic=payload.value)
+        if payload is not None and payload.action == "place":
+            return await self.answer_question(message, payload.number, municipality=payload.value)
+        if message.payload:
+            return Outcome("ignored")  # a button from an older version of the bot
+        if message.reply_to is not None:
+            follow_up = await self.follow_up(message)
+            if follow_up is not None:
+                return follow_up
+        return await self.intake(message)
+
+    # == intake =================================================================================
+    async def intake(self, message: IncomingMessage) -> Outcome:
+        """A new appeal. The same platform message delivered twice makes one ticket."""
+        async with self.repo.transaction() as tx:
+            existing = await tx.ticket_by_source(
+                message.channel, message.chat_id, message.message_id
+            )
+        if existing is not None:
+            return Outcome("duplicate", existing.number, existing.state)
+        if not message.text.strip() and not message.attachments:
+            await self._send_direct(message, texts.EMPTY_APPEAL, f"empty:{message.message_id}")
+            return Outcome("ignored")
+        lat = message.location.lat if message.location else None
+        lon = message.location.lon if message.location else None
+        # CPU-bound (morphology, a model): off the event loop.
+        classification = await asyncio.to_thread(self.classifier.classify, message.text, lat, lon)
+        now = self.clock.now()
+        year = now.astimezone(self.calendar.timezone).year
+        draft = NewTicket(
+            channel=message.channel,
+            chat_id=message.chat_id,
+            user_id=message.user_id,
+            source_message_id=message.message_id,
+            text=message.text,
+            attachments=message.attachments,
+            lat=lat,
+            lon=lon,
+        )
+        try:
+            async with self.repo.transaction() as tx:
+                existing = await tx.ticket_by_source(
+                    message.channel, message.chat_id, message.message_id
+                )
+                if existing is not None:
+                    return Outcome("duplicate", existing.number, existing.state)
+                number = ticket_number(year, await tx.next_ticket_sequence(year))
+                ticket_id = await tx.insert_ticket(number, draft, "new", now)
+                await tx.add_event(
+                    ticket_id, "created", now, None, None, {"channel": draft.channel}
+                )
+                ticket = await tx.ticket(ticket_id)
+                assert ticket is not None
+                state = await self._apply_classification(tx, ticket, classification, now)
+        except DuplicateTicket:  # another process took the same message in between
+            async with self.repo.transaction() as tx:
+                existing = await tx.ticket_by_source(
+                    message.channel, message.chat_id, message.message_id
+                )
+            assert existing is not None
+            return Outcome("duplicate", existing.number, existing.state)
+        log.info("ticket %s created: %s", number, state)
+        self._wake()
+        return Outcome("created", number, state)
+
+    async def _apply_classification(
+        self, tx: Tx, ticket: TicketRecord, result: Any, now: datetime
+    ) -> str:
+        """Route, ask or hand over, according to the classifier's decision."""
+        candidates = [
+            {
+                "topic": c.topic,
+                "municipality": c.municipality,
+                "body": c.body,
+                "confidence": round(float(c.confidence), 4),
+            }
+            for c in result.candidates
+        ]
+        decision = str(getattr(result.decision, "value", result.decision))
+        await tx.update_ticket(
+            ticket.id,
+            None,
+            now,
+            candidates=candidates,
+            topic=result.topic,
+            municipality=result.municipality,
+        )
+        ticket = await tx.ticket(ticket.id)
+        assert ticket is not None
+        await tx.add_event(
+            ticket.id, "classified", now, detail={"decision": decision, "body": result.body}
+        )
+        body = self.table.body_by_id.get(result.body or "")
+        if decision == "route" and body is not None:
+            await self._route(tx, ticket, body, result.topic, result.municipality, now)
+            return S.ROUTED
+        if decision == "ask_topic" and result.topic_options:
+            await self._ask(tx, ticket, "topic", result.topic_options, now)
+            return S.AWAITING_CITIZEN
+        if decision == "ask_municipality" and result.municipality_options:
+            await self._ask(tx, ticket, "place", result.municipality_options, now)
+            return S.AWAITING_CITIZEN
+        await self._to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
+        return S.WITH_COORDINATOR
+
+    # == state changes (always inside a transaction) ===========================================
+    async def _move(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        to: TicketState,
+        now: datetime,
+        kind: str,
+        detail: dict | None = None,
+        **changes: Any,
+    ) -> None:
+        current = None if ticket.state == "new" else TicketState(ticket.state)
+        if to not in TRANSITIONS[current]:
+            raise InvalidTransition(ticket.number, ticket.state, to)
+        if not await tx.update_ticket(ticket.id, ticket.state, now, state=to.value, **changes):
+            raise InvalidTransition(ticket.number, "changed concurrently", to)
+        await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {})
+
+    def deadline_for(self, body: Body, topic_id: str | None) -> Deadline:
+        topic = self.table.topic_by_id.get(topic_id or "")
+        if topic is not None and topic.deadline is not None:
+            return topic.deadline
+        return body.deadline or DEFAULT_DEADLINE
+
+    async def _route(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        body: Body,
+        topic: str | None,
+        municipality: str | None,
+        now: datetime,
+        *,
+        redirected: bool = False,
+    ) -> None:
+        due = self.calendar.due(now, self.deadline_for(body, topic))
+        round_ = ticket.route_round + 1
+        await self._move(
+            tx,
+            ticket,
+            S.ROUTED,
+            now,
+            "redirected" if redirected else "routed",
+            {"body": body.id, "round": round_},
+            body=body.id,
+            topic=topic,
+            municipality=municipality,
+            routed_at=now,
+            due_at=due,
+            route_round=round_,
+        )
+        template = texts.REDIRECTED_TO_CITIZEN if redirected else texts.ACCEPTED_ROUTED
+        await self._to_citizen(
+            tx,
+            ticket,
+            f"routed:{round_}",
+            template.format(number=ticket.number, body=body.name, due=self.show_due(due)),
+        )
+        await self._to_body(tx, ticket, body, topic, municipality, due, round_, now)
+
+    async def _to_body(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        body: Body,
+        topic: str | None,
+        municipality: str | None,
+        due: datetime,
+        round_: int,
+        now: datetime,
+    ) -> None:
+        topic_obj = self.table.topic_by_id.get(topic or "")
+        place = self.table.municipality_by_id.get(municipality or "")
+        text = texts.TO_BODY.format(
+            number=ticket.number,
+            topic=topic_obj.name if topic_obj else texts.UNKNOWN_TOPIC,
+            place=place.name if place else texts.UNKNOWN_PLACE,
+            due=self.show_due(due),
+            text=ticket.text,
+        )
+        buttons = ((Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack()),),)
+        chats = self._body_chats(body)
+        if not chats:
+            for person in self.coordinators:
+                await self._enqueue(
+                    tx,
+                    ticket,
+                    f"{COORDINATOR}-no-chat:{round_}:{person.channel}:{person.user_id}",
+                    person.channel,
+                    person.user_id,
+                    texts.TO_COORDINATOR_NO_CHAT.format(
+                        number=ticket.number,
+                        body=body.name,
+                        due=self.show_due(due),
+                        text=ticket.text,
+                    ),
+                    COORDINATOR,
+                    buttons=buttons,
+                    attachments=self._portable(ticket, person.channel),
+                )
+            return
+        for channel, chat in chats:
+            attachments = self._portable(ticket, channel)
+            body_text = text
+            if ticket.attachments and not attachments:
+                body_text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(
+                    count=len(ticket.attachments)
+                )
+            await self._enqueue(
+                tx,
+                ticket,
+                f"{BODY}:{round_}:{channel}:{chat}",
+                channel,
+                chat,
+                body_text,
+                BODY,
+                buttons=buttons,
+                attachments=attachments,
+            )
+
+    async def _ask(
+        self, tx: Tx, ticket: TicketRecord, what: str, options: Sequence[str], now: datetime
+    ) -> None:
+        await self._move(
+            tx, ticket, S.AWAITING_CITIZEN, now, f"asked_{what}", {"options": list(options)}
+        )
+        if what == "topic":
+            names = self.table.topic_by_id
+            template = texts.ASK_TOPIC
+        else:
+            names = self.table.municipality_by_id
+            template = texts.ASK_MUNICIPALITY
+        rows = [
+            (Button(names[o].name if o in names else o, Payload(what, ticket.number, o).pack()),)
+            for o in options
+        ]
+        rows.append((Button(texts.OTHER_OPTION, Payload(what, ticket.number, "-").pack()),))
+        await self._to_citizen(
+            tx, ticket, f"ask-{what}", template.format(number=ticket.number), buttons=tuple(rows)
+        )
+
+    async def _to_coordinators(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        reason: str,
+        now: datetime,
+        *,
+        told_citizen: str | None = None,
+    ) -> None:
+        await self._move(tx, ticket, S.WITH_COORDINATOR, now, "to_coordinator", {"reason": reason})
+        await self._to_citizen(
+            tx,
+            ticket,
+            f"to-coordinator:{ticket.route_round}",
+            (told_citizen or texts.ACCEPTED_TO_COORDINATOR).format(number=ticket.number),
+        )
+        for person in self.coordinators:
+            await self._enqueue(
+                tx,
+                ticket,
+                f"{COORDINATOR}:{ticket.route_round}:{person.channel}:{person.user_id}",
+                person.channel,
+                person.user_id,
+                texts.TO_COORDINATOR_UNROUTED.format(
+                    number=ticket.number, reason=reason, text=ticket.text
+                ),
+                COORDINATOR,
+                attachments=self._portable(ticket, person.channel),
+            )
+
+    # == the citizen answers a question =========================================================
+    async def answer_question(
+        self,
+        message: IncomingMessage,
+        number: str,
+        *,
+        topic: str | None = None,
+        municipality: str | None = None,
+    ) -> Outcome:
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+        if (
+            ticket is None
+            or ticket.state != S.AWAITING_CITIZEN
+            or (ticket.channel, ticket.chat_id) != (message.channel, message.chat_id)
+        ):
+            return Outcome("ignored", number)
+        now = self.clock.now()
+        if topic == "-" or municipality == "-":
+            async with self.repo.transaction() as tx:
+                ticket = await tx.ticket_by_number(number)
+                if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+                    return Outcome("ignored", number)
+                await self._to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now)
+            self._wake()
+            return Outcome("answered_question", number, S.WITH_COORDINATOR)
+        topic = topic or ticket.topic
+        municipality = municipality or ticket.municipality
+        lat, lon = ticket.lat, ticket.lon
+        result = await asyncio.to_thread(
+            self.classifier.classify,
+            ticket.text,
+            lat,
+            lon,
+            topic=topic,
+            municipality=municipality,
+        )
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+                return Outcome("ignored", number)  # a second tap on an old button
+            state = await self._apply_classification(tx, ticket, result, now)
+        self._wake()
+        return Outcome("answered_question", number, state)
+
+    # == "не наше" ==============================================================================
+    async def redirect(self, number: str, *, by: str, correct_body: str | None = None) -> Outcome:
+        """The body says the appeal is not theirs: next candidate, or coordinators.
+
+        ``by`` is the body id whose chat pressed the button, or ``"coordinator"``; a body can
+        only refuse an appeal that is currently with it. Every redirect is kept as a labelled
+        example (`export_training_examples`): the text, the body that was wrong and, when a
+        coordinator names it, the right one.
+        """
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.state not in (S.ROUTED, S.WITH_COORDINATOR):
+                return Outcome("ignored", number)
+            if by != COORDINATOR and (ticket.state != S.ROUTED or ticket.body != by):
+                return Outcome("ignored", number)
+            tried = [*ticket.tried_bodies]
+            if ticket.body and ticket.state == S.ROUTED and ticket.body not in tried:
+                tried.append(ticket.body)
+            await tx.update_ticket(ticket.id, None, now, tried_bodies=tried)
+            ticket = await tx.ticket(ticket.id)
+            assert ticket is not None
+            choice = self._next_body(ticket, correct_body)
+            if choice is None and ticket.state == S.WITH_COORDINATOR:
+                return Outcome("ignored", number)  # already with the coordinators
+            wrong = ticket.body if ticket.state == S.ROUTED else None
+            await tx.add_training_example(
+                TrainingExample(
+                    text=ticket.text,
+                    topic=choice[1] if choice and correct_body else None,
+                    body=correct_body if choice else None,
+                    wrong_body=wrong,
+                    at=now,
+                    source="coordinator" if correct_body else "redirect",
+                ),
+                ticket.id,
+            )
+            if choice is None:
+                await self._to_coordinators(
+                    tx,
+                    ticket,
+                    texts.REASON_ALL_REFUSED,
+                    now,
+                    told_citizen=texts.REDIRECTED_TO_COORDINATOR_CITIZEN,
+                )
+                state = S.WITH_COORDINATOR
+            else:
+                body, topic, municipality = choice
+                await self._route(tx, ticket, body, topic, municipality, now, redirected=True)
+                state = S.ROUTED
+        log.info("ticket %s redirected by %s: %s", number, by, state)
+        self._wake()
+        return Outcome("redirected", number, state)
+
+    def _next_body(
+        self, ticket: TicketRecord, correct_body: str | None
+    ) -> tuple[Body, str | None, str | None] | None:
+        if correct_body is not None:
+            body = self.table.body_by_id.get(correct_body)
+            if body is None:
+                raise KeyError(correct_body)
+            topic = ticket.topic if ticket.topic in body.topics else (body.topics or (None,))[0]
+            return body, topic, ticket.municipality
+        for candidate in ticket.candidates:
+            body_id = candidate.get("body")
+            if body_id and body_id not in ticket.tried_bodies and body_id in self.table.body_by_id:
+                return (
+                    self.table.body_by_id[body_id],
+                    candidate.get("topic"),
+                    candidate.get("municipality"),
+                )
+        return None
+
+    # == answers and follow-ups ================================================================
+    async def record_answer(self, message: IncomingMessage, *, by: str) -> Outcome:
+        """A body (or coordinator) replied to the appeal we sent them: pass it to the citizen."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket_id = await tx.ticket_by_sent_message(
+                message.channel, message.chat_id, message.reply_to or 0
+            )
+            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            if ticket is None or ticket.state not in (S.ROUTED, S.WITH_COORDINATOR, S.ANSWERED):
+                return Outcome("ignored")
+            body = self.table.body_by_id.get(ticket.body or "")
+            body_name = body.name if body is not None else texts.COORDINATOR_NAME
+            await tx.add_message(
+                ticket.id,
+                TicketMessage(
+                    author=COORDINATOR if by == COORDINATOR else BODY,
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    platform_message_id=message.message_id,
+                    text=message.text,
+                    at=now,
+                    attachments=message.attachments,
+                ),
+            )
+            if ticket.state != S.ANSWERED:
+                await self._move(tx, ticket, S.ANSWERED, now, "answered", {"by": by})
+                if ticket.tried_bodies and ticket.body:  # the redirect found the right body
+                    await tx.add_training_example(
+                        TrainingExample(
+                            text=ticket.text,
+                            topic=ticket.topic,
+                            body=ticket.body,
+                            at=now,
+                            source="answered_after_redirect",
+                        ),
+                        ticket.id,
+                    )
+            else:
+                await tx.add_event(ticket.id, "answer_added", now, detail={"by": by})
+            await self._to_citizen(
+                tx,
+                ticket,
+                f"answer:{message.channel}:{message.chat_id}:{message.message_id}",
+                texts.ANSWER_TO_CITIZEN.format(
+                    number=ticket.number, body=body_name, text=message.text
+                ),
+                attachments=message.attachments if message.channel == ticket.channel else (),
+            )
+        log.info("ticket %s answered by %s", ticket.number, by)
+        self._wake()
+        return Outcome("answer", ticket.number, S.ANSWERED)
+
+    async def follow_up(self, message: IncomingMessage) -> Outcome | None:
+        """The citizen replied to one of our messages about a ticket: add it to that ticket."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket_id = await tx.ticket_by_sent_message(
+                message.channel, message.chat_id, message.reply_to or 0
+            )
+            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            if ticket is None or ticket.state == S.CLOSED:
+                return None
+            await tx.add_message(
+                ticket.id,
+                TicketMessage(
+                    author=CITIZEN,
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    platform_message_id=message.message_id,
+                    text=message.text,
+                    at=now,
+                    attachments=message.attachments,
+                ),
+            )
+            await tx.add_event(ticket.id, "follow_up", now)
+            key = f"follow-up:{message.message_id}"
+            body = self.table.body_by_id.get(ticket.body or "")
+            if ticket.state == S.ROUTED and body is not None:
+                for channel, chat in self._body_chats(body):
+                    await self._enqueue(
+                        tx,
+                        ticket,
+                        f"{BODY}-{key}:{channel}:{chat}",
+                        channel,
+                        chat,
+                        texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text),
+                        BODY,
+                        attachments=message.attachments if channel == message.channel else (),
+                    )
+            await self._to_citizen(
+                tx, ticket, key, texts.FOLLOW_UP_ACCEPTED.format(number=ticket.number)
+            )
+        self._wake()
+        return Outcome("follow_up", ticket.number, ticket.state)
+
+    async def close(self, number: str) -> Outcome:
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None:
+                return Outcome("ignored", number)
+            await self._move(tx, ticket, S.CLOSED, now, "closed")
+        return Outcome("closed", number, S.CLOSED)
+
+    # == deadlines ==============================================================================
+    async def scan_deadlines(self) -> int:
+        """Queue reminders and overdue escalations that are due; returns how many were queued.
+
+        Marks are the reminder fractions of [routed_at, due_at] plus the deadline itself. If
+        several passed since the last scan (the bot was down), only the latest is sent and the
+        earlier ones are logged as skipped — one "overdue" beats three stale messages. The
+        (ticket, round, mark) key makes a second scan, or a second process, a no-op.
+        """
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            tickets = await tx.tickets_in_state(S.ROUTED)
+        queued = 0
+        for ticket in tickets:
+            if ticket.due_at is None or ticket.routed_at is None:
+                continue
+            span = ticket.due_at - ticket.routed_at
+            marks = [
+                (f"reminder:{f:g}", ticket.routed_at + span * f) for f in self.reminder_fractions
+            ]
+            marks.append((OVERDUE, ticket.due_at))
+            passed = [kind for kind, moment in marks if moment <= now]
+            if not passed:
+                continue
+            async with self.repo.transaction() as tx:
+                fresh = await tx.ticket(ticket.id)
+                if (
+                    fresh is None
+                    or fresh.state != S.ROUTED
+                    or fresh.route_round != ticket.route_round
+                ):
+                    continue
+                for kind in passed:
+                    latest = kind == passed[-1]
+                    inserted = await tx.record_reminder(
+                        ticket.id, ticket.route_round, kind, now, skipped=not latest
+                    )
+                    if inserted and latest:
+                        await self._remind(tx, fresh, kind)
+                        queued += 1
+        if queued:
+            self._wake()
+        return queued
+
+    async def _remind(self, tx: Tx, ticket: TicketRecord, kind: str) -> None:
+        body = self.table.body_by_id.get(ticket.body or "")
+        due = self.show_due(ticket.due_at) if ticket.due_at else ""
+        chats = self._body_chats(body) if body else []
+        key = f"{kind}:{ticket.route_round}"
+        for channel, chat in chats:
+            await self._enqueue(
+                tx,
+                ticket,
+                f"{BODY}-{key}:{channel}:{chat}",
+                channel,
+                chat,
+                texts.REMINDER_TO_BODY.format(number=ticket.number, due=due),
+                BODY,
+            )
+        if kind == OVERDUE or not chats:
+            text = texts.OVERDUE_TO_COORDINATOR if kind == OVERDUE else texts.REMINDER_TO_BODY
+            for person in self.coordinators:
+                await self._enqueue(
+                    tx,
+                    ticket,
+                    f"{COORDINATOR}-{key}:{person.channel}:{person.user_id}",
+                    person.channel,
+                    person.user_id,
+                    text.format(
+                        number=ticket.number, due=due, body=body.name if body else ticket.body
+                    ),
+                    COORDINATOR,
+                )
+        log.info("ticket %s: %s queued", ticket.number, kind)
+
+    # == privacy ================================================================================
+    async def export_citizen(self, channel: str, user_id: int) -> dict[str, Any]:
+        """Everything stored about one citizen, as JSON-ready data (a 152-ФЗ access request)."""
+        async with self.repo.transaction() as tx:
+            tickets = await tx.tickets_of(channel, user_id)
+            items = []
+            for t in tickets:
+                messages = await tx.messages(t.id)
+                items.append(
+                    {
+                        "number": t.number,
+                        "state": t.state,
+                        "created_at": t.created_at.isoformat(),
+                        "text": t.text,
+                        "attachments": [[a.kind, a.ref] for a in t.attachments],
+                        "location": [t.lat, t.lon] if t.lat is not None else None,
+                        "topic": t.topic,
+                        "municipality": t.municipality,
+                        "body": t.body,
+                        "due_at": t.due_at.isoformat() if t.due_at else None,
+                        "messages": [
+                            {
+                                "author": m.author,
+                                "at": m.at.isoformat(),
+                                "text": m.text,
+                                "attachments": [[a.kind, a.ref] for a in m.attachments],
+                            }
+                            for m in messages
+                        ],
+                        "events": await tx.events(t.id),
+                    }
+                )
+        return {"channel": channel, "user_id": user_id, "tickets": items}
+
+    async def forget_citizen(self, channel: str, user_id: int) -> int:
+        """Anonymise every ticket of a citizen; returns how many. Numbers, routes, times and the
+        audit trail stay (statistics and accountability need them), text and ids do not."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            tickets = await tx.tickets_of(channel, user_id)
+            for t in tickets:
+                await tx.anonymise_ticket(t.id, "[удалено по просьбе заявителя]", now)
+                await tx.add_event(t.id, "anonymised", now)
+        log.info("anonymised %d tickets: %s", len(tickets), ", ".join(t.number for t in tickets))
+        return len(tickets)
+
+    async def export_training_examples(self, *, only_labelled: bool = True) -> list[dict]:
+        """Rows ``{"text", "topic", "body", …}`` for ``routing train``; ``only_labelled`` drops
+        the ones where only the wrong body is known."""
+        async with self.repo.transaction() as tx:
+            examples = await tx.training_examples()
+        return [
+            {
+                "text": e.text,
+                "topic": e.topic,
+                "body": e.body,
+                "wrong_body": e.wrong_body,
+                "ticket": e.ticket,
+                "source": e.source,
+            }
+            for e in examples
+            if e.body is not None or not only_labelled
+        ]
+
+    # == helpers ================================================================================
+    def show_due(self, due: datetime) -> str:
+        local = due.astimezone(self.calendar.timezone)
+        if local.time() == time(0):
+            return texts.DUE_DAY.format(date=local - timedelta(days=1))
+        return texts.DUE_MOMENT.format(date=local)
+
+    def _body_chats(self, body: Body) -> list[tuple[str, int]]:
+        return [key for key, owner in self._staff_chats.items() if owner == body.id]
+
+    @staticmethod
+    def _portable(ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]:
+        """File references only work in the channel they came from."""
+        return ticket.attachments if channel == ticket.channel else ()
+
+    async def _to_citizen(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        key: str,
+        text: str,
+        *,
+        buttons: tuple = (),
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
+        if ticket.chat_id is None:  # anonymised
+            return
+        await self._enqueue(
+            tx,
+            ticket,
+            f"{CITIZEN}-{key}",
+            ticket.channel,
+            ticket.chat_id,
+            text,
+            CITIZEN,
+            buttons=buttons,
+            attachments=attachments,
+            reply_to=ticket.source_message_id,
+        )
+
+    async def _enqueue(
+        self,
+        tx: Tx,
+        ticket: TicketRecord,
+        key: str,
+        channel: str,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        *,
+        buttons: tuple = (),
+        attachments: tuple[Attachment, ...] = (),
+        reply_to: int | None = None,
+    ) -> None:
+        message = OutgoingMessage(
+            channel,
+            chat_id,
+            text,
+            buttons=buttons,  # type: ignore[arg-type]
+            attachments=attachments,
+            reply_to=reply_to,
+        )
+        await tx.enqueue(
+            OutboxDraft(
+                key=f"{ticket.number}:{key}",
+                channel=channel,
+                chat_id=chat_id,
+                payload=message.to_json(),
+                purpose=purpose,
+                ticket_id=ticket.id,
+                # A repeated message in a staff chat is a nuisance; a lost appeal is a failure.
+                resend_if_uncertain=purpose != CITIZEN,
+            ),
+            self.clock.now(),
+        )
+
+    async def _send_direct(self, message: IncomingMessage, text: str, key: str) -> None:
+        """A reply that belongs to no ticket (e.g. "write it as text")."""
+        async with self.repo.transaction() as tx:
+            await tx.enqueue(
+                OutboxDraft(
+                    key=f"direct:{message.channel}:{message.chat_id}:{key}",
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    payload=OutgoingMessage(message.channel, message.chat_id, text).to_json(),
+                    purpose=CITIZEN,
+                ),
+                self.clock.now(),
+            )
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.on_enqueue is not None:
+            self.on_enqueue()

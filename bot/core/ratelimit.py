@@ -1,0 +1,128 @@
+"""Token buckets per channel and per chat, so the outbox stays under the platforms' limits.
+
+Going over costs more than waiting: Telegram answers 429 with a growing ``retry_after`` and VK
+raises flood errors. Defaults follow the documented limits (Telegram: ~30 messages/s per bot,
+1/s per private chat, 20/min per group; VK: 20 requests/s per community token) and are
+settings, because a deployment with a paid Telegram broadcast limit or a shared VK token needs
+other numbers. Time comes from the injected clock, never from ``time.monotonic``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.types import Clock
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``per_second`` tokens are added each second, up to ``burst``."""
+
+    per_second: float
+    burst: float = 1.0
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    overall: Rate
+    private_chat: Rate | None = None
+    group_chat: Rate | None = None  # chats with a negative id (Telegram groups and channels)
+
+
+DEFAULT_LIMITS: dict[str, ChannelLimits] = {
+    "tg": ChannelLimits(
+        overall=Rate(30, 30),
+        private_chat=Rate(1, 1),
+        group_chat=Rate(20 / 60, 3),
+    ),
+    "vk": ChannelLimits(overall=Rate(20, 20)),
+}
+
+
+@dataclass
+class TokenBucket:
+    rate: Rate
+    tokens: float
+    updated: float
+    blocked_until: float = 0.0
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(
+                self.rate.burst, self.tokens + (now - self.updated) * self.rate.per_second
+            )
+            self.updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0 when it is)."""
+        self._refill(now)
+        blocked = max(0.0, self.blocked_until - now)
+        missing = max(0.0, 1.0 - self.tokens)
+        return max(blocked, missing / self.rate.per_second if missing else 0.0)
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1.0
+
+    def full(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.rate.burst and self.blocked_until <= now
+
+
+@dataclass
+class RateLimiter:
+    clock: Clock
+    limits: dict[str, ChannelLimits] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    max_chat_buckets: int = 10_000
+    _buckets: dict[tuple[str, int | None], TokenBucket] = field(default_factory=dict)
+
+    def _now(self) -> float:
+        return _seconds(self.clock.now())
+
+    def _bucket(self, channel: str, chat_id: int | None, now: float) -> TokenBucket | None:
+        limits = self.limits.get(channel)
+        if limits is None:
+            return None
+        if chat_id is None:
+            rate = limits.overall
+        else:
+            rate = limits.group_chat if chat_id < 0 else limits.private_chat
+            if rate is None:
+                return None
+        key = (channel, chat_id)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_chat_buckets:
+                self._forget_idle(now)
+            bucket = self._buckets[key] = TokenBucket(rate, rate.burst, now)
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, b in self._buckets.items() if k[1] is not None and b.full(now)]:
+            del self._buckets[key]
+
+    def reserve(self, channel: str, chat_id: int) -> float:
+        """Take a token for one message to ``chat_id`` and return 0, or return the seconds to
+        wait and take nothing (so a blocked chat does not eat the channel's overall budget)."""
+        now = self._now()
+        buckets = [
+            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
+        ]
+        wait = max((b.wait(now) for b in buckets), default=0.0)
+        if wait > 0:
+            return wait
+        for bucket in buckets:
+            bucket.take(now)
+        return 0.0
+
+    def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
+        """The platform said "retry after": hold the chat (or the whole channel) that long."""
+        now = self._now()
+        bucket = self._bucket(channel, chat_id, now) or self._bucket(channel, None, now)
+        if bucket is not None:
+            bucket.blocked_until = max(bucket.blocked_until, now + seconds)
+
+
+def _seconds(moment: datetime) -> float:
+    return moment.timestamp()

@@ -1,0 +1,64 @@
+"""Every text the core sends, in Russian, in one place: edit wording here, never in code.
+
+Placeholders are ``str.format`` fields. Citizens see short, plain sentences with the ticket
+number (they quote it when they call); body and coordinator texts start with the number so a
+chat full of appeals stays searchable.
+"""
+
+from __future__ import annotations
+
+# -- to the citizen ------------------------------------------------------------------------------
+ACCEPTED_ROUTED = (
+    "Обращение № {number} принято и передано: {body}.\n"
+    "Ответ ожидается до {due}. Мы пришлём его сюда."
+)
+ACCEPTED_TO_COORDINATOR = (
+    "Обращение № {number} принято. Сейчас определим, какой орган за это отвечает, и сообщим вам."
+)
+ALREADY_ACCEPTED = "Это сообщение уже принято: обращение № {number}."
+ASK_TOPIC = "Обращение № {number}. Уточните, пожалуйста, о чём оно:"
+ASK_MUNICIPALITY = "Обращение № {number}. Уточните, пожалуйста, где это:"
+OTHER_OPTION = "Другое"
+REDIRECTED_TO_CITIZEN = (
+    "Обращение № {number} передано в другой орган: {body}.\nОтвет ожидается до {due}."
+)
+REDIRECTED_TO_COORDINATOR_CITIZEN = (
+    "Обращение № {number}: уточняем, какой орган за это отвечает. Мы сообщим вам."
+)
+ANSWER_TO_CITIZEN = "Ответ на обращение № {number} ({body}):\n\n{text}"
+COORDINATOR_NAME = "координатор"
+FOLLOW_UP_ACCEPTED = "Дополнение к обращению № {number} передано."
+EMPTY_APPEAL = "Напишите, пожалуйста, что случилось и где — текстом."
+DATA_DELETED = "Ваши данные удалены. Номера обращений сохранены без текста и контактов."
+
+# -- to a body -----------------------------------------------------------------------------------
+TO_BODY = (
+    "Обращение № {number}\nТема: {topic}\nМесто: {place}\nСрок ответа: до {due}\n\n{text}\n\n"
+    "Ответьте на это сообщение (функция «Ответить»), и ответ получит заявитель."
+)
+TO_BODY_ATTACHMENTS_ELSEWHERE = (
+    "\n\nВложений: {count} (пришли через другую соцсеть, у координатора)."
+)
+FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}:\n\n{text}"
+NOT_OURS_BUTTON = "Не наше"
+REMINDER_TO_BODY = "Напоминание: обращение № {number} ждёт ответа. Срок — до {due}."
+UNKNOWN_PLACE = "не указано"
+UNKNOWN_TOPIC = "не определена"
+
+# -- to coordinators -----------------------------------------------------------------------------
+TO_COORDINATOR_UNROUTED = (
+    "Обращение № {number}: бот не смог определить ответственный орган.\nПричина: {reason}\n\n{text}"
+)
+TO_COORDINATOR_NO_CHAT = (
+    "Обращение № {number} направлено органу «{body}», но у него не настроен чат. "
+    "Передайте, пожалуйста, вручную. Срок — до {due}.\n\n{text}"
+)
+OVERDUE_TO_COORDINATOR = "Просрочено обращение № {number}: {body} не ответил до {due}."
+REASON_NOTHING_FITS = "ни одна тема таблицы не подходит"
+REASON_ALL_REFUSED = "все подходящие органы ответили «не наше»"
+REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
+
+# -- formats -------------------------------------------------------------------------------------
+# A deadline at local midnight is shown as the whole previous day.
+DUE_DAY = "{date:%d.%m.%Y} включительно"
+DUE_MOMENT = "{date:%d.%m.%Y %H:%M}"

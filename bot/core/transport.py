@@ -1,0 +1,39 @@
+"""How the outbox reaches a channel: one `Transport` per channel, written by its adapter.
+
+The errors are the whole contract between the outbox and a channel: the adapter maps its
+library's exceptions (``TelegramRetryAfter``, VK error 6/9, HTTP 5xx, timeouts, "bot was
+blocked", VK 901) onto these three, and the outbox decides what to do without knowing the
+platform.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.types import Channel, OutgoingMessage, SentMessage
+
+
+class DeliveryError(Exception):
+    """Base of everything a transport may raise about one message."""
+
+
+class RetryAfter(DeliveryError):
+    """The platform asked to wait (Telegram 429 ``retry_after``, VK flood control)."""
+
+    def __init__(self, seconds: float, message: str = ""):
+        self.seconds = max(0.0, float(seconds))
+        super().__init__(message or f"retry after {self.seconds:g} s")
+
+
+class TransientError(DeliveryError):
+    """Might work later: network error, timeout, 5xx."""
+
+
+class PermanentError(DeliveryError):
+    """Will never work: the user blocked the bot, the chat is gone (VK 901, Telegram 403)."""
+
+
+class Transport(Protocol):
+    channel: Channel
+
+    async def send(self, message: OutgoingMessage) -> SentMessage: ...

@@ -1,0 +1,111 @@
+"""The core's own small message types: what adapters translate platform updates into and out of.
+
+The core never sees an aiogram ``Message`` or a vkbottle event. Adding a channel means writing a
+translator for these types, not touching the dialog. Ids are kept as the platforms give them
+(integers for chats, users and messages in both Telegram and VK); files are opaque platform
+references the adapter of the same channel knows how to resend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+Channel = Literal["tg", "vk"]
+CHANNELS: tuple[Channel, ...] = ("tg", "vk")
+
+
+class Clock(Protocol):
+    """Where "now" comes from; injected so that deadlines and rate limits are testable."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Real time, always timezone-aware UTC (the database stores UTC only)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file as the channel knows it: ``kind`` is photo/document/video/voice, ``ref`` the
+    platform's file id (Telegram ``file_id``, VK ``photo123_456_key``)."""
+
+    kind: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button; ``payload`` comes back as ``IncomingMessage.payload`` when pressed."""
+
+    text: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    channel: Channel
+    chat_id: int
+    user_id: int
+    message_id: int  # platform message id; with channel and chat it identifies a delivery
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    reply_to: int | None = None  # platform message id this one answers
+    payload: str | None = None  # data of a pressed button, if this is a button press
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    channel: Channel
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: int | None = None
+    thread_id: int | None = None  # Telegram forum topic (message_thread_id)
+    # Stable number for this delivery, the same on every retry: the VK adapter passes it as
+    # ``random_id`` so VK drops a repeated send; Telegram has no equivalent.
+    dedup_id: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "buttons": [[[b.text, b.payload] for b in row] for row in self.buttons],
+            "attachments": [[a.kind, a.ref] for a in self.attachments],
+            "reply_to": self.reply_to,
+            "thread_id": self.thread_id,
+        }
+
+    @classmethod
+    def from_json(
+        cls, channel: Channel, chat_id: int, data: dict, dedup_id: int = 0
+    ) -> OutgoingMessage:
+        return cls(
+            channel=channel,
+            chat_id=chat_id,
+            text=data.get("text", ""),
+            buttons=tuple(
+                tuple(Button(t, p) for t, p in row) for row in data.get("buttons", ())
+            ),
+            attachments=tuple(Attachment(k, r) for k, r in data.get("attachments", ())),
+            reply_to=data.get("reply_to"),
+            thread_id=data.get("thread_id"),
+            dedup_id=dedup_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    platform_message_id: int
+    extra: dict = field(default_factory=dict)

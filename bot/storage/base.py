@@ -1,0 +1,178 @@
+"""What the core needs from a database, as a Protocol, and the records it reads and writes.
+
+Everything goes through a transaction (`Repository.transaction`): a state change and the
+messages announcing it are written together or not at all, which is what makes the outbox
+reliable. Implementations: `bot.storage.sqlite.SqliteRepository` (the default); a PostgreSQL one
+can follow with the same migrations (`bot.storage.migrations`).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.types import Attachment
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: int
+    number: str
+    channel: str
+    chat_id: int | None
+    user_id: int | None
+    source_message_id: int | None
+    text: str
+    attachments: tuple[Attachment, ...]
+    lat: float | None
+    lon: float | None
+    state: str
+    topic: str | None
+    municipality: str | None
+    body: str | None
+    candidates: tuple[dict[str, Any], ...]  # ranked, as `Candidate` fields
+    tried_bodies: tuple[str, ...]  # bodies that already said "не наше"
+    route_round: int
+    created_at: datetime
+    updated_at: datetime
+    routed_at: datetime | None
+    due_at: datetime | None
+    anonymised_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    channel: str
+    chat_id: int
+    user_id: int
+    source_message_id: int
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class OutboxDraft:
+    """A message to deliver; ``key`` is unique forever, so enqueueing twice is a no-op."""
+
+    key: str
+    channel: str
+    chat_id: int
+    payload: dict[str, Any]
+    purpose: str
+    ticket_id: int | None = None
+    # After a crash between sending and recording: send again (a duplicate is acceptable) or
+    # give up (a duplicate is not)? See `bot.core.outbox`.
+    resend_if_uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    ticket_id: int | None
+    purpose: str
+    channel: str
+    chat_id: int | None
+    payload: dict[str, Any]
+    resend_if_uncertain: bool
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    platform_message_id: int | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TrainingExample:
+    text: str
+    topic: str | None
+    body: str | None
+    wrong_body: str | None = None
+    ticket: str | None = None
+    at: datetime | None = None
+    source: str = "redirect"
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    author: str  # citizen / body / coordinator / bot
+    channel: str
+    chat_id: int | None
+    platform_message_id: int | None
+    text: str
+    at: datetime
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+class DuplicateTicket(Exception):
+    """The same platform message was already taken in as a ticket."""
+
+
+class Tx(Protocol):
+    """One transaction. Methods never commit on their own."""
+
+    # tickets
+    async def next_ticket_sequence(self, year: int) -> int: ...
+    async def insert_ticket(
+        self, number: str, draft: NewTicket, state: str, now: datetime
+    ) -> int: ...
+    async def ticket_by_source(
+        self, channel: str, chat_id: int, message_id: int
+    ) -> TicketRecord | None: ...
+    async def ticket(self, ticket_id: int) -> TicketRecord | None: ...
+    async def ticket_by_number(self, number: str) -> TicketRecord | None: ...
+    async def update_ticket(
+        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
+    ) -> bool: ...
+    async def tickets_in_state(self, state: str) -> list[TicketRecord]: ...
+    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]: ...
+    async def add_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+    async def events(self, ticket_id: int) -> list[dict[str, Any]]: ...
+    async def add_message(self, ticket_id: int, message: TicketMessage) -> None: ...
+    async def messages(self, ticket_id: int) -> list[TicketMessage]: ...
+    async def ticket_by_sent_message(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> int | None: ...
+    async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None: ...
+
+    # reminders
+    async def record_reminder(
+        self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool
+    ) -> bool: ...
+
+    # outbox
+    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None: ...
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...
+    async def outbox_row(self, row_id: int) -> OutboxRow | None: ...
+    async def outbox_by_key(self, key: str) -> OutboxRow | None: ...
+    async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None: ...
+    async def rows_in_state(self, state: str) -> list[OutboxRow]: ...
+    async def next_due_at(self) -> datetime | None: ...
+
+    # training data
+    async def add_training_example(
+        self, example: TrainingExample, ticket_id: int | None
+    ) -> None: ...
+    async def training_examples(self) -> list[TrainingExample]: ...
+
+
+class Repository(Protocol):
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    async def close(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...

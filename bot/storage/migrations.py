@@ -1,0 +1,164 @@
+"""The database schema as ordered migrations, applied on start and recorded in ``schema_version``.
+
+Migrations are append-only: a released one is never edited, a change is a new entry. The SQL is
+the subset SQLite and PostgreSQL share; the few places where they differ are the `Dialect`
+fields, so a PostgreSQL repository can apply the same list with its own dialect.
+
+Times are stored as fixed-width UTC text (``2026-03-01T09:00:00.000000Z``): it sorts and compares
+correctly as text in both databases and never carries a local offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    id_column: str  # an auto-numbered primary key
+    json: str  # a column holding a JSON document
+    timestamp: str  # a column holding a UTC time as described above
+
+
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY", "TEXT", "TEXT")
+POSTGRES = Dialect("postgresql", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "JSONB", "TEXT")
+
+SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at {timestamp} NOT NULL
+)
+"""
+
+#: (version, description, statements). Placeholders in braces come from `Dialect`.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "tickets, events, messages, outbox, reminders, training examples",
+        (
+            """
+            CREATE TABLE ticket_counters (
+                year INTEGER PRIMARY KEY,
+                last_value INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE tickets (
+                id {id_column},
+                number TEXT NOT NULL UNIQUE,
+                channel TEXT NOT NULL,
+                chat_id BIGINT,
+                user_id BIGINT,
+                source_message_id BIGINT,
+                text TEXT NOT NULL,
+                attachments {json} NOT NULL,
+                lat DOUBLE PRECISION,
+                lon DOUBLE PRECISION,
+                state TEXT NOT NULL,
+                topic TEXT,
+                municipality TEXT,
+                body TEXT,
+                candidates {json} NOT NULL,
+                tried_bodies {json} NOT NULL,
+                route_round INTEGER NOT NULL DEFAULT 0,
+                created_at {timestamp} NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                routed_at {timestamp},
+                due_at {timestamp},
+                anonymised_at {timestamp},
+                UNIQUE (channel, chat_id, source_message_id)
+            )
+            """,
+            "CREATE INDEX tickets_citizen ON tickets (channel, user_id)",
+            "CREATE INDEX tickets_state_due ON tickets (state, due_at)",
+            """
+            CREATE TABLE ticket_events (
+                id {id_column},
+                ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                at {timestamp} NOT NULL,
+                kind TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT,
+                detail {json} NOT NULL
+            )
+            """,
+            "CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id)",
+            """
+            CREATE TABLE ticket_messages (
+                id {id_column},
+                ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                at {timestamp} NOT NULL,
+                author TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                chat_id BIGINT,
+                platform_message_id BIGINT,
+                text TEXT NOT NULL,
+                attachments {json} NOT NULL
+            )
+            """,
+            "CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id)",
+            """
+            CREATE TABLE outbox (
+                id {id_column},
+                idempotency_key TEXT NOT NULL UNIQUE,
+                ticket_id BIGINT REFERENCES tickets (id),
+                purpose TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                chat_id BIGINT,
+                payload {json} NOT NULL,
+                resend_if_uncertain INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at {timestamp} NOT NULL,
+                last_error TEXT,
+                platform_message_id BIGINT,
+                created_at {timestamp} NOT NULL,
+                sent_at {timestamp}
+            )
+            """,
+            "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+            "CREATE INDEX outbox_sent ON outbox (channel, chat_id, platform_message_id)",
+            """
+            CREATE TABLE reminders (
+                ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                route_round INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                at {timestamp} NOT NULL,
+                skipped INTEGER NOT NULL,
+                PRIMARY KEY (ticket_id, route_round, kind)
+            )
+            """,
+            """
+            CREATE TABLE training_examples (
+                id {id_column},
+                ticket_id BIGINT REFERENCES tickets (id),
+                at {timestamp} NOT NULL,
+                text TEXT NOT NULL,
+                topic TEXT,
+                body TEXT,
+                wrong_body TEXT,
+                source TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+)
+
+
+def statements(version: int, dialect: Dialect) -> list[str]:
+    """The SQL of one migration, rendered for ``dialect``."""
+    for number, _description, sql in MIGRATIONS:
+        if number == version:
+            fields = {
+                "id_column": dialect.id_column,
+                "json": dialect.json,
+                "timestamp": dialect.timestamp,
+            }
+            return [s.format(**fields) for s in sql]
+    raise KeyError(version)
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1][0]

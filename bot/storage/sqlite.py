@@ -1,0 +1,495 @@
+"""The SQLite repository: one aiosqlite connection, WAL, one transaction at a time.
+
+SQLite allows one writer anyway, so transactions are serialised in-process with a lock and
+started with ``BEGIN IMMEDIATE`` (taking the write lock up front, so two processes pointed at
+the same file wait instead of failing half-way). All SQL is parameterised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.types import Attachment
+from bot.storage.base import (
+    DuplicateTicket,
+    NewTicket,
+    OutboxDraft,
+    OutboxRow,
+    TicketMessage,
+    TicketRecord,
+    TrainingExample,
+)
+from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, SQLITE, statements
+
+log = logging.getLogger("bot.storage")
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# Columns that `update_ticket` may change; anything else is a programming error.
+_TICKET_COLUMNS = frozenset(
+    "state topic municipality body candidates tried_bodies route_round routed_at due_at".split()
+)
+_OUTBOX_COLUMNS = frozenset(
+    "attempts next_attempt_at last_error platform_message_id sent_at".split()
+)
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _attachments_json(items: tuple[Attachment, ...]) -> str:
+    return json.dumps([[a.kind, a.ref] for a in items], ensure_ascii=False)
+
+
+def _attachments(text: str) -> tuple[Attachment, ...]:
+    return tuple(Attachment(k, r) for k, r in json.loads(text))
+
+
+def _ticket(row: aiosqlite.Row) -> TicketRecord:
+    return TicketRecord(
+        id=row["id"],
+        number=row["number"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        user_id=row["user_id"],
+        source_message_id=row["source_message_id"],
+        text=row["text"],
+        attachments=_attachments(row["attachments"]),
+        lat=row["lat"],
+        lon=row["lon"],
+        state=row["state"],
+        topic=row["topic"],
+        municipality=row["municipality"],
+        body=row["body"],
+        candidates=tuple(json.loads(row["candidates"])),
+        tried_bodies=tuple(json.loads(row["tried_bodies"])),
+        route_round=row["route_round"],
+        created_at=from_db_time(row["created_at"]),
+        updated_at=from_db_time(row["updated_at"]),
+        routed_at=from_db_time(row["routed_at"]),
+        due_at=from_db_time(row["due_at"]),
+        anonymised_at=from_db_time(row["anonymised_at"]),
+    )
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        key=row["idempotency_key"],
+        ticket_id=row["ticket_id"],
+        purpose=row["purpose"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        payload=json.loads(row["payload"]),
+        resend_if_uncertain=bool(row["resend_if_uncertain"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        next_attempt_at=from_db_time(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        platform_message_id=row["platform_message_id"],
+        sent_at=from_db_time(row["sent_at"]),
+    )
+
+
+class SqliteTx:
+    def __init__(self, db: aiosqlite.Connection):
+        self.db = db
+
+    async def _one(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+        async with self.db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # -- tickets -------------------------------------------------------------------------------
+    async def next_ticket_sequence(self, year: int) -> int:
+        await self.db.execute(
+            "INSERT INTO ticket_counters (year, last_value) VALUES (?, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_value = ticket_counters.last_value + 1",
+            (year,),
+        )
+        row = await self._one("SELECT last_value FROM ticket_counters WHERE year = ?", (year,))
+        return int(row[0])
+
+    async def insert_ticket(self, number: str, draft: NewTicket, state: str, now: datetime) -> int:
+        stamp = to_db_time(now)
+        try:
+            cursor = await self.db.execute(
+                "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id, text,"
+                " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?)",
+                (
+                    number,
+                    draft.channel,
+                    draft.chat_id,
+                    draft.user_id,
+                    draft.source_message_id,
+                    draft.text,
+                    _attachments_json(draft.attachments),
+                    draft.lat,
+                    draft.lon,
+                    state,
+                    stamp,
+                    stamp,
+                ),
+            )
+        except aiosqlite.IntegrityError as exc:
+            if "source_message_id" in str(exc) or "tickets.channel" in str(exc):
+                raise DuplicateTicket(number) from None
+            raise
+        return int(cursor.lastrowid)
+
+    async def ticket_by_source(
+        self, channel: str, chat_id: int, message_id: int
+    ) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?",
+            (channel, chat_id, message_id),
+        )
+        return _ticket(row) if row else None
+
+    async def ticket(self, ticket_id: int) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return _ticket(row) if row else None
+
+    async def ticket_by_number(self, number: str) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
+        return _ticket(row) if row else None
+
+    async def update_ticket(
+        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
+    ) -> bool:
+        """Apply ``changes``; with ``expected_state`` only if the ticket is still in it."""
+        unknown = set(changes) - _TICKET_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown ticket columns: {sorted(unknown)}")
+        values: list[Any] = []
+        for name, value in changes.items():
+            if name in ("candidates", "tried_bodies"):
+                value = json.dumps(list(value), ensure_ascii=False)
+            elif isinstance(value, datetime):
+                value = to_db_time(value)
+            values.append(value)
+        assignments = ", ".join([*(f"{name} = ?" for name in changes), "updated_at = ?"])
+        sql = f"UPDATE tickets SET {assignments} WHERE id = ?"
+        params: list[Any] = [*values, to_db_time(now), ticket_id]
+        if expected_state is not None:
+            sql += " AND state = ?"
+            params.append(expected_state)
+        cursor = await self.db.execute(sql, tuple(params))
+        return cursor.rowcount == 1
+
+    async def tickets_in_state(self, state: str) -> list[TicketRecord]:
+        rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
+        return [_ticket(r) for r in rows]
+
+    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
+        rows = await self._all(
+            "SELECT * FROM tickets WHERE channel = ? AND user_id = ? ORDER BY id",
+            (channel, user_id),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def add_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(now),
+                kind,
+                from_state,
+                to_state,
+                json.dumps(detail or {}, ensure_ascii=False),
+            ),
+        )
+
+    async def events(self, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT at, kind, from_state, to_state, detail FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [
+            {
+                "at": r["at"],
+                "kind": r["kind"],
+                "from_state": r["from_state"],
+                "to_state": r["to_state"],
+                "detail": json.loads(r["detail"]),
+            }
+            for r in rows
+        ]
+
+    async def add_message(self, ticket_id: int, message: TicketMessage) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
+            " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(message.at),
+                message.author,
+                message.channel,
+                message.chat_id,
+                message.platform_message_id,
+                message.text,
+                _attachments_json(message.attachments),
+            ),
+        )
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        rows = await self._all(
+            "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [
+            TicketMessage(
+                author=r["author"],
+                channel=r["channel"],
+                chat_id=r["chat_id"],
+                platform_message_id=r["platform_message_id"],
+                text=r["text"],
+                at=from_db_time(r["at"]),
+                attachments=_attachments(r["attachments"]),
+            )
+            for r in rows
+        ]
+
+    async def ticket_by_sent_message(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> int | None:
+        row = await self._one(
+            "SELECT ticket_id FROM outbox WHERE channel = ? AND chat_id = ?"
+            " AND platform_message_id = ? AND ticket_id IS NOT NULL",
+            (channel, chat_id, platform_message_id),
+        )
+        return int(row[0]) if row else None
+
+    async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None:
+        """Remove what identifies or quotes the citizen; keep the route, times and audit."""
+        stamp = to_db_time(now)
+        await self.db.execute(
+            "UPDATE tickets SET text = ?, attachments = '[]', chat_id = NULL, user_id = NULL,"
+            " source_message_id = NULL, lat = NULL, lon = NULL, anonymised_at = ?,"
+            " updated_at = ? WHERE id = ?",
+            (placeholder, stamp, stamp, ticket_id),
+        )
+        await self.db.execute(
+            "UPDATE ticket_messages SET text = ?, attachments = '[]', chat_id = NULL,"
+            " platform_message_id = NULL WHERE ticket_id = ?",
+            (placeholder, ticket_id),
+        )
+        # Messages to the citizen quote nothing personal but are addressed to them.
+        await self.db.execute(
+            "UPDATE outbox SET chat_id = NULL, payload = ?,"
+            " state = CASE WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE state END"
+            " WHERE ticket_id = ? AND purpose LIKE 'citizen%'",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
+        )
+        # Copies of the appeal sent to bodies quote the citizen's text.
+        await self.db.execute(
+            "UPDATE outbox SET payload = ? WHERE ticket_id = ? AND purpose NOT LIKE 'citizen%'",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
+        )
+        await self.db.execute("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
+
+    # -- reminders -----------------------------------------------------------------------------
+    async def record_reminder(
+        self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool
+    ) -> bool:
+        cursor = await self.db.execute(
+            "INSERT INTO reminders (ticket_id, route_round, kind, at, skipped)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (ticket_id, route_round, kind, to_db_time(now), int(skipped)),
+        )
+        return cursor.rowcount == 1
+
+    # -- outbox --------------------------------------------------------------------------------
+    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
+        stamp = to_db_time(now)
+        cursor = await self.db.execute(
+            "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
+            " resend_if_uncertain, state, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
+            (
+                draft.key,
+                draft.ticket_id,
+                draft.purpose,
+                draft.channel,
+                draft.chat_id,
+                json.dumps(draft.payload, ensure_ascii=False),
+                int(draft.resend_if_uncertain),
+                stamp,
+                stamp,
+            ),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        rows = await self._all(
+            # Only the oldest unsent row of each chat: messages to one chat keep their order.
+            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+            " AND p.chat_id = o.chat_id AND p.id < o.id AND p.state IN ('pending', 'sending'))"
+            " ORDER BY o.id LIMIT ?",
+            (to_db_time(now), limit),
+        )
+        return [_outbox(r) for r in rows]
+
+    async def outbox_row(self, row_id: int) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _outbox(row) if row else None
+
+    async def outbox_by_key(self, key: str) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
+        return _outbox(row) if row else None
+
+    async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
+        unknown = set(changes) - _OUTBOX_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown outbox columns: {sorted(unknown)}")
+        values = [to_db_time(v) if isinstance(v, datetime) else v for v in changes.values()]
+        assignments = ", ".join(["state = ?", *(f"{name} = ?" for name in changes)])
+        await self.db.execute(
+            f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id)
+        )
+
+    async def rows_in_state(self, state: str) -> list[OutboxRow]:
+        rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
+        return [_outbox(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        return from_db_time(row[0]) if row else None
+
+    # -- training data -------------------------------------------------------------------------
+    async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(example.at),
+                example.text,
+                example.topic,
+                example.body,
+                example.wrong_body,
+                example.source,
+            ),
+        )
+
+    async def training_examples(self) -> list[TrainingExample]:
+        rows = await self._all(
+            "SELECT e.*, t.number FROM training_examples e"
+            " LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
+        )
+        return [
+            TrainingExample(
+                text=r["text"],
+                topic=r["topic"],
+                body=r["body"],
+                wrong_body=r["wrong_body"],
+                ticket=r["number"],
+                at=from_db_time(r["at"]),
+                source=r["source"],
+            )
+            for r in rows
+        ]
+
+
+class SqliteRepository:
+    """``path`` is a file, or ``":memory:"`` for tests."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteRepository:
+        """``sqlite:///data/bot.sqlite3`` (relative) or ``sqlite:////abs/path`` (absolute)."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            raise ValueError(f"не адрес базы SQLite: {url.split(':', 1)[0]}://…")
+        return cls(url[len(prefix) :] or ":memory:")
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA foreign_keys = ON")
+        await self._db.execute("PRAGMA busy_timeout = 5000")
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        async with self.transaction() as tx:
+            db = tx.db
+            await db.execute(SCHEMA_VERSION_TABLE.format(timestamp=SQLITE.timestamp))
+            async with db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
+                current = (await cur.fetchone())[0]
+            for version, description, _sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements(version, SQLITE):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_version (version, description, applied_at)"
+                    " VALUES (?, ?, ?)",
+                    (version, description, to_db_time(datetime.now(UTC))),
+                )
+                log.info("database migrated to version %d", version)
+
+    async def schema_version(self) -> int:
+        async with self.transaction() as tx:
+            row = await tx._one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            return int(row[0])
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
+        if self._db is None:
+            raise RuntimeError("repository is not open")
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTx(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")

@@ -1,0 +1,98 @@
+"""The SQLite repository: migrations, ticket numbers, transactions, idempotent inserts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.storage.base import DuplicateTicket, NewTicket, OutboxDraft
+from bot.storage.migrations import MIGRATIONS, POSTGRES, latest_version, statements
+from bot.storage.sqlite import SqliteRepository
+
+NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
+
+
+async def test_migrations_apply_once_and_survive_reopen(tmp_path):
+    path = tmp_path / "db" / "bot.sqlite3"
+    repo = SqliteRepository.from_url(f"sqlite:///{path}")
+    await repo.open()
+    assert await repo.schema_version() == latest_version()
+    async with repo.transaction() as tx:
+        mode = await tx._one("PRAGMA journal_mode")
+        assert mode[0] == "wal"
+        await tx.next_ticket_sequence(2026)
+    await repo.close()
+
+    again = SqliteRepository(path)
+    await again.open()  # must not try to create the tables a second time
+    async with again.transaction() as tx:
+        rows = await tx._all("SELECT version FROM schema_version")
+        assert [r[0] for r in rows] == [m[0] for m in MIGRATIONS]
+        assert await tx.next_ticket_sequence(2026) == 2
+    await again.close()
+
+
+def test_migrations_render_for_postgres_without_sqlite_specifics():
+    sql = "\n".join(statements(1, POSTGRES))
+    assert "GENERATED ALWAYS AS IDENTITY" in sql and "JSONB" in sql
+    assert "AUTOINCREMENT" not in sql and "{" not in sql
+
+
+async def test_sequences_are_per_year():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    async with repo.transaction() as tx:
+        assert [await tx.next_ticket_sequence(2026) for _ in range(3)] == [1, 2, 3]
+        assert await tx.next_ticket_sequence(2027) == 1
+    await repo.close()
+
+
+async def test_a_failed_transaction_leaves_nothing():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    draft = NewTicket("tg", 1, 1, 10, "текст")
+    with pytest.raises(RuntimeError):
+        async with repo.transaction() as tx:
+            await tx.insert_ticket("26-000001", draft, "new", NOW)
+            await tx.enqueue(OutboxDraft("k", "tg", 1, {"text": "x"}, "citizen"), NOW)
+            raise RuntimeError("boom")
+    async with repo.transaction() as tx:
+        assert await tx.ticket_by_number("26-000001") is None
+        assert await tx.outbox_by_key("k") is None
+    await repo.close()
+
+
+async def test_same_platform_message_cannot_make_two_tickets():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    draft = NewTicket("tg", 1, 1, 10, "текст")
+    async with repo.transaction() as tx:
+        await tx.insert_ticket("26-000001", draft, "new", NOW)
+    with pytest.raises(DuplicateTicket):
+        async with repo.transaction() as tx:
+            await tx.insert_ticket("26-000002", draft, "new", NOW)
+    async with repo.transaction() as tx:  # the same id in another chat or channel is fine
+        await tx.insert_ticket("26-000003", NewTicket("vk", 1, 1, 10, "т"), "new", NOW)
+        await tx.insert_ticket("26-000004", NewTicket("tg", 2, 2, 10, "т"), "new", NOW)
+    await repo.close()
+
+
+async def test_enqueue_is_idempotent_by_key():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    draft = OutboxDraft("26-000001:citizen-ack", "tg", 1, {"text": "x"}, "citizen")
+    async with repo.transaction() as tx:
+        first = await tx.enqueue(draft, NOW)
+        second = await tx.enqueue(draft, NOW)
+    assert first is not None and second is None
+    await repo.close()
+
+
+async def test_update_refuses_unknown_columns():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    with pytest.raises(ValueError):
+        async with repo.transaction() as tx:
+            await tx.update_ticket(1, None, NOW, **{"text = 'x' --": 1})
+    await repo.close()

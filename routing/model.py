@@ -219,6 +219,18 @@ class RoutingTable:
             yield current
             stack.extend(self.children.get(current, ()))
 
+    def display_name(self, municipality_id: str) -> str:
+        """A name a citizen can tell apart from namesakes: "Октябрьское (Лысогорский район)".
+
+        Six settlements in Saratov oblast are called «Октябрьское»; a button that says only that
+        is useless, so a settlement is shown with the district it belongs to.
+        """
+        municipality = self.municipality_by_id[municipality_id]
+        if municipality.parent is None or municipality.parent not in self.municipality_by_id:
+            return municipality.name
+        parent = self.municipality_by_id[municipality.parent].name
+        return f"{municipality.name} ({parent.replace('муниципальный район', 'район')})"
+
     def summary(self) -> str:
         return (
             f"{self.region}: муниципальных образований — {len(self.municipalities)}, "

@@ -121,10 +121,10 @@ class Gazetteer:
                 if name.common and not self._marked(i, length, lemmas, tokens):
                     continue
                 shown = " ".join(tokens[i : i + length])
-                municipality = self._table.municipality_by_id[name.municipality_id]
-                match = PlaceMatch(municipality.id, score, f"«{shown}» → {municipality.name}")
-                if match.score > best.get(municipality.id, PlaceMatch("", 0.0, "")).score:
-                    best[municipality.id] = match
+                shown_place = self._table.display_name(name.municipality_id)
+                match = PlaceMatch(name.municipality_id, score, f"«{shown}» → {shown_place}")
+                if match.score > best.get(name.municipality_id, PlaceMatch("", 0.0, "")).score:
+                    best[name.municipality_id] = match
         return sorted(best.values(), key=lambda m: -m.score)
 
     def _exact(self, i: int, forms: tuple[str, ...], lemmas: tuple[str, ...]):

@@ -89,3 +89,11 @@ def test_location_resolves_to_the_town_it_is_in(saratov, gazetteer):
 def test_location_outside_the_region_resolves_to_nothing(gazetteer):
     assert gazetteer.nearest(55.75, 37.62) is None  # Moscow
     assert gazetteer.nearest(200.0, 37.62) is None
+
+
+def test_namesakes_are_shown_with_their_district(saratov, gazetteer):
+    shown = {saratov.display_name(m.municipality_id)
+             for m in gazetteer.find(analyse("в Октябрьском МО"))}
+    assert len(shown) > 1  # six «Октябрьское» stay distinguishable on buttons
+    assert all(s.startswith("Октябрьское (") and "район" in s for s in shown)
+    assert saratov.display_name("63701000") == "город Саратов"

@@ -104,7 +104,6 @@ class _TopicIndex:
     """Keywords, names and examples of every topic as an inverted index of lemma weights."""
 
     postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    norms: list[float] = field(default_factory=list)
     phrases: list[list[tuple[str, ...]]] = field(default_factory=list)  # multi-word keywords
     shown: list[dict[str, str]] = field(default_factory=list)  # lemma → keyword as written
 
@@ -194,7 +193,6 @@ class Classifier:
                 if w > 0
             }
             norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-            index.norms.append(norm)
             for lemma, value in vector.items():
                 index.postings.setdefault(lemma, []).append((number, value / norm))
         return index

@@ -13,14 +13,40 @@ from pathlib import Path
 import pytest
 from core_world import START, FakeClock, World
 
+from bot.storage.sqlite import SqliteRepository
+
+_OPEN: list[SqliteRepository] = []
+
+
+@pytest.fixture(autouse=True)
+def _track_repositories(monkeypatch):
+    """Remember every repository a test opens, so the hook can close it even after a failure
+    (an open aiosqlite connection keeps a non-daemon thread, and the test run would hang)."""
+    original = SqliteRepository.open
+
+    async def open_and_track(self):
+        _OPEN.append(self)
+        await original(self)
+
+    monkeypatch.setattr(SqliteRepository, "open", open_and_track)
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    if inspect.iscoroutinefunction(pyfuncitem.obj):
-        names = pyfuncitem._fixtureinfo.argnames
-        asyncio.run(pyfuncitem.obj(**{n: pyfuncitem.funcargs[n] for n in names}))
-        return True
-    return None
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {n: pyfuncitem.funcargs[n] for n in names}
+
+    async def run():
+        try:
+            await pyfuncitem.obj(**kwargs)
+        finally:
+            while _OPEN:
+                await _OPEN.pop().close()
+
+    asyncio.run(run())
+    return True
 
 
 @pytest.fixture

@@ -1,0 +1,159 @@
+"""Intake: numbering, routing, questions, hand-over to coordinators, duplicate deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
+
+from bot.core.appeals import Payload, TicketState
+from bot.core.types import Attachment, IncomingMessage, Location
+
+
+async def test_routed_appeal_gets_a_number_a_deadline_and_two_messages(world):
+    await world.start()
+    outcome = await world.core.handle(
+        world.citizen("Яма на Московской", location=Location(51.5, 46.0))
+    )
+    assert (outcome.kind, outcome.number, outcome.state) == ("created", "26-000001", "routed")
+    ticket = await world.ticket("26-000001")
+    assert ticket.body == "city" and ticket.topic == "roads" and ticket.route_round == 1
+    # 10 working days from Wednesday 4 March 2026 (9 March is a holiday): end of 19 March.
+    assert ticket.due_at == datetime(2026, 3, 19, 20, 0, tzinfo=UTC)  # midnight in Saratov
+    assert [c["body"] for c in ticket.candidates] == ["city", "transport"]
+    assert world.classifier.calls[0][1:3] == (51.5, 46.0)
+
+    await world.flush()
+    (ack,) = [m for m in world.tg.sent if m.chat_id == CITIZEN_TG]
+    assert "№ 26-000001" in ack.text and "19.03.2026 включительно" in ack.text
+    assert ack.reply_to == 1
+    (to_body,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT]
+    assert "Яма на Московской" in to_body.text and "город Саратов" in to_body.text
+    assert Payload.unpack(to_body.buttons[0][0].payload) == Payload("redirect", "26-000001")
+    assert await world.events("26-000001") == ["created", "classified", "routed"]
+    await world.stop()
+
+
+async def test_numbers_follow_each_other_and_restart_each_year(world, clock):
+    await world.start()
+    first = await world.core.handle(world.citizen("яма 1"))
+    second = await world.core.handle(world.citizen("яма 2"))
+    clock.current = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)  # already 2027 in Saratov
+    third = await world.core.handle(world.citizen("яма 3"))
+    assert [first.number, second.number, third.number] == ["26-000001", "26-000002", "27-000001"]
+    await world.stop()
+
+
+async def test_the_same_delivery_twice_makes_one_ticket(world):
+    await world.start()
+    message = world.citizen("яма у дома", message_id=77)
+    results = await asyncio.gather(*(world.core.handle(message) for _ in range(5)))
+    assert sorted(r.kind for r in results) == ["created"] + ["duplicate"] * 4
+    assert {r.number for r in results} == {"26-000001"}
+    again = await world.core.handle(message)
+    assert again.kind == "duplicate"
+    async with world.repo.transaction() as tx:
+        assert len(await tx._all("SELECT id FROM tickets")) == 1
+    # One acknowledgement, not five.
+    assert len([r for r in await world.outbox_rows() if r["purpose"] == "citizen"]) == 1
+    await world.stop()
+
+
+async def test_topic_question_then_answer_routes(world):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("мусор во дворе"))
+    assert outcome.state == TicketState.AWAITING_CITIZEN
+    await world.flush()
+    (question,) = world.tg.sent
+    labels = [row[0].text for row in question.buttons]
+    assert labels == ["Мусор", "Дороги", "Другое"]
+    press = IncomingMessage(
+        "tg", CITIZEN_TG, CITIZEN_TG, 99, payload=question.buttons[0][0].payload
+    )
+    answered = await world.core.handle(press)
+    assert answered.state == TicketState.ROUTED
+    assert world.classifier.calls[-1][3] == "trash"
+    ticket = await world.ticket(outcome.number)
+    assert (ticket.topic, ticket.body) == ("trash", "city")
+    # A second tap on the old button changes nothing.
+    assert (await world.core.handle(press)).kind == "ignored"
+    await world.stop()
+
+
+async def test_someone_else_cannot_answer_the_question(world):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("мусор"))
+    stranger = IncomingMessage(
+        "tg", 999, 999, 5, payload=Payload("topic", outcome.number, "trash").pack()
+    )
+    assert (await world.core.handle(stranger)).kind == "ignored"
+    assert (await world.ticket(outcome.number)).state == TicketState.AWAITING_CITIZEN
+    await world.stop()
+
+
+async def test_other_goes_to_coordinators(world):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("мусор"))
+    press = world.citizen("", payload=Payload("topic", outcome.number, "-").pack())
+    assert (await world.core.handle(press)).state == TicketState.WITH_COORDINATOR
+    await world.flush()
+    assert any("№ 26-000001" in t and "Другое" in t for t in world.tg.texts(COORDINATOR_ID))
+    await world.stop()
+
+
+async def test_nothing_fits_goes_to_coordinators_with_the_text(world):
+    await world.start()
+    outcome = await world.core.handle(
+        world.citizen("Непонятно что", attachments=(Attachment("photo", "AgAD1"),))
+    )
+    assert outcome.state == TicketState.WITH_COORDINATOR
+    await world.flush()
+    (to_coordinator,) = [m for m in world.tg.sent if m.chat_id == COORDINATOR_ID]
+    assert "Непонятно что" in to_coordinator.text
+    assert to_coordinator.attachments == (Attachment("photo", "AgAD1"),)  # same channel
+    assert any("принято" in t for t in world.tg.texts(CITIZEN_TG))
+    await world.stop()
+
+
+async def test_body_without_chat_reaches_coordinators_and_topic_deadline_wins(world, clock):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("Больница не принимает"))
+    ticket = await world.ticket(outcome.number)
+    assert ticket.state == TicketState.ROUTED and ticket.body == "health"
+    assert ticket.due_at == clock.now().replace(day=7)  # the topic's 72h, not the body's 10wd
+    await world.flush()
+    (note,) = world.tg.texts(COORDINATOR_ID)
+    assert "не настроен чат" in note and "Министерство здравоохранения" in note
+    await world.stop()
+
+
+async def test_vk_body_gets_no_telegram_file_references(world):
+    await world.start()
+    # Roads chosen by the citizen go to the transport ministry, which sits in VK.
+    outcome = await world.core.handle(
+        world.citizen("мусор", attachments=(Attachment("photo", "AgAD1"),))
+    )
+    press = world.citizen("", payload=Payload("topic", outcome.number, "roads").pack())
+    await world.core.handle(press)
+    await world.flush()
+    (to_body,) = world.vk.sent
+    assert to_body.attachments == () and "Вложений: 1" in to_body.text
+    await world.stop()
+
+
+async def test_empty_message_is_answered_without_a_ticket(world):
+    await world.start()
+    assert (await world.core.handle(world.citizen("   "))).kind == "ignored"
+    await world.flush()
+    assert world.tg.texts(CITIZEN_TG) == ["Напишите, пожалуйста, что случилось и где — текстом."]
+    await world.stop()
+
+
+async def test_outbox_payload_is_plain_json(world):
+    await world.start()
+    await world.core.handle(world.citizen("яма"))
+    for row in await world.outbox_rows():
+        assert isinstance(json.loads(row["payload"])["text"], str)
+    await world.stop()

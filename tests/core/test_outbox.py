@@ -1,0 +1,258 @@
+"""The outbox: recording, order, retries, platform waits, permanent failures, rate limits and
+the crash between sending and recording."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from itertools import pairwise
+
+import pytest
+from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, FakeClock
+
+from bot.core.fake import FakeTransport
+from bot.core.outbox import Outbox, dedup_id
+from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
+from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.storage.base import OutboxDraft
+from bot.storage.sqlite import SqliteRepository
+
+
+class Crash(BaseException):
+    """The process dies: not an `Exception`, so nothing in the outbox may catch it."""
+
+
+async def queue(repo, clock, *drafts: tuple[str, str, int, str]) -> None:
+    async with repo.transaction() as tx:
+        for key, channel, chat, purpose in drafts:
+            await tx.enqueue(
+                OutboxDraft(
+                    key,
+                    channel,
+                    chat,
+                    {"text": key},
+                    purpose,
+                    resend_if_uncertain=purpose != "citizen",
+                ),
+                clock.now(),
+            )
+
+
+async def rows(repo):
+    async with repo.transaction() as tx:
+        return {r["idempotency_key"]: r for r in await tx._all("SELECT * FROM outbox")}
+
+
+async def make(tmp_path=None, **options):
+    clock = FakeClock(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))
+    repo = SqliteRepository(tmp_path / "bot.sqlite3" if tmp_path else ":memory:")
+    await repo.open()
+    tg, vk = FakeTransport("tg"), FakeTransport("vk", dedup_by_id=True)
+    outbox = Outbox(repo, {"tg": tg, "vk": vk}, clock, RateLimiter(clock), **options)
+    return clock, repo, tg, vk, outbox
+
+
+async def test_sent_rows_record_the_platform_message_id():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(repo, clock, ("a", "tg", 1, "citizen"))
+    assert await outbox.run_once() == 1
+    row = (await rows(repo))["a"]
+    assert row["state"] == "sent" and row["platform_message_id"] == 1001 and row["attempts"] == 1
+    assert tg.sent[0].dedup_id == dedup_id("a") > 0
+    assert await outbox.run_once() == 0
+
+
+async def test_messages_to_one_chat_keep_their_order_across_a_retry():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(
+        repo,
+        clock,
+        ("first", "tg", 1, "citizen"),
+        ("second", "tg", 1, "citizen"),
+        ("other-chat", "tg", 2, "citizen"),
+    )
+    tg.fail_next(TransientError("502"))
+    await outbox.run_once()  # "first" fails, "other-chat" goes
+    assert tg.texts() == ["other-chat"]
+    for _ in range(5):
+        clock.advance(seconds=1.5)
+        await outbox.run_once()
+    assert tg.texts() == ["other-chat", "first", "second"]
+
+
+async def test_transient_errors_back_off_exponentially_then_give_up():
+    clock, repo, tg, _vk, outbox = await make(max_attempts=4, backoff_base=2)
+    await queue(repo, clock, ("a", "tg", 1, "body"))
+    tg.fail_next(*(TransientError("timeout") for _ in range(4)))
+    tries = []
+    for _ in range(40):
+        if await outbox.run_once():
+            tries.append(clock.now())
+        clock.advance(seconds=0.5)
+    gaps = [(b - a).total_seconds() for a, b in pairwise(tries)]
+    assert gaps == [2.0, 4.0, 8.0]
+    assert (await rows(repo))["a"]["state"] == "failed"
+
+
+async def test_retry_after_is_honoured_and_not_counted_as_an_attempt():
+    clock, repo, tg, _vk, outbox = await make(max_attempts=2)
+    await queue(repo, clock, ("a", "tg", 1, "citizen"))
+    tg.fail_next(RetryAfter(30), RetryAfter(30), RetryAfter(30))
+    for _ in range(3):
+        await outbox.run_once()
+        clock.advance(seconds=29)
+        assert await outbox.run_once() == 0  # not before the platform said
+        clock.advance(seconds=1)
+    await outbox.run_once()
+    row = (await rows(repo))["a"]
+    assert row["state"] == "sent" and row["attempts"] == 1
+    assert len(tg.calls) == 4
+
+
+async def test_permanent_error_fails_at_once_and_leaves_an_audit_event(world):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("яма"))
+    world.tg.fail_next(PermanentError("Forbidden: bot was blocked by the user"))
+    await world.flush()
+    states = {r["purpose"]: r["state"] for r in await world.outbox_rows()}
+    assert states == {"citizen": "failed", "body": "sent"}
+    assert "delivery_failed" in await world.events(outcome.number)
+    assert len(world.tg.calls) == 2
+
+
+async def test_missing_transport_waits_instead_of_failing():
+    clock, repo, _tg, _vk, _ = await make()
+    outbox = Outbox(repo, {}, clock)
+    await queue(repo, clock, ("a", "vk", 5, "citizen"))
+    await outbox.run_once()
+    row = (await rows(repo))["a"]
+    assert row["state"] == "pending" and row["attempts"] == 0
+
+
+async def test_telegram_private_chats_get_one_message_per_second():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(repo, clock, *((f"m{i}", "tg", 1, "citizen") for i in range(3)))
+    await outbox.run_once()
+    await outbox.run_once()
+    assert len(tg.sent) == 1
+    clock.advance(seconds=0.5)
+    await outbox.run_once()
+    assert len(tg.sent) == 1
+    clock.advance(seconds=0.5)
+    await outbox.run_once()
+    assert len(tg.sent) == 2
+
+
+async def test_telegram_groups_get_twenty_a_minute():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(repo, clock, *((f"m{i}", "tg", -100, "body") for i in range(30)))
+    for _ in range(60):  # one minute, a pass every second
+        await outbox.run_once()
+        clock.advance(seconds=1)
+    assert 20 <= len(tg.sent) <= 23  # 20 a minute plus the initial burst of 3
+
+
+async def test_telegram_overall_limit_is_thirty_a_second():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(repo, clock, *((f"m{i}", "tg", i + 1, "citizen") for i in range(50)))
+    await outbox.run_once()
+    assert len(tg.sent) == 30
+    clock.advance(seconds=1)
+    await outbox.run_once()
+    assert len(tg.sent) == 50
+
+
+async def test_vk_limit_is_configurable():
+    clock, repo, _tg, vk, _ = await make()
+    limiter = RateLimiter(clock, {"vk": ChannelLimits(overall=Rate(5, 5))})
+    outbox = Outbox(repo, {"vk": vk}, clock, limiter)
+    await queue(repo, clock, *((f"m{i}", "vk", i + 1, "citizen") for i in range(8)))
+    await outbox.run_once()
+    assert len(vk.sent) == 5
+
+
+def crash_after_delivery(message):
+    raise Crash
+
+
+@pytest.mark.parametrize(
+    ("channel", "chat", "purpose", "delivered", "state"),
+    [
+        ("tg", CITIZEN_TG, "citizen", 1, "uncertain"),  # never twice to a citizen on Telegram
+        ("tg", CITY_CHAT, "body", 2, "sent"),  # a staff chat may see it twice, never zero times
+        ("vk", CITIZEN_VK, "citizen", 1, "sent"),  # VK drops the repeat by random_id
+    ],
+)
+async def test_crash_between_sending_and_recording(
+    tmp_path, channel, chat, purpose, delivered, state
+):
+    clock, repo, tg, vk, outbox = await make(tmp_path)
+    transport = tg if channel == "tg" else vk
+    await queue(repo, clock, ("a", channel, chat, purpose))
+    transport.after_delivery = crash_after_delivery
+    with pytest.raises(Crash):
+        await outbox.run_once()
+    await repo.close()
+    assert (await rows_after_restart(tmp_path))["a"]["state"] == "sending"
+
+    # The restarted process: the same transports (the platform remembers what it got).
+    transport.after_delivery = None
+    repo = SqliteRepository(tmp_path / "bot.sqlite3")
+    await repo.open()
+    restarted = Outbox(repo, {"tg": tg, "vk": vk}, clock, RateLimiter(clock))
+    await restarted.recover()
+    clock.advance(seconds=2)
+    await restarted.run_once()
+    assert len(transport.sent) == delivered
+    assert (await rows(repo))["a"]["state"] == state
+    assert len({m.dedup_id for m in transport.calls}) == 1
+
+
+async def rows_after_restart(tmp_path):
+    repo = SqliteRepository(tmp_path / "bot.sqlite3")
+    await repo.open()
+    try:
+        return await rows(repo)
+    finally:
+        await repo.close()
+
+
+async def test_uncertain_citizen_message_is_recorded_on_the_ticket(file_world):
+    world = await file_world.start()
+    outcome = await world.core.handle(world.citizen("яма"))
+    world.tg.after_delivery = crash_after_delivery
+    with pytest.raises(Crash):
+        await world.outbox.run_once()
+    await world.stop()
+    world.tg.after_delivery = None
+    await world.start()
+    report = await world.outbox.recover()
+    assert (report.requeued, report.uncertain) == (1, 1)  # the body copy, the citizen's ack
+    assert "delivery_uncertain" in await world.events(outcome.number)
+
+
+async def test_own_timeout_on_a_citizen_message_is_not_resent():
+    clock, repo, tg, _vk, outbox = await make(send_timeout=0.01)
+    await queue(repo, clock, ("a", "tg", 1, "citizen"), ("b", "tg", -5, "body"))
+    tg.delay = 0.05
+    await outbox.run_once()
+    found = await rows(repo)
+    assert found["a"]["state"] == "uncertain"
+    assert found["b"]["state"] == "pending"  # a staff message is retried
+
+
+async def test_run_forever_wakes_on_notify_and_stops(world):
+    await world.start(poll_interval=30)
+    stop = asyncio.Event()
+    world.clock.now = lambda: datetime.now(UTC)  # this one runs in real time
+    worker = asyncio.create_task(world.outbox.run_forever(stop))
+    await asyncio.sleep(0.02)
+    await world.core.handle(world.citizen("яма"))  # notifies the outbox
+    for _ in range(100):
+        if len(world.tg.sent) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert {m.chat_id for m in world.tg.sent} == {CITIZEN_TG, CITY_CHAT}
+    stop.set()
+    await asyncio.wait_for(worker, 1)
+    assert COORDINATOR_ID not in {m.chat_id for m in world.tg.sent}

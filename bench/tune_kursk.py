@@ -48,19 +48,20 @@ def main() -> None:
     model = train_model(table, texts, places, topics, bodies)
     v_topics, v_bodies = resolver.resolve_all(valid, "valid")
     print(f"inner {len(inner)}, validation {len(valid)}")
-    print("body_w topic_w route | top1 top3 | routed prec wrong | asked coord | final right wrong")
-    for body_weight, topic_weight in itertools.product((0.2, 0.35, 0.5, 0.7), (0.35, 0.6)):
+    print("body_w topic_w floor route | top1 top3 | routed prec wrong | asked coord | "
+          "final right wrong")
+    grid = itertools.product((0.3, 0.5), (0.35, 0.6), (0.02, 0.1, 0.3), (0.4, 0.55, 0.7))
+    for body_weight, topic_weight, floor, route in grid:
         classify.MODEL_BODY_WEIGHT = body_weight
         classify.MODEL_TOPIC_WEIGHT = topic_weight
+        classify.TABLE_FLOOR = floor
         classifier = Classifier(table, model)
-        for route in (0.4, 0.55, 0.7):
-            tuned = classifier.with_thresholds(replace(classifier.thresholds, route=route))
-            r = evaluate(tuned, valid, v_topics, v_bodies)
-            print(f"{body_weight:.1f} {topic_weight:.2f} {route:.2f} | {r.top1:.3f} {r.top3:.3f} | "
-                  f"{r.routed:.3f} {r.routed_precision:.3f} {r.routed_wrong:.3f} | "
-                  f"{r.asked:.3f} {r.to_coordinator:.3f} | {r.final_right:.3f} {r.final_wrong:.3f}",
-                  flush=True)
-
+        tuned = classifier.with_thresholds(replace(classifier.thresholds, route=route))
+        r = evaluate(tuned, valid, v_topics, v_bodies)
+        print(f"{body_weight:.1f} {topic_weight:.2f} {floor:.2f} {route:.2f} | "
+              f"{r.top1:.3f} {r.top3:.3f} | {r.routed:.3f} {r.routed_precision:.3f} "
+              f"{r.routed_wrong:.3f} | {r.asked:.3f} {r.to_coordinator:.3f} | "
+              f"{r.final_right:.3f} {r.final_wrong:.3f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import warnings
 
+import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import (
@@ -321,3 +322,38 @@ def test_emulator_has_no_state_shared_between_instances():
     a.add_user(USER)
     assert USER not in b.users
     assert isinstance(Bot(a.token).id, int)
+
+
+@run_async
+async def test_raw_http_shapes_json_bodies_webhook_and_bot_wide_limit():
+    limits = Limits(per_bot_per_second=2, private_chat_burst=5)
+    async with TelegramEmulator(limits=limits) as tg, aiohttp.ClientSession() as http:
+        api = f"{tg.base_url}/bot{tg.token}"
+        tg.add_user(USER)
+        tg.add_user(USER + 1)
+        async with http.post(f"{api}/SENDMESSAGE", json={"chat_id": USER, "text": "json"}) as r:
+            assert r.status == 200 and (await r.json())["result"]["text"] == "json"
+        async with http.post(f"{api}/sendMessage", data={"chat_id": str(USER + 1),
+                                                           "text": "form"}) as r:
+            assert r.status == 200
+        async with http.post(f"{api}/sendMessage", data={"chat_id": USER, "text": "3"}) as r:
+            body = await r.json()
+            assert r.status == 429 and body["parameters"]["retry_after"] == 1
+        async with http.post(f"{api}/noSuchMethod") as r:
+            assert r.status == 404 and (await r.json())["error_code"] == 404
+        async with http.get(f"{tg.base_url}/file/bot{tg.token}/photos/nothing.jpg") as r:
+            assert r.status == 404
+
+        async with http.post(f"{api}/setWebhook", data={"url": "https://example.org/h"}) as r:
+            assert r.status == 200
+        async with http.post(f"{api}/getUpdates") as r:
+            assert r.status == 409
+        async with http.post(f"{api}/deleteWebhook") as r:
+            assert r.status == 200
+        tg.user_sends_location(USER, 51.73, 36.19)
+        async with http.get(f"{api}/getUpdates", params={"timeout": "0"}) as r:
+            [update] = (await r.json())["result"]
+            assert update["message"]["location"] == {"latitude": 51.73, "longitude": 36.19}
+
+        with pytest.raises(TimeoutError, match="no matching call"):
+            await tg.wait_for(lambda c: c.text == "never", timeout=0.1)

@@ -261,3 +261,38 @@ async def test_real_bot_answers_messages_photos_geo_and_callback_buttons(
 
     assert (tmp_path / ".vkbottle" / "bot-polling" / f"{vk.group_id}.json").exists()
     assert not (REPO / ".vkbottle").exists()
+
+
+@run_async
+async def test_edit_get_by_id_users_and_documents() -> None:
+    async with emulator_and_api() as (vk, api):
+        vk.add_user(USER, "Мария", "Иванова")
+        citizen = await vk.user_sends_text(USER, "Когда отремонтируют дорогу?")
+        sent_id = await api.messages.send(
+            peer_id=USER, random_id=9, message="Проверяем", reply_to=citizen["id"]
+        )
+        cmid = vk.sent[0].conversation_message_id
+        assert vk.sent[0].reply_to == citizen["id"]
+
+        assert await api.messages.edit(
+            peer_id=USER, conversation_message_id=cmid, message="Передано в администрацию"
+        ) == 1
+        got = await api.messages.get_by_id(message_ids=[citizen["id"], sent_id])
+        assert [m.text for m in got.items] == [
+            "Когда отремонтируют дорогу?",
+            "Передано в администрацию",
+        ]
+        with pytest.raises(VKAPIError[100]):  # the community cannot edit the citizen's message
+            await api.messages.edit(peer_id=USER, message_id=citizen["id"], message="x")
+
+        (user,) = await api.users.get(user_ids=[USER])
+        assert (user.first_name, user.last_name) == ("Мария", "Иванова")
+
+        server = (await api.docs.get_messages_upload_server(peer_id=USER)).upload_url
+        async with aiohttp.ClientSession() as http:
+            form = aiohttp.FormData()
+            form.add_field("file", b"%PDF-1.4", filename="answer.pdf")
+            async with http.post(server, data=form) as response:
+                uploaded = await response.json()
+        saved = await api.request("docs.save", {"file": uploaded["file"], "title": "answer.pdf"})
+        assert saved["response"]["doc"]["ext"] == "pdf"

@@ -274,9 +274,12 @@ async def test_edit_get_by_id_users_and_documents() -> None:
         cmid = vk.sent[0].conversation_message_id
         assert vk.sent[0].reply_to == citizen["id"]
 
-        assert await api.messages.edit(
-            peer_id=USER, conversation_message_id=cmid, message="Передано в администрацию"
-        ) == 1
+        assert (
+            await api.messages.edit(
+                peer_id=USER, conversation_message_id=cmid, message="Передано в администрацию"
+            )
+            == 1
+        )
         got = await api.messages.get_by_id(message_ids=[citizen["id"], sent_id])
         assert [m.text for m in got.items] == [
             "Когда отремонтируют дорогу?",

@@ -271,9 +271,7 @@ class VKEmulator:
             extra["payload"] = json.dumps(payload, ensure_ascii=False)
         return await self._incoming(user_id, text, [], extra)
 
-    async def user_sends_photo(
-        self, user_id: int, data: bytes, text: str = ""
-    ) -> dict[str, Any]:
+    async def user_sends_photo(self, user_id: int, data: bytes, text: str = "") -> dict[str, Any]:
         """A photo message; the attachment's size URLs serve ``data`` from the emulator."""
         photo_id = self._new_photo_id()
         access_key = secrets.token_hex(9)
@@ -312,8 +310,14 @@ class VKEmulator:
         message.update(attachments=attachments, **extra)
         client_info = {
             "button_actions": [
-                "text", "vkpay", "open_app", "location", "open_link", "callback",
-                "intent_subscribe", "intent_unsubscribe",
+                "text",
+                "vkpay",
+                "open_app",
+                "location",
+                "open_link",
+                "callback",
+                "intent_subscribe",
+                "intent_unsubscribe",
             ],
             "keyboard": True,
             "inline_keyboard": True,
@@ -580,7 +584,8 @@ class VKEmulator:
             cmid = int(params.get("conversation_message_id", 0))
             message = next(
                 (
-                    m for m in self._messages.values()
+                    m
+                    for m in self._messages.values()
                     if m["peer_id"] == peer_id and m["conversation_message_id"] == cmid
                 ),
                 None,
@@ -606,7 +611,8 @@ class VKEmulator:
         peer_id = int(params.get("peer_id", 0))
         cmids = {int(i) for i in params.get("conversation_message_ids", "").split(",") if i}
         items = [
-            m for m in self._messages.values()
+            m
+            for m in self._messages.values()
             if m["peer_id"] == peer_id and m["conversation_message_id"] in cmids
         ]
         return {"count": len(items), "items": items}

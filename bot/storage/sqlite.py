@@ -433,6 +433,7 @@ class SqliteRepository:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SqliteRepository:
@@ -484,12 +485,20 @@ class SqliteRepository:
     async def transaction(self) -> AsyncIterator[SqliteTx]:
         if self._db is None:
             raise RuntimeError("repository is not open")
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            # Would wait for itself forever; SQLite has no nested transactions anyway.
+            raise RuntimeError("a transaction is already open in this task")
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            self._owner = task
             try:
-                yield SqliteTx(self._db)
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            else:
-                await self._db.execute("COMMIT")
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqliteTx(self._db)
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._db.execute("COMMIT")
+            finally:
+                self._owner = None

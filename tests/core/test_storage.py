@@ -96,3 +96,15 @@ async def test_update_refuses_unknown_columns():
         async with repo.transaction() as tx:
             await tx.update_ticket(1, None, NOW, **{"text = 'x' --": 1})
     await repo.close()
+
+
+async def test_a_nested_transaction_fails_instead_of_waiting_forever():
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    async with repo.transaction():
+        with pytest.raises(RuntimeError, match="already open"):
+            async with repo.transaction():
+                pass
+    async with repo.transaction() as tx:  # and the repository is still usable
+        assert await tx.next_ticket_sequence(2026) == 1
+    await repo.close()

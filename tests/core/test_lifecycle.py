@@ -1,0 +1,141 @@
+"""After intake: "не наше", answers from bodies, citizens' follow-ups, closing."""
+
+from __future__ import annotations
+
+import pytest
+from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
+
+from bot.core.appeals import InvalidTransition, Payload, TicketState
+from bot.core.types import IncomingMessage
+
+
+def staff(channel, chat, message_id, text="", **extra) -> IncomingMessage:
+    return IncomingMessage(channel, chat, 1, message_id, text, **extra)
+
+
+async def sent_to(world, chat):
+    return [m for m in world.tg.sent + world.vk.sent if m.chat_id == chat]
+
+
+async def platform_id(world, purpose, chat):
+    for row in await world.outbox_rows("sent"):
+        if row["purpose"] == purpose and row["chat_id"] == chat:
+            return row["platform_message_id"]
+    raise AssertionError("nothing sent there")
+
+
+async def test_not_ours_goes_to_the_next_candidate_and_the_citizen_is_told(world, clock):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма у школы"))).number
+    await world.flush()
+    clock.advance(days=2)
+    press = staff("tg", CITY_CHAT, 500, payload=Payload("redirect", number).pack())
+    outcome = await world.core.handle(press)
+    assert (outcome.kind, outcome.state) == ("redirected", TicketState.ROUTED)
+    ticket = await world.ticket(number)
+    assert ticket.body == "transport" and ticket.tried_bodies == ("city",)
+    assert ticket.route_round == 2 and ticket.routed_at == clock.now()
+    await world.flush()
+    assert "Министерство транспорта" in world.tg.texts(CITIZEN_TG)[-1]
+    (to_vk,) = world.vk.sent
+    assert to_vk.chat_id == TRANSPORT_PEER and "яма у школы" in to_vk.text
+    # Not labelled yet: we only know which body was wrong.
+    assert await world.core.export_training_examples() == []
+    (example,) = await world.core.export_training_examples(only_labelled=False)
+    assert example["wrong_body"] == "city" and example["body"] is None
+
+    # The second body answers: now the example is labelled.
+    reply_to = await platform_id(world, "body", TRANSPORT_PEER)
+    answer = staff("vk", TRANSPORT_PEER, 900, "Яму заделаем до пятницы.", reply_to=reply_to)
+    assert (await world.core.handle(answer)).state == TicketState.ANSWERED
+    labelled = await world.core.export_training_examples()
+    assert labelled == [
+        {
+            "text": "яма у школы",
+            "topic": "roads",
+            "body": "transport",
+            "wrong_body": None,
+            "ticket": number,
+            "source": "answered_after_redirect",
+        }
+    ]
+    await world.flush()
+    last = world.tg.texts(CITIZEN_TG)[-1]
+    assert "Яму заделаем до пятницы." in last and "Министерство транспорта" in last
+
+
+async def test_when_everyone_refuses_coordinators_decide(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.core.redirect(number, by="city")
+    outcome = await world.core.redirect(number, by="transport")
+    assert outcome.state == TicketState.WITH_COORDINATOR
+    await world.flush()
+    assert any("не наше" in t for t in world.tg.texts(COORDINATOR_ID))
+    assert "уточняем" in world.tg.texts(CITIZEN_TG)[-1]
+    # A coordinator names the right body: routed, and a labelled example is kept.
+    routed = await world.core.redirect(number, by="coordinator", correct_body="city")
+    assert routed.state == TicketState.ROUTED
+    examples = await world.core.export_training_examples()
+    assert [(e["text"], e["topic"], e["body"], e["source"]) for e in examples] == [
+        ("яма", "roads", "city", "coordinator")
+    ]
+
+
+async def test_only_the_body_holding_the_appeal_can_refuse_it(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    foreign = staff("vk", TRANSPORT_PEER, 1, payload=Payload("redirect", number).pack())
+    assert (await world.core.handle(foreign)).kind == "ignored"
+    assert (await world.ticket(number)).body == "city"
+    # A citizen pressing a forged button is not staff: ignored too.
+    forged = world.citizen("", payload=Payload("redirect", number).pack())
+    assert (await world.core.handle(forged)).kind == "ignored"
+
+
+async def test_body_answer_reaches_the_citizen_with_files_in_the_same_channel(world):
+    from bot.core.types import Attachment
+
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.flush()
+    reply_to = await platform_id(world, "body", CITY_CHAT)
+    photo = (Attachment("photo", "AgADdone"),)
+    answer = staff("tg", CITY_CHAT, 600, "Сделано", reply_to=reply_to, attachments=photo)
+    outcome = await world.core.handle(answer)
+    assert (outcome.number, outcome.state) == (number, TicketState.ANSWERED)
+    await world.flush()
+    (delivered,) = [m for m in world.tg.sent if m.chat_id == CITIZEN_TG and "Сделано" in m.text]
+    assert delivered.attachments == photo
+    # A second answer is passed on too, without changing the state.
+    more = staff("tg", CITY_CHAT, 601, "Фото после ремонта", reply_to=reply_to)
+    assert (await world.core.handle(more)).state == TicketState.ANSWERED
+    assert (await world.events(number))[-1] == "answer_added"
+    # Unrelated messages in the staff chat are not answers.
+    assert (await world.core.handle(staff("tg", CITY_CHAT, 602, "обед"))).kind == "ignored"
+
+
+async def test_citizen_reply_is_a_follow_up_forwarded_to_the_body(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.flush()
+    ack_id = await platform_id(world, "citizen", CITIZEN_TG)
+    outcome = await world.core.handle(world.citizen("И вторая рядом", reply_to=ack_id))
+    assert (outcome.kind, outcome.number) == ("follow_up", number)
+    await world.flush()
+    assert "И вторая рядом" in world.tg.texts(CITY_CHAT)[-1]
+    ticket = await world.ticket(number)
+    async with world.repo.transaction() as tx:
+        assert [m.author for m in await tx.messages(ticket.id)] == ["citizen"]
+    # A reply to something that is not ours is a new appeal.
+    other = await world.core.handle(world.citizen("яма другая", reply_to=123456))
+    assert other.kind == "created"
+
+
+async def test_closed_is_final(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.core.close(number)
+    with pytest.raises(InvalidTransition):
+        await world.core.close(number)
+    assert (await world.core.redirect(number, by="city")).kind == "ignored"

@@ -308,16 +308,13 @@ class SqliteTx:
             " platform_message_id = NULL WHERE ticket_id = ?",
             (placeholder, ticket_id),
         )
-        # Messages to the citizen quote nothing personal but are addressed to them.
+        # Every queued copy quotes the appeal or addresses the citizen: blank it, and do not
+        # deliver what has not gone yet. Staff chat ids stay (they are not the citizen's).
         await self.db.execute(
-            "UPDATE outbox SET chat_id = NULL, payload = ?,"
-            " state = CASE WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE state END"
-            " WHERE ticket_id = ? AND purpose LIKE 'citizen%'",
-            (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
-        )
-        # Copies of the appeal sent to bodies quote the citizen's text.
-        await self.db.execute(
-            "UPDATE outbox SET payload = ? WHERE ticket_id = ? AND purpose NOT LIKE 'citizen%'",
+            "UPDATE outbox SET payload = ?,"
+            " chat_id = CASE WHEN purpose LIKE 'citizen%' THEN NULL ELSE chat_id END,"
+            " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+            " WHERE ticket_id = ?",
             (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
         )
         await self.db.execute("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))

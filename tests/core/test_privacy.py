@@ -1,0 +1,78 @@
+"""A citizen's data: export everything, anonymise on request; logs never carry personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from core_world import CITIZEN_TG, CITY_CHAT
+
+from bot.core.types import Attachment, Location
+
+
+async def test_export_contains_every_ticket_with_messages_and_history(world):
+    await world.start()
+    first = await world.core.handle(
+        world.citizen(
+            "яма у дома 5",
+            location=Location(51.5, 46.0),
+            attachments=(Attachment("photo", "AgAD1"),),
+        )
+    )
+    await world.core.handle(world.citizen("больница"))
+    await world.core.handle(world.citizen("яма", channel="tg", chat=999))  # someone else
+    await world.flush()
+    async with world.repo.transaction() as tx:
+        row = await tx._one(
+            "SELECT platform_message_id FROM outbox WHERE chat_id = ?", (CITIZEN_TG,)
+        )
+    await world.core.handle(world.citizen("ещё фото", reply_to=row[0]))
+
+    data = await world.core.export_citizen("tg", CITIZEN_TG)
+    text = json.dumps(data, ensure_ascii=False)  # must be plain JSON
+    assert [t["number"] for t in data["tickets"]] == [first.number, "26-000002"]
+    one = data["tickets"][0]
+    assert one["text"] == "яма у дома 5" and one["location"] == [51.5, 46.0]
+    assert one["attachments"] == [["photo", "AgAD1"]]
+    assert [m["text"] for m in one["messages"]] == ["ещё фото"]
+    assert [e["kind"] for e in one["events"]][:3] == ["created", "classified", "routed"]
+    assert "26-000003" not in text
+
+
+async def test_forget_removes_text_and_ids_but_keeps_the_audit(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма у дома 5, звоните 89991234567"))).number
+    await world.core.redirect(number, by="city")  # leaves a training example with the text
+    assert await world.core.forget_citizen("tg", CITIZEN_TG) == 1
+
+    ticket = await world.ticket(number)
+    assert ticket.chat_id is None and ticket.user_id is None and ticket.source_message_id is None
+    assert "8999" not in ticket.text and ticket.anonymised_at is not None
+    assert ticket.body == "transport"  # the route stays for statistics
+    events = await world.events(number)
+    assert events[:3] == ["created", "classified", "routed"] and events[-1] == "anonymised"
+    assert await world.core.export_training_examples(only_labelled=False) == []
+    async with world.repo.transaction() as tx:
+        dump = json.dumps(
+            [dict(r) for r in await tx._all("SELECT * FROM outbox")], ensure_ascii=False
+        )
+        events_dump = json.dumps(await tx.events(ticket.id), ensure_ascii=False)
+    assert "8999" not in dump and str(CITIZEN_TG) not in dump
+    assert "8999" not in events_dump
+    # Nothing queued is sent any more: not to the citizen, not the text to a body.
+    await world.flush()
+    assert world.tg.sent == [] and world.vk.sent == []
+    assert (await world.core.export_citizen("tg", CITIZEN_TG))["tickets"] == []
+
+
+async def test_logs_carry_ticket_numbers_not_people(world, caplog):
+    caplog.set_level(logging.DEBUG)
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма у дома Иванова, тел 89991234567"))).number
+    await world.flush()
+    await world.core.redirect(number, by="city")
+    await world.core.forget_citizen("tg", CITIZEN_TG)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
+    assert number in logged
+    for secret in ("Иванова", "8999", str(CITIZEN_TG), str(CITY_CHAT)):
+        assert secret not in logged

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
+from bot.core.logsafe import describe
 from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
 from bot.storage.base import (
     DuplicateTicket,
@@ -124,6 +125,17 @@ class Payload:
         return cls(*parts)
 
 
+@dataclass(frozen=True)
+class _Unclassified:
+    decision: str = "to_coordinator"
+    topic: None = None
+    municipality: None = None
+    body: None = None
+    candidates: tuple = ()
+    topic_options: tuple = ()
+    municipality_options: tuple = ()
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -195,8 +207,7 @@ class AppealCore:
             return Outcome("ignored")
         lat = message.location.lat if message.location else None
         lon = message.location.lon if message.location else None
-        # CPU-bound (morphology, a model): off the event loop.
-        classification = await asyncio.to_thread(self.classifier.classify, message.text, lat, lon)
+        classification = await self._classify(message.text, lat, lon)
         now = self.clock.now()
         year = now.astimezone(self.calendar.timezone).year
         draft = NewTicket(
@@ -274,6 +285,18 @@ class AppealCore:
             return S.AWAITING_CITIZEN
         await self._to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
         return S.WITH_COORDINATOR
+
+    async def _classify(
+        self, text: str, lat: float | None, lon: float | None, **answers: str | None
+    ) -> Any:
+        """The classifier's verdict, or "coordinators" if it fails: a bug or a broken model
+        must not lose an appeal."""
+        try:
+            # CPU-bound (morphology, a model): off the event loop.
+            return await asyncio.to_thread(self.classifier.classify, text, lat, lon, **answers)
+        except Exception as exc:
+            log.error("classifier failed; the appeal goes to the coordinators: %s", describe(exc))
+            return _Unclassified()
 
     # == state changes (always inside a transaction) ===========================================
     async def _move(
@@ -475,14 +498,7 @@ class AppealCore:
         topic = topic or ticket.topic
         municipality = municipality or ticket.municipality
         lat, lon = ticket.lat, ticket.lon
-        result = await asyncio.to_thread(
-            self.classifier.classify,
-            ticket.text,
-            lat,
-            lon,
-            topic=topic,
-            municipality=municipality,
-        )
+        result = await self._classify(ticket.text, lat, lon, topic=topic, municipality=municipality)
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
             if ticket is None or ticket.state != S.AWAITING_CITIZEN:

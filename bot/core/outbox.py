@@ -36,6 +36,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.logsafe import describe
 from bot.core.ratelimit import RateLimiter
 from bot.core.transport import PermanentError, RetryAfter, TransientError, Transport
 from bot.core.types import Clock, OutgoingMessage
@@ -151,8 +152,9 @@ class Outbox:
             if not chosen:
                 return 0
             async with self.repo.transaction() as tx:
-                for row in chosen:
-                    await tx.set_outbox_state(row.id, SENDING, attempts=row.attempts + 1)
+                # Conditional on still being pending: a second worker on the same database
+                # (say, during a rolling restart) cannot send the same row.
+                chosen = [row for row in chosen if await tx.claim(row.id, row.attempts + 1)]
             await asyncio.gather(*(self._deliver(row) for row in chosen))
             return len(chosen)
 
@@ -185,10 +187,13 @@ class Outbox:
                 await self._reschedule(row, delay, "timeout", attempt)
             else:
                 await self._settle_uncertain(row, "timeout")
-        except Exception:
+        except Exception as exc:
             # A bug in an adapter must not kill the worker, nor resend blindly.
-            log.exception(
-                "outbox row %d: unexpected error from the %s transport", row.id, row.channel
+            log.error(
+                "outbox row %d: unexpected error from the %s transport: %s",
+                row.id,
+                row.channel,
+                describe(exc),
             )
             await self._fail(row, "unexpected error in transport")
         else:
@@ -247,8 +252,8 @@ class Outbox:
             try:
                 tried = await self.run_once()
                 pause = 0.0 if tried else await self.idle_seconds()
-            except Exception:
-                log.exception("outbox pass failed")
+            except Exception as exc:
+                log.error("outbox pass failed: %s", describe(exc))
                 pause = self.poll_interval
             if pause <= 0:
                 await asyncio.sleep(0)

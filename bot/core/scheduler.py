@@ -34,4 +34,3 @@ def build_scheduler(
         next_run_time=datetime.now(UTC),
     )
     return scheduler
-

@@ -95,9 +95,7 @@ class OutgoingMessage:
             channel=channel,
             chat_id=chat_id,
             text=data.get("text", ""),
-            buttons=tuple(
-                tuple(Button(t, p) for t, p in row) for row in data.get("buttons", ())
-            ),
+            buttons=tuple(tuple(Button(t, p) for t, p in row) for row in data.get("buttons", ())),
             attachments=tuple(Attachment(k, r) for k, r in data.get("attachments", ())),
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),

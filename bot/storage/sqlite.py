@@ -362,6 +362,14 @@ class SqliteTx:
         )
         return [_outbox(r) for r in rows]
 
+    async def claim(self, row_id: int, attempts: int) -> bool:
+        """Take a pending row for sending; False if another worker took it first."""
+        cursor = await self.db.execute(
+            "UPDATE outbox SET state = 'sending', attempts = ? WHERE id = ? AND state = 'pending'",
+            (attempts, row_id),
+        )
+        return cursor.rowcount == 1
+
     async def outbox_row(self, row_id: int) -> OutboxRow | None:
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
         return _outbox(row) if row else None

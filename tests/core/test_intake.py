@@ -157,3 +157,15 @@ async def test_outbox_payload_is_plain_json(world):
     for row in await world.outbox_rows():
         assert isinstance(json.loads(row["payload"])["text"], str)
     await world.stop()
+
+
+async def test_a_failing_classifier_hands_the_appeal_to_coordinators(world, caplog):
+    await world.start()
+
+    def broken(text, *args, **kwargs):
+        raise KeyError(text)
+
+    world.classifier.classify = broken
+    outcome = await world.core.handle(world.citizen("секретный текст"))
+    assert (outcome.kind, outcome.state) == ("created", TicketState.WITH_COORDINATOR)
+    assert "KeyError" in caplog.text and "секретный" not in caplog.text

@@ -256,3 +256,31 @@ async def test_run_forever_wakes_on_notify_and_stops(world):
     stop.set()
     await asyncio.wait_for(worker, 1)
     assert COORDINATOR_ID not in {m.chat_id for m in world.tg.sent}
+
+
+async def test_two_workers_on_one_database_never_send_a_row_twice(tmp_path):
+    clock, repo, tg, _vk, first = await make(tmp_path)
+    other_repo = SqliteRepository(tmp_path / "bot.sqlite3")
+    await other_repo.open()
+    second = Outbox(other_repo, {"tg": tg}, clock, RateLimiter(clock))
+    await queue(repo, clock, *((f"m{i}", "tg", i + 1, "citizen") for i in range(20)))
+    await asyncio.gather(first.run_once(), second.run_once())
+    assert len(tg.sent) == 20 and len({m.text for m in tg.sent}) == 20
+    # The guarantee underneath: a row is claimed by exactly one of them.
+    await queue(repo, clock, ("late", "tg", 99, "citizen"))
+    async with repo.transaction() as tx:
+        (row,) = await tx.claim_due(clock.now(), 10)
+    async with other_repo.transaction() as tx:
+        assert await tx.claim(row.id, 1)
+    async with repo.transaction() as tx:
+        assert not await tx.claim(row.id, 1)
+    await other_repo.close()
+
+
+async def test_a_broken_adapter_fails_the_row_without_killing_the_worker():
+    clock, repo, tg, _vk, outbox = await make()
+    await queue(repo, clock, ("a", "tg", 1, "citizen"), ("b", "tg", 2, "citizen"))
+    tg.fail_next(ValueError("text of the appeal"))
+    await outbox.run_once()
+    found = await rows(repo)
+    assert found["a"]["state"] == "failed" and found["b"]["state"] == "sent"

@@ -52,7 +52,7 @@ class TicketState(StrEnum):
 S = TicketState
 TRANSITIONS: dict[TicketState | None, frozenset[TicketState]] = {
     None: frozenset({S.AWAITING_CITIZEN, S.ROUTED, S.WITH_COORDINATOR}),
-    S.AWAITING_CITIZEN: frozenset({S.ROUTED, S.WITH_COORDINATOR, S.CLOSED}),
+    S.AWAITING_CITIZEN: frozenset({S.AWAITING_CITIZEN, S.ROUTED, S.WITH_COORDINATOR, S.CLOSED}),
     S.ROUTED: frozenset({S.ROUTED, S.WITH_COORDINATOR, S.ANSWERED, S.CLOSED}),
     S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.CLOSED}),
     S.ANSWERED: frozenset({S.CLOSED}),
@@ -153,6 +153,8 @@ class AppealCore:
         coordinators: Sequence[Addressee] = (),
         reminder_fractions: Iterable[float] = (0.5, 0.9),
         on_enqueue: Callable[[], None] | None = None,
+        max_questions: int = 2,
+        clarification_window: timedelta = timedelta(days=1),
     ):
         self.repo = repo
         self.table = table
@@ -162,6 +164,8 @@ class AppealCore:
         self.coordinators = tuple(coordinators)
         self.reminder_fractions = tuple(sorted(f for f in reminder_fractions if 0 < f < 1))
         self.on_enqueue = on_enqueue
+        self.max_questions = max_questions
+        self.clarification_window = clarification_window
         self._staff_chats: dict[tuple[str, int], str] = {}
         for body in table.bodies:
             for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
@@ -191,6 +195,9 @@ class AppealCore:
             follow_up = await self.follow_up(message)
             if follow_up is not None:
                 return follow_up
+        waiting = await self._awaiting_answer(message)
+        if waiting is not None:
+            return await self.clarify(message, waiting)
         return await self.intake(message)
 
     # == intake =================================================================================
@@ -280,7 +287,8 @@ class AppealCore:
         if decision == "ask_topic" and result.topic_options:
             await self._ask(tx, ticket, "topic", result.topic_options, now)
             return S.AWAITING_CITIZEN
-        if decision == "ask_municipality" and result.municipality_options:
+        if decision == "ask_municipality":
+            # No options means "we know nothing about the place": ask for it in words.
             await self._ask(tx, ticket, "place", result.municipality_options, now)
             return S.AWAITING_CITIZEN
         await self._to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
@@ -425,18 +433,24 @@ class AppealCore:
             tx, ticket, S.AWAITING_CITIZEN, now, f"asked_{what}", {"options": list(options)}
         )
         if what == "topic":
-            names = self.table.topic_by_id
+            names: dict = self.table.topic_by_id
             template = texts.ASK_TOPIC
         else:
             names = self.table.municipality_by_id
-            template = texts.ASK_MUNICIPALITY
+            template = texts.ASK_MUNICIPALITY if options else texts.ASK_PLACE_TEXT
         rows = [
             (Button(names[o].name if o in names else o, Payload(what, ticket.number, o).pack()),)
             for o in options
         ]
-        rows.append((Button(texts.OTHER_OPTION, Payload(what, ticket.number, "-").pack()),))
+        if rows:
+            rows.append((Button(texts.OTHER_OPTION, Payload(what, ticket.number, "-").pack()),))
+        asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
         await self._to_citizen(
-            tx, ticket, f"ask-{what}", template.format(number=ticket.number), buttons=tuple(rows)
+            tx,
+            ticket,
+            f"ask-{what}:{asked}",
+            template.format(number=ticket.number),
+            buttons=tuple(rows),
         )
 
     async def _to_coordinators(
@@ -506,6 +520,59 @@ class AppealCore:
             state = await self._apply_classification(tx, ticket, result, now)
         self._wake()
         return Outcome("answered_question", number, state)
+
+    async def _awaiting_answer(self, message: IncomingMessage) -> TicketRecord | None:
+        """The citizen's latest ticket, if it waits for their words and they are recent."""
+        async with self.repo.transaction() as tx:
+            ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+        if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+            return None
+        if self.clock.now() - ticket.updated_at > self.clarification_window:
+            return None  # an old question: this is more likely a new appeal
+        if not message.text.strip() and message.location is None:
+            return None
+        return ticket
+
+    async def clarify(self, message: IncomingMessage, ticket: TicketRecord) -> Outcome:
+        """Words (or a location) sent while the bot waits for an answer: read the appeal again
+        with them. After ``max_questions`` unanswered questions a person takes over."""
+        now = self.clock.now()
+        lat = message.location.lat if message.location else ticket.lat
+        lon = message.location.lon if message.location else ticket.lon
+        async with self.repo.transaction() as tx:
+            earlier = [m.text for m in await tx.messages(ticket.id) if m.author == CITIZEN]
+        text = "\n".join([ticket.text, *earlier, message.text]).strip()
+        result = await self._classify(text, lat, lon)
+        async with self.repo.transaction() as tx:
+            fresh = await tx.ticket(ticket.id)
+            if fresh is None or fresh.state != S.AWAITING_CITIZEN:
+                return Outcome("ignored", ticket.number)
+            await tx.add_message(
+                fresh.id,
+                TicketMessage(
+                    author=CITIZEN,
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    platform_message_id=message.message_id,
+                    text=message.text,
+                    at=now,
+                    attachments=message.attachments,
+                ),
+            )
+            if message.location is not None:
+                await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
+            asked = sum(e["kind"].startswith("asked_") for e in await tx.events(fresh.id))
+            await tx.add_event(fresh.id, "clarified", now)
+            fresh = await tx.ticket(fresh.id)
+            assert fresh is not None
+            decision = str(getattr(result.decision, "value", result.decision))
+            if decision.startswith("ask") and asked >= self.max_questions:
+                await self._to_coordinators(tx, fresh, texts.REASON_TOO_MANY_QUESTIONS, now)
+                state: str = S.WITH_COORDINATOR
+            else:
+                state = await self._apply_classification(tx, fresh, result, now)
+        self._wake()
+        return Outcome("clarified", ticket.number, state)
 
     # == "не наше" ==============================================================================
     async def redirect(self, number: str, *, by: str, correct_body: str | None = None) -> Outcome:

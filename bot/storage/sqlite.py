@@ -36,7 +36,10 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 # Columns that `update_ticket` may change; anything else is a programming error.
 _TICKET_COLUMNS = frozenset(
-    "state topic municipality body candidates tried_bodies route_round routed_at due_at".split()
+    (
+        *("state", "topic", "municipality", "body", "candidates", "tried_bodies"),
+        *("route_round", "routed_at", "due_at", "lat", "lon"),
+    )
 )
 _OUTBOX_COLUMNS = frozenset(
     "attempts next_attempt_at last_error platform_message_id sent_at".split()
@@ -204,6 +207,13 @@ class SqliteTx:
     async def tickets_in_state(self, state: str) -> list[TicketRecord]:
         rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
         return [_ticket(r) for r in rows]
+
+    async def latest_ticket_of_chat(self, channel: str, chat_id: int) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
+            (channel, chat_id),
+        )
+        return _ticket(row) if row else None
 
     async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
         rows = await self._all(

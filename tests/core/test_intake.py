@@ -169,3 +169,60 @@ async def test_a_failing_classifier_hands_the_appeal_to_coordinators(world, capl
     outcome = await world.core.handle(world.citizen("секретный текст"))
     assert (outcome.kind, outcome.state) == ("created", TicketState.WITH_COORDINATOR)
     assert "KeyError" in caplog.text and "секретный" not in caplog.text
+
+
+async def test_place_asked_in_words_then_answered_in_words(world):
+    from routing.classify import Classification, Decision
+
+    await world.start()
+    world.classifier.script["двор"] = Classification(
+        Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
+    )
+    outcome = await world.core.handle(world.citizen("Двор завален"))
+    assert outcome.state == TicketState.AWAITING_CITIZEN
+    await world.flush()
+    (question,) = world.tg.sent
+    assert question.buttons == () and "геопозицию" in question.text
+    # The next plain message is the answer, read together with the appeal.
+    world.classifier.script["двор"] = routed_to_city = world.classifier.script["яма"]
+    answer = await world.core.handle(world.citizen("Саратов, Московская 5"))
+    assert (answer.kind, answer.number, answer.state) == ("clarified", outcome.number, "routed")
+    assert world.classifier.calls[-1][0] == "Двор завален\nСаратов, Московская 5"
+    assert routed_to_city.body == (await world.ticket(outcome.number)).body
+
+
+async def test_a_location_answers_the_place_question(world):
+    from routing.classify import Classification, Decision
+
+    await world.start()
+    world.classifier.script["двор"] = Classification(
+        Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
+    )
+    outcome = await world.core.handle(world.citizen("Двор завален"))
+    answer = await world.core.handle(world.citizen("", location=Location(51.53, 46.03)))
+    assert answer.kind == "clarified"
+    assert world.classifier.calls[-1][1:3] == (51.53, 46.03)
+    ticket = await world.ticket(outcome.number)
+    assert (ticket.lat, ticket.lon) == (51.53, 46.03)
+
+
+async def test_questions_stop_after_two_and_a_person_takes_over(world):
+    from routing.classify import Classification, Decision
+
+    await world.start()
+    world.classifier.script["двор"] = Classification(
+        Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
+    )
+    number = (await world.core.handle(world.citizen("Двор завален"))).number
+    assert (await world.core.handle(world.citizen("не знаю"))).state == "awaiting_citizen"
+    assert (await world.core.handle(world.citizen("где-то"))).state == "with_coordinator"
+    await world.flush()
+    assert len([t for t in world.tg.texts(CITIZEN_TG) if "Уточните" in t]) == 2
+    assert number
+
+
+async def test_an_old_question_does_not_swallow_a_new_appeal(world, clock):
+    await world.start()
+    await world.core.handle(world.citizen("мусор"))
+    clock.advance(days=2)
+    assert (await world.core.handle(world.citizen("яма"))).kind == "created"

@@ -42,21 +42,32 @@ log = logging.getLogger("bot.core")
 
 
 class TicketState(StrEnum):
-    AWAITING_CITIZEN = "awaiting_citizen"  # the bot asked the topic or the place
-    ROUTED = "routed"  # with a body; the deadline runs
-    WITH_COORDINATOR = "with_coordinator"  # no body fits, or all refused: a person decides
-    ANSWERED = "answered"  # the body's answer was passed to the citizen
-    CLOSED = "closed"
+    COLLECTING = "collecting"  # the bot asks the citizen the topic or the place
+    ROUTED = "routed"  # sent to a body; the deadline runs
+    IN_WORK = "in_work"  # the body took it ("Взять в работу"); the deadline still runs
+    ANSWERED = "answered"  # the body's answer was passed on; «Проблема решена?» asked
+    CLOSED = "closed"  # solved, or closed by a coordinator
+    REDIRECTED = "redirected"  # every candidate body said "не наше": a coordinator picks one
+    REOPENED = "reopened"  # the citizen said "not solved": back to the same body, new deadline
+    REJECTED = "rejected"  # spam or abuse, by the body or a coordinator
+    WITH_COORDINATOR = "with_coordinator"  # nothing in the table fits: a coordinator picks
 
 
 S = TicketState
+#: States in which a body holds the ticket and its deadline runs.
+ACTIVE = frozenset({S.ROUTED, S.IN_WORK, S.REOPENED})
+_OUT = frozenset({S.ANSWERED, S.REDIRECTED, S.REJECTED, S.CLOSED})
 TRANSITIONS: dict[TicketState | None, frozenset[TicketState]] = {
-    None: frozenset({S.AWAITING_CITIZEN, S.ROUTED, S.WITH_COORDINATOR}),
-    S.AWAITING_CITIZEN: frozenset({S.AWAITING_CITIZEN, S.ROUTED, S.WITH_COORDINATOR, S.CLOSED}),
-    S.ROUTED: frozenset({S.ROUTED, S.WITH_COORDINATOR, S.ANSWERED, S.CLOSED}),
-    S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.CLOSED}),
-    S.ANSWERED: frozenset({S.CLOSED}),
+    None: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR}),
+    S.COLLECTING: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR, S.REJECTED, S.CLOSED}),
+    S.ROUTED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
+    S.IN_WORK: frozenset({S.ROUTED}) | _OUT,
+    S.REOPENED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
+    S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
+    S.REDIRECTED: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
+    S.ANSWERED: frozenset({S.REOPENED, S.CLOSED}),
     S.CLOSED: frozenset(),
+    S.REJECTED: frozenset(),
 }
 
 #: Who may be sent what, for outbox rows. Rows whose purpose starts with "citizen" go to the
@@ -108,11 +119,15 @@ class Payload:
     """What a button carries: ``topic:26-000123:roads``. Typed, so nobody splits strings by hand;
     short, because Telegram allows 64 bytes of callback data."""
 
-    action: str  # topic, place (the citizen's answer) or redirect ("не наше")
+    action: str  # see ACTIONS
     number: str
     value: str = ""
 
-    ACTIONS = ("topic", "place", "redirect")
+    # The citizen's: topic, place (answers to a question), solved (yes/no), rate (1–5).
+    # A body's or coordinator's: take ("Взять в работу"), redirect ("Не наше"), reject ("Спам").
+    CITIZEN_ACTIONS = ("topic", "place", "solved", "rate")
+    STAFF_ACTIONS = ("take", "redirect", "reject")
+    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS
 
     def pack(self) -> str:
         return f"{self.action}:{self.number}:{self.value}"
@@ -180,8 +195,13 @@ class AppealCore:
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
         if staff is not None:
+            actor = self._actor(staff, message)
             if payload is not None and payload.action == "redirect":
-                return await self.redirect(payload.number, by=staff)
+                return await self.redirect(payload.number, by=staff, actor=actor)
+            if payload is not None and payload.action == "take":
+                return await self.take(payload.number, by=staff, actor=actor)
+            if payload is not None and payload.action == "reject":
+                return await self.reject(payload.number, by=staff, actor=actor)
             if message.reply_to is not None:
                 return await self.record_answer(message, by=staff)
             return Outcome("ignored")
@@ -189,6 +209,10 @@ class AppealCore:
             return await self.answer_question(message, payload.number, topic=payload.value)
         if payload is not None and payload.action == "place":
             return await self.answer_question(message, payload.number, municipality=payload.value)
+        if payload is not None and payload.action == "solved":
+            return await self.verdict(message, payload.number, solved=payload.value == "yes")
+        if payload is not None and payload.action == "rate":
+            return await self.rate(message, payload.number, payload.value)
         if message.payload:
             return Outcome("ignored")  # a button from an older version of the bot
         if message.reply_to is not None:
@@ -286,11 +310,11 @@ class AppealCore:
             return S.ROUTED
         if decision == "ask_topic" and result.topic_options:
             await self._ask(tx, ticket, "topic", result.topic_options, now)
-            return S.AWAITING_CITIZEN
+            return S.COLLECTING
         if decision == "ask_municipality":
             # No options means "we know nothing about the place": ask for it in words.
             await self._ask(tx, ticket, "place", result.municipality_options, now)
-            return S.AWAITING_CITIZEN
+            return S.COLLECTING
         await self._to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
         return S.WITH_COORDINATOR
 
@@ -315,6 +339,8 @@ class AppealCore:
         now: datetime,
         kind: str,
         detail: dict | None = None,
+        *,
+        actor: str = "system",
         **changes: Any,
     ) -> None:
         current = None if ticket.state == "new" else TicketState(ticket.state)
@@ -322,7 +348,7 @@ class AppealCore:
             raise InvalidTransition(ticket.number, ticket.state, to)
         if not await tx.update_ticket(ticket.id, ticket.state, now, state=to.value, **changes):
             raise InvalidTransition(ticket.number, "changed concurrently", to)
-        await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {})
+        await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {}, actor)
 
     def deadline_for(self, body: Body, topic_id: str | None) -> Deadline:
         topic = self.table.topic_by_id.get(topic_id or "")
@@ -339,17 +365,22 @@ class AppealCore:
         municipality: str | None,
         now: datetime,
         *,
-        redirected: bool = False,
+        kind: str = "routed",
+        actor: str = "system",
+        detail: dict | None = None,
     ) -> None:
+        """Hand the ticket to ``body`` with a fresh deadline: first routing, after "не наше"
+        (``kind="redirected"``) or after the citizen's "not solved" (``kind="reopened"``)."""
         due = self.calendar.due(now, self.deadline_for(body, topic))
         round_ = ticket.route_round + 1
         await self._move(
             tx,
             ticket,
-            S.ROUTED,
+            S.REOPENED if kind == "reopened" else S.ROUTED,
             now,
-            "redirected" if redirected else "routed",
-            {"body": body.id, "round": round_},
+            kind,
+            {"body": body.id, "round": round_, **(detail or {})},
+            actor=actor,
             body=body.id,
             topic=topic,
             municipality=municipality,
@@ -357,14 +388,19 @@ class AppealCore:
             due_at=due,
             route_round=round_,
         )
-        template = texts.REDIRECTED_TO_CITIZEN if redirected else texts.ACCEPTED_ROUTED
+        template = {
+            "routed": texts.ACCEPTED_ROUTED,
+            "redirected": texts.REDIRECTED_TO_CITIZEN,
+            "reopened": texts.REOPENED_TO_CITIZEN,
+        }[kind]
         await self._to_citizen(
             tx,
             ticket,
             f"routed:{round_}",
             template.format(number=ticket.number, body=body.name, due=self.show_due(due)),
         )
-        await self._to_body(tx, ticket, body, topic, municipality, due, round_, now)
+        note = texts.REOPENED_NOTE if kind == "reopened" else ""
+        await self._to_body(tx, ticket, body, topic, municipality, due, round_, now, note)
 
     async def _to_body(
         self,
@@ -376,17 +412,22 @@ class AppealCore:
         due: datetime,
         round_: int,
         now: datetime,
+        note: str = "",
     ) -> None:
+        """The ticket card for the body's chat (or, with no chat, for the coordinators)."""
         topic_obj = self.table.topic_by_id.get(topic or "")
         place = self.table.municipality_by_id.get(municipality or "")
-        text = texts.TO_BODY.format(
+        text = note + texts.TO_BODY.format(
             number=ticket.number,
             topic=topic_obj.name if topic_obj else texts.UNKNOWN_TOPIC,
             place=place.name if place else texts.UNKNOWN_PLACE,
             due=self.show_due(due),
             text=ticket.text,
         )
-        buttons = ((Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack()),),)
+        take = Button(texts.TAKE_BUTTON, Payload("take", ticket.number).pack())
+        not_ours = Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack())
+        spam = Button(texts.REJECT_BUTTON, Payload("reject", ticket.number).pack())
+        buttons: tuple = ((take, not_ours), (spam,))
         chats = self._body_chats(body)
         if not chats:
             for person in self.coordinators:
@@ -403,7 +444,7 @@ class AppealCore:
                         text=ticket.text,
                     ),
                     COORDINATOR,
-                    buttons=buttons,
+                    buttons=((not_ours, spam),),
                     attachments=self._portable(ticket, person.channel),
                 )
             return
@@ -429,9 +470,7 @@ class AppealCore:
     async def _ask(
         self, tx: Tx, ticket: TicketRecord, what: str, options: Sequence[str], now: datetime
     ) -> None:
-        await self._move(
-            tx, ticket, S.AWAITING_CITIZEN, now, f"asked_{what}", {"options": list(options)}
-        )
+        await self._move(tx, ticket, S.COLLECTING, now, f"asked_{what}", {"options": list(options)})
         if what == "topic":
             names: dict = self.table.topic_by_id
             template = texts.ASK_TOPIC
@@ -461,8 +500,10 @@ class AppealCore:
         now: datetime,
         *,
         told_citizen: str | None = None,
+        state: TicketState = S.WITH_COORDINATOR,
+        actor: str = "system",
     ) -> None:
-        await self._move(tx, ticket, S.WITH_COORDINATOR, now, "to_coordinator", {"reason": reason})
+        await self._move(tx, ticket, state, now, "to_coordinator", {"reason": reason}, actor=actor)
         await self._to_citizen(
             tx,
             ticket,
@@ -496,7 +537,7 @@ class AppealCore:
             ticket = await tx.ticket_by_number(number)
         if (
             ticket is None
-            or ticket.state != S.AWAITING_CITIZEN
+            or ticket.state != S.COLLECTING
             or (ticket.channel, ticket.chat_id) != (message.channel, message.chat_id)
         ):
             return Outcome("ignored", number)
@@ -504,7 +545,7 @@ class AppealCore:
         if topic == "-" or municipality == "-":
             async with self.repo.transaction() as tx:
                 ticket = await tx.ticket_by_number(number)
-                if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+                if ticket is None or ticket.state != S.COLLECTING:
                     return Outcome("ignored", number)
                 await self._to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now)
             self._wake()
@@ -515,7 +556,7 @@ class AppealCore:
         result = await self._classify(ticket.text, lat, lon, topic=topic, municipality=municipality)
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
-            if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+            if ticket is None or ticket.state != S.COLLECTING:
                 return Outcome("ignored", number)  # a second tap on an old button
             state = await self._apply_classification(tx, ticket, result, now)
         self._wake()
@@ -525,7 +566,7 @@ class AppealCore:
         """The citizen's latest ticket, if it waits for their words and they are recent."""
         async with self.repo.transaction() as tx:
             ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
-        if ticket is None or ticket.state != S.AWAITING_CITIZEN:
+        if ticket is None or ticket.state != S.COLLECTING:
             return None
         if self.clock.now() - ticket.updated_at > self.clarification_window:
             return None  # an old question: this is more likely a new appeal
@@ -545,7 +586,7 @@ class AppealCore:
         result = await self._classify(text, lat, lon)
         async with self.repo.transaction() as tx:
             fresh = await tx.ticket(ticket.id)
-            if fresh is None or fresh.state != S.AWAITING_CITIZEN:
+            if fresh is None or fresh.state != S.COLLECTING:
                 return Outcome("ignored", ticket.number)
             await tx.add_message(
                 fresh.id,
@@ -574,59 +615,204 @@ class AppealCore:
         self._wake()
         return Outcome("clarified", ticket.number, state)
 
-    # == "не наше" ==============================================================================
-    async def redirect(self, number: str, *, by: str, correct_body: str | None = None) -> Outcome:
+    # == "не наше", "взять в работу", "спам" ===================================================
+    def _actor(self, staff: str, message: IncomingMessage) -> str:
+        """Who, for the audit log: the body and the administrator's account, or a coordinator."""
+        prefix = COORDINATOR if staff == COORDINATOR else f"body:{staff}"
+        return f"{prefix}:{message.channel}:{message.user_id}"
+
+    def _may_act(self, ticket: TicketRecord, by: str) -> bool:
+        """A body acts only on a ticket it currently holds; coordinators on any open one."""
+        if by == COORDINATOR:
+            return True
+        return ticket.state in ACTIVE and ticket.body == by
+
+    async def redirect(
+        self,
+        number: str,
+        *,
+        by: str,
+        correct_body: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> Outcome:
         """The body says the appeal is not theirs: next candidate, or coordinators.
 
-        ``by`` is the body id whose chat pressed the button, or ``"coordinator"``; a body can
-        only refuse an appeal that is currently with it. Every redirect is kept as a labelled
-        example (`export_training_examples`): the text, the body that was wrong and, when a
-        coordinator names it, the right one.
+        ``by`` is the body id whose chat pressed the button, or ``"coordinator"``. Every
+        redirect is kept as a labelled example (`export_training_examples`): the text, the body
+        that was wrong and, when known, the right one (a coordinator named it, or the next body
+        answered).
         """
         now = self.clock.now()
+        actor = actor or by
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
-            if ticket is None or ticket.state not in (S.ROUTED, S.WITH_COORDINATOR):
+            open_states = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED}
+            if ticket is None or ticket.state not in open_states or not self._may_act(ticket, by):
                 return Outcome("ignored", number)
-            if by != COORDINATOR and (ticket.state != S.ROUTED or ticket.body != by):
-                return Outcome("ignored", number)
+            holding = ticket.state in ACTIVE
             tried = [*ticket.tried_bodies]
-            if ticket.body and ticket.state == S.ROUTED and ticket.body not in tried:
+            if ticket.body and holding and ticket.body not in tried:
                 tried.append(ticket.body)
             await tx.update_ticket(ticket.id, None, now, tried_bodies=tried)
             ticket = await tx.ticket(ticket.id)
             assert ticket is not None
             choice = self._next_body(ticket, correct_body)
-            if choice is None and ticket.state == S.WITH_COORDINATOR:
+            if choice is None and not holding:
                 return Outcome("ignored", number)  # already with the coordinators
-            wrong = ticket.body if ticket.state == S.ROUTED else None
             await tx.add_training_example(
                 TrainingExample(
                     text=ticket.text,
                     topic=choice[1] if choice and correct_body else None,
                     body=correct_body if choice else None,
-                    wrong_body=wrong,
+                    wrong_body=ticket.body if holding else None,
                     at=now,
                     source="coordinator" if correct_body else "redirect",
                 ),
                 ticket.id,
             )
+            detail = {"from": ticket.body if holding else None, "reason": reason}
             if choice is None:
                 await self._to_coordinators(
                     tx,
                     ticket,
-                    texts.REASON_ALL_REFUSED,
+                    texts.REASON_ALL_REFUSED
+                    + (texts.REASON_GIVEN.format(reason=reason) if reason else ""),
                     now,
                     told_citizen=texts.REDIRECTED_TO_COORDINATOR_CITIZEN,
+                    state=S.REDIRECTED,
+                    actor=actor,
                 )
-                state = S.WITH_COORDINATOR
+                state = S.REDIRECTED
             else:
                 body, topic, municipality = choice
-                await self._route(tx, ticket, body, topic, municipality, now, redirected=True)
+                await self._route(
+                    tx,
+                    ticket,
+                    body,
+                    topic,
+                    municipality,
+                    now,
+                    kind="redirected",
+                    actor=actor,
+                    detail=detail,
+                )
                 state = S.ROUTED
         log.info("ticket %s redirected by %s: %s", number, by, state)
         self._wake()
         return Outcome("redirected", number, state)
+
+    async def take(self, number: str, *, by: str, actor: str | None = None) -> Outcome:
+        """The body confirms it works on the ticket; the citizen is told who."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.state not in (S.ROUTED, S.REOPENED):
+                return Outcome("ignored", number)
+            if not self._may_act(ticket, by):
+                return Outcome("ignored", number)
+            await self._move(tx, ticket, S.IN_WORK, now, "taken", actor=actor or by)
+            body = self.table.body_by_id.get(ticket.body or "")
+            await self._to_citizen(
+                tx,
+                ticket,
+                f"taken:{ticket.route_round}",
+                texts.TAKEN_TO_CITIZEN.format(
+                    number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME
+                ),
+            )
+        self._wake()
+        return Outcome("taken", number, S.IN_WORK)
+
+    async def reject(
+        self, number: str, *, by: str, reason: str | None = None, actor: str | None = None
+    ) -> Outcome:
+        """Spam or abuse: the ticket ends here; the citizen gets a neutral notice."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or S.REJECTED not in TRANSITIONS[TicketState(ticket.state)]:
+                return Outcome("ignored", number)
+            if not self._may_act(ticket, by):
+                return Outcome("ignored", number)
+            await self._move(
+                tx, ticket, S.REJECTED, now, "rejected", {"reason": reason}, actor=actor or by
+            )
+            await self._to_citizen(
+                tx, ticket, "rejected", texts.REJECTED_TO_CITIZEN.format(number=ticket.number)
+            )
+        log.info("ticket %s rejected by %s", number, by)
+        self._wake()
+        return Outcome("rejected", number, S.REJECTED)
+
+    # == «Проблема решена?» and the rating ======================================================
+    async def verdict(self, message: IncomingMessage, number: str, *, solved: bool) -> Outcome:
+        """The citizen's answer to «Проблема решена?»: close, or reopen to the same body."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.state != S.ANSWERED or not self._own(ticket, message):
+                return Outcome("ignored", number)
+            await tx.update_ticket(ticket.id, None, now, solved=solved)
+            ticket = await tx.ticket(ticket.id)
+            assert ticket is not None
+            body = self.table.body_by_id.get(ticket.body or "")
+            if solved or body is None:
+                await self._move(
+                    tx, ticket, S.CLOSED, now, "closed", {"solved": solved}, actor=CITIZEN
+                )
+                state: str = S.CLOSED
+            else:
+                await self._route(
+                    tx,
+                    ticket,
+                    body,
+                    ticket.topic,
+                    ticket.municipality,
+                    now,
+                    kind="reopened",
+                    actor=CITIZEN,
+                )
+                state = S.REOPENED
+            await self._to_citizen(
+                tx,
+                ticket,
+                f"rate?:{ticket.route_round}",
+                texts.ASK_RATING.format(number=ticket.number),
+                buttons=(
+                    tuple(
+                        Button(str(k), Payload("rate", ticket.number, str(k)).pack())
+                        for k in range(1, 6)
+                    ),
+                ),
+            )
+        self._wake()
+        return Outcome("verdict", number, state)
+
+    async def rate(self, message: IncomingMessage, number: str, value: str) -> Outcome:
+        """A 1–5 score; the first one counts (a second tap on old buttons changes nothing)."""
+        if value not in ("1", "2", "3", "4", "5"):
+            return Outcome("ignored", number)
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.rating is not None or not self._own(ticket, message):
+                return Outcome("ignored", number)
+            if ticket.solved is None:  # rating buttons come only after the verdict
+                return Outcome("ignored", number)
+            await tx.update_ticket(ticket.id, None, now, rating=int(value))
+            await tx.add_event(
+                ticket.id, "rated", now, detail={"rating": int(value)}, actor=CITIZEN
+            )
+            await self._to_citizen(
+                tx, ticket, "rated", texts.THANKS_FOR_RATING.format(number=ticket.number)
+            )
+        self._wake()
+        return Outcome("rated", number, ticket.state)
+
+    @staticmethod
+    def _own(ticket: TicketRecord, message: IncomingMessage) -> bool:
+        return (ticket.channel, ticket.chat_id) == (message.channel, message.chat_id)
 
     def _next_body(
         self, ticket: TicketRecord, correct_body: str | None
@@ -656,8 +842,12 @@ class AppealCore:
                 message.channel, message.chat_id, message.reply_to or 0
             )
             ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
-            if ticket is None or ticket.state not in (S.ROUTED, S.WITH_COORDINATOR, S.ANSWERED):
+            answerable = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED, S.ANSWERED}
+            if ticket is None or ticket.state not in answerable:
                 return Outcome("ignored")
+            if by != COORDINATOR and ticket.body != by:
+                return Outcome("ignored", ticket.number)  # a body it was taken away from
+            actor = self._actor(by, message)
             body = self.table.body_by_id.get(ticket.body or "")
             body_name = body.name if body is not None else texts.COORDINATOR_NAME
             await tx.add_message(
@@ -672,8 +862,9 @@ class AppealCore:
                     attachments=message.attachments,
                 ),
             )
-            if ticket.state != S.ANSWERED:
-                await self._move(tx, ticket, S.ANSWERED, now, "answered", {"by": by})
+            first = ticket.state != S.ANSWERED
+            if first:
+                await self._move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
                 if ticket.tried_bodies and ticket.body:  # the redirect found the right body
                     await tx.add_training_example(
                         TrainingExample(
@@ -686,7 +877,7 @@ class AppealCore:
                         ticket.id,
                     )
             else:
-                await tx.add_event(ticket.id, "answer_added", now, detail={"by": by})
+                await tx.add_event(ticket.id, "answer_added", now, actor=actor)
             await self._to_citizen(
                 tx,
                 ticket,
@@ -696,6 +887,16 @@ class AppealCore:
                 ),
                 attachments=message.attachments if message.channel == ticket.channel else (),
             )
+            if first:
+                yes = Button(texts.SOLVED_YES, Payload("solved", ticket.number, "yes").pack())
+                no = Button(texts.SOLVED_NO, Payload("solved", ticket.number, "no").pack())
+                await self._to_citizen(
+                    tx,
+                    ticket,
+                    f"solved?:{ticket.route_round}",
+                    texts.ASK_SOLVED.format(number=ticket.number),
+                    buttons=((yes, no),),
+                )
         log.info("ticket %s answered by %s", ticket.number, by)
         self._wake()
         return Outcome("answer", ticket.number, S.ANSWERED)
@@ -708,7 +909,7 @@ class AppealCore:
                 message.channel, message.chat_id, message.reply_to or 0
             )
             ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
-            if ticket is None or ticket.state == S.CLOSED:
+            if ticket is None or ticket.state in (S.CLOSED, S.REJECTED):
                 return None
             await tx.add_message(
                 ticket.id,
@@ -722,10 +923,10 @@ class AppealCore:
                     attachments=message.attachments,
                 ),
             )
-            await tx.add_event(ticket.id, "follow_up", now)
+            await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
             key = f"follow-up:{message.message_id}"
             body = self.table.body_by_id.get(ticket.body or "")
-            if ticket.state == S.ROUTED and body is not None:
+            if ticket.state in ACTIVE and body is not None:
                 for channel, chat in self._body_chats(body):
                     await self._enqueue(
                         tx,
@@ -743,13 +944,14 @@ class AppealCore:
         self._wake()
         return Outcome("follow_up", ticket.number, ticket.state)
 
-    async def close(self, number: str) -> Outcome:
+    async def close(self, number: str, *, actor: str = COORDINATOR) -> Outcome:
+        """Close by hand (a coordinator's decision); raises `InvalidTransition` when final."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
             if ticket is None:
                 return Outcome("ignored", number)
-            await self._move(tx, ticket, S.CLOSED, now, "closed")
+            await self._move(tx, ticket, S.CLOSED, now, "closed", actor=actor)
         return Outcome("closed", number, S.CLOSED)
 
     # == deadlines ==============================================================================
@@ -763,7 +965,7 @@ class AppealCore:
         """
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            tickets = await tx.tickets_in_state(S.ROUTED)
+            tickets = [t for state in ACTIVE for t in await tx.tickets_in_state(state)]
         queued = 0
         for ticket in tickets:
             if ticket.due_at is None or ticket.routed_at is None:
@@ -780,7 +982,7 @@ class AppealCore:
                 fresh = await tx.ticket(ticket.id)
                 if (
                     fresh is None
-                    or fresh.state != S.ROUTED
+                    or fresh.state not in ACTIVE
                     or fresh.route_round != ticket.route_round
                 ):
                     continue

@@ -32,6 +32,17 @@ REDIRECTED_TO_CITIZEN = (
 REDIRECTED_TO_COORDINATOR_CITIZEN = (
     "Обращение № {number}: уточняем, какой орган за это отвечает. Мы сообщим вам."
 )
+TAKEN_TO_CITIZEN = "Обращение № {number} взято в работу: {body}."
+REJECTED_TO_CITIZEN = (
+    "Обращение № {number} отклонено: оно не похоже на обращение по существу. Если это ошибка, "
+    "напишите, пожалуйста, суть проблемы заново."
+)
+REOPENED_TO_CITIZEN = "Обращение № {number} снова передано: {body}.\nОтвет ожидается до {due}."
+ASK_SOLVED = "Обращение № {number}. Проблема решена?"
+SOLVED_YES = "Да, решена"
+SOLVED_NO = "Нет, не решена"
+ASK_RATING = "Оцените, пожалуйста, работу по обращению № {number} от 1 до 5:"
+THANKS_FOR_RATING = "Спасибо за оценку! Обращение № {number}."
 ANSWER_TO_CITIZEN = "Ответ на обращение № {number} ({body}):\n\n{text}"
 COORDINATOR_NAME = "координатор"
 FOLLOW_UP_ACCEPTED = "Дополнение к обращению № {number} передано."
@@ -48,6 +59,9 @@ TO_BODY_ATTACHMENTS_ELSEWHERE = (
 )
 FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}:\n\n{text}"
 NOT_OURS_BUTTON = "Не наше"
+TAKE_BUTTON = "Взять в работу"
+REJECT_BUTTON = "Спам"
+REOPENED_NOTE = "Заявитель сообщает, что проблема не решена.\n\n"
 REMINDER_TO_BODY = "Напоминание: обращение № {number} ждёт ответа. Срок — до {due}."
 UNKNOWN_PLACE = "не указано"
 UNKNOWN_TOPIC = "не определена"
@@ -64,6 +78,7 @@ OVERDUE_TO_COORDINATOR = "Просрочено обращение № {number}: 
 REASON_NOTHING_FITS = "ни одна тема таблицы не подходит"
 REASON_ALL_REFUSED = "все подходящие органы ответили «не наше»"
 REASON_TOO_MANY_QUESTIONS = "после уточнений заявителя ответственный орган так и не ясен"
+REASON_GIVEN = " (причина: {reason})"
 REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 
 # -- formats -------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ class TicketRecord:
     routed_at: datetime | None
     due_at: datetime | None
     anonymised_at: datetime | None
+    solved: bool | None = None  # the citizen's answer to «Проблема решена?»
+    rating: int | None = None  # 1–5
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Tx(Protocol):
         from_state: str | None = None,
         to_state: str | None = None,
         detail: dict[str, Any] | None = None,
+        actor: str = "system",
     ) -> None: ...
     async def events(self, ticket_id: int) -> list[dict[str, Any]]: ...
     async def add_message(self, ticket_id: int, message: TicketMessage) -> None: ...

@@ -144,6 +144,15 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        2,
+        "who did what in the audit log; the citizen's verdict and rating",
+        (
+            "ALTER TABLE ticket_events ADD COLUMN actor TEXT NOT NULL DEFAULT 'system'",
+            "ALTER TABLE tickets ADD COLUMN solved INTEGER",
+            "ALTER TABLE tickets ADD COLUMN rating INTEGER",
+        ),
+    ),
 )
 
 

@@ -38,7 +38,7 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TICKET_COLUMNS = frozenset(
     (
         *("state", "topic", "municipality", "body", "candidates", "tried_bodies"),
-        *("route_round", "routed_at", "due_at", "lat", "lon"),
+        *("route_round", "routed_at", "due_at", "lat", "lon", "solved", "rating"),
     )
 )
 _OUTBOX_COLUMNS = frozenset(
@@ -92,6 +92,8 @@ def _ticket(row: aiosqlite.Row) -> TicketRecord:
         routed_at=from_db_time(row["routed_at"]),
         due_at=from_db_time(row["due_at"]),
         anonymised_at=from_db_time(row["anonymised_at"]),
+        solved=None if row["solved"] is None else bool(row["solved"]),
+        rating=row["rating"],
     )
 
 
@@ -230,10 +232,11 @@ class SqliteTx:
         from_state: str | None = None,
         to_state: str | None = None,
         detail: dict[str, Any] | None = None,
+        actor: str = "system",
     ) -> None:
         await self.db.execute(
-            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 ticket_id,
                 to_db_time(now),
@@ -241,12 +244,13 @@ class SqliteTx:
                 from_state,
                 to_state,
                 json.dumps(detail or {}, ensure_ascii=False),
+                actor,
             ),
         )
 
     async def events(self, ticket_id: int) -> list[dict[str, Any]]:
         rows = await self._all(
-            "SELECT at, kind, from_state, to_state, detail FROM ticket_events"
+            "SELECT at, kind, from_state, to_state, detail, actor FROM ticket_events"
             " WHERE ticket_id = ? ORDER BY id",
             (ticket_id,),
         )
@@ -257,6 +261,7 @@ class SqliteTx:
                 "from_state": r["from_state"],
                 "to_state": r["to_state"],
                 "detail": json.loads(r["detail"]),
+                "actor": r["actor"],
             }
             for r in rows
         ]

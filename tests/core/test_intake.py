@@ -31,7 +31,8 @@ async def test_routed_appeal_gets_a_number_a_deadline_and_two_messages(world):
     assert ack.reply_to == 1
     (to_body,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT]
     assert "Яма на Московской" in to_body.text and "город Саратов" in to_body.text
-    assert Payload.unpack(to_body.buttons[0][0].payload) == Payload("redirect", "26-000001")
+    actions = [Payload.unpack(b.payload).action for row in to_body.buttons for b in row]
+    assert actions == ["take", "redirect", "reject"]
     assert await world.events("26-000001") == ["created", "classified", "routed"]
     await world.stop()
 
@@ -64,7 +65,7 @@ async def test_the_same_delivery_twice_makes_one_ticket(world):
 async def test_topic_question_then_answer_routes(world):
     await world.start()
     outcome = await world.core.handle(world.citizen("мусор во дворе"))
-    assert outcome.state == TicketState.AWAITING_CITIZEN
+    assert outcome.state == TicketState.COLLECTING
     await world.flush()
     (question,) = world.tg.sent
     labels = [row[0].text for row in question.buttons]
@@ -89,7 +90,7 @@ async def test_someone_else_cannot_answer_the_question(world):
         "tg", 999, 999, 5, payload=Payload("topic", outcome.number, "trash").pack()
     )
     assert (await world.core.handle(stranger)).kind == "ignored"
-    assert (await world.ticket(outcome.number)).state == TicketState.AWAITING_CITIZEN
+    assert (await world.ticket(outcome.number)).state == TicketState.COLLECTING
     await world.stop()
 
 
@@ -179,7 +180,7 @@ async def test_place_asked_in_words_then_answered_in_words(world):
         Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
     )
     outcome = await world.core.handle(world.citizen("Двор завален"))
-    assert outcome.state == TicketState.AWAITING_CITIZEN
+    assert outcome.state == TicketState.COLLECTING
     await world.flush()
     (question,) = world.tg.sent
     assert question.buttons == () and "геопозицию" in question.text
@@ -214,7 +215,7 @@ async def test_questions_stop_after_two_and_a_person_takes_over(world):
         Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
     )
     number = (await world.core.handle(world.citizen("Двор завален"))).number
-    assert (await world.core.handle(world.citizen("не знаю"))).state == "awaiting_citizen"
+    assert (await world.core.handle(world.citizen("не знаю"))).state == "collecting"
     assert (await world.core.handle(world.citizen("где-то"))).state == "with_coordinator"
     await world.flush()
     assert len([t for t in world.tg.texts(CITIZEN_TG) if "Уточните" in t]) == 2

@@ -60,18 +60,19 @@ async def test_not_ours_goes_to_the_next_candidate_and_the_citizen_is_told(world
         }
     ]
     await world.flush()
-    last = world.tg.texts(CITIZEN_TG)[-1]
-    assert "Яму заделаем до пятницы." in last and "Министерство транспорта" in last
+    answer_text, question = world.tg.texts(CITIZEN_TG)[-2:]
+    assert "Яму заделаем до пятницы." in answer_text and "Министерство транспорта" in answer_text
+    assert question == f"Обращение № {number}. Проблема решена?"
 
 
 async def test_when_everyone_refuses_coordinators_decide(world):
     await world.start()
     number = (await world.core.handle(world.citizen("яма"))).number
     await world.core.redirect(number, by="city")
-    outcome = await world.core.redirect(number, by="transport")
-    assert outcome.state == TicketState.WITH_COORDINATOR
+    outcome = await world.core.redirect(number, by="transport", reason="это федеральная трасса")
+    assert outcome.state == TicketState.REDIRECTED
     await world.flush()
-    assert any("не наше" in t for t in world.tg.texts(COORDINATOR_ID))
+    assert any("не наше" in t and "федеральная трасса" in t for t in world.tg.texts(COORDINATOR_ID))
     assert "уточняем" in world.tg.texts(CITIZEN_TG)[-1]
     # A coordinator names the right body: routed, and a labelled example is kept.
     routed = await world.core.redirect(number, by="coordinator", correct_body="city")

@@ -38,8 +38,8 @@ async def test_an_unplaced_appeal_asks_and_the_answer_is_used(saratov, clock):
     table, classifier = saratov
     world = await World(":memory:", clock, table=table, classifier=classifier).start()
     first = await world.core.handle(world.citizen("Мусор во дворе не вывозят неделю"))
-    if first.state != TicketState.AWAITING_CITIZEN:
+    if first.state != TicketState.COLLECTING:
         pytest.skip(f"the classifier decided without a question ({first.state})")
     answer = await world.core.handle(world.citizen("Саратов, улица Московская 5"))
     assert answer.kind == "clarified" and answer.number == first.number
-    assert answer.state in (TicketState.ROUTED, TicketState.AWAITING_CITIZEN)
+    assert answer.state in (TicketState.ROUTED, TicketState.COLLECTING)

@@ -1,0 +1,243 @@
+"""Every state transition, driven through the core's public entry points; the audit log must
+show each allowed move at least once and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
+
+from bot.core.appeals import TRANSITIONS, InvalidTransition, Payload, TicketState
+from bot.core.types import IncomingMessage
+
+S = TicketState
+
+
+def press(world, chat, action, number, value="", channel="tg"):
+    world.message_ids += 1
+    return IncomingMessage(
+        channel, chat, 7, world.message_ids, payload=Payload(action, number, value).pack()
+    )
+
+
+async def body_card(world, number, chat=CITY_CHAT):
+    await world.flush()
+    ticket = await world.ticket(number)
+    async with world.repo.transaction() as tx:
+        row = await tx._one(
+            "SELECT platform_message_id FROM outbox WHERE ticket_id = ? AND chat_id = ?"
+            " AND purpose IN ('body', 'coordinator') AND state = 'sent' ORDER BY id DESC",
+            (ticket.id, chat),
+        )
+    return row[0]
+
+
+async def answer(world, number, chat=CITY_CHAT, channel="tg", text="Сделано"):
+    reply_to = await body_card(world, number, chat)
+    world.message_ids += 1
+    return await world.core.handle(
+        IncomingMessage(channel, chat, 7, world.message_ids, text, reply_to=reply_to)
+    )
+
+
+async def test_every_allowed_transition_happens_and_is_audited(world):
+    await world.start()
+    core = world.core
+    numbers = []
+
+    async def new(text):
+        number = (await core.handle(world.citizen(text))).number
+        numbers.append(number)
+        return number
+
+    # None → routed → in work → answered → reopened → in work → answered → closed (solved)
+    n = await new("яма")
+    assert (await core.handle(press(world, CITY_CHAT, "take", n))).state == S.IN_WORK
+    assert (await answer(world, n)).state == S.ANSWERED
+    reopened = await core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
+    assert reopened.state == S.REOPENED
+    assert (await core.handle(press(world, CITY_CHAT, "take", n))).state == S.IN_WORK
+    await answer(world, n)
+    assert (await core.handle(press(world, CITIZEN_TG, "solved", n, "yes"))).state == S.CLOSED
+    assert (await core.handle(press(world, CITIZEN_TG, "rate", n, "5"))).kind == "rated"
+
+    # routed → routed (не наше) → redirected → routed (coordinator) → rejected
+    n = await new("яма")
+    await core.handle(press(world, CITY_CHAT, "redirect", n))
+    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert (await core.handle(peer)).state == S.REDIRECTED
+    assert (await core.redirect(n, by="coordinator", correct_body="city")).state == S.ROUTED
+    assert (await core.handle(press(world, CITY_CHAT, "reject", n))).state == S.REJECTED
+
+    # in work → routed (не наше after taking), in work → redirected, in work → rejected,
+    # in work → closed
+    n = await new("яма")
+    await core.handle(press(world, CITY_CHAT, "take", n))
+    await core.handle(press(world, CITY_CHAT, "redirect", n))  # → transport
+    await core.handle(press(world, TRANSPORT_PEER, "take", n, channel="vk"))
+    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert (await core.handle(peer)).state == S.REDIRECTED
+    assert (await core.redirect(n, by="coordinator", correct_body="city")).state == S.ROUTED
+    await core.handle(press(world, CITY_CHAT, "take", n))
+    assert (await core.handle(press(world, CITY_CHAT, "reject", n))).state == S.REJECTED
+    n = await new("яма")
+    await core.handle(press(world, CITY_CHAT, "take", n))
+    await core.close(n)
+
+    # reopened → routed / redirected / answered / rejected / closed
+    async def reopened_ticket():
+        n = await new("яма")
+        await answer(world, n)
+        await core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
+        return n
+
+    n = await reopened_ticket()
+    await core.handle(press(world, CITY_CHAT, "redirect", n))  # reopened → routed
+    n = await reopened_ticket()
+    await answer(world, n)  # reopened → answered
+    n = await reopened_ticket()
+    await core.handle(press(world, CITY_CHAT, "reject", n))  # reopened → rejected
+    n = await reopened_ticket()
+    await core.close(n)  # reopened → closed
+    # routed → answered, routed → redirected, routed → closed, answered → closed
+    n = await new("яма")
+    await answer(world, n)
+    await core.close(n)
+    n = await new("яма")
+    await core.redirect(n, by="city")
+    await core.redirect(n, by="transport")
+    await core.close(n)  # redirected → closed
+    n = await new("яма")
+    await core.close(n)
+    n = await new("яма")
+    await core.handle(press(world, CITY_CHAT, "redirect", n))
+    await core.handle(press(world, TRANSPORT_PEER, "redirect", n, channel="vk"))
+    await answer(world, n, chat=COORDINATOR_ID)  # redirected → answered (a coordinator)
+    n = await new("яма")
+    await core.redirect(n, by="city")
+    await core.redirect(n, by="transport")
+    await core.reject(n, by="coordinator")  # redirected → rejected
+    n = await new("яма")
+    await core.handle(press(world, TRANSPORT_PEER, "take", n, channel="vk"))  # not theirs
+    assert (await world.ticket(n)).state == S.ROUTED
+    # reopened → redirected: the body that reopened refuses and nobody else is left.
+    n = await new("яма")
+    await core.handle(press(world, CITY_CHAT, "redirect", n))  # → transport
+    await answer(world, n, chat=TRANSPORT_PEER, channel="vk")
+    await core.handle(press(world, CITIZEN_TG, "solved", n, "no"))  # reopened at transport
+    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert (await core.handle(peer)).state == S.REDIRECTED
+
+    # collecting → collecting → routed; collecting → with coordinator → routed / answered /
+    # rejected / closed; collecting → rejected / closed
+    n = await new("мусор")
+    await core.handle(world.citizen("во дворе"))  # asks again (collecting → collecting)
+    await core.handle(press(world, CITIZEN_TG, "topic", n, "trash"))  # → routed
+    n = await new("мусор")
+    await core.handle(press(world, CITIZEN_TG, "topic", n, "-"))  # → with coordinator
+    await core.redirect(n, by="coordinator", correct_body="city")  # with coordinator → routed
+    n = await new("непонятно")
+    await answer(world, n, chat=COORDINATOR_ID)  # with coordinator → answered
+    n = await new("непонятно")
+    await core.reject(n, by="coordinator")
+    n = await new("непонятно")
+    await core.close(n)
+    n = await new("мусор")
+    await core.reject(n, by="coordinator")  # collecting → rejected
+    n = await new("мусор")
+    await core.close(n)  # collecting → closed
+
+    seen = set()
+    async with world.repo.transaction() as tx:
+        for row in await tx._all(
+            "SELECT from_state, to_state FROM ticket_events WHERE to_state IS NOT NULL"
+        ):
+            seen.add((row[0], row[1]))
+    allowed = {
+        (None if a is None else a.value, b.value)
+        for a, targets in TRANSITIONS.items()
+        for b in targets
+    }
+    seen = {(None if a == "new" else a, b) for a, b in seen}
+    assert seen <= allowed
+    assert allowed - seen == set()
+
+
+@pytest.mark.parametrize("final", [S.CLOSED, S.REJECTED])
+async def test_final_states_accept_nothing(world, final):
+    await world.start()
+    n = (await world.core.handle(world.citizen("яма"))).number
+    if final == S.CLOSED:
+        await world.core.close(n)
+    else:
+        await world.core.reject(n, by="city")
+    for action in ("take", "redirect", "reject"):
+        assert (await world.core.handle(press(world, CITY_CHAT, action, n))).kind == "ignored"
+    assert (await world.core.handle(press(world, CITIZEN_TG, "solved", n, "no"))).kind == (
+        "ignored"
+    )
+    with pytest.raises(InvalidTransition):
+        await world.core.close(n)
+
+
+async def test_audit_log_says_who(world):
+    await world.start()
+    n = (await world.core.handle(world.citizen("яма"))).number
+    await world.core.handle(press(world, CITY_CHAT, "take", n))
+    await answer(world, n)
+    await world.core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
+    ticket = await world.ticket(n)
+    async with world.repo.transaction() as tx:
+        events = await tx.events(ticket.id)
+    who = [(e["kind"], e["actor"]) for e in events if e["to_state"]]
+    assert who == [
+        ("routed", "system"),
+        ("taken", "body:city:tg:7"),
+        ("answered", "body:city:tg:7"),
+        ("reopened", "citizen"),
+    ]
+
+
+async def test_cross_channel_citizen_on_vk_body_on_telegram(world):
+    await world.start()
+    outcome = await world.core.handle(world.citizen("яма во дворе", channel="vk"))
+    await world.flush()
+    (card,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT]
+    assert "яма во дворе" in card.text
+    assert (await answer(world, outcome.number, text="Засыпали щебнем")).state == S.ANSWERED
+    await world.flush()
+    texts = [m.text for m in world.vk.sent if m.chat_id == CITIZEN_VK]
+    assert any("Засыпали щебнем" in t for t in texts)
+    assert texts[-1].endswith("Проблема решена?")
+    assert not [m for m in world.tg.sent if m.chat_id == CITIZEN_VK]
+
+
+async def test_rating_counts_once_and_only_from_the_citizen(world):
+    await world.start()
+    n = (await world.core.handle(world.citizen("яма"))).number
+    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "5"))).kind == "ignored"
+    await answer(world, n)
+    await world.core.handle(press(world, CITIZEN_TG, "solved", n, "yes"))
+    assert (await world.core.handle(press(world, 999, "rate", n, "1"))).kind == "ignored"
+    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "9"))).kind == "ignored"
+    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "4"))).kind == "rated"
+    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "1"))).kind == "ignored"
+    ticket = await world.ticket(n)
+    assert (ticket.solved, ticket.rating, ticket.state) == (True, 4, S.CLOSED)
+    await world.flush()
+    assert world.tg.texts(CITIZEN_TG)[-1].startswith("Спасибо за оценку")
+
+
+async def test_not_solved_goes_back_to_the_same_body_with_a_new_deadline(world, clock):
+    await world.start()
+    n = (await world.core.handle(world.citizen("яма"))).number
+    first = await world.ticket(n)
+    clock.advance(days=3)
+    await answer(world, n)
+    await world.core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
+    ticket = await world.ticket(n)
+    assert ticket.state == S.REOPENED and ticket.body == "city"
+    assert ticket.due_at > first.due_at and ticket.route_round == 2
+    await world.flush()
+    assert world.tg.texts(CITY_CHAT)[-1].startswith("Заявитель сообщает, что проблема не решена")
+    clock.current = ticket.due_at
+    assert await world.core.scan_deadlines() == 1  # reopened tickets are watched too

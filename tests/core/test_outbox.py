@@ -284,3 +284,55 @@ async def test_a_broken_adapter_fails_the_row_without_killing_the_worker():
     await outbox.run_once()
     found = await rows(repo)
     assert found["a"]["state"] == "failed" and found["b"]["state"] == "sent"
+
+
+async def test_killing_the_worker_mid_send_loses_nothing_and_duplicates_nothing(file_world):
+    """The worker task is cancelled while a send is in flight (the platform got it); the
+    restarted process neither drops the body's copy nor repeats the citizen's message."""
+    world = await file_world.start()
+    world.clock.now = lambda: datetime.now(UTC)  # run_forever sleeps in real time
+    await world.core.handle(world.citizen("яма"))
+    in_flight = asyncio.Event()
+    release = asyncio.Event()
+    real_send = world.tg.send
+
+    async def send_then_hang(message):
+        sent = await real_send(message)  # delivered…
+        in_flight.set()
+        await release.wait()  # …and the process dies before recording it
+        return sent
+
+    world.tg.send = send_then_hang
+    stop = asyncio.Event()
+    worker = asyncio.create_task(world.outbox.run_forever(stop))
+    await asyncio.wait_for(in_flight.wait(), 2)
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+    delivered_before = [m.chat_id for m in world.tg.sent]
+    await world.stop()
+
+    world.tg.send = real_send
+    await world.start()
+    world.clock.now = lambda: datetime.now(UTC)
+    await world.outbox.recover()
+    for _ in range(3):
+        await world.outbox.run_once()
+    delivered = [m.chat_id for m in world.tg.sent]
+    assert sorted(delivered_before) == [CITY_CHAT, CITIZEN_TG]  # both were in flight
+    # The citizen got the acknowledgement once; the body's card went out again (its copy is
+    # allowed to repeat, it must not be lost).
+    assert delivered.count(CITIZEN_TG) == 1
+    assert delivered.count(CITY_CHAT) == 2
+    states = {r["purpose"]: r["state"] for r in await world.outbox_rows()}
+    assert states == {"citizen": "uncertain", "body": "sent"}
+
+
+async def test_killing_the_worker_before_the_send_loses_nothing(file_world):
+    world = await file_world.start()
+    await world.core.handle(world.citizen("яма"))  # committed, not sent
+    await world.stop()  # the process dies here
+    await world.start()
+    await world.outbox.recover()
+    await world.flush()
+    assert sorted(m.chat_id for m in world.tg.sent) == [CITY_CHAT, CITIZEN_TG]

@@ -108,3 +108,36 @@ async def test_a_nested_transaction_fails_instead_of_waiting_forever():
     async with repo.transaction() as tx:  # and the repository is still usable
         assert await tx.next_ticket_sequence(2026) == 1
     await repo.close()
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path):
+    import sqlite3
+
+    from bot.storage.migrations import SCHEMA_VERSION_TABLE, SQLITE
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # what the first release left on disk
+        db.execute(SCHEMA_VERSION_TABLE.format(timestamp="TEXT"))
+        for statement in statements(1, SQLITE):
+            db.execute(statement)
+        db.execute("INSERT INTO schema_version VALUES (1, 'v1', '2026-01-01T00:00:00.000000Z')")
+        db.execute(
+            "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id, text,"
+            " attachments, state, candidates, tried_bodies, created_at, updated_at) VALUES"
+            " ('26-000001', 'tg', 1, 1, 1, 'т', '[]', 'routed', '[]', '[]',"
+            " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
+        )
+        db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, detail)"
+            " VALUES (1, '2026-01-01T00:00:00.000000Z', 'routed', '{}')"
+        )
+    db.close()
+    repo = SqliteRepository(path)
+    await repo.open()
+    assert await repo.schema_version() == latest_version() == 2
+    async with repo.transaction() as tx:
+        ticket = await tx.ticket_by_number("26-000001")
+        assert (ticket.solved, ticket.rating) == (None, None)
+        assert [e["actor"] for e in await tx.events(ticket.id)] == ["system"]
+        assert await tx.next_ticket_sequence(2026) == 1  # counters table came with v1
+    await repo.close()

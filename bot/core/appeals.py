@@ -170,6 +170,7 @@ class AppealCore:
         on_enqueue: Callable[[], None] | None = None,
         max_questions: int = 2,
         clarification_window: timedelta = timedelta(days=1),
+        follow_up_window: timedelta = timedelta(minutes=10),
     ):
         self.repo = repo
         self.table = table
@@ -181,6 +182,7 @@ class AppealCore:
         self.on_enqueue = on_enqueue
         self.max_questions = max_questions
         self.clarification_window = clarification_window
+        self.follow_up_window = follow_up_window
         self._staff_chats: dict[tuple[str, int], str] = {}
         for body in table.bodies:
             for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
@@ -222,6 +224,12 @@ class AppealCore:
         waiting = await self._awaiting_answer(message)
         if waiting is not None:
             return await self.clarify(message, waiting)
+        if not message.text.strip() and (message.attachments or message.location):
+            # A photo sent right after the text ("Яма у дома 5", then the picture) belongs to
+            # the appeal just made; text is never glued on like this — it may be a new problem.
+            recent = await self.follow_up(message, within=self.follow_up_window)
+            if recent is not None:
+                return recent
         return await self.intake(message)
 
     # == intake =================================================================================
@@ -901,14 +909,23 @@ class AppealCore:
         self._wake()
         return Outcome("answer", ticket.number, S.ANSWERED)
 
-    async def follow_up(self, message: IncomingMessage) -> Outcome | None:
-        """The citizen replied to one of our messages about a ticket: add it to that ticket."""
+    async def follow_up(
+        self, message: IncomingMessage, *, within: timedelta | None = None
+    ) -> Outcome | None:
+        """Add the citizen's message to a ticket and pass it to the body's chat: the ticket of
+        the bot message it replies to, or (``within``) the citizen's ticket created that
+        recently. ``None`` when there is no such ticket."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket_id = await tx.ticket_by_sent_message(
-                message.channel, message.chat_id, message.reply_to or 0
-            )
-            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            if within is None:
+                ticket_id = await tx.ticket_by_sent_message(
+                    message.channel, message.chat_id, message.reply_to or 0
+                )
+                ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            else:
+                ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+                if ticket is not None and now - ticket.created_at > within:
+                    ticket = None
             if ticket is None or ticket.state in (S.CLOSED, S.REJECTED):
                 return None
             await tx.add_message(
@@ -928,15 +945,25 @@ class AppealCore:
             body = self.table.body_by_id.get(ticket.body or "")
             if ticket.state in ACTIVE and body is not None:
                 for channel, chat in self._body_chats(body):
+                    files = message.attachments if channel == message.channel else ()
+                    text = texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text)
+                    if message.location is not None:
+                        text += texts.LOCATION_LINE.format(
+                            lat=message.location.lat, lon=message.location.lon
+                        )
+                    if message.attachments and not files:
+                        text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(
+                            count=len(message.attachments)
+                        )
                     await self._enqueue(
                         tx,
                         ticket,
                         f"{BODY}-{key}:{channel}:{chat}",
                         channel,
                         chat,
-                        texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text),
+                        text,
                         BODY,
-                        attachments=message.attachments if channel == message.channel else (),
+                        attachments=files,
                     )
             await self._to_citizen(
                 tx, ticket, key, texts.FOLLOW_UP_ACCEPTED.format(number=ticket.number)

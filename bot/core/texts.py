@@ -58,6 +58,7 @@ TO_BODY_ATTACHMENTS_ELSEWHERE = (
     "\n\nВложений: {count} (пришли через другую соцсеть, у координатора)."
 )
 FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}:\n\n{text}"
+LOCATION_LINE = "\nГеопозиция: {lat:.6f}, {lon:.6f}"
 NOT_OURS_BUTTON = "Не наше"
 TAKE_BUTTON = "Взять в работу"
 REJECT_BUTTON = "Спам"

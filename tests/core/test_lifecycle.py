@@ -140,3 +140,21 @@ async def test_closed_is_final(world):
     with pytest.raises(InvalidTransition):
         await world.core.close(number)
     assert (await world.core.redirect(number, by="city")).kind == "ignored"
+
+
+async def test_a_photo_right_after_the_text_joins_the_appeal(world, clock):
+    from bot.core.types import Attachment
+
+    await world.start()
+    number = (await world.core.handle(world.citizen("Яма у дома 5"))).number
+    clock.advance(minutes=2)
+    photo = (Attachment("photo", "AgADpit"),)
+    outcome = await world.core.handle(world.citizen("", attachments=photo))
+    assert (outcome.kind, outcome.number) == ("follow_up", number)
+    await world.flush()
+    (extra,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT and m.attachments]
+    assert extra.attachments == photo and number in extra.text
+    # Much later, a photo alone is a new appeal; and text is never glued on.
+    clock.advance(minutes=30)
+    assert (await world.core.handle(world.citizen("", attachments=photo))).kind == "created"
+    assert (await world.core.handle(world.citizen("яма ещё одна"))).kind == "created"

@@ -1076,6 +1076,8 @@ class AppealCore:
                         "municipality": t.municipality,
                         "body": t.body,
                         "due_at": t.due_at.isoformat() if t.due_at else None,
+                        "solved": t.solved,
+                        "rating": t.rating,
                         "messages": [
                             {
                                 "author": m.author,

@@ -1,0 +1,101 @@
+"""The core assembled and running: repository, `AppealCore`, outbox worker and the scan.
+
+What ``python -m bot`` (and the adapters' tests) start and stop around the channels. Start
+order matters: migrations first, then settling rows a crash left half-sent, then the worker and
+the scheduler (whose first scan catches up on deadlines missed while the bot was down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.appeals import Addressee, AppealCore, Classifies
+from bot.core.outbox import Outbox
+from bot.core.ratelimit import RateLimiter
+from bot.core.scheduler import build_scheduler
+from bot.core.settings import CoreSettings
+from bot.core.transport import Transport
+from bot.core.types import Clock, SystemClock
+from bot.storage.base import Repository
+from bot.storage.sqlite import SqliteRepository
+from routing.model import RoutingTable
+
+
+@dataclass
+class CoreService:
+    repo: Repository
+    core: AppealCore
+    outbox: Outbox
+    scheduler: AsyncIOScheduler
+    _stop: asyncio.Event | None = None
+    _worker: asyncio.Task | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        database_url: str,
+        table: RoutingTable,
+        classifier: Classifies,
+        transports: dict[str, Transport],
+        coordinators: Sequence[Addressee] = (),
+        settings: CoreSettings | None = None,
+        clock: Clock | None = None,
+    ) -> CoreService:
+        settings = settings or CoreSettings(_env_file=None)
+        clock = clock or SystemClock()
+        if not database_url.startswith("sqlite:"):
+            raise ValueError("пока поддерживается только SQLite (DATABASE_URL=sqlite:///…)")
+        repo = SqliteRepository.from_url(database_url)
+        outbox = Outbox(
+            repo,
+            transports,
+            clock,
+            RateLimiter(clock, settings.rate_limits()),
+            **settings.outbox_options(),
+        )
+        core = AppealCore(
+            repo,
+            table,
+            classifier,
+            settings.calendar(),
+            clock,
+            coordinators=coordinators,
+            reminder_fractions=settings.reminder_fractions,
+            on_enqueue=outbox.notify,
+        )
+        scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
+        return cls(repo, core, outbox, scheduler)
+
+    async def start(self) -> None:
+        await self.repo.open()
+        await self.outbox.recover()
+        self._stop = asyncio.Event()
+        self._worker = asyncio.create_task(self.outbox.run_forever(self._stop), name="outbox")
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Let the worker finish the message in hand, then close the database."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._stop is not None and self._worker is not None:
+            self._stop.set()
+            try:
+                await asyncio.wait_for(self._worker, timeout=self.outbox.send_timeout + 1)
+            except TimeoutError:
+                self._worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._worker
+        await self.repo.close()
+
+    async def __aenter__(self) -> CoreService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()

@@ -1,0 +1,58 @@
+"""The assembled core: start, take an appeal, deliver, stop; restart on the same file."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from core_world import CITIZEN_TG, CITY_CHAT, ScriptedClassifier, make_table
+
+from bot.core.fake import FakeTransport
+from bot.core.service import CoreService
+from bot.core.settings import CoreSettings
+from bot.core.types import IncomingMessage
+from config import Coordinator
+
+
+async def wait_for(condition, seconds=2.0):
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+async def test_start_handle_deliver_stop_and_restart(tmp_path):
+    tg = FakeTransport("tg")
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+
+    def build():
+        return CoreService.build(
+            database_url=url,
+            table=make_table(),
+            classifier=ScriptedClassifier(),
+            transports={"tg": tg, "vk": FakeTransport("vk")},
+            coordinators=[Coordinator("tg", 42)],
+            settings=CoreSettings(_env_file=None, timezone="Europe/Saratov"),
+        )
+
+    async with build() as service:
+        outcome = await service.core.handle(IncomingMessage("tg", CITIZEN_TG, CITIZEN_TG, 1, "яма"))
+        await wait_for(lambda: len(tg.sent) == 2)
+    assert {m.chat_id for m in tg.sent} == {CITIZEN_TG, CITY_CHAT}
+
+    async with build() as service:  # the same delivery after a restart: still one ticket
+        again = await service.core.handle(IncomingMessage("tg", CITIZEN_TG, CITIZEN_TG, 1, "яма"))
+        assert (again.kind, again.number) == ("duplicate", outcome.number)
+        await asyncio.sleep(0.05)
+    assert len(tg.sent) == 2
+
+
+def test_only_sqlite_for_now():
+    with pytest.raises(ValueError, match="SQLite"):
+        CoreService.build(
+            database_url="postgresql://db/bot",
+            table=make_table(),
+            classifier=ScriptedClassifier(),
+            transports={},
+        )

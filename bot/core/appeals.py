@@ -217,6 +217,10 @@ class AppealCore:
             return await self.rate(message, payload.number, payload.value)
         if message.payload:
             return Outcome("ignored")  # a button from an older version of the bot
+        async with self.repo.transaction() as tx:
+            seen = await tx.seen_message(message.channel, message.chat_id, message.message_id)
+        if seen is not None:  # the platform delivered this message again
+            return Outcome("duplicate", seen)
         if message.reply_to is not None:
             follow_up = await self.follow_up(message)
             if follow_up is not None:
@@ -596,7 +600,7 @@ class AppealCore:
             fresh = await tx.ticket(ticket.id)
             if fresh is None or fresh.state != S.COLLECTING:
                 return Outcome("ignored", ticket.number)
-            await tx.add_message(
+            if not await tx.add_message(
                 fresh.id,
                 TicketMessage(
                     author=CITIZEN,
@@ -607,7 +611,8 @@ class AppealCore:
                     at=now,
                     attachments=message.attachments,
                 ),
-            )
+            ):
+                return Outcome("duplicate", fresh.number)
             if message.location is not None:
                 await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
             asked = sum(e["kind"].startswith("asked_") for e in await tx.events(fresh.id))
@@ -858,7 +863,7 @@ class AppealCore:
             actor = self._actor(by, message)
             body = self.table.body_by_id.get(ticket.body or "")
             body_name = body.name if body is not None else texts.COORDINATOR_NAME
-            await tx.add_message(
+            if not await tx.add_message(
                 ticket.id,
                 TicketMessage(
                     author=COORDINATOR if by == COORDINATOR else BODY,
@@ -869,7 +874,8 @@ class AppealCore:
                     at=now,
                     attachments=message.attachments,
                 ),
-            )
+            ):
+                return Outcome("duplicate", ticket.number)
             first = ticket.state != S.ANSWERED
             if first:
                 await self._move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
@@ -928,7 +934,7 @@ class AppealCore:
                     ticket = None
             if ticket is None or ticket.state in (S.CLOSED, S.REJECTED):
                 return None
-            await tx.add_message(
+            if not await tx.add_message(
                 ticket.id,
                 TicketMessage(
                     author=CITIZEN,
@@ -939,7 +945,8 @@ class AppealCore:
                     at=now,
                     attachments=message.attachments,
                 ),
-            )
+            ):
+                return Outcome("duplicate", ticket.number)
             await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
             key = f"follow-up:{message.message_id}"
             body = self.table.body_by_id.get(ticket.body or "")

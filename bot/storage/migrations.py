@@ -153,6 +153,14 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "ALTER TABLE tickets ADD COLUMN rating INTEGER",
         ),
     ),
+    (
+        3,
+        "one row per platform message in a ticket thread (repeated deliveries are no-ops)",
+        (
+            "CREATE UNIQUE INDEX ticket_messages_source"
+            " ON ticket_messages (channel, chat_id, platform_message_id)",
+        ),
+    ),
 )
 
 

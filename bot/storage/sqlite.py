@@ -175,6 +175,17 @@ class SqliteTx:
         )
         return _ticket(row) if row else None
 
+    async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
+        """The number of the ticket this platform message already belongs to, if any."""
+        row = await self._one(
+            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
+            " AND source_message_id = ?"
+            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
+            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
+            (channel, chat_id, message_id, channel, chat_id, message_id),
+        )
+        return row[0] if row else None
+
     async def ticket(self, ticket_id: int) -> TicketRecord | None:
         row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return _ticket(row) if row else None
@@ -266,10 +277,12 @@ class SqliteTx:
             for r in rows
         ]
 
-    async def add_message(self, ticket_id: int, message: TicketMessage) -> None:
-        await self.db.execute(
+    async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
+        """False when this platform message is already in a thread (a repeated delivery)."""
+        cursor = await self.db.execute(
             "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
-            " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (
                 ticket_id,
                 to_db_time(message.at),
@@ -281,6 +294,7 @@ class SqliteTx:
                 _attachments_json(message.attachments),
             ),
         )
+        return cursor.rowcount == 1
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         rows = await self._all(

@@ -158,3 +158,42 @@ async def test_a_photo_right_after_the_text_joins_the_appeal(world, clock):
     clock.advance(minutes=30)
     assert (await world.core.handle(world.citizen("", attachments=photo))).kind == "created"
     assert (await world.core.handle(world.citizen("яма ещё одна"))).kind == "created"
+
+
+async def test_every_kind_of_message_delivered_twice_counts_once(world):
+    """Polling restarts and webhook retries repeat updates: follow-ups, answers to the bot's
+    question and body answers must not be doubled, nor turn into new tickets."""
+    from routing.classify import Classification, Decision
+
+    await world.start()
+    world.classifier.script["двор"] = Classification(
+        Decision.ASK_MUNICIPALITY, "trash", None, None, 0.3, ()
+    )
+    asked = (await world.core.handle(world.citizen("Двор завален"))).number
+    world.classifier.script["двор"] = world.classifier.script["яма"]
+    place = world.citizen("Саратов, Московская 5")
+    assert (await world.core.handle(place)).kind == "clarified"
+    assert (await world.core.handle(place)).kind == "duplicate"  # not a new ticket
+
+    await world.flush()
+    ack_id = next(
+        r["platform_message_id"]
+        for r in await world.outbox_rows("sent")
+        if r["purpose"] == "citizen" and r["chat_id"] == CITIZEN_TG
+    )
+    extra = world.citizen("ещё деталь", reply_to=ack_id)
+    assert (await world.core.handle(extra)).kind == "follow_up"
+    assert (await world.core.handle(extra)).kind == "duplicate"
+
+    card = await platform_id(world, "body", CITY_CHAT)
+    reply = staff("tg", CITY_CHAT, 700, "Вывезем завтра", reply_to=card)
+    assert (await world.core.handle(reply)).kind == "answer"
+    assert (await world.core.handle(reply)).kind == "duplicate"
+
+    async with world.repo.transaction() as tx:
+        assert len(await tx._all("SELECT id FROM tickets")) == 1
+        ticket = await tx.ticket_by_number(asked)
+        authors = [m.author for m in await tx.messages(ticket.id)]
+    assert authors == ["citizen", "citizen", "body"]
+    await world.flush()
+    assert len([t for t in world.tg.texts(CITIZEN_TG) if "Вывезем завтра" in t]) == 1

@@ -346,6 +346,12 @@ class SqliteTx:
             " WHERE ticket_id = ?",
             (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
         )
+        # Reasons typed by administrators ("не наше: это дом Иванова") may quote the citizen.
+        await self.db.execute(
+            "UPDATE ticket_events SET detail = json_set(detail, '$.reason', NULL)"
+            " WHERE ticket_id = ? AND json_extract(detail, '$.reason') IS NOT NULL",
+            (ticket_id,),
+        )
         await self.db.execute("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
 
     # -- reminders -----------------------------------------------------------------------------

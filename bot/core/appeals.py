@@ -545,13 +545,12 @@ class AppealCore:
         topic: str | None = None,
         municipality: str | None = None,
     ) -> Outcome:
+        """A tap on one of the question's buttons. Only the citizen's own answers (this one and
+        earlier ones) are given to the classifier as facts — not its own earlier guesses."""
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
-        if (
-            ticket is None
-            or ticket.state != S.COLLECTING
-            or (ticket.channel, ticket.chat_id) != (message.channel, message.chat_id)
-        ):
+            events = await tx.events(ticket.id) if ticket is not None else []
+        if ticket is None or ticket.state != S.COLLECTING or not self._own(ticket, message):
             return Outcome("ignored", number)
         now = self.clock.now()
         if topic == "-" or municipality == "-":
@@ -559,20 +558,48 @@ class AppealCore:
                 ticket = await tx.ticket_by_number(number)
                 if ticket is None or ticket.state != S.COLLECTING:
                     return Outcome("ignored", number)
-                await self._to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now)
+                await self._to_coordinators(
+                    tx, ticket, texts.REASON_CITIZEN_OTHER, now, actor=CITIZEN
+                )
             self._wake()
             return Outcome("answered_question", number, S.WITH_COORDINATOR)
-        topic = topic or ticket.topic
-        municipality = municipality or ticket.municipality
-        lat, lon = ticket.lat, ticket.lon
-        result = await self._classify(ticket.text, lat, lon, topic=topic, municipality=municipality)
+        answers = self._answers(events)
+        given = {"topic": topic, "municipality": municipality}
+        answers.update({k: v for k, v in given.items() if v})
+        result = await self._classify(ticket.text, ticket.lat, ticket.lon, **answers)
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
             if ticket is None or ticket.state != S.COLLECTING:
                 return Outcome("ignored", number)  # a second tap on an old button
-            state = await self._apply_classification(tx, ticket, result, now)
+            await tx.add_event(
+                ticket.id,
+                "answered",
+                now,
+                detail={k: v for k, v in given.items() if v},
+                actor=CITIZEN,
+            )
+            state = await self._settle(tx, ticket, result, now)
         self._wake()
         return Outcome("answered_question", number, state)
+
+    @staticmethod
+    def _answers(events: list[dict]) -> dict[str, str | None]:
+        """What the citizen has answered so far (by buttons), as classifier arguments."""
+        answers: dict[str, str | None] = {"topic": None, "municipality": None}
+        for event in events:
+            if event["kind"] == "answered":
+                answers.update({k: v for k, v in event["detail"].items() if k in answers})
+        return answers
+
+    async def _settle(self, tx: Tx, ticket: TicketRecord, result: Any, now: datetime) -> str:
+        """Apply a re-classification after a citizen's answer, or give up asking: after
+        ``max_questions`` questions a person takes over."""
+        asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
+        decision = str(getattr(result.decision, "value", result.decision))
+        if decision.startswith("ask") and asked >= self.max_questions:
+            await self._to_coordinators(tx, ticket, texts.REASON_TOO_MANY_QUESTIONS, now)
+            return S.WITH_COORDINATOR
+        return await self._apply_classification(tx, ticket, result, now)
 
     async def _awaiting_answer(self, message: IncomingMessage) -> TicketRecord | None:
         """The citizen's latest ticket, if it waits for their words and they are recent."""
@@ -594,8 +621,9 @@ class AppealCore:
         lon = message.location.lon if message.location else ticket.lon
         async with self.repo.transaction() as tx:
             earlier = [m.text for m in await tx.messages(ticket.id) if m.author == CITIZEN]
+            answers = self._answers(await tx.events(ticket.id))
         text = "\n".join([ticket.text, *earlier, message.text]).strip()
-        result = await self._classify(text, lat, lon)
+        result = await self._classify(text, lat, lon, **answers)
         async with self.repo.transaction() as tx:
             fresh = await tx.ticket(ticket.id)
             if fresh is None or fresh.state != S.COLLECTING:
@@ -615,16 +643,10 @@ class AppealCore:
                 return Outcome("duplicate", fresh.number)
             if message.location is not None:
                 await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
-            asked = sum(e["kind"].startswith("asked_") for e in await tx.events(fresh.id))
-            await tx.add_event(fresh.id, "clarified", now)
+            await tx.add_event(fresh.id, "clarified", now, actor=CITIZEN)
             fresh = await tx.ticket(fresh.id)
             assert fresh is not None
-            decision = str(getattr(result.decision, "value", result.decision))
-            if decision.startswith("ask") and asked >= self.max_questions:
-                await self._to_coordinators(tx, fresh, texts.REASON_TOO_MANY_QUESTIONS, now)
-                state: str = S.WITH_COORDINATOR
-            else:
-                state = await self._apply_classification(tx, fresh, result, now)
+            state = await self._settle(tx, fresh, result, now)
         self._wake()
         return Outcome("clarified", ticket.number, state)
 

@@ -227,3 +227,47 @@ async def test_an_old_question_does_not_swallow_a_new_appeal(world, clock):
     await world.core.handle(world.citizen("мусор"))
     clock.advance(days=2)
     assert (await world.core.handle(world.citizen("яма"))).kind == "created"
+
+
+async def test_only_the_citizens_answers_are_passed_on_as_facts(world):
+    from core_world import SARATOV, routed
+
+    from routing.classify import Candidate, Classification, Decision
+
+    class TwoQuestions:
+        def __init__(self):
+            self.calls = []
+
+        def classify(self, text, lat=None, lon=None, *, topic=None, municipality=None):
+            self.calls.append((topic, municipality))
+            if topic is None:  # guesses a place it is not sure of, asks the topic
+                return Classification(
+                    Decision.ASK_TOPIC,
+                    "trash",
+                    "63602000",
+                    None,
+                    0.3,
+                    (Candidate("trash", SARATOV, "city", 0.3),),
+                    topic_options=("trash", "roads"),
+                )
+            if municipality is None:
+                return Classification(
+                    Decision.ASK_MUNICIPALITY,
+                    topic,
+                    None,
+                    None,
+                    0.3,
+                    (),
+                    municipality_options=(SARATOV, "63602000"),
+                )
+            return routed("city", topic)
+
+    world.classifier = TwoQuestions()
+    await world.start()
+    number = (await world.core.handle(world.citizen("Что-то во дворе"))).number
+    tap = world.citizen("", payload=Payload("topic", number, "trash").pack())
+    assert (await world.core.handle(tap)).state == TicketState.COLLECTING
+    tap = world.citizen("", payload=Payload("place", number, SARATOV).pack())
+    assert (await world.core.handle(tap)).state == TicketState.ROUTED
+    # The classifier's own guess of the place ("63602000") was never given back as a fact.
+    assert world.classifier.calls == [(None, None), ("trash", None), ("trash", SARATOV)]

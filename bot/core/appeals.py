@@ -151,6 +151,26 @@ class _Unclassified:
     municipality_options: tuple = ()
 
 
+#: Both platforms cut a message at 4096 characters (PLATFORMS.md); longer texts are split.
+MAX_TEXT = 4096
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a paragraph, line or word break when
+    there is one in the second half of the piece (so a sentence is rarely cut in two)."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return parts
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -1205,27 +1225,33 @@ class AppealCore:
         attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
     ) -> None:
-        message = OutgoingMessage(
-            channel,
-            chat_id,
-            text,
-            buttons=buttons,  # type: ignore[arg-type]
-            attachments=attachments,
-            reply_to=reply_to,
-        )
-        await tx.enqueue(
-            OutboxDraft(
-                key=f"{ticket.number}:{key}",
-                channel=channel,
-                chat_id=chat_id,
-                payload=message.to_json(),
-                purpose=purpose,
-                ticket_id=ticket.id,
-                # A repeated message in a staff chat is a nuisance; a lost appeal is a failure.
-                resend_if_uncertain=purpose != CITIZEN,
-            ),
-            self.clock.now(),
-        )
+        parts = split_text(text, MAX_TEXT)
+        for index, part in enumerate(parts, start=1):
+            last = index == len(parts)
+            message = OutgoingMessage(
+                channel,  # type: ignore[arg-type]
+                chat_id,
+                part,
+                # Files and buttons go with the first and the last part respectively: the
+                # buttons then sit under the end of the text they are about.
+                buttons=buttons if last else (),
+                attachments=attachments if index == 1 else (),
+                reply_to=reply_to if index == 1 else None,
+            )
+            await tx.enqueue(
+                OutboxDraft(
+                    key=f"{ticket.number}:{key}" + (f":part{index}" if len(parts) > 1 else ""),
+                    channel=channel,
+                    chat_id=chat_id,
+                    payload=message.to_json(),
+                    purpose=purpose,
+                    ticket_id=ticket.id,
+                    # A repeated message in a staff chat is a nuisance; a lost appeal is a
+                    # failure.
+                    resend_if_uncertain=purpose != CITIZEN,
+                ),
+                self.clock.now(),
+            )
 
     async def _send_direct(self, message: IncomingMessage, text: str, key: str) -> None:
         """A reply that belongs to no ticket (e.g. "write it as text")."""

@@ -271,3 +271,35 @@ async def test_only_the_citizens_answers_are_passed_on_as_facts(world):
     assert (await world.core.handle(tap)).state == TicketState.ROUTED
     # The classifier's own guess of the place ("63602000") was never given back as a fact.
     assert world.classifier.calls == [(None, None), ("trash", None), ("trash", SARATOV)]
+
+
+def test_split_text_respects_the_limit_and_breaks_at_words():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.core.appeals import split_text
+
+    assert split_text("коротко") == ["коротко"]
+    assert split_text("слово " * 5, limit=12) == ["слово слово", "слово слово", "слово "]
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(alphabet="аб \n", max_size=300), st.integers(8, 50))
+    def check(text, limit):
+        parts = split_text(text, limit)
+        assert all(len(p) <= limit for p in parts)
+        assert "".join(parts).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+            "\n", ""
+        )
+
+    check()
+
+
+async def test_a_long_appeal_reaches_the_body_in_pieces_with_buttons_last(world):
+    await world.start()
+    long_text = "яма " + ("очень длинное описание проблемы. " * 200)
+    number = (await world.core.handle(world.citizen(long_text))).number
+    await world.flush()
+    cards = [m for m in world.tg.sent if m.chat_id == CITY_CHAT]
+    assert len(cards) == 2 and all(len(m.text) <= 4096 for m in cards)
+    assert cards[0].buttons == () and cards[1].buttons != ()
+    assert number in cards[0].text

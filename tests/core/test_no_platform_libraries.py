@@ -1,0 +1,61 @@
+"""The core must work without aiogram and vkbottle: adapters come later and stay optional."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_core_imports_and_runs_with_platform_libraries_blocked():
+    script = textwrap.dedent(
+        """
+        import importlib.abc, sys
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("aiogram", "vkbottle", "vkbottle_types"):
+                    raise ImportError(f"{name} is blocked in this test")
+                return None
+
+        sys.meta_path.insert(0, Block())
+        import asyncio
+        from datetime import UTC, datetime
+        import bot.core.appeals, bot.core.outbox, bot.core.service, bot.core.scheduler
+        from bot.core.appeals import AppealCore
+        from bot.core.calendar import WorkingCalendar
+        from bot.core.fake import FakeTransport
+        from bot.core.outbox import Outbox
+        from bot.core.types import IncomingMessage, SystemClock
+        from bot.storage import SqliteRepository
+        from routing.classify import Classification, Decision
+        from routing.model import RoutingTable
+
+        class Nothing:
+            def classify(self, text, lat=None, lon=None, **kw):
+                return Classification(Decision.TO_COORDINATOR, None, None, None, 0.0, ())
+
+        async def main():
+            repo = SqliteRepository(":memory:")
+            await repo.open()
+            table = RoutingTable("Тест", (), (), ())
+            core = AppealCore(repo, table, Nothing(), WorkingCalendar.build(), SystemClock())
+            outcome = await core.handle(IncomingMessage("tg", 1, 1, 1, "текст"))
+            tg = FakeTransport("tg")
+            await Outbox(repo, {"tg": tg}, SystemClock()).run_once()
+            await repo.close()
+            assert outcome.kind == "created" and len(tg.sent) == 1
+            assert not any(m.split(".")[0] in ("aiogram", "vkbottle") for m in sys.modules)
+            print("ok")
+
+        asyncio.run(main())
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -1013,6 +1013,7 @@ class AppealCore:
                         text,
                         BODY,
                         attachments=files,
+                        reply_to=await self._card_id(tx, ticket, channel, chat),
                     )
             await self._to_citizen(
                 tx, ticket, key, texts.FOLLOW_UP_ACCEPTED.format(number=ticket.number)
@@ -1088,6 +1089,7 @@ class AppealCore:
                 chat,
                 texts.REMINDER_TO_BODY.format(number=ticket.number, due=due),
                 BODY,
+                reply_to=await self._card_id(tx, ticket, channel, chat),
             )
         if kind == OVERDUE or not chats:
             text = texts.OVERDUE_TO_COORDINATOR if kind == OVERDUE else texts.REMINDER_TO_BODY
@@ -1180,6 +1182,14 @@ class AppealCore:
 
     def _body_chats(self, body: Body) -> list[tuple[str, int]]:
         return [key for key, owner in self._staff_chats.items() if owner == body.id]
+
+    @staticmethod
+    async def _card_id(tx: Tx, ticket: TicketRecord, channel: str, chat: int) -> int | None:
+        """The platform id of the ticket card in a body's chat, once it has been sent: later
+        messages about the ticket reply to it, so the chat reads as one thread per ticket."""
+        key = f"{ticket.number}:{BODY}:{ticket.route_round}:{channel}:{chat}"
+        row = await tx.outbox_by_key(key) or await tx.outbox_by_key(key + ":part1")
+        return row.platform_message_id if row is not None else None
 
     @staticmethod
     def _portable(ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]:

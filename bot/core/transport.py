@@ -34,6 +34,15 @@ class PermanentError(DeliveryError):
 
 
 class Transport(Protocol):
+    """Sends one `OutgoingMessage`. Expectations on an adapter:
+
+    * ``reply_to`` is a wish, not a condition: if that message was deleted, send anyway
+      (Telegram ``allow_sending_without_reply``);
+    * ``dedup_id`` goes to VK as ``random_id``; Telegram ignores it;
+    * attachments are platform file references of this same channel; a caption too long for
+      the platform means sending the files and the text separately.
+    """
+
     channel: Channel
 
     async def send(self, message: OutgoingMessage) -> SentMessage: ...

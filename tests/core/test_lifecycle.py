@@ -124,7 +124,9 @@ async def test_citizen_reply_is_a_follow_up_forwarded_to_the_body(world):
     outcome = await world.core.handle(world.citizen("И вторая рядом", reply_to=ack_id))
     assert (outcome.kind, outcome.number) == ("follow_up", number)
     await world.flush()
-    assert "И вторая рядом" in world.tg.texts(CITY_CHAT)[-1]
+    forwarded = [m for m in world.tg.sent if m.chat_id == CITY_CHAT][-1]
+    assert "И вторая рядом" in forwarded.text
+    assert forwarded.reply_to == await platform_id(world, "body", CITY_CHAT)  # under the card
     ticket = await world.ticket(number)
     async with world.repo.transaction() as tx:
         assert [m.author for m in await tx.messages(ticket.id)] == ["citizen"]

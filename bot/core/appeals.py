@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -25,6 +26,7 @@ from typing import Any, Protocol
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
 from bot.core.logsafe import describe
+from bot.core.outbox import FORGOTTEN
 from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
 from bot.storage.base import (
     DuplicateTicket,
@@ -1143,15 +1145,36 @@ class AppealCore:
                 )
         return {"channel": channel, "user_id": user_id, "tickets": items}
 
-    async def forget_citizen(self, channel: str, user_id: int) -> int:
+    async def forget_citizen(self, channel: str, user_id: int, *, notify: bool = True) -> int:
         """Anonymise every ticket of a citizen; returns how many. Numbers, routes, times and the
-        audit trail stay (statistics and accountability need them), text and ids do not."""
+        audit trail stay (statistics and accountability need them), text and ids do not.
+
+        With ``notify`` the citizen is told in their private chat (whose id is their user id on
+        both platforms); that one message is the last thing queued for them.
+        """
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             tickets = await tx.tickets_of(channel, user_id)
             for t in tickets:
-                await tx.anonymise_ticket(t.id, "[удалено по просьбе заявителя]", now)
+                await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)
                 await tx.add_event(t.id, "anonymised", now)
+            if notify:
+                message = OutgoingMessage(channel, user_id, texts.DATA_DELETED)  # type: ignore[arg-type]
+                await tx.scrub_chat(channel, user_id, texts.ANONYMISED)
+                await tx.enqueue(
+                    OutboxDraft(
+                        # Nothing about the person in the key; the row itself is blanked by the
+                        # outbox right after delivery (purpose FORGOTTEN).
+                        key=f"forgotten:{now.isoformat()}:{secrets.token_hex(8)}",
+                        channel=channel,
+                        chat_id=user_id,
+                        payload=message.to_json(),
+                        purpose=FORGOTTEN,
+                    ),
+                    now,
+                )
+        if notify:
+            self._wake()
         log.info("anonymised %d tickets: %s", len(tickets), ", ".join(t.number for t in tickets))
         return len(tickets)
 

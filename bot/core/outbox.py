@@ -55,6 +55,9 @@ CANCELLED = "cancelled"
 # the channel may be switched on at the next start.
 NO_TRANSPORT_DELAY = timedelta(hours=1)
 
+#: Purpose of the message confirming a deletion (see `AppealCore.forget_citizen`).
+FORGOTTEN = "citizen-forgotten"
+
 
 def dedup_id(key: str) -> int:
     """A positive 31-bit number, the same for every attempt of one row (VK ``random_id``)."""
@@ -205,6 +208,8 @@ class Outbox:
                     sent_at=self.clock.now(),
                     last_error=None,
                 )
+                if row.purpose == FORGOTTEN:  # the last message to someone who asked to be
+                    await tx.scrub_row(row.id, "")  # forgotten: keep no address of theirs
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)

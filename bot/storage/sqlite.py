@@ -354,6 +354,22 @@ class SqliteTx:
         )
         await self.db.execute("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
 
+    async def scrub_chat(self, channel: str, chat_id: int, placeholder: str) -> None:
+        """Blank every message queued or sent to a citizen's chat outside tickets too (e.g.
+        "write it as text"), and cancel what has not gone."""
+        await self.db.execute(
+            "UPDATE outbox SET chat_id = NULL, payload = ?,"
+            " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+            " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
+        )
+
+    async def scrub_row(self, row_id: int, placeholder: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
+        )
+
     # -- reminders -----------------------------------------------------------------------------
     async def record_reminder(
         self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool

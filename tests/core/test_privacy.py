@@ -53,6 +53,14 @@ async def test_forget_removes_text_and_ids_but_keeps_the_audit(world):
     events = await world.events(number)
     assert events[:3] == ["created", "classified", "routed"] and events[-1] == "anonymised"
     assert await world.core.export_training_examples(only_labelled=False) == []
+    # Nothing queued is sent any more: not to the citizen, not the text to a body; only the
+    # confirmation that the data is gone.
+    await world.flush()
+    assert world.vk.sent == []
+    assert [(m.chat_id, m.text) for m in world.tg.sent] == [
+        (CITIZEN_TG, "Ваши данные удалены. Номера обращений сохранены без текста и контактов.")
+    ]
+    # And after it went, no trace of the person in the outbox or the audit log.
     async with world.repo.transaction() as tx:
         dump = json.dumps(
             [dict(r) for r in await tx._all("SELECT * FROM outbox")], ensure_ascii=False
@@ -60,10 +68,19 @@ async def test_forget_removes_text_and_ids_but_keeps_the_audit(world):
         events_dump = json.dumps(await tx.events(ticket.id), ensure_ascii=False)
     assert "8999" not in dump and str(CITIZEN_TG) not in dump
     assert "8999" not in events_dump
-    # Nothing queued is sent any more: not to the citizen, not the text to a body.
-    await world.flush()
-    assert world.tg.sent == [] and world.vk.sent == []
     assert (await world.core.export_citizen("tg", CITIZEN_TG))["tickets"] == []
+
+
+async def test_forget_also_blanks_messages_outside_tickets(world):
+    await world.start()
+    await world.core.handle(world.citizen("   "))  # "write it as text": no ticket
+    await world.flush()
+    await world.core.forget_citizen("tg", CITIZEN_TG)
+    await world.flush()
+    async with world.repo.transaction() as tx:
+        rows = await tx._all("SELECT chat_id, payload FROM outbox")
+    assert [r["chat_id"] for r in rows] == [None, None]
+    assert all("Напишите" not in r["payload"] for r in rows)
 
 
 async def test_logs_carry_ticket_numbers_not_people(world, caplog):

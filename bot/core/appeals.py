@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,18 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return parts
 
 
+_NOT_OURS = re.compile(r"^\s*не\s+наш[еа]\b[\s:,.!—–-]*", re.IGNORECASE)
+
+
+def not_ours_reason(text: str) -> str | None:
+    """``"Не наше: это трасса"`` → ``"это трасса"``; ``""`` for a bare «не наше»; ``None`` when
+    the reply is not a refusal (then it is an answer for the citizen)."""
+    match = _NOT_OURS.match(text or "")
+    if match is None:
+        return None
+    return text[match.end() :].strip()
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -227,6 +240,18 @@ class AppealCore:
             if payload is not None and payload.action == "reject":
                 return await self.reject(payload.number, by=staff, actor=actor)
             if message.reply_to is not None:
+                reason = not_ours_reason(message.text)
+                if reason is not None:  # «Не наше: это федеральная трасса» typed as a reply
+                    async with self.repo.transaction() as tx:
+                        ticket_id = await tx.ticket_by_sent_message(
+                            message.channel, message.chat_id, message.reply_to
+                        )
+                        ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+                    if ticket is None:
+                        return Outcome("ignored")
+                    return await self.redirect(
+                        ticket.number, by=staff, reason=reason or None, actor=actor
+                    )
                 return await self.record_answer(message, by=staff)
             return Outcome("ignored")
         if payload is not None and payload.action == "topic":

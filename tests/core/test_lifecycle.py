@@ -199,3 +199,29 @@ async def test_every_kind_of_message_delivered_twice_counts_once(world):
     assert authors == ["citizen", "citizen", "body"]
     await world.flush()
     assert len([t for t in world.tg.texts(CITIZEN_TG) if "Вывезем завтра" in t]) == 1
+
+
+def test_not_ours_reason_is_read_from_a_typed_reply():
+    from bot.core.appeals import not_ours_reason
+
+    assert not_ours_reason("Не наше: это федеральная трасса") == "это федеральная трасса"
+    assert not_ours_reason("не наша, пишите в минтранс") == "пишите в минтранс"
+    assert not_ours_reason("НЕ НАШЕ") == ""
+    assert not_ours_reason("Не нашел такой адрес, уточните") is None
+    assert not_ours_reason("Заделаем яму, это не наше упущение") is None
+
+
+async def test_a_typed_not_ours_reply_redirects_instead_of_answering(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.flush()
+    card = await platform_id(world, "body", CITY_CHAT)
+    reply = staff("tg", CITY_CHAT, 800, "Не наше: это региональная дорога", reply_to=card)
+    outcome = await world.core.handle(reply)
+    assert (outcome.kind, outcome.state) == ("redirected", TicketState.ROUTED)
+    ticket = await world.ticket(number)
+    async with world.repo.transaction() as tx:
+        (event,) = [e for e in await tx.events(ticket.id) if e["kind"] == "redirected"]
+    assert event["detail"]["reason"] == "это региональная дорога"
+    await world.flush()
+    assert all("региональная" not in t for t in world.tg.texts(CITIZEN_TG))

@@ -856,14 +856,17 @@ class AppealCore:
                     actor=CITIZEN,
                 )
                 state = S.REOPENED
+            fresh = await tx.ticket(ticket.id)
+            assert fresh is not None
+            verdicts = self._verdicts(await tx.events(fresh.id))
             await self._to_citizen(
                 tx,
-                ticket,
-                f"rate?:{ticket.route_round}",
+                fresh,
+                f"rate?:{verdicts}",
                 texts.ASK_RATING.format(number=ticket.number),
                 buttons=(
                     tuple(
-                        Button(str(k), Payload("rate", ticket.number, str(k)).pack())
+                        Button(str(k), Payload("rate", fresh.number, f"{k}@{verdicts}").pack())
                         for k in range(1, 6)
                     ),
                 ),
@@ -872,25 +875,43 @@ class AppealCore:
         return Outcome("verdict", number, state)
 
     async def rate(self, message: IncomingMessage, number: str, value: str) -> Outcome:
-        """A 1–5 score; the first one counts (a second tap on old buttons changes nothing)."""
-        if value not in ("1", "2", "3", "4", "5"):
+        """A 1–5 score, once per verdict (``value`` is ``score@verdict``): after "not solved"
+        and a second answer the citizen rates again and the latest score is the ticket's. Taps
+        on old buttons change nothing."""
+        score, _, round_ = value.partition("@")
+        if score not in ("1", "2", "3", "4", "5") or not round_.isdigit():
             return Outcome("ignored", number)
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             ticket = await tx.ticket_by_number(number)
-            if ticket is None or ticket.rating is not None or not self._own(ticket, message):
+            if ticket is None or ticket.solved is None or not self._own(ticket, message):
+                return Outcome("ignored", number)  # rating buttons come only after the verdict
+            events = await tx.events(ticket.id)
+            rated = [
+                e
+                for e in events
+                if e["kind"] == "rated" and e["detail"].get("round") == int(round_)
+            ]
+            if int(round_) != self._verdicts(events) or rated:
                 return Outcome("ignored", number)
-            if ticket.solved is None:  # rating buttons come only after the verdict
-                return Outcome("ignored", number)
-            await tx.update_ticket(ticket.id, None, now, rating=int(value))
+            await tx.update_ticket(ticket.id, None, now, rating=int(score))
             await tx.add_event(
-                ticket.id, "rated", now, detail={"rating": int(value)}, actor=CITIZEN
+                ticket.id,
+                "rated",
+                now,
+                detail={"rating": int(score), "round": int(round_)},
+                actor=CITIZEN,
             )
             await self._to_citizen(
-                tx, ticket, "rated", texts.THANKS_FOR_RATING.format(number=ticket.number)
+                tx, ticket, f"rated:{round_}", texts.THANKS_FOR_RATING.format(number=ticket.number)
             )
         self._wake()
         return Outcome("rated", number, ticket.state)
+
+    @staticmethod
+    def _verdicts(events: list[dict]) -> int:
+        """How many times the citizen has answered «Проблема решена?» — numbers the ratings."""
+        return sum(e["actor"] == CITIZEN and e["kind"] in ("closed", "reopened") for e in events)
 
     @staticmethod
     def _own(ticket: TicketRecord, message: IncomingMessage) -> bool:

@@ -58,7 +58,7 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
     assert (await core.handle(press(world, CITY_CHAT, "take", n))).state == S.IN_WORK
     await answer(world, n)
     assert (await core.handle(press(world, CITIZEN_TG, "solved", n, "yes"))).state == S.CLOSED
-    assert (await core.handle(press(world, CITIZEN_TG, "rate", n, "5"))).kind == "rated"
+    assert (await core.handle(press(world, CITIZEN_TG, "rate", n, "5@2"))).kind == "rated"
 
     # routed → routed (не наше) → redirected → routed (coordinator) → rejected
     n = await new("яма")
@@ -211,16 +211,38 @@ async def test_cross_channel_citizen_on_vk_body_on_telegram(world):
     assert not [m for m in world.tg.sent if m.chat_id == CITIZEN_VK]
 
 
-async def test_rating_counts_once_and_only_from_the_citizen(world):
+async def rating_buttons(world):
+    await world.flush()
+    (question,) = [m for m in world.tg.sent if m.chat_id == CITIZEN_TG and "Оцените" in m.text][-1:]
+    return {b.text: Payload.unpack(b.payload) for b in question.buttons[0]}
+
+
+def tap(world, chat, payload):
+    world.message_ids += 1
+    return IncomingMessage("tg", chat, chat, world.message_ids, payload=payload.pack())
+
+
+async def test_rating_counts_once_per_verdict_and_only_from_the_citizen(world):
     await world.start()
     n = (await world.core.handle(world.citizen("яма"))).number
-    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "5"))).kind == "ignored"
+    early = Payload("rate", n, "5@0")
+    assert (await world.core.handle(tap(world, CITIZEN_TG, early))).kind == "ignored"
+    await answer(world, n)
+    await world.core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
+    first = await rating_buttons(world)
+    assert list(first) == ["1", "2", "3", "4", "5"]
+    assert (await world.core.handle(tap(world, 999, first["1"]))).kind == "ignored"
+    assert (await world.core.handle(tap(world, CITIZEN_TG, Payload("rate", n, "9@1")))).kind == (
+        "ignored"
+    )
+    assert (await world.core.handle(tap(world, CITIZEN_TG, first["2"]))).kind == "rated"
+    assert (await world.core.handle(tap(world, CITIZEN_TG, first["5"]))).kind == "ignored"
+    # Reopened, answered again, solved: a new rating replaces the first.
     await answer(world, n)
     await world.core.handle(press(world, CITIZEN_TG, "solved", n, "yes"))
-    assert (await world.core.handle(press(world, 999, "rate", n, "1"))).kind == "ignored"
-    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "9"))).kind == "ignored"
-    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "4"))).kind == "rated"
-    assert (await world.core.handle(press(world, CITIZEN_TG, "rate", n, "1"))).kind == "ignored"
+    second = await rating_buttons(world)
+    assert (await world.core.handle(tap(world, CITIZEN_TG, first["5"]))).kind == "ignored"
+    assert (await world.core.handle(tap(world, CITIZEN_TG, second["4"]))).kind == "rated"
     ticket = await world.ticket(n)
     assert (ticket.solved, ticket.rating, ticket.state) == (True, 4, S.CLOSED)
     await world.flush()

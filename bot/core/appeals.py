@@ -110,9 +110,13 @@ class Addressee(Protocol):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What `AppealCore.handle` did, for adapters (to answer a button press) and tests."""
+    """What `AppealCore.handle` did, for adapters (to answer a button press) and tests.
+    ``ignored`` means nothing changed: an old button, a stranger's tap, chatter in a staff chat.
+    """
 
-    kind: str  # created, duplicate, answered_question, redirected, answer, follow_up, ignored
+    # created, duplicate, ignored, answered_question, clarified, follow_up, answer, taken,
+    # redirected, rejected, verdict, rated, closed
+    kind: str
     number: str | None = None
     state: str | None = None
 

@@ -190,6 +190,15 @@ def not_ours_reason(text: str) -> str | None:
     return text[match.end() :].strip()
 
 
+_ASSIGN = re.compile(r"^\s*(?:орган|/to)\s*[:\s]\s*(?P<body>.+?)\s*$", re.IGNORECASE)
+
+
+def assigned_body(text: str) -> str | None:
+    """``"Орган: минтранс"`` or ``"/to transport"`` → what names the body; else ``None``."""
+    match = _ASSIGN.match(text or "")
+    return match.group("body") if match else None
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -243,6 +252,10 @@ class AppealCore:
                 return await self.take(payload.number, by=staff, actor=actor)
             if payload is not None and payload.action == "reject":
                 return await self.reject(payload.number, by=staff, actor=actor)
+            if message.reply_to is not None and staff == COORDINATOR:
+                wanted = assigned_body(message.text)
+                if wanted is not None:  # «Орган: минтранс» — the coordinator picks the body
+                    return await self.assign(message, wanted, actor=actor)
             if message.reply_to is not None:
                 reason = not_ours_reason(message.text)
                 if reason is not None:  # «Не наше: это федеральная трасса» typed as a reply
@@ -787,6 +800,50 @@ class AppealCore:
         log.info("ticket %s redirected by %s: %s", number, by, state)
         self._wake()
         return Outcome("redirected", number, state)
+
+    def find_bodies(self, query: str) -> list[Body]:
+        """A body by its id, or by a piece of its name (case-insensitive)."""
+        if query in self.table.body_by_id:
+            return [self.table.body_by_id[query]]
+        needle = query.casefold().replace("ё", "е")
+        return [b for b in self.table.bodies if needle in b.name.casefold().replace("ё", "е")]
+
+    async def assign(self, message: IncomingMessage, query: str, *, actor: str) -> Outcome:
+        """A coordinator names the body in a reply to any message about the ticket."""
+        async with self.repo.transaction() as tx:
+            ticket_id = await tx.ticket_by_sent_message(
+                message.channel, message.chat_id, message.reply_to or 0
+            )
+            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+        if ticket is None:
+            return Outcome("ignored")
+        found = self.find_bodies(query)
+        if len(found) != 1:
+            names = "\n".join(f"• {b.name} ({b.id})" for b in found[:10])
+            text = (
+                texts.ASSIGN_AMBIGUOUS.format(query=query, names=names)
+                if found
+                else texts.ASSIGN_UNKNOWN.format(query=query)
+            )
+            async with self.repo.transaction() as tx:
+                await tx.enqueue(
+                    OutboxDraft(
+                        key=f"assign:{message.channel}:{message.chat_id}:{message.message_id}",
+                        channel=message.channel,
+                        chat_id=message.chat_id,
+                        payload=OutgoingMessage(
+                            message.channel, message.chat_id, text, reply_to=message.message_id
+                        ).to_json(),
+                        purpose=COORDINATOR,
+                        resend_if_uncertain=True,
+                    ),
+                    self.clock.now(),
+                )
+            self._wake()
+            return Outcome("ignored", ticket.number)
+        return await self.redirect(
+            ticket.number, by=COORDINATOR, correct_body=found[0].id, actor=actor
+        )
 
     async def take(self, number: str, *, by: str, actor: str | None = None) -> Outcome:
         """The body confirms it works on the ticket; the citizen is told who."""

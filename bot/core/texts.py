@@ -80,6 +80,8 @@ OVERDUE_TO_COORDINATOR = "Просрочено обращение № {number}: 
 REASON_NOTHING_FITS = "ни одна тема таблицы не подходит"
 REASON_ALL_REFUSED = "все подходящие органы ответили «не наше»"
 REASON_TOO_MANY_QUESTIONS = "после уточнений заявителя ответственный орган так и не ясен"
+ASSIGN_UNKNOWN = "Орган «{query}» не найден в таблице. Напишите его номер (id) или часть названия."
+ASSIGN_AMBIGUOUS = "Под «{query}» подходят несколько органов, уточните:\n{names}"
 REASON_GIVEN = " (причина: {reason})"
 REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 

@@ -225,3 +225,39 @@ async def test_a_typed_not_ours_reply_redirects_instead_of_answering(world):
     assert event["detail"]["reason"] == "это региональная дорога"
     await world.flush()
     assert all("региональная" not in t for t in world.tg.texts(CITIZEN_TG))
+
+
+async def test_coordinator_names_the_body_in_a_reply(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("непонятно что"))).number
+    await world.flush()
+    note = await platform_id(world, "coordinator", COORDINATOR_ID)
+
+    def reply(text, message_id):
+        return staff("tg", COORDINATOR_ID, message_id, text, reply_to=note)
+
+    assert (await world.core.handle(reply("Орган: министерство", 901))).kind == "ignored"
+    assert (await world.core.handle(reply("орган: пожарные", 902))).kind == "ignored"
+    await world.flush()
+    ambiguous, unknown = world.tg.texts(COORDINATOR_ID)[-2:]
+    assert "(transport)" in ambiguous and "(health)" in ambiguous
+    assert "«пожарные» не найден" in unknown
+    outcome = await world.core.handle(reply("Орган: транспорта", 903))
+    assert (outcome.kind, outcome.state) == ("redirected", TicketState.ROUTED)
+    ticket = await world.ticket(number)
+    assert ticket.body == "transport"
+    (example,) = await world.core.export_training_examples()
+    assert (example["text"], example["body"], example["source"]) == (
+        "непонятно что",
+        "transport",
+        "coordinator",
+    )
+    await world.flush()
+    assert all("Орган" not in t for t in world.tg.texts(CITIZEN_TG))
+    # /to with an id works too, and a body's chat cannot use it.
+    await world.core.handle(reply("/to city", 904))
+    assert (await world.ticket(number)).body == "city"
+    await world.flush()
+    card = await platform_id(world, "body", CITY_CHAT)
+    taken_over = staff("tg", CITY_CHAT, 905, "/to transport", reply_to=card)
+    assert (await world.core.handle(taken_over)).kind == "answer"  # just an answer from a body

@@ -12,6 +12,7 @@ import importlib.util
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -117,6 +118,45 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Saratov"
     # Подробность журнала: DEBUG, INFO, WARNING, ERROR или CRITICAL.
     log_level: LogLevel = "INFO"
+
+    # Нерабочие праздничные дни (кроме суббот и воскресений), через запятую: 2027-01-01,…
+    # Не задано — официальный календарь России на 2026 год из поставки.
+    holidays: Annotated[list[date] | None, NoDecode] = None
+    # Субботы и воскресенья, объявленные рабочими днями (переносы), через запятую.
+    working_weekends: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    # Когда напоминать органу о сроке: доли срока через запятую, например 0.5,0.9.
+    reminder_fractions: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [0.5, 0.9]
+    )
+    # Как часто проверять сроки, в секундах.
+    deadline_scan_seconds: int = Field(300, ge=10)
+    # Ограничения скорости отправки (как у платформ; уменьшайте, если платформа отвечает 429).
+    telegram_messages_per_second: float = Field(30, gt=0)
+    telegram_private_chat_per_second: float = Field(1, gt=0)
+    telegram_group_chat_per_minute: float = Field(20, gt=0)
+    vk_requests_per_second: float = Field(20, gt=0)
+    # Повторы отправки: сколько попыток и первая пауза (дальше удваивается, не больше потолка).
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_backoff_seconds: float = Field(2, gt=0)
+    outbox_backoff_cap_seconds: float = Field(900, gt=0)
+
+    @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
+        return value
+
+    @field_validator("reminder_fractions")
+    @classmethod
+    def _fractions_inside_the_deadline(cls, value: list[float]) -> list[float]:
+        wrong = [f for f in value if not 0 < f < 1]
+        if wrong:
+            raise ValueError(
+                "доли срока должны быть больше 0 и меньше 1, например 0.5,0.9; "
+                f"не подходят: {', '.join(f'{f:g}' for f in wrong)}"
+            )
+        return sorted(set(value))
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -18,11 +18,12 @@ from bot.core.appeals import Addressee, AppealCore, Classifies
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
 from bot.core.scheduler import build_scheduler
-from bot.core.settings import CoreSettings
+from bot.core.settings import outbox_options, rate_limits, working_calendar
 from bot.core.transport import Transport
 from bot.core.types import Clock, SystemClock
 from bot.storage.base import Repository
 from bot.storage.sqlite import SqliteRepository
+from config import Settings
 from routing.model import RoutingTable
 
 
@@ -44,10 +45,10 @@ class CoreService:
         classifier: Classifies,
         transports: dict[str, Transport],
         coordinators: Sequence[Addressee] = (),
-        settings: CoreSettings | None = None,
+        settings: Settings | None = None,
         clock: Clock | None = None,
     ) -> CoreService:
-        settings = settings or CoreSettings(_env_file=None)
+        settings = settings or Settings(_env_file=None)
         clock = clock or SystemClock()
         if not database_url.startswith("sqlite:"):
             raise ValueError("пока поддерживается только SQLite (DATABASE_URL=sqlite:///…)")
@@ -56,14 +57,14 @@ class CoreService:
             repo,
             transports,
             clock,
-            RateLimiter(clock, settings.rate_limits()),
-            **settings.outbox_options(),
+            RateLimiter(clock, rate_limits(settings)),
+            **outbox_options(settings),
         )
         core = AppealCore(
             repo,
             table,
             classifier,
-            settings.calendar(),
+            working_calendar(settings),
             clock,
             coordinators=coordinators,
             reminder_fractions=settings.reminder_fractions,

@@ -9,9 +9,8 @@ from core_world import CITIZEN_TG, CITY_CHAT, ScriptedClassifier, make_table
 
 from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
-from bot.core.settings import CoreSettings
 from bot.core.types import IncomingMessage
-from config import Coordinator
+from config import Coordinator, Settings
 
 
 async def wait_for(condition, seconds=2.0):
@@ -33,7 +32,7 @@ async def test_start_handle_deliver_stop_and_restart(tmp_path):
             classifier=ScriptedClassifier(),
             transports={"tg": tg, "vk": FakeTransport("vk")},
             coordinators=[Coordinator("tg", 42)],
-            settings=CoreSettings(_env_file=None, timezone="Europe/Saratov"),
+            settings=Settings(_env_file=None, timezone="Europe/Saratov"),
         )
 
     async with build() as service:

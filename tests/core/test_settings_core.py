@@ -1,4 +1,4 @@
-"""The core's tunables read from the environment."""
+"""The core's tunables, read from the environment by the one `config.Settings`."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from bot.core.ratelimit import DEFAULT_LIMITS
-from bot.core.settings import CoreSettings
+from bot.core.settings import rate_limits, working_calendar
+from config import Settings
 
 
 def test_defaults_match_the_documented_limits_and_2026_calendar():
-    settings = CoreSettings(_env_file=None)
-    assert settings.rate_limits() == DEFAULT_LIMITS
-    assert not settings.calendar().is_working_day(date(2026, 1, 9))
+    settings = Settings(_env_file=None)
+    assert rate_limits(settings) == DEFAULT_LIMITS
+    assert not working_calendar(settings).is_working_day(date(2026, 1, 9))
     assert settings.reminder_fractions == [0.5, 0.9]
 
 
@@ -22,8 +23,8 @@ def test_lists_are_read_comma_separated(monkeypatch):
     monkeypatch.setenv("HOLIDAYS", "2027-01-01, 2027-01-04")
     monkeypatch.setenv("WORKING_WEEKENDS", "2027-01-09")
     monkeypatch.setenv("REMINDER_FRACTIONS", "0.9;0.25")
-    settings = CoreSettings(_env_file=None)
-    calendar = settings.calendar()
+    settings = Settings(_env_file=None)
+    calendar = working_calendar(settings)
     assert not calendar.is_working_day(date(2027, 1, 4))
     assert calendar.is_working_day(date(2027, 1, 9))
     assert calendar.is_working_day(date(2026, 1, 9))  # the 2026 list was replaced
@@ -33,4 +34,4 @@ def test_lists_are_read_comma_separated(monkeypatch):
 def test_a_fraction_outside_the_deadline_is_refused(monkeypatch):
     monkeypatch.setenv("REMINDER_FRACTIONS", "0.5,1.5")
     with pytest.raises(ValidationError, match="больше 0 и меньше 1"):
-        CoreSettings(_env_file=None)
+        Settings(_env_file=None)

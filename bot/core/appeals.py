@@ -204,6 +204,19 @@ def ticket_number(year: int, sequence: int) -> str:
     return f"{year % 100:02d}-{sequence:06d}"
 
 
+def _from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
+    """The citizen's message as it is kept in the ticket thread."""
+    return TicketMessage(
+        author=CITIZEN,
+        channel=message.channel,
+        chat_id=message.chat_id,
+        platform_message_id=message.message_id,
+        text=message.text,
+        at=now,
+        attachments=message.attachments,
+    )
+
+
 class AppealCore:
     def __init__(
         self,
@@ -692,18 +705,7 @@ class AppealCore:
             fresh = await tx.ticket(ticket.id)
             if fresh is None or fresh.state != S.COLLECTING:
                 return Outcome("ignored", ticket.number)
-            if not await tx.add_message(
-                fresh.id,
-                TicketMessage(
-                    author=CITIZEN,
-                    channel=message.channel,
-                    chat_id=message.chat_id,
-                    platform_message_id=message.message_id,
-                    text=message.text,
-                    at=now,
-                    attachments=message.attachments,
-                ),
-            ):
+            if not await tx.add_message(fresh.id, _from_citizen(message, now)):
                 return Outcome("duplicate", fresh.number)
             if message.location is not None:
                 await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
@@ -1085,18 +1087,7 @@ class AppealCore:
                     ticket = None
             if ticket is None or ticket.state in (S.CLOSED, S.REJECTED):
                 return None
-            if not await tx.add_message(
-                ticket.id,
-                TicketMessage(
-                    author=CITIZEN,
-                    channel=message.channel,
-                    chat_id=message.chat_id,
-                    platform_message_id=message.message_id,
-                    text=message.text,
-                    at=now,
-                    attachments=message.attachments,
-                ),
-            ):
+            if not await tx.add_message(ticket.id, _from_citizen(message, now)):
                 return Outcome("duplicate", ticket.number)
             await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
             key = f"follow-up:{message.message_id}"

@@ -1,0 +1,134 @@
+"""The VK side of the outbox: `VKTransport` sends one `OutgoingMessage` through a vkbottle `API`.
+
+Why ``api.messages.send`` by hand and not vkbottle's ``Message.answer``: ``answer`` sends with
+``peer_ids`` and ``random_id=0``. With ``peer_ids`` VK reports a per-recipient failure (901, the
+user forbade messages) inside the answer instead of as an error, so a refused message would look
+delivered; and ``random_id=0`` switches off VK's de-duplication. Here every call carries
+``peer_id`` and ``random_id=dedup_id`` (the outbox's stable number for the delivery), so a send
+repeated after a crash or a timeout is dropped by VK and returns the first message id. That is
+also why a timeout or a dropped connection may safely be reported as `TransientError` here,
+unlike on Telegram: the retry cannot produce a second message.
+
+Errors are mapped onto the three of `bot.core.transport`; their messages never contain the
+access token (aiohttp errors carry the request URL, whose query string has it, so they are
+reported by type only and not chained).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import aiohttp
+from vkbottle import API, Callback, Keyboard, VKAPIError
+
+from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.core.types import Channel, OutgoingMessage, SentMessage
+
+MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
+MAX_LABEL = 40  # VK refuses longer button labels
+MAX_PAYLOAD = 255  # VK's limit on a button payload, as JSON
+
+# VK error 6 ("too many requests per second") is the 20 calls/s per token limit: it clears
+# within the second. Error 9 ("flood control") is VK's anti-spam limit on identical or too many
+# messages to one peer; VK does not say for how long, and hammering it prolongs the block, so
+# wait noticeably longer before the outbox tries that chat again.
+RETRY_AFTER = {6: 1.0, 9: 10.0}
+# 1: "unknown error" — also what vkbottle raises when the answer is not JSON, i.e. an HTTP 5xx
+# page (after rescheduling once); 10: VK's internal error. Both may work on the next try.
+TRANSIENT_CODES = frozenset({1, 10})
+# 7: no permission; 15: access denied; 902: the user's privacy settings; 914: text too long.
+# Any other code is a request VK will refuse again (bad parameter, keyboard, token), so it is
+# permanent too: better to fail loudly than to retry something that cannot work.
+
+
+class MessagesDenied(PermanentError):
+    """VK 901: the user has not allowed the community to write (or has forbidden it since).
+
+    The core tells the administrator: the citizen can only be reached some other way.
+    """
+
+    def __init__(self, chat_id: int, message: str = ""):
+        self.chat_id = chat_id
+        super().__init__(message or f"VK user {chat_id} does not allow messages (901)")
+
+
+class VKTransport:
+    """`Transport` for VK over a real vkbottle `API` (token, URL and HTTP client are the API's)."""
+
+    channel: Channel = "vk"
+
+    def __init__(self, api: API) -> None:
+        self.api = api
+
+    async def send(self, message: OutgoingMessage) -> SentMessage:
+        if len(message.text) > MAX_TEXT:
+            raise PermanentError(f"text of {len(message.text)} characters, VK allows {MAX_TEXT}")
+        params: dict = {
+            "peer_id": message.chat_id,
+            # VK only de-duplicates a non-zero random_id; with no dedup_id a fresh one at least
+            # keeps the call valid (random_id is required).
+            "random_id": message.dedup_id or secrets.randbelow(2**31 - 1) + 1,
+            "message": message.text,
+        }
+        if message.buttons:
+            params["keyboard"] = inline_keyboard(message)
+        if message.attachments:
+            params["attachment"] = ",".join(a.ref for a in message.attachments)
+        if message.reply_to is not None:
+            try:
+                return await self._send({**params, "reply_to": message.reply_to})
+            except VKAPIError as exc:
+                # VK answers 100 when the message to reply to is gone; reply_to is only a wish.
+                if exc.code != 100:
+                    raise self._map(exc, message.chat_id) from None
+        try:
+            return await self._send(params)
+        except VKAPIError as exc:
+            raise self._map(exc, message.chat_id) from None
+
+    async def _send(self, params: dict) -> SentMessage:
+        try:
+            message_id = await self.api.messages.send(**params)
+        except VKAPIError:
+            raise
+        except aiohttp.ClientResponseError as exc:
+            if exc.status >= 500:
+                raise TransientError(f"VK answered HTTP {exc.status}") from None
+            raise PermanentError(f"VK answered HTTP {exc.status}") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TransientError(f"VK unreachable: {type(exc).__name__}") from None
+        return SentMessage(platform_message_id=int(message_id))
+
+    def _map(self, exc: VKAPIError, chat_id: int) -> Exception:
+        text = self._scrub(f"VK error {exc.code}: {exc.error_msg}")[:300]
+        if exc.code in RETRY_AFTER:
+            return RetryAfter(RETRY_AFTER[exc.code], text)
+        if exc.code in TRANSIENT_CODES:
+            return TransientError(text)
+        if exc.code == 901:
+            return MessagesDenied(chat_id, text)
+        error = PermanentError(text)
+        error.code = exc.code  # type: ignore[attr-defined]
+        return error
+
+    def _scrub(self, text: str) -> str:
+        token = getattr(self.api.token_generator, "token", None)
+        return text.replace(token, "***") if isinstance(token, str) and token else text
+
+
+def inline_keyboard(message: OutgoingMessage) -> str:
+    """Rows of `Button` as an inline VK keyboard of callback buttons (press → ``message_event``
+    with ``payload == {"p": button.payload}``)."""
+    keyboard = Keyboard(inline=True)
+    for row in message.buttons:
+        keyboard.row()
+        for button in row:
+            label = button.text
+            if len(label) > MAX_LABEL:
+                label = label[: MAX_LABEL - 1].rstrip() + "…"
+            payload = {"p": button.payload}
+            if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD:
+                raise PermanentError(f"button payload over {MAX_PAYLOAD} bytes: {label!r}")
+            keyboard.add(Callback(label, payload=payload))
+    return keyboard.get_json()

@@ -36,9 +36,12 @@ MAX_PAYLOAD = 255  # VK's limit on a button payload, as JSON
 RETRY_AFTER = {6: 1.0, 9: 10.0}
 # 1: "unknown error" — also what vkbottle raises when the answer is not JSON, i.e. an HTTP 5xx
 # page (after rescheduling once); 10: VK's internal error. Both may work on the next try.
-TRANSIENT_CODES = frozenset({1, 10})
+# 5 (authorisation failed) and 27/28 (wrong kind of token) are the bot's own configuration,
+# not the message: as with Telegram's 401 in the Telegram transport, the message waits in the
+# outbox until an operator fixes the token instead of being dropped for good.
+TRANSIENT_CODES = frozenset({1, 5, 10, 27, 28})
 # 7: no permission; 15: access denied; 902: the user's privacy settings; 914: text too long.
-# Any other code is a request VK will refuse again (bad parameter, keyboard, token), so it is
+# Any other code is a request VK will refuse again (bad parameter, keyboard), so it is
 # permanent too: better to fail loudly than to retry something that cannot work.
 
 

@@ -1,0 +1,82 @@
+"""The application assembled: the core service plus the Telegram channel, polling until stopped.
+
+Only Telegram by long polling for now; VK and webhooks come next. Loading the routing table and
+building the classifier are CPU and disk work, so `build_classifier` is meant to run before the
+event loop starts (or in a thread), never inside a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.channels.telegram import TelegramTransport
+from bot.core.appeals import Classifies
+from bot.core.service import CoreService
+from config import Settings
+from handlers.telegram import build_router
+from routing.classify import Classifier
+from routing.model import RoutingTable
+
+log = logging.getLogger("bot")
+
+
+def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
+    """The classifier for ``table``, with the trained model if ``ROUTING_MODEL`` is set."""
+    model = None
+    if settings.routing_model is not None:
+        from routing.learn import AppealModel
+
+        model = AppealModel.load(settings.routing_model, table)
+    return Classifier(table, model)
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN не задан")
+    session = None
+    if settings.telegram_api_base is not None:
+        base = str(settings.telegram_api_base).rstrip("/")
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+
+
+def build_dispatcher(service: CoreService) -> Dispatcher:
+    dispatcher = Dispatcher()
+    dispatcher["core"] = service.core
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+async def run_telegram(
+    settings: Settings,
+    table: RoutingTable,
+    classifier: Classifies,
+    *,
+    polling_timeout: int = 10,
+    handle_signals: bool = True,
+) -> None:
+    """Serve Telegram by long polling until SIGINT/SIGTERM (with ``handle_signals``) or until
+    cancelled; the core (outbox, scheduler, database) and the HTTP session are closed on exit."""
+    bot = build_bot(settings)
+    try:
+        service = CoreService.build(
+            database_url=settings.database_url,
+            table=table,
+            classifier=classifier,
+            transports={"tg": TelegramTransport(bot)},
+            coordinators=settings.coordinators,
+            settings=settings,
+        )
+        async with service:
+            dispatcher = build_dispatcher(service)
+            log.info("Telegram: опрос обновлений запущен")
+            await dispatcher.start_polling(
+                bot, polling_timeout=polling_timeout, handle_signals=handle_signals,
+                close_bot_session=False,
+            )
+    finally:
+        await bot.session.close()

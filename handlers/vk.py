@@ -1,0 +1,157 @@
+"""VK inbound: vkbottle events translated into the core's `IncomingMessage`, and the bot that polls.
+
+Thin on purpose: the labeler only translates ``message_new`` and ``message_event`` (a callback
+button) and hands the result to the injected core; what a message means is the core's business.
+
+Which message id: VK gives every message two numbers, the global ``id`` and the per-dialogue
+``conversation_message_id``. We use ``id``, because that is the number the rest of the VK side
+speaks: `bot.channels.vk.VKTransport` sends ``reply_to`` as an ``id`` and records the ``id`` that
+``messages.send`` returns, and the ``reply_message`` of a citizen's reply carries the ``id`` of
+the bot's message. So a reply arrives with ``reply_to`` equal to what the outbox stored. Only in
+multi-user chats does VK hide ``id`` from communities (it is 0 there); there we fall back to
+``conversation_message_id`` so that the core's duplicate check still has a distinct number.
+
+A button press has no message of its own: its ``message_id`` is the ``conversation_message_id`` of
+the message that carries the button (all VK gives), and the core reads only its ``payload``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+from vkbottle import API, VKAPIError
+from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
+from vkbottle.polling import BotPolling
+from vkbottle_types.events import GroupEventType
+
+from bot.core.types import Attachment, IncomingMessage, Location
+
+log = logging.getLogger("handlers.vk")
+
+
+class Core(Protocol):
+    """What this module needs of `bot.core.appeals.AppealCore`."""
+
+    async def handle(self, message: IncomingMessage) -> Any: ...
+
+
+class VKInbound:
+    """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def register(self, labeler: BotLabeler) -> BotLabeler:
+        labeler.message()(self.on_message)
+        labeler.raw_event(GroupEventType.MESSAGE_EVENT, dataclass=MessageEvent)(self.on_button)
+        return labeler
+
+    async def on_message(self, message: Message) -> None:
+        await self.core.handle(incoming_message(message))
+
+    async def on_button(self, event: MessageEvent) -> None:
+        """Hand the press to the core, then always answer it: an unanswered callback button keeps
+        spinning on the citizen's screen. The answer is empty; what follows (a question, a
+        confirmation) comes as a message from the outbox."""
+        try:
+            await self.core.handle(incoming_button(event))
+        finally:
+            try:
+                await event.send_empty_answer()
+            except VKAPIError as exc:  # the event expired (VK keeps it about a minute)
+                log.warning("VK did not take the button answer: error %s", exc.code)
+
+
+def incoming_message(message: Message) -> IncomingMessage:
+    reply = message.reply_message
+    return IncomingMessage(
+        channel="vk",
+        chat_id=message.peer_id,
+        user_id=message.from_id,
+        message_id=message.id or message.conversation_message_id or 0,
+        text=message.text or "",
+        attachments=attachments_of(message),
+        location=location_of(message),
+        reply_to=(reply.id or reply.conversation_message_id) if reply is not None else None,
+    )
+
+
+def incoming_button(event: MessageEvent) -> IncomingMessage:
+    payload = event.payload
+    # Our buttons carry {"p": "<core payload>"} (see `bot.channels.vk.inline_keyboard`). Anything
+    # else is a button of some older keyboard: it is passed on as JSON, never as "", because the
+    # core takes an empty payload for a plain message (an empty appeal) and ignores unknown ones.
+    if isinstance(payload, dict) and isinstance(payload.get("p"), str):
+        value = payload["p"]
+    else:
+        value = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return IncomingMessage(
+        channel="vk",
+        chat_id=event.peer_id,
+        user_id=event.user_id,
+        message_id=event.conversation_message_id or 0,
+        payload=value,
+    )
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    """Photos and documents as VK attachment strings, which `VKTransport` can send again.
+
+    The access key is kept: without it VK refuses to resend a private user's photo. Other kinds
+    (stickers, audio, video) are not passed on.
+    """
+    found: list[Attachment] = []
+    for item in message.attachments or ():
+        if item.photo is not None:
+            p = item.photo
+            found.append(Attachment("photo", _ref("photo", p.owner_id, p.id, p.access_key)))
+        elif item.doc is not None:
+            d = item.doc
+            found.append(Attachment("document", _ref("doc", d.owner_id, d.id, d.access_key)))
+    return tuple(found)
+
+
+def _ref(kind: str, owner_id: int, item_id: int, access_key: str | None) -> str:
+    ref = f"{kind}{owner_id}_{item_id}"
+    return f"{ref}_{access_key}" if access_key else ref
+
+
+def location_of(message: Message) -> Location | None:
+    geo = message.geo
+    if geo is None or geo.coordinates is None:
+        return None
+    return Location(lat=geo.coordinates.latitude, lon=geo.coordinates.longitude)
+
+
+class VKPollingState(BotPolling):
+    """vkbottle's long poll with its ``ts`` file in our data directory.
+
+    vkbottle keeps ``Path.cwd()/.vkbottle/bot-polling/<group_id>.json``: in production that is
+    the repository checkout (or wherever the service happens to start). Here the same file lives
+    under ``data_dir``, next to the bot's other state.
+    """
+
+    def __init__(self, data_dir: Path, **options: Any) -> None:
+        super().__init__(**options)
+        self.data_dir = Path(data_dir)
+
+    @property
+    def ts_state_path(self) -> Path:
+        if self.group_id is None:
+            raise RuntimeError("Bot polling state path is unavailable before group_id is resolved")
+        return self.data_dir / "vk-polling" / f"{self.group_id}.json"
+
+
+def make_vk_bot(
+    api: API, labeler: BotLabeler, data_dir: Path, *, skip_old_events: bool = False
+) -> Bot:
+    """A vkbottle `Bot` on ``api`` and ``labeler`` that keeps its polling state in ``data_dir``.
+
+    ``skip_old_events`` is off by default: after a restart the bot resumes from the saved ``ts``,
+    so what citizens wrote while it was down is not lost; the core drops anything seen twice.
+    """
+    polling = VKPollingState(data_dir, api=api, skip_old_events=skip_old_events)
+    return Bot(api=api, labeler=labeler, polling=polling, skip_old_events=skip_old_events)

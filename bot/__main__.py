@@ -7,6 +7,7 @@ the messages printed say where.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -37,6 +38,11 @@ MSG_NO_CHANNELS = (
 MSG_CHANNEL_NOT_READY = (
     "Канал {channels} настроен, но в этой версии бота ещё не реализован; "
     "он появится в следующих выпусках."
+)
+
+MSG_MODEL_INVALID = "Модель классификатора (ROUTING_MODEL) не загружена: {reason}"
+MSG_TELEGRAM_UNAUTHORIZED = (
+    "Telegram не принял токен бота (TELEGRAM_BOT_TOKEN): проверьте его у @BotFather."
 )
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
@@ -103,13 +109,36 @@ def configured_channels(settings: Settings) -> list[str]:
 
 
 def run(settings: Settings, table: Any | None) -> int:
-    """Start the channels and serve until stopped; the assembly moves to ``bot/app.py`` later."""
+    """Start the configured channels and serve until stopped (Ctrl+C or SIGTERM): exit 0."""
     channels = configured_channels(settings)
     if not channels:
         print(MSG_NO_CHANNELS, file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
-    print(MSG_CHANNEL_NOT_READY.format(channels=" и ".join(channels)), file=sys.stderr)
-    return EXIT_NOTHING_TO_RUN
+    if settings.vk_enabled:
+        # The VK assembly is the next step; Telegram, if configured, runs without it meanwhile.
+        print(MSG_CHANNEL_NOT_READY.format(channels="ВКонтакте"), file=sys.stderr)
+    if not settings.telegram_enabled or table is None:
+        return EXIT_NOTHING_TO_RUN
+
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.app import build_classifier, run_telegram
+    from routing.errors import RoutingError
+
+    try:
+        # CPU and disk work, done before the event loop starts.
+        classifier = build_classifier(settings, table)
+    except RoutingError as exc:
+        print(MSG_MODEL_INVALID.format(reason=exc), file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        asyncio.run(run_telegram(settings, table, classifier))
+    except KeyboardInterrupt:
+        pass
+    except TelegramUnauthorizedError:
+        print(MSG_TELEGRAM_UNAUTHORIZED, file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    return EXIT_OK
 
 
 def main() -> int:

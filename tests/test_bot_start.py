@@ -56,12 +56,15 @@ def test_without_channel_tokens_it_says_what_to_set_and_exits_1(tmp_path: Path) 
         assert "Таблица маршрутизации:" in result.stdout
 
 
-def test_with_a_token_it_says_the_channel_is_not_there_yet_without_leaking_it(
+def test_vk_alone_says_the_channel_is_not_there_yet_without_leaking_the_token(
     tmp_path: Path,
 ) -> None:
-    result = start_bot(tmp_path, TELEGRAM_BOT_TOKEN="123456:very-secret-token", LOG_LEVEL="DEBUG")
+    # Telegram really starts now (tests/handlers/test_telegram_end_to_end.py); VK comes next.
+    result = start_bot(
+        tmp_path, VK_GROUP_TOKEN="vk1.a.very-secret-token", VK_GROUP_ID="123", LOG_LEVEL="DEBUG"
+    )
     assert result.returncode == 1, result.stderr
-    assert "Канал Telegram настроен, но в этой версии бота ещё не реализован" in result.stderr
+    assert "Канал ВКонтакте настроен, но в этой версии бота ещё не реализован" in result.stderr
     assert "very-secret-token" not in result.stdout + result.stderr
 
 

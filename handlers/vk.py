@@ -22,6 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
 from vkbottle import API, VKAPIError
 from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
@@ -63,6 +64,9 @@ class VKInbound:
                 await event.send_empty_answer()
             except VKAPIError as exc:  # the event expired (VK keeps it about a minute)
                 log.warning("VK did not take the button answer: error %s", exc.code)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                # By type only: aiohttp errors carry the request URL, and with it the token.
+                log.warning("VK unreachable for the button answer: %s", type(exc).__name__)
 
 
 def incoming_message(message: Message) -> IncomingMessage:

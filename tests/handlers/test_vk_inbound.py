@@ -162,4 +162,23 @@ async def test_after_a_restart_the_bot_resumes_from_the_saved_ts(data_dir: Path)
             assert (await core.next()).text == "Первое"
         await vk.user_sends_text(USER, "Пока бот лежал")
         async with polling_bot(vk, core, data_dir):
-            assert (await core.next()).text == "Пока бот лежал"
+            # "Первое" may come again if the bot stopped between handing it on and saving the
+            # ts (vkbottle saves after handing on: at least once); the core drops repeats.
+            texts = [(await core.next()).text]
+            if texts == ["Первое"]:
+                texts.append((await core.next()).text)
+            assert texts[-1] == "Пока бот лежал"
+
+
+@run_async
+async def test_an_expired_button_answer_is_logged_and_polling_goes_on(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = FakeCore()
+    async with VKEmulator(event_ttl=0) as vk, polling_bot(vk, core, data_dir):
+        await vk.user_presses_callback_button(USER, 4, {"p": "rate:A-17:5"})
+        assert (await core.next()).payload == "rate:A-17:5"
+        await vk.user_sends_text(USER, "Спасибо")
+        assert (await core.next()).text == "Спасибо"
+    assert vk.event_answers == [] and vk.errors_given[100] == 1
+    assert "error 100" in caplog.text

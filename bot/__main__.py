@@ -44,6 +44,9 @@ MSG_MODEL_INVALID = "Модель классификатора (ROUTING_MODEL) �
 MSG_TELEGRAM_UNAUTHORIZED = (
     "Telegram не принял токен бота (TELEGRAM_BOT_TOKEN): проверьте его у @BotFather."
 )
+MSG_TELEGRAM_UNREACHABLE = (
+    "Не удалось связаться с сервером Telegram: проверьте сеть и TELEGRAM_API_BASE, если он задан."
+)
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 
@@ -120,7 +123,7 @@ def run(settings: Settings, table: Any | None) -> int:
     if not settings.telegram_enabled or table is None:
         return EXIT_NOTHING_TO_RUN
 
-    from aiogram.exceptions import TelegramUnauthorizedError
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import build_classifier, run_telegram
     from routing.errors import RoutingError
@@ -137,6 +140,10 @@ def run(settings: Settings, table: Any | None) -> int:
         pass
     except TelegramUnauthorizedError:
         print(MSG_TELEGRAM_UNAUTHORIZED, file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except TelegramNetworkError:
+        # Only the first getMe gets here; aiogram retries network errors while polling.
+        print(MSG_TELEGRAM_UNREACHABLE, file=sys.stderr)
         return EXIT_BAD_CONFIG
     return EXIT_OK
 

@@ -63,6 +63,8 @@ async def run_telegram(
     cancelled; the core (outbox, scheduler, database) and the HTTP session are closed on exit."""
     bot = build_bot(settings)
     try:
+        # A wrong token or an unreachable server fails here, before the core starts its work.
+        await bot.me()
         service = CoreService.build(
             database_url=settings.database_url,
             table=table,

@@ -121,3 +121,4 @@ async def test_the_same_message_delivered_twice_makes_one_ticket(tmp_path, sarat
         numbers = {m for c in tg.sent for m in NUMBER.findall(c.body or "")}
         assert numbers == {number}
         assert len([c for c in tg.sent_to(group) if number in (c.body or "")]) == 1
+

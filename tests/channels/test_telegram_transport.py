@@ -6,10 +6,6 @@ What matters most is the error mapping: the outbox only understands `RetryAfter`
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import warnings
-
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -20,27 +16,12 @@ from aiogram.methods import SendMessage
 from bot.channels.telegram import TelegramTransport, ThreadGone
 from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.core.types import Attachment, Button, OutgoingMessage
+from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 
 USER = 1001
 NO_LIMITS = Limits(enabled=False)
 BUTTONS = ((Button("Да", "yes"), Button("Нет", "no")), (Button("Отмена", "cancel"),))
-
-
-def run_async(test):
-    """Run an ``async def`` test in a fresh loop with a hard deadline (as in tests/emulators)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        async def guarded():
-            async with asyncio.timeout(10):
-                await test(*args, **kwargs)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ResourceWarning)
-            asyncio.run(guarded())
-
-    return wrapper
 
 
 def out(text: str = "", **kwargs) -> OutgoingMessage:

@@ -8,8 +8,6 @@ loop each), as in ``tests/core``; here through a decorator, since this directory
 from __future__ import annotations
 
 import asyncio
-import functools
-import warnings
 
 import aiohttp
 import pytest
@@ -33,27 +31,11 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from tests.emulators.aio import run_async
 from tests.emulators.telegram import Faults, Limits, TelegramEmulator
 
 USER = 1001
 NO_LIMITS = Limits(enabled=False)
-
-
-def run_async(test):
-    """Run an ``async def`` test in a fresh loop, with a hard per-test deadline."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        async def guarded():
-            async with asyncio.timeout(10):
-                await test(*args, **kwargs)
-
-        with warnings.catch_warnings():
-            # An unclosed aiohttp session or server is a bug in the test: fail on it.
-            warnings.simplefilter("error", ResourceWarning)
-            asyncio.run(guarded())
-
-    return wrapper
 
 
 def updates_of(kind: str, updates):

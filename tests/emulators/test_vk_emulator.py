@@ -11,10 +11,8 @@ poll, so every test that polls runs in ``tmp_path``.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,22 +25,12 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.tools import PhotoMessageUploader
 from vkbottle_types.events import GroupEventType
 
+from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 
 USER = 100_500
 OTHER_USER = 100_501
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an ``async def`` test in a fresh event loop, keeping its fixture signature."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    wrapper.__signature__ = inspect.signature(test)  # type: ignore[attr-defined]
-    return wrapper
 
 
 @asynccontextmanager

@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from config import Settings
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import load_table
+from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,22 +27,6 @@ ADMIN = 2002
 CITY = "adm-63701000"
 APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю"
 NUMBER = re.compile(r"\b\d{2}-\d{6}\b")
-
-
-def run_async(test):
-    """Run an ``async def`` test in a fresh loop, with a hard deadline; unclosed sessions fail."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        async def guarded():
-            async with asyncio.timeout(10):
-                await test(*args, **kwargs)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ResourceWarning)
-            asyncio.run(guarded())
-
-    return wrapper
 
 
 @pytest.fixture(scope="module")

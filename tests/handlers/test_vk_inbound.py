@@ -19,7 +19,7 @@ from vkbottle.bot import BotLabeler
 from bot.channels.vk import VKTransport
 from bot.core.types import Attachment, IncomingMessage, Location, OutgoingMessage
 from handlers.vk import VKInbound, make_vk_bot
-from tests.emulators.test_vk_emulator import run_async
+from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 
 USER = 100_500

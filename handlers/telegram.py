@@ -73,12 +73,15 @@ async def on_message(message: Message, core: AppealCore) -> None:
 
 
 async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
+    notice = None
     try:
         incoming = incoming_from_callback(callback)
         if incoming is not None:
-            await core.handle(incoming)
+            notice = (await core.handle(incoming)).notice
     finally:
-        await callback.answer()  # always, or the button keeps spinning
+        # Always, or the button keeps spinning; a refusal is shown as an alert the person must
+        # dismiss, so that it is not missed.
+        await callback.answer(notice, show_alert=notice is not None)
 
 
 def build_router() -> Router:

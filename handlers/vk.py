@@ -55,13 +55,18 @@ class VKInbound:
 
     async def on_button(self, event: MessageEvent) -> None:
         """Hand the press to the core, then always answer it: an unanswered callback button keeps
-        spinning on the citizen's screen. The answer is empty; what follows (a question, a
-        confirmation) comes as a message from the outbox."""
+        spinning on the citizen's screen. The answer is empty unless the core has a notice (a
+        refusal, say) for a snackbar; what follows (a question, a confirmation) comes as a
+        message from the outbox."""
+        notice = None
         try:
-            await self.core.handle(incoming_button(event))
+            notice = (await self.core.handle(incoming_button(event))).notice
         finally:
             try:
-                await event.send_empty_answer()
+                if notice:
+                    await event.show_snackbar(notice)
+                else:
+                    await event.send_empty_answer()
             except VKAPIError as exc:  # the event expired (VK keeps it about a minute)
                 log.warning("VK did not take the button answer: error %s", exc.code)
             except (TimeoutError, aiohttp.ClientError) as exc:

@@ -119,6 +119,9 @@ class Outcome:
     kind: str
     number: str | None = None
     state: str | None = None
+    # A short Russian line for the person who pressed a button (Telegram callback answer, VK
+    # snackbar), e.g. why their press was refused; ``None`` answers the press silently.
+    notice: str | None = None
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,46 @@ class Repository(Protocol):
     async def close(self) -> None: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
+# -- administrators (migration 4) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class StaffInvite:
+    """A single-use invite of an administrator to a body, created by a coordinator."""
+
+    token: str
+    body: str
+    created_by_channel: str
+    created_by_user: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StaffBinding:
+    """A chat where a body's tickets arrive, and the administrator who bound it there (in a
+    private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket."""
+
+    channel: str
+    chat_id: int
+    user_id: int
+    body: str
+    forum: bool = False
+
+
+class StaffTx(Protocol):
+    """What `Tx` adds for administrators; `bot.storage.sqlite.SqliteTx` implements both."""
+
+    async def add_invite(self, invite: StaffInvite) -> None: ...
+    async def invite(self, token: str) -> StaffInvite | None: ...
+    async def use_invite(self, token: str, now: datetime) -> bool: ...
+    async def add_binding(self, binding: StaffBinding, now: datetime) -> bool: ...
+    async def bindings(self) -> list[StaffBinding]: ...
+    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None: ...
+    async def set_forum_thread(
+        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
+    ) -> None: ...
+    async def topic_key_by_thread(
+        self, channel: str, chat_id: int, thread_id: int
+    ) -> str | None: ...

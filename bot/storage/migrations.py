@@ -161,6 +161,45 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             " ON ticket_messages (channel, chat_id, platform_message_id)",
         ),
     ),
+    (
+        4,
+        "administrators: invites, chats bound to bodies, one forum topic per ticket",
+        (
+            """
+            CREATE TABLE staff_invites (
+                token TEXT PRIMARY KEY,
+                body TEXT NOT NULL,
+                created_by_channel TEXT NOT NULL,
+                created_by_user BIGINT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                expires_at {timestamp} NOT NULL,
+                used_at {timestamp}
+            )
+            """,
+            """
+            CREATE TABLE staff_bindings (
+                channel TEXT NOT NULL,
+                chat_id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                forum INTEGER NOT NULL,
+                created_at {timestamp} NOT NULL,
+                PRIMARY KEY (channel, chat_id, user_id, body)
+            )
+            """,
+            """
+            CREATE TABLE forum_topics (
+                channel TEXT NOT NULL,
+                chat_id BIGINT NOT NULL,
+                topic_key TEXT NOT NULL,
+                thread_id BIGINT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                PRIMARY KEY (channel, chat_id, topic_key)
+            )
+            """,
+            "CREATE INDEX forum_topics_thread ON forum_topics (channel, chat_id, thread_id)",
+        ),
+    ),
 )
 
 

@@ -24,6 +24,8 @@ from bot.storage.base import (
     NewTicket,
     OutboxDraft,
     OutboxRow,
+    StaffBinding,
+    StaffInvite,
     TicketMessage,
     TicketRecord,
     TrainingExample,
@@ -480,6 +482,103 @@ class SqliteTx:
             )
             for r in rows
         ]
+
+    # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
+    async def add_invite(self, invite: StaffInvite) -> None:
+        await self.db.execute(
+            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
+            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invite.token,
+                invite.body,
+                invite.created_by_channel,
+                invite.created_by_user,
+                to_db_time(invite.created_at),
+                to_db_time(invite.expires_at),
+                to_db_time(invite.used_at),
+            ),
+        )
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        r = await self._one("SELECT * FROM staff_invites WHERE token = ?", (token,))
+        if r is None:
+            return None
+        return StaffInvite(
+            token=r["token"],
+            body=r["body"],
+            created_by_channel=r["created_by_channel"],
+            created_by_user=r["created_by_user"],
+            created_at=from_db_time(r["created_at"]),
+            expires_at=from_db_time(r["expires_at"]),
+            used_at=from_db_time(r["used_at"]),
+        )
+
+    async def use_invite(self, token: str, now: datetime) -> bool:
+        """Mark used; ``False`` if it already was (single use even under a race)."""
+        cur = await self.db.execute(
+            "UPDATE staff_invites SET used_at = ? WHERE token = ? AND used_at IS NULL",
+            (to_db_time(now), token),
+        )
+        return cur.rowcount == 1
+
+    async def add_binding(self, binding: StaffBinding, now: datetime) -> bool:
+        """``False`` when exactly this binding already exists."""
+        cur = await self.db.execute(
+            "INSERT OR IGNORE INTO staff_bindings (channel, chat_id, user_id, body, forum,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                binding.channel,
+                binding.chat_id,
+                binding.user_id,
+                binding.body,
+                int(binding.forum),
+                to_db_time(now),
+            ),
+        )
+        if cur.rowcount != 1:
+            # Same person, chat and body again (e.g. the group became a forum since): refresh.
+            await self.db.execute(
+                "UPDATE staff_bindings SET forum = ? WHERE channel = ? AND chat_id = ?"
+                " AND user_id = ? AND body = ?",
+                (int(binding.forum), binding.channel, binding.chat_id, binding.user_id,
+                 binding.body),
+            )
+        return cur.rowcount == 1
+
+    async def bindings(self) -> list[StaffBinding]:
+        rows = await self._all("SELECT * FROM staff_bindings ORDER BY created_at, rowid")
+        return [
+            StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
+            for r in rows
+        ]
+
+    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
+        r = await self._one(
+            "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND topic_key = ?",
+            (channel, chat_id, topic_key),
+        )
+        return int(r[0]) if r else None
+
+    async def set_forum_thread(
+        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
+            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
+            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
+        )
+
+    async def topic_key_by_thread(
+        self, channel: str, chat_id: int, thread_id: int
+    ) -> str | None:
+        r = await self._one(
+            "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND thread_id = ?",
+            (channel, chat_id, thread_id),
+        )
+        return r[0] if r else None
 
 
 class SqliteRepository:

@@ -28,12 +28,15 @@ from bot.core import texts
 from bot.core.calendar import WorkingCalendar
 from bot.core.logsafe import describe
 from bot.core.outbox import FORGOTTEN
+from bot.core.staff import INVITE_TTL, StaffDirectory, new_invite_token
 from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
 from bot.storage.base import (
     DuplicateTicket,
     NewTicket,
     OutboxDraft,
     Repository,
+    StaffBinding,
+    StaffInvite,
     TicketMessage,
     TicketRecord,
     TrainingExample,
@@ -136,7 +139,7 @@ class Payload:
     # The citizen's: topic, place (answers to a question), solved (yes/no), rate (1–5).
     # A body's or coordinator's: take ("Взять в работу"), redirect ("Не наше"), reject ("Спам").
     CITIZEN_ACTIONS = ("topic", "place", "solved", "rate")
-    STAFF_ACTIONS = ("take", "redirect", "reject")
+    STAFF_ACTIONS = ("take", "redirect", "reject", "close")
     ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS
 
     def pack(self) -> str:
@@ -254,10 +257,15 @@ class AppealCore:
                     self._staff_chats[(channel, int(chat))] = body.id
         for person in self.coordinators:
             self._staff_chats.setdefault((person.channel, person.user_id), COORDINATOR)
+        self._bindings: tuple[StaffBinding, ...] = ()  # loaded by `load_staff`
+        self._rebuild_staff()
 
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:
         """Everything an adapter receives goes here; the core decides what it means."""
+        staff_outcome = await self._staff_handle(message)
+        if staff_outcome is not None:
+            return staff_outcome
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
         if staff is not None:
@@ -519,7 +527,8 @@ class AppealCore:
         take = Button(texts.TAKE_BUTTON, Payload("take", ticket.number).pack())
         not_ours = Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack())
         spam = Button(texts.REJECT_BUTTON, Payload("reject", ticket.number).pack())
-        buttons: tuple = ((take, not_ours), (spam,))
+        close = Button(texts.CLOSE_BUTTON, Payload("close", ticket.number).pack())
+        buttons: tuple = ((take, not_ours), (close, spam))
         chats = self._body_chats(body)
         if not chats:
             for person in self.coordinators:
@@ -1003,13 +1012,17 @@ class AppealCore:
         return None
 
     # == answers and follow-ups ================================================================
-    async def record_answer(self, message: IncomingMessage, *, by: str) -> Outcome:
-        """A body (or coordinator) replied to the appeal we sent them: pass it to the citizen."""
+    async def record_answer(
+        self, message: IncomingMessage, *, by: str, ticket_id: int | None = None
+    ) -> Outcome:
+        """A body (or coordinator) replied to the appeal we sent them: pass it to the citizen.
+        ``ticket_id`` when the caller already knows the ticket (a message in its forum topic)."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket_id = await tx.ticket_by_sent_message(
-                message.channel, message.chat_id, message.reply_to or 0
-            )
+            if ticket_id is None:
+                ticket_id = await tx.ticket_by_sent_message(
+                    message.channel, message.chat_id, message.reply_to or 0
+                )
             ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
             answerable = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED, S.ANSWERED}
             if ticket is None or ticket.state not in answerable:
@@ -1305,7 +1318,7 @@ class AppealCore:
         return texts.DUE_MOMENT.format(date=local)
 
     def _body_chats(self, body: Body) -> list[tuple[str, int]]:
-        return [key for key, owner in self._staff_chats.items() if owner == body.id]
+        return self.staff.chats_of(body.id)
 
     @staticmethod
     async def _card_id(tx: Tx, ticket: TicketRecord, channel: str, chat: int) -> int | None:
@@ -1371,6 +1384,7 @@ class AppealCore:
                 buttons=buttons if last else (),
                 attachments=attachments if index == 1 else (),
                 reply_to=reply_to if index == 1 else None,
+                **self._forum_fields(ticket, channel, chat_id),
             )
             await tx.enqueue(
                 OutboxDraft(
@@ -1405,3 +1419,340 @@ class AppealCore:
     def _wake(self) -> None:
         if self.on_enqueue is not None:
             self.on_enqueue()
+
+    # == administrators: invites, bindings, who may act (issue 4) ===============================
+    def _rebuild_staff(self) -> None:
+        """Recompute every staff map from ``self.table`` and the stored bindings: call it after
+        anything changes either (a new binding, a routing table swap)."""
+        self.staff = StaffDirectory.build(
+            self.table,
+            self._bindings,
+            [(person.channel, person.user_id) for person in self.coordinators],
+        )
+        chats: dict[tuple[str, int], str] = {
+            key: bodies[0] for key, bodies in self.staff.chat_bodies.items()
+        }
+        for person in self.coordinators:
+            chats.setdefault((person.channel, person.user_id), COORDINATOR)
+        self._staff_chats = chats
+
+    async def load_staff(self) -> None:
+        """Read the bindings made by invites (on start, after migrations)."""
+        async with self.repo.transaction() as tx:
+            self._bindings = tuple(await tx.bindings())  # type: ignore[attr-defined]
+        self._rebuild_staff()
+
+    async def invite(
+        self,
+        message: IncomingMessage,
+        query: str,
+        *,
+        links: Callable[[str], str] | None = None,
+    ) -> Outcome:
+        """A coordinator's ``/invite <body>``: a single-use code for that body, valid
+        `INVITE_TTL`. ``links`` renders the channel's way to redeem it (Telegram deep links);
+        the bare code is always included, for channels without links."""
+        refusal = None
+        found: list[Body] = []
+        if not self.staff.is_coordinator(message.channel, message.user_id):
+            refusal = texts.INVITE_NOT_COORDINATOR
+        elif not query.strip():
+            refusal = texts.INVITE_USAGE
+        else:
+            found = self.find_bodies(query.strip())
+            if not found:
+                refusal = texts.INVITE_UNKNOWN_BODY.format(query=query.strip())
+            elif len(found) > 1:
+                names = "\n".join(f"• {b.name} ({b.id})" for b in found[:10])
+                if len(found) > 10:
+                    names += f"\n… и ещё {len(found) - 10}"
+                refusal = texts.INVITE_AMBIGUOUS.format(query=query.strip(), names=names)
+        if refusal is not None:
+            await self._reply_in_chat(message, refusal, "invite-refused")
+            return Outcome("ignored", notice=refusal)
+        body = found[0]
+        now = self.clock.now()
+        token = new_invite_token()
+        invite = StaffInvite(
+            token, body.id, message.channel, message.user_id, now, now + INVITE_TTL
+        )
+        text = texts.INVITE_CREATED.format(
+            body=body.name,
+            body_id=body.id,
+            until=self.show_due(invite.expires_at),
+            links=links(token) if links is not None else "",
+            token=token,
+        )
+        async with self.repo.transaction() as tx:
+            await tx.add_invite(invite)  # type: ignore[attr-defined]
+        await self._reply_in_chat(message, text, "invite")
+        log.info("invite created for body %s", body.id)
+        return Outcome("invited")
+
+    async def redeem(
+        self,
+        channel: str,
+        chat_id: int,
+        user_id: int,
+        token: str,
+        *,
+        forum: bool,
+        name: str = "",
+        message_id: int | None = None,
+    ) -> Outcome:
+        """An administrator opened an invite (Telegram ``/start <code>`` in a private chat or
+        a group; VK: the code sent to the community). Binds the chat and the person to the
+        body at once and for good (database); tells them and the coordinator who invited.
+        ``forum``: the chat is a supergroup with topics — one topic per ticket there.
+        ``name`` is the platform display name, for the coordinator's message only."""
+        now = self.clock.now()
+        binding: StaffBinding | None = None
+        async with self.repo.transaction() as tx:
+            invite = await tx.invite(token)  # type: ignore[attr-defined]
+            body = self.table.body_by_id.get(invite.body) if invite is not None else None
+            refusal = None
+            if invite is None:
+                refusal = texts.INVITE_UNKNOWN
+            elif invite.used_at is not None:
+                if any(
+                    (b.channel, b.chat_id, b.user_id, b.body)
+                    == (channel, chat_id, user_id, invite.body)
+                    for b in self._bindings
+                ):
+                    return Outcome("duplicate")  # the same /start delivered twice
+                refusal = texts.INVITE_USED
+            elif invite.expires_at <= now:
+                refusal = texts.INVITE_EXPIRED
+            elif body is None:
+                refusal = texts.INVITE_BODY_GONE
+            elif not await tx.use_invite(token, now):  # type: ignore[attr-defined]
+                refusal = texts.INVITE_USED
+            if refusal is None and invite is not None and body is not None:
+                binding = StaffBinding(channel, chat_id, user_id, body.id, forum)
+                await tx.add_binding(binding, now)  # type: ignore[attr-defined]
+                bindings = tuple(await tx.bindings())  # type: ignore[attr-defined]
+                hint = texts.INVITE_BOUND_FORUM_HINT if forum else ""
+                await self._enqueue_plain(
+                    tx,
+                    f"invite:{token}:bound",
+                    channel,
+                    chat_id,
+                    texts.INVITE_BOUND.format(body=body.name, forum_hint=hint),
+                    BODY,
+                    reply_to=message_id,
+                )
+                where = (
+                    texts.INVITE_WHERE_FORUM
+                    if forum
+                    else texts.INVITE_WHERE_PRIVATE
+                    if chat_id == user_id
+                    else texts.INVITE_WHERE_GROUP
+                )
+                await self._enqueue_plain(
+                    tx,
+                    f"invite:{token}:joined",
+                    invite.created_by_channel,
+                    invite.created_by_user,
+                    texts.INVITE_JOINED.format(body=body.name, who=name or "—", where=where),
+                    COORDINATOR,
+                )
+            else:
+                await self._enqueue_plain(
+                    tx,
+                    f"invite-refused:{channel}:{chat_id}:{message_id or now.isoformat()}",
+                    channel,
+                    chat_id,
+                    refusal or texts.INVITE_UNKNOWN,
+                    BODY,
+                    reply_to=message_id,
+                )
+        self._wake()
+        if binding is None:
+            log.info("invite refused")
+            return Outcome("ignored", notice=refusal)
+        self._bindings = bindings
+        self._rebuild_staff()
+        log.info("invite redeemed: body %s, %s chat", binding.body, "forum" if forum else "plain")
+        return Outcome("bound", notice=texts.INVITE_BOUND.format(body=body.name, forum_hint=""))
+
+    def _authority(self, ticket: TicketRecord, message: IncomingMessage) -> str | None:
+        """On whose behalf ``message`` may act on ``ticket``: its current body (an
+        administrator of it, or anyone in a chat bound to it), a coordinator, or nobody."""
+        if self.staff.is_coordinator(message.channel, message.user_id):
+            return COORDINATOR
+        if self.staff.may_act_for(ticket.body, message.channel, message.chat_id, message.user_id):
+            return ticket.body
+        return None
+
+    def _refusal(self, ticket: TicketRecord, message: IncomingMessage) -> str:
+        """Why a press was refused: the ticket moved on to another body, or a stranger."""
+        staff = self.staff.bodies_of_chat(message.channel, message.chat_id) or (
+            self.staff.user_bodies.get((message.channel, message.user_id))
+        )
+        if staff:
+            return texts.STAFF_HANDED_OVER.format(number=ticket.number)
+        return texts.STAFF_NOT_ALLOWED
+
+    async def _staff_handle(self, message: IncomingMessage) -> Outcome | None:
+        """Presses of card buttons (from anyone: forged ones are refused here) and messages in
+        body chats. ``None`` hands the message to the older paths of `handle` (citizens, and
+        coordinators in their private chats)."""
+        payload = Payload.unpack(message.payload)
+        if payload is not None and payload.action in Payload.STAFF_ACTIONS:
+            return await self.staff_action(message, payload)
+        if not self.staff.bodies_of_chat(message.channel, message.chat_id):
+            return None
+        if payload is not None or message.payload:
+            return Outcome("ignored")
+        ticket = await self._ticket_in_staff_chat(message)
+        if ticket is None:
+            return Outcome("ignored")
+        by = self._authority(ticket, message)
+        if by is None:
+            text = texts.STAFF_REPLY_REFUSED.format(number=ticket.number)
+            await self._reply_in_chat(message, text, "reply-refused")
+            log.info("ticket %s: a reply from a chat of another body refused", ticket.number)
+            return Outcome("ignored", ticket.number, ticket.state, notice=text)
+        actor = self._actor(by, message)
+        if by == COORDINATOR and assigned_body(message.text) is not None:
+            return await self.assign(message, assigned_body(message.text) or "", actor=actor)
+        reason = not_ours_reason(message.text)
+        if reason is not None:  # «Не наше: это федеральная трасса» typed as a reply
+            return await self.redirect(ticket.number, by=by, reason=reason or None, actor=actor)
+        return await self.record_answer(message, by=by, ticket_id=ticket.id)
+
+    async def _ticket_in_staff_chat(self, message: IncomingMessage) -> TicketRecord | None:
+        """The ticket a staff message is about: its forum topic, else the bot message it
+        replies to. In a topic every message "replies" to the topic's first message, so the
+        topic is asked first."""
+        async with self.repo.transaction() as tx:
+            if message.thread_id is not None:
+                number = await tx.topic_key_by_thread(  # type: ignore[attr-defined]
+                    message.channel, message.chat_id, message.thread_id
+                )
+                if number is not None:
+                    return await tx.ticket_by_number(number)
+            if message.reply_to is None:
+                return None
+            ticket_id = await tx.ticket_by_sent_message(
+                message.channel, message.chat_id, message.reply_to
+            )
+            return await tx.ticket(ticket_id) if ticket_id is not None else None
+
+    async def staff_action(self, message: IncomingMessage, payload: Payload) -> Outcome:
+        """A card button: «Взять в работу», «Не наше», «Закрыть», «Спам». Anyone without the
+        right (see `_authority`) or a press the ticket's state no longer allows gets a notice
+        saying why, and nothing changes."""
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(payload.number)
+        if ticket is None:
+            return Outcome("ignored", payload.number, notice=texts.STAFF_NOT_ALLOWED)
+        by = self._authority(ticket, message)
+        if by is None:
+            log.info("ticket %s: %s refused (no right to act)", ticket.number, payload.action)
+            return Outcome(
+                "ignored", ticket.number, ticket.state, notice=self._refusal(ticket, message)
+            )
+        actor = self._actor(by, message)
+        if payload.action == "take":
+            outcome = await self.take(ticket.number, by=by, actor=actor)
+        elif payload.action == "close":
+            outcome = await self.close_by_staff(ticket.number, by=by, actor=actor)
+        elif payload.action == "redirect":
+            outcome = await self.redirect(ticket.number, by=by, actor=actor)
+        else:
+            outcome = await self.reject(ticket.number, by=by, actor=actor)
+        if outcome.kind != "ignored":
+            return outcome
+        async with self.repo.transaction() as tx:  # why not: read the state as it is now
+            fresh = await tx.ticket_by_number(payload.number)
+        state = fresh.state if fresh is not None else ticket.state
+        name = texts.STATE_NAMES.get(state, state)
+        if state == S.IN_WORK and payload.action == "take":
+            notice = texts.STAFF_ALREADY_TAKEN.format(number=ticket.number)
+        elif state in (S.CLOSED, S.REJECTED):
+            notice = texts.STAFF_ALREADY_FINISHED.format(number=ticket.number, state=name)
+        elif fresh is not None and by != COORDINATOR and fresh.body != by:
+            notice = texts.STAFF_HANDED_OVER.format(number=ticket.number)
+        else:
+            notice = texts.STAFF_NOT_NOW.format(number=ticket.number, state=name)
+        return Outcome("ignored", ticket.number, state, notice=notice)
+
+    async def close_by_staff(self, number: str, *, by: str, actor: str) -> Outcome:
+        """«Закрыть» under a card: the body (or a coordinator) considers the matter settled;
+        the citizen is told. A body closes only what it holds or has answered."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or S.CLOSED not in TRANSITIONS[TicketState(ticket.state)]:
+                return Outcome("ignored", number)
+            holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
+            if by != COORDINATOR and not holding:
+                return Outcome("ignored", number)
+            await self._move(tx, ticket, S.CLOSED, now, "closed", {"by": by}, actor=actor)
+            body = self.table.body_by_id.get(ticket.body or "")
+            await self._to_citizen(
+                tx,
+                ticket,
+                f"closed:{ticket.route_round}",
+                texts.CLOSED_TO_CITIZEN.format(
+                    number=ticket.number,
+                    body=body.name if body and by != COORDINATOR else texts.COORDINATOR_NAME,
+                ),
+            )
+        log.info("ticket %s closed by %s", number, by)
+        self._wake()
+        return Outcome("closed", number, S.CLOSED)
+
+    def _forum_fields(self, ticket: TicketRecord, channel: str, chat_id: int) -> dict[str, str]:
+        """In a forum chat every message about a ticket goes to the ticket's own topic."""
+        if not self.staff.is_forum(channel, chat_id):
+            return {}
+        topic = self.table.topic_by_id.get(ticket.topic or "")
+        title = texts.FORUM_TOPIC_TITLE.format(
+            number=ticket.number, topic=topic.name if topic else texts.UNKNOWN_TOPIC
+        )
+        return {"topic_key": ticket.number, "topic_title": title[:128]}
+
+    async def _reply_in_chat(self, message: IncomingMessage, text: str, kind: str) -> None:
+        """A staff-facing answer to a command or a refused message, in the chat it came from."""
+        async with self.repo.transaction() as tx:
+            await self._enqueue_plain(
+                tx,
+                f"{kind}:{message.channel}:{message.chat_id}:{message.message_id}",
+                message.channel,
+                message.chat_id,
+                text,
+                COORDINATOR,
+                reply_to=message.message_id,
+            )
+        self._wake()
+
+    async def _enqueue_plain(
+        self,
+        tx: Tx,
+        key: str,
+        channel: str,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        *,
+        reply_to: int | None = None,
+    ) -> None:
+        """A message about no ticket (invites, refusals) to a staff chat."""
+        await tx.enqueue(
+            OutboxDraft(
+                key=key,
+                channel=channel,
+                chat_id=chat_id,
+                payload=OutgoingMessage(
+                    channel,  # type: ignore[arg-type]
+                    chat_id,
+                    text,
+                    reply_to=reply_to,
+                ).to_json(),
+                purpose=purpose,
+                resend_if_uncertain=True,
+            ),
+            self.clock.now(),
+        )

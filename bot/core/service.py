@@ -75,6 +75,7 @@ class CoreService:
 
     async def start(self) -> None:
         await self.repo.open()
+        await self.core.load_staff()  # administrators' chats, bound by invites
         await self.outbox.recover()
         self._stop = asyncio.Event()
         self._worker = asyncio.create_task(self.outbox.run_forever(self._stop), name="outbox")

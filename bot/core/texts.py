@@ -89,3 +89,59 @@ REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 # A deadline at local midnight is shown as the whole previous day.
 DUE_DAY = "{date:%d.%m.%Y} включительно"
 DUE_MOMENT = "{date:%d.%m.%Y %H:%M}"
+
+# -- administrators: invites, card buttons, refusals ---------------------------------------------
+CLOSE_BUTTON = "Закрыть"
+FORUM_TOPIC_TITLE = "№ {number} · {topic}"  # a forum topic per ticket; Telegram allows 128
+CLOSED_TO_CITIZEN = "Обращение № {number} закрыто: {body}."
+INVITE_CREATED = (
+    "Приглашение администратора органа «{body}» ({body_id}).\n"
+    "Одноразовое, действует до {until}.\n\n{links}Код приглашения: {token}"
+)
+# Telegram: where each link leads (the VK adapter explains sending the bare code instead).
+INVITE_TG_LINKS = (
+    "Для личного чата с ботом: {private}\n"
+    "Для группы (в группе с темами каждое обращение получит свою тему): {group}\n\n"
+)
+INVITE_NOT_COORDINATOR = "Приглашения администраторов создают только координаторы."
+INVITE_USAGE = "Напишите, для какого органа приглашение: /invite <номер органа или часть названия>."
+INVITE_UNKNOWN_BODY = (
+    "Орган «{query}» не найден в таблице. Напишите его номер (id) или часть названия."
+)
+INVITE_AMBIGUOUS = "Под «{query}» подходят несколько органов, уточните:\n{names}"
+INVITE_BOUND = (
+    "Готово: этот чат подключён к органу «{body}». Сюда будут приходить обращения, на которые "
+    "он отвечает.\nКнопки под обращением: «Взять в работу», «Не наше», «Закрыть». Ответ "
+    "заявителю — ответом на сообщение об обращении{forum_hint}."
+)
+INVITE_BOUND_FORUM_HINT = " или любым сообщением в теме обращения"
+INVITE_ALREADY_BOUND = "Этот чат уже подключён к органу «{body}»."
+INVITE_JOINED = "К органу «{body}» подключился администратор {who} ({where})."
+INVITE_WHERE_PRIVATE = "личный чат"
+INVITE_WHERE_GROUP = "группа"
+INVITE_WHERE_FORUM = "группа с темами"
+INVITE_UNKNOWN = (
+    "Такого приглашения нет. Проверьте код или попросите координатора создать новое (/invite)."
+)
+INVITE_USED = "Это приглашение уже использовано. Попросите координатора создать новое (/invite)."
+INVITE_EXPIRED = "Срок приглашения истёк. Попросите координатора создать новое (/invite)."
+INVITE_BODY_GONE = "Органа из этого приглашения больше нет в таблице. Обратитесь к координатору."
+STAFF_NOT_ALLOWED = "Это обращение может обрабатывать только орган, которому оно передано."
+STAFF_HANDED_OVER = "Обращение № {number} уже передано другому органу: действие не выполнено."
+STAFF_ALREADY_TAKEN = "Обращение № {number} уже в работе."
+STAFF_ALREADY_FINISHED = "Обращение № {number} уже {state}: действие не выполнено."
+STAFF_NOT_NOW = "С обращением № {number} сейчас это сделать нельзя ({state})."
+STAFF_REPLY_REFUSED = (
+    "Обращение № {number} сейчас не у вашего органа, ответ заявителю не отправлен."
+)
+STATE_NAMES = {
+    "collecting": "уточняется",
+    "routed": "передано органу",
+    "in_work": "в работе",
+    "answered": "с ответом",
+    "closed": "закрыто",
+    "redirected": "перенаправлено",
+    "reopened": "открыто снова",
+    "rejected": "отклонено",
+    "with_coordinator": "у координатора",
+}

@@ -63,6 +63,7 @@ class IncomingMessage:
     location: Location | None = None
     reply_to: int | None = None  # platform message id this one answers
     payload: str | None = None  # data of a pressed button, if this is a button press
+    thread_id: int | None = None  # Telegram forum topic the message was written in
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,10 @@ class OutgoingMessage:
     # Stable number for this delivery, the same on every retry: the VK adapter passes it as
     # ``random_id`` so VK drops a repeated send; Telegram has no equivalent.
     dedup_id: int = 0
+    # A forum topic of its own for what this message is about (a ticket number): the Telegram
+    # adapter finds or creates it (named ``topic_title``) and re-creates it if it was deleted.
+    topic_key: str | None = None
+    topic_title: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -85,6 +90,8 @@ class OutgoingMessage:
             "attachments": [[a.kind, a.ref] for a in self.attachments],
             "reply_to": self.reply_to,
             "thread_id": self.thread_id,
+            **({"topic_key": self.topic_key, "topic_title": self.topic_title}
+               if self.topic_key else {}),
         }
 
     @classmethod
@@ -100,6 +107,8 @@ class OutgoingMessage:
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),
             dedup_id=dedup_id,
+            topic_key=data.get("topic_key"),
+            topic_title=data.get("topic_title"),
         )
 
 

@@ -1559,7 +1559,8 @@ class AppealCore:
             else:
                 await self._enqueue_plain(
                     tx,
-                    f"invite-refused:{channel}:{chat_id}:{message_id or now.isoformat()}",
+                    # A repeated delivery of the same message says it once.
+                    f"invite-refused:{channel}:{chat_id}:{message_id or secrets.token_hex(8)}",
                     channel,
                     chat_id,
                     refusal or texts.INVITE_UNKNOWN,
@@ -1585,11 +1586,12 @@ class AppealCore:
         return None
 
     def _refusal(self, ticket: TicketRecord, message: IncomingMessage) -> str:
-        """Why a press was refused: the ticket moved on to another body, or a stranger."""
-        staff = self.staff.bodies_of_chat(message.channel, message.chat_id) or (
-            self.staff.user_bodies.get((message.channel, message.user_id))
+        """Why a press was refused: the ticket moved on from the presser's body, or the
+        presser never had anything to do with it."""
+        mine = set(self.staff.bodies_of_chat(message.channel, message.chat_id)) | set(
+            self.staff.user_bodies.get((message.channel, message.user_id), ())
         )
-        if staff:
+        if mine & set(ticket.tried_bodies):
             return texts.STAFF_HANDED_OVER.format(number=ticket.number)
         return texts.STAFF_NOT_ALLOWED
 

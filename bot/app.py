@@ -15,7 +15,9 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import Classifies
+from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
+from bot.core.types import Clock
 from config import Settings
 from handlers.telegram import build_router
 from routing.classify import Classifier
@@ -58,6 +60,7 @@ async def run_telegram(
     *,
     polling_timeout: int = 10,
     handle_signals: bool = True,
+    clock: Clock | None = None,
 ) -> None:
     """Serve Telegram by long polling until SIGINT/SIGTERM (with ``handle_signals``) or until
     cancelled; the core (outbox, scheduler, database) and the HTTP session are closed on exit."""
@@ -65,14 +68,17 @@ async def run_telegram(
     try:
         # A wrong token or an unreachable server fails here, before the core starts its work.
         await bot.me()
+        transport = TelegramTransport(bot)
         service = CoreService.build(
             database_url=settings.database_url,
             table=table,
             classifier=classifier,
-            transports={"tg": TelegramTransport(bot)},
+            transports={"tg": transport},
             coordinators=settings.coordinators,
             settings=settings,
+            clock=clock,
         )
+        transport.topics = ForumTopics(service.repo)  # one forum topic per ticket
         async with service:
             dispatcher = build_dispatcher(service)
             log.info("Telegram: опрос обновлений запущен")

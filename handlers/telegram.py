@@ -11,10 +11,11 @@ filters included) run through ``asyncio.to_thread`` and slow every update down.
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from bot.core import texts
 from bot.core.appeals import AppealCore
 from bot.core.types import Attachment, IncomingMessage, Location
 
@@ -47,6 +48,7 @@ def incoming_from_message(message: Message) -> IncomingMessage:
         attachments=tuple(attachments),
         location=location,
         reply_to=reply.message_id if reply is not None else None,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
     )
 
 
@@ -84,9 +86,38 @@ async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
         await callback.answer(notice, show_alert=notice is not None)
 
 
+async def on_invite(message: Message, command: CommandObject, core: AppealCore, bot: Bot) -> None:
+    """A coordinator's ``/invite <body>``: the core checks who asks and answers with links."""
+    username = (await bot.me()).username
+
+    def links(token: str) -> str:
+        return texts.INVITE_TG_LINKS.format(
+            private=f"https://t.me/{username}?start={token}",
+            group=f"https://t.me/{username}?startgroup={token}",
+        )
+
+    await core.invite(incoming_from_message(message), command.args or "", links=links)
+
+
+async def on_start_with_code(message: Message, command: CommandObject, core: AppealCore) -> None:
+    """``/start <code>`` from an invite link (``/start@bot <code>`` in a group)."""
+    user = message.from_user
+    await core.redeem(
+        "tg",
+        message.chat.id,
+        user.id if user is not None else message.chat.id,
+        (command.args or "").strip(),
+        forum=bool(message.chat.is_forum),
+        name=user.full_name if user is not None else "",
+        message_id=message.message_id,
+    )
+
+
 def build_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
+    router.message.register(on_start_with_code, CommandStart(deep_link=True))
+    router.message.register(on_invite, Command("invite"))
     router.message.register(on_start, CommandStart())
     router.message.register(on_start, Command("help"))
     router.message.register(on_message)

@@ -7,7 +7,8 @@ aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.core.tra
 * 5xx, network errors, timeouts, an undecodable reply → `TransientError`; so are 401/404/409,
   which are about the bot's setup, not this message: dropping the user's mail for them is worse;
 * 403 (blocked, kicked) and other 400s ("chat not found"...) → `PermanentError`; a deleted forum
-  topic → `ThreadGone`, so that the caller can create a new topic and resend there.
+  topic → `ThreadGone`, except for a message with a ``topic_key`` (a ticket's topic, see
+  `TelegramTransport.topics`): that one is resent into a newly created topic.
 
 Error messages carry the API method and Telegram's description only, with the token scrubbed:
 aiohttp errors may quote the request URL, which is ``/bot<token>/<method>``; the original
@@ -22,6 +23,9 @@ multi-message send means a retry repeats the part already delivered: Telegram ha
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
 
 import aiohttp
 from aiogram import Bot
@@ -55,15 +59,27 @@ class ThreadGone(PermanentError):
     """The forum topic (``thread_id``) was deleted: create a new topic and send there."""
 
 
+class TopicDirectory(Protocol):
+    """Where the forum topic of each ticket is remembered (`bot.core.forum.ForumTopics`)."""
+
+    async def thread(self, chat_id: int, key: str) -> int | None: ...
+    async def remember(self, chat_id: int, key: str, thread_id: int) -> None: ...
+
+
 class TelegramTransport:
     channel: Channel = "tg"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, topics: TopicDirectory | None = None) -> None:
         self.bot = bot
+        # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
+        self.topics = topics
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         try:
-            ids = await self._send(message)
+            if message.topic_key and self.topics is not None:
+                ids = await self._send_in_topic(message)
+            else:
+                ids = await self._send(message)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
             raise self._map(e) from None
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
@@ -104,6 +120,30 @@ class TelegramTransport:
             ids.append(sent.message_id)
         return ids
 
+    async def _send_in_topic(self, m: OutgoingMessage) -> list[int]:
+        """Into the ticket's forum topic, created on first use. If the administrators deleted
+        it, a new one is created and the message goes there: better a fresh topic than a
+        ticket nobody sees. A group that stopped being a forum gets the message unthreaded."""
+        assert self.topics is not None and m.topic_key is not None
+        thread = await self.topics.thread(m.chat_id, m.topic_key)
+        if thread is not None:
+            try:
+                return await self._send(replace(m, thread_id=thread))
+            except TelegramBadRequest as e:
+                if not _thread_gone(e):
+                    raise
+            m = replace(m, reply_to=None)  # what it replied to went with the topic
+        try:
+            topic = await self.bot.create_forum_topic(
+                chat_id=m.chat_id, name=(m.topic_title or m.topic_key)[:128]
+            )
+        except TelegramBadRequest as e:
+            if "not a forum" not in (e.message or "").lower():
+                raise
+            return await self._send(m)
+        await self.topics.remember(m.chat_id, m.topic_key, topic.message_thread_id)
+        return await self._send(replace(m, thread_id=topic.message_thread_id))
+
     def _map(self, e: BaseException) -> Exception:
         method = getattr(getattr(e, "method", None), "__api_method__", "?")
         text = getattr(e, "message", None) or type(e).__name__
@@ -118,6 +158,10 @@ class TelegramTransport:
         # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
         # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
         return TransientError(text)
+
+
+def _thread_gone(e: TelegramBadRequest) -> bool:
+    return any(marker in (e.message or "").lower() for marker in _THREAD_GONE)
 
 
 def _keyboard(m: OutgoingMessage) -> InlineKeyboardMarkup | None:

@@ -453,6 +453,28 @@ class TelegramEmulator:
                                     admins=[admin_user_id], last_message_id=1)
         return chat_id
 
+    def create_group(self, admin_user_id: int, title: str = "Обращения: рабочая группа") -> int:
+        """A supergroup without topics where the bot is an admin; returns its (negative) id."""
+        self.add_user(admin_user_id)
+        chat_id = -(1000000000000 + next(self._group_ids))
+        self.chats[chat_id] = _Chat(chat_id, "supergroup", title=title,
+                                    admins=[admin_user_id], last_message_id=1)
+        return chat_id
+
+    def user_deletes_topic(self, user_id: int, chat_id: int, thread_id: int) -> None:
+        """An administrator deletes a forum topic with everything in it (Telegram sends the bot
+        no update about it); from now on sends to the thread fail with "message thread not
+        found"."""
+        chat = self.chats[chat_id]
+        if user_id not in chat.admins:
+            raise PermissionError(f"user {user_id} is not an admin of chat {chat_id}")
+        if thread_id not in chat.topics or thread_id in chat.deleted_topics:
+            raise LookupError(f"no topic {thread_id} in chat {chat_id}")
+        chat.deleted_topics.add(thread_id)
+        for mid in [m for m, msg in chat.messages.items()
+                    if msg.get("message_thread_id") == thread_id]:
+            del chat.messages[mid]
+
     def user_blocks_bot(self, user_id: int) -> None:
         """From now on sends to this user fail with 403; the bot gets a my_chat_member update."""
         self.add_user(user_id)

@@ -1574,7 +1574,24 @@ class AppealCore:
         self._bindings = bindings
         self._rebuild_staff()
         log.info("invite redeemed: body %s, %s chat", binding.body, "forum" if forum else "plain")
+        await self._send_open_cards(body)
         return Outcome("bound", notice=texts.INVITE_BOUND.format(body=body.name, forum_hint=""))
+
+    async def _send_open_cards(self, body: Body) -> None:
+        """A chat bound to a body gets the cards of the tickets the body holds now, not only
+        of the next ones. Card keys are per chat, so chats that have them get nothing again."""
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            for state in sorted(ACTIVE):
+                for ticket in await tx.tickets_in_state(state):
+                    if ticket.body != body.id or ticket.due_at is None:
+                        continue
+                    note = texts.REOPENED_NOTE if state == S.REOPENED else ""
+                    await self._to_body(
+                        tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
+                        ticket.route_round, now, note,
+                    )
+        self._wake()
 
     def _authority(self, ticket: TicketRecord, message: IncomingMessage) -> str | None:
         """On whose behalf ``message`` may act on ``ticket``: its current body (an
@@ -1608,6 +1625,9 @@ class AppealCore:
             return Outcome("ignored")
         ticket = await self._ticket_in_staff_chat(message)
         if ticket is None:
+            if message.chat_id == message.user_id and message.text.strip():
+                # An administrator wrote to the bot directly, not about a ticket: say how.
+                await self._reply_in_chat(message, texts.STAFF_HOW_TO_ANSWER, "how-to")
             return Outcome("ignored")
         by = self._authority(ticket, message)
         if by is None:

@@ -214,3 +214,24 @@ async def test_in_a_forum_every_message_about_a_ticket_names_its_topic(world):
     assert (outcome.kind, outcome.state) == ("answer", TicketState.ANSWERED)
     await world.flush()
     assert any("Заделаем." in t for t in said(world, CITIZEN_TG))
+
+
+async def test_a_new_administrator_also_gets_the_tickets_the_body_already_holds(world):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    await world.flush()
+    await bind(world, "city", ADMIN, ADMIN)
+    assert any(text.startswith(f"Обращение № {number}\n") for text in said(world, ADMIN))
+    # The table's group already had the card: it does not get it twice.
+    cards = [t for t in said(world, CITY_CHAT) if t.startswith(f"Обращение № {number}\n")]
+    assert len(cards) == 1
+
+
+async def test_an_administrator_writing_not_in_reply_is_told_how_to_answer(world):
+    await world.start()
+    await bind(world, "city", ADMIN, ADMIN)
+    outcome = await world.core.handle(IncomingMessage("tg", ADMIN, ADMIN, 950, "Здравствуйте!"))
+    assert outcome.kind == "ignored"
+    await world.flush()
+    assert said(world, ADMIN)[-1] == texts.STAFF_HOW_TO_ANSWER
+    assert (await world.core.handle(world.citizen("яма"))).kind == "created"

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core import texts
 from bot.core.appeals import AppealCore
+from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
 
 # The only user-facing texts of this module (the core's own texts are in `bot.core.texts`).
@@ -100,7 +101,11 @@ async def on_invite(message: Message, command: CommandObject, core: AppealCore, 
 
 
 async def on_start_with_code(message: Message, command: CommandObject, core: AppealCore) -> None:
-    """``/start <code>`` from an invite link (``/start@bot <code>`` in a group)."""
+    """``/start <code>`` from an invite link (``/start@bot <code>`` in a group); any other
+    ``/start`` payload is a citizen who came by some other link: greet them."""
+    if not looks_like_token((command.args or "").strip()):
+        await on_start(message)
+        return
     user = message.from_user
     await core.redeem(
         "tg",

@@ -1575,7 +1575,7 @@ class AppealCore:
         self._rebuild_staff()
         log.info("invite redeemed: body %s, %s chat", binding.body, "forum" if forum else "plain")
         await self._send_open_cards(body)
-        return Outcome("bound", notice=texts.INVITE_BOUND.format(body=body.name, forum_hint=""))
+        return Outcome("bound")
 
     async def _send_open_cards(self, body: Body) -> None:
         """A chat bound to a body gets the cards of the tickets the body holds now, not only

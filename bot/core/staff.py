@@ -32,9 +32,13 @@ def new_invite_token() -> str:
     return secrets.token_urlsafe(_TOKEN_BYTES)
 
 
+_TOKEN_LENGTH = 16  # base64 of 12 bytes
+
+
 def looks_like_token(text: str) -> bool:
-    """A code as `new_invite_token` makes them (cheap check before asking the database)."""
-    return 8 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
+    """Shaped like a code `new_invite_token` makes: tells an invite from other ``/start``
+    payloads (an advertising link ``?start=leaflet``) that should just greet."""
+    return len(text) == _TOKEN_LENGTH and all(c.isalnum() or c in "-_" for c in text)
 
 
 ChatKey = tuple[str, int]  # (channel, chat id) or (channel, user id)

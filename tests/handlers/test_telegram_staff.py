@@ -212,8 +212,10 @@ async def test_used_and_expired_invites_are_refused(tmp_path):
         w.clock.shift = timedelta(days=7, minutes=1)
         w.tg.user_sends_text(STRANGER, f"/start {late}")
         await w.said(STRANGER, texts.INVITE_EXPIRED)
-        w.tg.user_sends_text(STRANGER, "/start no-such-code-42")
+        w.tg.user_sends_text(STRANGER, "/start nosuchcode-12345")
         await w.said(STRANGER, texts.INVITE_UNKNOWN)
+        w.tg.user_sends_text(STRANGER, "/start leaflet")  # another deep link: just a greeting
+        await w.said(STRANGER, "Здравствуйте")
 
         # The stranger got nothing of a body: an appeal reaches only the administrator.
         number, _ack = await w.appeal()

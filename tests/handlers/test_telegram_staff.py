@@ -332,3 +332,29 @@ async def test_a_reminder_lands_in_the_ticket_topic_after_a_restart(tmp_path):
         assert reminder.thread_id == card.thread_id
         assert reminder.reply_to == card.message_id
         assert len(tg.calls("createForumTopic")) == 1
+
+
+@run_async
+async def test_a_plain_group_gets_cards_and_any_member_answers_by_reply(tmp_path):
+    async with world_at(tmp_path) as w:
+        tg = w.tg
+        group = tg.create_group(admin_user_id=ADMIN, title="Приёмная администрации")
+        code = await w.invite("city")
+        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
+        bound = await w.said(group, "подключён к органу")
+        assert "в теме обращения" not in bound.text
+        joined = await w.said(COORDINATOR, "подключился администратор")
+        assert "(группа)" in joined.text
+
+        number, _ack = await w.appeal()
+        card = await w.card(group, number)
+        assert card.thread_id is None and not tg.calls("createForumTopic")
+        since = len(tg.sent)
+        tg.user_sends_text(ADMIN2, "Коллеги, кто сегодня дежурит?", chat_id=group)
+        tg.user_sends_text(ADMIN2, "Передали подрядчику, срок — неделя.", chat_id=group,
+                           reply_to=card.message_id)
+        answer = await w.said(CITIZEN, "Передали подрядчику", since)
+        assert number in answer.text
+        # Chatter in the group is neither answered nor passed on.
+        assert not any("дежурит" in (c.body or "") for c in tg.sent)
+        assert all(c.message_id <= card.message_id for c in tg.sent_to(group))

@@ -248,12 +248,27 @@ class AppealCore:
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
         self._staff_chats: dict[tuple[str, int], str] = {}
-        for body in table.bodies:
+        self._rebuild_staff()
+
+    def _rebuild_staff(self) -> None:
+        """Who is staff: bodies' chats from the current table, then coordinators' private chats.
+        Built anew (not patched) so that a chat removed from the table stops being staff."""
+        staff: dict[tuple[str, int], str] = {}
+        for body in self.table.bodies:
             for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
                 if chat and str(chat).lstrip("-").isdigit():
-                    self._staff_chats[(channel, int(chat))] = body.id
+                    staff[(channel, int(chat))] = body.id
         for person in self.coordinators:
-            self._staff_chats.setdefault((person.channel, person.user_id), COORDINATOR)
+            staff.setdefault((person.channel, person.user_id), COORDINATOR)
+        self._staff_chats = staff
+
+    def replace_table(self, table: RoutingTable, classifier: Classifies) -> None:
+        """Hot swap after a coordinator applied a table: synchronous, so no handler ever sees a
+        new table with the old classifier or staff map. Tickets keep their stored topic, body and
+        deadline; only decisions made from now on use the new table."""
+        self.table = table
+        self.classifier = classifier
+        self._rebuild_staff()
 
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:

@@ -188,6 +188,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 restores INTEGER,
                 proposed_by TEXT NOT NULL,
                 created_at {timestamp} NOT NULL,
+                summary TEXT NOT NULL,
                 state TEXT NOT NULL
             )
             """,

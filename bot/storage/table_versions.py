@@ -9,7 +9,8 @@ A table is kept as its canonical YAML (`routing.tablefile.table_to_bytes(table, 
 both SQLite and PostgreSQL store, readable by a person, and identical for identical tables, so
 its hash tells whether anything changed.
 
-The schema is migration 6 in `bot.storage.migrations`. `TableVersionsTx` is mixed into `bot.storage.sqlite.SqliteTx`; it uses only ``self.db``.
+The schema is migration 6 in `bot.storage.migrations`. `TableVersionsTx` is mixed into
+`bot.storage.sqlite.SqliteTx`; it uses only ``self.db``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class TableProposal:
     restores: int | None
     proposed_by: str
     created_at: datetime
+    summary: str  # becomes the version's summary when applied
     state: str
 
 
@@ -88,6 +90,7 @@ def _proposal(row: Any) -> TableProposal:
         restores=row["restores"],
         proposed_by=row["proposed_by"],
         created_at=from_db_time(row["created_at"]),
+        summary=row["summary"],
         state=row["state"],
     )
 
@@ -167,12 +170,13 @@ class TableVersionsTx:
         kind: str,
         proposed_by: str,
         now: datetime,
+        summary: str,
         restores: int | None = None,
     ) -> int:
         _, to_db_time = _times()
         cursor = await self.db.execute(
             "INSERT INTO routing_proposals (content, content_hash, base_version, kind, restores,"
-            " proposed_by, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 content,
                 content_hash,
@@ -181,6 +185,7 @@ class TableVersionsTx:
                 restores,
                 proposed_by,
                 to_db_time(now),
+                summary,
                 PENDING,
             ),
         )

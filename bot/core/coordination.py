@@ -181,7 +181,10 @@ class Coordination:
                 log.info("routing table: the ROUTING_TABLE file is recorded as version %d", number)
             current = await tx.latest_table_version()
         assert current is not None
-        if current.content_hash != seed:
+        in_force = seed
+        if self.core.table is not file_table:
+            in_force = content_hash(await asyncio.to_thread(canonical, self.core.table))
+        if current.content_hash != in_force:
             table = await asyncio.to_thread(from_stored, current.content)
             await self._swap(table)
             log.info("routing table: version %d from the database is in force", current.id)

@@ -28,12 +28,15 @@ from aiogram.types import (
 )
 
 from bot.core import stats, texts
-from bot.core.coordination import BUTTON_PREFIX, MAX_UPLOAD_BYTES, Coordination, Reply, by
+from bot.core.coordination import (
+    BUTTON_PREFIX,
+    MAX_UPLOAD_BYTES,
+    Coordination,
+    Reply,
+    coordinator_ref,
+)
 
 log = logging.getLogger("handlers.coordinator")
-
-COMMANDS = ("table", "rollback", "stats", "versions")
-
 
 class CoordinatorDocument(BaseFilter):
     """A document a coordinator sends in their private chat with the bot."""
@@ -82,18 +85,22 @@ async def on_document(message: Message, bot: Bot, coordination: Coordination) ->
         return
     try:
         downloaded = await bot.download(document.file_id)
-    except (TelegramBadRequest, TelegramNetworkError):
+    except (TelegramBadRequest, TelegramNetworkError) as error:
+        log.warning("table upload: download failed (%s)", type(error).__name__)
         await message.answer(texts.TABLE_DOWNLOAD_FAILED.format(name=name))
         return
     data = downloaded.read() if downloaded is not None else b""
-    await _send(message, await coordination.propose_upload(data, name, by("tg", message.chat.id)))
+    who = coordinator_ref("tg", message.from_user.id)
+    await _send(message, await coordination.propose_upload(data, name, who))
 
 
 async def on_table_button(callback: CallbackQuery, coordination: Coordination) -> None:
     reply = Reply(notice=texts.ONLY_COORDINATORS)
     try:
         if coordination.is_coordinator("tg", callback.from_user.id):
-            reply = await coordination.press(callback.data or "", by("tg", callback.from_user.id))
+            reply = Reply()  # an error below must not read as "only coordinators"
+            who = coordinator_ref("tg", callback.from_user.id)
+            reply = await coordination.press(callback.data or "", who)
             message = callback.message
             if isinstance(message, Message):
                 if reply.messages:  # decided: the buttons under the proposal are spent
@@ -107,7 +114,8 @@ async def on_rollback(message: Message, coordination: Coordination) -> None:
     if not _allowed(message, coordination):
         await message.answer(texts.ONLY_COORDINATORS)
         return
-    await _send(message, await coordination.propose_rollback(by("tg", message.chat.id)))
+    who = coordinator_ref("tg", message.from_user.id)
+    await _send(message, await coordination.propose_rollback(who))
 
 
 async def on_table(message: Message, coordination: Coordination) -> None:

@@ -370,13 +370,15 @@ class Coordination:
         table = await asyncio.to_thread(from_stored, proposal.content)
         classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
         async with self.repo.transaction() as tx:
+            # Checked again: a double tap or another coordinator may have been quicker.
+            fresh = await tx.table_proposal(proposal_id)
+            if fresh is None or fresh.state != PENDING:
+                return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
             latest = await tx.latest_table_version()
             if latest is None or latest.id != proposal.base_version:
                 stale = texts.TABLE_STALE.format(version=latest.id if latest else 0)
                 return Reply((stale,), notice=stale[: stale.index(":")])
-            if not await tx.settle_table_proposal(proposal_id, APPLIED):
-                fresh = await tx.table_proposal(proposal_id)
-                return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
+            await tx.settle_table_proposal(proposal_id, APPLIED)
             version = await tx.add_table_version(
                 content=proposal.content,
                 content_hash=proposal.content_hash,
@@ -425,6 +427,6 @@ class Coordination:
         return Reply(_chunks(texts.TABLE_VERSIONS_TITLE.format(count=len(rows)), lines, None))
 
 
-def by(channel: str, user_id: int) -> str:
+def coordinator_ref(channel: str, user_id: int) -> str:
     """Who applied a version, as stored: ``tg:123`` (coordinators are staff, not citizens)."""
     return f"{channel}:{user_id}"

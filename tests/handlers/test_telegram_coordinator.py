@@ -86,11 +86,6 @@ async def world(tmp_path: Path, saratov):
             yield tg, table, old, new
 
 
-def to_coordinator(tg: TelegramEmulator, since: int = 0):
-    return lambda c: c.chat_id == COORDINATOR and c.method in ("sendMessage", "sendDocument",
-                                                               "sendPhoto")
-
-
 async def upload(tg: TelegramEmulator, table: RoutingTable, name: str = "таблица.xlsx"):
     """The coordinator sends ``table`` as XLSX; returns the bot's proposal with the buttons."""
     seen = len(tg.sent)

@@ -27,7 +27,7 @@ class Stats:
     at: datetime
     by_state: dict[str, int]
     by_body: list[tuple[str, int]]  # (body name, tickets), the largest first, at most TOP_BODIES
-    overdue: list[tuple[str, str, timedelta]]  # (number, body name, how late), latest due first
+    overdue: list[tuple[str, str, timedelta]]  # (number, body name, how late), most late first
     answer_delays: list[float]  # seconds from creation to the first answer
 
     @property

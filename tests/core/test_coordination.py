@@ -7,6 +7,7 @@ back through history; and an applied table is what the bot routes by — also af
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import zipfile
@@ -266,3 +267,16 @@ async def test_stats_count_states_bodies_overdue_and_the_median_answer(world):
     assert "Просрочены (1):" in text and created.number not in text.split("Просрочены")[1]
     assert "Медиана времени до первого ответа: 3 ч 0 мин (по 1 обращениям)." in text
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_a_double_tap_applies_once(world):
+    coordination = await started(world)
+    bigger = with_roads_service(world.table)
+    reply = await coordination.propose_upload(yaml_of(bigger), "a.yaml", ME)
+    first, second = await asyncio.gather(
+        coordination.press(apply_data(reply), ME), coordination.press(apply_data(reply), ME)
+    )
+    notices = sorted([first.notice, second.notice])
+    assert notices == sorted([texts.TABLE_APPLIED_NOTICE.format(version=2),
+                              texts.TABLE_ALREADY_APPLIED])
+    assert await version_numbers(world) == [2, 1]

@@ -120,9 +120,9 @@ def build_classifier(table: RoutingTable, model_path: Path | None) -> tuple[Clas
     from routing.learn import AppealModel
 
     try:
-        model = AppealModel.load(model_path, table)
-    except RoutingError:
-        return Classifier(table), texts.TABLE_MODEL_OTHER_REGION
+        model = AppealModel.load(model_path, table)  # refuses a model for another region
+    except RoutingError as error:
+        return Classifier(table), str(error)
     reason = model_misfit(model, table)
     return Classifier(table, None if reason else model), reason
 
@@ -186,7 +186,9 @@ class Coordination:
             in_force = content_hash(await asyncio.to_thread(canonical, self.core.table))
         if current.content_hash != in_force:
             table = await asyncio.to_thread(from_stored, current.content)
-            await self._swap(table)
+            if await self._swap(table):
+                log.warning("routing table: the trained model does not fit version %d, unused",
+                            current.id)
             log.info("routing table: version %d from the database is in force", current.id)
         return current.id
 

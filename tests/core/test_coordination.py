@@ -280,3 +280,12 @@ async def test_a_double_tap_applies_once(world):
     assert notices == sorted([texts.TABLE_APPLIED_NOTICE.format(version=2),
                               texts.TABLE_ALREADY_APPLIED])
     assert await version_numbers(world) == [2, 1]
+
+
+async def test_an_unusable_model_file_leaves_keyword_classification_and_a_reason(tmp_path):
+    from bot.core.coordination import build_classifier
+
+    classifier, reason = build_classifier(make_table(), tmp_path / "нет.pkl")
+    assert classifier.model is None and "не найден" in reason
+    classifier, reason = build_classifier(make_table(), None)
+    assert classifier.model is None and reason is None

@@ -137,15 +137,34 @@ async def test_upload_shows_the_diff_and_apply_reroutes_new_appeals(tmp_path, sa
         assert alert.params.get("text") == texts.TABLE_APPLIED_NOTICE.format(version=2)
         assert await appeal_goes_to(tg, APPEAL + ", дом 5") == new
 
-        # /rollback: the previous version, as a new one, again only after «Применить».
-        seen = len(tg.sent)
-        tg.user_sends_text(COORDINATOR, "/rollback")
-        back = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and c.reply_markup,
-                                 since=seen, timeout=SLOW)
-        assert "Откат к версии 1" in back.text and "telegram_chat" in back.text
-        applied = await press(tg, back, texts.TABLE_APPLY_BUTTON)
-        assert applied.text == texts.TABLE_APPLIED.format(version=3)
-        assert await appeal_goes_to(tg, APPEAL + ", дом 7") == old
+
+@run_async
+async def test_rollback_restores_the_previous_version_after_apply(tmp_path, saratov):
+    shipped, classifier = saratov
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
+        old = tg.create_forum_group(admin_user_id=ADMIN)
+        new = tg.create_forum_group(admin_user_id=ADMIN)
+        async with polling(tg, tmp_path, with_city_chat(shipped, old), classifier):
+            assert await appeal_goes_to(tg) == old  # version 1: the file as it was
+        # The operator edited ROUTING_TABLE: version 2 on this start.
+        async with polling(tg, tmp_path, with_city_chat(shipped, new), classifier):
+            assert await appeal_goes_to(tg, APPEAL + ", дом 5") == new
+
+            seen = len(tg.sent)
+            tg.user_sends_text(COORDINATOR, "/rollback")
+            back = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and c.reply_markup,
+                                     since=seen, timeout=SLOW)
+            assert "Откат к версии 1" in back.text and "telegram_chat" in back.text
+            applied = await press(tg, back, texts.TABLE_APPLY_BUTTON)
+            assert applied.text == texts.TABLE_APPLIED.format(version=3)
+            assert await appeal_goes_to(tg, APPEAL + ", дом 7") == old
+
+            seen = len(tg.sent)
+            tg.user_sends_text(COORDINATOR, "/versions")
+            listing = await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen)
+            latest = listing.text.splitlines()[1]
+            assert latest.startswith("№ 3 ") and texts.TABLE_VERSION_CURRENT in latest
+            assert "откат к версии 1" in latest and f"tg:{COORDINATOR}" in latest
 
 
 @run_async

@@ -15,11 +15,13 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import Classifies
+from bot.core.coordination import Coordination
 from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
 from bot.core.types import Clock
 from config import Settings
 from handlers.telegram import build_router
+from handlers.telegram_coordinator import build_coordinator_router
 from routing.classify import Classifier
 from routing.model import RoutingTable
 
@@ -46,11 +48,30 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 
-def build_dispatcher(service: CoreService) -> Dispatcher:
+def build_dispatcher(service: CoreService, coordination: Coordination | None = None) -> Dispatcher:
     dispatcher = Dispatcher()
     dispatcher["core"] = service.core
+    if coordination is not None:  # first: a coordinator's document is a table, not an appeal
+        dispatcher["coordination"] = coordination
+        dispatcher.include_router(build_coordinator_router())
     dispatcher.include_router(build_router())
     return dispatcher
+
+
+def attach_coordination(
+    service: CoreService, settings: Settings, file_table: RoutingTable
+) -> Coordination:
+    """Coordinator tools over the service's core; on start, the table version stored in the
+    database is put in force before any work begins (see `bot.core.coordination`)."""
+    coordination = Coordination(
+        service.repo,
+        service.core,
+        service.core.clock,
+        model_path=settings.routing_model,
+        coordinators=tuple(settings.coordinators),
+    )
+    service.before_work.append(lambda: coordination.sync_with_file(file_table))
+    return coordination
 
 
 async def run_telegram(
@@ -79,8 +100,9 @@ async def run_telegram(
             clock=clock,
         )
         transport.topics = ForumTopics(service.repo)  # one forum topic per ticket
+        coordination = attach_coordination(service, settings, table)
         async with service:
-            dispatcher = build_dispatcher(service)
+            dispatcher = build_dispatcher(service, coordination)
             log.info("Telegram: опрос обновлений запущен")
             await dispatcher.start_polling(
                 bot, polling_timeout=polling_timeout, handle_signals=handle_signals,

@@ -251,13 +251,15 @@ class AppealCore:
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
         self._staff_chats: dict[tuple[str, int], str] = {}
-        for body in table.bodies:
-            for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
-                if chat and str(chat).lstrip("-").isdigit():
-                    self._staff_chats[(channel, int(chat))] = body.id
-        for person in self.coordinators:
-            self._staff_chats.setdefault((person.channel, person.user_id), COORDINATOR)
         self._bindings: tuple[StaffBinding, ...] = ()  # loaded by `load_staff`
+        self._rebuild_staff()
+
+    def replace_table(self, table: RoutingTable, classifier: Classifies) -> None:
+        """Hot swap after a coordinator applied a table: synchronous, so no handler ever sees a
+        new table with the old classifier or staff map. Tickets keep their stored topic, body and
+        deadline; only decisions made from now on use the new table."""
+        self.table = table
+        self.classifier = classifier
         self._rebuild_staff()
 
     # == entry point ============================================================================

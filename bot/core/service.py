@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -35,6 +35,9 @@ class CoreService:
     scheduler: AsyncIOScheduler
     _stop: asyncio.Event | None = None
     _worker: asyncio.Task | None = None
+    # Run once the database is open, before the worker and the first deadline scan: e.g. putting
+    # the routing table version from the database in force (`bot.core.coordination`).
+    before_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -76,6 +79,8 @@ class CoreService:
     async def start(self) -> None:
         await self.repo.open()
         await self.core.load_staff()  # administrators' chats, bound by invites
+        for prepare in self.before_work:
+            await prepare()
         await self.outbox.recover()
         self._stop = asyncio.Event()
         self._worker = asyncio.create_task(self.outbox.run_forever(self._stop), name="outbox")

@@ -138,14 +138,96 @@ STAFF_HOW_TO_ANSWER = (
     "Этот чат подключён к органу как рабочий: обращения жителей приходят сюда. Чтобы ответить "
     "заявителю, ответьте на сообщение об обращении (функция «Ответить»)."
 )
+# -- coordinator tools: routing table and statistics (bot.core.coordination, bot.core.stats) -----
+ONLY_COORDINATORS = "Эта команда доступна только координаторам."
+TABLE_APPLY_BUTTON = "Применить"
+TABLE_CANCEL_BUTTON = "Отмена"
+TABLE_UNKNOWN_FORMAT = (
+    "Файл «{name}» не похож на таблицу маршрутизации. Пришлите таблицу в формате .xlsx, "
+    ".yaml/.yml, .zip с CSV-файлами или один CSV-лист (region.csv, municipalities.csv, "
+    "topics.csv, bodies.csv)."
+)
+TABLE_CSV_SHEET_UNKNOWN = (
+    "CSV-файл «{name}» — это один лист таблицы, и по имени должно быть понятно какой: "
+    "region.csv, municipalities.csv, topics.csv или bodies.csv. Всю таблицу целиком "
+    "пришлите как .xlsx или .zip со всеми CSV-файлами."
+)
+TABLE_TOO_LARGE = (
+    "Файл «{name}» слишком большой ({size_mb:.1f} МБ): бот может скачать из Telegram не больше "
+    "{limit_mb} МБ. Таблица маршрутизации обычно занимает меньше мегабайта — проверьте, что "
+    "это тот файл."
+)
+TABLE_DOWNLOAD_FAILED = "Не удалось скачать файл «{name}» из Telegram. Пришлите его ещё раз."
+TABLE_INVALID = "В таблице «{name}» найдены ошибки ({count}), она не применена:"
+TABLE_MORE_PROBLEMS = "…и ещё {count} (исправьте перечисленные и пришлите таблицу снова)"
+TABLE_UNCHANGED = "Таблица «{name}» совпадает с действующей (версия {version}): менять нечего."
+TABLE_PROPOSED = (
+    "Таблица «{name}» проверена, ошибок нет. Что изменится по сравнению с действующей "
+    "(версия {version}):\n\n{diff}\n\nНажмите «Применить», чтобы обращения распределялись по "
+    "новой таблице."
+)
+TABLE_ROLLBACK_PROPOSED = (
+    "Откат к версии {target} (от {when}). Что изменится по сравнению с действующей "
+    "(версия {version}):\n\n{diff}\n\nНажмите «Применить», чтобы вернуть версию {target}."
+)
+TABLE_ROLLBACK_UNCHANGED = (
+    "Предыдущая версия {target} совпадает с действующей (версия {version}): откатывать нечего."
+)
+TABLE_NO_PREVIOUS = "Откатывать некуда: действующая версия {version} — первая."
+TABLE_APPLIED = "Таблица применена: версия {version}. Новые обращения распределяются по ней."
+TABLE_APPLIED_NOTICE = "Применено: версия {version}"
+TABLE_MODEL_DROPPED = (
+    "Обученная модель классификатора (ROUTING_MODEL) не подходит к новой таблице ({reason}): "
+    "пока её не переобучат, темы определяются по ключевым словам таблицы."
+)
+TABLE_MODEL_OTHER_REGION = "она обучена для другого региона"
+TABLE_MODEL_UNKNOWN_IDS = "в таблице больше нет тем или органов, которые она знает"
+TABLE_STALE = (
+    "Не применено: с тех пор как эта таблица была предложена, применили другую версию "
+    "({version}). Пришлите таблицу ещё раз, чтобы увидеть изменения относительно действующей."
+)
+TABLE_ALREADY_APPLIED = "Эта таблица уже применена."
+TABLE_ALREADY_CANCELLED = "Это предложение уже отменено."
+TABLE_PROPOSAL_UNKNOWN = "Это предложение не найдено."
+TABLE_CANCELLED = "Отменено: действует прежняя таблица (версия {version})."
+TABLE_CANCELLED_NOTICE = "Отменено"
+TABLE_CURRENT_CAPTION = "Действующая таблица маршрутизации: версия {version} от {when}.\n{summary}"
+TABLE_NONE_YET = "Таблица ещё не загружена в базу: перезапустите бота."
+TABLE_VERSIONS_TITLE = "Версии таблицы маршрутизации (последние {count}):"
+TABLE_VERSION_LINE = "№ {version} · {when} · {who} · {summary}"
+TABLE_VERSION_CURRENT = " ← действует"
+TABLE_WHO_SYSTEM = "при запуске"
+TABLE_SUMMARY_FILE = "из файла ROUTING_TABLE — {summary}"
+TABLE_SUMMARY_UPLOAD = "«{name}» — {summary}"
+TABLE_SUMMARY_ROLLBACK = "откат к версии {target} — {summary}"
+WHEN = "{date:%d.%m.%Y %H:%M}"
+
+STATS_EMPTY = "Обращений пока нет: статистике не из чего складываться."
+STATS_TITLE = "Статистика обращений на {when}"
+STATS_TOTAL = "Всего обращений: {count}."
+STATS_BY_STATE = "По состояниям:"
+STATS_BY_BODY = "По органам (первые {count}):"
+STATS_LINE = "• {name}: {count}"
+STATS_OVERDUE_NONE = "Просроченных нет."
+STATS_OVERDUE = "Просрочены ({count}):"
+STATS_OVERDUE_LINE = "• № {number} — {body}, просрочено на {late}"
+STATS_OVERDUE_MORE = "…и ещё {count}"
+STATS_MEDIAN = "Медиана времени до первого ответа: {median} (по {count} обращениям)."
+STATS_MEDIAN_NONE = "Ответов пока не было: медиану времени до ответа считать не из чего."
+STATS_CHART_STATES = "Обращения по состояниям"
+STATS_CHART_BODIES = "Обращения по органам (первые {count})"
+STATS_NO_BODY = "без органа"
+DURATION_DAYS = "{days} дн. {hours} ч"
+DURATION_HOURS = "{hours} ч {minutes} мин"
+DURATION_MINUTES = "{minutes} мин"
 STATE_NAMES = {
     "collecting": "уточняется",
     "routed": "передано органу",
     "in_work": "в работе",
-    "answered": "с ответом",
+    "answered": "ответ получен",
+    "reopened": "открыто снова",
     "closed": "закрыто",
     "redirected": "перенаправлено",
-    "reopened": "открыто снова",
-    "rejected": "отклонено",
     "with_coordinator": "у координатора",
+    "rejected": "отклонено",
 }

@@ -200,6 +200,39 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX forum_topics_thread ON forum_topics (channel, chat_id, thread_id)",
         ),
     ),
+    (
+        6,
+        "routing table versions and proposals awaiting «Применить» (bot.storage.table_versions)",
+        (
+            """
+            CREATE TABLE routing_versions (
+                id {id_column},
+                content TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                source TEXT NOT NULL,
+                seed_hash TEXT,
+                restores INTEGER,
+                applied_by TEXT NOT NULL,
+                applied_at {timestamp} NOT NULL,
+                summary TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE routing_proposals (
+                id {id_column},
+                content TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                base_version INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                restores INTEGER,
+                proposed_by TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                summary TEXT NOT NULL,
+                state TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 

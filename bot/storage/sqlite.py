@@ -31,6 +31,7 @@ from bot.storage.base import (
     TrainingExample,
 )
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, SQLITE, statements
+from bot.storage.table_versions import TableVersionsTx
 
 log = logging.getLogger("bot.storage")
 
@@ -118,7 +119,7 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
-class SqliteTx:
+class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
     def __init__(self, db: aiosqlite.Connection):
         self.db = db
 

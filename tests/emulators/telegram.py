@@ -596,6 +596,20 @@ class TelegramEmulator:
     def calls(self, method: str) -> list[SentCall]:
         return [c for c in self.sent if c.method == method]
 
+    def sent_file(self, call: SentCall) -> bytes:
+        """The bytes of the document or photo (largest size) the bot uploaded in ``call``."""
+        message = call.message or {}
+        if "document" in message:
+            meta = message["document"]
+        elif "photo" in message:
+            meta = message["photo"][-1]
+        else:
+            raise ValueError(f"{call.method} carried no file")
+        data = self.files[meta["file_id"]]["data"]
+        if data is None:
+            raise ValueError("the file was sent by URL, the emulator has no bytes for it")
+        return data
+
     async def wait_for(self, predicate: Callable[[SentCall], bool] | None = None,
                        timeout: float = 3.0, since: int = 0) -> SentCall:
         """First call in ``sent[since:]`` matching ``predicate``; waits for it if need be."""

@@ -1,0 +1,434 @@
+"""Coordinators manage the routing table from a chat: upload, review the diff, apply, roll back.
+
+Channel-agnostic: adapters hand in bytes and a file name (or a button's data) and send back the
+`Reply` they get. Nothing is applied on upload: the validated table is stored as a *proposal*
+(so a restart between the upload and «Применить» loses nothing) and only the button applies it.
+A proposal remembers the version it was compared with; if another version was applied since,
+«Применить» is refused — the coordinator would otherwise apply a diff they never saw.
+
+Versions (`bot.storage.table_versions`) are append-only; the latest one is the table in force.
+On start (`sync_with_file`): the first start records the ``ROUTING_TABLE`` file as version 1;
+later starts record it again as a new version only if its content changed since it was last
+recorded (compared by the hash of its canonical YAML), so an edited file wins over a table
+applied from the chat, and an untouched file does not undo what coordinators applied.
+
+`/rollback` proposes the version that was in force before the current one, as a new version
+(history stays linear); a second `/rollback` goes one step further back, not forth again.
+
+Parsing, validation, XLSX writing and building the classifier are CPU work: they run in
+``asyncio.to_thread``. The swap itself (`AppealCore.replace_table`) is synchronous, after the
+version is committed, so a crash in between only means the next start reads the new version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from bot.core import texts
+from bot.core.appeals import AppealCore, Classifies, split_text
+from bot.core.types import Button, Clock
+from bot.storage.base import Repository
+from bot.storage.table_versions import (
+    APPLIED,
+    CANCELLED,
+    FROM_FILE,
+    FROM_ROLLBACK,
+    FROM_UPLOAD,
+    PENDING,
+    TableVersion,
+)
+from routing.diff import diff_tables
+from routing.errors import TableError
+from routing.model import RoutingTable
+from routing.tablefile import SHEETS, parse_table, table_to_bytes
+
+log = logging.getLogger("bot.coordination")
+
+#: Telegram's Bot API lets a bot download files up to 20 MB (getFile).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+TABLE_SUFFIXES = (".xlsx", ".yaml", ".yml", ".zip", ".csv")
+#: Problems listed in the chat; the rest is counted ("…и ещё N").
+MAX_PROBLEMS_SHOWN = 60
+MAX_TEXT = 4096
+#: Button data: ``tbl:apply:17`` — well under Telegram's 64 bytes.
+BUTTON_PREFIX = "tbl:"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to tell the coordinator: messages in order, buttons under the last one, and a short
+    ``notice`` for the button press that caused it (callback alert / snackbar)."""
+
+    messages: tuple[str, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """The current table as a file to send back (`/table`)."""
+
+    data: bytes
+    filename: str
+    caption: str
+
+
+def canonical(table: RoutingTable) -> str:
+    """The form a table is stored and compared in."""
+    return table_to_bytes(table, "yaml").decode()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def from_stored(text: str) -> RoutingTable:
+    return parse_table(text.encode(), "version.yaml")
+
+
+def model_misfit(model: object, table: RoutingTable) -> str | None:
+    """Why a trained `routing.learn.AppealModel` must not be used with ``table`` (``None``: it
+    fits). It fits when it was trained for the same region and every topic and body it can
+    predict still exists: a model predicting removed ids would steer appeals to nobody, while
+    added topics are still found by the table's keywords."""
+    if getattr(model, "region", None) != table.region:
+        return texts.TABLE_MODEL_OTHER_REGION
+    known: set[str] = set()
+    for head, ids in (("topic_head", table.topic_by_id), ("body_head", table.body_by_id)):
+        classes = getattr(getattr(model, head, None), "classes_", ())
+        known.update(str(c) for c in classes if str(c) not in ids)
+    return texts.TABLE_MODEL_UNKNOWN_IDS if known else None
+
+
+def build_classifier(table: RoutingTable, model_path: Path | None) -> tuple[Classifies, str | None]:
+    """The classifier for ``table`` (blocking: call in a thread) and, if the trained model had to
+    be left out, the reason to tell the coordinator."""
+    from routing.classify import Classifier
+    from routing.errors import RoutingError
+
+    if model_path is None:
+        return Classifier(table), None
+    from routing.learn import AppealModel
+
+    try:
+        model = AppealModel.load(model_path, table)  # refuses a model for another region
+    except RoutingError as error:
+        return Classifier(table), str(error)
+    reason = model_misfit(model, table)
+    return Classifier(table, None if reason else model), reason
+
+
+def _chunks(header: str, lines: list[str], more: str | None) -> tuple[str, ...]:
+    text = "\n".join([header, *lines, *([more] if more else [])])
+    return tuple(split_text(text, MAX_TEXT))
+
+
+class Coordination:
+    """The routing table's versions and the coordinator's commands about it."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        core: AppealCore,
+        clock: Clock,
+        *,
+        model_path: Path | None = None,
+        coordinators: tuple = (),
+    ):
+        self.repo = repo
+        self.core = core
+        self.clock = clock
+        self.model_path = model_path
+        self.coordinators = {(c.channel, c.user_id) for c in coordinators}
+
+    def is_coordinator(self, channel: str, user_id: int) -> bool:
+        return (channel, user_id) in self.coordinators
+
+    def _when(self, moment: datetime) -> str:
+        return texts.WHEN.format(date=moment.astimezone(self.core.calendar.timezone))
+
+    async def _swap(self, table: RoutingTable) -> str | None:
+        classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
+        self.core.replace_table(table, classifier)
+        return dropped
+
+    # == start ==================================================================================
+    async def sync_with_file(self, file_table: RoutingTable) -> int:
+        """Record the ``ROUTING_TABLE`` file as a version when it is new or changed, then put the
+        latest version in force; returns its number. See the module docstring for the rule."""
+        text = await asyncio.to_thread(canonical, file_table)
+        seed = content_hash(text)
+        async with self.repo.transaction() as tx:
+            if await tx.latest_seed_hash() != seed:
+                number = await tx.add_table_version(
+                    content=text,
+                    content_hash=seed,
+                    source=FROM_FILE,
+                    applied_by=SYSTEM,
+                    now=self.clock.now(),
+                    summary=texts.TABLE_SUMMARY_FILE.format(summary=file_table.summary()),
+                    seed_hash=seed,
+                )
+                log.info("routing table: the ROUTING_TABLE file is recorded as version %d", number)
+            current = await tx.latest_table_version()
+        assert current is not None
+        in_force = seed
+        if self.core.table is not file_table:
+            in_force = content_hash(await asyncio.to_thread(canonical, self.core.table))
+        if current.content_hash != in_force:
+            table = await asyncio.to_thread(from_stored, current.content)
+            if await self._swap(table):
+                log.warning("routing table: the trained model does not fit version %d, unused",
+                            current.id)
+            log.info("routing table: version %d from the database is in force", current.id)
+        return current.id
+
+    # == proposals ==============================================================================
+    async def propose_upload(self, data: bytes, filename: str, by: str) -> Reply:
+        """Validate an uploaded table and, if it is fine and different, store it as a proposal."""
+        name = PurePosixPath(filename or "").name or "file"
+        suffix = PurePosixPath(name.lower()).suffix
+        if suffix not in TABLE_SUFFIXES:
+            return Reply((texts.TABLE_UNKNOWN_FORMAT.format(name=name),))
+        if len(data) > MAX_UPLOAD_BYTES:
+            return self.too_large(name, len(data))
+        if suffix == ".csv" and PurePosixPath(name.lower()).stem not in SHEETS:
+            return Reply((texts.TABLE_CSV_SHEET_UNKNOWN.format(name=name),))
+        current_table = self.core.table
+        try:
+            table = await asyncio.to_thread(self._parse_upload, data, name, current_table)
+        except TableError as error:
+            problems = [f"• {p}" for p in error.problems]
+            shown = problems[:MAX_PROBLEMS_SHOWN]
+            hidden = len(problems) - len(shown)
+            more = texts.TABLE_MORE_PROBLEMS.format(count=hidden) if hidden else None
+            header = texts.TABLE_INVALID.format(name=name, count=len(problems))
+            return Reply(_chunks(header, shown, more))
+        summary = texts.TABLE_SUMMARY_UPLOAD.format(name=name, summary=table.summary())
+        return await self._propose(table, FROM_UPLOAD, by, name=name, summary=summary)
+
+    @staticmethod
+    def _parse_upload(data: bytes, name: str, current: RoutingTable) -> RoutingTable:
+        """A single CSV sheet replaces that sheet of the current table; the rest as uploaded."""
+        if not name.lower().endswith(".csv"):
+            return parse_table(data, name)
+        sheet = PurePosixPath(name.lower()).stem
+        files = zipfile.ZipFile(io.BytesIO(table_to_bytes(current, "zip")))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as merged:
+            for member in files.namelist():
+                content = data if PurePosixPath(member).stem == sheet else files.read(member)
+                merged.writestr(member, content)
+        try:
+            return parse_table(buffer.getvalue(), name + ".zip")
+        except TableError as error:
+            # Point at the file the coordinator sent, not at the archive built here.
+            raise TableError(
+                [dataclasses.replace(p, file=name) for p in error.problems]
+            ) from None
+
+    def too_large(self, name: str, size: int) -> Reply:
+        return Reply(
+            (
+                texts.TABLE_TOO_LARGE.format(
+                    name=name, size_mb=size / 1024 / 1024, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024
+                ),
+            )
+        )
+
+    async def propose_rollback(self, by: str) -> Reply:
+        async with self.repo.transaction() as tx:
+            current = await tx.latest_table_version()
+            if current is None:
+                return Reply((texts.TABLE_NONE_YET,))
+            target_id = await self._predecessor(tx, current)
+            target = await tx.table_version(target_id) if target_id else None
+        if target is None:
+            return Reply((texts.TABLE_NO_PREVIOUS.format(version=current.id),))
+        if target.content_hash == current.content_hash:
+            text = texts.TABLE_ROLLBACK_UNCHANGED.format(target=target.id, version=current.id)
+            return Reply((text,))
+        table = await asyncio.to_thread(from_stored, target.content)
+        summary = texts.TABLE_SUMMARY_ROLLBACK.format(target=target.id, summary=table.summary())
+        return await self._propose(
+            table, FROM_ROLLBACK, by, summary=summary, restores=target.id, when=target.applied_at
+        )
+
+    @staticmethod
+    async def _predecessor(tx, version: TableVersion) -> int | None:
+        """The version in force before ``version``: for a rollback, the one before the version it
+        restored, so repeated /rollback walks back through history instead of flip-flopping."""
+        seen = set()
+        while version.restores is not None and version.id not in seen:
+            seen.add(version.id)
+            restored = await tx.table_version(version.restores)
+            if restored is None:
+                break
+            version = restored
+        return version.id - 1 if version.id > 1 else None
+
+    async def _propose(
+        self,
+        table: RoutingTable,
+        kind: str,
+        by: str,
+        *,
+        summary: str,
+        name: str = "",
+        restores: int | None = None,
+        when: datetime | None = None,
+    ) -> Reply:
+        text = await asyncio.to_thread(canonical, table)
+        digest = content_hash(text)
+        async with self.repo.transaction() as tx:
+            current = await tx.latest_table_version()
+        if current is None:
+            return Reply((texts.TABLE_NONE_YET,))
+        if digest == current.content_hash:
+            return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
+        old = await asyncio.to_thread(from_stored, current.content)
+        diff = diff_tables(old, table)
+        if diff.is_empty:
+            return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
+        async with self.repo.transaction() as tx:
+            proposal = await tx.add_table_proposal(
+                content=text,
+                content_hash=digest,
+                base_version=current.id,
+                kind=kind,
+                proposed_by=by,
+                now=self.clock.now(),
+                summary=summary,
+                restores=restores,
+            )
+        if kind == FROM_ROLLBACK:
+            message = texts.TABLE_ROLLBACK_PROPOSED.format(
+                target=restores,
+                when=self._when(when) if when else "",
+                version=current.id,
+                diff=diff.render_ru(),
+            )
+        else:
+            message = texts.TABLE_PROPOSED.format(
+                name=name, version=current.id, diff=diff.render_ru()
+            )
+        buttons = (
+            (
+                Button(texts.TABLE_APPLY_BUTTON, f"{BUTTON_PREFIX}apply:{proposal}"),
+                Button(texts.TABLE_CANCEL_BUTTON, f"{BUTTON_PREFIX}cancel:{proposal}"),
+            ),
+        )
+        log.info("routing table: proposal %d (%s) against version %d", proposal, kind, current.id)
+        return Reply(tuple(split_text(message, MAX_TEXT)), buttons)
+
+    # == buttons ================================================================================
+    async def press(self, data: str, by: str) -> Reply:
+        """«Применить» / «Отмена» under a proposal; anything else with our prefix is stale."""
+        action, _, ident = data.removeprefix(BUTTON_PREFIX).partition(":")
+        if not ident.isdigit() or action not in ("apply", "cancel"):
+            return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
+        if action == "cancel":
+            return await self.cancel(int(ident))
+        return await self.apply(int(ident), by)
+
+    async def cancel(self, proposal_id: int) -> Reply:
+        async with self.repo.transaction() as tx:
+            proposal = await tx.table_proposal(proposal_id)
+            current = await tx.latest_table_version()
+            if proposal is None:
+                return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
+            if not await tx.settle_table_proposal(proposal_id, CANCELLED):
+                return Reply(notice=self._settled_notice(proposal.state))
+        version = current.id if current else 0
+        return Reply(
+            (texts.TABLE_CANCELLED.format(version=version),), notice=texts.TABLE_CANCELLED_NOTICE
+        )
+
+    @staticmethod
+    def _settled_notice(state: str) -> str:
+        return texts.TABLE_ALREADY_APPLIED if state == APPLIED else texts.TABLE_ALREADY_CANCELLED
+
+    async def apply(self, proposal_id: int, by: str) -> Reply:
+        async with self.repo.transaction() as tx:
+            proposal = await tx.table_proposal(proposal_id)
+            current = await tx.latest_table_version()
+        if proposal is None or current is None:
+            return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
+        if proposal.state != PENDING:
+            return Reply(notice=self._settled_notice(proposal.state))
+        if proposal.base_version != current.id:
+            stale = texts.TABLE_STALE.format(version=current.id)
+            return Reply((stale,), notice=stale[: stale.index(":")])
+        # Build everything before committing: the commit and the swap then happen back to back.
+        table = await asyncio.to_thread(from_stored, proposal.content)
+        classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
+        async with self.repo.transaction() as tx:
+            # Checked again: a double tap or another coordinator may have been quicker.
+            fresh = await tx.table_proposal(proposal_id)
+            if fresh is None or fresh.state != PENDING:
+                return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
+            latest = await tx.latest_table_version()
+            if latest is None or latest.id != proposal.base_version:
+                stale = texts.TABLE_STALE.format(version=latest.id if latest else 0)
+                return Reply((stale,), notice=stale[: stale.index(":")])
+            await tx.settle_table_proposal(proposal_id, APPLIED)
+            version = await tx.add_table_version(
+                content=proposal.content,
+                content_hash=proposal.content_hash,
+                source=proposal.kind,
+                applied_by=by,
+                now=self.clock.now(),
+                summary=proposal.summary,
+                restores=proposal.restores,
+            )
+        self.core.replace_table(table, classifier)
+        log.info("routing table: version %d applied (proposal %d)", version, proposal_id)
+        messages = [texts.TABLE_APPLIED.format(version=version)]
+        if dropped:
+            messages.append(texts.TABLE_MODEL_DROPPED.format(reason=dropped))
+        return Reply(tuple(messages), notice=texts.TABLE_APPLIED_NOTICE.format(version=version))
+
+    # == reading ================================================================================
+    async def current_file(self) -> TableFile | None:
+        """The table in force as XLSX, with a caption saying which version it is."""
+        async with self.repo.transaction() as tx:
+            current = await tx.latest_table_version()
+        if current is None:
+            return None
+        table = self.core.table
+        data = await asyncio.to_thread(table_to_bytes, table, "xlsx")
+        caption = texts.TABLE_CURRENT_CAPTION.format(
+            version=current.id, when=self._when(current.applied_at), summary=table.summary()
+        )
+        return TableFile(data, f"routing-table-v{current.id}.xlsx", caption[:1024])
+
+    async def versions(self, limit: int = 10) -> Reply:
+        async with self.repo.transaction() as tx:
+            rows = await tx.table_versions(limit)
+        if not rows:
+            return Reply((texts.TABLE_NONE_YET,))
+        lines = [
+            texts.TABLE_VERSION_LINE.format(
+                version=v.id,
+                when=self._when(v.applied_at),
+                who=texts.TABLE_WHO_SYSTEM if v.applied_by == SYSTEM else v.applied_by,
+                summary=v.summary,
+            )
+            + (texts.TABLE_VERSION_CURRENT if index == 0 else "")
+            for index, v in enumerate(rows)
+        ]
+        return Reply(_chunks(texts.TABLE_VERSIONS_TITLE.format(count=len(rows)), lines, None))
+
+
+def coordinator_ref(channel: str, user_id: int) -> str:
+    """Who applied a version, as stored: ``tg:123`` (coordinators are staff, not citizens)."""
+    return f"{channel}:{user_id}"

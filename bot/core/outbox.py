@@ -57,6 +57,9 @@ NO_TRANSPORT_DELAY = timedelta(hours=1)
 
 #: Purpose of the message confirming a deletion (see `AppealCore.forget_citizen`).
 FORGOTTEN = "citizen-forgotten"
+#: Copies of stored data sent on request (/my lists, a ticket's history): blanked once
+#: delivered, so the outbox does not keep a second copy of the citizen's texts.
+TRANSIENT = "citizen-transient"
 
 
 def dedup_id(key: str) -> int:
@@ -208,7 +211,7 @@ class Outbox:
                     sent_at=self.clock.now(),
                     last_error=None,
                 )
-                if row.purpose == FORGOTTEN:  # the last message to someone who asked to be
+                if row.purpose in (FORGOTTEN, TRANSIENT):  # the last message to someone who asked to be
                     await tx.scrub_row(row.id, "")  # forgotten: keep no address of theirs
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:

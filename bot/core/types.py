@@ -63,6 +63,9 @@ class IncomingMessage:
     location: Location | None = None
     reply_to: int | None = None  # platform message id this one answers
     payload: str | None = None  # data of a pressed button, if this is a button press
+    # A citizen's command, as the adapter recognised it: "my" for /my or «Мои обращения»,
+    # "foo" for an unknown /foo (see `bot.core.citizen.command_of`).
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +80,26 @@ class OutgoingMessage:
     # Stable number for this delivery, the same on every retry: the VK adapter passes it as
     # ``random_id`` so VK drops a repeated send; Telegram has no equivalent.
     dedup_id: int = 0
+    # Offer a "share location" button (Telegram: a one-time reply keyboard; VK: a location
+    # button). Telegram cannot show it together with inline ``buttons``: the core sends it alone.
+    request_location: bool = False
+    # Take the "share location" keyboard away (the question it was for is answered).
+    remove_keyboard: bool = False
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "text": self.text,
             "buttons": [[[b.text, b.payload] for b in row] for row in self.buttons],
             "attachments": [[a.kind, a.ref] for a in self.attachments],
             "reply_to": self.reply_to,
             "thread_id": self.thread_id,
         }
+        # Only when set, so rows written before these flags existed read back the same.
+        if self.request_location:
+            data["request_location"] = True
+        if self.remove_keyboard:
+            data["remove_keyboard"] = True
+        return data
 
     @classmethod
     def from_json(
@@ -100,6 +114,8 @@ class OutgoingMessage:
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),
             dedup_id=dedup_id,
+            request_location=bool(data.get("request_location", False)),
+            remove_keyboard=bool(data.get("remove_keyboard", False)),
         )
 
 

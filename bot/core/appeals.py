@@ -137,7 +137,10 @@ class Payload:
     # A body's or coordinator's: take ("Взять в работу"), redirect ("Не наше"), reject ("Спам").
     CITIZEN_ACTIONS = ("topic", "place", "solved", "rate")
     STAFF_ACTIONS = ("take", "redirect", "reject")
-    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS
+    # The citizen's desk (`bot.core.citizen`): history (of a ticket), my (next page of /my),
+    # forget (confirm /forget), skip (no photo).
+    DESK_ACTIONS = ("history", "my", "forget", "skip")
+    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS + DESK_ACTIONS
 
     def pack(self) -> str:
         return f"{self.action}:{self.number}:{self.value}"
@@ -235,6 +238,7 @@ class AppealCore:
         max_questions: int = 2,
         clarification_window: timedelta = timedelta(days=1),
         follow_up_window: timedelta = timedelta(minutes=10),
+        retention: timedelta | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -254,12 +258,19 @@ class AppealCore:
                     self._staff_chats[(channel, int(chat))] = body.id
         for person in self.coordinators:
             self._staff_chats.setdefault((person.channel, person.user_id), COORDINATOR)
+        from bot.core.citizen import CitizenDesk  # it builds on this module
+
+        self.citizen = CitizenDesk(self, retention)
 
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:
         """Everything an adapter receives goes here; the core decides what it means."""
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
+        if message.command is not None and message.chat_id == message.user_id:
+            return await self.citizen.command(message)  # private chats only
+        if payload is not None and payload.action in Payload.DESK_ACTIONS:
+            return await self.citizen.button(message, payload)
         if staff is not None:
             actor = self._actor(staff, message)
             if payload is not None and payload.action == "redirect":
@@ -398,7 +409,10 @@ class AppealCore:
         )
         body = self.table.body_by_id.get(result.body or "")
         if decision == "route" and body is not None:
+            if await self.citizen.ask_missing(tx, ticket, result.topic):
+                return S.COLLECTING
             await self._route(tx, ticket, body, result.topic, result.municipality, now)
+            await self.citizen.offer_photo(tx, ticket, result.topic)
             return S.ROUTED
         if decision == "ask_topic" and result.topic_options:
             await self._ask(tx, ticket, "topic", result.topic_options, now)
@@ -583,6 +597,8 @@ class AppealCore:
             template.format(number=ticket.number),
             buttons=tuple(rows),
         )
+        if what == "place":
+            await self.citizen.offer_location(tx, ticket, f"ask-{what}:{asked}")
 
     async def _to_coordinators(
         self,
@@ -1332,6 +1348,7 @@ class AppealCore:
     ) -> None:
         if ticket.chat_id is None:  # anonymised
             return
+        remove = not buttons and not attachments and await self.citizen.keyboard_shown(tx, ticket)
         await self._enqueue(
             tx,
             ticket,
@@ -1343,6 +1360,7 @@ class AppealCore:
             buttons=buttons,
             attachments=attachments,
             reply_to=ticket.source_message_id,
+            remove_keyboard=remove,
         )
 
     async def _enqueue(
@@ -1358,6 +1376,7 @@ class AppealCore:
         buttons: tuple = (),
         attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
+        remove_keyboard: bool = False,
     ) -> None:
         parts = split_text(text, MAX_TEXT)
         for index, part in enumerate(parts, start=1):
@@ -1371,6 +1390,7 @@ class AppealCore:
                 buttons=buttons if last else (),
                 attachments=attachments if index == 1 else (),
                 reply_to=reply_to if index == 1 else None,
+                remove_keyboard=remove_keyboard and last,
             )
             await tx.enqueue(
                 OutboxDraft(

@@ -206,3 +206,5 @@ ASK_PHOTO = (
     "Или нажмите «Пропустить»."
 )
 SKIP_BUTTON = "Пропустить"
+PHOTO_SKIPPED = "Хорошо, без фото."
+HISTORY_ATTACHMENT = "вложение"

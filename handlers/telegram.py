@@ -2,7 +2,7 @@
 
 Everything a citizen, a body's chat or a coordinator writes goes to ``AppealCore.handle``; the core
 decides what it means and answers through the outbox, so these handlers never send replies of
-their own except the /start and /help greeting (the core has no notion of commands). The core
+their own; commands (/start, /help, /my…) are recognised here and answered by the core. The core
 arrives by name from the dispatcher's workflow data (``dp["core"] = core``), never as a global.
 
 Handlers are async and filters are aiogram's async ``Command`` ones: plain callables (magic
@@ -11,21 +11,16 @@ filters included) run through ``asyncio.to_thread`` and slow every update down.
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.appeals import AppealCore
+from bot.core.citizen import COMMANDS, command_of
 from bot.core.types import Attachment, IncomingMessage, Location
 
-# The only user-facing texts of this module (the core's own texts are in `bot.core.texts`).
-TEXTS = {
-    "start": (
-        "Здравствуйте! Это бот для обращений жителей в органы власти и местного самоуправления.\n"
-        "Напишите одним сообщением, что случилось и где (можно приложить фото или геопозицию), "
-        "и мы передадим обращение тем, кто за это отвечает, и пришлём сюда номер и ответ."
-    ),
-}
 
 def incoming_from_message(message: Message) -> IncomingMessage:
     """Translate a Telegram message; the largest photo size stands for the photo."""
@@ -64,8 +59,15 @@ def incoming_from_callback(callback: CallbackQuery) -> IncomingMessage | None:
     )
 
 
-async def on_start(message: Message) -> None:
-    await message.answer(TEXTS["start"])
+async def on_command(message: Message, core: AppealCore) -> None:
+    """/start, /help, /my, … and unknown /commands: the core answers (through the outbox)."""
+    incoming = incoming_from_message(message)
+    await core.handle(dataclasses.replace(incoming, command=command_of(message.text)))
+
+
+async def is_unknown_command(message: Message) -> bool:
+    """A /word no handler above took; async, so aiogram does not run it in a thread."""
+    return command_of(message.text) is not None
 
 
 async def on_message(message: Message, core: AppealCore) -> None:
@@ -87,8 +89,10 @@ async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
 def build_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
-    router.message.register(on_start, CommandStart())
-    router.message.register(on_start, Command("help"))
+    router.message.register(on_command, CommandStart())
+    router.message.register(on_command, Command(*COMMANDS, ignore_case=True))
+    # Other /commands (coordinators', administrators') are registered above this line.
+    router.message.register(on_command, is_unknown_command)
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     return router

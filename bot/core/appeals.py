@@ -412,7 +412,6 @@ class AppealCore:
             if await self.citizen.ask_missing(tx, ticket, result.topic):
                 return S.COLLECTING
             await self._route(tx, ticket, body, result.topic, result.municipality, now)
-            await self.citizen.offer_photo(tx, ticket, result.topic)
             return S.ROUTED
         if decision == "ask_topic" and result.topic_options:
             await self._ask(tx, ticket, "topic", result.topic_options, now)
@@ -499,11 +498,17 @@ class AppealCore:
             "redirected": texts.REDIRECTED_TO_CITIZEN,
             "reopened": texts.REOPENED_TO_CITIZEN,
         }[kind]
+        # On acceptance, a topic that wants a photo invites one (never waits for it).
+        photo_line, photo_buttons = (
+            self.citizen.photo_offer(ticket, topic) if kind == "routed" else ("", ())
+        )
         await self._to_citizen(
             tx,
             ticket,
             f"routed:{round_}",
-            template.format(number=ticket.number, body=body.name, due=self.show_due(due)),
+            template.format(number=ticket.number, body=body.name, due=self.show_due(due))
+            + photo_line,
+            buttons=photo_buttons,
         )
         note = texts.REOPENED_NOTE if kind == "reopened" else ""
         await self._to_body(tx, ticket, body, topic, municipality, due, round_, now, note)

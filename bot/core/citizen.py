@@ -300,22 +300,17 @@ class CitizenDesk:
         await self.offer_location(tx, ticket, "ask-address")
         return True
 
-    async def offer_photo(self, tx: Tx, ticket: TicketRecord, topic_id: str | None) -> None:
-        """After routing: a photo helps, but an appeal never waits for one. A photo the citizen
-        sends next goes to the body as a follow-up (`AppealCore.follow_up`)."""
+    def photo_offer(self, ticket: TicketRecord, topic_id: str | None) -> tuple[str, tuple]:
+        """A line and a «Пропустить» button for the acceptance message when the topic wants a
+        photo and none came. A photo helps, but an appeal never waits for one: the photo the
+        citizen sends next reaches the body as a follow-up (`AppealCore.follow_up`)."""
         from bot.core.appeals import Payload
 
         topic = self.core.table.topic_by_id.get(topic_id or "")
         if topic is None or not topic.wants_photo or ticket.attachments:
-            return
+            return "", ()
         skip = Button(texts.SKIP_BUTTON, Payload("skip", ticket.number, "photo").pack())
-        await self.core._to_citizen(
-            tx,
-            ticket,
-            f"ask-photo:{ticket.route_round + 1}",
-            texts.ASK_PHOTO.format(number=ticket.number),
-            buttons=((skip,),),
-        )
+        return texts.ASK_PHOTO, ((skip,),)
 
     async def offer_location(self, tx: Tx, ticket: TicketRecord, key: str) -> None:
         """The "share location" keyboard, as a message of its own (Telegram cannot put a reply

@@ -500,7 +500,7 @@ class AppealCore:
         }[kind]
         # On acceptance, a topic that wants a photo invites one (never waits for it).
         photo_line, photo_buttons = (
-            self.citizen.photo_offer(ticket, topic) if kind == "routed" else ("", ())
+            await self.citizen.photo_offer(tx, ticket, topic) if kind == "routed" else ("", ())
         )
         await self._to_citizen(
             tx,

@@ -300,15 +300,22 @@ class CitizenDesk:
         await self.offer_location(tx, ticket, "ask-address")
         return True
 
-    def photo_offer(self, ticket: TicketRecord, topic_id: str | None) -> tuple[str, tuple]:
+    async def photo_offer(
+        self, tx: Tx, ticket: TicketRecord, topic_id: str | None
+    ) -> tuple[str, tuple]:
         """A line and a «Пропустить» button for the acceptance message when the topic wants a
         photo and none came. A photo helps, but an appeal never waits for one: the photo the
-        citizen sends next reaches the body as a follow-up (`AppealCore.follow_up`)."""
+        citizen sends next reaches the body as a follow-up (`AppealCore.follow_up`).
+
+        Without the button when the location keyboard is up: Telegram takes one keyboard per
+        message, and this message must take that one away."""
         from bot.core.appeals import Payload
 
         topic = self.core.table.topic_by_id.get(topic_id or "")
         if topic is None or not topic.wants_photo or ticket.attachments:
             return "", ()
+        if await self.keyboard_shown(tx, ticket):
+            return texts.ASK_PHOTO_NO_BUTTON, ()
         skip = Button(texts.SKIP_BUTTON, Payload("skip", ticket.number, "photo").pack())
         return texts.ASK_PHOTO, ((skip,),)
 

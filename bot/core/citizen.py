@@ -359,7 +359,10 @@ class CitizenDesk:
     # == retention ==============================================================================
     async def anonymise_expired(self) -> int:
         """Anonymise closed and rejected tickets whose last change is older than the retention
-        period (`Settings.retention_days`); the promise /privacy makes. Returns how many."""
+        period (`Settings.retention_days`); the promise /privacy makes. Returns how many.
+
+        Drafts the citizen walked away from (still COLLECTING that long after the bot's last
+        question) count as ended too: nobody works on them, so nothing justifies keeping them."""
         from bot.core.appeals import TicketState
 
         if self.retention is None:
@@ -368,7 +371,7 @@ class CitizenDesk:
         cutoff = now - self.retention
         done: list[str] = []
         async with self.core.repo.transaction() as tx:
-            for state in (TicketState.CLOSED, TicketState.REJECTED):
+            for state in (TicketState.CLOSED, TicketState.REJECTED, TicketState.COLLECTING):
                 for t in await tx.tickets_in_state(state):
                     if t.anonymised_at is None and t.updated_at < cutoff:
                         await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)

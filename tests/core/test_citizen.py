@@ -350,14 +350,16 @@ async def test_closed_tickets_are_anonymised_after_the_retention_period(world, c
     world.core.citizen.retention = timedelta(days=30)
     old = (await world.core.handle(world.citizen("яма у дома 5"))).number
     still_open = (await world.core.handle(world.citizen("яма у дома 6"))).number
+    abandoned = (await world.core.handle(world.citizen("мусор", chat=888))).number  # a question
     await world.core.close(old)
     clock.advance(days=20)
     recent = (await world.core.handle(world.citizen("яма у дома 7"))).number
     await world.core.close(recent)
     assert await world.core.citizen.anonymise_expired() == 0
     clock.advance(days=11)
-    assert await world.core.citizen.anonymise_expired() == 1
+    assert await world.core.citizen.anonymise_expired() == 2
     assert (await world.ticket(old)).text == texts.ANONYMISED
+    assert (await world.ticket(abandoned)).text == texts.ANONYMISED
     assert (await world.events(old))[-1] == "anonymised"
     assert (await world.ticket(still_open)).text == "яма у дома 6"
     assert (await world.ticket(recent)).text == "яма у дома 7"

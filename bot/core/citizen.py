@@ -54,6 +54,8 @@ _SLASH = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 PAGE = 5
 #: How much of an appeal's text /my quotes.
 SHORT_TEXT = 100
+#: Same as the default of ``RETENTION_DAYS`` (`config.Settings`): three years after closing.
+DEFAULT_RETENTION = timedelta(days=1095)
 #: A «Да, удалить» older than this is refused: the person may have forgotten what it was for.
 CONFIRM_WINDOW = timedelta(minutes=15)
 
@@ -92,8 +94,7 @@ class CitizenDesk:
 
     def __init__(self, core: AppealCore, retention: timedelta | None = None) -> None:
         self.core = core
-        # None: keep until the citizen asks to forget (the scan does nothing).
-        self.retention = retention
+        self.retention = retention or DEFAULT_RETENTION
 
     # == commands ===============================================================================
     async def command(self, message: IncomingMessage) -> Outcome:
@@ -365,8 +366,6 @@ class CitizenDesk:
         question) count as ended too: nobody works on them, so nothing justifies keeping them."""
         from bot.core.appeals import TicketState
 
-        if self.retention is None:
-            return 0
         now = self.core.clock.now()
         cutoff = now - self.retention
         done: list[str] = []
@@ -382,7 +381,7 @@ class CitizenDesk:
         return len(done)
 
     def _retention_days(self) -> int:
-        return self.retention.days if self.retention is not None else 0
+        return self.retention.days
 
     # == helpers ================================================================================
     async def _say(

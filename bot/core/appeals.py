@@ -267,8 +267,8 @@ class AppealCore:
         """Everything an adapter receives goes here; the core decides what it means."""
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
-        if message.command is not None and message.chat_id == message.user_id:
-            return await self.citizen.command(message)  # private chats only
+        if self.citizen.serves(message, staff):
+            return await self.citizen.command(message)
         if payload is not None and payload.action in Payload.DESK_ACTIONS:
             return await self.citizen.button(message, payload)
         if staff is not None:

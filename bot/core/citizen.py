@@ -97,6 +97,14 @@ class CitizenDesk:
         self.retention = retention or DEFAULT_RETENTION
 
     # == commands ===============================================================================
+    @staticmethod
+    def serves(message: IncomingMessage, staff: str | None) -> bool:
+        """A command in a private chat. An unknown one from staff (a coordinator's /stats that
+        no adapter handler took) is not answered with «unknown command»: it is theirs."""
+        if message.command is None or message.chat_id != message.user_id:
+            return False
+        return message.command in COMMANDS or staff is None
+
     async def command(self, message: IncomingMessage) -> Outcome:
         from bot.core.appeals import Outcome
 

@@ -107,6 +107,16 @@ async def test_commands_in_a_group_chat_are_not_served(world):
     assert world.tg.sent[seen:] == []
 
 
+async def test_a_coordinator_unknown_command_is_not_answered_as_unknown(world):
+    from core_world import COORDINATOR_ID
+
+    await world.start()
+    stats = IncomingMessage("tg", COORDINATOR_ID, COORDINATOR_ID, 901, "/stats", command="stats")
+    assert (await world.core.handle(stats)).kind == "ignored"
+    mine = IncomingMessage("tg", COORDINATOR_ID, COORDINATOR_ID, 902, "/help", command="help")
+    assert (await world.core.handle(mine)).kind == "command"
+
+
 async def test_my_lists_newest_first_in_pages_with_a_history_button_each(world):
     await world.start()
     assert (await world.core.handle(command(world, "my"))).kind == "command"

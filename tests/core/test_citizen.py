@@ -383,3 +383,24 @@ async def test_privacy_states_the_configured_retention(world):
     await world.flush()
     (text,) = world.tg.texts(CITIZEN_TG)
     assert "1095 дн." in text and "/forget" in text
+
+
+async def test_a_long_history_is_split_within_the_platform_limit(world, clock):
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма у дома 5"))).number
+    await world.flush()
+    accepted = next(r for r in await world.outbox_rows("sent") if r["chat_id"] == CITIZEN_TG)
+    for i in range(6):
+        clock.advance(minutes=1)
+        await world.core.handle(
+            world.citizen(f"дополнение {i}: " + "очень подробно " * 60,
+                          reply_to=accepted["platform_message_id"])
+        )
+    await world.flush()
+    seen = len(world.tg.sent)
+    await world.core.handle(press(world, Payload("history", number).pack()))
+    await world.flush()
+    parts = world.tg.sent[seen:]
+    assert len(parts) > 1 and all(len(p.text) <= 4096 for p in parts)
+    whole = "\n".join(p.text for p in parts)
+    assert all(f"дополнение {i}:" in whole for i in range(6))

@@ -17,7 +17,7 @@ from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import Classifies
 from bot.core.service import CoreService
 from config import Settings
-from handlers.telegram import build_router
+from handlers.telegram import build_router, publish_commands
 from routing.classify import Classifier
 from routing.model import RoutingTable
 
@@ -65,6 +65,7 @@ async def run_telegram(
     try:
         # A wrong token or an unreachable server fails here, before the core starts its work.
         await bot.me()
+        await publish_commands(bot)
         service = CoreService.build(
             database_url=settings.database_url,
             table=table,

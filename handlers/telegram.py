@@ -12,14 +12,19 @@ filters included) run through ``asyncio.to_thread`` and slow every update down.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
-from aiogram import Router
+from aiogram import Bot, Router
+from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BotCommand, CallbackQuery, Message
 
+from bot.core import texts
 from bot.core.appeals import AppealCore
 from bot.core.citizen import COMMANDS, command_of
 from bot.core.types import Attachment, IncomingMessage, Location
+
+log = logging.getLogger("handlers.telegram")
 
 
 def incoming_from_message(message: Message) -> IncomingMessage:
@@ -96,3 +101,13 @@ def build_router() -> Router:
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     return router
+
+
+async def publish_commands(bot: Bot) -> None:
+    """The citizen's commands in Telegram's menu, so nobody has to know them by heart. A
+    failure costs the menu only, never the start: it is logged (without the token) and skipped."""
+    commands = [BotCommand(command=name, description=text) for name, text in texts.COMMAND_MENU]
+    try:
+        await bot.set_my_commands(commands)
+    except (AiogramError, OSError, TimeoutError) as exc:
+        log.warning("command menu not published: %s", type(exc).__name__)

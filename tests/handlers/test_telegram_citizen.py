@@ -112,6 +112,8 @@ async def test_start_help_privacy_and_unknown_commands_answer_and_make_no_ticket
         assert "/weather" in unknown.text and "/help" in unknown.text
         empty = await says(tg, "/my")
         assert empty.text == texts.MY_EMPTY
+        menu = [c["command"] for c in tg.commands]
+        assert menu == ["my", "help", "cancel", "privacy", "forget"]
         sent = [c.body or "" for c in tg.sent]
         assert not any(NUMBER.search(text) for text in sent) and tg.sent_to(group) == []
 

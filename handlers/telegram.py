@@ -71,7 +71,8 @@ async def on_command(message: Message, core: AppealCore) -> None:
 
 
 async def is_unknown_command(message: Message) -> bool:
-    """A /word no handler above took; async, so aiogram does not run it in a thread."""
+    """A /word no handler above took, or a command in words («Мои обращения»); async, so
+    aiogram does not run it in a thread. Outside private chats the core treats it as text."""
     return command_of(message.text) is not None
 
 

@@ -20,7 +20,7 @@ from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
 from bot.core.types import Clock
 from config import Settings
-from handlers.telegram import build_router
+from handlers.telegram import build_router, publish_commands
 from handlers.telegram_coordinator import build_coordinator_router
 from routing.classify import Classifier
 from routing.model import RoutingTable
@@ -89,6 +89,7 @@ async def run_telegram(
     try:
         # A wrong token or an unreachable server fails here, before the core starts its work.
         await bot.me()
+        await publish_commands(bot)
         transport = TelegramTransport(bot)
         service = CoreService.build(
             database_url=settings.database_url,

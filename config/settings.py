@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_backoff_seconds: float = Field(2, gt=0)
     outbox_backoff_cap_seconds: float = Field(900, gt=0)
+    # Сколько дней хранить данные жителя после закрытия обращения; потом они обезличиваются.
+    retention_days: int = Field(1095, ge=1)
 
     @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")
     @classmethod

@@ -2,7 +2,7 @@
 
 Everything a citizen, a body's chat or a coordinator writes goes to ``AppealCore.handle``; the core
 decides what it means and answers through the outbox, so these handlers never send replies of
-their own except the /start and /help greeting (the core has no notion of commands). The core
+their own; commands (/start, /help, /my…) are recognised here and answered by the core. The core
 arrives by name from the dispatcher's workflow data (``dp["core"] = core``), never as a global.
 
 Handlers are async and filters are aiogram's async ``Command`` ones: plain callables (magic
@@ -11,23 +11,22 @@ filters included) run through ``asyncio.to_thread`` and slow every update down.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from aiogram import Bot, Router
+from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BotCommand, CallbackQuery, Message
 
 from bot.core import texts
 from bot.core.appeals import AppealCore
+from bot.core.citizen import COMMANDS, command_of
 from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
 
-# The only user-facing texts of this module (the core's own texts are in `bot.core.texts`).
-TEXTS = {
-    "start": (
-        "Здравствуйте! Это бот для обращений жителей в органы власти и местного самоуправления.\n"
-        "Напишите одним сообщением, что случилось и где (можно приложить фото или геопозицию), "
-        "и мы передадим обращение тем, кто за это отвечает, и пришлём сюда номер и ответ."
-    ),
-}
+log = logging.getLogger("handlers.telegram")
+
 
 def incoming_from_message(message: Message) -> IncomingMessage:
     """Translate a Telegram message; the largest photo size stands for the photo."""
@@ -67,8 +66,16 @@ def incoming_from_callback(callback: CallbackQuery) -> IncomingMessage | None:
     )
 
 
-async def on_start(message: Message) -> None:
-    await message.answer(TEXTS["start"])
+async def on_command(message: Message, core: AppealCore) -> None:
+    """/start, /help, /my, … and unknown /commands: the core answers (through the outbox)."""
+    incoming = incoming_from_message(message)
+    await core.handle(dataclasses.replace(incoming, command=command_of(message.text)))
+
+
+async def is_unknown_command(message: Message) -> bool:
+    """A /word no handler above took, or a command in words («Мои обращения»); async, so
+    aiogram does not run it in a thread. Outside private chats the core treats it as text."""
+    return command_of(message.text) is not None
 
 
 async def on_message(message: Message, core: AppealCore) -> None:
@@ -104,7 +111,7 @@ async def on_start_with_code(message: Message, command: CommandObject, core: App
     """``/start <code>`` from an invite link (``/start@bot <code>`` in a group); any other
     ``/start`` payload is a citizen who came by some other link: greet them."""
     if not looks_like_token((command.args or "").strip()):
-        await on_start(message)
+        await on_command(message, core)
         return
     user = message.from_user
     await core.redeem(
@@ -123,8 +130,20 @@ def build_router() -> Router:
     router = Router(name="telegram")
     router.message.register(on_start_with_code, CommandStart(deep_link=True))
     router.message.register(on_invite, Command("invite"))
-    router.message.register(on_start, CommandStart())
-    router.message.register(on_start, Command("help"))
+    router.message.register(on_command, CommandStart())
+    router.message.register(on_command, Command(*COMMANDS, ignore_case=True))
+    # Other /commands (coordinators', administrators') are registered above this line.
+    router.message.register(on_command, is_unknown_command)
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     return router
+
+
+async def publish_commands(bot: Bot) -> None:
+    """The citizen's commands in Telegram's menu, so nobody has to know them by heart. A
+    failure costs the menu only, never the start: it is logged (without the token) and skipped."""
+    commands = [BotCommand(command=name, description=text) for name, text in texts.COMMAND_MENU]
+    try:
+        await bot.set_my_commands(commands)
+    except (AiogramError, OSError, TimeoutError) as exc:
+        log.warning("command menu not published: %s", type(exc).__name__)

@@ -17,6 +17,7 @@ the message that carries the button (all VK gives), and the core reads only its 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -28,6 +29,7 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType
 
+from bot.core.citizen import command_of
 from bot.core.types import Attachment, IncomingMessage, Location
 
 log = logging.getLogger("handlers.vk")
@@ -51,7 +53,12 @@ class VKInbound:
         return labeler
 
     async def on_message(self, message: Message) -> None:
-        await self.core.handle(incoming_message(message))
+        incoming = incoming_message(message)
+        # "/my", «Мои обращения», «Помощь»… (VK has no command entities: the text is the command)
+        command = command_of(incoming.text)
+        if command is not None:
+            incoming = dataclasses.replace(incoming, command=command)
+        await self.core.handle(incoming)
 
     async def on_button(self, event: MessageEvent) -> None:
         """Hand the press to the core, then always answer it: an unanswered callback button keeps

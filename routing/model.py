@@ -108,6 +108,17 @@ class Topic:
     level: Level = Level.MUNICIPAL
     deadline: Deadline | None = None  # overrides the body's deadline for this topic
 
+    # Read-only views of ``asks`` (which the table files already carry), for the dialog.
+    @property
+    def needs_address(self) -> bool:
+        """The body cannot act without a street and house (a pothole, a dark lamp post)."""
+        return "address" in self.asks
+
+    @property
+    def wants_photo(self) -> bool:
+        """A photo helps the body; the citizen may skip it."""
+        return "photo" in self.asks
+
 
 @dataclass(frozen=True, slots=True)
 class Body:

@@ -41,9 +41,13 @@ from aiogram.types import (
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
 )
 
+from bot.core.texts import ASK_LOCATION_BUTTON
 from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
 
@@ -85,7 +89,7 @@ class TelegramTransport:
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
 
     async def _send(self, m: OutgoingMessage) -> list[int]:
-        markup = _keyboard(m)
+        markup = _keyboard(m) or _reply_keyboard(m)
         where = {"chat_id": m.chat_id, "message_thread_id": m.thread_id}
         reply = (ReplyParameters(message_id=m.reply_to, allow_sending_without_reply=True)
                  if m.reply_to is not None else None)
@@ -187,3 +191,15 @@ def _chunks(attachments: tuple[Attachment, ...]) -> list[list[Attachment]]:
         else:
             chunks.append([a])
     return chunks
+
+
+def _reply_keyboard(m: OutgoingMessage) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The "share location" keyboard under the input field, or its removal. Only when the
+    message has no inline buttons: Telegram takes one ``reply_markup`` per message."""
+    if m.request_location:
+        button = KeyboardButton(text=ASK_LOCATION_BUTTON, request_location=True)
+        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True,
+                                   one_time_keyboard=True)
+    if m.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None

@@ -140,7 +140,10 @@ class Payload:
     # A body's or coordinator's: take ("Взять в работу"), redirect ("Не наше"), reject ("Спам").
     CITIZEN_ACTIONS = ("topic", "place", "solved", "rate")
     STAFF_ACTIONS = ("take", "redirect", "reject", "close")
-    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS
+    # The citizen's desk (`bot.core.citizen`): history (of a ticket), my (next page of /my),
+    # forget (confirm /forget), skip (no photo).
+    DESK_ACTIONS = ("history", "my", "forget", "skip")
+    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS + DESK_ACTIONS
 
     def pack(self) -> str:
         return f"{self.action}:{self.number}:{self.value}"
@@ -238,6 +241,7 @@ class AppealCore:
         max_questions: int = 2,
         clarification_window: timedelta = timedelta(days=1),
         follow_up_window: timedelta = timedelta(minutes=10),
+        retention: timedelta | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -251,6 +255,9 @@ class AppealCore:
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
         self._staff_chats: dict[tuple[str, int], str] = {}
+        from bot.core.citizen import CitizenDesk  # it builds on this module
+
+        self.citizen = CitizenDesk(self, retention)
         self._bindings: tuple[StaffBinding, ...] = ()  # loaded by `load_staff`
         self._rebuild_staff()
 
@@ -270,6 +277,10 @@ class AppealCore:
             return staff_outcome
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
+        if self.citizen.serves(message, staff):
+            return await self.citizen.command(message)
+        if payload is not None and payload.action in Payload.DESK_ACTIONS:
+            return await self.citizen.button(message, payload)
         if staff is not None:
             actor = self._actor(staff, message)
             if payload is not None and payload.action == "redirect":
@@ -408,6 +419,8 @@ class AppealCore:
         )
         body = self.table.body_by_id.get(result.body or "")
         if decision == "route" and body is not None:
+            if await self.citizen.ask_missing(tx, ticket, result.topic):
+                return S.COLLECTING
             await self._route(tx, ticket, body, result.topic, result.municipality, now)
             return S.ROUTED
         if decision == "ask_topic" and result.topic_options:
@@ -495,11 +508,17 @@ class AppealCore:
             "redirected": texts.REDIRECTED_TO_CITIZEN,
             "reopened": texts.REOPENED_TO_CITIZEN,
         }[kind]
+        # On acceptance, a topic that wants a photo invites one (never waits for it).
+        photo_line, photo_buttons = (
+            await self.citizen.photo_offer(tx, ticket, topic) if kind == "routed" else ("", ())
+        )
         await self._to_citizen(
             tx,
             ticket,
             f"routed:{round_}",
-            template.format(number=ticket.number, body=body.name, due=self.show_due(due)),
+            template.format(number=ticket.number, body=body.name, due=self.show_due(due))
+            + photo_line,
+            buttons=photo_buttons,
         )
         note = texts.REOPENED_NOTE if kind == "reopened" else ""
         await self._to_body(tx, ticket, body, topic, municipality, due, round_, now, note)
@@ -594,6 +613,8 @@ class AppealCore:
             template.format(number=ticket.number),
             buttons=tuple(rows),
         )
+        if what == "place":
+            await self.citizen.offer_location(tx, ticket, f"ask-{what}:{asked}")
 
     async def _to_coordinators(
         self,
@@ -1347,6 +1368,7 @@ class AppealCore:
     ) -> None:
         if ticket.chat_id is None:  # anonymised
             return
+        remove = not buttons and not attachments and await self.citizen.keyboard_shown(tx, ticket)
         await self._enqueue(
             tx,
             ticket,
@@ -1358,6 +1380,7 @@ class AppealCore:
             buttons=buttons,
             attachments=attachments,
             reply_to=ticket.source_message_id,
+            remove_keyboard=remove,
         )
 
     async def _enqueue(
@@ -1373,6 +1396,7 @@ class AppealCore:
         buttons: tuple = (),
         attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
+        remove_keyboard: bool = False,
     ) -> None:
         parts = split_text(text, MAX_TEXT)
         for index, part in enumerate(parts, start=1):
@@ -1387,6 +1411,7 @@ class AppealCore:
                 attachments=attachments if index == 1 else (),
                 reply_to=reply_to if index == 1 else None,
                 **self._forum_fields(ticket, channel, chat_id),
+                remove_keyboard=remove_keyboard and last,
             )
             await tx.enqueue(
                 OutboxDraft(

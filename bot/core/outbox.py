@@ -57,6 +57,9 @@ NO_TRANSPORT_DELAY = timedelta(hours=1)
 
 #: Purpose of the message confirming a deletion (see `AppealCore.forget_citizen`).
 FORGOTTEN = "citizen-forgotten"
+#: Copies of stored data sent on request (/my lists, a ticket's history): blanked once
+#: delivered, so the outbox does not keep a second copy of the citizen's texts.
+TRANSIENT = "citizen-transient"
 
 
 def dedup_id(key: str) -> int:
@@ -208,8 +211,10 @@ class Outbox:
                     sent_at=self.clock.now(),
                     last_error=None,
                 )
-                if row.purpose == FORGOTTEN:  # the last message to someone who asked to be
-                    await tx.scrub_row(row.id, "")  # forgotten: keep no address of theirs
+                # The last message to someone who asked to be forgotten: keep no address of
+                # theirs; a copy of stored data sent on request: keep no second copy.
+                if row.purpose in (FORGOTTEN, TRANSIENT):
+                    await tx.scrub_row(row.id, "")
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)

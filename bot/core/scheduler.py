@@ -14,6 +14,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.appeals import AppealCore
 
 DEADLINE_SCAN_JOB = "deadline-scan"
+RETENTION_SCAN_JOB = "retention-scan"
+#: Retention is counted in days: a scan every few hours keeps the promise to within a day.
+RETENTION_SCAN_SECONDS = 6 * 3600
 
 
 def build_scheduler(
@@ -31,6 +34,16 @@ def build_scheduler(
         coalesce=True,
         misfire_grace_time=None,
         # The first scan runs as soon as the scheduler starts, to catch up after downtime.
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        core.citizen.anonymise_expired,
+        "interval",
+        seconds=RETENTION_SCAN_SECONDS,
+        id=RETENTION_SCAN_JOB,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
     return scheduler

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -72,6 +73,7 @@ class CoreService:
             coordinators=coordinators,
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
+            retention=timedelta(days=settings.retention_days),
         )
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
         return cls(repo, core, outbox, scheduler)

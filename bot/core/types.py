@@ -64,6 +64,9 @@ class IncomingMessage:
     reply_to: int | None = None  # platform message id this one answers
     payload: str | None = None  # data of a pressed button, if this is a button press
     thread_id: int | None = None  # Telegram forum topic the message was written in
+    # A citizen's command, as the adapter recognised it: "my" for /my or «Мои обращения»,
+    # "foo" for an unknown /foo (see `bot.core.citizen.command_of`).
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,14 @@ class OutgoingMessage:
     # adapter finds or creates it (named ``topic_title``) and re-creates it if it was deleted.
     topic_key: str | None = None
     topic_title: str | None = None
+    # Offer a "share location" button (Telegram: a one-time reply keyboard; VK: a location
+    # button). Telegram cannot show it together with inline ``buttons``: the core sends it alone.
+    request_location: bool = False
+    # Take the "share location" keyboard away (the question it was for is answered).
+    remove_keyboard: bool = False
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "text": self.text,
             "buttons": [[[b.text, b.payload] for b in row] for row in self.buttons],
             "attachments": [[a.kind, a.ref] for a in self.attachments],
@@ -93,6 +101,12 @@ class OutgoingMessage:
             **({"topic_key": self.topic_key, "topic_title": self.topic_title}
                if self.topic_key else {}),
         }
+        # Only when set, so rows written before these flags existed read back the same.
+        if self.request_location:
+            data["request_location"] = True
+        if self.remove_keyboard:
+            data["remove_keyboard"] = True
+        return data
 
     @classmethod
     def from_json(
@@ -109,6 +123,8 @@ class OutgoingMessage:
             dedup_id=dedup_id,
             topic_key=data.get("topic_key"),
             topic_title=data.get("topic_title"),
+            request_location=bool(data.get("request_location", False)),
+            remove_keyboard=bool(data.get("remove_keyboard", False)),
         )
 
 

@@ -262,7 +262,7 @@ async def test_stats_count_states_bodies_overdue_and_the_median_answer(world):
     lines, png = await stats.report(world.core)
     text = "\n".join(lines)
     assert "Всего обращений: 2." in text
-    assert "• ответ получен: 1" in text and "• передано органу: 1" in text
+    assert "• получен ответ: 1" in text and "• передано в орган: 1" in text
     assert "• Министерство здравоохранения: 1" in text
     assert "Просрочены (1):" in text and created.number not in text.split("Просрочены")[1]
     assert "Медиана времени до первого ответа: 3 ч 0 мин (по 1 обращениям)." in text

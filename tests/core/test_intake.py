@@ -182,8 +182,9 @@ async def test_place_asked_in_words_then_answered_in_words(world):
     outcome = await world.core.handle(world.citizen("Двор завален"))
     assert outcome.state == TicketState.COLLECTING
     await world.flush()
-    (question,) = world.tg.sent
+    question, location_button = world.tg.sent
     assert question.buttons == () and "геопозицию" in question.text
+    assert location_button.request_location and location_button.buttons == ()
     # The next plain message is the answer, read together with the appeal.
     world.classifier.script["двор"] = routed_to_city = world.classifier.script["яма"]
     answer = await world.core.handle(world.citizen("Саратов, Московская 5"))

@@ -54,6 +54,11 @@ from aiohttp import web
 
 API_VERSION = "5.199"
 MAX_MESSAGE_LENGTH = 4096
+# VK's keyboard limits (dev.vk.com, "Клавиатуры для ботов"): an inline keyboard has at most 6
+# rows and 10 buttons, a regular one 10 rows and 40 buttons; at most 5 buttons in a row.
+INLINE_KEYBOARD_LIMITS = (6, 10)
+KEYBOARD_LIMITS = (10, 40)
+ROW_LIMIT = 5
 CHAT_PEER_OFFSET = 2_000_000_000
 
 ERROR_TEXTS = {
@@ -499,6 +504,7 @@ class VKEmulator:
                 raise VKError(911) from None
             if not isinstance(keyboard, dict) or not isinstance(keyboard.get("buttons"), list):
                 raise VKError(911)
+            _check_keyboard_size(keyboard)
 
         now = time.monotonic()
         if random_id and random_id in self._dedup:
@@ -820,3 +826,15 @@ class VKEmulator:
 
 def _hash(token: str) -> str:
     return hashlib.sha1(f"vk-emulator:{token}".encode()).hexdigest()
+
+
+def _check_keyboard_size(keyboard: dict[str, Any]) -> None:
+    """VK refuses a keyboard over its size limits with error 911."""
+    rows = keyboard["buttons"]
+    max_rows, max_buttons = INLINE_KEYBOARD_LIMITS if keyboard.get("inline") else KEYBOARD_LIMITS
+    if (
+        len(rows) > max_rows
+        or any(not isinstance(row, list) or len(row) > ROW_LIMIT for row in rows)
+        or sum(len(row) for row in rows) > max_buttons
+    ):
+        raise VKError(911)

@@ -235,7 +235,7 @@ async def test_stats_sends_a_chart_and_a_text(tmp_path, saratov):
         png = tg.sent_file(chart)
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
         summary = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and c.text, since=seen)
-        assert "Всего обращений: 1." in summary.text and "передано органу: 1" in summary.text
+        assert "Всего обращений: 1." in summary.text and "передано в орган: 1" in summary.text
 
 
 @run_async

@@ -1,0 +1,261 @@
+"""The citizen's dialog on Telegram end to end: real aiogram polling the Bot API emulator, the real
+core and classifier with the shipped Saratov table (the city administration reads a group).
+
+Commands (/start, /help, /my, /privacy, /forget, /cancel, unknown ones), the questions with their
+buttons (the location keyboard, the address, the photo), and the answer with «Проблема решена?»
+and the rating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.app import run_telegram
+from bot.core import texts
+from config import Settings
+from routing.classify import Classifier
+from routing.model import RoutingTable
+from routing.tablefile import load_table
+from tests.emulators.aio import run_async
+from tests.emulators.telegram import Limits, SentCall, TelegramEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+CITIZEN = 1001
+STRANGER = 3003
+ADMIN = 2002
+CITY = "adm-63701000"
+CITY_NAME = "Администрация муниципального образования «Город Саратов»"
+APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю"
+NUMBER = re.compile(r"\b\d{2}-\d{6}\b")
+
+
+@pytest.fixture(scope="module")
+def saratov() -> tuple[RoutingTable, Classifier]:
+    shipped = load_table(ROOT / "routing" / "tables" / "saratov.yaml")
+    return shipped, Classifier(shipped)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(tmp_path: Path, saratov):
+    shipped, classifier = saratov
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
+        group = tg.create_forum_group(admin_user_id=ADMIN, title="Администрация Саратова")
+        bodies = tuple(
+            dataclasses.replace(b, telegram_chat=str(group)) if b.id == CITY else b
+            for b in shipped.bodies
+        )
+        table = RoutingTable(shipped.region, shipped.municipalities, shipped.topics, bodies)
+        settings = Settings(
+            _env_file=None,
+            telegram_bot_token=tg.token,
+            telegram_api_base=tg.base_url,
+            database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        )
+        bot = asyncio.create_task(
+            run_telegram(settings, table, classifier, polling_timeout=1, handle_signals=False)
+        )
+        try:
+            yield tg, group
+        finally:
+            bot.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await bot
+
+
+async def says(tg: TelegramEmulator, text: str, user: int = CITIZEN, *, first: str = "",
+               ) -> SentCall:
+    """The user writes ``text``; the bot's next message to them (starting with ``first``)."""
+    seen = len(tg.sent)
+    tg.user_sends_text(user, text)
+    return await next_message(tg, seen, user, first)
+
+
+async def next_message(tg: TelegramEmulator, since: int, user: int = CITIZEN, first: str = ""):
+    return await tg.wait_for(
+        lambda c: c.chat_id == user and c.method == "sendMessage"
+        and (c.text or "").startswith(first),
+        since=since,
+    )
+
+
+async def presses(tg: TelegramEmulator, message: SentCall, text: str, user: int = CITIZEN):
+    """The user taps the button labelled ``text``; the bot's answer to the press."""
+    (data,) = [b["callback_data"] for b in message.buttons if b["text"] == text]
+    seen = len(tg.sent)
+    query = tg.user_presses_button(user, message.message_id, data, chat_id=message.chat_id)
+    await tg.wait_for(lambda c: c.method == "answerCallbackQuery", since=seen)
+    return next(a for a in tg.callback_answers if a["callback_query_id"] == query)
+
+
+def labels(call: SentCall) -> list[str]:
+    return [b["text"] for b in call.buttons]
+
+
+@run_async
+async def test_start_help_privacy_and_unknown_commands_answer_and_make_no_ticket(
+    tmp_path, saratov
+):
+    async with running_bot(tmp_path, saratov) as (tg, group):
+        start = await says(tg, "/start")
+        assert start.text == texts.START
+        help_ = await says(tg, "/help")
+        assert "/my" in help_.text and "/forget" in help_.text
+        privacy = await says(tg, "/privacy")
+        assert "1095 дн." in privacy.text and "/forget" in privacy.text
+        unknown = await says(tg, "/weather")
+        assert "/weather" in unknown.text and "/help" in unknown.text
+        empty = await says(tg, "/my")
+        assert empty.text == texts.MY_EMPTY
+        menu = [c["command"] for c in tg.commands]
+        assert menu == ["my", "help", "cancel", "privacy", "forget"]
+        sent = [c.body or "" for c in tg.sent]
+        assert not any(NUMBER.search(text) for text in sent) and tg.sent_to(group) == []
+
+
+@run_async
+async def test_my_lists_the_appeal_and_its_button_opens_the_history(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as (tg, group):
+        accepted = await says(tg, APPEAL)
+        number = NUMBER.search(accepted.text).group()
+        await tg.wait_for(lambda c: c.chat_id == group)
+
+        listing = await says(tg, "/my")
+        assert number in listing.text and CITY_NAME in listing.text
+        assert texts.STATE_NAMES["routed"] in listing.text and "не горит фонарь" in listing.text
+        assert labels(listing) == [texts.MY_HISTORY_BUTTON.format(number=number)]
+
+        seen = len(tg.sent)
+        await presses(tg, listing, texts.MY_HISTORY_BUTTON.format(number=number))
+        history = await next_message(tg, seen)
+        assert number in history.text
+        assert "обращение принято" in history.text and CITY_NAME in history.text
+
+        # Someone else tapping it (a forwarded message, a forged callback) learns nothing.
+        seen = len(tg.sent)
+        answer = await presses(tg, listing, texts.MY_HISTORY_BUTTON.format(number=number),
+                               user=STRANGER)
+        assert answer["text"] == texts.MY_UNKNOWN_TICKET and answer["show_alert"]
+        assert [c for c in tg.sent[seen:] if c.method == "sendMessage"] == []
+
+
+@run_async
+async def test_forget_erases_only_after_the_owner_confirms(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as (tg, _group):
+        await says(tg, APPEAL)
+        question = await says(tg, "/forget")
+        assert question.text == texts.FORGET_CONFIRM
+        assert labels(question) == [texts.FORGET_YES, texts.FORGET_NO]
+
+        stranger = await presses(tg, question, texts.FORGET_YES, user=STRANGER)
+        assert stranger["text"] == texts.NOT_YOUR_BUTTON
+        assert "не горит фонарь" in (await says(tg, "/my")).text  # still there
+
+        seen = len(tg.sent)
+        await presses(tg, question, texts.FORGET_YES)
+        done = await next_message(tg, seen)
+        assert done.text == texts.DATA_DELETED
+        assert (await says(tg, "/my")).text == texts.MY_EMPTY
+
+
+@run_async
+async def test_the_place_question_offers_a_location_button_and_cancel_drops_the_draft(
+    tmp_path, saratov
+):
+    async with running_bot(tmp_path, saratov) as (tg, group):
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Не горит фонарь во дворе")
+        keyboard = await tg.wait_for(
+            lambda c: c.chat_id == CITIZEN and "keyboard" in (c.reply_markup or {}), since=seen
+        )
+        question = next(c for c in tg.sent_to(CITIZEN) if "где это" in (c.text or ""))
+        number = NUMBER.search(question.text).group()
+        (button,) = keyboard.reply_markup["keyboard"][0]
+        assert button["request_location"] is True and keyboard.reply_markup["one_time_keyboard"]
+
+        cancelled = await says(tg, "/cancel")
+        assert cancelled.text == texts.CANCELLED.format(number=number)
+        assert cancelled.reply_markup == {"remove_keyboard": True}
+        assert (await says(tg, "/cancel")).text == texts.NOTHING_TO_CANCEL
+        assert tg.sent_to(group) == []
+
+
+@run_async
+async def test_a_shared_location_answers_the_place_question(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as (tg, group):
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Не горит фонарь во дворе")
+        await tg.wait_for(lambda c: "keyboard" in (c.reply_markup or {}), since=seen)
+        seen = len(tg.sent)
+        tg.user_sends_location(CITIZEN, 51.5331, 46.0342)  # the centre of Saratov
+        accepted = await next_message(tg, seen)
+        assert CITY_NAME in accepted.text
+        assert accepted.reply_markup == {"remove_keyboard": True}  # the place is known now
+        card = await tg.wait_for(lambda c: c.chat_id == group, since=seen)
+        assert "фонарь" in card.body
+
+
+@run_async
+async def test_a_typed_settlement_with_a_typo_answers_and_the_address_is_asked(
+    tmp_path, saratov
+):
+    async with running_bot(tmp_path, saratov) as (tg, _group):
+        question = await says(tg, "Не горит фонарь во дворе", first="Обращение")
+        number = NUMBER.search(question.text).group()
+        await next_message(tg, 0, first=texts.ASK_LOCATION_HINT)
+        seen = len(tg.sent)
+        ask_address = await says(tg, "Энгльс", first="Обращение")  # Энгельс, mistyped; no street
+        assert ask_address.text == texts.ASK_ADDRESS.format(number=number)
+        await next_message(tg, seen, first=texts.ASK_LOCATION_HINT)
+        accepted = await says(tg, "ул. Мира, 5", first="Обращение")
+        assert number in accepted.text and "Энгельс" in accepted.text
+        # Lighting wants a photo: invited in the same message, which also takes the location
+        # keyboard away now that the place is known (so no «Пропустить» under it).
+        assert texts.ASK_PHOTO_NO_BUTTON.strip() in accepted.text
+        assert accepted.reply_markup == {"remove_keyboard": True}
+        seen = len(tg.sent)
+        tg.user_sends_photo(CITIZEN)
+        follow_up = await next_message(tg, seen)
+        assert follow_up.text == texts.FOLLOW_UP_ACCEPTED.format(number=number)
+
+
+@run_async
+async def test_a_photo_invitation_can_be_skipped(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as (tg, _group):
+        accepted = await says(tg, APPEAL)
+        assert texts.ASK_PHOTO.strip() in accepted.text
+        assert labels(accepted) == [texts.SKIP_BUTTON]
+        skipped = await presses(tg, accepted, texts.SKIP_BUTTON)
+        assert skipped["text"] == texts.PHOTO_SKIPPED
+
+
+@run_async
+async def test_the_answer_comes_with_the_body_then_solved_and_a_rating(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as (tg, group):
+        accepted = await says(tg, APPEAL)
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
+
+        seen = len(tg.sent)
+        tg.user_sends_text(ADMIN, "Фонарь заменили.", chat_id=group, reply_to=card.message_id)
+        solved = await tg.wait_for(lambda c: c.chat_id == CITIZEN and c.buttons, since=seen)
+        answer = next(c for c in tg.sent[seen:] if c.chat_id == CITIZEN and c is not solved)
+        assert CITY_NAME in answer.text and "Фонарь заменили." in answer.text
+        assert solved.text == texts.ASK_SOLVED.format(number=number)
+        assert labels(solved) == [texts.SOLVED_YES, texts.SOLVED_NO]
+
+        seen = len(tg.sent)
+        await presses(tg, solved, texts.SOLVED_YES)
+        rating = await tg.wait_for(lambda c: c.chat_id == CITIZEN and c.buttons, since=seen)
+        assert labels(rating) == ["1", "2", "3", "4", "5"]
+        seen = len(tg.sent)
+        await presses(tg, rating, "5")
+        thanks = await next_message(tg, seen)
+        assert thanks.text == texts.THANKS_FOR_RATING.format(number=number)
+        history = await says(tg, "/my")
+        assert texts.STATE_NAMES["closed"] in history.text

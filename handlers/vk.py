@@ -116,11 +116,20 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     for item in message.attachments or ():
         if item.photo is not None:
             p = item.photo
-            found.append(Attachment("photo", _ref("photo", p.owner_id, p.id, p.access_key)))
+            ref = _ref("photo", p.owner_id, p.id, p.access_key)
+            found.append(Attachment("photo", ref, url=_largest(p.sizes)))
         elif item.doc is not None:
             d = item.doc
-            found.append(Attachment("document", _ref("doc", d.owner_id, d.id, d.access_key)))
+            ref = _ref("doc", d.owner_id, d.id, d.access_key)
+            found.append(Attachment("document", ref, url=d.url or None))
     return tuple(found)
+
+
+def _largest(sizes: Any) -> str | None:
+    """The URL of the biggest size of a photo: what the other channel downloads and re-sends
+    (a community token cannot ask VK for it later by the photo's id)."""
+    best = max(sizes or (), key=lambda s: (s.width or 0) * (s.height or 0), default=None)
+    return best.url if best is not None and best.url else None
 
 
 def _ref(kind: str, owner_id: int, item_id: int, access_key: str | None) -> str:

@@ -32,8 +32,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
@@ -42,6 +44,7 @@ from aiogram.types import (
 
 from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.files import FetchedFile, FileBridge, default_name
 
 CAPTION_LIMIT = 1024
 ALBUM_LIMIT = 10
@@ -58,17 +61,22 @@ class ThreadGone(PermanentError):
 class TelegramTransport:
     channel: Channel = "tg"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, files: FileBridge | None = None) -> None:
         self.bot = bot
+        self.files = files  # where files of the other channel come from (see `bot.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
+        uploads = await self._uploads(message)
         try:
-            ids = await self._send(message)
+            ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
             raise self._map(e) from None
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
 
-    async def _send(self, m: OutgoingMessage) -> list[int]:
+    async def _send(
+        self, m: OutgoingMessage, uploads: dict[Attachment, InputFile] | None = None
+    ) -> list[int]:
+        uploads = uploads or {}
         markup = _keyboard(m)
         where = {"chat_id": m.chat_id, "message_thread_id": m.thread_id}
         reply = (ReplyParameters(message_id=m.reply_to, allow_sending_without_reply=True)
@@ -89,7 +97,8 @@ class TelegramTransport:
             extra = {"reply_parameters": reply if i == 0 else None, **where}
             cap = caption if i == 0 else None
             if len(chunk) > 1:
-                media = [_MEDIA[a.kind](media=a.ref, caption=cap if j == 0 else None)
+                media = [_MEDIA[a.kind](media=uploads.get(a, a.ref),
+                                        caption=cap if j == 0 else None)
                          for j, a in enumerate(chunk)]
                 ids += [s.message_id for s in await self.bot.send_media_group(media=media,
                                                                               **extra)]
@@ -97,12 +106,37 @@ class TelegramTransport:
             a = chunk[0]
             last_markup = markup if i == len(chunks) - 1 and tail is None else None
             send = getattr(self.bot, f"send_{a.kind}")
-            sent = await send(**{a.kind: a.ref}, caption=cap, reply_markup=last_markup, **extra)
+            sent = await send(**{a.kind: uploads.get(a, a.ref)}, caption=cap,
+                              reply_markup=last_markup, **extra)
             ids.append(sent.message_id)
         if tail is not None:
             sent = await self.bot.send_message(text=tail, reply_markup=markup, **where)
             ids.append(sent.message_id)
         return ids
+
+    async def _uploads(self, m: OutgoingMessage) -> dict[Attachment, InputFile]:
+        """Files of the other channel, downloaded through the bridge, to go as uploads."""
+        uploads: dict[Attachment, InputFile] = {}
+        for a in m.attachments:
+            if a.channel not in (None, self.channel) and a not in uploads:
+                if self.files is None:
+                    raise PermanentError(f"a {a.kind} from {a.channel} and no file bridge")
+                fetched = await self.files.fetch(a)
+                uploads[a] = BufferedInputFile(fetched.data, fetched.name)
+        return uploads
+
+    async def fetch(self, attachment: Attachment) -> FetchedFile:
+        """The bytes of a Telegram file (``getFile`` + download; bots get files up to 20 MB)."""
+        try:
+            file = await self.bot.get_file(attachment.ref)
+            if file.file_path is None:
+                raise PermanentError("Telegram gave no file_path")
+            data = await self.bot.download_file(file.file_path)
+        except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
+            raise self._map(e) from None
+        assert data is not None
+        name = file.file_path.rsplit("/", 1)[-1]
+        return FetchedFile(data.getvalue(), name if "." in name else default_name(attachment))
 
     def _map(self, e: BaseException) -> Exception:
         method = getattr(getattr(e, "method", None), "__api_method__", "?")

@@ -17,13 +17,17 @@ reported by type only and not chained).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 import aiohttp
-from vkbottle import API, Callback, Keyboard, VKAPIError
+from vkbottle import API, Callback, DocMessagesUploader, Keyboard, PhotoMessageUploader, VKAPIError
 
 from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Channel, OutgoingMessage, SentMessage
+from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.files import FetchedFile, FileBridge, default_name
+
+log = logging.getLogger("bot.channels.vk")
 
 MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
 MAX_LABEL = 40  # VK refuses longer button labels
@@ -61,8 +65,9 @@ class VKTransport:
 
     channel: Channel = "vk"
 
-    def __init__(self, api: API) -> None:
+    def __init__(self, api: API, files: FileBridge | None = None) -> None:
         self.api = api
+        self.files = files  # where files of the other channel come from (see `bot.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:
@@ -77,7 +82,8 @@ class VKTransport:
         if message.buttons:
             params["keyboard"] = inline_keyboard(message)
         if message.attachments:
-            params["attachment"] = ",".join(a.ref for a in message.attachments)
+            refs = [await self._vk_ref(a, message.chat_id) for a in message.attachments]
+            params["attachment"] = ",".join(ref for ref in refs if ref)
         if message.reply_to is not None:
             try:
                 return await self._send({**params, "reply_to": message.reply_to})
@@ -114,6 +120,49 @@ class VKTransport:
         error = PermanentError(text)
         error.code = exc.code  # type: ignore[attr-defined]
         return error
+
+    async def _vk_ref(self, attachment: Attachment, peer_id: int) -> str | None:
+        """The VK attachment string: as is for a VK file; a file of the other channel is
+        downloaded through the bridge and uploaded to VK for this dialogue (photos as photos,
+        everything else as a document). ``None`` drops it when no bridge is wired."""
+        if attachment.channel in (None, self.channel):
+            return attachment.ref
+        if self.files is None:
+            log.warning("a %s file from %s dropped: no file bridge", attachment.kind,
+                        attachment.channel)
+            return None
+        fetched = await self.files.fetch(attachment)
+        try:
+            if attachment.kind == "photo":
+                return await PhotoMessageUploader(self.api).upload(
+                    file_source=fetched.data, peer_id=peer_id
+                )
+            return await DocMessagesUploader(self.api).upload(
+                file_source=fetched.data, peer_id=peer_id, title=fetched.name
+            )
+        except VKAPIError as exc:
+            raise self._map(exc, peer_id) from None
+        except (TimeoutError, aiohttp.ClientError, ValueError, LookupError) as exc:
+            # ValueError/LookupError: the upload server answered something that is not the
+            # expected JSON (an HTML error page): worth another try later.
+            raise TransientError(f"VK upload failed: {type(exc).__name__}") from None
+
+    async def fetch(self, attachment: Attachment) -> FetchedFile:
+        """The bytes of a VK file, for a chat in the other channel: from the URL VK gave with it
+        (a community token cannot look a photo up by its id later)."""
+        if not attachment.url:
+            raise PermanentError(f"VK {attachment.kind} without a download address")
+        try:
+            async with self.api.http_client.request(attachment.url) as response:  # type: ignore[attr-defined]
+                if response.status >= 500:
+                    raise TransientError(f"VK file server answered HTTP {response.status}")
+                if response.status >= 400:
+                    raise PermanentError(f"VK file server answered HTTP {response.status}")
+                data = await response.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TransientError(f"VK file unreachable: {type(exc).__name__}") from None
+        name = attachment.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        return FetchedFile(data, name if "." in name else default_name(attachment))
 
     def _scrub(self, text: str) -> str:
         token = getattr(self.api.token_generator, "token", None)

@@ -28,7 +28,7 @@ from bot.core import texts
 from bot.core.calendar import WorkingCalendar
 from bot.core.logsafe import describe
 from bot.core.outbox import FORGOTTEN
-from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
+from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage, carried
 from bot.storage.base import (
     DuplicateTicket,
     NewTicket,
@@ -1055,7 +1055,7 @@ class AppealCore:
                 texts.ANSWER_TO_CITIZEN.format(
                     number=ticket.number, body=body_name, text=message.text
                 ),
-                attachments=message.attachments if message.channel == ticket.channel else (),
+                attachments=carried(message.attachments, message.channel, ticket.channel),
             )
             if first:
                 yes = Button(texts.SOLVED_YES, Payload("solved", ticket.number, "yes").pack())
@@ -1097,7 +1097,7 @@ class AppealCore:
             body = self.table.body_by_id.get(ticket.body or "")
             if ticket.state in ACTIVE and body is not None:
                 for channel, chat in self._body_chats(body):
-                    files = message.attachments if channel == message.channel else ()
+                    files = carried(message.attachments, message.channel, channel)
                     text = texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text)
                     if message.location is not None:
                         text += texts.LOCATION_LINE.format(
@@ -1317,8 +1317,9 @@ class AppealCore:
 
     @staticmethod
     def _portable(ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]:
-        """File references only work in the channel they came from."""
-        return ticket.attachments if channel == ticket.channel else ()
+        """The ticket's files for a chat in ``channel`` (marked with their origin if it is
+        another channel: that channel's file ids mean nothing here, so they are fetched)."""
+        return carried(ticket.attachments, ticket.channel, channel)
 
     async def _to_citizen(
         self,

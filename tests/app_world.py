@@ -112,3 +112,12 @@ async def both_channels(tmp_path: Path, **extra: Any) -> AsyncIterator[World]:
             if settings.vk_callback_confirmation is None:
                 await vk.wait_for_listener()
             yield World(tg, vk, group, settings)
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the OS picks it), for the webhook server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -30,7 +30,9 @@ What is modelled, and why:
 * **Rate limit and faults.** 20 calls/s per token (error 6), injectable flood control (9), HTTP
   5xx, dropped connections and slow answers, drawn from a seeded RNG so a failing run repeats.
 
-Not modelled: chats beyond the bare peer id, ``message_reply`` events, Callback API, ``execute``.
+Callback API: `VKEmulator.callback_server` POSTs the same events to a bot's server.
+
+Not modelled: chats beyond the bare peer id, ``message_reply`` events, ``execute``.
 Error codes without a well-known VK text (an unknown ``event_id``, a missing message to edit) use
 error 100 "One of the parameters specified was missing or invalid", which is what VK answers for
 most bad parameters.
@@ -50,6 +52,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 API_VERSION = "5.199"
@@ -372,6 +375,10 @@ class VKEmulator:
     def fail_next(self, method: str, times: int = 1, code: int = 10) -> None:
         """The next ``times`` calls of ``method`` answer error ``code`` (checked before limits)."""
         self._fail_next.setdefault(method, []).extend([code] * times)
+
+    def callback_server(self, url: str, secret: str | None = None) -> CallbackDelivery:
+        """Send this community's events to a Callback API server at ``url`` from now on."""
+        return CallbackDelivery(self, url, secret)
 
     def expire_long_poll_key(self) -> None:
         """VK rotates keys; the next poll with the old key gets ``failed: 2``."""
@@ -816,6 +823,54 @@ class VKEmulator:
         foreign = {k: message[k] for k in keys}
         foreign["attachments"] = message["attachments"]
         return foreign
+
+
+class CallbackDelivery:
+    """VK's side of the Callback API for one community: events POSTed to the server's URL.
+
+    Events are the same objects the long poll gives (``_push``), with ``secret`` added. VK counts
+    an event delivered only when the answer is HTTP 200 with the body ``ok``; otherwise it sends
+    it again later (in order), which `resend_last` plays out.
+    """
+
+    def __init__(self, vk: VKEmulator, url: str, secret: str | None) -> None:
+        self.vk, self.url, self.secret = vk, url, secret
+        self.next = len(vk._updates)  # events from now on go to the server
+        self.answers: list[tuple[int, str]] = []
+        self.last: dict[str, Any] | None = None
+
+    async def confirm(self) -> str:
+        """The confirmation request VK makes when the address is saved; returns the answer."""
+        status, text = await self._post({"type": "confirmation", "group_id": self.vk.group_id})
+        return text if status == 200 else f"HTTP {status}"
+
+    async def deliver(self, secret: str | None = None) -> list[tuple[int, str]]:
+        """POST every pending event (with ``secret`` instead of the real one, to play a
+        forger); stops at the first one not answered ``ok``, which stays pending."""
+        results = []
+        while self.next < len(self.vk._updates):
+            event = dict(self.vk._updates[self.next])
+            if (secret or self.secret) is not None:
+                event["secret"] = secret if secret is not None else self.secret
+            result = await self._post(event)
+            results.append(result)
+            if result != (200, "ok"):
+                break
+            self.last = event
+            self.next += 1
+        return results
+
+    async def resend_last(self) -> tuple[int, str]:
+        """The last delivered event once more, as VK does when the ``ok`` came too late."""
+        if self.last is None:
+            raise RuntimeError("nothing delivered yet")
+        return await self._post(self.last)
+
+    async def _post(self, event: dict[str, Any]) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http, http.post(self.url, json=event) as r:
+            result = (r.status, await r.text())
+        self.answers.append(result)
+        return result
 
 
 def _hash(token: str) -> str:

@@ -26,7 +26,7 @@ import aiohttp
 from vkbottle import API, VKAPIError
 from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
-from vkbottle_types.events import GroupEventType
+from vkbottle_types.events import GroupEventType, GroupTypes
 
 from bot.core.types import Attachment, IncomingMessage, Location
 
@@ -38,6 +38,8 @@ class Core(Protocol):
 
     async def handle(self, message: IncomingMessage) -> Any: ...
 
+    async def citizen_reachable(self, channel: str, user_id: int) -> int: ...
+
 
 class VKInbound:
     """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
@@ -48,7 +50,14 @@ class VKInbound:
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.message()(self.on_message)
         labeler.raw_event(GroupEventType.MESSAGE_EVENT, dataclass=MessageEvent)(self.on_button)
+        labeler.raw_event(GroupEventType.MESSAGE_ALLOW, dataclass=GroupTypes.MessageAllow)(
+            self.on_allow
+        )
         return labeler
+
+    async def on_allow(self, event: GroupTypes.MessageAllow) -> None:
+        """The user allowed the community to write: what VK refused earlier (901) goes now."""
+        await self.core.citizen_reachable("vk", event.object.user_id)
 
     async def on_message(self, message: Message) -> None:
         await self.core.handle(incoming_message(message))

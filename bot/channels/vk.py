@@ -21,10 +21,23 @@ import logging
 import secrets
 
 import aiohttp
-from vkbottle import API, Callback, DocMessagesUploader, Keyboard, PhotoMessageUploader, VKAPIError
+from vkbottle import (
+    API,
+    Callback,
+    DocMessagesUploader,
+    Keyboard,
+    Location,
+    PhotoMessageUploader,
+    VKAPIError,
+)
 
-from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.core.transport import (
+    PermanentError,
+    RecipientUnreachable,
+    RetryAfter,
+    TransientError,
+)
+from bot.core.types import Attachment, Button, Channel, OutgoingMessage, SentMessage
 from bot.files import FetchedFile, FileBridge, default_name
 
 log = logging.getLogger("bot.channels.vk")
@@ -32,6 +45,8 @@ log = logging.getLogger("bot.channels.vk")
 MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
 MAX_LABEL = 40  # VK refuses longer button labels
 MAX_PAYLOAD = 255  # VK's limit on a button payload, as JSON
+MAX_INLINE_ROWS, MAX_INLINE_BUTTONS = 6, 10  # an inline keyboard
+MAX_ROWS, MAX_PER_ROW = 10, 5  # a keyboard under the input field; 5 per row in both
 
 # VK error 6 ("too many requests per second") is the 20 calls/s per token limit: it clears
 # within the second. Error 9 ("flood control") is VK's anti-spam limit on identical or too many
@@ -49,7 +64,7 @@ TRANSIENT_CODES = frozenset({1, 5, 10, 27, 28})
 # permanent too: better to fail loudly than to retry something that cannot work.
 
 
-class MessagesDenied(PermanentError):
+class MessagesDenied(RecipientUnreachable):
     """VK 901: the user has not allowed the community to write (or has forbidden it since).
 
     The core tells the administrator: the citizen can only be reached some other way.
@@ -79,7 +94,9 @@ class VKTransport:
             "random_id": message.dedup_id or secrets.randbelow(2**31 - 1) + 1,
             "message": message.text,
         }
-        if message.buttons:
+        if message.request_location:
+            params["keyboard"] = location_keyboard(message)
+        elif message.buttons:
             params["keyboard"] = inline_keyboard(message)
         if message.attachments:
             refs = [await self._vk_ref(a, message.chat_id) for a in message.attachments]
@@ -173,8 +190,42 @@ def inline_keyboard(message: OutgoingMessage) -> str:
     """Rows of `Button` as an inline VK keyboard of callback buttons (press → ``message_event``
     with ``payload == {"p": button.payload}``)."""
     keyboard = Keyboard(inline=True)
-    for row in message.buttons:
-        keyboard.row()
+    _add_callback_rows(keyboard, fit_inline(message.buttons))
+    return keyboard.get_json()
+
+
+def location_keyboard(message: OutgoingMessage) -> str:
+    """A keyboard under the input field with «Отправить местоположение» (VK's location button
+    is allowed only there, alone in its row, not in an inline keyboard), the message's own
+    buttons below it as callback buttons; it disappears after one use."""
+    keyboard = Keyboard(one_time=True)
+    keyboard.add(Location())
+    _add_callback_rows(keyboard, message.buttons[: MAX_ROWS - 1])
+    return keyboard.get_json()
+
+
+def fit_inline(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+    """The core's rows within VK's inline limits (6 rows, 5 per row, 10 buttons in all).
+
+    The core lays out one option per row (up to six places plus «Другое»); past six rows the
+    buttons go two to a row. Beyond ten the last button («Другое») is kept and the tail of the
+    list dropped: the citizen can still type the answer."""
+    flat = [b for row in rows for b in row]
+    if len(rows) <= MAX_INLINE_ROWS and all(len(r) <= MAX_PER_ROW for r in rows) and len(
+        flat
+    ) <= MAX_INLINE_BUTTONS:
+        return rows
+    if len(flat) > MAX_INLINE_BUTTONS:
+        log.warning("%d buttons cut to VK's %d", len(flat), MAX_INLINE_BUTTONS)
+        flat = flat[: MAX_INLINE_BUTTONS - 1] + flat[-1:]
+    per_row = -(-len(flat) // MAX_INLINE_ROWS)  # ceil: at most 2 for 10 buttons
+    return tuple(tuple(flat[i : i + per_row]) for i in range(0, len(flat), per_row))
+
+
+def _add_callback_rows(keyboard: Keyboard, rows: tuple[tuple[Button, ...], ...]) -> None:
+    for row in rows:
+        if keyboard.buttons and keyboard.buttons[-1]:
+            keyboard.row()
         for button in row:
             label = button.text
             if len(label) > MAX_LABEL:
@@ -183,4 +234,3 @@ def inline_keyboard(message: OutgoingMessage) -> str:
             if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD:
                 raise PermanentError(f"button payload over {MAX_PAYLOAD} bytes: {label!r}")
             keyboard.add(Callback(label, payload=payload))
-    return keyboard.get_json()

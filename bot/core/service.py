@@ -70,6 +70,7 @@ class CoreService:
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
         )
+        outbox.on_unreachable = core.citizen_unreachable
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
         return cls(repo, core, outbox, scheduler)
 

@@ -89,3 +89,10 @@ REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 # A deadline at local midnight is shown as the whole previous day.
 DUE_DAY = "{date:%d.%m.%Y} включительно"
 DUE_MOMENT = "{date:%d.%m.%Y %H:%M}"
+
+# -- the citizen cannot be reached (VK 901: messages from the community not allowed) --------------
+CITIZEN_UNREACHABLE_TO_STAFF = (
+    "Обращение № {number}: гражданин не разрешил сообщения от сообщества, и сообщение "
+    "ему не доставлено. Ответ сохранён в обращении; свяжитесь, пожалуйста, с заявителем "
+    "другим способом. Если он разрешит сообщения, бот отправит недоставленное сам."
+)

@@ -107,6 +107,9 @@ class OutgoingMessage:
     # Stable number for this delivery, the same on every retry: the VK adapter passes it as
     # ``random_id`` so VK drops a repeated send; Telegram has no equivalent.
     dedup_id: int = 0
+    # Ask for the sender's location with a button (Telegram reply keyboard, VK location
+    # button); shared with the citizen-dialog branch, which adds the same field.
+    request_location: bool = False
 
     def to_json(self) -> dict:
         return {
@@ -115,6 +118,7 @@ class OutgoingMessage:
             "attachments": [a.to_json() for a in self.attachments],
             "reply_to": self.reply_to,
             "thread_id": self.thread_id,
+            **({"request_location": True} if self.request_location else {}),
         }
 
     @classmethod
@@ -130,6 +134,7 @@ class OutgoingMessage:
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),
             dedup_id=dedup_id,
+            request_location=bool(data.get("request_location", False)),
         )
 
 

@@ -506,6 +506,7 @@ class VKEmulator:
                 raise VKError(911) from None
             if not isinstance(keyboard, dict) or not isinstance(keyboard.get("buttons"), list):
                 raise VKError(911)
+            _check_keyboard(keyboard)
 
         now = time.monotonic()
         if random_id and random_id in self._dedup:
@@ -871,6 +872,35 @@ class CallbackDelivery:
             result = (r.status, await r.text())
         self.answers.append(result)
         return result
+
+
+def _check_keyboard(keyboard: dict[str, Any]) -> None:
+    """VK's keyboard limits (error 911): inline — 6 rows, 10 buttons; under the input field —
+    10 rows, 40 buttons; 5 buttons a row in both; labels up to 40 characters; payloads up to
+    255 bytes of JSON; a location button only outside inline keyboards and alone in its row."""
+    rows = keyboard["buttons"]
+    inline = bool(keyboard.get("inline"))
+    max_rows, max_total = (6, 10) if inline else (10, 40)
+    if len(rows) > max_rows:
+        raise VKError(911, f"too many rows: {len(rows)} > {max_rows}")
+    if sum(len(row) for row in rows) > max_total:
+        raise VKError(911, f"too many buttons: more than {max_total}")
+    for row in rows:
+        if not isinstance(row, list) or not 1 <= len(row) <= 5:
+            raise VKError(911, "a row must have 1 to 5 buttons")
+        for button in row:
+            action = button.get("action") if isinstance(button, dict) else None
+            if not isinstance(action, dict):
+                raise VKError(911, "button without action")
+            if len(str(action.get("label", ""))) > 40:
+                raise VKError(911, "label is longer than 40 characters")
+            payload = action.get("payload")
+            if payload is not None:
+                raw = payload if isinstance(payload, str) else json.dumps(payload)
+                if len(raw.encode()) > 255:
+                    raise VKError(911, "payload is longer than 255 bytes")
+            if action.get("type") == "location" and (inline or len(row) != 1):
+                raise VKError(911, "location button must be alone in a row, not inline")
 
 
 def _hash(token: str) -> str:

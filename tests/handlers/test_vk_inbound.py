@@ -36,6 +36,9 @@ class FakeCore:
         if message.payload == "boom":
             raise RuntimeError("core failed")
 
+    async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        return 0
+
     async def next(self) -> IncomingMessage:
         return await asyncio.wait_for(self.handled.get(), 5)
 

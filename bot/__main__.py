@@ -55,6 +55,10 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
     # aiohttp logs request URLs at DEBUG, and Bot API URLs contain the token.
     logging.getLogger("aiohttp").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # vkbottle (events, API call parameters) and aiosqlite (SQL with its values) log citizens'
+    # texts at DEBUG.
+    for chatty in ("vkbottle", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 def prepare_data_dir(path: Path) -> None:

@@ -37,6 +37,8 @@ TG_CITIZEN = 1001
 VK_CITIZEN = 100_500
 TG_COORDINATOR = 2002
 VK_COORDINATOR = 300_400
+TG_APPEAL = "Во дворе дома 5 на ул. Чапаева яма"
+VK_APPEAL = "В Энгельсе не вывозят мусор"
 SLOW = 90.0  # seconds: the bot process loads the morphology dictionaries and the classifier
 
 
@@ -90,6 +92,7 @@ def test_python_m_bot_serves_both_channels_and_stops_on_sigterm(tmp_path: Path) 
             # No body of the shipped table has a chat: cards go to the coordinators, one in
             # each channel.
             "COORDINATORS": f"tg:{TG_COORDINATOR},vk:{VK_COORDINATOR}",
+            "LOG_LEVEL": "DEBUG",  # even so, no citizen's words in the log
         }
 
         async def coordinators_reachable() -> None:
@@ -97,21 +100,20 @@ def test_python_m_bot_serves_both_channels_and_stops_on_sigterm(tmp_path: Path) 
             await vk.user_allows_messages(VK_COORDINATOR)
 
         world.call(coordinators_reachable())
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=tmp_path / "cwd",
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        # Output to files, not pipes: a DEBUG log would fill a pipe nobody reads yet and
+        # block the bot.
+        out_file, err_file = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+        with out_file.open("w") as stdout, err_file.open("w") as stderr:
+            bot = subprocess.Popen(
+                [sys.executable, "-m", "bot"], cwd=tmp_path / "cwd", env=env,
+                stdout=stdout, stderr=stderr,
+            )
         try:
             world.call(vk.wait_for_listener(timeout=SLOW))
 
             async def appeal_on_each_channel() -> tuple[str, str]:
-                tg.user_sends_text(TG_CITIZEN, "Во дворе дома 5 на ул. Чапаева яма")
-                await vk.user_sends_text(VK_CITIZEN, "В Энгельсе не вывозят мусор")
+                tg.user_sends_text(TG_CITIZEN, TG_APPEAL)
+                await vk.user_sends_text(VK_CITIZEN, VK_APPEAL)
                 tg_reply = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN, timeout=SLOW)
                 vk_reply = await vk.wait_for_sent(lambda m: m.peer_id == VK_CITIZEN, timeout=SLOW)
                 return tg_reply.text or "", vk_reply.text
@@ -121,14 +123,17 @@ def test_python_m_bot_serves_both_channels_and_stops_on_sigterm(tmp_path: Path) 
             assert NUMBER.search(tg_text).group() != NUMBER.search(vk_text).group()
 
             bot.send_signal(signal.SIGTERM)
-            out, err = bot.communicate(timeout=30)
+            bot.wait(timeout=30)
         finally:
             if bot.poll() is None:
                 bot.kill()
-                bot.communicate()
+                bot.wait()
+    out = out_file.read_text(encoding="utf-8")
+    err = err_file.read_text(encoding="utf-8")
     assert bot.returncode == 0, err
     assert "Traceback" not in err
     assert tg.token not in out + err and vk.token not in out + err
+    assert TG_APPEAL not in err and VK_APPEAL not in err
     # vkbottle's long-poll state lives in the data directory, not where the bot was started.
     assert (tmp_path / "data" / "vk-polling" / f"{vk.group_id}.json").is_file()
     assert list((tmp_path / "cwd").iterdir()) == []

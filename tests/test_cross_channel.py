@@ -61,3 +61,21 @@ async def test_vk_citizen_is_answered_from_telegram_and_tg_citizen_from_vk(tmp_p
             lambda c: c.chat_id == TG_CITIZEN and "Приедем завтра." in (c.body or "")
         )
         assert tg_number in answer.body
+
+
+@run_async
+async def test_a_telegram_document_reaches_the_vk_administrator_as_a_vk_document(
+    tmp_path: Path,
+) -> None:
+    async with both_channels(tmp_path) as w:
+        tg, vk = w.tg, w.vk
+        tg.user_sends_document(TG_CITIZEN, "акт.pdf", b"%PDF-1.4 act", caption=APPEAL)
+        accepted = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN)
+        number = NUMBER.search(accepted.text).group()
+        vk_card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+        (doc,) = vk_card.attachments
+        assert doc.startswith(f"doc-{vk.group_id}_")
+        assert vk.doc_bytes(doc) == b"%PDF-1.4 act"
+        # In its own channel the file is not downloaded at all: the card reuses the file id.
+        tg_card = await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
+        assert tg_card.method == "sendDocument"

@@ -367,6 +367,10 @@ class VKEmulator:
         key = "_".join(attachment.split("_")[:2])
         return self._files[self._photos[key]]
 
+    def doc_bytes(self, attachment: str) -> bytes:
+        """The bytes behind ``doc{owner}_{id}[_{access_key}]`` uploaded through docs.save."""
+        return self._files["_".join(attachment.split("_")[:2])]
+
     def message(self, message_id: int) -> dict[str, Any]:
         return self._stored(message_id)
 

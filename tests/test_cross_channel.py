@@ -79,3 +79,18 @@ async def test_a_telegram_document_reaches_the_vk_administrator_as_a_vk_document
         # In its own channel the file is not downloaded at all: the card reuses the file id.
         tg_card = await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
         assert tg_card.method == "sendDocument"
+
+
+@run_async
+async def test_a_vk_photo_deleted_before_sending_leaves_the_telegram_card_without_it(
+    tmp_path: Path,
+) -> None:
+    async with both_channels(tmp_path) as w:
+        tg, vk = w.tg, w.vk
+        sent = await vk.user_sends_photo(VK_CITIZEN, PHOTO_FROM_VK, text=APPEAL)
+        photo = sent["attachments"][0]["photo"]
+        vk.delete_photo(f"photo{VK_CITIZEN}_{photo['id']}")  # before the bot could fetch it
+        accepted = await vk.wait_for_sent(lambda m: m.peer_id == VK_CITIZEN)
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
+        assert card.method == "sendMessage" and "фонарь" in card.body

@@ -23,6 +23,9 @@ multi-message send means a retry repeats the part already delivered: Telegram ha
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -46,6 +49,8 @@ from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.files import FetchedFile, FileBridge, default_name
 
+log = logging.getLogger("bot.channels.telegram")
+
 CAPTION_LIMIT = 1024
 ALBUM_LIMIT = 10
 BUTTONS_ONLY_TEXT = "⬆️"  # a text message cannot be empty; used for buttons under an album
@@ -66,7 +71,7 @@ class TelegramTransport:
         self.files = files  # where files of the other channel come from (see `bot.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        uploads = await self._uploads(message)
+        message, uploads = await self._uploads(message)
         try:
             ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
@@ -114,16 +119,30 @@ class TelegramTransport:
             ids.append(sent.message_id)
         return ids
 
-    async def _uploads(self, m: OutgoingMessage) -> dict[Attachment, InputFile]:
-        """Files of the other channel, downloaded through the bridge, to go as uploads."""
+    async def _uploads(
+        self, m: OutgoingMessage
+    ) -> tuple[OutgoingMessage, dict[Attachment, InputFile]]:
+        """Files of the other channel, downloaded through the bridge, to go as uploads. A file
+        its origin cannot give any more is left out: the message (a ticket card) still goes."""
         uploads: dict[Attachment, InputFile] = {}
+        gone: set[Attachment] = set()
         for a in m.attachments:
-            if a.channel not in (None, self.channel) and a not in uploads:
-                if self.files is None:
-                    raise PermanentError(f"a {a.kind} from {a.channel} and no file bridge")
+            if a.channel in (None, self.channel) or a in uploads or a in gone:
+                continue
+            if self.files is None:
+                raise PermanentError(f"a {a.kind} from {a.channel} and no file bridge")
+            try:
                 fetched = await self.files.fetch(a)
-                uploads[a] = BufferedInputFile(fetched.data, fetched.name)
-        return uploads
+            except PermanentError as exc:
+                log.warning("a %s file from %s dropped: %s", a.kind, a.channel,
+                            type(exc).__name__)
+                gone.add(a)
+                continue
+            uploads[a] = BufferedInputFile(fetched.data, fetched.name)
+        if gone:
+            kept = tuple(a for a in m.attachments if a not in gone)
+            m = dataclasses.replace(m, attachments=kept)
+        return m, uploads
 
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         """The bytes of a Telegram file (``getFile`` + download; bots get files up to 20 MB)."""

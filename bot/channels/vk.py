@@ -148,7 +148,13 @@ class VKTransport:
             log.warning("a %s file from %s dropped: no file bridge", attachment.kind,
                         attachment.channel)
             return None
-        fetched = await self.files.fetch(attachment)
+        try:
+            fetched = await self.files.fetch(attachment)
+        except PermanentError as exc:
+            # The file is gone at its origin: the message (a ticket card, say) still goes.
+            log.warning("a %s file from %s dropped: %s", attachment.kind, attachment.channel,
+                        type(exc).__name__)
+            return None
         try:
             if attachment.kind == "photo":
                 return await PhotoMessageUploader(self.api).upload(

@@ -367,6 +367,11 @@ class VKEmulator:
         key = "_".join(attachment.split("_")[:2])
         return self._files[self._photos[key]]
 
+    def delete_photo(self, attachment: str) -> None:
+        """The owner deleted the photo: its size URLs answer 404 from now on."""
+        key = "_".join(attachment.split("_")[:2])
+        self._files.pop(self._photos[key], None)
+
     def doc_bytes(self, attachment: str) -> bytes:
         """The bytes behind ``doc{owner}_{id}[_{access_key}]`` uploaded through docs.save."""
         return self._files["_".join(attachment.split("_")[:2])]

@@ -38,7 +38,7 @@ from bot.core.appeals import Classifies
 from bot.core.service import CoreService
 from bot.core.transport import Transport
 from bot.files import FileBridge
-from bot.web import VKCallbackEndpoint, build_web_app
+from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
 from handlers.vk import VKInbound, make_vk_bot
 from routing.model import RoutingTable
@@ -216,8 +216,6 @@ async def _start_telegram(
         )
         log.info("Telegram: опрос обновлений запущен")
         return None
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-
     # Without a configured secret a fresh one per start: Telegram gets it in setWebhook, and a
     # request without it is refused all the same.
     secret = (
@@ -230,7 +228,7 @@ async def _start_telegram(
         secret_token=secret,
         allowed_updates=dispatcher.resolve_used_update_types(),
     )
-    handler = SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
+    handler = TelegramWebhook(dispatcher, bot, handle_in_background=False, secret_token=secret)
     log.info("Telegram: вебхук установлен")
     return telegram_webhook_path(settings), handler
 

@@ -4,11 +4,11 @@ Both are optional (long polling is the default for either channel); when one or 
 single server (``WEBHOOK_HOST``/``WEBHOOK_PORT``) serves them, each on its own path, so one
 reverse proxy rule and one open port cover the whole bot.
 
-Telegram: aiogram's `SimpleRequestHandler` checks ``X-Telegram-Bot-Api-Secret-Token`` (a wrong or
-missing one gets aiogram's 401, and nothing reaches the core). Updates are handled *before* the
-answer (``handle_in_background=False``): Telegram re-sends an update that was not answered with
-200, so a crash in the middle loses nothing; a re-sent update is dropped by the core's own
-duplicate check.
+Telegram: aiogram's `SimpleRequestHandler` with the ``X-Telegram-Bot-Api-Secret-Token`` check
+(`TelegramWebhook`: a wrong or missing token gets 403 Forbidden, and nothing reaches the core).
+Updates are handled *before* the answer (``handle_in_background=False``): Telegram re-sends an
+update that was not answered with 200, so a crash in the middle loses nothing; a re-sent update
+is dropped by the core's own duplicate check.
 
 VK Callback API: VK POSTs one JSON event per request. ``confirmation`` is answered with the
 confirmation code; every other event must carry our ``secret`` (else 403) and is answered with
@@ -28,12 +28,25 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 log = logging.getLogger("bot.web")
 
 #: VK answers ``ok`` with this exact body; anything else counts as a failure and is re-sent.
 VK_OK = "ok"
+
+
+class TelegramWebhook(SimpleRequestHandler):
+    """aiogram's handler, refusing a request without the right secret with 403 — "you are not
+    Telegram" — where aiogram answers 401, which suggests that some other credentials would do."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self.verify_secret(secret, self.bot):
+            log.warning("Telegram webhook: a request without the right secret was refused")
+            return web.Response(status=403, text="Forbidden")
+        return await super().handle(request)
 
 
 class RecentIds:

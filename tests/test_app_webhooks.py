@@ -37,8 +37,8 @@ async def test_telegram_webhook_takes_only_updates_with_the_secret(tmp_path: Pat
         assert (tg.webhook_url, tg.webhook_secret) == (PUBLIC_URL, TG_SECRET)
 
         tg.user_sends_text(TG_CITIZEN, APPEAL)
-        assert await tg.deliver_to_webhook(via, secret="forged") == [401]
-        assert await tg.deliver_to_webhook(via, secret="") == [401]  # no header at all
+        assert await tg.deliver_to_webhook(via, secret="forged") == [403]
+        assert await tg.deliver_to_webhook(via, secret="") == [403]  # no header at all
         # Refused before the core: nothing was accepted, nothing is on its way.
         assert tg.sent_to(TG_CITIZEN) == []
 

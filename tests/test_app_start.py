@@ -174,3 +174,22 @@ async def test_a_wrong_telegram_token_stops_the_start_even_with_vk_fine(tmp_path
             await serve(settings, table, classifier, handle_signals=False)
         assert str(refused.value) == MSG_TELEGRAM_UNAUTHORIZED
         assert vk.long_polls == 0
+
+
+@run_async
+async def test_a_busy_webhook_port_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    table, classifier = saratov()
+    async with VKEmulator() as vk:
+        busy = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = busy.sockets[0].getsockname()[1]
+        try:
+            settings = settings_for(
+                tmp_path, None, vk, vk_callback_confirmation="c0nf1rm",
+                webhook_host="127.0.0.1", webhook_port=port,
+            )
+            with pytest.raises(ChannelStartError) as refused:
+                await serve(settings, table, classifier, handle_signals=False)
+        finally:
+            busy.close()
+            await busy.wait_closed()
+        assert f"127.0.0.1:{port}" in str(refused.value) and "WEBHOOK_PORT" in str(refused.value)

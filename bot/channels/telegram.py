@@ -19,6 +19,8 @@ fits 1024 characters and does not have to be split from the buttons (albums cann
 otherwise files first, then the text with the buttons. The returned id is the last message's,
 the one with the buttons; all ids are in ``extra["message_ids"]``. A failure halfway through a
 multi-message send means a retry repeats the part already delivered: Telegram has no dedup key.
+Files of the other channel (``Attachment.channel == "vk"``) are fetched through `bot.files` and
+uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ repeated after a crash or a timeout is dropped by VK and returns the first messa
 also why a timeout or a dropped connection may safely be reported as `TransientError` here,
 unlike on Telegram: the retry cannot produce a second message.
 
+Files of the other channel (``Attachment.channel == "tg"``) are fetched through `bot.files` and
+uploaded for the dialogue (photos via ``photos.getMessagesUploadServer``/``saveMessagesPhoto``,
+anything else as a document); `fetch` downloads a VK photo for a Telegram chat from its URL.
+
 Errors are mapped onto the three of `bot.core.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
 reported by type only and not chained).

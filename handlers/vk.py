@@ -84,6 +84,9 @@ class VKInbound:
 
 
 def incoming_message(message: Message) -> IncomingMessage:
+    # TODO(invites): an administrator's invite link is https://vk.me/club<group_id>?ref=<code>;
+    # VK puts <code> in ``message.ref`` of the first message written through it. Hand it to the
+    # core's channel-agnostic ``redeem`` (staff branch) once that lands.
     reply = message.reply_message
     return IncomingMessage(
         channel="vk",

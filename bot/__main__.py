@@ -35,18 +35,8 @@ MSG_NO_CHANNELS = (
     "Не настроен ни один канал: задайте TELEGRAM_BOT_TOKEN для Telegram "
     "или VK_GROUP_TOKEN и VK_GROUP_ID для ВКонтакте (см. .env.example)."
 )
-MSG_CHANNEL_NOT_READY = (
-    "Канал {channels} настроен, но в этой версии бота ещё не реализован; "
-    "он появится в следующих выпусках."
-)
 
 MSG_MODEL_INVALID = "Модель классификатора (ROUTING_MODEL) не загружена: {reason}"
-MSG_TELEGRAM_UNAUTHORIZED = (
-    "Telegram не принял токен бота (TELEGRAM_BOT_TOKEN): проверьте его у @BotFather."
-)
-MSG_TELEGRAM_UNREACHABLE = (
-    "Не удалось связаться с сервером Telegram: проверьте сеть и TELEGRAM_API_BASE, если он задан."
-)
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 
@@ -65,6 +55,10 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
     # aiohttp logs request URLs at DEBUG, and Bot API URLs contain the token.
     logging.getLogger("aiohttp").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # vkbottle (events, API call parameters) and aiosqlite (SQL with its values) log citizens'
+    # texts at DEBUG.
+    for chatty in ("vkbottle", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 def prepare_data_dir(path: Path) -> None:
@@ -112,20 +106,17 @@ def configured_channels(settings: Settings) -> list[str]:
 
 
 def run(settings: Settings, table: Any | None) -> int:
-    """Start the configured channels and serve until stopped (Ctrl+C or SIGTERM): exit 0."""
+    """Start the configured channels on one core and serve until stopped (Ctrl+C or SIGTERM):
+    exit 0; a channel that cannot start (token refused, server unreachable) exits 2."""
     channels = configured_channels(settings)
     if not channels:
         print(MSG_NO_CHANNELS, file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
-    if settings.vk_enabled:
-        # The VK assembly is the next step; Telegram, if configured, runs without it meanwhile.
-        print(MSG_CHANNEL_NOT_READY.format(channels="ВКонтакте"), file=sys.stderr)
-    if not settings.telegram_enabled or table is None:
+    if table is None:
         return EXIT_NOTHING_TO_RUN
 
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-    from bot.app import build_classifier, run_telegram
+    from bot.app import build_classifier
+    from bot.runner import ChannelStartError, serve
     from routing.errors import RoutingError
 
     try:
@@ -135,15 +126,11 @@ def run(settings: Settings, table: Any | None) -> int:
         print(MSG_MODEL_INVALID.format(reason=exc), file=sys.stderr)
         return EXIT_BAD_CONFIG
     try:
-        asyncio.run(run_telegram(settings, table, classifier))
+        asyncio.run(serve(settings, table, classifier))
     except KeyboardInterrupt:
         pass
-    except TelegramUnauthorizedError:
-        print(MSG_TELEGRAM_UNAUTHORIZED, file=sys.stderr)
-        return EXIT_BAD_CONFIG
-    except TelegramNetworkError:
-        # Only the first getMe gets here; aiogram retries network errors while polling.
-        print(MSG_TELEGRAM_UNREACHABLE, file=sys.stderr)
+    except ChannelStartError as exc:
+        print(exc, file=sys.stderr)
         return EXIT_BAD_CONFIG
     return EXIT_OK
 

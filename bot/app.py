@@ -1,6 +1,7 @@
-"""The application assembled: the core service plus the Telegram channel, polling until stopped.
+"""Building blocks of the application: the classifier, the aiogram bot and dispatcher, the
+coordinator tools; `bot.runner.serve` puts them together with VK into one process.
 
-Only Telegram by long polling for now; VK and webhooks come next. Loading the routing table and
+Loading the routing table and
 building the classifier are CPU and disk work, so `build_classifier` is meant to run before the
 event loop starts (or in a thread), never inside a handler.
 """
@@ -13,14 +14,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import Classifies
 from bot.core.coordination import Coordination
-from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
 from bot.core.types import Clock
 from config import Settings
-from handlers.telegram import build_router, publish_commands
+from handlers.telegram import build_router
 from handlers.telegram_coordinator import build_coordinator_router
 from routing.classify import Classifier
 from routing.model import RoutingTable
@@ -83,31 +82,15 @@ async def run_telegram(
     handle_signals: bool = True,
     clock: Clock | None = None,
 ) -> None:
-    """Serve Telegram by long polling until SIGINT/SIGTERM (with ``handle_signals``) or until
-    cancelled; the core (outbox, scheduler, database) and the HTTP session are closed on exit."""
-    bot = build_bot(settings)
-    try:
-        # A wrong token or an unreachable server fails here, before the core starts its work.
-        await bot.me()
-        await publish_commands(bot)
-        transport = TelegramTransport(bot)
-        service = CoreService.build(
-            database_url=settings.database_url,
-            table=table,
-            classifier=classifier,
-            transports={"tg": transport},
-            coordinators=settings.coordinators,
-            settings=settings,
-            clock=clock,
-        )
-        transport.topics = ForumTopics(service.repo)  # one forum topic per ticket
-        coordination = attach_coordination(service, settings, table)
-        async with service:
-            dispatcher = build_dispatcher(service, coordination)
-            log.info("Telegram: опрос обновлений запущен")
-            await dispatcher.start_polling(
-                bot, polling_timeout=polling_timeout, handle_signals=handle_signals,
-                close_bot_session=False,
-            )
-    finally:
-        await bot.session.close()
+    """Telegram alone: `bot.runner.serve` with VK switched off, for the Telegram-only tests and
+    embedders; everything else (topics, coordinator tools, webhook mode) is the same code."""
+    from bot.runner import serve  # it builds on this module
+
+    await serve(
+        settings.model_copy(update={"vk_group_token": None}),
+        table,
+        classifier,
+        polling_timeout=polling_timeout,
+        handle_signals=handle_signals,
+        clock=clock,
+    )

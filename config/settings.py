@@ -111,6 +111,17 @@ class Settings(BaseSettings):
     vk_group_id: int | None = None
     # Адрес API ВКонтакте, если нужен не стандартный (например, эмулятор для тестов).
     vk_api_base: HttpUrl | None = None
+    # Строка, которую сервер должен вернуть ВКонтакте для подтверждения адреса Callback API
+    # (Управление → Работа с API → Callback API). Если задана — события приходят через
+    # Callback API, а не через Bots Long Poll.
+    vk_callback_confirmation: SecretStr | None = None
+    # Секретный ключ Callback API: ВКонтакте присылает его в каждом событии.
+    vk_callback_secret: SecretStr | None = None
+    # Путь, по которому принимаются события Callback API.
+    vk_callback_path: str = "/vk/callback"
+    # Где слушает HTTP-сервер вебхуков (Telegram и Callback API ВКонтакте): адрес и порт.
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(8080, ge=1, le=65535)
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)
@@ -238,6 +249,14 @@ class Settings(BaseSettings):
     @property
     def vk_enabled(self) -> bool:
         return self.vk_group_token is not None
+
+    @property
+    def telegram_webhook(self) -> bool:
+        return self.telegram_enabled and self.telegram_webhook_url is not None
+
+    @property
+    def vk_callback(self) -> bool:
+        return self.vk_enabled and self.vk_callback_confirmation is not None
 
 
 class SettingsError(Exception):

@@ -27,7 +27,7 @@ import aiohttp
 from vkbottle import API, VKAPIError
 from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
-from vkbottle_types.events import GroupEventType
+from vkbottle_types.events import GroupEventType, GroupTypes
 
 from bot.core.citizen import command_of
 from bot.core.types import Attachment, IncomingMessage, Location
@@ -40,6 +40,8 @@ class Core(Protocol):
 
     async def handle(self, message: IncomingMessage) -> Any: ...
 
+    async def citizen_reachable(self, channel: str, user_id: int) -> int: ...
+
 
 class VKInbound:
     """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
@@ -50,7 +52,14 @@ class VKInbound:
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.message()(self.on_message)
         labeler.raw_event(GroupEventType.MESSAGE_EVENT, dataclass=MessageEvent)(self.on_button)
+        labeler.raw_event(GroupEventType.MESSAGE_ALLOW, dataclass=GroupTypes.MessageAllow)(
+            self.on_allow
+        )
         return labeler
+
+    async def on_allow(self, event: GroupTypes.MessageAllow) -> None:
+        """The user allowed the community to write: what VK refused earlier (901) goes now."""
+        await self.core.citizen_reachable("vk", event.object.user_id)
 
     async def on_message(self, message: Message) -> None:
         incoming = incoming_message(message)
@@ -82,6 +91,9 @@ class VKInbound:
 
 
 def incoming_message(message: Message) -> IncomingMessage:
+    # TODO(invites): an administrator's invite link is https://vk.me/club<group_id>?ref=<code>;
+    # VK puts <code> in ``message.ref`` of the first message written through it. Hand it to the
+    # core's channel-agnostic ``redeem`` (staff branch) once that lands.
     reply = message.reply_message
     return IncomingMessage(
         channel="vk",
@@ -123,11 +135,20 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     for item in message.attachments or ():
         if item.photo is not None:
             p = item.photo
-            found.append(Attachment("photo", _ref("photo", p.owner_id, p.id, p.access_key)))
+            ref = _ref("photo", p.owner_id, p.id, p.access_key)
+            found.append(Attachment("photo", ref, url=_largest(p.sizes)))
         elif item.doc is not None:
             d = item.doc
-            found.append(Attachment("document", _ref("doc", d.owner_id, d.id, d.access_key)))
+            ref = _ref("doc", d.owner_id, d.id, d.access_key)
+            found.append(Attachment("document", ref, url=d.url or None))
     return tuple(found)
+
+
+def _largest(sizes: Any) -> str | None:
+    """The URL of the biggest size of a photo: what the other channel downloads and re-sends
+    (a community token cannot ask VK for it later by the photo's id)."""
+    best = max(sizes or (), key=lambda s: (s.width or 0) * (s.height or 0), default=None)
+    return best.url if best is not None and best.url else None
 
 
 def _ref(kind: str, owner_id: int, item_id: int, access_key: str | None) -> str:

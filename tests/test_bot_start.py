@@ -56,16 +56,21 @@ def test_without_channel_tokens_it_says_what_to_set_and_exits_1(tmp_path: Path) 
         assert "Таблица маршрутизации:" in result.stdout
 
 
-def test_vk_alone_says_the_channel_is_not_there_yet_without_leaking_the_token(
+def test_vk_alone_with_vk_unreachable_exits_2_with_one_line_without_the_token(
     tmp_path: Path,
 ) -> None:
-    # Telegram really starts now (tests/handlers/test_telegram_end_to_end.py); VK comes next.
+    # VK really starts now (tests/test_app_start.py); here its API answers nobody.
     result = start_bot(
-        tmp_path, VK_GROUP_TOKEN="vk1.a.very-secret-token", VK_GROUP_ID="123", LOG_LEVEL="DEBUG"
+        tmp_path,
+        VK_GROUP_TOKEN="vk1.a.very-secret-token",
+        VK_GROUP_ID="123",
+        VK_API_BASE="http://127.0.0.1:9",  # the discard port: connection refused
+        LOG_LEVEL="DEBUG",
     )
-    assert result.returncode == 1, result.stderr
-    assert "Канал ВКонтакте настроен, но в этой версии бота ещё не реализован" in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert "Не удалось связаться с API ВКонтакте" in result.stderr
     assert "very-secret-token" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_settings_exit_2_with_one_line_per_problem(tmp_path: Path) -> None:

@@ -20,10 +20,14 @@ fits 1024 characters and does not have to be split from the buttons (albums cann
 otherwise files first, then the text with the buttons. The returned id is the last message's,
 the one with the buttons; all ids are in ``extra["message_ids"]``. A failure halfway through a
 multi-message send means a retry repeats the part already delivered: Telegram has no dedup key.
+Files of the other channel (``Attachment.channel == "vk"``) are fetched through `bot.files` and
+uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import replace
 from typing import Protocol
 
@@ -36,8 +40,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
@@ -50,6 +56,9 @@ from aiogram.types import (
 from bot.core.texts import ASK_LOCATION_BUTTON
 from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.files import FetchedFile, FileBridge, default_name
+
+log = logging.getLogger("bot.channels.telegram")
 
 CAPTION_LIMIT = 1024
 ALBUM_LIMIT = 10
@@ -73,22 +82,29 @@ class TopicDirectory(Protocol):
 class TelegramTransport:
     channel: Channel = "tg"
 
-    def __init__(self, bot: Bot, topics: TopicDirectory | None = None) -> None:
+    def __init__(
+        self, bot: Bot, topics: TopicDirectory | None = None, files: FileBridge | None = None
+    ) -> None:
         self.bot = bot
         # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
         self.topics = topics
+        self.files = files  # where files of the other channel come from (see `bot.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
+        message, uploads = await self._uploads(message)
         try:
             if message.topic_key and self.topics is not None:
-                ids = await self._send_in_topic(message)
+                ids = await self._send_in_topic(message, uploads)
             else:
-                ids = await self._send(message)
+                ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
             raise self._map(e) from None
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
 
-    async def _send(self, m: OutgoingMessage) -> list[int]:
+    async def _send(
+        self, m: OutgoingMessage, uploads: dict[Attachment, InputFile] | None = None
+    ) -> list[int]:
+        uploads = uploads or {}
         markup = _keyboard(m) or _reply_keyboard(m)
         where = {"chat_id": m.chat_id, "message_thread_id": m.thread_id}
         reply = (ReplyParameters(message_id=m.reply_to, allow_sending_without_reply=True)
@@ -109,7 +125,8 @@ class TelegramTransport:
             extra = {"reply_parameters": reply if i == 0 else None, **where}
             cap = caption if i == 0 else None
             if len(chunk) > 1:
-                media = [_MEDIA[a.kind](media=a.ref, caption=cap if j == 0 else None)
+                media = [_MEDIA[a.kind](media=uploads.get(a, a.ref),
+                                        caption=cap if j == 0 else None)
                          for j, a in enumerate(chunk)]
                 ids += [s.message_id for s in await self.bot.send_media_group(media=media,
                                                                               **extra)]
@@ -117,14 +134,17 @@ class TelegramTransport:
             a = chunk[0]
             last_markup = markup if i == len(chunks) - 1 and tail is None else None
             send = getattr(self.bot, f"send_{a.kind}")
-            sent = await send(**{a.kind: a.ref}, caption=cap, reply_markup=last_markup, **extra)
+            sent = await send(**{a.kind: uploads.get(a, a.ref)}, caption=cap,
+                              reply_markup=last_markup, **extra)
             ids.append(sent.message_id)
         if tail is not None:
             sent = await self.bot.send_message(text=tail, reply_markup=markup, **where)
             ids.append(sent.message_id)
         return ids
 
-    async def _send_in_topic(self, m: OutgoingMessage) -> list[int]:
+    async def _send_in_topic(
+        self, m: OutgoingMessage, uploads: dict[Attachment, InputFile]
+    ) -> list[int]:
         """Into the ticket's forum topic, created on first use. If the administrators deleted
         it, a new one is created and the message goes there: better a fresh topic than a
         ticket nobody sees. A group that stopped being a forum gets the message unthreaded."""
@@ -132,7 +152,7 @@ class TelegramTransport:
         thread = await self.topics.thread(m.chat_id, m.topic_key)
         if thread is not None:
             try:
-                return await self._send(replace(m, thread_id=thread))
+                return await self._send(replace(m, thread_id=thread), uploads)
             except TelegramBadRequest as e:
                 if not _thread_gone(e):
                     raise
@@ -144,9 +164,47 @@ class TelegramTransport:
         except TelegramBadRequest as e:
             if "not a forum" not in (e.message or "").lower():
                 raise
-            return await self._send(m)
+            return await self._send(m, uploads)
         await self.topics.remember(m.chat_id, m.topic_key, topic.message_thread_id)
-        return await self._send(replace(m, thread_id=topic.message_thread_id))
+        return await self._send(replace(m, thread_id=topic.message_thread_id), uploads)
+
+    async def _uploads(
+        self, m: OutgoingMessage
+    ) -> tuple[OutgoingMessage, dict[Attachment, InputFile]]:
+        """Files of the other channel, downloaded through the bridge, to go as uploads. A file
+        its origin cannot give any more is left out: the message (a ticket card) still goes."""
+        uploads: dict[Attachment, InputFile] = {}
+        gone: set[Attachment] = set()
+        for a in m.attachments:
+            if a.channel in (None, self.channel) or a in uploads or a in gone:
+                continue
+            if self.files is None:
+                raise PermanentError(f"a {a.kind} from {a.channel} and no file bridge")
+            try:
+                fetched = await self.files.fetch(a)
+            except PermanentError as exc:
+                log.warning("a %s file from %s dropped: %s", a.kind, a.channel,
+                            type(exc).__name__)
+                gone.add(a)
+                continue
+            uploads[a] = BufferedInputFile(fetched.data, fetched.name)
+        if gone:
+            kept = tuple(a for a in m.attachments if a not in gone)
+            m = dataclasses.replace(m, attachments=kept)
+        return m, uploads
+
+    async def fetch(self, attachment: Attachment) -> FetchedFile:
+        """The bytes of a Telegram file (``getFile`` + download; bots get files up to 20 MB)."""
+        try:
+            file = await self.bot.get_file(attachment.ref)
+            if file.file_path is None:
+                raise PermanentError("Telegram gave no file_path")
+            data = await self.bot.download_file(file.file_path)
+        except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
+            raise self._map(e) from None
+        assert data is not None
+        name = file.file_path.rsplit("/", 1)[-1]
+        return FetchedFile(data.getvalue(), name if "." in name else default_name(attachment))
 
     def _map(self, e: BaseException) -> Exception:
         method = getattr(getattr(e, "method", None), "__api_method__", "?")

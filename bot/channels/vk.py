@@ -9,6 +9,10 @@ repeated after a crash or a timeout is dropped by VK and returns the first messa
 also why a timeout or a dropped connection may safely be reported as `TransientError` here,
 unlike on Telegram: the retry cannot produce a second message.
 
+Files of the other channel (``Attachment.channel == "tg"``) are fetched through `bot.files` and
+uploaded for the dialogue (photos via ``photos.getMessagesUploadServer``/``saveMessagesPhoto``,
+anything else as a document); `fetch` downloads a VK photo for a Telegram chat from its URL.
+
 Errors are mapped onto the three of `bot.core.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
 reported by type only and not chained).
@@ -17,17 +21,36 @@ reported by type only and not chained).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 import aiohttp
-from vkbottle import API, Callback, Keyboard, VKAPIError
+from vkbottle import (
+    API,
+    Callback,
+    DocMessagesUploader,
+    Keyboard,
+    Location,
+    PhotoMessageUploader,
+    VKAPIError,
+)
 
-from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Channel, OutgoingMessage, SentMessage
+from bot.core.transport import (
+    PermanentError,
+    RecipientUnreachable,
+    RetryAfter,
+    TransientError,
+)
+from bot.core.types import Attachment, Button, Channel, OutgoingMessage, SentMessage
+from bot.files import FetchedFile, FileBridge, default_name
+
+log = logging.getLogger("bot.channels.vk")
 
 MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
 MAX_LABEL = 40  # VK refuses longer button labels
 MAX_PAYLOAD = 255  # VK's limit on a button payload, as JSON
+MAX_INLINE_ROWS, MAX_INLINE_BUTTONS = 6, 10  # an inline keyboard
+MAX_ROWS, MAX_PER_ROW = 10, 5  # a keyboard under the input field; 5 per row in both
 
 # VK error 6 ("too many requests per second") is the 20 calls/s per token limit: it clears
 # within the second. Error 9 ("flood control") is VK's anti-spam limit on identical or too many
@@ -45,7 +68,7 @@ TRANSIENT_CODES = frozenset({1, 5, 10, 27, 28})
 # permanent too: better to fail loudly than to retry something that cannot work.
 
 
-class MessagesDenied(PermanentError):
+class MessagesDenied(RecipientUnreachable):
     """VK 901: the user has not allowed the community to write (or has forbidden it since).
 
     The core tells the administrator: the citizen can only be reached some other way.
@@ -61,8 +84,9 @@ class VKTransport:
 
     channel: Channel = "vk"
 
-    def __init__(self, api: API) -> None:
+    def __init__(self, api: API, files: FileBridge | None = None) -> None:
         self.api = api
+        self.files = files  # where files of the other channel come from (see `bot.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:
@@ -74,10 +98,16 @@ class VKTransport:
             "random_id": message.dedup_id or secrets.randbelow(2**31 - 1) + 1,
             "message": message.text,
         }
-        if message.buttons:
+        if message.request_location:
+            params["keyboard"] = location_keyboard(message)
+        elif message.buttons:
             params["keyboard"] = inline_keyboard(message)
+        elif message.remove_keyboard:
+            # The location question is answered: an empty keyboard takes the button away.
+            params["keyboard"] = json.dumps({"one_time": True, "buttons": []})
         if message.attachments:
-            params["attachment"] = ",".join(a.ref for a in message.attachments)
+            refs = [await self._vk_ref(a, message.chat_id) for a in message.attachments]
+            params["attachment"] = ",".join(ref for ref in refs if ref)
         if message.reply_to is not None:
             try:
                 return await self._send({**params, "reply_to": message.reply_to})
@@ -115,6 +145,55 @@ class VKTransport:
         error.code = exc.code  # type: ignore[attr-defined]
         return error
 
+    async def _vk_ref(self, attachment: Attachment, peer_id: int) -> str | None:
+        """The VK attachment string: as is for a VK file; a file of the other channel is
+        downloaded through the bridge and uploaded to VK for this dialogue (photos as photos,
+        everything else as a document). ``None`` drops it when no bridge is wired."""
+        if attachment.channel in (None, self.channel):
+            return attachment.ref
+        if self.files is None:
+            log.warning("a %s file from %s dropped: no file bridge", attachment.kind,
+                        attachment.channel)
+            return None
+        try:
+            fetched = await self.files.fetch(attachment)
+        except PermanentError as exc:
+            # The file is gone at its origin: the message (a ticket card, say) still goes.
+            log.warning("a %s file from %s dropped: %s", attachment.kind, attachment.channel,
+                        type(exc).__name__)
+            return None
+        try:
+            if attachment.kind == "photo":
+                return await PhotoMessageUploader(self.api).upload(
+                    file_source=fetched.data, peer_id=peer_id
+                )
+            return await DocMessagesUploader(self.api).upload(
+                file_source=fetched.data, peer_id=peer_id, title=fetched.name
+            )
+        except VKAPIError as exc:
+            raise self._map(exc, peer_id) from None
+        except (TimeoutError, aiohttp.ClientError, ValueError, LookupError) as exc:
+            # ValueError/LookupError: the upload server answered something that is not the
+            # expected JSON (an HTML error page): worth another try later.
+            raise TransientError(f"VK upload failed: {type(exc).__name__}") from None
+
+    async def fetch(self, attachment: Attachment) -> FetchedFile:
+        """The bytes of a VK file, for a chat in the other channel: from the URL VK gave with it
+        (a community token cannot look a photo up by its id later)."""
+        if not attachment.url:
+            raise PermanentError(f"VK {attachment.kind} without a download address")
+        try:
+            async with self.api.http_client.request(attachment.url) as response:  # type: ignore[attr-defined]
+                if response.status >= 500:
+                    raise TransientError(f"VK file server answered HTTP {response.status}")
+                if response.status >= 400:
+                    raise PermanentError(f"VK file server answered HTTP {response.status}")
+                data = await response.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TransientError(f"VK file unreachable: {type(exc).__name__}") from None
+        name = attachment.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        return FetchedFile(data, name if "." in name else default_name(attachment))
+
     def _scrub(self, text: str) -> str:
         token = getattr(self.api.token_generator, "token", None)
         return text.replace(token, "***") if isinstance(token, str) and token else text
@@ -124,8 +203,42 @@ def inline_keyboard(message: OutgoingMessage) -> str:
     """Rows of `Button` as an inline VK keyboard of callback buttons (press → ``message_event``
     with ``payload == {"p": button.payload}``)."""
     keyboard = Keyboard(inline=True)
-    for row in message.buttons:
-        keyboard.row()
+    _add_callback_rows(keyboard, fit_inline(message.buttons))
+    return keyboard.get_json()
+
+
+def location_keyboard(message: OutgoingMessage) -> str:
+    """A keyboard under the input field with «Отправить местоположение» (VK's location button
+    is allowed only there, alone in its row, not in an inline keyboard), the message's own
+    buttons below it as callback buttons; it disappears after one use."""
+    keyboard = Keyboard(one_time=True)
+    keyboard.add(Location())
+    _add_callback_rows(keyboard, message.buttons[: MAX_ROWS - 1])
+    return keyboard.get_json()
+
+
+def fit_inline(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+    """The core's rows within VK's inline limits (6 rows, 5 per row, 10 buttons in all).
+
+    The core lays out one option per row (up to six places plus «Другое»); past six rows the
+    buttons go two to a row. Beyond ten the last button («Другое») is kept and the tail of the
+    list dropped: the citizen can still type the answer."""
+    flat = [b for row in rows for b in row]
+    if len(rows) <= MAX_INLINE_ROWS and all(len(r) <= MAX_PER_ROW for r in rows) and len(
+        flat
+    ) <= MAX_INLINE_BUTTONS:
+        return rows
+    if len(flat) > MAX_INLINE_BUTTONS:
+        log.warning("%d buttons cut to VK's %d", len(flat), MAX_INLINE_BUTTONS)
+        flat = flat[: MAX_INLINE_BUTTONS - 1] + flat[-1:]
+    per_row = -(-len(flat) // MAX_INLINE_ROWS)  # ceil: at most 2 for 10 buttons
+    return tuple(tuple(flat[i : i + per_row]) for i in range(0, len(flat), per_row))
+
+
+def _add_callback_rows(keyboard: Keyboard, rows: tuple[tuple[Button, ...], ...]) -> None:
+    for row in rows:
+        if keyboard.buttons and keyboard.buttons[-1]:
+            keyboard.row()
         for button in row:
             label = button.text
             if len(label) > MAX_LABEL:
@@ -134,4 +247,3 @@ def inline_keyboard(message: OutgoingMessage) -> str:
             if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD:
                 raise PermanentError(f"button payload over {MAX_PAYLOAD} bytes: {label!r}")
             keyboard.add(Callback(label, payload=payload))
-    return keyboard.get_json()

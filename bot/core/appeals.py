@@ -27,13 +27,14 @@ from typing import Any, Protocol
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
 from bot.core.logsafe import describe
-from bot.core.outbox import FORGOTTEN
+from bot.core.outbox import FAILED, FORGOTTEN, PENDING
 from bot.core.staff import INVITE_TTL, StaffDirectory, new_invite_token
-from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
+from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage, carried
 from bot.storage.base import (
     DuplicateTicket,
     NewTicket,
     OutboxDraft,
+    OutboxRow,
     Repository,
     StaffBinding,
     StaffInvite,
@@ -1091,7 +1092,7 @@ class AppealCore:
                 texts.ANSWER_TO_CITIZEN.format(
                     number=ticket.number, body=body_name, text=message.text
                 ),
-                attachments=message.attachments if message.channel == ticket.channel else (),
+                attachments=carried(message.attachments, message.channel, ticket.channel),
             )
             if first:
                 yes = Button(texts.SOLVED_YES, Payload("solved", ticket.number, "yes").pack())
@@ -1133,7 +1134,7 @@ class AppealCore:
             body = self.table.body_by_id.get(ticket.body or "")
             if ticket.state in ACTIVE and body is not None:
                 for channel, chat in self._body_chats(body):
-                    files = message.attachments if channel == message.channel else ()
+                    files = carried(message.attachments, message.channel, channel)
                     text = texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text)
                     if message.location is not None:
                         text += texts.LOCATION_LINE.format(
@@ -1353,8 +1354,9 @@ class AppealCore:
 
     @staticmethod
     def _portable(ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]:
-        """File references only work in the channel they came from."""
-        return ticket.attachments if channel == ticket.channel else ()
+        """The ticket's files for a chat in ``channel`` (marked with their origin if it is
+        another channel: that channel's file ids mean nothing here, so they are fetched)."""
+        return carried(ticket.attachments, ticket.channel, channel)
 
     async def _to_citizen(
         self,
@@ -1805,3 +1807,56 @@ class AppealCore:
             ),
             self.clock.now(),
         )
+    # == the citizen cannot be reached ==========================================================
+    async def citizen_unreachable(self, row: OutboxRow) -> None:
+        """The outbox could not deliver ``row`` because the citizen has not allowed messages
+        (VK 901). The ticket stays as it is (the answer is saved in it); the body's chats — or
+        the coordinators, when the body has none — are told once per routing round, so that
+        someone contacts the citizen another way."""
+        if row.purpose != CITIZEN or row.ticket_id is None:
+            return  # a staff chat that cannot be reached is a setup problem, not a ticket's
+        now = self.clock.now()
+        async with self.repo.transaction() as tx:
+            ticket = await tx.ticket(row.ticket_id)
+            if ticket is None:
+                return
+            await tx.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
+            text = texts.CITIZEN_UNREACHABLE_TO_STAFF.format(number=ticket.number)
+            key = f"unreachable:{ticket.route_round}"
+            body = self.table.body_by_id.get(ticket.body or "")
+            chats = self._body_chats(body) if body is not None else []
+            for channel, chat in chats:
+                await self._enqueue(
+                    tx, ticket, f"{BODY}-{key}:{channel}:{chat}", channel, chat, text, BODY,
+                    reply_to=await self._card_id(tx, ticket, channel, chat),
+                )
+            if not chats:
+                for person in self.coordinators:
+                    await self._enqueue(
+                        tx, ticket, f"{COORDINATOR}-{key}:{person.channel}:{person.user_id}",
+                        person.channel, person.user_id, text, COORDINATOR,
+                    )
+        log.info("ticket %s: the citizen cannot be reached", ticket.number)
+        self._wake()
+
+    async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        """The citizen allowed messages again (VK ``message_allow``): what could not be
+        delivered to them is queued again, in its original order. Returns how many."""
+        now = self.clock.now()
+        requeued = 0
+        async with self.repo.transaction() as tx:
+            for ticket in await tx.tickets_of(channel, user_id):
+                for event in await tx.events(ticket.id):
+                    if event.get("kind") != "citizen_unreachable":
+                        continue
+                    row_id = (event.get("detail") or {}).get("outbox")
+                    row = await tx.outbox_row(row_id) if row_id is not None else None
+                    if row is None or row.state != FAILED:
+                        continue
+                    await tx.set_outbox_state(
+                        row.id, PENDING, next_attempt_at=now, attempts=0, last_error=None
+                    )
+                    requeued += 1
+        if requeued:
+            self._wake()
+        return requeued

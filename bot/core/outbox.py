@@ -33,12 +33,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.logsafe import describe
 from bot.core.ratelimit import RateLimiter
-from bot.core.transport import PermanentError, RetryAfter, TransientError, Transport
+from bot.core.transport import (
+    PermanentError,
+    RecipientUnreachable,
+    RetryAfter,
+    TransientError,
+    Transport,
+)
 from bot.core.types import Clock, OutgoingMessage
 from bot.storage.base import OutboxRow, Repository
 
@@ -101,6 +108,9 @@ class Outbox:
         self.poll_interval = poll_interval
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        #: Called with the row when its recipient cannot be reached (`RecipientUnreachable`);
+        #: `CoreService` sets it to `AppealCore.citizen_unreachable`.
+        self.on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None
         self._rate_wait: float | None = None
 
     def notify(self) -> None:
@@ -187,6 +197,12 @@ class Outbox:
                 await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}"[:200], attempt)
         except PermanentError as exc:
             await self._fail(row, f"{type(exc).__name__}: {exc}"[:200])
+            if isinstance(exc, RecipientUnreachable) and self.on_unreachable is not None:
+                try:
+                    await self.on_unreachable(row)
+                except Exception as hook_exc:  # the notice is a courtesy; the worker goes on
+                    log.error("outbox row %d: unreachable hook failed: %s", row.id,
+                              describe(hook_exc))
         except TimeoutError:
             if self.safe_to_resend(row):
                 delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))

@@ -75,6 +75,7 @@ class CoreService:
             on_enqueue=outbox.notify,
             retention=timedelta(days=settings.retention_days),
         )
+        outbox.on_unreachable = core.citizen_unreachable
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
         return cls(repo, core, outbox, scheduler)
 

@@ -33,6 +33,12 @@ class PermanentError(DeliveryError):
     """Will never work: the user blocked the bot, the chat is gone (VK 901, Telegram 403)."""
 
 
+class RecipientUnreachable(PermanentError):
+    """The person has not allowed the bot to write (VK 901) or has forbidden it since: this
+    message cannot go, but the next one may once they allow it. The core tells whoever
+    wrote it (`AppealCore.citizen_unreachable`) instead of failing silently."""
+
+
 class Transport(Protocol):
     """Sends one `OutgoingMessage`. Expectations on an adapter:
 

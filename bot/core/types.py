@@ -42,6 +42,36 @@ class Attachment:
 
     kind: str
     ref: str
+    # The channel ``ref`` belongs to when it travels in a message of another channel (a
+    # Telegram photo on its way to a VK administrator); ``None``: the message's own channel.
+    # The receiving transport then fetches the file through `bot.files.FileBridge`.
+    channel: str | None = None
+    # A direct download address, when the platform gives one with the file (VK photo sizes);
+    # VK gives no way to get it later from the reference alone with a community token.
+    url: str | None = None
+
+    def to_json(self) -> list:
+        """``[kind, ref]`` as before, with ``channel`` and ``url`` only when set."""
+        if self.channel is None and self.url is None:
+            return [self.kind, self.ref]
+        return [self.kind, self.ref, self.channel, self.url]
+
+    @classmethod
+    def from_json(cls, item: list) -> Attachment:
+        return cls(*item)
+
+
+def carried(
+    attachments: tuple[Attachment, ...], origin: str, channel: str
+) -> tuple[Attachment, ...]:
+    """``attachments`` of a message from ``origin`` as they go into a message for ``channel``:
+    unchanged in the same channel, marked with their origin in the other one."""
+    if origin == channel:
+        return attachments
+    return tuple(
+        a if a.channel is not None else Attachment(a.kind, a.ref, origin, a.url)
+        for a in attachments
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +125,7 @@ class OutgoingMessage:
         data = {
             "text": self.text,
             "buttons": [[[b.text, b.payload] for b in row] for row in self.buttons],
-            "attachments": [[a.kind, a.ref] for a in self.attachments],
+            "attachments": [a.to_json() for a in self.attachments],
             "reply_to": self.reply_to,
             "thread_id": self.thread_id,
             **({"topic_key": self.topic_key, "topic_title": self.topic_title}
@@ -117,7 +147,7 @@ class OutgoingMessage:
             chat_id=chat_id,
             text=data.get("text", ""),
             buttons=tuple(tuple(Button(t, p) for t, p in row) for row in data.get("buttons", ())),
-            attachments=tuple(Attachment(k, r) for k, r in data.get("attachments", ())),
+            attachments=tuple(Attachment.from_json(a) for a in data.get("attachments", ())),
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),
             dedup_id=dedup_id,

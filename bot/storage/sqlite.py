@@ -64,11 +64,11 @@ def from_db_time(value: str | None) -> datetime | None:
 
 
 def _attachments_json(items: tuple[Attachment, ...]) -> str:
-    return json.dumps([[a.kind, a.ref] for a in items], ensure_ascii=False)
+    return json.dumps([a.to_json() for a in items], ensure_ascii=False)
 
 
 def _attachments(text: str) -> tuple[Attachment, ...]:
-    return tuple(Attachment(k, r) for k, r in json.loads(text))
+    return tuple(Attachment.from_json(item) for item in json.loads(text))
 
 
 def _ticket(row: aiosqlite.Row) -> TicketRecord:

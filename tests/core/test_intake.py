@@ -130,7 +130,7 @@ async def test_body_without_chat_reaches_coordinators_and_topic_deadline_wins(wo
     await world.stop()
 
 
-async def test_vk_body_gets_no_telegram_file_references(world):
+async def test_vk_body_gets_the_telegram_photo_marked_for_fetching(world):
     await world.start()
     # Roads chosen by the citizen go to the transport ministry, which sits in VK.
     outcome = await world.core.handle(
@@ -140,7 +140,10 @@ async def test_vk_body_gets_no_telegram_file_references(world):
     await world.core.handle(press)
     await world.flush()
     (to_body,) = world.vk.sent
-    assert to_body.attachments == () and "Вложений: 1" in to_body.text
+    # A Telegram file id means nothing to VK: it goes marked with its channel, and the VK
+    # transport fetches and uploads it (bot/files.py); no "files elsewhere" note any more.
+    assert to_body.attachments == (Attachment("photo", "AgAD1", channel="tg"),)
+    assert "Вложений" not in to_body.text
     await world.stop()
 
 

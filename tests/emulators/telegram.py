@@ -29,7 +29,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 TEXT_LIMIT = 4096
@@ -203,6 +205,7 @@ class TelegramEmulator:
         self.files: dict[str, dict] = {}
         self.commands: list = []
         self.webhook_url = ""
+        self.webhook_secret = ""
         self.sent: list[SentCall] = []
         self.callback_answers: list[dict] = []
         self.status_counts: Counter[int] = Counter()
@@ -783,6 +786,8 @@ class TelegramEmulator:
             self._polling = False
 
     def _m_setWebhook(self, p: dict, f: dict) -> bool:
+        self._check_webhook_url(p.get("url") or "")
+        self.webhook_secret = p.get("secret_token") or ""
         self.webhook_url = p.get("url") or ""
         self._record("setWebhook", p)
         return True
@@ -971,3 +976,37 @@ class TelegramEmulator:
 
     def _m_getMyCommands(self, p: dict, f: dict) -> list:
         return self.commands
+
+    # ---------------------------------------------------------------- webhook delivery
+
+    @staticmethod
+    def _check_webhook_url(url: str) -> None:
+        """What setWebhook refuses: no HTTPS, or a port other than 443, 80, 88, 8443."""
+        if not url:
+            return  # an empty url removes the webhook
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if (parts.port or 443) not in (80, 88, 443, 8443):
+            raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+
+    async def deliver_to_webhook(self, via: str, secret: str | None = None) -> list[int]:
+        """Telegram's side of a webhook: POST each pending update, oldest first, to the path of
+        the URL given to setWebhook, at ``via`` (the local address a reverse proxy would forward
+        to), with ``X-Telegram-Bot-Api-Secret-Token`` = the ``secret_token`` of setWebhook (or
+        ``secret``, to play a forger). An update answered 200 is done; any other answer keeps
+        it, and delivery stops there, as Telegram retries in order. Returns the statuses."""
+        if not self.webhook_url:
+            raise RuntimeError("no webhook set")
+        target = via.rstrip("/") + urlsplit(self.webhook_url).path
+        token = self.webhook_secret if secret is None else secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        statuses: list[int] = []
+        async with aiohttp.ClientSession() as http:
+            while self._updates:
+                async with http.post(target, json=self._updates[0], headers=headers) as r:
+                    statuses.append(r.status)
+                    if r.status != 200:
+                        break
+                self._updates.pop(0)
+        return statuses

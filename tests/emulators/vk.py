@@ -30,7 +30,9 @@ What is modelled, and why:
 * **Rate limit and faults.** 20 calls/s per token (error 6), injectable flood control (9), HTTP
   5xx, dropped connections and slow answers, drawn from a seeded RNG so a failing run repeats.
 
-Not modelled: chats beyond the bare peer id, ``message_reply`` events, Callback API, ``execute``.
+Callback API: `VKEmulator.callback_server` POSTs the same events to a bot's server.
+
+Not modelled: chats beyond the bare peer id, ``message_reply`` events, ``execute``.
 Error codes without a well-known VK text (an unknown ``event_id``, a missing message to edit) use
 error 100 "One of the parameters specified was missing or invalid", which is what VK answers for
 most bad parameters.
@@ -50,15 +52,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 API_VERSION = "5.199"
 MAX_MESSAGE_LENGTH = 4096
-# VK's keyboard limits (dev.vk.com, "Клавиатуры для ботов"): an inline keyboard has at most 6
-# rows and 10 buttons, a regular one 10 rows and 40 buttons; at most 5 buttons in a row.
-INLINE_KEYBOARD_LIMITS = (6, 10)
-KEYBOARD_LIMITS = (10, 40)
-ROW_LIMIT = 5
 CHAT_PEER_OFFSET = 2_000_000_000
 
 ERROR_TEXTS = {
@@ -369,6 +367,15 @@ class VKEmulator:
         key = "_".join(attachment.split("_")[:2])
         return self._files[self._photos[key]]
 
+    def delete_photo(self, attachment: str) -> None:
+        """The owner deleted the photo: its size URLs answer 404 from now on."""
+        key = "_".join(attachment.split("_")[:2])
+        self._files.pop(self._photos[key], None)
+
+    def doc_bytes(self, attachment: str) -> bytes:
+        """The bytes behind ``doc{owner}_{id}[_{access_key}]`` uploaded through docs.save."""
+        return self._files["_".join(attachment.split("_")[:2])]
+
     def message(self, message_id: int) -> dict[str, Any]:
         return self._stored(message_id)
 
@@ -377,6 +384,10 @@ class VKEmulator:
     def fail_next(self, method: str, times: int = 1, code: int = 10) -> None:
         """The next ``times`` calls of ``method`` answer error ``code`` (checked before limits)."""
         self._fail_next.setdefault(method, []).extend([code] * times)
+
+    def callback_server(self, url: str, secret: str | None = None) -> CallbackDelivery:
+        """Send this community's events to a Callback API server at ``url`` from now on."""
+        return CallbackDelivery(self, url, secret)
 
     def expire_long_poll_key(self) -> None:
         """VK rotates keys; the next poll with the old key gets ``failed: 2``."""
@@ -504,7 +515,7 @@ class VKEmulator:
                 raise VKError(911) from None
             if not isinstance(keyboard, dict) or not isinstance(keyboard.get("buttons"), list):
                 raise VKError(911)
-            _check_keyboard_size(keyboard)
+            _check_keyboard(keyboard)
 
         now = time.monotonic()
         if random_id and random_id in self._dedup:
@@ -824,17 +835,83 @@ class VKEmulator:
         return foreign
 
 
+class CallbackDelivery:
+    """VK's side of the Callback API for one community: events POSTed to the server's URL.
+
+    Events are the same objects the long poll gives (``_push``), with ``secret`` added. VK counts
+    an event delivered only when the answer is HTTP 200 with the body ``ok``; otherwise it sends
+    it again later (in order), which `resend_last` plays out.
+    """
+
+    def __init__(self, vk: VKEmulator, url: str, secret: str | None) -> None:
+        self.vk, self.url, self.secret = vk, url, secret
+        self.next = len(vk._updates)  # events from now on go to the server
+        self.answers: list[tuple[int, str]] = []
+        self.last: dict[str, Any] | None = None
+
+    async def confirm(self) -> str:
+        """The confirmation request VK makes when the address is saved; returns the answer."""
+        status, text = await self._post({"type": "confirmation", "group_id": self.vk.group_id})
+        return text if status == 200 else f"HTTP {status}"
+
+    async def deliver(self, secret: str | None = None) -> list[tuple[int, str]]:
+        """POST every pending event (with ``secret`` instead of the real one, to play a
+        forger); stops at the first one not answered ``ok``, which stays pending."""
+        results = []
+        while self.next < len(self.vk._updates):
+            event = dict(self.vk._updates[self.next])
+            if (secret or self.secret) is not None:
+                event["secret"] = secret if secret is not None else self.secret
+            result = await self._post(event)
+            results.append(result)
+            if result != (200, "ok"):
+                break
+            self.last = event
+            self.next += 1
+        return results
+
+    async def resend_last(self) -> tuple[int, str]:
+        """The last delivered event once more, as VK does when the ``ok`` came too late."""
+        if self.last is None:
+            raise RuntimeError("nothing delivered yet")
+        return await self._post(self.last)
+
+    async def _post(self, event: dict[str, Any]) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http, http.post(self.url, json=event) as r:
+            result = (r.status, await r.text())
+        self.answers.append(result)
+        return result
+
+
+def _check_keyboard(keyboard: dict[str, Any]) -> None:
+    """VK's keyboard limits (error 911): inline — 6 rows, 10 buttons; under the input field —
+    10 rows, 40 buttons; 5 buttons a row in both; labels up to 40 characters; payloads up to
+    255 bytes of JSON; a location button only outside inline keyboards and alone in its row."""
+    rows = keyboard["buttons"]
+    inline = bool(keyboard.get("inline"))
+    max_rows, max_total = (6, 10) if inline else (10, 40)
+    if len(rows) > max_rows:
+        raise VKError(911, f"too many rows: {len(rows)} > {max_rows}")
+    if sum(len(row) for row in rows) > max_total:
+        raise VKError(911, f"too many buttons: more than {max_total}")
+    for row in rows:
+        if not isinstance(row, list) or not 1 <= len(row) <= 5:
+            raise VKError(911, "a row must have 1 to 5 buttons")
+        for button in row:
+            action = button.get("action") if isinstance(button, dict) else None
+            if not isinstance(action, dict):
+                raise VKError(911, "button without action")
+            if len(str(action.get("label", ""))) > 40:
+                raise VKError(911, "label is longer than 40 characters")
+            payload = action.get("payload")
+            if payload is not None:
+                raw = payload if isinstance(payload, str) else json.dumps(payload)
+                if len(raw.encode()) > 255:
+                    raise VKError(911, "payload is longer than 255 bytes")
+            if action.get("type") == "location" and (inline or len(row) != 1):
+                raise VKError(911, "location button must be alone in a row, not inline")
+
+
 def _hash(token: str) -> str:
     return hashlib.sha1(f"vk-emulator:{token}".encode()).hexdigest()
 
-
-def _check_keyboard_size(keyboard: dict[str, Any]) -> None:
-    """VK refuses a keyboard over its size limits with error 911."""
-    rows = keyboard["buttons"]
-    max_rows, max_buttons = INLINE_KEYBOARD_LIMITS if keyboard.get("inline") else KEYBOARD_LIMITS
-    if (
-        len(rows) > max_rows
-        or any(not isinstance(row, list) or len(row) > ROW_LIMIT for row in rows)
-        or sum(len(row) for row in rows) > max_buttons
-    ):
-        raise VKError(911)

@@ -36,6 +36,9 @@ class FakeCore:
         if message.payload == "boom":
             raise RuntimeError("core failed")
 
+    async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        return 0
+
     async def next(self) -> IncomingMessage:
         return await asyncio.wait_for(self.handled.get(), 5)
 
@@ -83,7 +86,7 @@ async def test_text_photo_and_geo_arrive_as_incoming_messages(data_dir: Path) ->
         assert (got.message_id, got.text, got.attachments) == (
             sent["id"],
             "Вот фото",
-            (Attachment("photo", ref),),
+            (Attachment("photo", ref, url=photo["sizes"][-1]["url"]),),  # the biggest size
         )
         assert vk.photo_bytes(ref) == b"\xff\xd8 pothole"  # the ref is one VK can resolve
 
@@ -124,7 +127,9 @@ async def test_a_document_becomes_a_document_attachment(data_dir: Path) -> None:
         # The emulator has no "user sends a document" helper; its message path takes any list.
         await vk._incoming(USER, "Акт", [{"type": "doc", "doc": doc}], {})
         got = await core.next()
-        assert got.attachments == (Attachment("document", f"doc{USER}_7_k3y"),)
+        assert got.attachments == (
+            Attachment("document", f"doc{USER}_7_k3y", url="https://example.invalid/doc"),
+        )
 
 
 @run_async

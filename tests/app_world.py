@@ -1,0 +1,123 @@
+"""The whole bot (`bot.runner.serve`) against both emulators: real aiogram, real vkbottle, the real
+core on a temporary SQLite file, the shipped Saratov table with the city administration given a
+Telegram group and a VK administrator. Shared by tests/test_cross_channel.py and tests/test_app_*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from bot.runner import serve
+from config import Settings
+from routing.classify import Classifier
+from routing.model import RoutingTable
+from routing.tablefile import load_table
+from tests.emulators.telegram import Limits, TelegramEmulator
+from tests.emulators.vk import VKEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+CITY = "adm-63701000"
+APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю"
+NUMBER = re.compile(r"\b\d{2}-\d{6}\b")
+TG_ADMIN = 2002
+VK_ADMIN = 300_400
+
+_SHIPPED: tuple[RoutingTable, Classifier] | None = None
+
+
+def saratov() -> tuple[RoutingTable, Classifier]:
+    global _SHIPPED
+    if _SHIPPED is None:
+        table = load_table(ROOT / "routing" / "tables" / "saratov.yaml")
+        _SHIPPED = (table, Classifier(table))
+    return _SHIPPED
+
+
+def with_city_chats(table: RoutingTable, *, tg: int | None, vk: int | None) -> RoutingTable:
+    bodies = tuple(
+        dataclasses.replace(
+            b,
+            telegram_chat=str(tg) if tg is not None else None,
+            vk_peer=str(vk) if vk is not None else None,
+        )
+        if b.id == CITY
+        else b
+        for b in table.bodies
+    )
+    return RoutingTable(table.region, table.municipalities, table.topics, bodies)
+
+
+@dataclasses.dataclass
+class World:
+    tg: TelegramEmulator
+    vk: VKEmulator
+    group: int  # the city administration's Telegram forum group
+    settings: Settings
+
+
+def settings_for(
+    tmp_path: Path, tg: TelegramEmulator | None, vk: VKEmulator | None, **extra: Any
+) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "data_dir": tmp_path / "data",
+    }
+    if tg is not None:
+        values |= {"telegram_bot_token": tg.token, "telegram_api_base": tg.base_url}
+    if vk is not None:
+        values |= {"vk_group_token": vk.token, "vk_group_id": vk.group_id}
+        values["vk_api_base"] = vk.base_url
+    return Settings(_env_file=None, **(values | extra))
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, table: RoutingTable) -> AsyncIterator[None]:
+    """`serve` in a task until the block ends; the block starts once every channel receives."""
+    _, classifier = saratov()
+    started = asyncio.Event()
+    task = asyncio.create_task(
+        serve(settings, table, classifier, polling_timeout=1, handle_signals=False,
+              started=started)
+    )
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # raises what stopped the start
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def both_channels(tmp_path: Path, **extra: Any) -> AsyncIterator[World]:
+    """Both emulators and the bot on both; the city administration sits in a Telegram group and
+    in the VK dialogue of ``VK_ADMIN`` (who has allowed the community to write)."""
+    shipped, _ = saratov()
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg, VKEmulator() as vk:
+        group = tg.create_forum_group(admin_user_id=TG_ADMIN, title="Администрация Саратова")
+        await vk.user_allows_messages(VK_ADMIN)
+        table = with_city_chats(shipped, tg=group, vk=VK_ADMIN)
+        settings = settings_for(tmp_path, tg, vk, **extra)
+        async with running(settings, table):
+            if settings.vk_callback_confirmation is None:
+                await vk.wait_for_listener()
+            yield World(tg, vk, group, settings)
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the OS picks it), for the webhook server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

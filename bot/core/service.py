@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.appeals import Addressee, AppealCore, Classifies
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
-from bot.core.scheduler import build_scheduler
+from bot.core.scheduler import RunningJobs, build_scheduler
 from bot.core.settings import outbox_options, rate_limits, working_calendar
 from bot.core.transport import Transport
 from bot.core.types import Clock, SystemClock
@@ -25,6 +26,11 @@ from bot.storage.base import Repository
 from bot.storage.sqlite import SqliteRepository
 from config import Settings
 from routing.model import RoutingTable
+
+log = logging.getLogger("bot.core")
+
+#: How long stopping waits for a deadline scan in progress before cancelling it.
+SCAN_STOP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -35,6 +41,10 @@ class CoreService:
     scheduler: AsyncIOScheduler
     _stop: asyncio.Event | None = None
     _worker: asyncio.Task | None = None
+    _jobs: RunningJobs | None = None
+
+    def __post_init__(self) -> None:
+        self._jobs = RunningJobs(self.scheduler)
 
     @classmethod
     def build(
@@ -81,8 +91,15 @@ class CoreService:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        """Let the worker finish the message in hand, then close the database."""
+        """Let a running deadline scan and the worker's message in hand finish, then close the
+        database. The scheduler is paused first, so no new scan starts while we wait."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            if not await self._jobs.wait_idle(SCAN_STOP_TIMEOUT):
+                log.warning(
+                    "deadline scan still running after %.0f s: cancelled",
+                    SCAN_STOP_TIMEOUT,
+                )
             self.scheduler.shutdown(wait=False)
         if self._stop is not None and self._worker is not None:
             self._stop.set()

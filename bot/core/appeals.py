@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
+from bot.core.flood import FloodGuard
 from bot.core.logsafe import describe
 from bot.core.outbox import FORGOTTEN
 from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage
@@ -235,6 +236,7 @@ class AppealCore:
         max_questions: int = 2,
         clarification_window: timedelta = timedelta(days=1),
         follow_up_window: timedelta = timedelta(minutes=10),
+        flood: FloodGuard | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -247,6 +249,7 @@ class AppealCore:
         self.max_questions = max_questions
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
+        self.flood = flood  # per-citizen message limits; None: unlimited
         self._staff_chats: dict[tuple[str, int], str] = {}
         for body in table.bodies:
             for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
@@ -260,6 +263,10 @@ class AppealCore:
         """Everything an adapter receives goes here; the core decides what it means."""
         staff = self._staff_chats.get((message.channel, message.chat_id))
         payload = Payload.unpack(message.payload)
+        if staff is None and self.flood is not None:
+            refused = await self._refuse_flood(message)
+            if refused is not None:
+                return refused
         if staff is not None:
             actor = self._actor(staff, message)
             if payload is not None and payload.action == "redirect":
@@ -1405,3 +1412,21 @@ class AppealCore:
     def _wake(self) -> None:
         if self.on_enqueue is not None:
             self.on_enqueue()
+
+    async def _refuse_flood(self, message: IncomingMessage) -> Outcome | None:
+        """``None`` if the citizen is within the flood limits; otherwise the refusal. A button
+        press is answered by its notice every time (it must not spin); a message gets one chat
+        reply per window, the rest of the window's extra messages get none."""
+        verdict = self.flood.check(message.channel, message.user_id)
+        if verdict.allowed:
+            return None
+        if message.payload:
+            return Outcome("flooded", notice=texts.FLOOD_PRESS.format(minutes=verdict.minutes))
+        if verdict.warn:
+            log.info("flood limit reached in %s: citizen told to wait", message.channel)
+            await self._send_direct(
+                message,
+                texts.FLOOD_WAIT.format(minutes=verdict.minutes),
+                f"flood:{message.message_id}",
+            )
+        return Outcome("flooded")

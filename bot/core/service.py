@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.appeals import Addressee, AppealCore, Classifies
+from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
 from bot.core.scheduler import RunningJobs, build_scheduler
-from bot.core.settings import outbox_options, rate_limits, working_calendar
+from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
 from bot.core.transport import Transport
 from bot.core.types import Clock, SystemClock
 from bot.storage.base import Repository
@@ -79,6 +80,7 @@ class CoreService:
             coordinators=coordinators,
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
+            flood=FloodGuard(clock, flood_windows(settings)),
         )
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
         return cls(repo, core, outbox, scheduler)

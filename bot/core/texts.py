@@ -89,3 +89,10 @@ REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 # A deadline at local midnight is shown as the whole previous day.
 DUE_DAY = "{date:%d.%m.%Y} включительно"
 DUE_MOMENT = "{date:%d.%m.%Y %H:%M}"
+
+# -- flood limits (bot.core.flood) ---------------------------------------------------------------
+FLOOD_WAIT = (
+    "Слишком много сообщений подряд. Бот снова начнёт принимать их через {minutes} мин.; "
+    "до этого новые сообщения не сохраняются — пожалуйста, отправьте их позже."
+)
+FLOOD_PRESS = "Слишком много действий подряд. Попробуйте через {minutes} мин."

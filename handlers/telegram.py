@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.appeals import AppealCore
 from bot.core.types import Attachment, IncomingMessage, Location
+from handlers.telegram_albums import AlbumCollector, is_album_part
 
 # The only user-facing texts of this module (the core's own texts are in `bot.core.texts`).
 TEXTS = {
@@ -89,6 +90,10 @@ def build_router() -> Router:
     router = Router(name="telegram")
     router.message.register(on_start, CommandStart())
     router.message.register(on_start, Command("help"))
+    # An album's parts are gathered into one appeal; waiting albums are handed over on stop.
+    albums = AlbumCollector(incoming_from_message)
+    router.message.register(albums.on_part, is_album_part)
+    router.shutdown.register(albums.flush)
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     return router

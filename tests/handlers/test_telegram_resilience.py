@@ -8,12 +8,25 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
+from telegram_resilience_world import APPEAL, NUMBER, BotWorld, bot_world, saratov
+
+from bot.core import texts
 from bot.core.appeals import AppealCore
 from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
 from config import Settings
 from routing.model import RoutingTable
 from tests.emulators.aio import run_async
+from tests.emulators.telegram import CAPTION_LIMIT, TEXT_LIMIT, Limits
+
+CITIZEN = 1001
+UNLIMITED = Limits(enabled=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _classifier_built_outside_the_deadline():
+    saratov()
 
 
 class _NoClassifier:
@@ -50,3 +63,128 @@ async def test_stopping_while_the_first_deadline_scan_runs_logs_no_error(monkeyp
 
     assert scans_finished == [0]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def long_appeal(length: int) -> str:
+    """An appeal the classifier routes to the city, padded to exactly ``length`` characters."""
+    filler = " Фонарь у дома не горит, во дворе темно и опасно ходить вечером."
+    return (APPEAL + filler * (length // len(filler) + 1))[:length]
+
+
+async def citizen_confirmation(world: BotWorld, since: int = 0) -> str:
+    call = await world.tg.wait_for(lambda c: c.chat_id == CITIZEN, since=since)
+    return NUMBER.search(call.text).group()
+
+
+@run_async
+async def test_a_maximal_appeal_makes_a_card_split_under_the_limit_buttons_last(tmp_path):
+    text = long_appeal(TEXT_LIMIT)
+    async with bot_world(tmp_path, limits=UNLIMITED) as world, world.bot():
+        tg = world.tg
+        tg.user_sends_text(CITIZEN, text)
+        number = await citizen_confirmation(world)
+        last = await world.tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+
+        card = tg.sent_to(world.group)
+        assert len(card) >= 2 and card[-1] is last
+        assert all(len(c.text) <= TEXT_LIMIT for c in card)
+        assert number in card[0].text
+        assert not any(c.buttons for c in card[:-1])
+        joined = " ".join(c.text for c in card).split()
+        assert " ".join(text.split()) in " ".join(joined)  # nothing of the appeal lost
+        assert tg.status_counts[400] == 0
+
+
+@run_async
+async def test_a_photo_whose_card_exceeds_the_caption_limit_comes_with_the_text_apart(tmp_path):
+    caption = long_appeal(CAPTION_LIMIT)  # as long as Telegram lets a citizen write it
+    async with bot_world(tmp_path, limits=UNLIMITED) as world, world.bot():
+        tg = world.tg
+        tg.user_sends_photo(CITIZEN, caption=caption)
+        number = await citizen_confirmation(world)
+        text = await world.tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+
+        photo, card = tg.sent_to(world.group)
+        assert photo.method == "sendPhoto" and photo.caption is None
+        assert card is text and card.method == "sendMessage"
+        assert number in card.text and caption in card.text
+        assert tg.status_counts[400] == 0
+
+
+@run_async
+async def test_a_429_storm_loses_and_duplicates_nothing(tmp_path):
+    """40 citizens write at once; the emulator's bot-wide limit (shrunk to 25/s) answers 429
+    to what goes over, and the bot (set to send as fast as it can) must wait and resend."""
+    citizens = range(3001, 3041)
+    limits = Limits(per_bot_per_second=25, per_group_per_minute=100 * 60)
+    async with bot_world(tmp_path, limits=limits) as world:
+        world.settings = {
+            "telegram_messages_per_second": 1000,
+            "telegram_group_chat_per_minute": 1000 * 60,
+            "telegram_private_chat_per_second": 100,
+        }
+        async with world.bot():
+            tg = world.tg
+            for citizen in citizens:
+                tg.user_sends_text(citizen, f"{APPEAL}, дом {citizen}")
+
+            def everyone_served(_call) -> bool:
+                return all(tg.sent_to(c) for c in citizens) and len(tg.sent_to(world.group)) >= 40
+
+            await tg.wait_for(everyone_served, timeout=8)
+            await asyncio.sleep(0.2)  # room for a duplicate, if there were going to be one
+
+        assert tg.responses_429 > 0  # the storm did happen
+        assert tg.limit_violations == []  # and every retry_after was respected
+        numbers = set()
+        for citizen in citizens:
+            (confirmation,) = tg.sent_to(citizen)
+            numbers.add(NUMBER.search(confirmation.text).group())
+        cards = world.numbers_sent_to(world.group)
+        assert len(numbers) == 40 and sorted(cards) == sorted(numbers)
+
+
+@run_async
+async def test_a_dialog_continues_after_a_restart_and_a_redelivered_update_is_no_new_ticket(
+    tmp_path,
+):
+    async with bot_world(tmp_path, limits=UNLIMITED) as world:
+        tg = world.tg
+        async with world.bot():
+            first = tg.user_sends_text(CITIZEN, "Не горит фонарь")
+            question = await tg.wait_for(lambda c: c.chat_id == CITIZEN)
+            number = NUMBER.search(question.text).group()
+            assert question.text.startswith(texts.ASK_PLACE_TEXT.format(number=number)[:30])
+        # The first bot is gone. Telegram delivers the first message again (its update was not
+        # confirmed, as after a crash), and the citizen answers the question.
+        seen = len(tg.sent)
+        tg._push("message", first)
+        tg.user_sends_text(CITIZEN, "Саратов, улица Московская, 5")
+        async with world.bot():
+            routed = await tg.wait_for(
+                lambda c: c.chat_id == CITIZEN and "передано" in c.text, since=seen
+            )
+            card = await tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+            await asyncio.sleep(0.2)  # room for a second ticket, if there were going to be one
+        assert number in routed.text and number in card.text
+        assert "Не горит фонарь" in card.text and "город Саратов" in card.text
+        assert set(world.numbers_sent_to(CITIZEN)) == {number}
+        assert set(world.numbers_sent_to(world.group)) == {number}
+
+
+@run_async
+async def test_a_flooding_citizen_is_told_once_and_the_rest_is_not_taken(tmp_path):
+    async with bot_world(tmp_path, limits=UNLIMITED) as world:
+        world.settings = {"flood_messages_per_minute": 2}
+        async with world.bot():
+            tg = world.tg
+            for i in range(6):
+                tg.user_sends_text(CITIZEN, f"{APPEAL}, сообщение {i}")
+            warning = await tg.wait_for(
+                lambda c: c.chat_id == CITIZEN and c.text.startswith("Слишком много")
+            )
+            await tg.wait_for(lambda _c: len(tg.sent_to(CITIZEN)) >= 3)
+            await asyncio.sleep(0.2)  # room for a second warning, if there were going to be one
+        assert warning.text == texts.FLOOD_WAIT.format(minutes=1)
+        assert len(tg.sent_to(CITIZEN)) == 3  # two confirmations and one warning
+        assert len(set(world.numbers_sent_to(world.group))) == 2

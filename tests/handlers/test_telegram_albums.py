@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from telegram_resilience_world import APPEAL, NUMBER, bot_world
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.types import Chat, Message, PhotoSize, User
+from telegram_resilience_world import APPEAL, NUMBER, bot_world, saratov
 
 from bot.core import texts
+from bot.core.types import IncomingMessage
+from handlers.telegram import incoming_from_message
+from handlers.telegram_albums import AlbumCollector
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits
 
 CITIZEN = 1001
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _classifier_built_outside_the_deadline():
+    saratov()
 
 
 @run_async
@@ -56,3 +69,62 @@ async def test_an_album_sent_as_a_reply_is_one_follow_up_with_all_photos(tmp_pat
         group_calls = [c for c in tg.sent_to(world.group)[-2:] if c.method == "sendMediaGroup"]
         assert len(group_calls) == 2
         assert len(tg.sent_to(CITIZEN)) == 2  # the confirmation and one follow-up notice
+
+
+# -- the collector on its own: bounded, duplicates once, nothing left behind on stop -------------
+
+
+class RecordingCore:
+    """Stands in for `AppealCore` (only ``handle`` is called): records what it is given."""
+
+    def __init__(self) -> None:
+        self.handled: list[IncomingMessage] = []
+        self.arrived = asyncio.Event()
+
+    async def handle(self, message: IncomingMessage) -> None:
+        self.handled.append(message)
+        self.arrived.set()
+
+
+def part(message_id: int, group: str, caption: str | None = None, chat: int = CITIZEN) -> Message:
+    return Message(
+        message_id=message_id,
+        date=datetime(2026, 3, 4, tzinfo=UTC),
+        chat=Chat(id=chat, type="private"),
+        from_user=User(id=chat, is_bot=False, first_name="Иван"),
+        photo=[PhotoSize(file_id=f"photo-{message_id}", file_unique_id=f"u{message_id}",
+                         width=1280, height=960)],
+        caption=caption,
+        media_group_id=group,
+    )
+
+
+@run_async
+async def test_parts_in_any_order_and_repeated_make_one_message_after_the_quiet_period():
+    core = RecordingCore()
+    albums = AlbumCollector(incoming_from_message, quiet_seconds=0.05)
+    for message in (part(12, "g"), part(11, "g", caption="Яма"), part(12, "g"), part(13, "g")):
+        await albums.on_part(message, core)
+    await asyncio.wait_for(core.arrived.wait(), 2)
+    (merged,) = core.handled
+    assert (merged.message_id, merged.text) == (11, "Яма")
+    assert [a.ref for a in merged.attachments] == ["photo-11", "photo-12", "photo-13"]
+    assert albums.waiting == 0
+
+
+@run_async
+async def test_memory_is_bounded_and_stopping_hands_every_waiting_album_over():
+    core = RecordingCore()
+    albums = AlbumCollector(incoming_from_message, quiet_seconds=60, max_albums=2)
+    for n, group in enumerate(("a", "b", "c")):
+        await albums.on_part(part(n + 1, group, chat=CITIZEN + n), core)
+    assert albums.waiting == 2
+    assert [m.chat_id for m in core.handled] == [CITIZEN]  # the oldest went early
+
+    for n in range(10, 20):  # ten parts: Telegram's maximum, the album is complete
+        await albums.on_part(part(n, "full"), core)
+    assert len(core.handled[-1].attachments) == 10
+
+    await albums.flush()
+    assert albums.waiting == 0
+    assert sorted(m.chat_id for m in core.handled) == [CITIZEN, CITIZEN, CITIZEN + 1, CITIZEN + 2]

@@ -18,10 +18,17 @@ to 10, documents likewise, voices one by one. Text goes as the caption of the fi
 fits 1024 characters and does not have to be split from the buttons (albums cannot carry them);
 otherwise files first, then the text with the buttons. The returned id is the last message's,
 the one with the buttons; all ids are in ``extra["message_ids"]``. A failure halfway through a
-multi-message send means a retry repeats the part already delivered: Telegram has no dedup key.
+multi-message send (a 429 on the text after the album went out, typical under load) must not
+repeat the album on retry: the transport remembers, per delivery (``dedup_id``), which parts
+already went out, and the retry sends only the rest. That memory is in the process only (bounded,
+dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from aiogram import Bot
@@ -49,6 +56,8 @@ BUTTONS_ONLY_TEXT = "⬆️"  # a text message cannot be empty; used for buttons
 _ALBUM_KIND = {"photo": "visual", "video": "visual", "document": "document", "voice": None}
 _MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
 _THREAD_GONE = ("message thread not found", "topic_deleted", "topic_id_invalid")
+#: Deliveries whose delivered parts are remembered while they wait for a retry.
+PARTS_MEMORY = 1000
 
 
 class ThreadGone(PermanentError):
@@ -60,12 +69,19 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # (chat, thread, dedup_id) → {part index: message ids} for multi-part sends not yet
+        # complete. The thread is in the key: after a deleted topic everything goes again.
+        self._delivered_parts: OrderedDict[tuple, dict[int, list[int]]] = OrderedDict()
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         try:
             ids = await self._send(message)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            raise self._map(e) from None
+            error = self._map(e)
+            if isinstance(error, PermanentError):  # no retry of this delivery will come
+                self._delivered_parts.pop(_parts_key(message), None)
+            raise error from None
+        self._delivered_parts.pop(_parts_key(message), None)
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
 
     async def _send(self, m: OutgoingMessage) -> list[int]:
@@ -91,17 +107,33 @@ class TelegramTransport:
             if len(chunk) > 1:
                 media = [_MEDIA[a.kind](media=a.ref, caption=cap if j == 0 else None)
                          for j, a in enumerate(chunk)]
-                ids += [s.message_id for s in await self.bot.send_media_group(media=media,
-                                                                              **extra)]
+                ids += await self._part(m, i, self.bot.send_media_group, media=media, **extra)
                 continue
             a = chunk[0]
             last_markup = markup if i == len(chunks) - 1 and tail is None else None
             send = getattr(self.bot, f"send_{a.kind}")
-            sent = await send(**{a.kind: a.ref}, caption=cap, reply_markup=last_markup, **extra)
-            ids.append(sent.message_id)
+            ids += await self._part(m, i, send, **{a.kind: a.ref}, caption=cap,
+                                    reply_markup=last_markup, **extra)
         if tail is not None:
-            sent = await self.bot.send_message(text=tail, reply_markup=markup, **where)
-            ids.append(sent.message_id)
+            ids += await self._part(m, len(chunks), self.bot.send_message, text=tail,
+                                    reply_markup=markup, **where)
+        return ids
+
+    async def _part(
+        self, m: OutgoingMessage, index: int, method: Callable[..., Awaitable[Any]], **params: Any
+    ) -> list[int]:
+        """Send part ``index`` of a multi-message delivery, unless an earlier attempt of the
+        same delivery already did (then its message ids are returned again)."""
+        key = _parts_key(m)
+        done = self._delivered_parts.get(key, {})
+        if index in done:
+            return done[index]
+        result = await method(**params)
+        ids = [r.message_id for r in result] if isinstance(result, list) else [result.message_id]
+        if m.dedup_id:
+            self._delivered_parts.setdefault(key, {})[index] = ids
+            while len(self._delivered_parts) > PARTS_MEMORY:
+                self._delivered_parts.popitem(last=False)
         return ids
 
     def _map(self, e: BaseException) -> Exception:
@@ -118,6 +150,10 @@ class TelegramTransport:
         # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
         # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
         return TransientError(text)
+
+
+def _parts_key(m: OutgoingMessage) -> tuple:
+    return (m.chat_id, m.thread_id, m.dedup_id)
 
 
 def _keyboard(m: OutgoingMessage) -> InlineKeyboardMarkup | None:

@@ -222,7 +222,17 @@ async def test_a_flooding_citizen_is_told_once_and_the_rest_is_not_taken(tmp_pat
                 lambda c: c.chat_id == CITIZEN and c.text.startswith("Слишком много")
             )
             await tg.wait_for(lambda _c: len(tg.sent_to(CITIZEN)) >= 3)
+            # A button pressed meanwhile (here under the first confirmation) is still answered.
+            confirmation = next(c for c in tg.sent_to(CITIZEN) if NUMBER.search(c.text))
+            number = NUMBER.search(confirmation.text).group()
+            query = tg.user_presses_button(CITIZEN, confirmation.message_id, f"rate:{number}:5")
+            answered = await tg.wait_for(
+                lambda c: c.method == "answerCallbackQuery"
+                and c.params.get("callback_query_id") == query
+            )
             await asyncio.sleep(0.2)  # room for a second warning, if there were going to be one
+        assert answered.params.get("text") == texts.FLOOD_PRESS.format(minutes=1)
+        assert answered.params.get("show_alert") is True
         assert warning.text == texts.FLOOD_WAIT.format(minutes=1)
         assert len(tg.sent_to(CITIZEN)) == 3  # two confirmations and one warning
         assert len(set(world.numbers_sent_to(world.group))) == 2

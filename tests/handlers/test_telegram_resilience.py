@@ -236,3 +236,28 @@ async def test_a_flooding_citizen_is_told_once_and_the_rest_is_not_taken(tmp_pat
         assert warning.text == texts.FLOOD_WAIT.format(minutes=1)
         assert len(tg.sent_to(CITIZEN)) == 3  # two confirmations and one warning
         assert len(set(world.numbers_sent_to(world.group))) == 2
+
+
+@run_async
+async def test_a_topic_button_tapped_after_a_restart_routes_the_appeal(tmp_path):
+    async with bot_world(tmp_path, limits=UNLIMITED) as world:
+        tg = world.tg
+        async with world.bot():
+            tg.user_sends_text(CITIZEN, "Нет воды в Саратове")
+            question = await tg.wait_for(lambda c: c.chat_id == CITIZEN and c.buttons)
+            number = NUMBER.search(question.text).group()
+        (water,) = [b for b in question.buttons if b["callback_data"].endswith(":water")]
+        seen = len(tg.sent)
+        query = tg.user_presses_button(CITIZEN, question.message_id, water["callback_data"])
+        async with world.bot():
+            routed = await tg.wait_for(
+                lambda c: c.chat_id == CITIZEN and "передано" in (c.text or ""), since=seen
+            )
+            card = await tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+            answered = await tg.wait_for(
+                lambda c: c.method == "answerCallbackQuery"
+                and c.params.get("callback_query_id") == query
+            )
+        assert number in routed.text and number in card.text
+        assert "Нет воды в Саратове" in card.text
+        assert not answered.params.get("show_alert")

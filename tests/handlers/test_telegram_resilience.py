@@ -9,7 +9,7 @@ import asyncio
 import logging
 
 import pytest
-from telegram_resilience_world import APPEAL, NUMBER, BotWorld, bot_world, saratov
+from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world, saratov
 
 from bot.channels.telegram import TelegramTransport
 from bot.core import texts
@@ -261,3 +261,26 @@ async def test_a_topic_button_tapped_after_a_restart_routes_the_appeal(tmp_path)
         assert number in routed.text and number in card.text
         assert "Нет воды в Саратове" in card.text
         assert not answered.params.get("show_alert")
+
+
+@run_async
+async def test_a_maximal_answer_with_a_photo_reaches_the_citizen_within_the_limits(tmp_path):
+    """The administrator answers with a photo captioned up to Telegram's 1024 characters; the
+    citizen's copy has a header too, so the text cannot ride as the caption any more."""
+    answer = ("Фонарь заменили, фото прилагаем. " * 40)[:CAPTION_LIMIT]
+    async with bot_world(tmp_path, limits=UNLIMITED) as world, world.bot():
+        tg = world.tg
+        tg.user_sends_text(CITIZEN, APPEAL)
+        number = await citizen_confirmation(world)
+        card = await tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+
+        seen = len(tg.sent)
+        tg.user_sends_photo(ADMIN, caption=answer, chat_id=world.group,
+                            reply_to=card.message_id)
+        text = await tg.wait_for(
+            lambda c: c.chat_id == CITIZEN and answer in (c.text or ""), since=seen
+        )
+        photo = next(c for c in tg.sent[seen:] if c.chat_id == CITIZEN)
+        assert photo.method == "sendPhoto"
+        assert number in text.text and len(text.text) > CAPTION_LIMIT
+        assert tg.status_counts[400] == 0

@@ -78,6 +78,7 @@ class AlbumCollector:
         self.quiet_seconds = quiet_seconds
         self.max_albums = max_albums
         self._waiting: dict[tuple[int, str], _Waiting] = {}
+        self._timers: set[asyncio.Task] = set()  # including those handing an album over now
 
     @property
     def waiting(self) -> int:
@@ -94,6 +95,8 @@ class AlbumCollector:
                 await self._hand_over(next(iter(self._waiting)))
             album = self._waiting[key] = _Waiting(core, due)
             album.timer = asyncio.create_task(self._when_quiet(key), name="telegram-album")
+            self._timers.add(album.timer)
+            album.timer.add_done_callback(self._timers.discard)
         part = self.translate(message)
         album.parts[part.message_id] = part
         album.due = due
@@ -101,9 +104,11 @@ class AlbumCollector:
             await self._hand_over(key)
 
     async def flush(self) -> None:
-        """Hand every waiting album over now (on shutdown, before the core stops)."""
+        """Hand every waiting album over now and let those being handed over finish (on
+        shutdown, before the core stops)."""
         for key in list(self._waiting):
             await self._hand_over(key)
+        await asyncio.gather(*self._timers, return_exceptions=True)
 
     async def _when_quiet(self, key: tuple[int, str]) -> None:
         loop = asyncio.get_running_loop()

@@ -128,3 +128,28 @@ async def test_memory_is_bounded_and_stopping_hands_every_waiting_album_over():
     await albums.flush()
     assert albums.waiting == 0
     assert sorted(m.chat_id for m in core.handled) == [CITIZEN, CITIZEN, CITIZEN + 1, CITIZEN + 2]
+
+
+@run_async
+async def test_stopping_waits_for_an_album_being_handed_over():
+    class SlowCore(RecordingCore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gate = asyncio.Event()
+            self.finished = 0
+
+        async def handle(self, message: IncomingMessage) -> None:
+            await super().handle(message)
+            await self.gate.wait()
+            for _ in range(5):  # a few more steps of work (database writes, say)
+                await asyncio.sleep(0)
+            self.finished += 1
+
+    core = SlowCore()
+    albums = AlbumCollector(incoming_from_message, quiet_seconds=0.01)
+    await albums.on_part(part(1, "g"), core)
+    await asyncio.wait_for(core.arrived.wait(), 2)  # the album is being handed over
+    stopping = asyncio.create_task(albums.flush())
+    core.gate.set()
+    await asyncio.wait_for(stopping, 2)
+    assert core.finished == 1

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram.types import Chat, Message, PhotoSize, User
-from telegram_resilience_world import APPEAL, NUMBER, bot_world, saratov
+from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world, saratov
 
 from bot.core import texts
 from bot.core.types import IncomingMessage
@@ -69,6 +69,27 @@ async def test_an_album_sent_as_a_reply_is_one_follow_up_with_all_photos(tmp_pat
         group_calls = [c for c in tg.sent_to(world.group)[-2:] if c.method == "sendMediaGroup"]
         assert len(group_calls) == 2
         assert len(tg.sent_to(CITIZEN)) == 2  # the confirmation and one follow-up notice
+
+
+@run_async
+async def test_an_administrators_album_answer_reaches_the_citizen_as_one_answer(tmp_path):
+    async with bot_world(tmp_path, limits=Limits(enabled=False)) as world, world.bot():
+        tg = world.tg
+        tg.user_sends_text(CITIZEN, APPEAL)
+        accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN)
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == world.group and c.buttons)
+
+        seen = len(tg.sent)
+        tg.user_sends_album(ADMIN, photos=2, caption="Фонарь заменили, вот фото",
+                            chat_id=world.group, reply_to=card.message_id)
+        await tg.wait_for(lambda c: c.chat_id == CITIZEN and "решена" in (c.body or ""),
+                          since=seen)
+        to_citizen = [c for c in tg.sent[seen:] if c.chat_id == CITIZEN]
+        album = [c for c in to_citizen if c.method == "sendMediaGroup"]
+        answers = [c for c in to_citizen if "Фонарь заменили" in (c.body or "")]
+        assert len(album) == 2 and len({c.message["media_group_id"] for c in album}) == 1
+        assert len(answers) == 1 and number in answers[0].body
 
 
 # -- the collector on its own: bounded, duplicates once, nothing left behind on stop -------------

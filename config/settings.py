@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     outbox_backoff_cap_seconds: float = Field(900, gt=0)
     # Сколько дней хранить данные жителя после закрытия обращения; потом они обезличиваются.
     retention_days: int = Field(1095, ge=1)
+    # Сколько сообщений (и нажатий кнопок) один житель может отправить за минуту и за час;
+    # сверх этого бот просит подождать. Сотрудников органов и координаторов не касается.
+    flood_messages_per_minute: int = Field(20, ge=1)
+    flood_messages_per_hour: int = Field(100, ge=1)
 
     @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")
     @classmethod

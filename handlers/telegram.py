@@ -24,6 +24,7 @@ from bot.core.appeals import AppealCore
 from bot.core.citizen import COMMANDS, command_of
 from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
+from handlers.telegram_albums import AlbumCollector, is_album_part
 
 log = logging.getLogger("handlers.telegram")
 
@@ -128,6 +129,10 @@ async def on_start_with_code(message: Message, command: CommandObject, core: App
 def build_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
+    # An album's parts are gathered into one appeal; waiting albums are handed over on stop.
+    albums = AlbumCollector(incoming_from_message)
+    router.message.register(albums.on_part, is_album_part)
+    router.shutdown.register(albums.flush)
     router.message.register(on_start_with_code, CommandStart(deep_link=True))
     router.message.register(on_invite, Command("invite"))
     router.message.register(on_command, CommandStart())

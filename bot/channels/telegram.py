@@ -19,7 +19,11 @@ to 10, documents likewise, voices one by one. Text goes as the caption of the fi
 fits 1024 characters and does not have to be split from the buttons (albums cannot carry them);
 otherwise files first, then the text with the buttons. The returned id is the last message's,
 the one with the buttons; all ids are in ``extra["message_ids"]``. A failure halfway through a
-multi-message send means a retry repeats the part already delivered: Telegram has no dedup key.
+multi-message send (a 429 on the text after the album went out, typical under load) must not
+repeat the album on retry: the transport remembers, per delivery (``dedup_id``), which parts
+already went out, and the retry sends only the rest. That memory is in the process only (bounded,
+dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
+
 Files of the other channel (``Attachment.channel == "vk"``) are fetched through `bot.files` and
 uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
 """
@@ -28,8 +32,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from aiogram import Bot
@@ -66,6 +72,8 @@ BUTTONS_ONLY_TEXT = "⬆️"  # a text message cannot be empty; used for buttons
 _ALBUM_KIND = {"photo": "visual", "video": "visual", "document": "document", "voice": None}
 _MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
 _THREAD_GONE = ("message thread not found", "topic_deleted", "topic_id_invalid")
+#: Deliveries whose delivered parts are remembered while they wait for a retry.
+PARTS_MEMORY = 1000
 
 
 class ThreadGone(PermanentError):
@@ -89,6 +97,9 @@ class TelegramTransport:
         # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
         self.topics = topics
         self.files = files  # where files of the other channel come from (see `bot.files`)
+        # (chat, thread, dedup_id) → {part index: message ids} for multi-part sends not yet
+        # complete. The thread is in the key: after a deleted topic everything goes again.
+        self._delivered_parts: OrderedDict[tuple, dict[int, list[int]]] = OrderedDict()
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         message, uploads = await self._uploads(message)
@@ -98,7 +109,11 @@ class TelegramTransport:
             else:
                 ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            raise self._map(e) from None
+            error = self._map(e)
+            if isinstance(error, PermanentError):  # no retry of this delivery will come
+                self._delivered_parts.pop(_parts_key(message), None)
+            raise error from None
+        self._delivered_parts.pop(_parts_key(message), None)
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
 
     async def _send(
@@ -128,18 +143,33 @@ class TelegramTransport:
                 media = [_MEDIA[a.kind](media=uploads.get(a, a.ref),
                                         caption=cap if j == 0 else None)
                          for j, a in enumerate(chunk)]
-                ids += [s.message_id for s in await self.bot.send_media_group(media=media,
-                                                                              **extra)]
+                ids += await self._part(m, i, self.bot.send_media_group, media=media, **extra)
                 continue
             a = chunk[0]
             last_markup = markup if i == len(chunks) - 1 and tail is None else None
             send = getattr(self.bot, f"send_{a.kind}")
-            sent = await send(**{a.kind: uploads.get(a, a.ref)}, caption=cap,
-                              reply_markup=last_markup, **extra)
-            ids.append(sent.message_id)
+            ids += await self._part(m, i, send, **{a.kind: uploads.get(a, a.ref)}, caption=cap,
+                                    reply_markup=last_markup, **extra)
         if tail is not None:
-            sent = await self.bot.send_message(text=tail, reply_markup=markup, **where)
-            ids.append(sent.message_id)
+            ids += await self._part(m, len(chunks), self.bot.send_message, text=tail,
+                                    reply_markup=markup, **where)
+        return ids
+
+    async def _part(
+        self, m: OutgoingMessage, index: int, method: Callable[..., Awaitable[Any]], **params: Any
+    ) -> list[int]:
+        """Send part ``index`` of a multi-message delivery, unless an earlier attempt of the
+        same delivery already did (then its message ids are returned again)."""
+        key = _parts_key(m)
+        done = self._delivered_parts.get(key, {})
+        if index in done:
+            return done[index]
+        result = await method(**params)
+        ids = [r.message_id for r in result] if isinstance(result, list) else [result.message_id]
+        if m.dedup_id:
+            self._delivered_parts.setdefault(key, {})[index] = ids
+            while len(self._delivered_parts) > PARTS_MEMORY:
+                self._delivered_parts.popitem(last=False)
         return ids
 
     async def _send_in_topic(
@@ -224,6 +254,10 @@ class TelegramTransport:
 
 def _thread_gone(e: TelegramBadRequest) -> bool:
     return any(marker in (e.message or "").lower() for marker in _THREAD_GONE)
+
+
+def _parts_key(m: OutgoingMessage) -> tuple:
+    return (m.chat_id, m.thread_id, m.dedup_id)
 
 
 def _keyboard(m: OutgoingMessage) -> InlineKeyboardMarkup | None:

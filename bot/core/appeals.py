@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
+from bot.core.flood import FloodGuard
 from bot.core.logsafe import describe
 from bot.core.outbox import FAILED, FORGOTTEN, PENDING
 from bot.core.staff import INVITE_TTL, StaffDirectory, new_invite_token
@@ -243,6 +244,7 @@ class AppealCore:
         clarification_window: timedelta = timedelta(days=1),
         follow_up_window: timedelta = timedelta(minutes=10),
         retention: timedelta | None = None,
+        flood: FloodGuard | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -255,6 +257,7 @@ class AppealCore:
         self.max_questions = max_questions
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
+        self.flood = flood  # per-citizen message limits; None: unlimited
         self._staff_chats: dict[tuple[str, int], str] = {}
         from bot.core.citizen import CitizenDesk  # it builds on this module
 
@@ -273,6 +276,10 @@ class AppealCore:
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:
         """Everything an adapter receives goes here; the core decides what it means."""
+        if self.flood is not None and (message.channel, message.chat_id) not in self._staff_chats:
+            refused = await self._refuse_flood(message)
+            if refused is not None:
+                return refused
         staff_outcome = await self._staff_handle(message)
         if staff_outcome is not None:
             return staff_outcome
@@ -1860,3 +1867,21 @@ class AppealCore:
         if requeued:
             self._wake()
         return requeued
+
+    async def _refuse_flood(self, message: IncomingMessage) -> Outcome | None:
+        """``None`` if the citizen is within the flood limits; otherwise the refusal. A button
+        press is answered by its notice every time (it must not spin); a message gets one chat
+        reply per window, the rest of the window's extra messages get none."""
+        verdict = self.flood.check(message.channel, message.user_id)
+        if verdict.allowed:
+            return None
+        if message.payload:
+            return Outcome("flooded", notice=texts.FLOOD_PRESS.format(minutes=verdict.minutes))
+        if verdict.warn:
+            log.info("flood limit reached in %s: citizen told to wait", message.channel)
+            await self._send_direct(
+                message,
+                texts.FLOOD_WAIT.format(minutes=verdict.minutes),
+                f"flood:{message.message_id}",
+            )
+        return Outcome("flooded")

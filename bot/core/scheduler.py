@@ -7,8 +7,10 @@ while the bot was down (`AppealCore.scan_deadlines` skips stale reminders and se
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.appeals import AppealCore
@@ -47,3 +49,37 @@ def build_scheduler(
         next_run_time=datetime.now(UTC),
     )
     return scheduler
+
+
+class RunningJobs:
+    """Counts the scheduler's jobs in flight, so that stopping can wait for them.
+
+    ``AsyncIOScheduler.shutdown`` cannot wait for coroutine jobs: it cancels them, and APScheduler
+    then logs the cancelled deadline scan as an ERROR with a traceback (a bot stopped within a
+    second of its start did exactly that). The counter follows the scheduler's own events, so a
+    scan submitted but not yet started counts too.
+    """
+
+    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        scheduler.add_listener(self._finished, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def _submitted(self, event: object) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+
+    def _finished(self, event: object) -> None:
+        self._in_flight = max(0, self._in_flight - 1)
+        if self._in_flight == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """``True`` once no job runs; ``False`` if one still runs after ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

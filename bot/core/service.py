@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,16 +17,22 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.appeals import Addressee, AppealCore, Classifies
+from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
-from bot.core.scheduler import build_scheduler
-from bot.core.settings import outbox_options, rate_limits, working_calendar
+from bot.core.scheduler import RunningJobs, build_scheduler
+from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
 from bot.core.transport import Transport
 from bot.core.types import Clock, SystemClock
 from bot.storage.base import Repository
 from bot.storage.sqlite import SqliteRepository
 from config import Settings
 from routing.model import RoutingTable
+
+log = logging.getLogger("bot.core")
+
+#: How long stopping waits for a deadline scan in progress before cancelling it.
+SCAN_STOP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -39,6 +46,10 @@ class CoreService:
     # Run once the database is open, before the worker and the first deadline scan: e.g. putting
     # the routing table version from the database in force (`bot.core.coordination`).
     before_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    _jobs: RunningJobs | None = None
+
+    def __post_init__(self) -> None:
+        self._jobs = RunningJobs(self.scheduler)
 
     @classmethod
     def build(
@@ -74,6 +85,7 @@ class CoreService:
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
             retention=timedelta(days=settings.retention_days),
+            flood=FloodGuard(clock, flood_windows(settings)),
         )
         outbox.on_unreachable = core.citizen_unreachable
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
@@ -90,8 +102,15 @@ class CoreService:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        """Let the worker finish the message in hand, then close the database."""
+        """Let a running deadline scan and the worker's message in hand finish, then close the
+        database. The scheduler is paused first, so no new scan starts while we wait."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            if not await self._jobs.wait_idle(SCAN_STOP_TIMEOUT):
+                log.warning(
+                    "deadline scan still running after %.0f s: cancelled",
+                    SCAN_STOP_TIMEOUT,
+                )
             self.scheduler.shutdown(wait=False)
         if self._stop is not None and self._worker is not None:
             self._stop.set()

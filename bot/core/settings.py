@@ -6,7 +6,10 @@ helpers turn them into the core's objects, so `config` never imports the core.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
+from bot.core.flood import FloodWindow
 from bot.core.ratelimit import ChannelLimits, Rate
 from config import Settings
 
@@ -37,3 +40,10 @@ def outbox_options(settings: Settings) -> dict[str, float]:
         "backoff_base": settings.outbox_backoff_seconds,
         "backoff_cap": settings.outbox_backoff_cap_seconds,
     }
+
+
+def flood_windows(settings: Settings) -> tuple[FloodWindow, ...]:
+    return (
+        FloodWindow(settings.flood_messages_per_minute, timedelta(minutes=1)),
+        FloodWindow(settings.flood_messages_per_hour, timedelta(hours=1)),
+    )

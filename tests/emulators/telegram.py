@@ -219,6 +219,10 @@ class TelegramEmulator:
         self._open_queries: dict[str, int] = {}
         self._scripted: dict[str, list[_Fault]] = {}
         self._buckets: dict[Any, _Bucket] = {}
+        # After a 429 Telegram expects silence in that chat for retry_after seconds; a send
+        # before that is a violation (recorded, and answered with 429 again, as Telegram does).
+        self.limit_violations: list[dict] = []
+        self._retry_until: dict[int, float] = {}
         self._ids = itertools.count(1)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -338,6 +342,12 @@ class TelegramEmulator:
         lim = self.limits
         if not lim.enabled or cost == 0:
             return
+        until = self._retry_until.get(chat.id, 0.0)
+        if time.monotonic() < until:
+            early = until - time.monotonic()
+            self.limit_violations.append({"chat_id": chat.id, "early_by": early})
+            raise ApiError(429, f"Too Many Requests: retry after {math.ceil(early)}",
+                           math.ceil(early))
         buckets = [self._bucket("bot", lim.per_bot_per_second, lim.per_bot_per_second)]
         if chat.type == "private":
             buckets.append(self._bucket(chat.id, lim.per_private_chat_per_second,
@@ -348,6 +358,7 @@ class TelegramEmulator:
         wait = max(b.wait() for b in buckets)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
+            self._retry_until[chat.id] = time.monotonic() + retry_after
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         for b in buckets:
             b.tokens -= cost

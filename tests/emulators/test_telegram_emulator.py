@@ -339,3 +339,20 @@ async def test_raw_http_shapes_json_bodies_webhook_and_bot_wide_limit():
 
         with pytest.raises(TimeoutError, match="no matching call"):
             await tg.wait_for(lambda c: c.text == "never", timeout=0.1)
+
+
+@run_async
+async def test_sending_to_a_chat_before_its_retry_after_is_a_recorded_violation():
+    limits = Limits(per_private_chat_per_second=1, private_chat_burst=1)
+    async with TelegramEmulator(limits=limits) as tg, tg.make_bot() as bot:
+        tg.add_user(USER)
+        tg.add_user(USER + 1)
+        await bot.send_message(USER, "1")
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(USER, "2")
+        assert tg.limit_violations == []  # hitting the limit once is how a bot learns of it
+        await bot.send_message(USER + 1, "другой чат")  # other chats are not held
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(USER, "2")  # not waiting as told
+        assert [v["chat_id"] for v in tg.limit_violations] == [USER]
+        assert [c.text for c in tg.sent_to(USER)] == ["1"]

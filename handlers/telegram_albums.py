@@ -1,0 +1,132 @@
+"""Telegram albums: the parts of one album become ONE `IncomingMessage` for the core.
+
+Telegram delivers an album as separate messages sharing a ``media_group_id``; only one of them
+carries the caption, and nothing says how many parts will come or when the last one has
+arrived. Handed over one by one, the first part would make a ticket and every other photo would
+be a "follow-up" forwarded to the body separately. So the parts of an album are held for a
+short quiet period (``quiet_seconds`` after the latest part) and then given to the core together:
+the first part's message id, the caption, all files in message order. Ten parts (Telegram's
+maximum) end the album at once.
+
+Memory is bounded: at most ``max_albums`` albums wait at a time (the oldest is handed over early
+when a new one would exceed that) and a repeated delivery of a part is kept once.
+
+The crash window, honestly: the parts wait in memory, not in the database, for about a second.
+aiogram confirms updates to Telegram as soon as it has fetched them, so a crash (not a normal
+stop: stopping hands every waiting album over) within that second loses the album the way any
+update being handled at the moment of a crash is lost. We accept that rather than write every
+photo part to the database and merge there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from aiogram.types import Message
+
+from bot.core.appeals import AppealCore
+from bot.core.types import IncomingMessage
+
+log = logging.getLogger("bot.telegram")
+
+#: Telegram's maximum number of parts in an album.
+ALBUM_LIMIT = 10
+
+
+def merge_album(parts: Iterable[IncomingMessage]) -> IncomingMessage:
+    """One message standing for the album: the first part's ids, the caption (whichever part
+    carries it), every part's files in message order."""
+    ordered = sorted(parts, key=lambda p: p.message_id)
+    first = ordered[0]
+    return IncomingMessage(
+        channel=first.channel,
+        chat_id=first.chat_id,
+        user_id=first.user_id,
+        message_id=first.message_id,
+        text=next((p.text for p in ordered if p.text), ""),
+        attachments=tuple(a for p in ordered for a in p.attachments),
+        location=next((p.location for p in ordered if p.location is not None), None),
+        reply_to=next((p.reply_to for p in ordered if p.reply_to is not None), None),
+    )
+
+
+async def is_album_part(message: Message) -> bool:
+    """Async on purpose: aiogram runs plain (sync) filters in a thread."""
+    return message.media_group_id is not None
+
+
+@dataclass
+class _Waiting:
+    core: AppealCore
+    due: float  # loop time after which the album is considered complete
+    parts: dict[int, IncomingMessage] = field(default_factory=dict)
+    timer: asyncio.Task | None = None
+
+
+class AlbumCollector:
+    def __init__(
+        self,
+        translate: Callable[[Message], IncomingMessage],
+        *,
+        quiet_seconds: float = 1.0,
+        max_albums: int = 1000,
+    ) -> None:
+        self.translate = translate
+        self.quiet_seconds = quiet_seconds
+        self.max_albums = max_albums
+        self._waiting: dict[tuple[int, str], _Waiting] = {}
+        self._timers: set[asyncio.Task] = set()  # including those handing an album over now
+
+    @property
+    def waiting(self) -> int:
+        """Albums held right now."""
+        return len(self._waiting)
+
+    async def on_part(self, message: Message, core: AppealCore) -> None:
+        """aiogram handler for a message with a ``media_group_id``."""
+        key = (message.chat.id, str(message.media_group_id))
+        due = asyncio.get_running_loop().time() + self.quiet_seconds
+        album = self._waiting.get(key)
+        if album is None:
+            if len(self._waiting) >= self.max_albums:
+                await self._hand_over(next(iter(self._waiting)))
+            album = self._waiting[key] = _Waiting(core, due)
+            album.timer = asyncio.create_task(self._when_quiet(key), name="telegram-album")
+            self._timers.add(album.timer)
+            album.timer.add_done_callback(self._timers.discard)
+        part = self.translate(message)
+        album.parts[part.message_id] = part
+        album.due = due
+        if len(album.parts) >= ALBUM_LIMIT:
+            await self._hand_over(key)
+
+    async def flush(self) -> None:
+        """Hand every waiting album over now and let those being handed over finish (on
+        shutdown, before the core stops)."""
+        for key in list(self._waiting):
+            await self._hand_over(key)
+        await asyncio.gather(*self._timers, return_exceptions=True)
+
+    async def _when_quiet(self, key: tuple[int, str]) -> None:
+        loop = asyncio.get_running_loop()
+        while (album := self._waiting.get(key)) is not None:
+            left = album.due - loop.time()
+            if left <= 0:
+                await self._hand_over(key)
+                return
+            await asyncio.sleep(left)
+
+    async def _hand_over(self, key: tuple[int, str]) -> None:
+        album = self._waiting.pop(key, None)
+        if album is None:
+            return
+        if album.timer is not None and album.timer is not asyncio.current_task():
+            album.timer.cancel()
+        try:
+            await album.core.handle(merge_album(album.parts.values()))
+        except Exception:
+            # Logged like aiogram logs a failed handler; the album's content stays out of it.
+            log.exception("album of %d parts could not be handled", len(album.parts))

@@ -546,12 +546,13 @@ class AppealCore:
         """The ticket card for the body's chat (or, with no chat, for the coordinators)."""
         topic_obj = self.table.topic_by_id.get(topic or "")
         place = self.table.municipality_by_id.get(municipality or "")
+        appeal = await self._appeal_text(tx, ticket)
         text = note + texts.TO_BODY.format(
             number=ticket.number,
             topic=topic_obj.name if topic_obj else texts.UNKNOWN_TOPIC,
             place=place.name if place else texts.UNKNOWN_PLACE,
             due=self.show_due(due),
-            text=ticket.text,
+            text=appeal,
         )
         take = Button(texts.TAKE_BUTTON, Payload("take", ticket.number).pack())
         not_ours = Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack())
@@ -571,7 +572,7 @@ class AppealCore:
                         number=ticket.number,
                         body=body.name,
                         due=self.show_due(due),
-                        text=ticket.text,
+                        text=appeal,
                     ),
                     COORDINATOR,
                     buttons=((not_ours, spam),),
@@ -596,6 +597,24 @@ class AppealCore:
                 buttons=buttons,
                 attachments=attachments,
             )
+
+    async def _appeal_text(self, tx: Tx, ticket: TicketRecord) -> str:
+        """The appeal as a body or coordinator must read it: the first message, then the
+        citizen's later words (answers to the bot's questions — the address, the settlement —
+        which the first message lacked), then the location, if one was sent."""
+        lines = [
+            texts.CLARIFICATION_LINE.format(text=m.text.strip())
+            for m in await tx.messages(ticket.id)
+            if m.author == CITIZEN
+            and m.text.strip()
+            and m.platform_message_id != ticket.source_message_id
+        ]
+        text = ticket.text
+        if lines:
+            text += texts.CLARIFICATIONS.format(lines="\n".join(lines))
+        if ticket.lat is not None and ticket.lon is not None:
+            text += texts.LOCATION_LINE.format(lat=ticket.lat, lon=ticket.lon)
+        return text
 
     async def _ask(
         self, tx: Tx, ticket: TicketRecord, what: str, options: Sequence[str], now: datetime
@@ -650,7 +669,7 @@ class AppealCore:
                 person.channel,
                 person.user_id,
                 texts.TO_COORDINATOR_UNROUTED.format(
-                    number=ticket.number, reason=reason, text=ticket.text
+                    number=ticket.number, reason=reason, text=await self._appeal_text(tx, ticket)
                 ),
                 COORDINATOR,
                 attachments=self._portable(ticket, person.channel),

@@ -60,6 +60,9 @@ TO_BODY_ATTACHMENTS_ELSEWHERE = (
 )
 FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}:\n\n{text}"
 LOCATION_LINE = "\nГеопозиция: {lat:.6f}, {lon:.6f}"
+# The citizen's answers to the bot's questions (the address, the settlement), under the appeal.
+CLARIFICATIONS = "\n\nУточнения заявителя:\n{lines}"
+CLARIFICATION_LINE = "• {text}"
 NOT_OURS_BUTTON = "Не наше"
 TAKE_BUTTON = "Взять в работу"
 REJECT_BUTTON = "Спам"

@@ -266,7 +266,8 @@ async def test_a_topic_button_tapped_after_a_restart_routes_the_appeal(tmp_path)
                 and c.params.get("callback_query_id") == query
             )
         assert number in asked.text and number in routed.text and number in card.text
-        assert "Нет воды в Саратове" in card.text
+        # The body reads the address the citizen typed, not only the first message.
+        assert "Нет воды в Саратове" in card.text and "ул. Московская, 5" in card.text
         assert not answered.params.get("show_alert")
 
 

@@ -245,7 +245,7 @@ async def _start_telegram(
 def _start_vk(
     settings: Settings, service: CoreService, api: API, group_id: int, loops: list[asyncio.Task]
 ) -> tuple[str, VKCallbackEndpoint] | None:
-    labeler = VKInbound(service.core).register(BotLabeler())
+    labeler = VKInbound(service.core, group_id).register(BotLabeler())
     vk_bot = make_vk_bot(api, labeler, Path(settings.data_dir))
     if settings.vk_callback_confirmation is None:
         loops.append(asyncio.create_task(vk_bot.run_polling(), name="vk-polling"))

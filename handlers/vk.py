@@ -29,7 +29,9 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
+from bot.core import texts
 from bot.core.citizen import command_of
+from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
 
 log = logging.getLogger("handlers.vk")
@@ -42,12 +44,27 @@ class Core(Protocol):
 
     async def citizen_reachable(self, channel: str, user_id: int) -> int: ...
 
+    async def redeem(
+        self,
+        channel: str,
+        chat_id: int,
+        user_id: int,
+        token: str,
+        *,
+        forum: bool,
+        name: str = "",
+        message_id: int | None = None,
+    ) -> Any: ...
+
+    async def invite(self, message: IncomingMessage, query: str, *, links: Any = None) -> Any: ...
+
 
 class VKInbound:
     """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, group_id: int | None = None) -> None:
         self.core = core
+        self.group_id = group_id  # for invite links (vk.me/club<id>?ref=<code>)
 
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.message()(self.on_message)
@@ -63,6 +80,23 @@ class VKInbound:
 
     async def on_message(self, message: Message) -> None:
         incoming = incoming_message(message)
+        code = invite_code(message)
+        if code is not None:  # an administrator came by an invite link, or sent its code
+            await self.core.redeem(
+                "vk",
+                message.peer_id,
+                message.from_id,
+                code,
+                forum=False,
+                message_id=incoming.message_id,
+            )
+            return
+        if incoming.text.strip().casefold().startswith("/invite"):
+            # A coordinator's /invite <body>: the core checks who asks; the link opens the
+            # community's dialog with the code as ``ref``.
+            query = incoming.text.strip()[len("/invite") :]
+            await self.core.invite(incoming, query.strip(), links=self._invite_links)
+            return
         # "/my", «Мои обращения», «Помощь»… (VK has no command entities: the text is the command)
         command = command_of(incoming.text)
         if command is not None:
@@ -90,10 +124,22 @@ class VKInbound:
                 log.warning("VK unreachable for the button answer: %s", type(exc).__name__)
 
 
+    def _invite_links(self, token: str) -> str:
+        if self.group_id is None:
+            return ""
+        return texts.INVITE_VK_LINK.format(link=f"https://vk.me/club{self.group_id}?ref={token}")
+
+
+def invite_code(message: Message) -> str | None:
+    """The invite code of an administrator: VK puts the ``ref`` of a vk.me link into the first
+    message written through it; a code typed (or pasted) alone works too."""
+    for candidate in (message.ref or "", (message.text or "").strip()):
+        if looks_like_token(candidate):
+            return candidate
+    return None
+
+
 def incoming_message(message: Message) -> IncomingMessage:
-    # TODO(invites): an administrator's invite link is https://vk.me/club<group_id>?ref=<code>;
-    # VK puts <code> in ``message.ref`` of the first message written through it. Hand it to the
-    # core's channel-agnostic ``redeem`` (staff branch) once that lands.
     reply = message.reply_message
     return IncomingMessage(
         channel="vk",

@@ -106,6 +106,11 @@ INVITE_TG_LINKS = (
     "Для личного чата с ботом: {private}\n"
     "Для группы (в группе с темами каждое обращение получит свою тему): {group}\n\n"
 )
+# VK: the link opens the community's dialog; the first message written there carries the code.
+INVITE_VK_LINK = (
+    "Ссылка для ВКонтакте: {link} — откройте её и отправьте сообществу любое сообщение "
+    "(или просто отправьте сообществу код).\n\n"
+)
 INVITE_NOT_COORDINATOR = "Приглашения администраторов создают только координаторы."
 INVITE_USAGE = "Напишите, для какого органа приглашение: /invite <номер органа или часть названия>."
 INVITE_UNKNOWN_BODY = (

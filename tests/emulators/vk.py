@@ -260,10 +260,12 @@ class VKEmulator:
         reply_to: int | None = None,
         forward: list[int] | None = None,
         payload: dict[str, Any] | None = None,
+        ref: str | None = None,
     ) -> dict[str, Any]:
         """A ``message_new`` as VK sends it; ``reply_to``/``forward`` are message ids.
 
-        ``payload`` is what a text keyboard button carries. Returns the message object.
+        ``payload`` is what a text keyboard button carries; ``ref`` is what VK adds to the first
+        message written after opening a ``vk.me/club<id>?ref=…`` link. Returns the message object.
         """
         extra: dict[str, Any] = {}
         if reply_to is not None:
@@ -272,6 +274,8 @@ class VKEmulator:
             extra["fwd_messages"] = [self._foreign(self._stored(m)) for m in forward]
         if payload is not None:
             extra["payload"] = json.dumps(payload, ensure_ascii=False)
+        if ref is not None:
+            extra["ref"] = ref
         return await self._incoming(user_id, text, [], extra)
 
     async def user_sends_photo(self, user_id: int, data: bytes, text: str = "") -> dict[str, Any]:

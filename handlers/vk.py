@@ -140,7 +140,11 @@ def invite_code(message: Message) -> str | None:
 
 
 def incoming_message(message: Message) -> IncomingMessage:
+    # An administrator answers a card by a VK reply, or by forwarding the card with the answer:
+    # both point at the bot's message the way a Telegram reply does.
     reply = message.reply_message
+    if reply is None and message.fwd_messages and len(message.fwd_messages) == 1:
+        reply = message.fwd_messages[0]
     return IncomingMessage(
         channel="vk",
         chat_id=message.peer_id,

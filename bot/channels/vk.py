@@ -35,6 +35,7 @@ from vkbottle import (
     VKAPIError,
 )
 
+from bot.core import texts
 from bot.core.transport import (
     PermanentError,
     RecipientUnreachable,
@@ -102,9 +103,10 @@ class VKTransport:
             params["keyboard"] = location_keyboard(message)
         elif message.buttons:
             params["keyboard"] = inline_keyboard(message)
-        elif message.remove_keyboard:
-            # The location question is answered: an empty keyboard takes the button away.
-            params["keyboard"] = json.dumps({"one_time": True, "buttons": []})
+        elif message.menu or message.remove_keyboard:
+            # The citizen's standing «Мои обращения» button; it also takes the place of the
+            # location keyboard once the question it was for is answered.
+            params["keyboard"] = menu_keyboard() if message.menu else EMPTY_KEYBOARD
         if message.attachments:
             refs = [await self._vk_ref(a, message.chat_id) for a in message.attachments]
             params["attachment"] = ",".join(ref for ref in refs if ref)
@@ -205,6 +207,16 @@ def inline_keyboard(message: OutgoingMessage) -> str:
     keyboard = Keyboard(inline=True)
     _add_callback_rows(keyboard, fit_inline(message.buttons))
     return keyboard.get_json()
+
+
+EMPTY_KEYBOARD = json.dumps({"one_time": True, "buttons": []})
+
+
+def menu_keyboard() -> str:
+    """A keyboard under the input field with «Мои обращения»: a text button, so pressing it
+    sends those words, which the VK handlers read as the /my command."""
+    button = {"action": {"type": "text", "label": texts.MY_TICKETS_BUTTON}, "color": "secondary"}
+    return json.dumps({"one_time": False, "buttons": [[button]]}, ensure_ascii=False)
 
 
 def location_keyboard(message: OutgoingMessage) -> str:

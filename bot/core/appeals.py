@@ -354,12 +354,15 @@ class AppealCore:
             )
         if existing is not None:
             return Outcome("duplicate", existing.number, existing.state)
-        if not message.text.strip() and not message.attachments:
+        wordless = not message.text.strip()
+        if wordless and not message.attachments and message.location is None:
             await self._send_direct(message, texts.EMPTY_APPEAL, f"empty:{message.message_id}")
             return Outcome("ignored")
         lat = message.location.lat if message.location else None
         lon = message.location.lon if message.location else None
-        classification = await self._classify(message.text, lat, lon)
+        # A photo or a location alone starts the appeal too, but nobody can route (or answer) a
+        # picture without words: the citizen is asked for them, and `clarify` goes on from there.
+        classification = None if wordless else await self._classify(message.text, lat, lon)
         now = self.clock.now()
         year = now.astimezone(self.calendar.timezone).year
         draft = NewTicket(
@@ -386,7 +389,14 @@ class AppealCore:
                 )
                 ticket = await tx.ticket(ticket_id)
                 assert ticket is not None
-                state = await self._apply_classification(tx, ticket, classification, now)
+                if classification is None:
+                    await self._move(tx, ticket, S.COLLECTING, now, "requested_text")
+                    await self._to_citizen(
+                        tx, ticket, "ask-text", texts.ASK_WHAT_HAPPENED.format(number=number)
+                    )
+                    state: str = S.COLLECTING
+                else:
+                    state = await self._apply_classification(tx, ticket, classification, now)
         except DuplicateTicket:  # another process took the same message in between
             async with self.repo.transaction() as tx:
                 existing = await tx.ticket_by_source(
@@ -610,7 +620,9 @@ class AppealCore:
             and m.platform_message_id != ticket.source_message_id
         ]
         text = ticket.text
-        if lines:
+        if lines and not text.strip():  # a photo or a location came first, the words after
+            text = "\n".join(line.removeprefix("• ") for line in lines)
+        elif lines:
             text += texts.CLARIFICATIONS.format(lines="\n".join(lines))
         if ticket.lat is not None and ticket.lon is not None:
             text += texts.LOCATION_LINE.format(lat=ticket.lat, lon=ticket.lon)
@@ -1409,6 +1421,7 @@ class AppealCore:
             attachments=attachments,
             reply_to=ticket.source_message_id,
             remove_keyboard=remove,
+            menu=not buttons,
         )
 
     async def _enqueue(
@@ -1425,6 +1438,7 @@ class AppealCore:
         attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
         remove_keyboard: bool = False,
+        menu: bool = False,
     ) -> None:
         parts = split_text(text, MAX_TEXT)
         for index, part in enumerate(parts, start=1):
@@ -1440,6 +1454,7 @@ class AppealCore:
                 reply_to=reply_to if index == 1 else None,
                 **self._forum_fields(ticket, channel, chat_id),
                 remove_keyboard=remove_keyboard and last,
+                menu=menu and last,
             )
             await tx.enqueue(
                 OutboxDraft(

@@ -409,7 +409,11 @@ class CitizenDesk:
             for index, part in enumerate(parts, start=1):
                 last = index == len(parts)
                 outgoing = OutgoingMessage(
-                    message.channel, message.chat_id, part, buttons=buttons if last else ()
+                    message.channel,
+                    message.chat_id,
+                    part,
+                    buttons=buttons if last else (),
+                    menu=last and not buttons,
                 )
                 suffix = f":part{index}" if len(parts) > 1 else ""
                 await tx.enqueue(

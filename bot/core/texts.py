@@ -46,6 +46,10 @@ THANKS_FOR_RATING = "Спасибо за оценку! Обращение № {n
 ANSWER_TO_CITIZEN = "Ответ на обращение № {number} ({body}):\n\n{text}"
 COORDINATOR_NAME = "координатор"
 FOLLOW_UP_ACCEPTED = "Дополнение к обращению № {number} передано."
+ASK_WHAT_HAPPENED = (
+    "Обращение № {number} начато. Опишите, пожалуйста, словами, что случилось и где: без "
+    "описания его не смогут рассмотреть. Фото и геопозиция уже сохранены в обращении."
+)
 EMPTY_APPEAL = "Напишите, пожалуйста, что случилось и где — текстом."
 ANONYMISED = "[удалено по просьбе заявителя]"  # replaces texts in the database
 DATA_DELETED = "Ваши данные удалены. Номера обращений сохранены без текста и контактов."
@@ -351,6 +355,7 @@ ASK_PHOTO_NO_BUTTON = (
     "\n\nЕсли можете, пришлите фото следующим сообщением — мы передадим его, так проблему решат "
     "быстрее."
 )
+MY_TICKETS_BUTTON = "Мои обращения"  # VK's standing button; the same words are the /my command
 #: The command menu Telegram shows next to the input field (command, description).
 COMMAND_MENU = (
     ("my", "Мои обращения"),

@@ -120,6 +120,9 @@ class OutgoingMessage:
     request_location: bool = False
     # Take the "share location" keyboard away (the question it was for is answered).
     remove_keyboard: bool = False
+    # The citizen's standing menu (VK: a «Мои обращения» button under the input field, which VK
+    # keeps until another keyboard replaces it). Telegram shows its command menu instead.
+    menu: bool = False
 
     def to_json(self) -> dict:
         data = {
@@ -136,6 +139,8 @@ class OutgoingMessage:
             data["request_location"] = True
         if self.remove_keyboard:
             data["remove_keyboard"] = True
+        if self.menu:
+            data["menu"] = True
         return data
 
     @classmethod
@@ -155,6 +160,7 @@ class OutgoingMessage:
             topic_title=data.get("topic_title"),
             request_location=bool(data.get("request_location", False)),
             remove_keyboard=bool(data.get("remove_keyboard", False)),
+            menu=bool(data.get("menu", False)),
         )
 
 

@@ -156,10 +156,15 @@ async def test_a_photo_right_after_the_text_joins_the_appeal(world, clock):
     await world.flush()
     (extra,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT and m.attachments]
     assert extra.attachments == photo and number in extra.text
-    # Much later, a photo alone is a new appeal; and text is never glued on.
+    # Much later, a photo alone is a new appeal, which waits for words: the next text is its
+    # description, not a third appeal.
     clock.advance(minutes=30)
-    assert (await world.core.handle(world.citizen("", attachments=photo))).kind == "created"
-    assert (await world.core.handle(world.citizen("яма ещё одна"))).kind == "created"
+    started = await world.core.handle(world.citizen("", attachments=photo))
+    assert (started.kind, started.state) == ("created", "collecting") and started.number != number
+    await world.flush()
+    assert "Опишите, пожалуйста, словами" in world.tg.sent[-1].text
+    described = await world.core.handle(world.citizen("яма ещё одна у дома 7"))
+    assert (described.kind, described.number) == ("clarified", started.number)
 
 
 async def test_every_kind_of_message_delivered_twice_counts_once(world):

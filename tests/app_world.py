@@ -114,6 +114,20 @@ async def both_channels(tmp_path: Path, **extra: Any) -> AsyncIterator[World]:
             yield World(tg, vk, group, settings)
 
 
+@contextlib.asynccontextmanager
+async def telegram_only(
+    tmp_path: Path, **extra: Any
+) -> AsyncIterator[tuple[TelegramEmulator, int]]:
+    """The Telegram emulator (limits off) with the city administration's forum group, and the
+    bot on Telegram alone until the block ends; yields the emulator and the group."""
+    shipped, _ = saratov()
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
+        group = tg.create_forum_group(admin_user_id=TG_ADMIN, title="Администрация Саратова")
+        table = with_city_chats(shipped, tg=group, vk=None)
+        async with running(settings_for(tmp_path, tg, None, **extra), table):
+            yield tg, group
+
+
 def free_port() -> int:
     """A port nothing listens on right now (the OS picks it), for the webhook server."""
     import socket

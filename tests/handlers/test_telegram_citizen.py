@@ -8,64 +8,22 @@ and the rating.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
-import re
-from pathlib import Path
-
 import pytest
 
-from bot.app import run_telegram
 from bot.core import texts
-from config import Settings
-from routing.classify import Classifier
-from routing.model import RoutingTable
-from routing.tablefile import load_table
+from tests.app_world import APPEAL, NUMBER, saratov, telegram_only
+from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.aio import run_async
-from tests.emulators.telegram import Limits, SentCall, TelegramEmulator
+from tests.emulators.telegram import SentCall, TelegramEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = 1001
 STRANGER = 3003
-ADMIN = 2002
-CITY = "adm-63701000"
 CITY_NAME = "Администрация муниципального образования «Город Саратов»"
-APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю"
-NUMBER = re.compile(r"\b\d{2}-\d{6}\b")
 
 
-@pytest.fixture(scope="module")
-def saratov() -> tuple[RoutingTable, Classifier]:
-    shipped = load_table(ROOT / "routing" / "tables" / "saratov.yaml")
-    return shipped, Classifier(shipped)
-
-
-@contextlib.asynccontextmanager
-async def running_bot(tmp_path: Path, saratov):
-    shipped, classifier = saratov
-    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
-        group = tg.create_forum_group(admin_user_id=ADMIN, title="Администрация Саратова")
-        bodies = tuple(
-            dataclasses.replace(b, telegram_chat=str(group)) if b.id == CITY else b
-            for b in shipped.bodies
-        )
-        table = RoutingTable(shipped.region, shipped.municipalities, shipped.topics, bodies)
-        settings = Settings(
-            _env_file=None,
-            telegram_bot_token=tg.token,
-            telegram_api_base=tg.base_url,
-            database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        )
-        bot = asyncio.create_task(
-            run_telegram(settings, table, classifier, polling_timeout=1, handle_signals=False)
-        )
-        try:
-            yield tg, group
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+@pytest.fixture(scope="module", autouse=True)
+def _classifier_built_outside_the_deadline():
+    saratov()
 
 
 async def says(tg: TelegramEmulator, text: str, user: int = CITIZEN, *, first: str = "",
@@ -98,10 +56,8 @@ def labels(call: SentCall) -> list[str]:
 
 
 @run_async
-async def test_start_help_privacy_and_unknown_commands_answer_and_make_no_ticket(
-    tmp_path, saratov
-):
-    async with running_bot(tmp_path, saratov) as (tg, group):
+async def test_start_help_privacy_and_unknown_commands_answer_and_make_no_ticket(tmp_path):
+    async with telegram_only(tmp_path) as (tg, group):
         start = await says(tg, "/start")
         assert start.text == texts.START
         help_ = await says(tg, "/help")
@@ -119,8 +75,8 @@ async def test_start_help_privacy_and_unknown_commands_answer_and_make_no_ticket
 
 
 @run_async
-async def test_my_lists_the_appeal_and_its_button_opens_the_history(tmp_path, saratov):
-    async with running_bot(tmp_path, saratov) as (tg, group):
+async def test_my_lists_the_appeal_and_its_button_opens_the_history(tmp_path):
+    async with telegram_only(tmp_path) as (tg, group):
         accepted = await says(tg, APPEAL)
         number = NUMBER.search(accepted.text).group()
         await tg.wait_for(lambda c: c.chat_id == group)
@@ -145,8 +101,8 @@ async def test_my_lists_the_appeal_and_its_button_opens_the_history(tmp_path, sa
 
 
 @run_async
-async def test_forget_erases_only_after_the_owner_confirms(tmp_path, saratov):
-    async with running_bot(tmp_path, saratov) as (tg, _group):
+async def test_forget_erases_only_after_the_owner_confirms(tmp_path):
+    async with telegram_only(tmp_path) as (tg, _group):
         await says(tg, APPEAL)
         question = await says(tg, "/forget")
         assert question.text == texts.FORGET_CONFIRM
@@ -164,10 +120,8 @@ async def test_forget_erases_only_after_the_owner_confirms(tmp_path, saratov):
 
 
 @run_async
-async def test_the_place_question_offers_a_location_button_and_cancel_drops_the_draft(
-    tmp_path, saratov
-):
-    async with running_bot(tmp_path, saratov) as (tg, group):
+async def test_the_place_question_offers_a_location_button_and_cancel_drops_the_draft(tmp_path):
+    async with telegram_only(tmp_path) as (tg, group):
         seen = len(tg.sent)
         tg.user_sends_text(CITIZEN, "Не горит фонарь во дворе")
         keyboard = await tg.wait_for(
@@ -186,8 +140,8 @@ async def test_the_place_question_offers_a_location_button_and_cancel_drops_the_
 
 
 @run_async
-async def test_a_shared_location_answers_the_place_question(tmp_path, saratov):
-    async with running_bot(tmp_path, saratov) as (tg, group):
+async def test_a_shared_location_answers_the_place_question(tmp_path):
+    async with telegram_only(tmp_path) as (tg, group):
         seen = len(tg.sent)
         tg.user_sends_text(CITIZEN, "Не горит фонарь во дворе")
         await tg.wait_for(lambda c: "keyboard" in (c.reply_markup or {}), since=seen)
@@ -201,10 +155,8 @@ async def test_a_shared_location_answers_the_place_question(tmp_path, saratov):
 
 
 @run_async
-async def test_a_typed_settlement_with_a_typo_answers_and_the_address_is_asked(
-    tmp_path, saratov
-):
-    async with running_bot(tmp_path, saratov) as (tg, _group):
+async def test_a_typed_settlement_with_a_typo_answers_and_the_address_is_asked(tmp_path):
+    async with telegram_only(tmp_path) as (tg, _group):
         question = await says(tg, "Не горит фонарь во дворе", first="Обращение")
         number = NUMBER.search(question.text).group()
         await next_message(tg, 0, first=texts.ASK_LOCATION_HINT)
@@ -225,8 +177,8 @@ async def test_a_typed_settlement_with_a_typo_answers_and_the_address_is_asked(
 
 
 @run_async
-async def test_a_photo_invitation_can_be_skipped(tmp_path, saratov):
-    async with running_bot(tmp_path, saratov) as (tg, _group):
+async def test_a_photo_invitation_can_be_skipped(tmp_path):
+    async with telegram_only(tmp_path) as (tg, _group):
         accepted = await says(tg, APPEAL)
         assert texts.ASK_PHOTO.strip() in accepted.text
         assert labels(accepted) == [texts.SKIP_BUTTON]
@@ -235,8 +187,8 @@ async def test_a_photo_invitation_can_be_skipped(tmp_path, saratov):
 
 
 @run_async
-async def test_the_answer_comes_with_the_body_then_solved_and_a_rating(tmp_path, saratov):
-    async with running_bot(tmp_path, saratov) as (tg, group):
+async def test_the_answer_comes_with_the_body_then_solved_and_a_rating(tmp_path):
+    async with telegram_only(tmp_path) as (tg, group):
         accepted = await says(tg, APPEAL)
         number = NUMBER.search(accepted.text).group()
         card = await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))

@@ -8,11 +8,8 @@ appeal goes where the new table says; /rollback undoes it; /table sends the tabl
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import dataclasses
 import io
-import re
 from pathlib import Path
 
 # matplotlib takes a second to import; do it here, not inside a test's 10-second deadline.
@@ -20,69 +17,45 @@ import matplotlib.figure  # noqa: F401
 import openpyxl
 import pytest
 
-from bot.app import run_telegram
 from bot.core import texts
-from config import Settings
 from routing.classify import Classifier
 from routing.model import RoutingTable
-from routing.tablefile import load_table, parse_table, table_to_bytes
+from routing.tablefile import parse_table, table_to_bytes
+from tests import app_world
+from tests.app_world import APPEAL, CITY, NUMBER
+from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = 1001
-ADMIN = 2002
 COORDINATOR = 3003
-CITY = "adm-63701000"
-APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю"
-NUMBER = re.compile(r"\b\d{2}-\d{6}\b")
 SLOW = 8  # seconds: applying builds a classifier for the whole regional table
 
 
 @pytest.fixture(scope="module")
 def saratov() -> tuple[RoutingTable, Classifier]:
-    shipped = load_table(ROOT / "routing" / "tables" / "saratov.yaml")
-    return shipped, Classifier(shipped)
+    return app_world.saratov()
 
 
 def with_city_chat(table: RoutingTable, chat_id: int) -> RoutingTable:
-    bodies = tuple(
-        dataclasses.replace(b, telegram_chat=str(chat_id)) if b.id == CITY else b
-        for b in table.bodies
-    )
-    return dataclasses.replace(table, bodies=bodies)
+    return app_world.with_city_chats(table, tg=chat_id, vk=None)
 
 
-@contextlib.asynccontextmanager
-async def polling(tg: TelegramEmulator, tmp_path: Path, table: RoutingTable, classifier):
-    """`run_telegram` against the emulator until the block ends (then stopped, as on SIGTERM)."""
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token=tg.token,
-        telegram_api_base=tg.base_url,
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        coordinators=f"tg:{COORDINATOR}",
-    )
-    task = asyncio.create_task(
-        run_telegram(settings, table, classifier, polling_timeout=1, handle_signals=False)
-    )
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def polling(tg: TelegramEmulator, tmp_path: Path, table: RoutingTable):
+    """The bot against the emulator until the block ends (then stopped, as on SIGTERM)."""
+    settings = app_world.settings_for(tmp_path, tg, None, coordinators=f"tg:{COORDINATOR}")
+    return app_world.running(settings, table)
 
 
 @contextlib.asynccontextmanager
 async def world(tmp_path: Path, saratov):
     """The emulator with two groups (the city's current one and a new one) and the bot."""
-    shipped, classifier = saratov
+    shipped, _ = saratov
     async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
         old = tg.create_forum_group(admin_user_id=ADMIN, title="Администрация: старый чат")
         new = tg.create_forum_group(admin_user_id=ADMIN, title="Администрация: новый чат")
         table = with_city_chat(shipped, old)
-        async with polling(tg, tmp_path, table, classifier):
+        async with polling(tg, tmp_path, table):
             yield tg, table, old, new
 
 
@@ -140,14 +113,14 @@ async def test_upload_shows_the_diff_and_apply_reroutes_new_appeals(tmp_path, sa
 
 @run_async
 async def test_rollback_restores_the_previous_version_after_apply(tmp_path, saratov):
-    shipped, classifier = saratov
+    shipped, _ = saratov
     async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
         old = tg.create_forum_group(admin_user_id=ADMIN)
         new = tg.create_forum_group(admin_user_id=ADMIN)
-        async with polling(tg, tmp_path, with_city_chat(shipped, old), classifier):
+        async with polling(tg, tmp_path, with_city_chat(shipped, old)):
             assert await appeal_goes_to(tg) == old  # version 1: the file as it was
         # The operator edited ROUTING_TABLE: version 2 on this start.
-        async with polling(tg, tmp_path, with_city_chat(shipped, new), classifier):
+        async with polling(tg, tmp_path, with_city_chat(shipped, new)):
             assert await appeal_goes_to(tg, APPEAL + ", дом 5") == new
 
             seen = len(tg.sent)
@@ -200,14 +173,14 @@ async def test_cancel_keeps_the_current_table(tmp_path, saratov):
 
 @run_async
 async def test_apply_after_a_restart_between_upload_and_button(tmp_path, saratov):
-    shipped, classifier = saratov
+    shipped, _ = saratov
     async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
         old = tg.create_forum_group(admin_user_id=ADMIN)
         new = tg.create_forum_group(admin_user_id=ADMIN)
         table = with_city_chat(shipped, old)
-        async with polling(tg, tmp_path, table, classifier):
+        async with polling(tg, tmp_path, table):
             proposal = await upload(tg, with_city_chat(table, new))
-        async with polling(tg, tmp_path, table, classifier):  # the bot was restarted
+        async with polling(tg, tmp_path, table):  # the bot was restarted
             applied = await press(tg, proposal, texts.TABLE_APPLY_BUTTON)
             assert applied.text == texts.TABLE_APPLIED.format(version=2)
             assert await appeal_goes_to(tg) == new

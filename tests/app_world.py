@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.runner import serve
 from config import Settings
 from routing.classify import Classifier
@@ -37,6 +39,13 @@ def saratov() -> tuple[RoutingTable, Classifier]:
         table = load_table(ROOT / "routing" / "tables" / "saratov.yaml")
         _SHIPPED = (table, Classifier(table))
     return _SHIPPED
+
+
+@pytest.fixture(scope="module", autouse=True)
+def saratov_built_outside_the_deadline() -> None:
+    """Import this autouse fixture into a test module: the classifier takes a while to build,
+    so it is built before the module's first test starts its 10-second deadline."""
+    saratov()
 
 
 def with_city_chats(table: RoutingTable, *, tg: int | None, vk: int | None) -> RoutingTable:

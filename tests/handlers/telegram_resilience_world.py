@@ -14,7 +14,7 @@ from tests.app_world import APPEAL, NUMBER, running, saratov, settings_for, with
 from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.telegram import TelegramEmulator
 
-__all__ = ["ADMIN", "APPEAL", "NUMBER", "BotWorld", "bot_world", "saratov"]
+__all__ = ["ADMIN", "APPEAL", "NUMBER", "BotWorld", "bot_world"]
 
 
 @dataclasses.dataclass

@@ -5,23 +5,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
 from aiogram.types import Chat, Message, PhotoSize, User
-from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world, saratov
+from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world
 
 from bot.core import texts
 from bot.core.types import IncomingMessage
 from handlers.telegram import incoming_from_message
 from handlers.telegram_albums import AlbumCollector
+from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits
 
 CITIZEN = 1001
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _classifier_built_outside_the_deadline():
-    saratov()
 
 
 @run_async

@@ -8,10 +8,13 @@ and the rating.
 
 from __future__ import annotations
 
-import pytest
-
 from bot.core import texts
-from tests.app_world import APPEAL, NUMBER, saratov, telegram_only
+from tests.app_world import (  # the autouse fixture builds the classifier
+    APPEAL,
+    NUMBER,
+    saratov_built_outside_the_deadline,  # noqa: F401
+    telegram_only,
+)
 from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import SentCall, TelegramEmulator
@@ -19,11 +22,6 @@ from tests.emulators.telegram import SentCall, TelegramEmulator
 CITIZEN = 1001
 STRANGER = 3003
 CITY_NAME = "Администрация муниципального образования «Город Саратов»"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _classifier_built_outside_the_deadline():
-    saratov()
 
 
 async def says(tg: TelegramEmulator, text: str, user: int = CITIZEN, *, first: str = "",

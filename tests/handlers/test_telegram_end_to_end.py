@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from tests.app_world import APPEAL, NUMBER, saratov, telegram_only
+from tests.app_world import (  # the autouse fixture builds the classifier
+    APPEAL,
+    NUMBER,
+    saratov_built_outside_the_deadline,  # noqa: F401
+    telegram_only,
+)
 from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.aio import run_async
 
 CITIZEN = 1001
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _classifier_built_outside_the_deadline():
-    saratov()
 
 
 @run_async

@@ -9,7 +9,7 @@ import asyncio
 import logging
 
 import pytest
-from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world, saratov
+from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world
 
 from bot.channels.telegram import TelegramTransport
 from bot.core import texts
@@ -20,16 +20,12 @@ from bot.core.transport import RetryAfter
 from bot.core.types import Attachment, Button, OutgoingMessage
 from config import Settings
 from routing.model import RoutingTable
+from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import CAPTION_LIMIT, TEXT_LIMIT, Limits, TelegramEmulator
 
 CITIZEN = 1001
 UNLIMITED = Limits(enabled=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _classifier_built_outside_the_deadline():
-    saratov()
 
 
 class _NoClassifier:

@@ -33,7 +33,7 @@ MSG_TABLE_NOT_CHECKED = (
 )
 MSG_NO_CHANNELS = (
     "Не настроен ни один канал: задайте TELEGRAM_BOT_TOKEN для Telegram "
-    "или VK_GROUP_TOKEN и VK_GROUP_ID для ВКонтакте (см. .env.example)."
+    "или VK_GROUP_TOKEN для ВКонтакте (см. .env.example)."
 )
 
 MSG_MODEL_INVALID = "Модель классификатора (ROUTING_MODEL) не загружена: {reason}"

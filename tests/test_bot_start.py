@@ -49,7 +49,7 @@ def test_without_channel_tokens_it_says_what_to_set_and_exits_1(tmp_path: Path) 
     result = start_bot(tmp_path)
     assert result.returncode == 1, result.stderr
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
-    assert "VK_GROUP_TOKEN и VK_GROUP_ID" in result.stderr
+    assert "VK_GROUP_TOKEN для ВКонтакте" in result.stderr
     assert ".env.example" in result.stderr
     assert (tmp_path / "data").is_dir()
     if loader_present():

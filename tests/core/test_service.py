@@ -47,10 +47,10 @@ async def test_start_handle_deliver_stop_and_restart(tmp_path):
     assert len(tg.sent) == 2
 
 
-def test_only_sqlite_for_now():
-    with pytest.raises(ValueError, match="SQLite"):
+def test_an_unknown_kind_of_database_is_refused_in_russian():
+    with pytest.raises(ValueError, match="неизвестный вид базы «mysql»"):
         CoreService.build(
-            database_url="postgresql://db/bot",
+            database_url="mysql://db/bot",
             table=make_table(),
             classifier=ScriptedClassifier(),
             transports={},

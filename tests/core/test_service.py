@@ -21,9 +21,14 @@ async def wait_for(condition, seconds=2.0):
     raise AssertionError("condition not reached")
 
 
-async def test_start_handle_deliver_stop_and_restart(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_start_handle_deliver_stop_and_restart(tmp_path, backend, request):
     tg = FakeTransport("tg")
-    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    url = (
+        f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_cluster").new_database()  # DATABASE_URL=postgresql://…
+    )
 
     def build():
         return CoreService.build(

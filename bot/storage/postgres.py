@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -84,6 +85,17 @@ def _count(status: str) -> int:
 def _plain(value: Any) -> Any:
     """SQLite takes a ``bool`` for an INTEGER column; PostgreSQL wants the integer."""
     return int(value) if isinstance(value, bool) else value
+
+
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL cannot be reached or refuses us; the message is one Russian line for the
+    operator, naming the server and database but never the password."""
+
+
+def where(url: str) -> str:
+    """``host:port/database`` of a URL, without the user and password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
 
 
 class PostgresTx(TableVersionsTx):
@@ -647,9 +659,15 @@ class PostgresRepository:
         return cls(url)
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self.url, min_size=self.min_size, max_size=self.max_size
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=self.min_size, max_size=self.max_size
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            reason = str(exc).replace(self.url, where(self.url)) or type(exc).__name__
+            raise DatabaseUnavailable(
+                f"Не удалось подключиться к PostgreSQL {where(self.url)} (DATABASE_URL): {reason}"
+            ) from None
         try:
             await self._migrate()
         except BaseException:

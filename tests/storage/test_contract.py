@@ -7,6 +7,7 @@ Every test runs twice — on a SQLite file and on a fresh database of a real Pos
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from bot.storage.base import (
     TrainingExample,
 )
 from bot.storage.migrations import latest_version
+from bot.storage.postgres import DatabaseUnavailable
 from tests.emulators.aio import run_async
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -343,3 +345,16 @@ async def test_a_transaction_inside_a_transaction_is_refused(url):
         with pytest.raises(RuntimeError):
             async with repo.transaction():
                 pass
+
+
+@run_async
+async def test_an_unreachable_postgresql_is_one_russian_line_without_the_password():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    repo = repository_from_url(f"postgresql://bot:s3cret-pass@127.0.0.1:{port}/bot")
+    with pytest.raises(DatabaseUnavailable) as caught:
+        await repo.open()
+    message = str(caught.value)
+    assert message.startswith(f"Не удалось подключиться к PostgreSQL 127.0.0.1:{port}/bot")
+    assert "s3cret-pass" not in message

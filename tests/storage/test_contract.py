@@ -7,6 +7,7 @@ Every test runs twice — on a SQLite file and on a fresh database of a real Pos
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -358,3 +359,19 @@ async def test_an_unreachable_postgresql_is_one_russian_line_without_the_passwor
     message = str(caught.value)
     assert message.startswith(f"Не удалось подключиться к PostgreSQL 127.0.0.1:{port}/bot")
     assert "s3cret-pass" not in message
+
+
+@run_async
+async def test_two_processes_taking_tickets_at_once_never_share_a_number(url):
+    async with opened(url) as first, opened(url) as second:
+
+        async def take(repo, message_id: int) -> str:
+            async with repo.transaction() as tx:
+                number = f"2026-{await tx.next_ticket_sequence(2026):06d}"
+                await tx.insert_ticket(number, draft(message_id), "new", NOW)
+                return number
+
+        numbers = await asyncio.gather(
+            *(take(first if n % 2 else second, n) for n in range(1, 41))
+        )
+    assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 41)]

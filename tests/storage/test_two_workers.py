@@ -1,15 +1,19 @@
 """Two bot processes on one PostgreSQL database must never send a message twice.
 
 Two `Outbox` workers, each with its own repository — its own connection pool, as two processes
-would have — drain 1,000 queued messages to one platform. Every message arrives exactly once,
-messages to one chat keep their order, nothing is left pending, and both workers took part
-(otherwise the test would prove nothing about two of them).
+would have — drain 1,000 queued messages to one platform; then the same with two real processes.
+Every message arrives exactly once, messages to one chat keep their order, nothing is left
+pending, and both workers took part (otherwise the test would prove nothing about two of them).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
@@ -18,6 +22,8 @@ from bot.storage import repository_from_url
 from bot.storage.base import OutboxDraft
 from tests.emulators.aio import run_async
 
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).with_name("outbox_worker_process.py")
 MESSAGES = 1000
 CHATS = 200
 UNLIMITED = {"tg": ChannelLimits(overall=Rate(1e6, 1e6), private_chat=Rate(1e6, 1e6))}
@@ -91,3 +97,51 @@ async def test_two_workers_deliver_a_thousand_messages_each_exactly_once(pg_clus
     finally:
         await first.close()
         await second.close()
+
+
+def test_two_bot_processes_deliver_a_thousand_messages_each_exactly_once(pg_cluster, tmp_path):
+    """The same, with two real operating-system processes (`outbox_worker_process.py`)."""
+    url = pg_cluster.new_database()
+
+    async def queue() -> None:
+        repo = repository_from_url(url)
+        await repo.open()
+        try:
+            async with repo.transaction() as tx:
+                for n in range(MESSAGES):
+                    draft = OutboxDraft(f"m{n}", "tg", 1000 + n % CHATS, {"text": f"m{n}"},
+                                        "citizen-ack")
+                    await tx.enqueue(draft, SystemClock().now())
+        finally:
+            await repo.close()
+
+    asyncio.run(queue())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    files = [tmp_path / "A.txt", tmp_path / "B.txt"]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), url, str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )
+        for path in files
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout.readline().strip() == "ready"
+        for worker in workers:  # both start sending together
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        for worker in workers:
+            assert worker.wait(timeout=60) == 0
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            worker.stdin.close()
+            worker.stdout.close()
+
+    delivered = [path.read_text(encoding="utf-8").split() for path in files]
+    counts = Counter(text for texts in delivered for text in texts)
+    assert len(counts) == MESSAGES and set(counts.values()) == {1}
+    assert all(delivered), "both processes must have sent part of the queue"

@@ -1,5 +1,6 @@
 """A small world for the core: a routing table, a scripted classifier, a settable clock, fake
-transports and a real SQLite repository (in memory, or a file when a test restarts the bot)."""
+transports and a real SQLite repository (in memory, or a file when a test restarts the bot) —
+or a PostgreSQL one when ``path`` is a ``postgresql://`` URL (tests/conftest.py ``pg_cluster``)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 
     python3 dev.py run [ARGS…]   # .venv + pip install -e .       → python -m bot ARGS…
     python3 dev.py test [ARGS…]  # .venv + pip install -e .[dev]  → ruff check . ; pytest ARGS…
+                                 # (and apt-get install postgresql redis-server when missing)
 
 Dependencies are reinstalled only when pyproject.toml changes: the hash of the file it was
 installed from is kept in a stamp inside .venv. Works from any current directory. Standard
@@ -11,6 +12,7 @@ library only, on purpose: this is what runs before anything is installed.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -87,6 +89,65 @@ def ensure_installed(python: Path, extra: str | None) -> None:
     STAMP.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
 
+def _postgres_present() -> bool:
+    """``initdb`` and ``pg_ctl`` on PATH or in Debian's /usr/lib/postgresql/*/bin."""
+    if shutil.which("initdb") and shutil.which("pg_ctl"):
+        return True
+    return any(
+        Path(directory, "initdb").exists() and Path(directory, "pg_ctl").exists()
+        for directory in glob.glob("/usr/lib/postgresql/*/bin")
+    )
+
+
+#: Debian packages whose servers the tests start for real (tests/servers_pg.py and the Redis
+#: one), each with how to tell it is already there.
+SYSTEM_PACKAGES = {
+    "postgresql": _postgres_present,
+    "redis-server": lambda: shutil.which("redis-server") is not None,
+}
+
+
+def _missing_packages() -> list[str]:
+    return [name for name, present in SYSTEM_PACKAGES.items() if not present()]
+
+
+def ensure_system_packages() -> None:
+    """Install the servers the tests need when missing; fail loudly when that is impossible.
+
+    CI runs on a clean Debian: PostgreSQL and Redis tests must run there, never be skipped
+    because nobody installed the servers. ``apt-get update`` only when the install fails
+    (a stale or empty package list), to keep the usual run fast.
+    """
+    missing = _missing_packages()
+    if not missing:
+        return
+    names = " ".join(missing)
+    say(f"устанавливаю системные пакеты для тестов: apt-get install {names}")
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and geteuid() == 0:
+        prefix: list[str] | None = []
+    else:
+        prefix = ["sudo", "-n"] if shutil.which("sudo") else None
+    if prefix is None or not shutil.which("apt-get"):
+        _cannot_install(names, "нет apt-get или прав root (sudo)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    if subprocess.call(install, env=env) != 0:
+        subprocess.call([*prefix, "apt-get", "update", "-q"], env=env)
+        subprocess.call(install, env=env)
+    still = _missing_packages()
+    if still:
+        _cannot_install(" ".join(still), "apt-get не смог их установить (см. сообщения выше)")
+
+
+def _cannot_install(names: str, why: str) -> None:
+    say(
+        f"не удалось установить {names}: {why}. Без них тесты PostgreSQL/Redis не запустить —"
+        f" установите вручную: sudo apt-get install {names}"
+    )
+    sys.exit(1)
+
+
 def command_run(args: list[str]) -> int:
     python = ensure_venv()
     ensure_installed(python, None)
@@ -102,6 +163,7 @@ def command_run(args: list[str]) -> int:
 def command_test(args: list[str]) -> int:
     python = ensure_venv()
     ensure_installed(python, "dev")
+    ensure_system_packages()
     say("ruff check .")
     lint = subprocess.call([str(python), "-m", "ruff", "check", "."], cwd=ROOT)
     say(" ".join(["pytest", *args]))

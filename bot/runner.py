@@ -40,6 +40,7 @@ from bot.core.service import CoreService
 from bot.core.transport import Transport
 from bot.core.types import Clock
 from bot.files import FileBridge
+from bot.storage.postgres import DatabaseUnavailable
 from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
 from handlers.telegram import publish_commands
@@ -177,7 +178,10 @@ async def serve(
             await publish_commands(tg_bot)
         # Coordinator tools; on start the table version stored in the database takes effect.
         coordination = attach_coordination(service, settings, table)
-        await stack.enter_async_context(service)
+        try:
+            await stack.enter_async_context(service)
+        except DatabaseUnavailable as exc:  # PostgreSQL down or refusing: one line, exit 2
+            raise ChannelStartError(str(exc)) from None
 
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None

@@ -25,7 +25,7 @@ from bot.core.settings import flood_windows, outbox_options, rate_limits, workin
 from bot.core.transport import Transport
 from bot.core.types import Clock, SystemClock
 from bot.storage.base import Repository
-from bot.storage.sqlite import SqliteRepository
+from bot.storage.select import repository_from_url
 from config import Settings
 from routing.model import RoutingTable
 
@@ -65,9 +65,7 @@ class CoreService:
     ) -> CoreService:
         settings = settings or Settings(_env_file=None)
         clock = clock or SystemClock()
-        if not database_url.startswith("sqlite:"):
-            raise ValueError("пока поддерживается только SQLite (DATABASE_URL=sqlite:///…)")
-        repo = SqliteRepository.from_url(database_url)
+        repo = repository_from_url(database_url)
         outbox = Outbox(
             repo,
             transports,

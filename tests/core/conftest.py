@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from core_world import START, FakeClock, World
 
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
 
-_OPEN: list[SqliteRepository] = []
+_OPEN: list[SqliteRepository | PostgresRepository] = []
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,14 @@ def _track_repositories(monkeypatch):
         await original(self)
 
     monkeypatch.setattr(SqliteRepository, "open", open_and_track)
+
+    original_pg = PostgresRepository.open
+
+    async def open_and_track_pg(self):
+        _OPEN.append(self)
+        await original_pg(self)
+
+    monkeypatch.setattr(PostgresRepository, "open", open_and_track_pg)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -54,9 +63,12 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-@pytest.fixture
-def world(clock) -> World:
-    return World(":memory:", clock)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, clock) -> World:
+    """Every core flow runs on both backends: SQLite in memory and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return World(":memory:", clock)
+    return World(request.getfixturevalue("pg_cluster").new_database(), clock)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A small world for the core: a routing table, a scripted classifier, a settable clock, fake
-transports and a real SQLite repository (in memory, or a file when a test restarts the bot)."""
+transports and a real SQLite repository (in memory, or a file when a test restarts the bot) —
+or a PostgreSQL one when ``path`` is a ``postgresql://`` URL (tests/conftest.py ``pg_cluster``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.core.fake import FakeTransport
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
 from bot.core.types import IncomingMessage
+from bot.storage.select import repository_from_url
 from bot.storage.sqlite import SqliteRepository
 from config import Coordinator
 from routing.classify import Candidate, Classification, Decision
@@ -148,7 +150,11 @@ class World:
 
     async def start(self, **outbox_options) -> World:
         """Open (or reopen, as after a restart) the database and build the core and outbox."""
-        self.repo = SqliteRepository(self.path)
+        self.repo = (
+            repository_from_url(self.path)
+            if self.path.startswith("postgresql://")
+            else SqliteRepository(self.path)
+        )
         await self.repo.open()
         self.outbox = Outbox(
             self.repo,

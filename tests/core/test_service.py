@@ -21,9 +21,14 @@ async def wait_for(condition, seconds=2.0):
     raise AssertionError("condition not reached")
 
 
-async def test_start_handle_deliver_stop_and_restart(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_start_handle_deliver_stop_and_restart(tmp_path, backend, request):
     tg = FakeTransport("tg")
-    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    url = (
+        f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_cluster").new_database()  # DATABASE_URL=postgresql://…
+    )
 
     def build():
         return CoreService.build(
@@ -47,10 +52,10 @@ async def test_start_handle_deliver_stop_and_restart(tmp_path):
     assert len(tg.sent) == 2
 
 
-def test_only_sqlite_for_now():
-    with pytest.raises(ValueError, match="SQLite"):
+def test_an_unknown_kind_of_database_is_refused_in_russian():
+    with pytest.raises(ValueError, match="неизвестный вид базы «mysql»"):
         CoreService.build(
-            database_url="postgresql://db/bot",
+            database_url="mysql://db/bot",
             table=make_table(),
             classifier=ScriptedClassifier(),
             transports={},

@@ -1,0 +1,720 @@
+"""The PostgreSQL repository: an asyncpg pool, one pooled connection per transaction.
+
+Same interface and same migrations as `bot.storage.sqlite` (rendered with the ``POSTGRES``
+dialect), so the core cannot tell them apart. What differs, and why:
+
+- Several bot processes may share one database. Outbox rows are picked with ``FOR UPDATE SKIP
+  LOCKED`` and taken with a conditional ``UPDATE … WHERE state = 'pending'``, so two workers
+  never send the same row; reminders and ticket numbers rely on unique keys and an atomic
+  upsert, which PostgreSQL serialises per row.
+- An error inside a PostgreSQL transaction aborts it, while SQLite carries on. Where the core
+  expects to carry on (a duplicate ticket), the statement runs in a savepoint.
+- Migrations take an advisory lock, so processes starting together apply them once.
+
+Times stay the fixed-width UTC text the migrations describe; JSON columns are ``JSONB`` but
+travel as text, exactly as in SQLite. SQL is written once with ``?`` placeholders, as in
+sqlite.py, and numbered (``$1``…) by `numbered` before it reaches the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from bot.storage.base import (
+    DuplicateTicket,
+    NewTicket,
+    OutboxDraft,
+    OutboxRow,
+    StaffBinding,
+    StaffInvite,
+    TicketMessage,
+    TicketRecord,
+    TrainingExample,
+)
+from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
+from bot.storage.sqlite import (
+    _OUTBOX_COLUMNS,
+    _TICKET_COLUMNS,
+    _attachments,
+    _attachments_json,
+    _outbox,
+    _ticket,
+    from_db_time,
+    to_db_time,
+)
+from bot.storage.table_versions import PENDING, TableVersionsTx
+
+log = logging.getLogger("bot.storage")
+
+#: Any constant: the key of the advisory lock held while migrating.
+_MIGRATION_LOCK = 0x0B0_7AB1E
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def numbered(sql: str) -> str:
+    """``?`` placeholders → ``$1, $2, …`` (none of our SQL has a ``?`` inside a literal)."""
+    counter = 0
+
+    def next_number(_match: re.Match[str]) -> str:
+        nonlocal counter
+        counter += 1
+        return f"${counter}"
+
+    return _PLACEHOLDER.sub(next_number, sql)
+
+
+def _count(status: str) -> int:
+    """Rows touched, from a command tag such as ``UPDATE 1`` or ``INSERT 0 1``."""
+    try:
+        return int(status.rsplit(" ", 1)[-1])
+    except ValueError:
+        return 0
+
+
+def _plain(value: Any) -> Any:
+    """SQLite takes a ``bool`` for an INTEGER column; PostgreSQL wants the integer."""
+    return int(value) if isinstance(value, bool) else value
+
+
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL cannot be reached or refuses us; the message is one Russian line for the
+    operator, naming the server and database but never the password."""
+
+
+def where(url: str) -> str:
+    """``host:port/database`` of a URL, without the user and password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+
+
+class PostgresTx(TableVersionsTx):
+    """One transaction on one pooled connection; every method mirrors `SqliteTx`."""
+
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+
+    # -- SQL helpers (also what tests use for direct looks, as with SqliteTx) ------------------
+    async def _run(self, sql: str, params: tuple = ()) -> int:
+        return _count(await self.conn.execute(numbered(sql), *map(_plain, params)))
+
+    async def _one(self, sql: str, params: tuple = ()) -> asyncpg.Record | None:
+        return await self.conn.fetchrow(numbered(sql), *map(_plain, params))
+
+    async def _all(self, sql: str, params: tuple = ()) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(numbered(sql), *map(_plain, params)))
+
+    async def _id(self, sql: str, params: tuple = ()) -> int | None:
+        """Run an ``INSERT … RETURNING id``; ``None`` when nothing was inserted."""
+        value = await self.conn.fetchval(numbered(sql), *map(_plain, params))
+        return None if value is None else int(value)
+
+    _tv_one = _one
+    _tv_all = _all
+
+    # -- tickets -------------------------------------------------------------------------------
+    async def next_ticket_sequence(self, year: int) -> int:
+        # One atomic upsert: concurrent transactions queue on the row and each gets its own value.
+        value = await self._id(
+            "INSERT INTO ticket_counters (year, last_value) VALUES (?, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_value = ticket_counters.last_value + 1"
+            " RETURNING last_value",
+            (year,),
+        )
+        assert value is not None
+        return value
+
+    async def insert_ticket(self, number: str, draft: NewTicket, state: str, now: datetime) -> int:
+        stamp = to_db_time(now)
+        try:
+            # A savepoint: the caller's transaction survives a duplicate, as it does in SQLite.
+            async with self.conn.transaction():
+                ticket_id = await self._id(
+                    "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id,"
+                    " text, attachments, lat, lon, state, candidates, tried_bodies, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?)"
+                    " RETURNING id",
+                    (
+                        number,
+                        draft.channel,
+                        draft.chat_id,
+                        draft.user_id,
+                        draft.source_message_id,
+                        draft.text,
+                        _attachments_json(draft.attachments),
+                        draft.lat,
+                        draft.lon,
+                        state,
+                        stamp,
+                        stamp,
+                    ),
+                )
+        except asyncpg.UniqueViolationError as exc:
+            if "source_message_id" in (exc.constraint_name or ""):
+                raise DuplicateTicket(number) from None
+            raise
+        assert ticket_id is not None
+        return ticket_id
+
+    async def ticket_by_source(
+        self, channel: str, chat_id: int, message_id: int
+    ) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?",
+            (channel, chat_id, message_id),
+        )
+        return _ticket(row) if row else None
+
+    async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
+        row = await self._one(
+            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
+            " AND source_message_id = ?"
+            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
+            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
+            (channel, chat_id, message_id, channel, chat_id, message_id),
+        )
+        return row[0] if row else None
+
+    async def ticket(self, ticket_id: int) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return _ticket(row) if row else None
+
+    async def ticket_by_number(self, number: str) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
+        return _ticket(row) if row else None
+
+    async def update_ticket(
+        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
+    ) -> bool:
+        unknown = set(changes) - _TICKET_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown ticket columns: {sorted(unknown)}")
+        values: list[Any] = []
+        for name, value in changes.items():
+            if name in ("candidates", "tried_bodies"):
+                value = json.dumps(list(value), ensure_ascii=False)
+            elif isinstance(value, datetime):
+                value = to_db_time(value)
+            elif name in ("lat", "lon") and value is not None:
+                value = float(value)
+            values.append(value)
+        assignments = ", ".join([*(f"{name} = ?" for name in changes), "updated_at = ?"])
+        sql = f"UPDATE tickets SET {assignments} WHERE id = ?"
+        params: list[Any] = [*values, to_db_time(now), ticket_id]
+        if expected_state is not None:
+            sql += " AND state = ?"
+            params.append(expected_state)
+        return await self._run(sql, tuple(params)) == 1
+
+    async def tickets_in_state(self, state: str) -> list[TicketRecord]:
+        rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
+        return [_ticket(r) for r in rows]
+
+    async def latest_ticket_of_chat(self, channel: str, chat_id: int) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
+            (channel, chat_id),
+        )
+        return _ticket(row) if row else None
+
+    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
+        rows = await self._all(
+            "SELECT * FROM tickets WHERE channel = ? AND user_id = ? ORDER BY id",
+            (channel, user_id),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def add_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        detail: dict[str, Any] | None = None,
+        actor: str = "system",
+    ) -> None:
+        await self._run(
+            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(now),
+                kind,
+                from_state,
+                to_state,
+                json.dumps(detail or {}, ensure_ascii=False),
+                actor,
+            ),
+        )
+
+    async def events(self, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT at, kind, from_state, to_state, detail, actor FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [
+            {
+                "at": r["at"],
+                "kind": r["kind"],
+                "from_state": r["from_state"],
+                "to_state": r["to_state"],
+                "detail": json.loads(r["detail"]),
+                "actor": r["actor"],
+            }
+            for r in rows
+        ]
+
+    async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
+        count = await self._run(
+            "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
+            " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (
+                ticket_id,
+                to_db_time(message.at),
+                message.author,
+                message.channel,
+                message.chat_id,
+                message.platform_message_id,
+                message.text,
+                _attachments_json(message.attachments),
+            ),
+        )
+        return count == 1
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        rows = await self._all(
+            "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [
+            TicketMessage(
+                author=r["author"],
+                channel=r["channel"],
+                chat_id=r["chat_id"],
+                platform_message_id=r["platform_message_id"],
+                text=r["text"],
+                at=from_db_time(r["at"]),
+                attachments=_attachments(r["attachments"]),
+            )
+            for r in rows
+        ]
+
+    async def ticket_by_sent_message(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> int | None:
+        row = await self._one(
+            "SELECT ticket_id FROM outbox WHERE channel = ? AND chat_id = ?"
+            " AND platform_message_id = ? AND ticket_id IS NOT NULL LIMIT 1",
+            (channel, chat_id, platform_message_id),
+        )
+        return int(row[0]) if row else None
+
+    async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None:
+        """As `SqliteTx.anonymise_ticket`; only the JSON functions differ."""
+        stamp = to_db_time(now)
+        await self._run(
+            "UPDATE tickets SET text = ?, attachments = '[]', chat_id = NULL, user_id = NULL,"
+            " source_message_id = NULL, lat = NULL, lon = NULL, anonymised_at = ?,"
+            " updated_at = ? WHERE id = ?",
+            (placeholder, stamp, stamp, ticket_id),
+        )
+        await self._run(
+            "UPDATE ticket_messages SET text = ?, attachments = '[]', chat_id = NULL,"
+            " platform_message_id = NULL WHERE ticket_id = ?",
+            (placeholder, ticket_id),
+        )
+        await self._run(
+            "UPDATE outbox SET payload = ?,"
+            " chat_id = CASE WHEN purpose LIKE 'citizen%' THEN NULL ELSE chat_id END,"
+            " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+            " WHERE ticket_id = ?",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
+        )
+        await self._run(
+            "UPDATE ticket_events SET detail = jsonb_set(detail, '{reason}', 'null'::jsonb)"
+            " WHERE ticket_id = ? AND detail ->> 'reason' IS NOT NULL",
+            (ticket_id,),
+        )
+        await self._run("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
+
+    async def scrub_chat(self, channel: str, chat_id: int, placeholder: str) -> None:
+        await self._run(
+            "UPDATE outbox SET chat_id = NULL, payload = ?,"
+            " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+            " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
+        )
+
+    async def scrub_row(self, row_id: int, placeholder: str) -> None:
+        await self._run(
+            "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
+        )
+
+    # -- reminders -----------------------------------------------------------------------------
+    async def record_reminder(
+        self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool
+    ) -> bool:
+        """``False`` when another scan (in this process or another) already recorded it."""
+        count = await self._run(
+            "INSERT INTO reminders (ticket_id, route_round, kind, at, skipped)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (ticket_id, route_round, kind, to_db_time(now), int(skipped)),
+        )
+        return count == 1
+
+    # -- outbox --------------------------------------------------------------------------------
+    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
+        stamp = to_db_time(now)
+        return await self._id(
+            "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
+            " resend_if_uncertain, state, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (
+                draft.key,
+                draft.ticket_id,
+                draft.purpose,
+                draft.channel,
+                draft.chat_id,
+                json.dumps(draft.payload, ensure_ascii=False),
+                int(draft.resend_if_uncertain),
+                stamp,
+                stamp,
+            ),
+        )
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """The oldest unsent row of each chat, skipping rows another worker holds right now.
+
+        The rows stay locked until this transaction ends; `claim` then takes each one only if it
+        is still pending, so of two workers that both saw a row exactly one sends it.
+        """
+        rows = await self._all(
+            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+            " AND p.chat_id = o.chat_id AND p.id < o.id AND p.state IN ('pending', 'sending'))"
+            " ORDER BY o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED",
+            (to_db_time(now), limit),
+        )
+        return [_outbox(r) for r in rows]
+
+    async def claim(self, row_id: int, attempts: int) -> bool:
+        count = await self._run(
+            "UPDATE outbox SET state = 'sending', attempts = ? WHERE id = ? AND state = 'pending'",
+            (attempts, row_id),
+        )
+        return count == 1
+
+    async def outbox_row(self, row_id: int) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _outbox(row) if row else None
+
+    async def outbox_by_key(self, key: str) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
+        return _outbox(row) if row else None
+
+    async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
+        unknown = set(changes) - _OUTBOX_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown outbox columns: {sorted(unknown)}")
+        values = [to_db_time(v) if isinstance(v, datetime) else v for v in changes.values()]
+        assignments = ", ".join(["state = ?", *(f"{name} = ?" for name in changes)])
+        await self._run(f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id))
+
+    async def rows_in_state(self, state: str) -> list[OutboxRow]:
+        rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
+        return [_outbox(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        return from_db_time(row[0]) if row else None
+
+    # -- training data -------------------------------------------------------------------------
+    async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
+        await self._run(
+            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(example.at),
+                example.text,
+                example.topic,
+                example.body,
+                example.wrong_body,
+                example.source,
+            ),
+        )
+
+    async def training_examples(self) -> list[TrainingExample]:
+        rows = await self._all(
+            "SELECT e.*, t.number FROM training_examples e"
+            " LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
+        )
+        return [
+            TrainingExample(
+                text=r["text"],
+                topic=r["topic"],
+                body=r["body"],
+                wrong_body=r["wrong_body"],
+                ticket=r["number"],
+                at=from_db_time(r["at"]),
+                source=r["source"],
+            )
+            for r in rows
+        ]
+
+    # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
+    async def add_invite(self, invite: StaffInvite) -> None:
+        await self._run(
+            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
+            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invite.token,
+                invite.body,
+                invite.created_by_channel,
+                invite.created_by_user,
+                to_db_time(invite.created_at),
+                to_db_time(invite.expires_at),
+                to_db_time(invite.used_at),
+            ),
+        )
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        r = await self._one("SELECT * FROM staff_invites WHERE token = ?", (token,))
+        if r is None:
+            return None
+        return StaffInvite(
+            token=r["token"],
+            body=r["body"],
+            created_by_channel=r["created_by_channel"],
+            created_by_user=r["created_by_user"],
+            created_at=from_db_time(r["created_at"]),
+            expires_at=from_db_time(r["expires_at"]),
+            used_at=from_db_time(r["used_at"]),
+        )
+
+    async def use_invite(self, token: str, now: datetime) -> bool:
+        count = await self._run(
+            "UPDATE staff_invites SET used_at = ? WHERE token = ? AND used_at IS NULL",
+            (to_db_time(now), token),
+        )
+        return count == 1
+
+    async def add_binding(self, binding: StaffBinding, now: datetime) -> bool:
+        """``False`` when exactly this binding already exists (its ``forum`` flag refreshed)."""
+        inserted = await self._run(
+            "INSERT INTO staff_bindings (channel, chat_id, user_id, body, forum, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                binding.channel,
+                binding.chat_id,
+                binding.user_id,
+                binding.body,
+                int(binding.forum),
+                to_db_time(now),
+            ),
+        )
+        if inserted != 1:
+            await self._run(
+                "UPDATE staff_bindings SET forum = ? WHERE channel = ? AND chat_id = ?"
+                " AND user_id = ? AND body = ?",
+                (int(binding.forum), binding.channel, binding.chat_id, binding.user_id,
+                 binding.body),
+            )
+        return inserted == 1
+
+    async def bindings(self) -> list[StaffBinding]:
+        # No rowid here: bindings made at the same instant come in key order, not insert order.
+        rows = await self._all(
+            "SELECT * FROM staff_bindings ORDER BY created_at, channel, chat_id, user_id, body"
+        )
+        return [
+            StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
+            for r in rows
+        ]
+
+    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
+        r = await self._one(
+            "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND topic_key = ?",
+            (channel, chat_id, topic_key),
+        )
+        return int(r[0]) if r else None
+
+    async def set_forum_thread(
+        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
+            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
+            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
+        )
+
+    async def topic_key_by_thread(
+        self, channel: str, chat_id: int, thread_id: int
+    ) -> str | None:
+        r = await self._one(
+            "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND thread_id = ? LIMIT 1",
+            (channel, chat_id, thread_id),
+        )
+        return r[0] if r else None
+
+    # -- table versions (the writes; reads come from TableVersionsTx through _tv_one/_tv_all) --
+    async def add_table_version(
+        self,
+        *,
+        content: str,
+        content_hash: str,
+        source: str,
+        applied_by: str,
+        now: datetime,
+        summary: str,
+        seed_hash: str | None = None,
+        restores: int | None = None,
+    ) -> int:
+        version_id = await self._id(
+            "INSERT INTO routing_versions (content, content_hash, source, seed_hash, restores,"
+            " applied_by, applied_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                content,
+                content_hash,
+                source,
+                seed_hash,
+                restores,
+                applied_by,
+                to_db_time(now),
+                summary,
+            ),
+        )
+        assert version_id is not None
+        return version_id
+
+    async def add_table_proposal(
+        self,
+        *,
+        content: str,
+        content_hash: str,
+        base_version: int,
+        kind: str,
+        proposed_by: str,
+        now: datetime,
+        summary: str,
+        restores: int | None = None,
+    ) -> int:
+        proposal_id = await self._id(
+            "INSERT INTO routing_proposals (content, content_hash, base_version, kind, restores,"
+            " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (
+                content,
+                content_hash,
+                base_version,
+                kind,
+                restores,
+                proposed_by,
+                to_db_time(now),
+                summary,
+                PENDING,
+            ),
+        )
+        assert proposal_id is not None
+        return proposal_id
+
+    async def settle_table_proposal(self, proposal_id: int, state: str) -> bool:
+        count = await self._run(
+            "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ?",
+            (state, proposal_id, PENDING),
+        )
+        return count == 1
+
+
+class PostgresRepository:
+    """``url``: ``postgresql://user:password@host:port/database`` (or ``postgres://…``)."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10):
+        self.url = url
+        self.min_size = min_size
+        self.max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self._owners: set[asyncio.Task] = set()
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresRepository:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"не адрес базы PostgreSQL: {url.split(':', 1)[0]}://…")
+        return cls(url)
+
+    async def open(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=self.min_size, max_size=self.max_size
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            reason = str(exc).replace(self.url, where(self.url)) or type(exc).__name__
+            raise DatabaseUnavailable(
+                f"Не удалось подключиться к PostgreSQL {where(self.url)} (DATABASE_URL): {reason}"
+            ) from None
+        try:
+            await self._migrate()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def _migrate(self) -> None:
+        async with self.transaction() as tx:
+            # Processes starting together: one migrates, the others wait and find nothing to do.
+            await tx.conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await tx.conn.execute(SCHEMA_VERSION_TABLE.format(timestamp=POSTGRES.timestamp))
+            current = await tx.conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            for version, description, _sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements(version, POSTGRES):
+                    await tx.conn.execute(statement)
+                await tx._run(
+                    "INSERT INTO schema_version (version, description, applied_at)"
+                    " VALUES (?, ?, ?)",
+                    (version, description, to_db_time(datetime.now(UTC))),
+                )
+                log.info("database migrated to version %d", version)
+
+    async def schema_version(self) -> int:
+        async with self.transaction() as tx:
+            row = await tx._one("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            return int(row[0])
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTx]:
+        if self._pool is None:
+            raise RuntimeError("repository is not open")
+        task = asyncio.current_task()
+        if task is not None and task in self._owners:
+            # Same rule as SQLite: a second transaction from inside the first is a bug (and with
+            # a full pool it would wait for itself forever).
+            raise RuntimeError("a transaction is already open in this task")
+        if task is not None:
+            self._owners.add(task)
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield PostgresTx(conn)
+        finally:
+            self._owners.discard(task)  # type: ignore[arg-type]

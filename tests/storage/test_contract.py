@@ -1,0 +1,377 @@
+"""One storage contract, two backends: whatever the core can observe through a transaction must
+be the same on SQLite and on PostgreSQL, or switching ``DATABASE_URL`` would change behaviour.
+
+Every test runs twice — on a SQLite file and on a fresh database of a real PostgreSQL server
+(`tests.servers_pg`) — through `bot.storage.repository_from_url`, as the bot opens it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.types import Attachment
+from bot.storage import repository_from_url
+from bot.storage.base import (
+    DuplicateTicket,
+    NewTicket,
+    OutboxDraft,
+    StaffBinding,
+    StaffInvite,
+    TicketMessage,
+    TrainingExample,
+)
+from bot.storage.migrations import latest_version
+from bot.storage.postgres import DatabaseUnavailable
+from tests.emulators.aio import run_async
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PHOTO = Attachment("photo", "AgAD-фото")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return request.getfixturevalue("pg_cluster").new_database()
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator:
+    repo = repository_from_url(url)
+    await repo.open()
+    try:
+        yield repo
+    finally:
+        await repo.close()
+
+
+def draft(message_id: int, *, chat: int = 555, text: str = "Яма во дворе") -> NewTicket:
+    return NewTicket("tg", chat, chat, message_id, text, (PHOTO,), 51.53, 46.03)
+
+
+def note(key: str, chat: int = 555, ticket_id: int | None = None, **extra) -> OutboxDraft:
+    return OutboxDraft(
+        key, "tg", chat, {"text": f"Сообщение {key}"}, "citizen-ack", ticket_id, **extra
+    )
+
+
+@run_async
+async def test_migrations_are_applied_once_and_reopening_is_a_no_op(url):
+    async with opened(url) as repo:
+        assert await repo.schema_version() == latest_version()
+    async with opened(url) as repo:
+        assert await repo.schema_version() == latest_version()
+
+
+@run_async
+async def test_tickets_are_numbered_stored_and_found_every_way(url):
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            assert [await tx.next_ticket_sequence(2026) for _ in range(3)] == [1, 2, 3]
+            assert await tx.next_ticket_sequence(2027) == 1
+            first = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+            second = await tx.insert_ticket("2026-000002", draft(11), "new", NOW)
+        async with repo.transaction() as tx:
+            ticket = await tx.ticket(first)
+            assert (ticket.number, ticket.state) == ("2026-000001", "new")
+            assert ticket.text == "Яма во дворе"
+            assert ticket.attachments == (PHOTO,)
+            assert (ticket.lat, ticket.lon) == (51.53, 46.03)
+            assert ticket.created_at == NOW and ticket.candidates == () and ticket.solved is None
+            assert (await tx.ticket_by_number("2026-000002")).id == second
+            assert (await tx.ticket_by_source("tg", 555, 11)).id == second
+            assert await tx.ticket_by_source("tg", 555, 99) is None
+            assert (await tx.latest_ticket_of_chat("tg", 555)).id == second
+            assert [t.id for t in await tx.tickets_of("tg", 555)] == [first, second]
+            assert [t.id for t in await tx.tickets_in_state("new")] == [first, second]
+            assert await tx.seen_message("tg", 555, 10) == "2026-000001"
+            assert await tx.ticket(9999) is None
+
+
+@run_async
+async def test_the_same_platform_message_twice_is_a_duplicate_and_the_transaction_goes_on(url):
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+            with pytest.raises(DuplicateTicket):
+                await tx.insert_ticket("2026-000002", draft(10), "new", NOW)
+            # What the core does next in the same transaction must still work.
+            assert (await tx.ticket_by_source("tg", 555, 10)).number == "2026-000001"
+            await tx.insert_ticket("2026-000003", draft(12), "new", NOW)
+        async with repo.transaction() as tx:
+            assert [t.number for t in await tx.tickets_of("tg", 555)] == [
+                "2026-000001",
+                "2026-000003",
+            ]
+
+
+@run_async
+async def test_an_update_happens_only_from_the_expected_state(url):
+    async with opened(url) as repo:
+        later = NOW + timedelta(hours=1)
+        async with repo.transaction() as tx:
+            ticket_id = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+            assert await tx.update_ticket(
+                ticket_id,
+                "new",
+                later,
+                state="routed",
+                body="city",
+                candidates=[{"body": "city", "score": 0.8}],
+                tried_bodies=["transport"],
+                due_at=later + timedelta(days=10),
+                solved=True,
+                rating=5,
+            )
+            assert not await tx.update_ticket(ticket_id, "new", later, state="closed")
+            assert await tx.update_ticket(ticket_id, None, later, route_round=2)
+            with pytest.raises(ValueError):
+                await tx.update_ticket(ticket_id, None, later, number="x")
+        async with repo.transaction() as tx:
+            ticket = await tx.ticket(ticket_id)
+        assert (ticket.state, ticket.body, ticket.route_round) == ("routed", "city", 2)
+        assert ticket.candidates == ({"body": "city", "score": 0.8},)
+        assert ticket.tried_bodies == ("transport",)
+        assert ticket.due_at == later + timedelta(days=10) and ticket.updated_at == later
+        assert (ticket.solved, ticket.rating) == (True, 5)
+
+
+@run_async
+async def test_a_failed_transaction_leaves_nothing_behind(url):
+    async with opened(url) as repo:
+        with pytest.raises(RuntimeError, match="boom"):
+            async with repo.transaction() as tx:
+                await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+                await tx.enqueue(note("ack"), NOW)
+                raise RuntimeError("boom")
+        async with repo.transaction() as tx:
+            assert await tx.ticket_by_number("2026-000001") is None
+            assert await tx.outbox_by_key("ack") is None
+
+
+@run_async
+async def test_events_and_thread_messages_and_repeated_deliveries(url):
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            ticket_id = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+            await tx.add_event(ticket_id, "created", NOW, None, "new")
+            await tx.add_event(
+                ticket_id, "rejected", NOW, "routed", "new", {"reason": "не наше"}, actor="tg:7"
+            )
+            message = TicketMessage("body", "tg", -1001, 77, "Отремонтируем", NOW, (PHOTO,))
+            assert await tx.add_message(ticket_id, message)
+            assert not await tx.add_message(ticket_id, message)  # the same delivery again
+            row_id = await tx.enqueue(note("to-city", chat=-1001, ticket_id=ticket_id), NOW)
+            await tx.set_outbox_state(row_id, "sent", platform_message_id=900, sent_at=NOW)
+        async with repo.transaction() as tx:
+            events = await tx.events(ticket_id)
+            assert [e["kind"] for e in events] == ["created", "rejected"]
+            assert events[1]["detail"] == {"reason": "не наше"} and events[1]["actor"] == "tg:7"
+            assert events[0]["actor"] == "system" and events[0]["to_state"] == "new"
+            assert await tx.messages(ticket_id) == [message]
+            assert await tx.seen_message("tg", -1001, 77) == "2026-000001"
+            assert await tx.ticket_by_sent_message("tg", -1001, 900) == ticket_id
+            assert await tx.ticket_by_sent_message("tg", -1001, 901) is None
+
+
+@run_async
+async def test_outbox_rows_are_queued_once_and_claimed_once_in_chat_order(url):
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            first = await tx.enqueue(note("a1"), NOW)
+            assert await tx.enqueue(note("a1"), NOW) is None  # same key: a no-op
+            second = await tx.enqueue(note("a2"), NOW)
+            other = await tx.enqueue(note("b1", chat=777, resend_if_uncertain=True), NOW)
+            later = await tx.enqueue(note("c1", chat=888), NOW + timedelta(minutes=5))
+        async with repo.transaction() as tx:
+            assert await tx.next_due_at() == NOW
+            heads = await tx.claim_due(NOW, 10)
+            # One row per chat (the oldest), and nothing that is not due yet.
+            assert [r.id for r in heads] == [first, other]
+            assert heads[0].payload == {"text": "Сообщение a1"}
+            assert heads[1].resend_if_uncertain and not heads[0].resend_if_uncertain
+        async with repo.transaction() as tx:
+            assert await tx.claim(first, 1)
+            assert not await tx.claim(first, 1)  # a second worker loses
+        async with repo.transaction() as tx:
+            # a2 waits while a1 is being sent: messages to one chat keep their order.
+            assert [r.id for r in await tx.claim_due(NOW, 10)] == [other]
+            await tx.set_outbox_state(
+                first, "sent", platform_message_id=42, sent_at=NOW, last_error=None
+            )
+            assert [r.id for r in await tx.claim_due(NOW, 10)] == [second, other]
+            await tx.set_outbox_state(
+                second, "pending", next_attempt_at=NOW + timedelta(seconds=30), last_error="429"
+            )
+            with pytest.raises(ValueError):
+                await tx.set_outbox_state(second, "sent", payload="x")
+        async with repo.transaction() as tx:
+            row = await tx.outbox_by_key("a1")
+            assert (row.id, row.state, row.attempts, row.platform_message_id) == (
+                first, "sent", 1, 42
+            )
+            assert row.sent_at == NOW
+            assert (await tx.outbox_row(second)).last_error == "429"
+            assert [r.key for r in await tx.rows_in_state("pending")] == ["a2", "b1", "c1"]
+            assert [r.id for r in await tx.claim_due(NOW + timedelta(minutes=5), 1)] == [second]
+            assert await tx.outbox_row(later) is not None
+            assert await tx.outbox_by_key("nope") is None
+            await tx.scrub_row(first, "")
+            assert (await tx.outbox_row(first)).chat_id is None
+
+
+@run_async
+async def test_a_reminder_is_recorded_once_per_ticket_round_and_kind(url):
+    async with opened(url) as repo, repo.transaction() as tx:
+        ticket_id = await tx.insert_ticket("2026-000001", draft(10), "routed", NOW)
+        assert await tx.record_reminder(ticket_id, 0, "half", NOW, skipped=False)
+        assert not await tx.record_reminder(ticket_id, 0, "half", NOW, skipped=True)
+        assert await tx.record_reminder(ticket_id, 1, "half", NOW, skipped=True)
+        assert await tx.record_reminder(ticket_id, 0, "overdue", NOW, skipped=False)
+
+
+@run_async
+async def test_staff_invites_bindings_and_forum_topics(url):
+    async with opened(url) as repo:
+        invite = StaffInvite("tok-1", "city", "tg", 42, NOW, NOW + timedelta(days=1))
+        async with repo.transaction() as tx:
+            await tx.add_invite(invite)
+            assert await tx.invite("tok-1") == invite
+            assert await tx.invite("tok-2") is None
+            assert await tx.use_invite("tok-1", NOW)
+            assert not await tx.use_invite("tok-1", NOW)  # single use
+            assert (await tx.invite("tok-1")).used_at == NOW
+            group = StaffBinding("tg", -1001, 7, "city")
+            assert await tx.add_binding(group, NOW)
+            assert await tx.add_binding(StaffBinding("vk", 2000000001, 8, "transport"),
+                                        NOW + timedelta(seconds=1))
+            # The same binding again, the group now a forum: refreshed, not duplicated.
+            assert not await tx.add_binding(StaffBinding("tg", -1001, 7, "city", forum=True),
+                                            NOW + timedelta(seconds=2))
+            assert await tx.bindings() == [
+                StaffBinding("tg", -1001, 7, "city", forum=True),
+                StaffBinding("vk", 2000000001, 8, "transport"),
+            ]
+            assert await tx.forum_thread("tg", -1001, "2026-000001") is None
+            await tx.set_forum_thread("tg", -1001, "2026-000001", 15, NOW)
+            await tx.set_forum_thread("tg", -1001, "2026-000001", 16, NOW)  # recreated topic
+            assert await tx.forum_thread("tg", -1001, "2026-000001") == 16
+            assert await tx.topic_key_by_thread("tg", -1001, 16) == "2026-000001"
+            assert await tx.topic_key_by_thread("tg", -1001, 15) is None
+
+
+@run_async
+async def test_routing_table_versions_proposals_and_statistics(url):
+    async with opened(url) as repo, repo.transaction() as tx:
+        assert await tx.latest_table_version() is None
+        v1 = await tx.add_table_version(
+            content="region: Саратовская\n", content_hash="h1", source="file",
+            applied_by="system", now=NOW, summary="из файла", seed_hash="s1",
+        )
+        v2 = await tx.add_table_version(
+            content="region: Саратовская область\n", content_hash="h2", source="upload",
+            applied_by="tg:42", now=NOW + timedelta(hours=1), summary="+1 орган",
+        )
+        assert (await tx.latest_table_version()).id == v2
+        assert (await tx.table_version(v1)).content == "region: Саратовская\n"
+        assert await tx.latest_seed_hash() == "s1"
+        assert [v.id for v in await tx.table_versions(5)] == [v2, v1]
+        proposal = await tx.add_table_proposal(
+            content="x", content_hash="h3", base_version=v2, kind="rollback",
+            proposed_by="tg:42", now=NOW, summary="откат", restores=v1,
+        )
+        assert (await tx.table_proposal(proposal)).state == "pending"
+        assert await tx.settle_table_proposal(proposal, "applied")
+        assert not await tx.settle_table_proposal(proposal, "cancelled")  # pressed twice
+
+        answered = await tx.insert_ticket("2026-000001", draft(10), "routed", NOW)
+        await tx.update_ticket(answered, None, NOW, body="city", due_at=NOW)
+        await tx.add_event(answered, "answer", NOW + timedelta(hours=2), "routed", "answered")
+        late = await tx.insert_ticket("2026-000002", draft(11), "routed", NOW)
+        await tx.update_ticket(late, None, NOW, body="city", due_at=NOW + timedelta(hours=1))
+        assert await tx.ticket_counts_by_state() == {"routed": 2}
+        assert await tx.ticket_counts_by_body() == {"city": 2}
+        overdue = await tx.overdue_tickets(("routed",), NOW + timedelta(minutes=30))
+        assert overdue == [("2026-000001", "city", NOW)]
+        assert await tx.first_answer_delays() == [7200.0]
+
+
+@run_async
+async def test_training_examples_and_anonymising_a_ticket(url):
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            ticket_id = await tx.insert_ticket("2026-000001", draft(10), "routed", NOW)
+            await tx.add_event(ticket_id, "rejected", NOW, detail={"reason": "дом Иванова"})
+            await tx.add_message(
+                ticket_id, TicketMessage("citizen", "tg", 555, 11, "Ещё фото", NOW, (PHOTO,))
+            )
+            await tx.enqueue(note("ack", ticket_id=ticket_id), NOW)
+            await tx.enqueue(
+                OutboxDraft("city", "tg", -1001, {"text": "Яма"}, "body-new", ticket_id), NOW
+            )
+            example = TrainingExample("Яма во дворе", "roads", "city", "transport", at=NOW)
+            await tx.add_training_example(example, ticket_id)
+            await tx.add_training_example(
+                TrainingExample("Мусор", "trash", "city", at=NOW, source="seed"), None
+            )
+            assert [e.ticket for e in await tx.training_examples()] == ["2026-000001", None]
+            assert (await tx.training_examples())[0].wrong_body == "transport"
+
+            await tx.anonymise_ticket(ticket_id, "[удалено]", NOW + timedelta(days=1))
+        async with repo.transaction() as tx:
+            ticket = await tx.ticket(ticket_id)
+            assert (ticket.text, ticket.chat_id, ticket.attachments) == ("[удалено]", None, ())
+            assert ticket.anonymised_at == NOW + timedelta(days=1)
+            [message] = await tx.messages(ticket_id)
+            assert (message.text, message.chat_id, message.attachments) == ("[удалено]", None, ())
+            citizen, city = await tx.rows_in_state("cancelled")
+            assert (citizen.chat_id, citizen.payload) == (None, {"text": "[удалено]"})
+            assert city.chat_id == -1001  # the body's chat is not the citizen's
+            assert (await tx.events(ticket_id))[0]["detail"] == {"reason": None}
+            assert [e.text for e in await tx.training_examples()] == ["Мусор"]
+            await tx.enqueue(note("other", chat=555), NOW)
+            await tx.scrub_chat("tg", 555, "")
+            assert (await tx.outbox_by_key("other")).state == "cancelled"
+
+
+@run_async
+async def test_a_transaction_inside_a_transaction_is_refused(url):
+    async with opened(url) as repo, repo.transaction():
+        with pytest.raises(RuntimeError):
+            async with repo.transaction():
+                pass
+
+
+@run_async
+async def test_an_unreachable_postgresql_is_one_russian_line_without_the_password():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    repo = repository_from_url(f"postgresql://bot:s3cret-pass@127.0.0.1:{port}/bot")
+    with pytest.raises(DatabaseUnavailable) as caught:
+        await repo.open()
+    message = str(caught.value)
+    assert message.startswith(f"Не удалось подключиться к PostgreSQL 127.0.0.1:{port}/bot")
+    assert "s3cret-pass" not in message
+
+
+@run_async
+async def test_two_processes_taking_tickets_at_once_never_share_a_number(url):
+    async with opened(url) as first, opened(url) as second:
+
+        async def take(repo, message_id: int) -> str:
+            async with repo.transaction() as tx:
+                number = f"2026-{await tx.next_ticket_sequence(2026):06d}"
+                await tx.insert_ticket(number, draft(message_id), "new", NOW)
+                return number
+
+        numbers = await asyncio.gather(
+            *(take(first if n % 2 else second, n) for n in range(1, 41))
+        )
+    assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 41)]

@@ -87,19 +87,21 @@ class RedisIsolation:
             if not acquired:
                 yield
                 return
-            renewing = asyncio.create_task(self._renew(lock), name="isolation-renew")
+            done = asyncio.Event()  # not Task.cancel: a Redis call may absorb a cancellation
+            renewing = asyncio.create_task(self._renew(lock, done), name="isolation-renew")
             try:
                 yield
             finally:
-                renewing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewing
+                done.set()
+                await renewing
                 with contextlib.suppress(RedisError, OSError):
                     await lock.release()
 
-    async def _renew(self, lock: Any) -> None:
-        while True:
-            await asyncio.sleep(self.ttl / 3)
+    async def _renew(self, lock: Any, done: asyncio.Event) -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.ttl / 3)
+                return
             try:
                 await lock.reacquire()
             except (RedisError, OSError) as exc:

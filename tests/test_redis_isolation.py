@@ -101,3 +101,28 @@ async def test_without_redis_one_process_still_serializes_and_forgets_idle_peers
     await asyncio.gather(*(w(tag) for w, tag in zip(wrapped, "abc", strict=True)))
     assert order == ["in a", "out a", "in b", "out b", "in c", "out c"]
     assert isolation.tracked == 0
+
+
+@run_async
+async def test_a_long_handler_keeps_its_lock_past_the_ttl(redis_url):  # noqa: F811
+    async with Redis.from_url(redis_url) as one, Redis.from_url(redis_url) as two:
+        first, second = RedisIsolation(one, ttl=0.3), RedisIsolation(two, ttl=0.3)
+        second_entered = asyncio.Event()
+
+        async def slow(_: str) -> None:
+            waiter = asyncio.create_task(isolated(entered, second, lambda p: p)("vk:9"))
+            renewals, last = 0, await one.pttl("isolation:vk:9")
+            while renewals < 3:  # three renewals: well past the 0.3 s the lock was taken for
+                ttl = await one.pttl("isolation:vk:9")
+                renewals, last = renewals + (ttl > last), ttl
+                await asyncio.sleep(0.01)
+            assert not second_entered.is_set()
+            waiters.append(waiter)
+
+        async def entered(_: str) -> None:
+            second_entered.set()
+
+        waiters: list[asyncio.Task] = []
+        await isolated(slow, first, lambda p: p)("vk:9")
+        await waiters[0]
+        assert second_entered.is_set()

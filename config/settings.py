@@ -199,6 +199,18 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_format(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # REDIS_URL= (empty) in .env: no Redis
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "адрес Redis должен начинаться с redis://, rediss:// или unix://, "
+                "например redis://localhost:6379/0"
+            )
+        return value
+
     @field_validator("vk_group_id")
     @classmethod
     def _vk_group_positive(cls, value: int | None) -> int | None:

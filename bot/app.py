@@ -13,11 +13,13 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from redis.asyncio import Redis
 
 from bot.core.appeals import Classifies
 from bot.core.coordination import Coordination
 from bot.core.service import CoreService
 from bot.core.types import Clock
+from bot.shared import shared_dispatcher_options
 from config import Settings
 from handlers.telegram import build_router
 from handlers.telegram_coordinator import build_coordinator_router
@@ -47,13 +49,15 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 
-def build_dispatcher(service: CoreService, coordination: Coordination | None = None) -> Dispatcher:
-    dispatcher = Dispatcher()
+def build_dispatcher(
+    service: CoreService, coordination: Coordination | None = None, redis: Redis | None = None
+) -> Dispatcher:
+    dispatcher = Dispatcher(**shared_dispatcher_options(redis))
     dispatcher["core"] = service.core
     if coordination is not None:  # first: a coordinator's document is a table, not an appeal
         dispatcher["coordination"] = coordination
         dispatcher.include_router(build_coordinator_router())
-    dispatcher.include_router(build_router())
+    dispatcher.include_router(build_router(redis))
     return dispatcher
 
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+from redis.asyncio import Redis
 from vkbottle import API, AiohttpClient, VKAPIError
 from vkbottle.bot import BotLabeler
 
@@ -40,6 +41,8 @@ from bot.core.service import CoreService
 from bot.core.transport import Transport
 from bot.core.types import Clock
 from bot.files import FileBridge
+from bot.isolation import isolation_for
+from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable
 from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
@@ -164,7 +167,11 @@ async def serve(
             transports["vk"] = VKTransport(vk_api, files=files)
             files.add("vk", transports["vk"])  # type: ignore[arg-type]
 
+        redis = connect_redis(settings)  # several processes share these; None: one process
+        if redis is not None:
+            stack.push_async_callback(redis.aclose)  # after everything that uses it has stopped
         service = CoreService.build(
+            redis=redis,
             database_url=settings.database_url,
             table=table,
             classifier=classifier,
@@ -186,11 +193,12 @@ async def serve(
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
         if tg_bot is not None:
+            dispatcher = build_dispatcher(service, coordination, redis)
             telegram_route = await _start_telegram(
-                settings, build_dispatcher(service, coordination), tg_bot, loops, polling_timeout
+                settings, dispatcher, tg_bot, loops, polling_timeout
             )
         if vk_api is not None:
-            vk_route = _start_vk(settings, service, vk_api, group_id, loops)
+            vk_route = _start_vk(settings, service, vk_api, group_id, loops, redis)
         if telegram_route is not None or vk_route is not None:
             runner = web.AppRunner(build_web_app(telegram=telegram_route, vk=vk_route))
             await runner.setup()
@@ -247,9 +255,15 @@ async def _start_telegram(
 
 
 def _start_vk(
-    settings: Settings, service: CoreService, api: API, group_id: int, loops: list[asyncio.Task]
+    settings: Settings,
+    service: CoreService,
+    api: API,
+    group_id: int,
+    loops: list[asyncio.Task],
+    redis: Redis | None = None,
 ) -> tuple[str, VKCallbackEndpoint] | None:
-    labeler = VKInbound(service.core, group_id).register(BotLabeler())
+    isolation = isolation_for(redis)
+    labeler = VKInbound(service.core, group_id, isolation).register(BotLabeler())
     vk_bot = make_vk_bot(api, labeler, Path(settings.data_dir))
     if settings.vk_callback_confirmation is None:
         loops.append(asyncio.create_task(vk_bot.run_polling(), name="vk-polling"))

@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     # сверх этого бот просит подождать. Сотрудников органов и координаторов не касается.
     flood_messages_per_minute: int = Field(20, ge=1)
     flood_messages_per_hour: int = Field(100, ge=1)
+    # Redis для нескольких процессов бота (redis://хост:6379/0): общие блокировки диалогов,
+    # счётчики частоты сообщений и сборка альбомов. Не задан — всё это в памяти процесса.
+    redis_url: str | None = None
 
     @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")
     @classmethod
@@ -193,6 +196,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "секрет вебхука может содержать только латинские буквы, цифры, «_» и «-» "
                 "(от 1 до 256 символов)"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_format(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # REDIS_URL= (empty) in .env: no Redis
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "адрес Redis должен начинаться с redis://, rediss:// или unix://, "
+                "например redis://localhost:6379/0"
             )
         return value
 

@@ -18,6 +18,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, CallbackQuery, Message
+from redis.asyncio import Redis
 
 from bot.core import texts
 from bot.core.appeals import AppealCore
@@ -25,6 +26,7 @@ from bot.core.citizen import COMMANDS, command_of
 from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
 from handlers.telegram_albums import AlbumCollector, is_album_part
+from handlers.telegram_albums_redis import RedisAlbumCollector
 
 log = logging.getLogger("handlers.telegram")
 
@@ -126,11 +128,13 @@ async def on_start_with_code(message: Message, command: CommandObject, core: App
     )
 
 
-def build_router() -> Router:
+def build_router(redis: Redis | None = None) -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
     # An album's parts are gathered into one appeal; waiting albums are handed over on stop.
     albums = AlbumCollector(incoming_from_message)
+    if redis is not None:  # several processes: the parts may reach different ones
+        albums = RedisAlbumCollector(incoming_from_message, redis)  # type: ignore[assignment]
     router.message.register(albums.on_part, is_album_part)
     router.shutdown.register(albums.flush)
     router.message.register(on_start_with_code, CommandStart(deep_link=True))

@@ -33,6 +33,7 @@ from bot.core import texts
 from bot.core.citizen import command_of
 from bot.core.staff import looks_like_token
 from bot.core.types import Attachment, IncomingMessage, Location
+from bot.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
 
@@ -62,9 +63,15 @@ class Core(Protocol):
 class VKInbound:
     """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
 
-    def __init__(self, core: Core, group_id: int | None = None) -> None:
+    def __init__(
+        self, core: Core, group_id: int | None = None, isolation: Isolation | None = None
+    ) -> None:
         self.core = core
         self.group_id = group_id  # for invite links (vk.me/club<id>?ref=<code>)
+        # One peer's events one at a time (across processes with Redis): see `bot.isolation`.
+        self.isolation = isolation or LocalIsolation()
+        self.on_message = isolated(self.on_message, self.isolation, lambda m: f"vk:{m.peer_id}")
+        self.on_button = isolated(self.on_button, self.isolation, lambda e: f"vk:{e.peer_id}")
 
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.message()(self.on_message)

@@ -1906,7 +1906,7 @@ class AppealCore:
         """``None`` if the citizen is within the flood limits; otherwise the refusal. A button
         press is answered by its notice every time (it must not spin); a message gets one chat
         reply per window, the rest of the window's extra messages get none."""
-        verdict = self.flood.check(message.channel, message.user_id)
+        verdict = await self.flood.check_async(message.channel, message.user_id)
         if verdict.allowed:
             return None
         if message.payload:

@@ -92,6 +92,11 @@ class FloodGuard:
             sender.warned_until = now + wait
         return FloodVerdict(False, warn, wait)
 
+    async def check_async(self, channel: str, user_id: int) -> FloodVerdict:
+        """`check` for callers that may hold a shared guard (`bot.core.flood_redis`): the same
+        answer, awaited, so the core does not care where the counters live."""
+        return self.check(channel, user_id)
+
     def _wait(self, taken: deque[datetime], now: datetime) -> timedelta:
         """How long until every window has room for one more message (zero: room now)."""
         wait = timedelta(0)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.asyncio import Redis
 
 from bot.core.appeals import Addressee, AppealCore, Classifies
-from bot.core.flood import FloodGuard
+from bot.core.flood_redis import flood_guard
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
 from bot.core.scheduler import RunningJobs, build_scheduler
@@ -62,6 +63,7 @@ class CoreService:
         coordinators: Sequence[Addressee] = (),
         settings: Settings | None = None,
         clock: Clock | None = None,
+        redis: Redis | None = None,
     ) -> CoreService:
         settings = settings or Settings(_env_file=None)
         clock = clock or SystemClock()
@@ -83,7 +85,7 @@ class CoreService:
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
             retention=timedelta(days=settings.retention_days),
-            flood=FloodGuard(clock, flood_windows(settings)),
+            flood=flood_guard(clock, flood_windows(settings), redis),
         )
         outbox.on_unreachable = core.citizen_unreachable
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)

@@ -2,8 +2,10 @@
 
 Everything goes through a transaction (`Repository.transaction`): a state change and the
 messages announcing it are written together or not at all, which is what makes the outbox
-reliable. Implementations: `bot.storage.sqlite.SqliteRepository` (the default); a PostgreSQL one
-can follow with the same migrations (`bot.storage.migrations`).
+reliable. Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
+`bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
+(`bot.storage.select.repository_from_url`); both apply the same migrations
+(`bot.storage.migrations`).
 """
 
 from __future__ import annotations

@@ -18,11 +18,14 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from routing.learn import AppealModel
 from routing.model import RoutingTable
 from routing.places import Gazetteer, PlaceMatch
 from routing.text import AnalysedText, Morphology, analyse, lemmatize_phrase, morphology
+
+if TYPE_CHECKING:  # scikit-learn costs ~100 MB of RSS; a bot without a model never loads it
+    from routing.learn import AppealModel
 
 
 class Decision(StrEnum):

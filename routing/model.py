@@ -181,15 +181,25 @@ class RoutingTable:
         return tuple(chain)
 
     @cached_property
-    def _responsibility(self) -> dict[tuple[str, str], tuple[Body, ...]]:
-        """(topic id, municipality id or WHOLE_REGION) → bodies, best first at equal depth."""
-        table: dict[tuple[str, str], list[Body]] = {}
+    def _responsibility(self) -> dict[str, tuple[Body, ...]]:
+        """Municipality id (or WHOLE_REGION) → bodies whose territory lists it, in file order.
+
+        Keyed by place alone, not by (topic, place): a national table has ~500,000 such pairs
+        (≈60 MB of keys and tuples) but only ~9 bodies per place, so filtering them by topic at
+        lookup time (results are cached per key in ``responsible``) costs nothing noticeable.
+        """
+        table: dict[str, list[Body]] = {}
         for body in self.bodies:
             places = (WHOLE_REGION,) if body.covers_whole_region else body.territory
-            for topic_id in body.topics:
-                for place in places:
-                    table.setdefault((topic_id, place), []).append(body)
-        return {k: tuple(sorted(v, key=lambda b: -b.priority)) for k, v in table.items()}
+            for place in places:
+                table.setdefault(place, []).append(body)
+        return {k: tuple(v) for k, v in table.items()}
+
+    def _responsible_at(self, topic_id: str, place: str) -> list[Body]:
+        """Bodies for ``topic_id`` listing ``place``, higher priority first (stable: file order)."""
+        found = [b for b in self._responsibility.get(place, ()) if topic_id in b.topics]
+        found.sort(key=lambda b: -b.priority)
+        return found
 
     def responsible(self, topic_id: str, municipality_id: str | None) -> tuple[Body, ...]:
         """Bodies that answer ``topic_id`` in ``municipality_id``, most responsible first.
@@ -205,7 +215,7 @@ class RoutingTable:
         found: list[Body] = []
         places: Iterable[str] = self.ancestry(municipality_id) if municipality_id else ()
         for place in (*places, WHOLE_REGION):
-            for body in self._responsibility.get((topic_id, place), ()):
+            for body in self._responsible_at(topic_id, place):
                 if body not in found:
                     found.append(body)
         result = tuple(found)

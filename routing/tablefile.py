@@ -433,12 +433,41 @@ def _raw_from_bytes(data: bytes, filename: str) -> RawTable:
     raise _unknown_format(filename)
 
 
+def _return_freed_memory() -> None:
+    """Hand the memory freed after parsing back to the OS (glibc only; a no-op elsewhere).
+
+    Reading a national table allocates ~50 MB of short-lived rows that glibc keeps mapped after
+    they are freed; without this a long-running bot's RSS stays that much higher for nothing.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+
+
+def _validated(raw: RawTable) -> RoutingTable:
+    try:
+        return validate(raw)
+    finally:
+        del raw
+        _return_freed_memory()
+
+
 def parse_table(data: bytes, filename: str) -> RoutingTable:
     """A table from an uploaded file's bytes; the format comes from ``filename``'s extension.
 
     Raises ``TableError`` (and nothing else) listing every problem found.
     """
-    return validate(_raw_from_bytes(data, filename))
+    return _validated(_raw_from_bytes(data, filename))
 
 
 def load_table(path: str | Path) -> RoutingTable:
@@ -449,7 +478,7 @@ def load_table(path: str | Path) -> RoutingTable:
     path = Path(path)
     try:
         if path.is_dir():
-            return validate(_read_csv_dir(path))
+            return _validated(_read_csv_dir(path))
         if _format_of(path.name) is None:
             raise _unknown_format(str(path))
         data = path.read_bytes()
@@ -457,7 +486,7 @@ def load_table(path: str | Path) -> RoutingTable:
         raise TableError([Problem("файл не найден", str(path))]) from None
     except OSError as error:
         raise TableError([Problem(f"файл не читается: {error.strerror}", str(path))]) from None
-    return validate(_raw_from_bytes(data, path.name))
+    return _validated(_raw_from_bytes(data, path.name))
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -107,10 +107,20 @@ class Gazetteer:
         """Municipalities named in the text, best first, one entry per municipality."""
         tokens, lemmas = text.tokens, text.lemmas
         best: dict[str, PlaceMatch] = {}
+        by_first, info_of = self._by_first, self._morph.info
         for i, token in enumerate(tokens):
+            info = info_of(token)
+            # Most words of an appeal start no name and cannot be a typo of one (known words
+            # are never fuzzy-matched): skip them before anything else, a long appeal is
+            # mostly such words.
+            if info.known or len(token) < 5:
+                for form in info.forms:
+                    if form in by_first:
+                        break
+                else:
+                    continue
             if i > 0 and (lemmas[i - 1] in STREET_MARKERS or tokens[i - 1] in STREET_MARKERS):
                 continue
-            info = self._morph.info(token)
             hits = self._exact(i, info.forms, lemmas)
             if not hits and not info.known and len(token) >= 5:
                 hits = self._fuzzy(i, info.lemma, token)

@@ -111,7 +111,7 @@ def _percentiles(nanoseconds: list[int]) -> dict[str, float]:
             "max": ordered[-1] / 1e6, "mean": sum(ordered) / len(ordered) / 1e6}
 
 
-def _section(kind: str, appeals: int, model_path: str | None) -> dict:
+def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = False) -> dict:
     """Run one section in this process and return its figures."""
     from routing.classify import Classifier
     from routing.tablefile import load_table
@@ -121,6 +121,10 @@ def _section(kind: str, appeals: int, model_path: str | None) -> dict:
     started = time.perf_counter()
     morph = morphology()  # pymorphy3 dictionaries: once per process, whatever the table
     result["morph_s"] = time.perf_counter() - started
+    if warm_up:
+        started = time.perf_counter()
+        result["warm_words"] = morph.warm_up()
+        result["warm_s"] = time.perf_counter() - started
 
     path = {"saratov": SARATOV, "kursk+model": KURSK, "national": NATIONAL}[kind]
     started = time.perf_counter()
@@ -204,9 +208,9 @@ def _timed(classifier, text: str) -> int:
     return time.perf_counter_ns() - before
 
 
-def _in_child(kind: str, appeals: int, model_path: str | None) -> dict:
+def _in_child(kind: str, appeals: int, model_path: str | None, warm_up: bool = False) -> dict:
     command = [sys.executable, "-m", "bench.classify_speed", "--section", kind,
-               "--appeals", str(appeals)]
+               "--appeals", str(appeals)] + (["--warm-up"] if warm_up else [])
     if model_path:
         command += ["--model", model_path]
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
@@ -253,6 +257,8 @@ def _print_results(results: list[dict]) -> None:
         edges = ", ".join(f"{label} {ms:.2f}" for label, ms in r["edges"].items())
         decisions = ", ".join(f"{k} {v}" for k, v in sorted(r["decisions"].items()))
         print(f"{r['section']}: {r['summary']}")
+        if "warm_s" in r:
+            print(f"  warm-up: {r['warm_words']} corpus words analysed in {r['warm_s']:.2f} s")
         print(f"  pymorphy3 load {r['morph_s']:.2f} s; RSS at start {r['rss_start']:.0f} MiB; "
               f"appeals: {r['pool_sources']}; pool {r['pool']}")
         print(f"  decisions: {decisions}")
@@ -270,23 +276,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--model", metavar="PATH", help="a model trained for the Kursk table")
     parser.add_argument("--appeals", type=int, default=2_000, metavar="N",
                         help="timed appeals per section after 200 warm-up ones (default 2000)")
+    parser.add_argument("--warm-up", action="store_true",
+                        help="pre-analyse pymorphy3's corpus vocabulary (Morphology.warm_up) "
+                             "before the table, as a bot can at start")
     parser.add_argument("--section", help=argparse.SUPPRESS)  # internal: one section, as JSON
     args = parser.parse_args(argv)
     if args.appeals < 1:
         parser.error("--appeals must be positive")
 
     if args.section:
-        print(json.dumps(_section(args.section, args.appeals, args.model)))
+        print(json.dumps(_section(args.section, args.appeals, args.model, args.warm_up)))
         return 0
 
     print(_header(), flush=True)
     results = []
     print("saratov …", flush=True)
-    results.append(_in_child("saratov", args.appeals, None))
+    results.append(_in_child("saratov", args.appeals, None, args.warm_up))
     if args.model:
         if Path(args.model).is_file():
             print("kursk+model …", flush=True)
-            results.append(_in_child("kursk+model", args.appeals, args.model))
+            results.append(_in_child("kursk+model", args.appeals, args.model, args.warm_up))
         else:
             print(f"kursk+model: skipped, no model at {args.model} (train one with: python -m "
                   "routing train --table routing/tables/kursk.yaml --data "
@@ -305,7 +314,7 @@ def main(argv: list[str]) -> int:
         else:
             print(f"national: reusing {NATIONAL.relative_to(ROOT)}", flush=True)
         print("national …", flush=True)
-        results.append(_in_child("national", args.appeals, None))
+        results.append(_in_child("national", args.appeals, None, args.warm_up))
     _print_results(results)
     return 0
 

@@ -165,15 +165,21 @@ async def telegram_full(tg: TelegramEmulator, tmp: Path) -> AsyncIterator[None]:
 async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
     """A vkbottle Bot with one async handler that answers every message with its text."""
     from vkbottle import API, AiohttpClient
-    from vkbottle.bot import Bot, Message
+    from vkbottle.bot import BotLabeler, Message
+
+    from handlers.vk import make_vk_bot
 
     api = API(vk.token, http_client=AiohttpClient())
     api.API_URL = vk.api_url
-    bot = Bot(api=api)
+    labeler = BotLabeler()
 
-    @bot.on.message()
+    @labeler.message()
     async def echo(message: Message) -> None:
         await message.answer(message.text or "…")
+
+    # The same polling set-up as the full bot, with its state in the temporary directory
+    # (vkbottle's default would write .vkbottle/ into the current directory).
+    bot = make_vk_bot(api, labeler, tmp)
 
     task = asyncio.create_task(bot.run_polling())
     await vk.wait_for_listener()

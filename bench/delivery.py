@@ -1,0 +1,112 @@
+"""Delivery at Telegram's limits: a full outbox drained against an emulator that enforces them.
+
+    python -m bench.delivery                         # 3,000 messages to 1,000 chats
+    python -m bench.delivery --messages 600 --chats 200
+
+The real `Outbox` with the real `RateLimiter` (limits from `config.Settings`, i.e.
+``TELEGRAM_MESSAGES_PER_SECOND`` = 30, ``TELEGRAM_PRIVATE_CHAT_PER_SECOND`` = 1 unless the
+environment says otherwise) and the real `TelegramTransport` (aiogram) on a SQLite file in a
+temporary directory, against the Telegram emulator with its default `Limits` (30 messages/s per
+bot, 1/s per private chat with a burst of 3, 20/min per group), which answers 429 to any message
+over them. All messages are queued at once (``--chats`` citizens, round-robin), then the worker
+drains them. Reported: the number of 429 answers (target 0), sends inside a ``retry_after``
+pause (must be 0), the drain time from the worker's start to the last message accepted, and the
+drain rate as a share of Telegram's bot-wide limit (30/s). The bot's pacing can be changed for a
+run through the environment: ``TELEGRAM_MESSAGES_PER_SECOND=29 python -m bench.delivery``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+from pathlib import Path
+
+from bench.intake_throughput import command_line, quiet
+from bot.channels.telegram import TelegramTransport
+from bot.core.outbox import Outbox
+from bot.core.ratelimit import RateLimiter
+from bot.core.settings import rate_limits
+from bot.core.types import OutgoingMessage, SystemClock
+from bot.storage.base import OutboxDraft
+from bot.storage.sqlite import SqliteRepository
+from config import Settings
+from tests.emulators.telegram import SENDING_METHODS, Limits, TelegramEmulator
+
+FIRST_CHAT = 20_000_001
+TEXT = "Обращение № 26-{n:06d} принято и передано в администрацию. Срок ответа — 30 дней."
+
+
+async def queue(repo: SqliteRepository, messages: int, chats: int, now) -> None:
+    """``messages`` rows, round-robin over ``chats`` private chats, in transactions of 500."""
+    for start in range(0, messages, 500):
+        async with repo.transaction() as tx:
+            for n in range(start, min(messages, start + 500)):
+                chat = FIRST_CHAT + n % chats
+                payload = OutgoingMessage("tg", chat, TEXT.format(n=n)).to_json()
+                await tx.enqueue(OutboxDraft(f"bench:{n}", "tg", chat, payload, "bench"), now)
+
+
+async def drain(messages: int, chats: int, settings: Settings) -> tuple[float, TelegramEmulator]:
+    limits = Limits()
+    async with TelegramEmulator(limits=limits) as tg, tg.make_bot() as bot:
+        for chat in range(FIRST_CHAT, FIRST_CHAT + chats):
+            tg.add_user(chat)
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            repo = SqliteRepository(Path(tmp) / "bot.sqlite3")
+            await repo.open()
+            try:
+                clock = SystemClock()
+                await queue(repo, messages, chats, clock.now())
+                outbox = Outbox(repo, {"tg": TelegramTransport(bot)}, clock,
+                                RateLimiter(clock, rate_limits(settings)))
+                stop = asyncio.Event()
+                started = time.perf_counter()
+                worker = asyncio.create_task(outbox.run_forever(stop))
+                try:
+                    while sum(c.method in SENDING_METHODS for c in tg.sent) < messages:
+                        if worker.done():
+                            worker.result()
+                            raise SystemExit("the outbox worker stopped early")
+                        await asyncio.sleep(0.2)  # polling the count; not a measurement
+                    elapsed = time.perf_counter() - started
+                finally:
+                    stop.set()
+                    outbox.notify()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
+            finally:
+                await repo.close()
+    return elapsed, tg
+
+
+async def main_async(messages: int, chats: int) -> None:
+    quiet()
+    settings = Settings(_env_file=None)
+    elapsed, tg = await drain(messages, chats, settings)
+    limit = Limits().per_bot_per_second  # Telegram's, not the bot's own pacing
+    rate = messages / elapsed
+    print(f"\n$ {command_line().strip()}")
+    print(f"{messages} messages to {chats} private chats; emulator limits: "
+          f"{Limits().per_bot_per_second:g}/s per bot, {Limits().per_private_chat_per_second:g}/s"
+          f" per chat (burst {Limits().private_chat_burst}); bot's pacing: "
+          f"TELEGRAM_MESSAGES_PER_SECOND={settings.telegram_messages_per_second:g}, "
+          f"TELEGRAM_PRIVATE_CHAT_PER_SECOND={settings.telegram_private_chat_per_second:g}\n")
+    print("| сообщений | ответов 429 | нарушений паузы | время, с | сообщ./с | от лимита 30/с |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"| {messages} | {tg.responses_429} | {len(tg.limit_violations)} | {elapsed:.1f} "
+          f"| {rate:.1f} | {rate / limit:.0%} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--chats", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(main_async(args.messages, args.chats))
+
+
+if __name__ == "__main__":
+    main()

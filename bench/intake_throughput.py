@@ -1,0 +1,289 @@
+"""Intake throughput: the full bot against a trivial echo bot, on the same emulator, in one run.
+
+    python -m bench.intake_throughput                    # 2,000 appeals, Telegram and VK
+    python -m bench.intake_throughput --appeals 500 --channel tg
+
+For each channel two rounds run one after the other, each on a fresh emulator with its limits
+off: the echo bot (one async handler that answers every message) and the full bot
+(`bot.runner.serve`: routing on the shipped Saratov table, SQLite in a temporary directory,
+replies through the outbox). Each round starts the bot, waits until it listens, then queues N
+appeals from N different citizens at once; the clock runs from the moment they are queued to
+the moment the last citizen got their first reply (the echo, or "обращение принято" with a
+number). appeals/s = N / that time; the ratio full/echo is the figure of merit (target ≥ 70%).
+
+Why the bot's own send pacing is raised for the full round: ``TELEGRAM_MESSAGES_PER_SECOND``
+and friends exist to stay under Telegram's limits, which the emulator here does not enforce;
+left at 30 msg/s they would measure the pacing, not the bot (the delivery benchmark measures
+that). The emulator, the bot and the clock share one event loop and one core, so both rounds pay
+the same emulator cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.app_world import APPEAL, VK_ADMIN, running, saratov, settings_for, with_city_chats
+from tests.emulators.telegram import SENDING_METHODS, Limits, TelegramEmulator
+from tests.emulators.vk import VKEmulator
+
+FIRST_CITIZEN = 10_000_001
+UNPACED = {
+    "telegram_messages_per_second": 1_000_000,
+    "telegram_private_chat_per_second": 1_000_000,
+    "telegram_group_chat_per_minute": 60_000_000,
+    "vk_requests_per_second": 1_000_000,
+}
+
+
+@dataclass
+class Clocked:
+    """When each update left the emulator and when each citizen got the bot's first reply."""
+
+    citizens: set[int]
+    served: dict[int, float] = field(default_factory=dict)  # citizen -> update served
+    first_reply: dict[int, float] = field(default_factory=dict)  # citizen -> first reply
+    all_replied: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def update_served(self, citizen: int) -> None:
+        if citizen in self.citizens:
+            self.served.setdefault(citizen, time.perf_counter())
+
+    def bot_replied(self, citizen: Any) -> None:
+        if citizen in self.citizens and citizen not in self.first_reply:
+            self.first_reply[citizen] = time.perf_counter()
+            if len(self.first_reply) == len(self.citizens):
+                self.all_replied.set()
+
+    def latencies_ms(self) -> list[float]:
+        return sorted(
+            (self.first_reply[c] - self.served[c]) * 1000
+            for c in self.first_reply
+            if c in self.served
+        )
+
+
+class ClockedTelegram(TelegramEmulator):
+    """The Telegram emulator, stamping getUpdates responses and the first reply to each chat."""
+
+    def __init__(self, clocked: Clocked, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clocked = clocked
+
+    async def _m_getUpdates(self, p: dict, f: dict) -> list[dict]:
+        updates = await super()._m_getUpdates(p, f)
+        for update in updates:
+            message = update.get("message")
+            if message is not None:
+                self.clocked.update_served(message["chat"]["id"])
+        return updates
+
+    def _record(self, method: str, params: dict, message: dict | None = None,
+                chat_id: Any = None, message_id: int | None = None) -> None:
+        super()._record(method, params, message, chat_id, message_id)
+        if method in SENDING_METHODS:
+            self.clocked.bot_replied(self.sent[-1].chat_id)
+
+
+class ClockedVK(VKEmulator):
+    """The VK emulator, stamping long-poll responses and the first message to each peer."""
+
+    def __init__(self, clocked: Clocked, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clocked = clocked
+
+    async def _handle_long_poll(self, request: Any) -> Any:
+        response = await super()._handle_long_poll(request)
+        for update in json.loads(response.text).get("updates", ()):
+            if update["type"] == "message_new":
+                self.clocked.update_served(update["object"]["message"]["from_id"])
+        return response
+
+    async def _m_messages_send(self, params: dict[str, str]) -> Any:
+        before = len(self.sent)
+        answer = await super()._m_messages_send(params)
+        for message in self.sent[before:]:
+            self.clocked.bot_replied(message.peer_id)
+        return answer
+
+
+def appeal_text(i: int) -> str:
+    return f"{APPEAL}, дом {i % 200 + 1}"
+
+
+# ------------------------------------------------------------------ the bots under test
+
+
+@contextlib.asynccontextmanager
+async def telegram_echo(tg: TelegramEmulator, tmp: Path) -> AsyncIterator[None]:
+    """A Dispatcher with one async handler that answers every message with its text."""
+    from aiogram import Dispatcher
+    from aiogram.types import Message
+
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "…")
+
+    async with tg.make_bot() as bot:
+        task = asyncio.create_task(
+            dp.start_polling(bot, polling_timeout=1, handle_signals=False,
+                             close_bot_session=False)
+        )
+        while not tg._polling:  # listening once its first getUpdates is open
+            await asyncio.sleep(0.01)
+        try:
+            yield
+        finally:
+            await dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@contextlib.asynccontextmanager
+async def telegram_full(tg: TelegramEmulator, tmp: Path) -> AsyncIterator[None]:
+    """The whole bot on Telegram; the city administration sits in a forum group."""
+    shipped, _ = saratov()
+    group = tg.create_forum_group(admin_user_id=2002, title="Администрация Саратова")
+    table = with_city_chats(shipped, tg=group, vk=None)
+    async with running(settings_for(tmp, tg, None, **UNPACED), table):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
+    """A vkbottle Bot with one async handler that answers every message with its text."""
+    from vkbottle import API, AiohttpClient
+    from vkbottle.bot import BotLabeler, Message
+
+    from handlers.vk import make_vk_bot
+
+    api = API(vk.token, http_client=AiohttpClient())
+    api.API_URL = vk.api_url
+    labeler = BotLabeler()
+
+    @labeler.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "…")
+
+    # The same polling set-up as the full bot, with its state in the temporary directory
+    # (vkbottle's default would write .vkbottle/ into the current directory).
+    bot = make_vk_bot(api, labeler, tmp)
+
+    task = asyncio.create_task(bot.run_polling())
+    await vk.wait_for_listener()
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await api.http_client.close()
+
+
+@contextlib.asynccontextmanager
+async def vk_full(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
+    """The whole bot on VK; the city administration is one VK administrator."""
+    shipped, _ = saratov()
+    await vk.user_allows_messages(VK_ADMIN)
+    table = with_city_chats(shipped, tg=None, vk=VK_ADMIN)
+    async with running(settings_for(tmp, None, vk, **UNPACED), table):
+        await vk.wait_for_listener()
+        yield
+
+
+# ------------------------------------------------------------------ one round
+
+
+Bot = Callable[[Any, Path], contextlib.AbstractAsyncContextManager[None]]
+Load = Callable[[Any, list[int]], Awaitable[None]]
+
+
+async def telegram_burst(tg: TelegramEmulator, citizens: list[int]) -> None:
+    for i, citizen in enumerate(citizens):
+        tg.user_sends_text(citizen, appeal_text(i))
+
+
+async def vk_burst(vk: VKEmulator, citizens: list[int]) -> None:
+    for i, citizen in enumerate(citizens):
+        await vk.user_sends_text(citizen, appeal_text(i))
+
+
+def emulator(channel: str, clocked: Clocked) -> Any:
+    if channel == "tg":
+        return ClockedTelegram(clocked, limits=Limits(enabled=False))
+    return ClockedVK(clocked, rate_limit=1_000_000_000, max_long_poll_wait=1.0)
+
+
+async def run_round(channel: str, bot: Bot, n: int, load: Load | None = None,
+                    timeout: float = 600.0) -> tuple[float, Clocked]:
+    """Seconds from queueing ``n`` appeals to the last citizen's first reply, and the stamps."""
+    citizens = list(range(FIRST_CITIZEN, FIRST_CITIZEN + n))
+    clocked = Clocked(set(citizens))
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        async with emulator(channel, clocked) as emu, bot(emu, Path(tmp)):
+            started = time.perf_counter()
+            await (load or BURST[channel])(emu, citizens)
+            try:
+                await asyncio.wait_for(clocked.all_replied.wait(), timeout)
+            except TimeoutError:
+                missing = n - len(clocked.first_reply)
+                raise SystemExit(f"{channel}: {missing} of {n} citizens got no reply") from None
+            return time.perf_counter() - started, clocked
+
+
+BURST: dict[str, Load] = {"tg": telegram_burst, "vk": vk_burst}
+BOTS: dict[str, tuple[Bot, Bot]] = {"tg": (telegram_echo, telegram_full), "vk": (vk_echo, vk_full)}
+NAMES = {"tg": "Telegram", "vk": "ВКонтакте"}
+
+
+def command_line() -> str:
+    return "python -m bench." + Path(sys.argv[0]).stem + " " + " ".join(sys.argv[1:])
+
+
+def quiet() -> None:
+    """Polling loops complain while the emulator shuts down under them; not news here."""
+    logging.basicConfig(level=logging.ERROR)
+    for name in ("aiogram", "vkbottle", "bot"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+async def main_async(n: int, channels: list[str]) -> None:
+    quiet()
+    saratov()  # build the classifier before any clock starts
+    rows = []
+    for channel in channels:
+        echo_bot, full_bot = BOTS[channel]
+        echo, _ = await run_round(channel, echo_bot, n)
+        full, _ = await run_round(channel, full_bot, n)
+        rows.append((NAMES[channel], n / echo, n / full))
+    print(f"\n$ {command_line().strip()}")
+    print(f"appeals: {n} per round, all queued at once\n")
+    print("| канал | эхо-бот, обр./с | полный бот, обр./с | доля |")
+    print("| --- | --- | --- | --- |")
+    for name, echo_rate, full_rate in rows:
+        print(f"| {name} | {echo_rate:.0f} | {full_rate:.0f} | {full_rate / echo_rate:.0%} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--appeals", type=int, default=2000)
+    parser.add_argument("--channel", choices=["tg", "vk", "both"], default="both")
+    args = parser.parse_args()
+    channels = ["tg", "vk"] if args.channel == "both" else [args.channel]
+    asyncio.run(main_async(args.appeals, channels))
+
+
+if __name__ == "__main__":
+    main()

@@ -45,8 +45,9 @@ def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
         polling_timeout: int = 30,
         backoff_config: BackoffConfig = DEFAULT_BACKOFF,
         allowed_updates: list[str] | None = None,
-        handle_as_tasks: bool = True,  # noqa: ARG001 - a batch is always handled concurrently
-        tasks_concurrency_limit: int | None = None,  # noqa: ARG001
+        # Passed by start_polling; ignored: a batch is always handled concurrently.
+        handle_as_tasks: bool = True,
+        tasks_concurrency_limit: int | None = None,
         **workflow_data: Any,
     ) -> None:
         await bot.me()
@@ -58,7 +59,7 @@ def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
         while True:
             try:
                 updates = await bot(get_updates, request_timeout=request_timeout)
-            except Exception as exc:  # noqa: BLE001 - the platform may be away for a while
+            except Exception as exc:
                 failed = True
                 log.warning("Telegram: getUpdates failed (%s), retrying", type(exc).__name__)
                 await backoff.asleep()

@@ -47,6 +47,7 @@ from bot.storage.postgres import DatabaseUnavailable
 from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
 from handlers.telegram import publish_commands
+from handlers.telegram_polling import confirm_after_handling
 from handlers.vk import VKInbound, make_vk_bot
 from routing.model import RoutingTable
 
@@ -229,7 +230,7 @@ async def _start_telegram(
         await bot.delete_webhook(drop_pending_updates=False)
         loops.append(
             asyncio.create_task(
-                dispatcher.start_polling(
+                confirm_after_handling(dispatcher).start_polling(
                     bot, polling_timeout=timeout, handle_signals=False, close_bot_session=False
                 ),
                 name="telegram-polling",

@@ -1021,3 +1021,15 @@ class TelegramEmulator:
                         break
                 self._updates.pop(0)
         return statuses
+
+    # ---------------------------------------------------------------- fault suites
+
+    @property
+    def polling_now(self) -> bool:
+        """A getUpdates long poll is open right now: a (re)started bot is receiving."""
+        return self._polling
+
+    @property
+    def unconfirmed_updates(self) -> int:
+        """Updates not yet confirmed by an offset; Telegram re-delivers them to the next poll."""
+        return len(self._updates)

@@ -1,0 +1,80 @@
+"""Long polling that confirms an update to Telegram only after the bot has handled it.
+
+Telegram keeps an update until a later getUpdates names an ``offset`` past it, and re-delivers
+everything unconfirmed to the next poll: that is the platform's own crash safety. aiogram's
+polling throws it away: it fetches a batch (up to 100 updates), starts a task per update and
+polls again at once, which confirms the whole batch while its tasks are still running. A crash
+(SIGKILL, OOM, power) at that moment lost every appeal of the batch; the crash suite
+(tests/faults/test_crash.py) lost 28 of 30 this way.
+
+Here a batch is handled concurrently, as before, and the next poll (which confirms it) starts
+only when every update of the batch is done. After a crash Telegram re-delivers the batch; what
+was already handled is recognised by the core (`Tx.seen_message`, the outbox's idempotency
+keys) and not done twice.
+
+The cost: a slow update holds back the next batch, so handlers must stay short (they are: the
+core writes to the database and queues; sending happens in the outbox worker; album parts wait
+in `AlbumCollector`, which returns at once). Albums themselves still wait in memory for about a
+second, as `handlers.telegram_albums` documents.
+
+This replaces ``Dispatcher._polling`` on one dispatcher instance, keeping everything else of
+``start_polling`` (startup and shutdown events, workflow data, stopping); aiogram is pinned to
+3.x, and the crash suite fails if a new aiogram changes this contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import GetUpdates
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+log = logging.getLogger("bot.telegram")
+
+DEFAULT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
+
+
+def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
+    """Make ``dispatcher.start_polling`` confirm each batch only once it is handled."""
+
+    async def polling(
+        bot: Bot,
+        polling_timeout: int = 30,
+        backoff_config: BackoffConfig = DEFAULT_BACKOFF,
+        allowed_updates: list[str] | None = None,
+        # Passed by start_polling; ignored: a batch is always handled concurrently.
+        handle_as_tasks: bool = True,
+        tasks_concurrency_limit: int | None = None,
+        **workflow_data: Any,
+    ) -> None:
+        await bot.me()
+        backoff = Backoff(config=backoff_config)
+        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        request_timeout = int(bot.session.timeout + polling_timeout) if bot.session.timeout \
+            else None
+        failed = False
+        while True:
+            try:
+                updates = await bot(get_updates, request_timeout=request_timeout)
+            except Exception as exc:
+                failed = True
+                log.warning("Telegram: getUpdates failed (%s), retrying", type(exc).__name__)
+                await backoff.asleep()
+                continue
+            if failed:
+                backoff.reset()
+                failed = False
+            if not updates:
+                continue
+            # _process_update logs and swallows a handler's error, like aiogram's own polling.
+            await asyncio.gather(*(
+                dispatcher._process_update(bot=bot, update=update, **workflow_data)
+                for update in updates
+            ))
+            get_updates.offset = updates[-1].update_id + 1
+
+    dispatcher._polling = polling  # type: ignore[method-assign]
+    return dispatcher

@@ -132,6 +132,14 @@ def _chunks(header: str, lines: list[str], more: str | None) -> tuple[str, ...]:
     return tuple(split_text(text, MAX_TEXT))
 
 
+class _Stale(Exception):
+    """Another version was applied since the proposal was made: undo the claim, say so."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
 class Coordination:
     """The routing table's versions and the coordinator's commands about it."""
 
@@ -366,30 +374,40 @@ class Coordination:
         if proposal.state != PENDING:
             return Reply(notice=self._settled_notice(proposal.state))
         if proposal.base_version != current.id:
+            # Read once more: on PostgreSQL the two reads above may straddle the commit of a
+            # double tap's other half, which makes this very proposal look stale.
+            async with self.repo.transaction() as tx:
+                fresh = await tx.table_proposal(proposal_id)
+            if fresh is not None and fresh.state != PENDING:
+                return Reply(notice=self._settled_notice(fresh.state))
             stale = texts.TABLE_STALE.format(version=current.id)
             return Reply((stale,), notice=stale[: stale.index(":")])
         # Build everything before committing: the commit and the swap then happen back to back.
         table = await asyncio.to_thread(from_stored, proposal.content)
         classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
-        async with self.repo.transaction() as tx:
-            # Checked again: a double tap or another coordinator may have been quicker.
-            fresh = await tx.table_proposal(proposal_id)
-            if fresh is None or fresh.state != PENDING:
-                return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
-            latest = await tx.latest_table_version()
-            if latest is None or latest.id != proposal.base_version:
-                stale = texts.TABLE_STALE.format(version=latest.id if latest else 0)
-                return Reply((stale,), notice=stale[: stale.index(":")])
-            await tx.settle_table_proposal(proposal_id, APPLIED)
-            version = await tx.add_table_version(
-                content=proposal.content,
-                content_hash=proposal.content_hash,
-                source=proposal.kind,
-                applied_by=by,
-                now=self.clock.now(),
-                summary=proposal.summary,
-                restores=proposal.restores,
-            )
+        try:
+            async with self.repo.transaction() as tx:
+                # The proposal is claimed first, by one conditional UPDATE: of two presses at
+                # once (a double tap, two coordinators) exactly one gets it, on PostgreSQL too,
+                # where the second waits for the first to commit and then finds it settled.
+                if not await tx.settle_table_proposal(proposal_id, APPLIED):
+                    fresh = await tx.table_proposal(proposal_id)
+                    return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
+                latest = await tx.latest_table_version()
+                if latest is None or latest.id != proposal.base_version:
+                    raise _Stale(latest.id if latest else 0)  # rolls the claim back
+                version = await tx.add_table_version(
+                    content=proposal.content,
+                    content_hash=proposal.content_hash,
+                    source=proposal.kind,
+                    applied_by=by,
+                    now=self.clock.now(),
+                    summary=proposal.summary,
+                    restores=proposal.restores,
+                )
+        except _Stale as stale_version:
+            stale = texts.TABLE_STALE.format(version=stale_version.version)
+            return Reply((stale,), notice=stale[: stale.index(":")])
         self.core.replace_table(table, classifier)
         log.info("routing table: version %d applied (proposal %d)", version, proposal_id)
         messages = [texts.TABLE_APPLIED.format(version=version)]

@@ -34,3 +34,16 @@ async def snapshot(world: World) -> list[tuple]:
         tickets = await tx._all("SELECT * FROM tickets ORDER BY id")
         events = await tx._all("SELECT * FROM ticket_events ORDER BY id")
     return [tuple(r) for r in tickets + events]
+
+
+def run_async_world(check: Callable[[World], Awaitable[None]], path: str = ":memory:") -> None:
+    """``await check(world)`` in a fresh world on a fresh event loop, the world closed after."""
+
+    async def main() -> None:
+        world = await World(path, FakeClock(START)).start()
+        try:
+            await check(world)
+        finally:
+            await world.stop()
+
+    asyncio.run(main())

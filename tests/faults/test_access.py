@@ -14,6 +14,9 @@ import pytest
 from bot.core import texts
 from bot.core.appeals import Payload, TicketState
 from bot.core.types import IncomingMessage
+from routing.tablefile import table_to_bytes
+from tests import app_world
+from tests.app_world import TG_ADMIN, saratov_built_outside_the_deadline  # noqa: F401
 from tests.core.core_world import (
     CITIZEN_TG,
     CITY_CHAT,
@@ -22,6 +25,7 @@ from tests.core.core_world import (
     TRANSPORT_PEER,
     World,
 )
+from tests.emulators.aio import run_async
 from tests.faults.input_world import run_async_world, snapshot
 
 OTHER_CITIZEN = 556
@@ -212,3 +216,31 @@ def test_only_a_coordinator_makes_invites(database):
         assert (await world.core.invite(coordinator, "city")).kind == "invited"
 
     run_async_world(check, database)
+
+
+# == end to end: the city administration's own people are not coordinators ======================
+COORDINATOR_ELSEWHERE = 7007
+
+
+@run_async
+async def test_an_administrator_gets_refusals_for_every_coordinator_command(tmp_path):
+    """The real aiogram bot on the Telegram emulator: a member of the body's group (where the
+    bot posts cards) tries the coordinator's commands there and in a private chat, and a table
+    file; nothing but refusals comes back, and no table is proposed."""
+    refusals = {texts.ONLY_COORDINATORS, texts.INVITE_NOT_COORDINATOR}
+    async with app_world.telegram_only(
+        tmp_path, coordinators=f"tg:{COORDINATOR_ELSEWHERE}"
+    ) as (tg, group):
+        for chat in (group, TG_ADMIN):
+            for command in ("/stats", "/table", "/versions", "/rollback", "/invite adm"):
+                seen = len(tg.sent)
+                tg.user_sends_text(TG_ADMIN, command, chat_id=chat)
+                answer = await tg.wait_for(lambda c, chat=chat: c.chat_id == chat, since=seen)
+                assert answer.text in refusals, (chat, command, answer.text)
+        seen = len(tg.sent)
+        table = table_to_bytes(app_world.saratov()[0], "xlsx")
+        tg.user_sends_document(TG_ADMIN, "таблица.xlsx", table)
+        answer = await tg.wait_for(lambda c: c.chat_id == TG_ADMIN, since=seen)
+        assert texts.TABLE_APPLY_BUTTON not in str(answer.reply_markup or "")
+        assert "Применить" not in (answer.text or "")
+        assert not tg.calls("sendDocument") and not tg.calls("sendPhoto")

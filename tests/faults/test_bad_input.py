@@ -373,3 +373,33 @@ def test_the_citizens_own_garbled_presses_change_nothing():
         press()
 
     run_in_world(check)
+
+
+def test_forged_answers_to_the_real_classifiers_question_never_crash():
+    """The real classifier behind the core: the citizen's own question buttons with any value
+    (an unknown place or topic, junk, the «other» dash) either move the ticket on or are
+    refused with a notice."""
+    from routing.classify import Classifier
+
+    def check(world, loop):
+        world.core.replace_table(world.table, Classifier(world.table))
+        ids = iter(range(10**6, 10**9))
+
+        @FEW
+        @given(action=st.sampled_from(["place", "topic"]), value=st.one_of(
+            st.text(max_size=30), st.sampled_from([SARATOV, "63602000", "-", "trash", "roads",
+                                                   "health", "63701000" * 8, ""])))
+        def answer(action, value):
+            chat = next(ids)
+            asking = run(loop, world.core.handle(world.citizen("мусор во дворе", chat=chat)))
+            assert asking.state == TicketState.COLLECTING
+            tap = world.citizen("", chat=chat, message_id=next(ids),
+                                payload=Payload(action, asking.number, value).pack())
+            outcome = run(loop, world.core.handle(tap))
+            assert outcome.kind == "answered_question" or outcome.notice, outcome
+            run(loop, world.flush())
+            assert all(len(m.text) <= MAX_TEXT for m in world.tg.sent)
+
+        answer()
+
+    run_in_world(check)

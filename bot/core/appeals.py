@@ -15,6 +15,7 @@ Logs carry ticket numbers and body ids only — never names, chat ids or the app
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import secrets
@@ -29,6 +30,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.core.flood import FloodGuard
 from bot.core.logsafe import describe
 from bot.core.outbox import FAILED, FORGOTTEN, PENDING
+from bot.core.sanitize import storable_message
 from bot.core.staff import INVITE_TTL, StaffDirectory, new_invite_token
 from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage, carried
 from bot.storage.base import (
@@ -276,6 +278,7 @@ class AppealCore:
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:
         """Everything an adapter receives goes here; the core decides what it means."""
+        message = storable_message(message)  # lone surrogates / NUL would crash the database
         if self.flood is not None and (message.channel, message.chat_id) not in self._staff_chats:
             refused = await self._refuse_flood(message)
             if refused is not None:
@@ -316,16 +319,10 @@ class AppealCore:
                     )
                 return await self.record_answer(message, by=staff)
             return Outcome("ignored")
-        if payload is not None and payload.action == "topic":
-            return await self.answer_question(message, payload.number, topic=payload.value)
-        if payload is not None and payload.action == "place":
-            return await self.answer_question(message, payload.number, municipality=payload.value)
-        if payload is not None and payload.action == "solved":
-            return await self.verdict(message, payload.number, solved=payload.value == "yes")
-        if payload is not None and payload.action == "rate":
-            return await self.rate(message, payload.number, payload.value)
-        if message.payload:
-            return Outcome("ignored")  # a button from an older version of the bot
+        if payload is not None and payload.action in Payload.CITIZEN_ACTIONS:
+            return self._with_press_notice(await self._citizen_press(message, payload))
+        if message.payload:  # a button from an older version of the bot, or forged data
+            return Outcome("ignored", notice=texts.BUTTON_INACTIVE)
         async with self.repo.transaction() as tx:
             seen = await tx.seen_message(message.channel, message.chat_id, message.message_id)
         if seen is not None:  # the platform delivered this message again
@@ -1901,6 +1898,24 @@ class AppealCore:
         if requeued:
             self._wake()
         return requeued
+
+    async def _citizen_press(self, message: IncomingMessage, payload: Payload) -> Outcome:
+        """A citizen's button under a question, «Проблема решена?» or the rating."""
+        if payload.action == "topic":
+            return await self.answer_question(message, payload.number, topic=payload.value)
+        if payload.action == "place":
+            return await self.answer_question(message, payload.number, municipality=payload.value)
+        if payload.action == "solved":
+            return await self.verdict(message, payload.number, solved=payload.value == "yes")
+        return await self.rate(message, payload.number, payload.value)
+
+    @staticmethod
+    def _with_press_notice(outcome: Outcome) -> Outcome:
+        """A refused press (someone else's ticket, an old or forged button) is answered with a
+        notice, so the person does not keep pressing a button that silently does nothing."""
+        if outcome.kind == "ignored" and outcome.notice is None:
+            return dataclasses.replace(outcome, notice=texts.BUTTON_INACTIVE)
+        return outcome
 
     async def _refuse_flood(self, message: IncomingMessage) -> Outcome | None:
         """``None`` if the citizen is within the flood limits; otherwise the refusal. A button

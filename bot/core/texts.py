@@ -376,3 +376,7 @@ FLOOD_WAIT = (
     "до этого новые сообщения не сохраняются — пожалуйста, отправьте их позже."
 )
 FLOOD_PRESS = "Слишком много действий подряд. Попробуйте через {minutes} мин."
+
+# A citizen's button that no longer acts: the ticket moved on, it was pressed already, the data
+# is forged, or the ticket is someone else's (which is not said, so nobody can probe numbers).
+BUTTON_INACTIVE = "Эта кнопка больше не действует."

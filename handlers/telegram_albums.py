@@ -12,10 +12,12 @@ Memory is bounded: at most ``max_albums`` albums wait at a time (the oldest is h
 when a new one would exceed that) and a repeated delivery of a part is kept once.
 
 The crash window, honestly: the parts wait in memory, not in the database, for about a second.
-aiogram confirms updates to Telegram as soon as it has fetched them, so a crash (not a normal
-stop: stopping hands every waiting album over) within that second loses the album the way any
-update being handled at the moment of a crash is lost. We accept that rather than write every
-photo part to the database and merge there.
+Polling confirms a batch of updates once every handler in it has returned
+(`handlers.telegram_polling`), and a part's handler returns as soon as the part is held; so a
+crash (not a normal stop: stopping hands every waiting album over) within that second loses the
+album. It is the one crash window left for Telegram updates; we accept it rather than write every
+photo part to the database and merge there (with ``REDIS_URL`` the parts wait in Redis instead,
+see `handlers.telegram_albums_redis`).
 """
 
 from __future__ import annotations

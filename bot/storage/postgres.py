@@ -38,18 +38,15 @@ from bot.storage.base import (
     StaffBinding,
     StaffInvite,
     TicketMessage,
-    TicketRecord,
     TrainingExample,
 )
 from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
 from bot.storage.sqlite import (
     _OUTBOX_COLUMNS,
     _TICKET_COLUMNS,
-    _attachments,
+    SqlReads,
     _attachments_json,
     _outbox,
-    _ticket,
-    from_db_time,
     to_db_time,
 )
 from bot.storage.table_versions import PENDING, TableVersionsTx
@@ -98,7 +95,7 @@ def where(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
 
 
-class PostgresTx(TableVersionsTx):
+class PostgresTx(SqlReads, TableVersionsTx):
     """One transaction on one pooled connection; every method mirrors `SqliteTx`."""
 
     def __init__(self, conn: asyncpg.Connection):
@@ -166,33 +163,6 @@ class PostgresTx(TableVersionsTx):
         assert ticket_id is not None
         return ticket_id
 
-    async def ticket_by_source(
-        self, channel: str, chat_id: int, message_id: int
-    ) -> TicketRecord | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?",
-            (channel, chat_id, message_id),
-        )
-        return _ticket(row) if row else None
-
-    async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
-        row = await self._one(
-            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
-            " AND source_message_id = ?"
-            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
-            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
-            (channel, chat_id, message_id, channel, chat_id, message_id),
-        )
-        return row[0] if row else None
-
-    async def ticket(self, ticket_id: int) -> TicketRecord | None:
-        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        return _ticket(row) if row else None
-
-    async def ticket_by_number(self, number: str) -> TicketRecord | None:
-        row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
-        return _ticket(row) if row else None
-
     async def update_ticket(
         self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
     ) -> bool:
@@ -215,24 +185,6 @@ class PostgresTx(TableVersionsTx):
             sql += " AND state = ?"
             params.append(expected_state)
         return await self._run(sql, tuple(params)) == 1
-
-    async def tickets_in_state(self, state: str) -> list[TicketRecord]:
-        rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
-        return [_ticket(r) for r in rows]
-
-    async def latest_ticket_of_chat(self, channel: str, chat_id: int) -> TicketRecord | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
-            (channel, chat_id),
-        )
-        return _ticket(row) if row else None
-
-    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
-        rows = await self._all(
-            "SELECT * FROM tickets WHERE channel = ? AND user_id = ? ORDER BY id",
-            (channel, user_id),
-        )
-        return [_ticket(r) for r in rows]
 
     async def add_event(
         self,
@@ -258,24 +210,6 @@ class PostgresTx(TableVersionsTx):
             ),
         )
 
-    async def events(self, ticket_id: int) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT at, kind, from_state, to_state, detail, actor FROM ticket_events"
-            " WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
-        return [
-            {
-                "at": r["at"],
-                "kind": r["kind"],
-                "from_state": r["from_state"],
-                "to_state": r["to_state"],
-                "detail": json.loads(r["detail"]),
-                "actor": r["actor"],
-            }
-            for r in rows
-        ]
-
     async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
         count = await self._run(
             "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
@@ -293,23 +227,6 @@ class PostgresTx(TableVersionsTx):
             ),
         )
         return count == 1
-
-    async def messages(self, ticket_id: int) -> list[TicketMessage]:
-        rows = await self._all(
-            "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,)
-        )
-        return [
-            TicketMessage(
-                author=r["author"],
-                channel=r["channel"],
-                chat_id=r["chat_id"],
-                platform_message_id=r["platform_message_id"],
-                text=r["text"],
-                at=from_db_time(r["at"]),
-                attachments=_attachments(r["attachments"]),
-            )
-            for r in rows
-        ]
 
     async def ticket_by_sent_message(
         self, channel: str, chat_id: int, platform_message_id: int
@@ -417,14 +334,6 @@ class PostgresTx(TableVersionsTx):
         )
         return count == 1
 
-    async def outbox_row(self, row_id: int) -> OutboxRow | None:
-        row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
-        return _outbox(row) if row else None
-
-    async def outbox_by_key(self, key: str) -> OutboxRow | None:
-        row = await self._one("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
-        return _outbox(row) if row else None
-
     async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
         unknown = set(changes) - _OUTBOX_COLUMNS
         if unknown:
@@ -432,14 +341,6 @@ class PostgresTx(TableVersionsTx):
         values = [to_db_time(v) if isinstance(v, datetime) else v for v in changes.values()]
         assignments = ", ".join(["state = ?", *(f"{name} = ?" for name in changes)])
         await self._run(f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id))
-
-    async def rows_in_state(self, state: str) -> list[OutboxRow]:
-        rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
-        return [_outbox(r) for r in rows]
-
-    async def next_due_at(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-        return from_db_time(row[0]) if row else None
 
     # -- training data -------------------------------------------------------------------------
     async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
@@ -457,24 +358,6 @@ class PostgresTx(TableVersionsTx):
             ),
         )
 
-    async def training_examples(self) -> list[TrainingExample]:
-        rows = await self._all(
-            "SELECT e.*, t.number FROM training_examples e"
-            " LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
-        )
-        return [
-            TrainingExample(
-                text=r["text"],
-                topic=r["topic"],
-                body=r["body"],
-                wrong_body=r["wrong_body"],
-                ticket=r["number"],
-                at=from_db_time(r["at"]),
-                source=r["source"],
-            )
-            for r in rows
-        ]
-
     # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
     async def add_invite(self, invite: StaffInvite) -> None:
         await self._run(
@@ -489,20 +372,6 @@ class PostgresTx(TableVersionsTx):
                 to_db_time(invite.expires_at),
                 to_db_time(invite.used_at),
             ),
-        )
-
-    async def invite(self, token: str) -> StaffInvite | None:
-        r = await self._one("SELECT * FROM staff_invites WHERE token = ?", (token,))
-        if r is None:
-            return None
-        return StaffInvite(
-            token=r["token"],
-            body=r["body"],
-            created_by_channel=r["created_by_channel"],
-            created_by_user=r["created_by_user"],
-            created_at=from_db_time(r["created_at"]),
-            expires_at=from_db_time(r["expires_at"]),
-            used_at=from_db_time(r["used_at"]),
         )
 
     async def use_invite(self, token: str, now: datetime) -> bool:
@@ -544,14 +413,6 @@ class PostgresTx(TableVersionsTx):
             StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
             for r in rows
         ]
-
-    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
-        r = await self._one(
-            "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ?"
-            " AND topic_key = ?",
-            (channel, chat_id, topic_key),
-        )
-        return int(r[0]) if r else None
 
     async def set_forum_thread(
         self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime

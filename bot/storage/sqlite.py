@@ -119,7 +119,153 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
-class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
+class SqlReads:
+    """The reads both backends run with the same SQL (``?`` placeholders; `PostgresTx` numbers
+    them): written once here, so a query fixed for one database is fixed for the other."""
+
+    async def _one(self, sql: str, params: tuple = ()) -> Any: ...
+
+    async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...
+
+    async def ticket_by_source(
+        self, channel: str, chat_id: int, message_id: int
+    ) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?",
+            (channel, chat_id, message_id),
+        )
+        return _ticket(row) if row else None
+
+    async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
+        """The number of the ticket this platform message already belongs to, if any."""
+        row = await self._one(
+            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
+            " AND source_message_id = ?"
+            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
+            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
+            (channel, chat_id, message_id, channel, chat_id, message_id),
+        )
+        return row[0] if row else None
+
+    async def ticket(self, ticket_id: int) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return _ticket(row) if row else None
+
+    async def ticket_by_number(self, number: str) -> TicketRecord | None:
+        row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
+        return _ticket(row) if row else None
+
+    async def tickets_in_state(self, state: str) -> list[TicketRecord]:
+        rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
+        return [_ticket(r) for r in rows]
+
+    async def latest_ticket_of_chat(self, channel: str, chat_id: int) -> TicketRecord | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
+            (channel, chat_id),
+        )
+        return _ticket(row) if row else None
+
+    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
+        rows = await self._all(
+            "SELECT * FROM tickets WHERE channel = ? AND user_id = ? ORDER BY id",
+            (channel, user_id),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def events(self, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT at, kind, from_state, to_state, detail, actor FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [
+            {
+                "at": r["at"],
+                "kind": r["kind"],
+                "from_state": r["from_state"],
+                "to_state": r["to_state"],
+                "detail": json.loads(r["detail"]),
+                "actor": r["actor"],
+            }
+            for r in rows
+        ]
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        rows = await self._all(
+            "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [
+            TicketMessage(
+                author=r["author"],
+                channel=r["channel"],
+                chat_id=r["chat_id"],
+                platform_message_id=r["platform_message_id"],
+                text=r["text"],
+                at=from_db_time(r["at"]),
+                attachments=_attachments(r["attachments"]),
+            )
+            for r in rows
+        ]
+
+    async def outbox_row(self, row_id: int) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _outbox(row) if row else None
+
+    async def outbox_by_key(self, key: str) -> OutboxRow | None:
+        row = await self._one("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
+        return _outbox(row) if row else None
+
+    async def rows_in_state(self, state: str) -> list[OutboxRow]:
+        rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
+        return [_outbox(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        return from_db_time(row[0]) if row else None
+
+    async def training_examples(self) -> list[TrainingExample]:
+        rows = await self._all(
+            "SELECT e.*, t.number FROM training_examples e"
+            " LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
+        )
+        return [
+            TrainingExample(
+                text=r["text"],
+                topic=r["topic"],
+                body=r["body"],
+                wrong_body=r["wrong_body"],
+                ticket=r["number"],
+                at=from_db_time(r["at"]),
+                source=r["source"],
+            )
+            for r in rows
+        ]
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        r = await self._one("SELECT * FROM staff_invites WHERE token = ?", (token,))
+        if r is None:
+            return None
+        return StaffInvite(
+            token=r["token"],
+            body=r["body"],
+            created_by_channel=r["created_by_channel"],
+            created_by_user=r["created_by_user"],
+            created_at=from_db_time(r["created_at"]),
+            expires_at=from_db_time(r["expires_at"]),
+            used_at=from_db_time(r["used_at"]),
+        )
+
+    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
+        r = await self._one(
+            "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND topic_key = ?",
+            (channel, chat_id, topic_key),
+        )
+        return int(r[0]) if r else None
+
+
+class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_versions
     def __init__(self, db: aiosqlite.Connection):
         self.db = db
 
@@ -169,34 +315,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             raise
         return int(cursor.lastrowid)
 
-    async def ticket_by_source(
-        self, channel: str, chat_id: int, message_id: int
-    ) -> TicketRecord | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?",
-            (channel, chat_id, message_id),
-        )
-        return _ticket(row) if row else None
-
-    async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
-        """The number of the ticket this platform message already belongs to, if any."""
-        row = await self._one(
-            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
-            " AND source_message_id = ?"
-            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
-            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
-            (channel, chat_id, message_id, channel, chat_id, message_id),
-        )
-        return row[0] if row else None
-
-    async def ticket(self, ticket_id: int) -> TicketRecord | None:
-        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        return _ticket(row) if row else None
-
-    async def ticket_by_number(self, number: str) -> TicketRecord | None:
-        row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
-        return _ticket(row) if row else None
-
     async def update_ticket(
         self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
     ) -> bool:
@@ -219,24 +337,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             params.append(expected_state)
         cursor = await self.db.execute(sql, tuple(params))
         return cursor.rowcount == 1
-
-    async def tickets_in_state(self, state: str) -> list[TicketRecord]:
-        rows = await self._all("SELECT * FROM tickets WHERE state = ? ORDER BY id", (state,))
-        return [_ticket(r) for r in rows]
-
-    async def latest_ticket_of_chat(self, channel: str, chat_id: int) -> TicketRecord | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
-            (channel, chat_id),
-        )
-        return _ticket(row) if row else None
-
-    async def tickets_of(self, channel: str, user_id: int) -> list[TicketRecord]:
-        rows = await self._all(
-            "SELECT * FROM tickets WHERE channel = ? AND user_id = ? ORDER BY id",
-            (channel, user_id),
-        )
-        return [_ticket(r) for r in rows]
 
     async def add_event(
         self,
@@ -262,24 +362,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             ),
         )
 
-    async def events(self, ticket_id: int) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT at, kind, from_state, to_state, detail, actor FROM ticket_events"
-            " WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
-        return [
-            {
-                "at": r["at"],
-                "kind": r["kind"],
-                "from_state": r["from_state"],
-                "to_state": r["to_state"],
-                "detail": json.loads(r["detail"]),
-                "actor": r["actor"],
-            }
-            for r in rows
-        ]
-
     async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
         """False when this platform message is already in a thread (a repeated delivery)."""
         cursor = await self.db.execute(
@@ -298,23 +380,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             ),
         )
         return cursor.rowcount == 1
-
-    async def messages(self, ticket_id: int) -> list[TicketMessage]:
-        rows = await self._all(
-            "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,)
-        )
-        return [
-            TicketMessage(
-                author=r["author"],
-                channel=r["channel"],
-                chat_id=r["chat_id"],
-                platform_message_id=r["platform_message_id"],
-                text=r["text"],
-                at=from_db_time(r["at"]),
-                attachments=_attachments(r["attachments"]),
-            )
-            for r in rows
-        ]
 
     async def ticket_by_sent_message(
         self, channel: str, chat_id: int, platform_message_id: int
@@ -424,14 +489,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
         )
         return cursor.rowcount == 1
 
-    async def outbox_row(self, row_id: int) -> OutboxRow | None:
-        row = await self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
-        return _outbox(row) if row else None
-
-    async def outbox_by_key(self, key: str) -> OutboxRow | None:
-        row = await self._one("SELECT * FROM outbox WHERE idempotency_key = ?", (key,))
-        return _outbox(row) if row else None
-
     async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
         unknown = set(changes) - _OUTBOX_COLUMNS
         if unknown:
@@ -441,14 +498,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
         await self.db.execute(
             f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id)
         )
-
-    async def rows_in_state(self, state: str) -> list[OutboxRow]:
-        rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
-        return [_outbox(r) for r in rows]
-
-    async def next_due_at(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-        return from_db_time(row[0]) if row else None
 
     # -- training data -------------------------------------------------------------------------
     async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
@@ -466,24 +515,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             ),
         )
 
-    async def training_examples(self) -> list[TrainingExample]:
-        rows = await self._all(
-            "SELECT e.*, t.number FROM training_examples e"
-            " LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
-        )
-        return [
-            TrainingExample(
-                text=r["text"],
-                topic=r["topic"],
-                body=r["body"],
-                wrong_body=r["wrong_body"],
-                ticket=r["number"],
-                at=from_db_time(r["at"]),
-                source=r["source"],
-            )
-            for r in rows
-        ]
-
     # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
     async def add_invite(self, invite: StaffInvite) -> None:
         await self.db.execute(
@@ -498,20 +529,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
                 to_db_time(invite.expires_at),
                 to_db_time(invite.used_at),
             ),
-        )
-
-    async def invite(self, token: str) -> StaffInvite | None:
-        r = await self._one("SELECT * FROM staff_invites WHERE token = ?", (token,))
-        if r is None:
-            return None
-        return StaffInvite(
-            token=r["token"],
-            body=r["body"],
-            created_by_channel=r["created_by_channel"],
-            created_by_user=r["created_by_user"],
-            created_at=from_db_time(r["created_at"]),
-            expires_at=from_db_time(r["expires_at"]),
-            used_at=from_db_time(r["used_at"]),
         )
 
     async def use_invite(self, token: str, now: datetime) -> bool:
@@ -552,14 +569,6 @@ class SqliteTx(TableVersionsTx):  # table versions: bot.storage.table_versions
             StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
             for r in rows
         ]
-
-    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
-        r = await self._one(
-            "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ?"
-            " AND topic_key = ?",
-            (channel, chat_id, topic_key),
-        )
-        return int(r[0]) if r else None
 
     async def set_forum_thread(
         self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -153,6 +154,45 @@ async def test_a_failed_transaction_leaves_nothing_behind(url):
         async with repo.transaction() as tx:
             assert await tx.ticket_by_number("2026-000001") is None
             assert await tx.outbox_by_key("ack") is None
+
+
+async def committed_ticket(url: str, other, ticket_id: int) -> bool:
+    """Whether another connection sees the ticket. SQLite: a plain reader, which sees the last
+    COMMIT without waiting for the writer (a transaction of ``other`` would wait for it)."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as reader:
+            row = reader.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            return row is not None
+    async with other.transaction() as tx:
+        return await tx.ticket(ticket_id) is not None
+
+
+@run_async
+async def test_a_burst_of_transactions_each_is_durable_on_return_and_a_failure_stays_alone(url):
+    """Twenty transactions at once (SQLite lets queued ones share one COMMIT): each one's work
+    is visible to another connection the moment its ``async with`` returns, and the one that
+    fails half-way takes nothing of the others with it."""
+    async with opened(url) as repo, opened(url) as other:
+        seen_elsewhere: dict[int, bool] = {}
+
+        async def appeal(i: int) -> None:
+            async with repo.transaction() as tx:
+                ticket_id = await tx.insert_ticket(
+                    f"2026-{i:06d}", draft(100 + i, chat=1000 + i), "new", NOW
+                )
+                await tx.enqueue(note(f"ack-{i}", chat=1000 + i, ticket_id=ticket_id), NOW)
+                await asyncio.sleep(0)  # let the others queue up behind this one
+                if i == 7:
+                    raise RuntimeError("boom")
+            seen_elsewhere[i] = await committed_ticket(url, other, ticket_id)
+
+        results = await asyncio.gather(*(appeal(i) for i in range(20)), return_exceptions=True)
+        assert [i for i, r in enumerate(results) if isinstance(r, Exception)] == [7]
+        assert seen_elsewhere == {i: True for i in range(20) if i != 7}
+        async with other.transaction() as tx:
+            assert await tx.ticket_by_number("2026-000007") is None
+            assert await tx.outbox_by_key("ack-7") is None
+            assert await tx.outbox_by_key("ack-8") is not None
 
 
 @run_async

@@ -323,15 +323,20 @@ class AppealCore:
             return self._with_press_notice(await self._citizen_press(message, payload))
         if message.payload:  # a button from an older version of the bot, or forged data
             return Outcome("ignored", notice=texts.BUTTON_INACTIVE)
-        async with self.repo.transaction() as tx:
+        async with self.repo.transaction() as tx:  # one look answers both questions below
             seen = await tx.seen_message(message.channel, message.chat_id, message.message_id)
+            latest = (
+                await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+                if seen is None
+                else None
+            )
         if seen is not None:  # the platform delivered this message again
             return Outcome("duplicate", seen)
         if message.reply_to is not None:
             follow_up = await self.follow_up(message)
             if follow_up is not None:
                 return follow_up
-        waiting = await self._awaiting_answer(message)
+        waiting = self._awaiting_answer(message, latest)
         if waiting is not None:
             return await self.clarify(message, waiting)
         if not message.text.strip() and (message.attachments or message.location):
@@ -340,17 +345,22 @@ class AppealCore:
             recent = await self.follow_up(message, within=self.follow_up_window)
             if recent is not None:
                 return recent
-        return await self.intake(message)
+        return await self.intake(message, unseen=True)
 
     # == intake =================================================================================
-    async def intake(self, message: IncomingMessage) -> Outcome:
-        """A new appeal. The same platform message delivered twice makes one ticket."""
-        async with self.repo.transaction() as tx:
-            existing = await tx.ticket_by_source(
-                message.channel, message.chat_id, message.message_id
-            )
-        if existing is not None:
-            return Outcome("duplicate", existing.number, existing.state)
+    async def intake(self, message: IncomingMessage, *, unseen: bool = False) -> Outcome:
+        """A new appeal. The same platform message delivered twice makes one ticket.
+
+        ``unseen``: the caller has just looked the message up (`handle`), so the early look
+        that spares a duplicate its classification is skipped; a duplicate that arrives in
+        between is still caught by the ticket's unique source (`DuplicateTicket`)."""
+        if not unseen:
+            async with self.repo.transaction() as tx:
+                existing = await tx.ticket_by_source(
+                    message.channel, message.chat_id, message.message_id
+                )
+            if existing is not None:
+                return Outcome("duplicate", existing.number, existing.state)
         wordless = not message.text.strip()
         if wordless and not message.attachments and message.location is None:
             await self._send_direct(message, texts.EMPTY_APPEAL, f"empty:{message.message_id}")
@@ -374,18 +384,12 @@ class AppealCore:
         )
         try:
             async with self.repo.transaction() as tx:
-                existing = await tx.ticket_by_source(
-                    message.channel, message.chat_id, message.message_id
-                )
-                if existing is not None:
-                    return Outcome("duplicate", existing.number, existing.state)
                 number = ticket_number(year, await tx.next_ticket_sequence(year))
                 ticket_id = await tx.insert_ticket(number, draft, "new", now)
                 await tx.add_event(
                     ticket_id, "created", now, None, None, {"channel": draft.channel}
                 )
-                ticket = await tx.ticket(ticket_id)
-                assert ticket is not None
+                ticket = draft.stored(ticket_id, number, "new", now)
                 if classification is None:
                     await self._move(tx, ticket, S.COLLECTING, now, "requested_text")
                     await self._to_citizen(
@@ -419,16 +423,12 @@ class AppealCore:
             for c in result.candidates
         ]
         decision = str(getattr(result.decision, "value", result.decision))
-        await tx.update_ticket(
-            ticket.id,
-            None,
-            now,
-            candidates=candidates,
-            topic=result.topic,
-            municipality=result.municipality,
+        changes = {"topic": result.topic, "municipality": result.municipality}
+        await tx.update_ticket(ticket.id, None, now, candidates=candidates, **changes)
+        # What the row now holds, without reading it back.
+        ticket = dataclasses.replace(
+            ticket, candidates=tuple(candidates), updated_at=now, **changes
         )
-        ticket = await tx.ticket(ticket.id)
-        assert ticket is not None
         await tx.add_event(
             ticket.id, "classified", now, detail={"decision": decision, "body": result.body}
         )
@@ -749,10 +749,11 @@ class AppealCore:
             return S.WITH_COORDINATOR
         return await self._apply_classification(tx, ticket, result, now)
 
-    async def _awaiting_answer(self, message: IncomingMessage) -> TicketRecord | None:
-        """The citizen's latest ticket, if it waits for their words and they are recent."""
-        async with self.repo.transaction() as tx:
-            ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+    def _awaiting_answer(
+        self, message: IncomingMessage, ticket: TicketRecord | None
+    ) -> TicketRecord | None:
+        """The citizen's latest ticket (``ticket``), if it waits for their words and they are
+        recent."""
         if ticket is None or ticket.state != S.COLLECTING:
             return None
         if self.clock.now() - ticket.updated_at > self.clarification_window:

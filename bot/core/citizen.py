@@ -358,12 +358,11 @@ class CitizenDesk:
         offered for this ticket and the ticket no longer waits for the place."""
         from bot.core.appeals import TicketState
 
-        fresh = await tx.ticket(ticket.id)
-        if fresh is None or fresh.state == TicketState.COLLECTING:
+        now = await tx.state_and_event(ticket.id, ("asked_place", "asked_address"))
+        if now is None:
             return False
-        return any(
-            e["kind"] in ("asked_place", "asked_address") for e in await tx.events(ticket.id)
-        )
+        state, asked = now
+        return asked and state != TicketState.COLLECTING
 
     # == retention ==============================================================================
     async def anonymise_expired(self) -> int:

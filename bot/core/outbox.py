@@ -275,6 +275,10 @@ class Outbox:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before looking, not after: a row queued (and `notify` called) while this
+            # pass or `idle_seconds` waits for the database must cut the pause short, not be
+            # forgotten until ``poll_interval``.
+            self._wake.clear()
             try:
                 tried = await self.run_once()
                 pause = 0.0 if tried else await self.idle_seconds()
@@ -284,7 +288,6 @@ class Outbox:
             if pause <= 0:
                 await asyncio.sleep(0)
                 continue
-            self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             try:
                 await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)

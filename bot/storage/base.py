@@ -57,6 +57,34 @@ class NewTicket:
     lat: float | None = None
     lon: float | None = None
 
+    def stored(self, ticket_id: int, number: str, state: str, now: datetime) -> TicketRecord:
+        """The row `Tx.insert_ticket` has just written, as `Tx.ticket` would read it back:
+        intake goes on with it instead of asking the database for what it just wrote."""
+        return TicketRecord(
+            id=ticket_id,
+            number=number,
+            channel=self.channel,
+            chat_id=self.chat_id,
+            user_id=self.user_id,
+            source_message_id=self.source_message_id,
+            text=self.text,
+            attachments=self.attachments,
+            lat=self.lat,
+            lon=self.lon,
+            state=state,
+            topic=None,
+            municipality=None,
+            body=None,
+            candidates=(),
+            tried_bodies=(),
+            route_round=0,
+            created_at=now,
+            updated_at=now,
+            routed_at=None,
+            due_at=None,
+            anonymised_at=None,
+        )
+
 
 @dataclass(frozen=True)
 class OutboxDraft:
@@ -129,6 +157,9 @@ class Tx(Protocol):
         self, channel: str, chat_id: int, message_id: int
     ) -> TicketRecord | None: ...
     async def ticket(self, ticket_id: int) -> TicketRecord | None: ...
+    async def state_and_event(
+        self, ticket_id: int, kinds: tuple[str, ...]
+    ) -> tuple[str, bool] | None: ...
     async def ticket_by_number(self, number: str) -> TicketRecord | None: ...
     async def update_ticket(
         self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any

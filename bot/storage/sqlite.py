@@ -155,6 +155,18 @@ class SqlReads:
         row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return _ticket(row) if row else None
 
+    async def state_and_event(
+        self, ticket_id: int, kinds: tuple[str, ...]
+    ) -> tuple[str, bool] | None:
+        """The ticket's state now, and whether it has an event of one of ``kinds``: one short
+        query where loading the ticket and its whole history would be two long ones."""
+        row = await self._one(
+            "SELECT state, EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = tickets.id"
+            f" AND kind IN ({', '.join('?' * len(kinds))})) FROM tickets WHERE id = ?",
+            (*kinds, ticket_id),
+        )
+        return (row[0], bool(row[1])) if row else None
+
     async def ticket_by_number(self, number: str) -> TicketRecord | None:
         row = await self._one("SELECT * FROM tickets WHERE number = ?", (number,))
         return _ticket(row) if row else None

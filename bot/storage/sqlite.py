@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -281,18 +282,67 @@ class SqlReads:
         return int(r[0]) if r else None
 
 
-class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_versions
-    def __init__(self, db: aiosqlite.Connection):
-        self.db = db
+Statement = tuple[str, tuple]
+SAVEPOINT: Statement = ("SAVEPOINT logical", ())
+RELEASE: Statement = ("RELEASE logical", ())
 
-    # One trip to the connection's thread per statement (execute, fetch and close together):
-    # a trip costs far more than the statement, and the repository's lock is held across it.
+
+def _run_on_thread(
+    db: aiosqlite.Connection, ahead: list[Statement], sql: str, params: tuple, fetch: bool
+) -> Any:
+    """On the connection's thread: the statements waiting ``ahead`` (each removed once it has
+    run, so after an error the caller sees what did not), then ``sql``; its rows, or the cursor
+    (``rowcount``, ``lastrowid``) of a write."""
+    conn = db._conn  # the sqlite3 connection (private), used on its own thread only
+    while ahead:
+        conn.execute(*ahead[0])
+        del ahead[0]
+    cursor = conn.execute(sql, params)
+    return cursor.fetchall() if fetch else cursor
+
+
+class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_versions
+    """One logical transaction. Every statement is one trip to aiosqlite's thread, and the
+    statements that need no answer ride along with the next trip (``_ahead``): the transaction's
+    SAVEPOINT, the previous transaction's RELEASE, and the audit log's inserts (`add_event`).
+    A trip costs far more than these statements, and the repository's lock is held across it.
+
+    ``db`` is the raw connection, for reads that stream (`bot.storage.copy`); writes go
+    through `_run`, so that they land inside this transaction's savepoint."""
+
+    def __init__(self, db: aiosqlite.Connection, ahead: list[Statement] | None = None):
+        self.db = db
+        self._ahead: list[Statement] = ahead if ahead is not None else []
+
+    @property
+    def _opened(self) -> bool:
+        """Whether this transaction's SAVEPOINT has run."""
+        return not any(item is SAVEPOINT for item in self._ahead)
+
+    async def _call(self, sql: str, params: tuple, fetch: bool) -> Any:
+        # aiosqlite's one way to run a function on its thread (`Connection._execute`).
+        return await self.db._execute(
+            _run_on_thread, self.db, self._ahead, sql, params, fetch
+        )
+
     async def _one(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        rows = await self.db.execute_fetchall(sql, params)
+        rows = await self._call(sql, params, True)
         return rows[0] if rows else None
 
     async def _all(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        return list(await self.db.execute_fetchall(sql, params))
+        return list(await self._call(sql, params, True))
+
+    async def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return await self._call(sql, params, False)
+
+    def _later(self, sql: str, params: tuple = ()) -> None:
+        """A write whose outcome nobody reads: it runs with the next trip, at the latest when
+        the transaction ends (an error then fails the transaction all the same)."""
+        self._ahead.append((sql, params))
+
+    _tv_one = _one
+    _tv_all = _all
+    _tv_run = _run
 
     # -- tickets -------------------------------------------------------------------------------
     async def next_ticket_sequence(self, year: int) -> int:
@@ -307,7 +357,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
     async def insert_ticket(self, number: str, draft: NewTicket, state: str, now: datetime) -> int:
         stamp = to_db_time(now)
         try:
-            cursor = await self.db.execute(
+            cursor = await self._run(
                 "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id, text,"
                 " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?)",
@@ -352,7 +402,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         if expected_state is not None:
             sql += " AND state = ?"
             params.append(expected_state)
-        cursor = await self.db.execute(sql, tuple(params))
+        cursor = await self._run(sql, tuple(params))
         return cursor.rowcount == 1
 
     async def add_event(
@@ -365,7 +415,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         detail: dict[str, Any] | None = None,
         actor: str = "system",
     ) -> None:
-        await self.db.execute(
+        self._later(
             "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -381,7 +431,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
 
     async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
         """False when this platform message is already in a thread (a repeated delivery)."""
-        cursor = await self.db.execute(
+        cursor = await self._run(
             "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
             " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
@@ -411,20 +461,20 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
     async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None:
         """Remove what identifies or quotes the citizen; keep the route, times and audit."""
         stamp = to_db_time(now)
-        await self.db.execute(
+        await self._run(
             "UPDATE tickets SET text = ?, attachments = '[]', chat_id = NULL, user_id = NULL,"
             " source_message_id = NULL, lat = NULL, lon = NULL, anonymised_at = ?,"
             " updated_at = ? WHERE id = ?",
             (placeholder, stamp, stamp, ticket_id),
         )
-        await self.db.execute(
+        await self._run(
             "UPDATE ticket_messages SET text = ?, attachments = '[]', chat_id = NULL,"
             " platform_message_id = NULL WHERE ticket_id = ?",
             (placeholder, ticket_id),
         )
         # Every queued copy quotes the appeal or addresses the citizen: blank it, and do not
         # deliver what has not gone yet. Staff chat ids stay (they are not the citizen's).
-        await self.db.execute(
+        await self._run(
             "UPDATE outbox SET payload = ?,"
             " chat_id = CASE WHEN purpose LIKE 'citizen%' THEN NULL ELSE chat_id END,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
@@ -432,17 +482,17 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
         )
         # Reasons typed by administrators ("не наше: это дом Иванова") may quote the citizen.
-        await self.db.execute(
+        await self._run(
             "UPDATE ticket_events SET detail = json_set(detail, '$.reason', NULL)"
             " WHERE ticket_id = ? AND json_extract(detail, '$.reason') IS NOT NULL",
             (ticket_id,),
         )
-        await self.db.execute("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
+        await self._run("DELETE FROM training_examples WHERE ticket_id = ?", (ticket_id,))
 
     async def scrub_chat(self, channel: str, chat_id: int, placeholder: str) -> None:
         """Blank every message queued or sent to a citizen's chat outside tickets too (e.g.
         "write it as text"), and cancel what has not gone."""
-        await self.db.execute(
+        await self._run(
             "UPDATE outbox SET chat_id = NULL, payload = ?,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
             " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
@@ -450,7 +500,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         )
 
     async def scrub_row(self, row_id: int, placeholder: str) -> None:
-        await self.db.execute(
+        await self._run(
             "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
             (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
         )
@@ -459,7 +509,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
     async def record_reminder(
         self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool
     ) -> bool:
-        cursor = await self.db.execute(
+        cursor = await self._run(
             "INSERT INTO reminders (ticket_id, route_round, kind, at, skipped)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (ticket_id, route_round, kind, to_db_time(now), int(skipped)),
@@ -469,7 +519,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
     # -- outbox --------------------------------------------------------------------------------
     async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
         stamp = to_db_time(now)
-        cursor = await self.db.execute(
+        cursor = await self._run(
             "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
             " resend_if_uncertain, state, next_attempt_at, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
@@ -500,7 +550,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         """Take a pending row for sending; False if another worker took it first."""
-        cursor = await self.db.execute(
+        cursor = await self._run(
             "UPDATE outbox SET state = 'sending', attempts = ? WHERE id = ? AND state = 'pending'",
             (attempts, row_id),
         )
@@ -512,13 +562,13 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             raise ValueError(f"unknown outbox columns: {sorted(unknown)}")
         values = [to_db_time(v) if isinstance(v, datetime) else v for v in changes.values()]
         assignments = ", ".join(["state = ?", *(f"{name} = ?" for name in changes)])
-        await self.db.execute(
+        await self._run(
             f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id)
         )
 
     # -- training data -------------------------------------------------------------------------
     async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
-        await self.db.execute(
+        await self._run(
             "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -534,7 +584,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
 
     # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
     async def add_invite(self, invite: StaffInvite) -> None:
-        await self.db.execute(
+        await self._run(
             "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
             " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -550,7 +600,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
 
     async def use_invite(self, token: str, now: datetime) -> bool:
         """Mark used; ``False`` if it already was (single use even under a race)."""
-        cur = await self.db.execute(
+        cur = await self._run(
             "UPDATE staff_invites SET used_at = ? WHERE token = ? AND used_at IS NULL",
             (to_db_time(now), token),
         )
@@ -558,7 +608,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
 
     async def add_binding(self, binding: StaffBinding, now: datetime) -> bool:
         """``False`` when exactly this binding already exists."""
-        cur = await self.db.execute(
+        cur = await self._run(
             "INSERT OR IGNORE INTO staff_bindings (channel, chat_id, user_id, body, forum,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -572,7 +622,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         )
         if cur.rowcount != 1:
             # Same person, chat and body again (e.g. the group became a forum since): refresh.
-            await self.db.execute(
+            await self._run(
                 "UPDATE staff_bindings SET forum = ? WHERE channel = ? AND chat_id = ?"
                 " AND user_id = ? AND body = ?",
                 (int(binding.forum), binding.channel, binding.chat_id, binding.user_id,
@@ -590,7 +640,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
     async def set_forum_thread(
         self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
     ) -> None:
-        await self.db.execute(
+        await self._run(
             "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
             " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
@@ -618,6 +668,7 @@ class SqliteRepository:
         self._owner: asyncio.Task | None = None
         self._group: _CommitGroup | None = None  # the SQLite transaction open now, if any
         self._starting = 0  # logical transactions waiting for the lock to begin
+        self._carried: list[Statement] = []  # to run first on the next trip (a RELEASE)
 
     @classmethod
     def from_url(cls, url: str) -> SqliteRepository:
@@ -647,16 +698,14 @@ class SqliteRepository:
 
     async def _migrate(self) -> None:
         async with self.transaction() as tx:
-            db = tx.db
-            await db.execute(SCHEMA_VERSION_TABLE.format(timestamp=SQLITE.timestamp))
-            async with db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
-                current = (await cur.fetchone())[0]
+            await tx._run(SCHEMA_VERSION_TABLE.format(timestamp=SQLITE.timestamp))
+            current = (await tx._one("SELECT COALESCE(MAX(version), 0) FROM schema_version"))[0]
             for version, description, _sql in MIGRATIONS:
                 if version <= current:
                     continue
                 for statement in statements(version, SQLITE):
-                    await db.execute(statement)
-                await db.execute(
+                    await tx._run(statement)
+                await tx._run(
                     "INSERT INTO schema_version (version, description, applied_at)"
                     " VALUES (?, ?, ?)",
                     (version, description, to_db_time(datetime.now(UTC))),
@@ -678,7 +727,8 @@ class SqliteRepository:
         that fails rolls back alone. The COMMIT (an fsync: ``synchronous = FULL``) then covers
         the whole group. Every member re-queues for the lock after its work and commits the
         group if nobody has yet, so a group never stays open longer than the queue that was
-        ahead of its first member."""
+        ahead of its first member. The SAVEPOINT and RELEASE cost no trips of their own: they
+        ride along with the next statement (`SqliteTx`)."""
         if self._db is None:
             raise RuntimeError("repository is not open")
         task = asyncio.current_task()
@@ -694,12 +744,14 @@ class SqliteRepository:
         try:
             self._owner = task
             group = await self._join_group()
+            tx = SqliteTx(self._db, [*self._carried, SAVEPOINT])
+            self._carried = []
             try:
-                yield SqliteTx(self._db)
+                yield tx
+                await self._end(tx)
             except BaseException:
-                await self._undo(group)
+                await self._undo(group, tx)
                 raise
-            await self._db.execute("RELEASE logical")
         except BaseException:
             self._owner = None
             self._lock.release()
@@ -718,20 +770,32 @@ class SqliteRepository:
             self._lock.release()
 
     async def _join_group(self) -> _CommitGroup:
-        """With the lock held: open the SQLite transaction if none is, and a savepoint in it."""
+        """With the lock held: open the SQLite transaction if none is."""
         assert self._db is not None
         if self._group is None:
             await self._db.execute("BEGIN IMMEDIATE")
             self._group = _CommitGroup()
         self._group.members += 1
-        await self._db.execute("SAVEPOINT logical")
         return self._group
 
-    async def _undo(self, group: _CommitGroup) -> None:
+    async def _end(self, tx: SqliteTx) -> None:
+        """With the lock held: the logical transaction succeeded. Its deferred writes must run
+        now (their errors are its errors); its RELEASE may wait for the next trip."""
+        if not tx._ahead:
+            self._carried = [RELEASE]
+        elif tx._ahead[-1] is SAVEPOINT:  # it never asked anything of the database
+            self._carried = tx._ahead[:-1]
+        else:
+            await tx._run(*RELEASE)
+
+    async def _undo(self, group: _CommitGroup, tx: SqliteTx) -> None:
         """With the lock held: roll back one failed logical transaction. If SQLite has already
         abandoned the whole transaction (a disk error, say), the group is lost: its other
         members learn it from their `_commit_later` and fail too."""
         assert self._db is not None
+        if not tx._opened:  # nothing of it reached the database; what was ahead of it stays
+            self._carried = [item for item in tx._ahead if item is RELEASE]
+            return
         if self._db.in_transaction:
             try:
                 await self._db.execute("ROLLBACK TO logical")
@@ -754,11 +818,13 @@ class SqliteRepository:
         await group.committed
 
     async def _commit(self) -> None:
-        """With the lock held: COMMIT the open group and tell its members."""
+        """With the lock held: COMMIT the open group (with the RELEASE still carried) and tell
+        its members."""
         assert self._db is not None and self._group is not None
         group, self._group = self._group, None
+        carried, self._carried = self._carried, []
         try:
-            await self._db.execute("COMMIT")
+            await SqliteTx(self._db, carried)._run("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 if self._db.in_transaction:

@@ -10,7 +10,8 @@ both SQLite and PostgreSQL store, readable by a person, and identical for identi
 its hash tells whether anything changed.
 
 The schema is migration 6 in `bot.storage.migrations`. `TableVersionsTx` is mixed into
-`bot.storage.sqlite.SqliteTx`; it uses only ``self.db``.
+`bot.storage.sqlite.SqliteTx`; it reads and writes only through
+`_tv_one`, `_tv_all` and `_tv_run` (``self.db`` unless overridden).
 """
 
 from __future__ import annotations
@@ -108,6 +109,11 @@ class TableVersionsTx:
         async with self.db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    async def _tv_run(self, sql: str, params: tuple = ()) -> Any:
+        """A write; the cursor (``rowcount``, ``lastrowid``). `SqliteTx` runs it through its
+        own path, which keeps it inside the transaction's savepoint."""
+        return await self.db.execute(sql, params)
+
     # -- versions ------------------------------------------------------------------------------
     async def add_table_version(
         self,
@@ -122,7 +128,7 @@ class TableVersionsTx:
         restores: int | None = None,
     ) -> int:
         _, to_db_time = _times()
-        cursor = await self.db.execute(
+        cursor = await self._tv_run(
             "INSERT INTO routing_versions (content, content_hash, source, seed_hash, restores,"
             " applied_by, applied_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -174,7 +180,7 @@ class TableVersionsTx:
         restores: int | None = None,
     ) -> int:
         _, to_db_time = _times()
-        cursor = await self.db.execute(
+        cursor = await self._tv_run(
             "INSERT INTO routing_proposals (content, content_hash, base_version, kind, restores,"
             " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -197,7 +203,7 @@ class TableVersionsTx:
 
     async def settle_table_proposal(self, proposal_id: int, state: str) -> bool:
         """Pending → ``state``; ``False`` if it was no longer pending (pressed twice)."""
-        cursor = await self.db.execute(
+        cursor = await self._tv_run(
             "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ?",
             (state, proposal_id, PENDING),
         )

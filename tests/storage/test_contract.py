@@ -156,6 +156,24 @@ async def test_a_failed_transaction_leaves_nothing_behind(url):
             assert await tx.outbox_by_key("ack") is None
 
 
+@run_async
+async def test_an_audit_entry_that_cannot_be_written_fails_its_whole_transaction(url):
+    """SQLite writes the audit log with the transaction's next statement or at its end, not at
+    once: an entry that breaks a constraint must still undo the transaction around it."""
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            kept = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            async with repo.transaction() as tx:
+                await tx.insert_ticket("2026-000002", draft(11), "new", NOW)
+                await tx.add_event(kept, "created", NOW)
+                await tx.add_event(kept + 1000, "created", NOW)  # no such ticket
+        async with repo.transaction() as tx:
+            assert await tx.ticket_by_number("2026-000002") is None
+            assert await tx.events(kept) == []
+            assert await tx.ticket_by_number("2026-000001") is not None
+
+
 async def committed_ticket(url: str, other, ticket_id: int) -> bool:
     """Whether another connection sees the ticket. SQLite: a plain reader, which sees the last
     COMMIT without waiting for the writer (a transaction of ``other`` would wait for it)."""

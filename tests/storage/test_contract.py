@@ -163,7 +163,7 @@ async def test_an_audit_entry_that_cannot_be_written_fails_its_whole_transaction
     async with opened(url) as repo:
         async with repo.transaction() as tx:
             kept = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
-        with pytest.raises(Exception, match="(?i)foreign key"):
+        with pytest.raises(Exception, match=r"(?i)foreign key"):
             async with repo.transaction() as tx:
                 await tx.insert_ticket("2026-000002", draft(11), "new", NOW)
                 await tx.add_event(kept, "created", NOW)

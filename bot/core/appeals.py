@@ -212,6 +212,13 @@ def assigned_body(text: str) -> str | None:
     return match.group("body") if match else None
 
 
+def untouched(ticket: TicketRecord) -> bool:
+    """Whether the record is of a ticket still in the transaction that creates it, before its
+    first move: state ``new`` exists only there, so the ticket has no thread messages and has
+    been asked nothing yet, and nothing needs to be read to know it."""
+    return ticket.state == "new"
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -609,9 +616,10 @@ class AppealCore:
         """The appeal as a body or coordinator must read it: the first message, then the
         citizen's later words (answers to the bot's questions — the address, the settlement —
         which the first message lacked), then the location, if one was sent."""
+        thread = [] if untouched(ticket) else await tx.messages(ticket.id)
         lines = [
             texts.CLARIFICATION_LINE.format(text=m.text.strip())
-            for m in await tx.messages(ticket.id)
+            for m in thread
             if m.author == CITIZEN
             and m.text.strip()
             and m.platform_message_id != ticket.source_message_id

@@ -286,17 +286,19 @@ class CitizenDesk:
     async def ask_missing(self, tx: Tx, ticket: TicketRecord, topic_id: str | None) -> bool:
         """Before routing: ask for the address once if the topic needs one and the citizen
         gave none. True when a question went out (the ticket waits in COLLECTING)."""
-        from bot.core.appeals import TicketState
+        from bot.core.appeals import TicketState, untouched
 
         topic = self.core.table.topic_by_id.get(topic_id or "")
         if topic is None or not topic.needs_address or ticket.lat is not None:
             return False
         if ticket.state not in ("new", TicketState.COLLECTING):
             return False
-        events = await tx.events(ticket.id)
-        if any(e["kind"] == "asked_address" for e in events):
-            return False  # asked once; whatever the citizen said, the body gets it now
-        said = [ticket.text, *(m.text for m in await tx.messages(ticket.id))]
+        if not untouched(ticket):
+            asked = await tx.state_and_event(ticket.id, ("asked_address",))
+            if asked is not None and asked[1]:
+                return False  # asked once; whatever the citizen said, the body gets it now
+        thread = [] if untouched(ticket) else await tx.messages(ticket.id)
+        said = [ticket.text, *(m.text for m in thread)]
         if has_address("\n".join(said)):
             return False
         now = self.core.clock.now()
@@ -356,8 +358,10 @@ class CitizenDesk:
     async def keyboard_shown(self, tx: Tx, ticket: TicketRecord) -> bool:
         """Whether a message to the citizen should take the location keyboard away: it was
         offered for this ticket and the ticket no longer waits for the place."""
-        from bot.core.appeals import TicketState
+        from bot.core.appeals import TicketState, untouched
 
+        if untouched(ticket):
+            return False
         now = await tx.state_and_event(ticket.id, ("asked_place", "asked_address"))
         if now is None:
             return False

@@ -750,7 +750,8 @@ class SqliteRepository:
                 yield tx
                 await self._end(tx)
             except BaseException:
-                await self._undo(group, tx)
+                # Shielded: a second cancellation must not leave half of it in the group.
+                await asyncio.shield(self._undo(group, tx))
                 raise
         except BaseException:
             self._owner = None

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -726,8 +727,9 @@ class SqliteRepository:
         is left open and handed over; each logical transaction is a SAVEPOINT inside it, so one
         that fails rolls back alone. The COMMIT (an fsync: ``synchronous = FULL``) then covers
         the whole group. Every member re-queues for the lock after its work and commits the
-        group if nobody has yet, so a group never stays open longer than the queue that was
-        ahead of its first member. The SAVEPOINT and RELEASE cost no trips of their own: they
+        group if nobody has yet; a group takes new members only for `GROUP_COMMIT_WINDOW`
+        after its BEGIN, so a finished transaction waits at most about that long for its
+        COMMIT. The SAVEPOINT and RELEASE cost no trips of their own: they
         ride along with the next statement (`SqliteTx`)."""
         if self._db is None:
             raise RuntimeError("repository is not open")
@@ -761,7 +763,7 @@ class SqliteRepository:
                     await asyncio.shield(self._commit_later(group))
             raise
         self._owner = None
-        if self._starting and group.members < GROUP_COMMIT_LIMIT:
+        if self._starting and group.young():
             self._lock.release()
             await asyncio.shield(self._commit_later(group))
             return
@@ -835,7 +837,11 @@ class SqliteRepository:
         group.committed.set_result(None)
 
 
-#: At most this many logical transactions share one COMMIT: bounds how long the first waits.
+#: A finished transaction hands the open group over only while the group is younger than this
+#: (seconds) and smaller than the limit. It bounds how long a finished transaction's changes
+#: stay uncommitted: e.g. the outbox's "sent", whose delay widens the window in which a crash
+#: leaves a Telegram citizen message `uncertain` (see `bot.core.outbox`).
+GROUP_COMMIT_WINDOW = 0.02
 GROUP_COMMIT_LIMIT = 64
 
 
@@ -845,9 +851,16 @@ class _CommitGroup:
 
     def __init__(self) -> None:
         self.members = 0
+        self.began = time.monotonic()
         self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # A group whose last member failed may have nobody left awaiting the outcome.
         self.committed.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    def young(self) -> bool:
+        return (
+            self.members < GROUP_COMMIT_LIMIT
+            and time.monotonic() - self.began < GROUP_COMMIT_WINDOW
+        )
 
     def fail(self, exc: BaseException) -> None:
         if self.committed.done():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,29 @@ _TICKET_COLUMNS = frozenset(
 _OUTBOX_COLUMNS = frozenset(
     "attempts next_attempt_at last_error platform_message_id sent_at".split()
 )
+
+
+# The oldest unsent row of each chat (messages to one chat keep their order), citizens' first
+# (`OutboxDraft.priority`). Served by the partial indexes of migration 8: `outbox_queue` is
+# walked in ORDER BY order until LIMIT heads are found, `outbox_chat_queue` answers NOT EXISTS.
+# ``{index}``: SQLite, without statistics, would rather range-scan `outbox_due` and sort every
+# due row, so `SqliteTx` names the index; PostgreSQL's planner has statistics and no such syntax.
+_DUE_HEADS = (
+    "SELECT * FROM outbox o{index} WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+    " AND p.chat_id = o.chat_id AND p.state IN ('pending', 'sending') AND p.id < o.id)"
+    " ORDER BY o.priority, o.id LIMIT ?"
+)
+
+
+def _claim_rows_sql(count: int) -> str:
+    """Take pending rows for sending in one statement; RETURNING says which were still pending
+    (of two workers that saw a row, exactly one gets it)."""
+    marks = ", ".join("?" * count)
+    return (
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
+        f" WHERE state = 'pending' AND id IN ({marks}) RETURNING id"
+    )
 
 
 def to_db_time(value: datetime | None) -> str | None:
@@ -220,8 +243,19 @@ class SqlReads:
         rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
         return [_outbox(r) for r in rows]
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """When the next pending row falls due (only rows due later than ``after``, if given:
+        the outbox asks that when rows due now are held back by the rate limit)."""
+        if after is None:
+            row = await self._one(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+            )
+        else:
+            row = await self._one(
+                "SELECT MIN(next_attempt_at) FROM outbox"
+                " WHERE state = 'pending' AND next_attempt_at > ?",
+                (to_db_time(after),),
+            )
         return from_db_time(row[0]) if row else None
 
     async def training_examples(self) -> list[TrainingExample]:
@@ -454,8 +488,8 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         stamp = to_db_time(now)
         cursor = await self.db.execute(
             "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
-            " resend_if_uncertain, state, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
+            " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 draft.key,
                 draft.ticket_id,
@@ -466,20 +500,22 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
                 int(draft.resend_if_uncertain),
                 stamp,
                 stamp,
+                draft.priority,
             ),
         )
         return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         rows = await self._all(
-            # Only the oldest unsent row of each chat: messages to one chat keep their order.
-            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
-            " AND p.chat_id = o.chat_id AND p.id < o.id AND p.state IN ('pending', 'sending'))"
-            " ORDER BY o.id LIMIT ?",
-            (to_db_time(now), limit),
+            _DUE_HEADS.format(index=" INDEXED BY outbox_queue"), (to_db_time(now), limit)
         )
         return [_outbox(r) for r in rows]
+
+    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
+        if not row_ids:
+            return set()
+        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
+        return {r[0] for r in rows}
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         """Take a pending row for sending; False if another worker took it first."""

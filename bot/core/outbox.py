@@ -24,6 +24,12 @@ message arrived. On start, `Outbox.recover` decides per row:
   per crash, and every later message about the ticket still goes out.
 
 A timeout of our own around ``send`` is the same ambiguity and follows the same rule.
+
+Throughput. A pass reads the due chat heads (citizens' messages first, see
+`OutboxDraft.priority`), reserves them in the rate limiter and marks them ``sending`` in one
+transaction, then starts the sends and does not wait for them: the next pass can start while
+a slow send is in flight. Outcomes are written together when they arrive together (`_record`),
+each still after its own platform call.
 Adapters must raise `TransientError` only when the platform surely did not take the message
 (connection refused, HTTP 5xx before processing); anything ambiguous should just time out.
 """
@@ -35,7 +41,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.logsafe import describe
 from bot.core.ratelimit import RateLimiter
@@ -47,7 +53,7 @@ from bot.core.transport import (
     Transport,
 )
 from bot.core.types import Clock, OutgoingMessage
-from bot.storage.base import OutboxRow, Repository
+from bot.storage.base import OutboxRow, Repository, Tx
 
 log = logging.getLogger("bot.outbox")
 
@@ -57,6 +63,11 @@ SENT = "sent"
 FAILED = "failed"
 UNCERTAIN = "uncertain"
 CANCELLED = "cancelled"
+
+#: Heads read beyond what the rate limits let go now (see `Outbox._dispatch`).
+HEADS_SLACK = 20
+#: The shortest sleep of `run_forever`: below it, waking costs more than it gains.
+MIN_PAUSE = 0.002
 
 # Where a row is headed when no transport for its channel is configured: wait, do not fail —
 # the channel may be switched on at the next start.
@@ -112,6 +123,11 @@ class Outbox:
         #: `CoreService` sets it to `AppealCore.citizen_unreachable`.
         self.on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None
         self._rate_wait: float | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._last_pass: datetime | None = None  # the clock at the last pass that read rows
+        #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
+        self._outcomes: list[tuple[Callable[[Tx], Awaitable[None]], asyncio.Future[None]]] = []
+        self._record_lock = asyncio.Lock()
 
     def notify(self) -> None:
         """Something was queued: wake `run_forever` now instead of at the next poll."""
@@ -143,36 +159,103 @@ class Outbox:
         return Recovery(requeued, uncertain)
 
     async def run_once(self) -> int:
-        """Send what is due now (at most one message per chat); returns how many were tried."""
+        """Send what is due now (at most one message per chat) and wait until every send is
+        recorded; returns how many were tried. `run_forever` does not wait: see `_dispatch`."""
+        started = await self._dispatch()
+        if started:
+            await asyncio.gather(*started)
+        return len(started)
+
+    async def _dispatch(self) -> list[asyncio.Task[None]]:
+        """One pass: take the due rows the rate limits let go right now, mark them ``sending``
+        in one transaction, and start their sends without waiting for them.
+
+        Rows are reserved in the rate limiter inside that transaction, just before the commit,
+        so a message is counted within milliseconds of leaving (not after a wait for the
+        database). A chat whose message is in flight has a ``sending`` row, so its next one is
+        not picked until the first is recorded: per chat, order is kept without waiting here.
+        """
         async with self._lock:
-            now = self.clock.now()
             self._rate_wait = None
-            async with self.repo.transaction() as tx:
-                heads = await tx.claim_due(now, self.batch)
+            room = self.batch - len(self._in_flight)
+            budget = self._budget()
+            if room <= 0:
+                return []
+            if budget == 0:
+                # Nothing can leave on any channel yet: no need to ask the database.
+                self._rate_wait = min(self.limiter.overall_wait(c) for c in self.transports)
+                return []
+            now = self._last_pass = self.clock.now()
             chosen: list[OutboxRow] = []
-            for row in heads:
-                if row.channel not in self.transports or row.chat_id is None:
-                    async with self.repo.transaction() as tx:
+            async with self.repo.transaction() as tx:
+                # A little more than the budget: a head held back by its chat's own limit must
+                # not stop the heads behind it.
+                limit = room if budget is None else min(room, budget + HEADS_SLACK)
+                for row in await tx.claim_due(now, limit):
+                    if row.channel not in self.transports or row.chat_id is None:
                         await tx.set_outbox_state(
                             row.id,
                             PENDING,
                             next_attempt_at=now + NO_TRANSPORT_DELAY,
                             last_error="no transport for this channel",
                         )
-                    continue
-                wait = self.limiter.reserve(row.channel, row.chat_id)
-                if wait > 0:
-                    self._rate_wait = min(wait, self._rate_wait or wait)
-                    continue
-                chosen.append(row)
-            if not chosen:
-                return 0
-            async with self.repo.transaction() as tx:
+                        continue
+                    wait = self.limiter.reserve(row.channel, row.chat_id)
+                    if wait > 0:
+                        self._rate_wait = min(wait, self._rate_wait or wait)
+                        continue
+                    chosen.append(row)
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
-                chosen = [row for row in chosen if await tx.claim(row.id, row.attempts + 1)]
-            await asyncio.gather(*(self._deliver(row) for row in chosen))
-            return len(chosen)
+                taken = await tx.claim_rows([row.id for row in chosen])
+            return [self._start(row) for row in chosen if row.id in taken]
+
+    def _budget(self) -> int | None:
+        """Messages the channels' overall limits let go now, summed (``None``: unlimited, or no
+        transport at all, when a pass only moves rows aside)."""
+        if not self.transports:
+            return None
+        total = 0
+        for channel in self.transports:
+            available = self.limiter.available(channel)
+            if available is None:
+                return None
+            total += available
+        return total
+
+    def _start(self, row: OutboxRow) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._deliver(row), name=f"outbox row {row.id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._delivered)
+        return task
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # the chat's next message may be due now, and there is room
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("outbox %s: %s", task.get_name(), describe(exc))
+
+    async def _record(self, write: Callable[[Tx], Awaitable[None]]) -> None:
+        """Write the outcome of one send. Outcomes that arrive while another is being written
+        go together in the next transaction: under load, one commit for many sends, and none
+        waits longer than one transaction for its turn."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((write, done))
+        async with self._record_lock:
+            if not done.done():
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    async with self.repo.transaction() as tx:
+                        for each, _ in batch:
+                            await each(tx)
+                except BaseException:
+                    # Not written: the others go into the next transaction, this one reports.
+                    self._outcomes[:0] = [item for item in batch if item[1] is not done]
+                    raise
+                for _, other in batch:
+                    if not other.done():
+                        other.set_result(None)
+        await done
 
     async def _deliver(self, row: OutboxRow) -> None:
         transport = self.transports[row.channel]
@@ -219,12 +302,14 @@ class Outbox:
             )
             await self._fail(row, "unexpected error in transport")
         else:
-            async with self.repo.transaction() as tx:
+            sent_at = self.clock.now()
+
+            async def record_sent(tx: Tx) -> None:
                 await tx.set_outbox_state(
                     row.id,
                     SENT,
                     platform_message_id=sent.platform_message_id,
-                    sent_at=self.clock.now(),
+                    sent_at=sent_at,
                     last_error=None,
                 )
                 # The last message to someone who asked to be forgotten: keep no address of
@@ -232,62 +317,99 @@ class Outbox:
                 if row.purpose in (FORGOTTEN, TRANSIENT):
                     await tx.scrub_row(row.id, "")
 
+            await self._record(record_sent)
+
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)
-        async with self.repo.transaction() as tx:
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(
                 row.id, PENDING, next_attempt_at=when, last_error=error, attempts=attempts
             )
 
+        await self._record(record)
+
     async def _fail(self, row: OutboxRow, error: str) -> None:
         log.warning("outbox row %d (%s) failed: %s", row.id, row.purpose, error)
-        async with self.repo.transaction() as tx:
+        now = self.clock.now()
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(row.id, FAILED, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
                     row.ticket_id,
                     "delivery_failed",
-                    self.clock.now(),
+                    now,
                     detail={"outbox": row.id, "purpose": row.purpose},
                 )
 
+        await self._record(record)
+
     async def _settle_uncertain(self, row: OutboxRow, error: str) -> None:
-        async with self.repo.transaction() as tx:
+        now = self.clock.now()
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(row.id, UNCERTAIN, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
-                    row.ticket_id,
-                    "delivery_uncertain",
-                    self.clock.now(),
-                    detail={"outbox": row.id},
+                    row.ticket_id, "delivery_uncertain", now, detail={"outbox": row.id}
                 )
 
+        await self._record(record)
+
     async def idle_seconds(self) -> float:
-        """How long `run_forever` may sleep: until the next due row or the rate limit frees."""
-        async with self.repo.transaction() as tx:
-            due = await tx.next_due_at()
+        """How long `run_forever` may sleep after a pass that started nothing: until the rate
+        limit lets held rows go, the next row falls due, or the poll interval.
+
+        Rows that were due at the pass and stayed are held by the rate limit (its wait counts)
+        or queued behind a message in flight (its completion wakes the worker), so only rows
+        falling due after the pass count; a row queued since then wakes it through `notify`.
+        """
         waits = [self.poll_interval]
-        if due is not None:
-            waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
         if self._rate_wait is not None:
             waits.append(self._rate_wait)
-        return max(0.01, min(waits))
+        if len(self._in_flight) < self.batch:
+            async with self.repo.transaction() as tx:
+                due = await tx.next_due_at(after=self._last_pass)
+            if due is not None:
+                waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
+        return max(MIN_PAUSE, min(waits))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                tried = await self.run_once()
-                pause = 0.0 if tried else await self.idle_seconds()
-            except Exception as exc:
-                log.error("outbox pass failed: %s", describe(exc))
-                pause = self.poll_interval
-            if pause <= 0:
-                await asyncio.sleep(0)
-                continue
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            try:
-                await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
+        try:
+            while not stop.is_set():
+                # Cleared before the pass, not after: a row queued during the pass wakes the
+                # next one instead of waiting for the poll.
+                self._wake.clear()
+                try:
+                    started = await self._dispatch()
+                    if started:
+                        pause = 0.0
+                    elif self._rate_wait is not None and self._budget() == 0:
+                        pause = max(MIN_PAUSE, self._rate_wait)  # no channel may send yet
+                    else:
+                        pause = await self.idle_seconds()
+                except Exception as exc:
+                    log.error("outbox pass failed: %s", describe(exc))
+                    pause = self.poll_interval
+                if pause <= 0:
+                    await asyncio.sleep(0)
+                    continue
+                waiters = [
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stop.wait()),
+                ]
+                try:
+                    await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+        finally:
+            # Stopped: let the sends in hand finish and be recorded. Cancelled (the process
+            # is going down): cancel them too; `recover` settles their rows on the next start.
+            in_flight = list(self._in_flight)
+            if not stop.is_set():
+                for task in in_flight:
+                    task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)

@@ -193,6 +193,69 @@ async def test_vk_limit_is_configurable():
     assert len(vk.sent) == 5
 
 
+async def test_citizens_hear_back_before_the_cards_of_a_burst_go_out(world):
+    """A burst of appeals: each citizen's confirmation is due together with the administrators'
+    card. The citizens are answered first; the cards follow, in the order they were queued."""
+    await world.start()
+    citizens = [CITIZEN_TG + n for n in range(6)]
+    numbers = [(await world.core.handle(world.citizen("яма", chat=c))).number for c in citizens]
+    for _ in range(100):  # ten seconds, a pass every 100 ms (the group: 3, then one in 3 s)
+        await world.outbox.run_once()
+        world.clock.advance(seconds=0.1)
+    order = [m.chat_id for m in world.tg.sent]
+    assert sorted(order[:6]) == citizens
+    cards = [m.text for m in world.tg.sent if m.chat_id == CITY_CHAT]
+    assert len(cards) == 6
+    assert [next(n for n in numbers if n in text) for text in cards] == numbers
+
+
+async def test_within_one_chat_the_queueing_order_wins_over_priority(world):
+    await world.start()
+    await queue(
+        world.repo,
+        world.clock,
+        ("card", "tg", 7, "body"),  # a coordinator's private chat: a card, then…
+        ("ack", "tg", 7, "citizen"),  # …the confirmation of their own appeal
+        ("other", "tg", 8, "citizen"),
+    )
+    await world.flush()
+    assert [m.text for m in world.tg.sent] == ["other", "card", "ack"]
+
+
+async def test_a_slow_send_does_not_hold_up_other_chats(world):
+    await world.start()
+    world.clock.now = lambda: datetime.now(UTC)  # run_forever sleeps in real time
+    release = asyncio.Event()
+    real_send = world.tg.send
+
+    async def slow_for_chat_1(message):
+        if message.chat_id == 1:
+            await release.wait()
+        return await real_send(message)
+
+    world.tg.send = slow_for_chat_1
+    stop = asyncio.Event()
+    worker = asyncio.create_task(world.outbox.run_forever(stop))
+    await queue(world.repo, world.clock, ("slow", "tg", 1, "citizen"))
+    world.outbox.notify()
+    await asyncio.sleep(0.05)
+    await queue(world.repo, world.clock, ("fast", "tg", 2, "citizen"))
+    world.outbox.notify()
+    for _ in range(100):
+        if world.tg.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert [m.text for m in world.tg.sent] == ["fast"]
+    release.set()
+    stop.set()
+    await asyncio.wait_for(worker, 2)  # a stopping worker lets the send in hand finish
+    assert [m.text for m in world.tg.sent] == ["fast", "slow"]
+    assert {r["idempotency_key"]: r["state"] for r in await world.outbox_rows()} == {
+        "slow": "sent",
+        "fast": "sent",
+    }
+
+
 def crash_after_delivery(message):
     raise Crash
 

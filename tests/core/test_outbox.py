@@ -181,7 +181,8 @@ async def test_vk_never_gets_more_than_twenty_requests_in_any_second():
         await outbox.run_once()
         clock.advance(seconds=0.01)
     assert most_in_any(1.0, sent_at) == 20
-    assert len(sent_at) >= 3 * 20 - 2
+    assert most_in_any(1.04, sent_at) == 20  # with a margin for requests arriving unevenly
+    assert len(sent_at) >= 3 * 19 - 2
 
 
 async def test_vk_limit_is_configurable():

@@ -87,6 +87,15 @@ def dedup_id(key: str) -> int:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """A row the platform took: what `Outbox._record` writes for it."""
+
+    row: OutboxRow
+    message_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Recovery:
     requeued: int
     uncertain: int
@@ -126,7 +135,9 @@ class Outbox:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_pass: datetime | None = None  # the clock at the last pass that read rows
         #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
-        self._outcomes: list[tuple[Callable[[Tx], Awaitable[None]], asyncio.Future[None]]] = []
+        self._outcomes: list[
+            tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]
+        ] = []
         self._record_lock = asyncio.Lock()
 
     def notify(self) -> None:
@@ -235,7 +246,7 @@ class Outbox:
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("outbox %s: %s", task.get_name(), describe(exc))
 
-    async def _record(self, write: Callable[[Tx], Awaitable[None]]) -> None:
+    async def _record(self, write: Sent | Callable[[Tx], Awaitable[None]]) -> None:
         """Write the outcome of one send. Outcomes that arrive while another is being written
         go together in the next transaction: under load, one commit for many sends, and none
         waits longer than one transaction for its turn."""
@@ -244,10 +255,20 @@ class Outbox:
         async with self._record_lock:
             if not done.done():
                 batch, self._outcomes = self._outcomes, []
+                sent = [each for each, _ in batch if isinstance(each, Sent)]
                 try:
                     async with self.repo.transaction() as tx:
+                        if sent:  # the common outcome: one statement for all of them
+                            await tx.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
+                        for each in sent:
+                            # The last message to someone who asked to be forgotten: keep no
+                            # address of theirs; a copy of stored data sent on request: keep
+                            # no second copy.
+                            if each.row.purpose in (FORGOTTEN, TRANSIENT):
+                                await tx.scrub_row(each.row.id, "")
                         for each, _ in batch:
-                            await each(tx)
+                            if not isinstance(each, Sent):
+                                await each(tx)
                 except BaseException:
                     # Not written: the others go into the next transaction, this one reports.
                     self._outcomes[:0] = [item for item in batch if item[1] is not done]
@@ -302,22 +323,7 @@ class Outbox:
             )
             await self._fail(row, "unexpected error in transport")
         else:
-            sent_at = self.clock.now()
-
-            async def record_sent(tx: Tx) -> None:
-                await tx.set_outbox_state(
-                    row.id,
-                    SENT,
-                    platform_message_id=sent.platform_message_id,
-                    sent_at=sent_at,
-                    last_error=None,
-                )
-                # The last message to someone who asked to be forgotten: keep no address of
-                # theirs; a copy of stored data sent on request: keep no second copy.
-                if row.purpose in (FORGOTTEN, TRANSIENT):
-                    await tx.scrub_row(row.id, "")
-
-            await self._record(record_sent)
+            await self._record(Sent(row, sent.platform_message_id, self.clock.now()))
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)

@@ -43,6 +43,7 @@ from bot.storage.base import (
 from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
 from bot.storage.sqlite import (
     _DUE_HEADS,
+    _MARK_SENT,
     _OUTBOX_COLUMNS,
     _TICKET_COLUMNS,
     SqlReads,
@@ -332,6 +333,12 @@ class PostgresTx(SqlReads, TableVersionsTx):
             return set()
         rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
         return {r[0] for r in rows}
+
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        await self.conn.executemany(
+            numbered(_MARK_SENT),
+            [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent],
+        )
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         count = await self._run(

@@ -62,6 +62,13 @@ _DUE_HEADS = (
 )
 
 
+#: (platform message id, sent at, row id) per row: one statement for a group of outcomes.
+_MARK_SENT = (
+    "UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?, last_error = NULL"
+    " WHERE id = ?"
+)
+
+
 def _claim_rows_sql(count: int) -> str:
     """Take pending rows for sending in one statement; RETURNING says which were still pending
     (of two workers that saw a row, exactly one gets it)."""
@@ -516,6 +523,11 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             return set()
         rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
         return {r[0] for r in rows}
+
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        await self.db.executemany(
+            _MARK_SENT, [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent]
+        )
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         """Take a pending row for sending; False if another worker took it first."""

@@ -138,7 +138,6 @@ class Outbox:
         self._outcomes: list[
             tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]
         ] = []
-        self._record_lock = asyncio.Lock()
 
     def notify(self) -> None:
         """Something was queued: wake `run_forever` now instead of at the next poll."""
@@ -247,36 +246,39 @@ class Outbox:
             log.error("outbox %s: %s", task.get_name(), describe(exc))
 
     async def _record(self, write: Sent | Callable[[Tx], Awaitable[None]]) -> None:
-        """Write the outcome of one send. Outcomes that arrive while another is being written
-        go together in the next transaction: under load, one commit for many sends, and none
-        waits longer than one transaction for its turn."""
+        """Write the outcome of one send. Each outcome queues for the database as soon as it is
+        known (so a reply to a card never overtakes the record of the card); whoever's turn
+        comes first writes every outcome queued by then, in one transaction, and the others
+        find theirs written: under load, one commit for many sends."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outcomes.append((write, done))
-        async with self._record_lock:
-            if not done.done():
+        batch: list[tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]] = []
+        try:
+            async with self.repo.transaction() as tx:
+                if done.done():
+                    return  # written with an earlier outcome
                 batch, self._outcomes = self._outcomes, []
-                sent = [each for each, _ in batch if isinstance(each, Sent)]
-                try:
-                    async with self.repo.transaction() as tx:
-                        if sent:  # the common outcome: one statement for all of them
-                            await tx.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
-                        for each in sent:
-                            # The last message to someone who asked to be forgotten: keep no
-                            # address of theirs; a copy of stored data sent on request: keep
-                            # no second copy.
-                            if each.row.purpose in (FORGOTTEN, TRANSIENT):
-                                await tx.scrub_row(each.row.id, "")
-                        for each, _ in batch:
-                            if not isinstance(each, Sent):
-                                await each(tx)
-                except BaseException:
-                    # Not written: the others go into the next transaction, this one reports.
-                    self._outcomes[:0] = [item for item in batch if item[1] is not done]
-                    raise
-                for _, other in batch:
-                    if not other.done():
-                        other.set_result(None)
-        await done
+                await self._write(tx, [each for each, _ in batch])
+        except BaseException:
+            # Not written: the others go into the next transaction, this one reports.
+            self._outcomes[:0] = [item for item in batch if item[1] is not done]
+            raise
+        for _, other in batch:
+            if not other.done():
+                other.set_result(None)
+
+    async def _write(self, tx: Tx, outcomes: list[Sent | Callable[[Tx], Awaitable[None]]]) -> None:
+        sent = [each for each in outcomes if isinstance(each, Sent)]
+        if sent:  # the common outcome: one statement for all of them
+            await tx.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
+        for each in sent:
+            # The last message to someone who asked to be forgotten: keep no address of
+            # theirs; a copy of stored data sent on request: keep no second copy.
+            if each.row.purpose in (FORGOTTEN, TRANSIENT):
+                await tx.scrub_row(each.row.id, "")
+        for each in outcomes:
+            if not isinstance(each, Sent):
+                await each(tx)
 
     async def _deliver(self, row: OutboxRow) -> None:
         transport = self.transports[row.channel]

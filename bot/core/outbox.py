@@ -39,9 +39,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core.logsafe import describe
 from bot.core.ratelimit import RateLimiter
@@ -135,6 +136,7 @@ class Outbox:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_pass: datetime | None = None  # the clock at the last pass that read rows
         #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
+        self._flusher: asyncio.Task[None] | None = None
         self._outcomes: list[
             tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]
         ] = []
@@ -180,10 +182,14 @@ class Outbox:
         """One pass: take the due rows the rate limits let go right now, mark them ``sending``
         in one transaction, and start their sends without waiting for them.
 
-        Rows are reserved in the rate limiter inside that transaction, just before the commit,
-        so a message is counted within milliseconds of leaving (not after a wait for the
-        database). A chat whose message is in flight has a ``sending`` row, so its next one is
-        not picked until the first is recorded: per chat, order is kept without waiting here.
+        The rate limiter is only asked inside the transaction; the messages are counted in it
+        after the commit, right before their sends start: the platform counts a request when it
+        arrives, and a commit (an fsync) of varying length between counting and sending would
+        bunch requests that were counted evenly. Nothing else takes from the limiter meanwhile
+        and time only frees it, so what was free at the question is free at the count; a chat
+        that the platform paused in between (a 429 to an earlier message) goes back to pending.
+        A chat whose message is in flight has a ``sending`` row, so its next one is not picked
+        until the first is recorded: per chat, order is kept without waiting here.
         """
         async with self._lock:
             self._rate_wait = None
@@ -201,6 +207,7 @@ class Outbox:
                 # A little more than the budget: a head held back by its chat's own limit must
                 # not stop the heads behind it.
                 limit = room if budget is None else min(room, budget + HEADS_SLACK)
+                left = {channel: self.limiter.available(channel) for channel in self.transports}
                 for row in await tx.claim_due(now, limit):
                     if row.channel not in self.transports or row.chat_id is None:
                         await tx.set_outbox_state(
@@ -210,15 +217,34 @@ class Outbox:
                             last_error="no transport for this channel",
                         )
                         continue
-                    wait = self.limiter.reserve(row.channel, row.chat_id)
+                    if left[row.channel] == 0:
+                        # Spent by this pass (its sends make the next pass come at once), or
+                        # already empty (then wait for it, not for the poll).
+                        wait = self.limiter.overall_wait(row.channel)
+                        if wait > 0:
+                            self._rate_wait = min(wait, self._rate_wait or wait)
+                        continue
+                    wait = self.limiter.wait(row.channel, row.chat_id)
                     if wait > 0:
                         self._rate_wait = min(wait, self._rate_wait or wait)
                         continue
                     chosen.append(row)
+                    if left[row.channel] is not None:
+                        left[row.channel] -= 1  # type: ignore[operator]
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
                 taken = await tx.claim_rows([row.id for row in chosen])
-            return [self._start(row) for row in chosen if row.id in taken]
+            started = []
+            for row in chosen:
+                if row.id not in taken:
+                    continue
+                wait = self.limiter.reserve(row.channel, row.chat_id)
+                if wait > 0:
+                    held = self._reschedule(row, wait, "chat paused by the platform", row.attempts)
+                    started.append(self._track(row, held))
+                else:
+                    started.append(self._track(row, self._deliver(row)))
+            return started
 
     def _budget(self) -> int | None:
         """Messages the channels' overall limits let go now, summed (``None``: unlimited, or no
@@ -233,8 +259,8 @@ class Outbox:
             total += available
         return total
 
-    def _start(self, row: OutboxRow) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._deliver(row), name=f"outbox row {row.id}")
+    def _track(self, row: OutboxRow, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=f"outbox row {row.id}")
         self._in_flight.add(task)
         task.add_done_callback(self._delivered)
         return task
@@ -246,26 +272,44 @@ class Outbox:
             log.error("outbox %s: %s", task.get_name(), describe(exc))
 
     async def _record(self, write: Sent | Callable[[Tx], Awaitable[None]]) -> None:
-        """Write the outcome of one send. Each outcome queues for the database as soon as it is
-        known (so a reply to a card never overtakes the record of the card); whoever's turn
-        comes first writes every outcome queued by then, in one transaction, and the others
-        find theirs written: under load, one commit for many sends."""
+        """Write the outcome of one send, and return once it is committed.
+
+        Outcomes are written by a flusher that queues for the database as soon as the first of
+        them is known, and takes every outcome queued by the time its turn comes: under load,
+        one commit for many sends, never an empty transaction, and no outcome is written later
+        than if it had queued on its own (so a reply to a card never overtakes the record of
+        the card). An outcome arriving while a flusher writes starts the next one.
+        """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outcomes.append((write, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="outbox outcomes")
+            self._in_flight.add(self._flusher)
+            self._flusher.add_done_callback(self._delivered)
+        await done
+
+    async def _flush(self) -> None:
         batch: list[tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]] = []
         try:
             async with self.repo.transaction() as tx:
-                if done.done():
-                    return  # written with an earlier outcome
+                self._flusher = None  # outcomes from now on go with the next flusher
                 batch, self._outcomes = self._outcomes, []
                 await self._write(tx, [each for each, _ in batch])
-        except BaseException:
-            # Not written: the others go into the next transaction, this one reports.
-            self._outcomes[:0] = [item for item in batch if item[1] is not done]
+        except BaseException as exc:
+            if self._flusher is asyncio.current_task():  # failed before taking its batch
+                self._flusher = None
+                batch, self._outcomes = self._outcomes, []
+            for _, waiting in batch:
+                if waiting.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    waiting.cancel()
+                else:
+                    waiting.set_exception(exc)
             raise
-        for _, other in batch:
-            if not other.done():
-                other.set_result(None)
+        for _, waiting in batch:
+            if not waiting.done():
+                waiting.set_result(None)
 
     async def _write(self, tx: Tx, outcomes: list[Sent | Callable[[Tx], Awaitable[None]]]) -> None:
         sent = [each for each in outcomes if isinstance(each, Sent)]

@@ -163,6 +163,14 @@ class RateLimiter:
         for key in [k for k, b in self._buckets.items() if k[1] is not None and b.full(now)]:
             del self._buckets[key]
 
+    def wait(self, channel: str, chat_id: int) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now); takes nothing."""
+        now = self._now()
+        buckets = [
+            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
+        ]
+        return max((b.wait(now) for b in buckets), default=0.0)
+
     def reserve(self, channel: str, chat_id: int) -> float:
         """Take a token for one message to ``chat_id`` and return 0, or return the seconds to
         wait and take nothing (so a blocked chat does not eat the channel's overall budget)."""

@@ -257,6 +257,23 @@ async def test_a_slow_send_does_not_hold_up_other_chats(world):
     }
 
 
+async def test_a_burst_leaves_at_the_platforms_pace_not_at_the_poll_interval(world):
+    """Ten messages to ten citizens: Telegram's 30 a second takes a third of a second; the
+    worker must wait for the limit, not for its next poll (5 s), while VK has budget left."""
+    await world.start()
+    world.clock.now = lambda: datetime.now(UTC)  # run_forever sleeps in real time
+    await queue(world.repo, world.clock, *((f"m{i}", "tg", 100 + i, "citizen") for i in range(10)))
+    stop = asyncio.Event()
+    worker = asyncio.create_task(world.outbox.run_forever(stop))
+    for _ in range(200):
+        if len(world.tg.sent) == 10:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(worker, 2)
+    assert len(world.tg.sent) == 10
+
+
 def crash_after_delivery(message):
     raise Crash
 

@@ -24,6 +24,12 @@ message arrived. On start, `Outbox.recover` decides per row:
   per crash, and every later message about the ticket still goes out.
 
 A timeout of our own around ``send`` is the same ambiguity and follows the same rule.
+
+Throughput. A pass reads the due chat heads (citizens' messages first, see
+`OutboxDraft.priority`), reserves them in the rate limiter and marks them ``sending`` in one
+transaction, then starts the sends and does not wait for them: the next pass can start while
+a slow send is in flight. Outcomes are written together when they arrive together (`_record`),
+each still after its own platform call.
 Adapters must raise `TransientError` only when the platform surely did not take the message
 (connection refused, HTTP 5xx before processing); anything ambiguous should just time out.
 """
@@ -33,9 +39,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core.logsafe import describe
 from bot.core.ratelimit import RateLimiter
@@ -47,7 +54,7 @@ from bot.core.transport import (
     Transport,
 )
 from bot.core.types import Clock, OutgoingMessage
-from bot.storage.base import OutboxRow, Repository
+from bot.storage.base import OutboxRow, Repository, Tx
 
 log = logging.getLogger("bot.outbox")
 
@@ -57,6 +64,11 @@ SENT = "sent"
 FAILED = "failed"
 UNCERTAIN = "uncertain"
 CANCELLED = "cancelled"
+
+#: Heads read beyond what the rate limits let go now (see `Outbox._dispatch`).
+HEADS_SLACK = 20
+#: The shortest sleep of `run_forever`: below it, waking costs more than it gains.
+MIN_PAUSE = 0.002
 
 # Where a row is headed when no transport for its channel is configured: wait, do not fail —
 # the channel may be switched on at the next start.
@@ -73,6 +85,15 @@ def dedup_id(key: str) -> int:
     """A positive 31-bit number, the same for every attempt of one row (VK ``random_id``)."""
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest()
     return int.from_bytes(digest, "big") & 0x7FFFFFFF or 1
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A row the platform took: what `Outbox._record` writes for it."""
+
+    row: OutboxRow
+    message_id: int | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,13 @@ class Outbox:
         #: `CoreService` sets it to `AppealCore.citizen_unreachable`.
         self.on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None
         self._rate_wait: float | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._last_pass: datetime | None = None  # the clock at the last pass that read rows
+        #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
+        self._flusher: asyncio.Task[None] | None = None
+        self._outcomes: list[
+            tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]
+        ] = []
 
     def notify(self) -> None:
         """Something was queued: wake `run_forever` now instead of at the next poll."""
@@ -143,36 +171,158 @@ class Outbox:
         return Recovery(requeued, uncertain)
 
     async def run_once(self) -> int:
-        """Send what is due now (at most one message per chat); returns how many were tried."""
+        """Send what is due now (at most one message per chat) and wait until every send is
+        recorded; returns how many were tried. `run_forever` does not wait: see `_dispatch`."""
+        started = await self._dispatch()
+        if started:
+            await asyncio.gather(*started)
+        return len(started)
+
+    async def _dispatch(self) -> list[asyncio.Task[None]]:
+        """One pass: take the due rows the rate limits let go right now, mark them ``sending``
+        in one transaction, and start their sends without waiting for them.
+
+        The rate limiter is only asked inside the transaction; the messages are counted in it
+        after the commit, right before their sends start: the platform counts a request when it
+        arrives, and a commit (an fsync) of varying length between counting and sending would
+        bunch requests that were counted evenly. Nothing else takes from the limiter meanwhile
+        and time only frees it, so what was free at the question is free at the count; a chat
+        that the platform paused in between (a 429 to an earlier message) goes back to pending.
+        A chat whose message is in flight has a ``sending`` row, so its next one is not picked
+        until the first is recorded: per chat, order is kept without waiting here.
+        """
         async with self._lock:
-            now = self.clock.now()
             self._rate_wait = None
-            async with self.repo.transaction() as tx:
-                heads = await tx.claim_due(now, self.batch)
+            room = self.batch - len(self._in_flight)
+            budget = self._budget()
+            if room <= 0:
+                return []
+            if budget == 0:
+                # Nothing can leave on any channel yet: no need to ask the database.
+                self._rate_wait = min(self.limiter.overall_wait(c) for c in self.transports)
+                return []
+            now = self._last_pass = self.clock.now()
             chosen: list[OutboxRow] = []
-            for row in heads:
-                if row.channel not in self.transports or row.chat_id is None:
-                    async with self.repo.transaction() as tx:
+            async with self.repo.transaction() as tx:
+                # A little more than the budget: a head held back by its chat's own limit must
+                # not stop the heads behind it.
+                limit = room if budget is None else min(room, budget + HEADS_SLACK)
+                left = {channel: self.limiter.available(channel) for channel in self.transports}
+                for row in await tx.claim_due(now, limit):
+                    if row.channel not in self.transports or row.chat_id is None:
                         await tx.set_outbox_state(
                             row.id,
                             PENDING,
                             next_attempt_at=now + NO_TRANSPORT_DELAY,
                             last_error="no transport for this channel",
                         )
+                        continue
+                    if left[row.channel] == 0:
+                        # Spent by this pass (its sends make the next pass come at once), or
+                        # already empty (then wait for it, not for the poll).
+                        wait = self.limiter.overall_wait(row.channel)
+                        if wait > 0:
+                            self._rate_wait = min(wait, self._rate_wait or wait)
+                        continue
+                    wait = self.limiter.wait(row.channel, row.chat_id)
+                    if wait > 0:
+                        self._rate_wait = min(wait, self._rate_wait or wait)
+                        continue
+                    chosen.append(row)
+                    if left[row.channel] is not None:
+                        left[row.channel] -= 1  # type: ignore[operator]
+                # Conditional on still being pending: a second worker on the same database
+                # (say, during a rolling restart) cannot send the same row.
+                taken = await tx.claim_rows([row.id for row in chosen])
+            started = []
+            for row in chosen:
+                if row.id not in taken:
                     continue
                 wait = self.limiter.reserve(row.channel, row.chat_id)
                 if wait > 0:
-                    self._rate_wait = min(wait, self._rate_wait or wait)
-                    continue
-                chosen.append(row)
-            if not chosen:
-                return 0
+                    held = self._reschedule(row, wait, "chat paused by the platform", row.attempts)
+                    started.append(self._track(row, held))
+                else:
+                    started.append(self._track(row, self._deliver(row)))
+            return started
+
+    def _budget(self) -> int | None:
+        """Messages the channels' overall limits let go now, summed (``None``: unlimited, or no
+        transport at all, when a pass only moves rows aside)."""
+        if not self.transports:
+            return None
+        total = 0
+        for channel in self.transports:
+            available = self.limiter.available(channel)
+            if available is None:
+                return None
+            total += available
+        return total
+
+    def _track(self, row: OutboxRow, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=f"outbox row {row.id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._delivered)
+        return task
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # the chat's next message may be due now, and there is room
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("outbox %s: %s", task.get_name(), describe(exc))
+
+    async def _record(self, write: Sent | Callable[[Tx], Awaitable[None]]) -> None:
+        """Write the outcome of one send, and return once it is committed.
+
+        Outcomes are written by a flusher that queues for the database as soon as the first of
+        them is known, and takes every outcome queued by the time its turn comes: under load,
+        one commit for many sends, never an empty transaction, and no outcome is written later
+        than if it had queued on its own (so a reply to a card never overtakes the record of
+        the card). An outcome arriving while a flusher writes starts the next one.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((write, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="outbox outcomes")
+            self._in_flight.add(self._flusher)
+            self._flusher.add_done_callback(self._delivered)
+        await done
+
+    async def _flush(self) -> None:
+        batch: list[tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]] = []
+        try:
             async with self.repo.transaction() as tx:
-                # Conditional on still being pending: a second worker on the same database
-                # (say, during a rolling restart) cannot send the same row.
-                chosen = [row for row in chosen if await tx.claim(row.id, row.attempts + 1)]
-            await asyncio.gather(*(self._deliver(row) for row in chosen))
-            return len(chosen)
+                self._flusher = None  # outcomes from now on go with the next flusher
+                batch, self._outcomes = self._outcomes, []
+                await self._write(tx, [each for each, _ in batch])
+        except BaseException as exc:
+            if self._flusher is asyncio.current_task():  # failed before taking its batch
+                self._flusher = None
+                batch, self._outcomes = self._outcomes, []
+            for _, waiting in batch:
+                if waiting.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    waiting.cancel()
+                else:
+                    waiting.set_exception(exc)
+            raise
+        for _, waiting in batch:
+            if not waiting.done():
+                waiting.set_result(None)
+
+    async def _write(self, tx: Tx, outcomes: list[Sent | Callable[[Tx], Awaitable[None]]]) -> None:
+        sent = [each for each in outcomes if isinstance(each, Sent)]
+        if sent:  # the common outcome: one statement for all of them
+            await tx.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
+        for each in sent:
+            # The last message to someone who asked to be forgotten: keep no address of
+            # theirs; a copy of stored data sent on request: keep no second copy.
+            if each.row.purpose in (FORGOTTEN, TRANSIENT):
+                await tx.scrub_row(each.row.id, "")
+        for each in outcomes:
+            if not isinstance(each, Sent):
+                await each(tx)
 
     async def _deliver(self, row: OutboxRow) -> None:
         transport = self.transports[row.channel]
@@ -219,78 +369,99 @@ class Outbox:
             )
             await self._fail(row, "unexpected error in transport")
         else:
-            async with self.repo.transaction() as tx:
-                await tx.set_outbox_state(
-                    row.id,
-                    SENT,
-                    platform_message_id=sent.platform_message_id,
-                    sent_at=self.clock.now(),
-                    last_error=None,
-                )
-                # The last message to someone who asked to be forgotten: keep no address of
-                # theirs; a copy of stored data sent on request: keep no second copy.
-                if row.purpose in (FORGOTTEN, TRANSIENT):
-                    await tx.scrub_row(row.id, "")
+            await self._record(Sent(row, sent.platform_message_id, self.clock.now()))
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)
-        async with self.repo.transaction() as tx:
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(
                 row.id, PENDING, next_attempt_at=when, last_error=error, attempts=attempts
             )
 
+        await self._record(record)
+
     async def _fail(self, row: OutboxRow, error: str) -> None:
         log.warning("outbox row %d (%s) failed: %s", row.id, row.purpose, error)
-        async with self.repo.transaction() as tx:
+        now = self.clock.now()
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(row.id, FAILED, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
                     row.ticket_id,
                     "delivery_failed",
-                    self.clock.now(),
+                    now,
                     detail={"outbox": row.id, "purpose": row.purpose},
                 )
 
+        await self._record(record)
+
     async def _settle_uncertain(self, row: OutboxRow, error: str) -> None:
-        async with self.repo.transaction() as tx:
+        now = self.clock.now()
+
+        async def record(tx: Tx) -> None:
             await tx.set_outbox_state(row.id, UNCERTAIN, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
-                    row.ticket_id,
-                    "delivery_uncertain",
-                    self.clock.now(),
-                    detail={"outbox": row.id},
+                    row.ticket_id, "delivery_uncertain", now, detail={"outbox": row.id}
                 )
 
+        await self._record(record)
+
     async def idle_seconds(self) -> float:
-        """How long `run_forever` may sleep: until the next due row or the rate limit frees."""
-        async with self.repo.transaction() as tx:
-            due = await tx.next_due_at()
+        """How long `run_forever` may sleep after a pass that started nothing: until the rate
+        limit lets held rows go, the next row falls due, or the poll interval.
+
+        Rows that were due at the pass and stayed are held by the rate limit (its wait counts)
+        or queued behind a message in flight (its completion wakes the worker), so only rows
+        falling due after the pass count; a row queued since then wakes it through `notify`.
+        """
         waits = [self.poll_interval]
-        if due is not None:
-            waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
         if self._rate_wait is not None:
             waits.append(self._rate_wait)
-        return max(0.01, min(waits))
+        if len(self._in_flight) < self.batch:
+            async with self.repo.transaction() as tx:
+                due = await tx.next_due_at(after=self._last_pass)
+            if due is not None:
+                waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
+        return max(MIN_PAUSE, min(waits))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            # Cleared before looking, not after: a row queued (and `notify` called) while this
-            # pass or `idle_seconds` waits for the database must cut the pause short, not be
-            # forgotten until ``poll_interval``.
-            self._wake.clear()
-            try:
-                tried = await self.run_once()
-                pause = 0.0 if tried else await self.idle_seconds()
-            except Exception as exc:
-                log.error("outbox pass failed: %s", describe(exc))
-                pause = self.poll_interval
-            if pause <= 0:
-                await asyncio.sleep(0)
-                continue
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            try:
-                await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
+        try:
+            while not stop.is_set():
+                # Cleared before the pass, not after: a row queued during the pass wakes the
+                # next one instead of waiting for the poll.
+                self._wake.clear()
+                try:
+                    started = await self._dispatch()
+                    if started:
+                        pause = 0.0
+                    elif self._rate_wait is not None and self._budget() == 0:
+                        pause = max(MIN_PAUSE, self._rate_wait)  # no channel may send yet
+                    else:
+                        pause = await self.idle_seconds()
+                except Exception as exc:
+                    log.error("outbox pass failed: %s", describe(exc))
+                    pause = self.poll_interval
+                if pause <= 0:
+                    await asyncio.sleep(0)
+                    continue
+                waiters = [
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stop.wait()),
+                ]
+                try:
+                    await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+        finally:
+            # Stopped: let the sends in hand finish and be recorded. Cancelled (the process
+            # is going down): cancel them too; `recover` settles their rows on the next start.
+            in_flight = list(self._in_flight)
+            if not stop.is_set():
+                for task in in_flight:
+                    task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)

@@ -5,22 +5,45 @@ raises flood errors. Defaults follow the documented limits (Telegram: ~30 messag
 1/s per private chat, 20/min per group; VK: 20 requests/s per community token) and are
 settings, because a deployment with a paid Telegram broadcast limit or a shared VK token needs
 other numbers. Time comes from the injected clock, never from ``time.monotonic``.
+
+Why a small burst and a window. We count a message when we reserve it, the platform when the
+request arrives, a few milliseconds later and not always in the same order. A bucket that may
+hold a whole second's worth (30) lets 30 go at once right after 30 went in the previous second,
+and a little reordering of arrivals then looks like 31 in a second to the platform. So the
+overall buckets hold only ``OVERALL_BURST`` messages (sends leave evenly spaced; the second one
+absorbs a worker pass that came a few milliseconds late, so the rate stays at the limit), and
+``window`` additionally caps what any ``window`` seconds may see at ``per_second · window``, which
+a burst after a quiet spell would otherwise exceed by ``burst - 1``.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.types import Clock
 
+#: Messages the overall (bot-wide, token-wide) buckets let go at once; see the module docstring.
+OVERALL_BURST = 2.0
+
 
 @dataclass(frozen=True)
 class Rate:
-    """``per_second`` tokens are added each second, up to ``burst``."""
+    """``per_second`` tokens are added each second, up to ``burst``; with ``window`` (seconds),
+    also never more than ``per_window`` messages in any ``window`` seconds."""
 
     per_second: float
     burst: float = 1.0
+    window: float | None = None
+    per_window: int | None = None  # default: what ``per_second`` gives in ``window``
+
+    @property
+    def window_limit(self) -> int:
+        if self.per_window is not None:
+            return self.per_window
+        return max(1, math.floor(self.per_second * (self.window or 1.0)))
 
 
 @dataclass(frozen=True)
@@ -30,13 +53,28 @@ class ChannelLimits:
     group_chat: Rate | None = None  # chats with a negative id (Telegram groups and channels)
 
 
+#: VK counts calls in a strict sliding second and answers error 6 (which holds the whole token
+#: for a second) to the 21st: a request that arrives a few milliseconds out of step with its
+#: reservation must not make one. Telegram's limit behaves as a bucket that forgives that.
+VK_WINDOW = 1.05
+
+
+def overall(per_second: float, window: float = 1.0) -> Rate:
+    """A bot-wide (or token-wide) limit of ``per_second``, spread evenly, and never more than
+    ``per_second`` in any ``window`` seconds (see the module docstring). At rates far above any
+    platform's (benchmarks switch pacing off that way) the bucket holds what a thirtieth of a
+    second brings, so the worker's passes are not the limit."""
+    burst = max(OVERALL_BURST, per_second / 30)
+    return Rate(per_second, burst, window, max(1, math.floor(per_second)))
+
+
 DEFAULT_LIMITS: dict[str, ChannelLimits] = {
     "tg": ChannelLimits(
-        overall=Rate(30, 30),
+        overall=overall(30),
         private_chat=Rate(1, 1),
-        group_chat=Rate(20 / 60, 3),
+        group_chat=Rate(20 / 60, 3, window=60.0),
     ),
-    "vk": ChannelLimits(overall=Rate(20, 20)),
+    "vk": ChannelLimits(overall=overall(20, VK_WINDOW)),
 }
 
 
@@ -46,6 +84,8 @@ class TokenBucket:
     tokens: float
     updated: float
     blocked_until: float = 0.0
+    #: Reservation times inside the last ``rate.window`` seconds (only with a window).
+    recent: deque[float] = field(default_factory=deque)
 
     def _refill(self, now: float) -> None:
         if now > self.updated:
@@ -53,17 +93,38 @@ class TokenBucket:
                 self.rate.burst, self.tokens + (now - self.updated) * self.rate.per_second
             )
             self.updated = now
+        window = self.rate.window
+        while self.recent and window is not None and self.recent[0] <= now - window:
+            self.recent.popleft()
+
+    def _window_room(self) -> float:
+        """Messages the window still admits (infinite without a window); call after _refill."""
+        if self.rate.window is None:
+            return math.inf
+        return self.rate.window_limit - len(self.recent)
 
     def wait(self, now: float) -> float:
         """Seconds until one token is available (0 when it is)."""
         self._refill(now)
         blocked = max(0.0, self.blocked_until - now)
         missing = max(0.0, 1.0 - self.tokens)
-        return max(blocked, missing / self.rate.per_second if missing else 0.0)
+        waits = [blocked, missing / self.rate.per_second if missing else 0.0]
+        if self._window_room() < 1 and self.rate.window is not None:
+            # The window is full: its oldest message must leave it first.
+            waits.append(self.recent[0] + self.rate.window - now)
+        return max(waits)
+
+    def available(self, now: float) -> int:
+        """How many messages could go right now, counting this bucket only."""
+        if self.wait(now) > 0:
+            return 0
+        return int(min(math.floor(self.tokens), self._window_room()))
 
     def take(self, now: float) -> None:
         self._refill(now)
         self.tokens -= 1.0
+        if self.rate.window is not None:
+            self.recent.append(now)
 
     def full(self, now: float) -> bool:
         self._refill(now)
@@ -102,6 +163,14 @@ class RateLimiter:
         for key in [k for k, b in self._buckets.items() if k[1] is not None and b.full(now)]:
             del self._buckets[key]
 
+    def wait(self, channel: str, chat_id: int) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now); takes nothing."""
+        now = self._now()
+        buckets = [
+            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
+        ]
+        return max((b.wait(now) for b in buckets), default=0.0)
+
     def reserve(self, channel: str, chat_id: int) -> float:
         """Take a token for one message to ``chat_id`` and return 0, or return the seconds to
         wait and take nothing (so a blocked chat does not eat the channel's overall budget)."""
@@ -115,6 +184,19 @@ class RateLimiter:
         for bucket in buckets:
             bucket.take(now)
         return 0.0
+
+    def available(self, channel: str) -> int | None:
+        """How many messages the channel's overall budget lets go right now (``None``: no
+        limit). Per-chat limits may still hold some of them back."""
+        now = self._now()
+        bucket = self._bucket(channel, None, now)
+        return None if bucket is None else bucket.available(now)
+
+    def overall_wait(self, channel: str) -> float:
+        """Seconds until the channel's overall budget lets one message go (0: now)."""
+        now = self._now()
+        bucket = self._bucket(channel, None, now)
+        return 0.0 if bucket is None else bucket.wait(now)
 
     def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
         """The platform said "retry after": hold the chat (or the whole channel) that long."""

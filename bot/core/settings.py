@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bot.core.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from bot.core.flood import FloodWindow
-from bot.core.ratelimit import ChannelLimits, Rate
+from bot.core.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
 from config import Settings
 
 
@@ -21,16 +21,14 @@ def working_calendar(settings: Settings) -> WorkingCalendar:
 
 
 def rate_limits(settings: Settings) -> dict[str, ChannelLimits]:
-    per_second = settings.telegram_messages_per_second
+    per_minute = settings.telegram_group_chat_per_minute
     return {
         "tg": ChannelLimits(
-            overall=Rate(per_second, per_second),
+            overall=overall(settings.telegram_messages_per_second),
             private_chat=Rate(settings.telegram_private_chat_per_second, 1),
-            group_chat=Rate(settings.telegram_group_chat_per_minute / 60, 3),
+            group_chat=Rate(per_minute / 60, max(1.0, min(3.0, per_minute)), window=60.0),
         ),
-        "vk": ChannelLimits(
-            overall=Rate(settings.vk_requests_per_second, settings.vk_requests_per_second)
-        ),
+        "vk": ChannelLimits(overall=overall(settings.vk_requests_per_second, VK_WINDOW)),
     }
 
 

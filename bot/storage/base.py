@@ -10,6 +10,7 @@ reliable. Implementations: `bot.storage.sqlite.SqliteRepository` (the default) a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,6 +100,14 @@ class OutboxDraft:
     # After a crash between sending and recording: send again (a duplicate is acceptable) or
     # give up (a duplicate is not)? See `bot.core.outbox`.
     resend_if_uncertain: bool = False
+
+    @property
+    def priority(self) -> int:
+        """0 for what a citizen is waiting for (purposes starting with "citizen": confirmations,
+        questions, answers), 1 for staff cards and reminders. When both are due the outbox sends
+        0 first, so a burst of appeals does not queue the citizens' replies behind the cards;
+        within one chat the order is always the order of queueing."""
+        return 0 if self.purpose.startswith("citizen") else 1
 
 
 @dataclass(frozen=True)
@@ -198,11 +207,13 @@ class Tx(Protocol):
     async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None: ...
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...
     async def claim(self, row_id: int, attempts: int) -> bool: ...
+    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]: ...
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None: ...
     async def outbox_row(self, row_id: int) -> OutboxRow | None: ...
     async def outbox_by_key(self, key: str) -> OutboxRow | None: ...
     async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None: ...
     async def rows_in_state(self, state: str) -> list[OutboxRow]: ...
-    async def next_due_at(self) -> datetime | None: ...
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None: ...
 
     # training data
     async def add_training_example(

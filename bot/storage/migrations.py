@@ -233,6 +233,21 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        8,
+        "outbox: citizens' messages first; the due-rows query served by partial indexes",
+        (
+            # 0: a citizen is waiting for it (purposes "citizen…"); 1: staff cards, reminders.
+            "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1",
+            "UPDATE outbox SET priority = 0 WHERE purpose LIKE 'citizen%'",
+            # Walked in this order by `claim_due`, which stops at its LIMIT; sent rows, the
+            # bulk of the table, are not in it.
+            "CREATE INDEX outbox_queue ON outbox (priority, id) WHERE state = 'pending'",
+            # "Is an older message to this chat still waiting or in flight?"
+            "CREATE INDEX outbox_chat_queue ON outbox (channel, chat_id, id)"
+            " WHERE state IN ('pending', 'sending')",
+        ),
+    ),
 )
 
 

@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -42,10 +42,13 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
 from bot.storage.sqlite import (
+    _DUE_HEADS,
+    _MARK_SENT,
     _OUTBOX_COLUMNS,
     _TICKET_COLUMNS,
     SqlReads,
     _attachments_json,
+    _claim_rows_sql,
     _outbox,
     to_db_time,
 )
@@ -297,8 +300,9 @@ class PostgresTx(SqlReads, TableVersionsTx):
         stamp = to_db_time(now)
         return await self._id(
             "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
-            " resend_if_uncertain, state, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING id",
             (
                 draft.key,
                 draft.ticket_id,
@@ -309,6 +313,7 @@ class PostgresTx(SqlReads, TableVersionsTx):
                 int(draft.resend_if_uncertain),
                 stamp,
                 stamp,
+                draft.priority,
             ),
         )
 
@@ -319,13 +324,21 @@ class PostgresTx(SqlReads, TableVersionsTx):
         is still pending, so of two workers that both saw a row exactly one sends it.
         """
         rows = await self._all(
-            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
-            " AND p.chat_id = o.chat_id AND p.id < o.id AND p.state IN ('pending', 'sending'))"
-            " ORDER BY o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED",
-            (to_db_time(now), limit),
+            _DUE_HEADS.format(index="") + " FOR UPDATE OF o SKIP LOCKED", (to_db_time(now), limit)
         )
         return [_outbox(r) for r in rows]
+
+    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
+        if not row_ids:
+            return set()
+        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
+        return {r[0] for r in rows}
+
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        await self.conn.executemany(
+            numbered(_MARK_SENT),
+            [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent],
+        )
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         count = await self._run(

@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +50,36 @@ _TICKET_COLUMNS = frozenset(
 _OUTBOX_COLUMNS = frozenset(
     "attempts next_attempt_at last_error platform_message_id sent_at".split()
 )
+
+
+# The oldest unsent row of each chat (messages to one chat keep their order), citizens' first
+# (`OutboxDraft.priority`). Served by the partial indexes of migration 8: `outbox_queue` is
+# walked in ORDER BY order until LIMIT heads are found, `outbox_chat_queue` answers NOT EXISTS.
+# ``{index}``: SQLite, without statistics, would rather range-scan `outbox_due` and sort every
+# due row, so `SqliteTx` names the index; PostgreSQL's planner has statistics and no such syntax.
+_DUE_HEADS = (
+    "SELECT * FROM outbox o{index} WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+    " AND p.chat_id = o.chat_id AND p.state IN ('pending', 'sending') AND p.id < o.id)"
+    " ORDER BY o.priority, o.id LIMIT ?"
+)
+
+
+#: (platform message id, sent at, row id) per row: one statement for a group of outcomes.
+_MARK_SENT = (
+    "UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?, last_error = NULL"
+    " WHERE id = ?"
+)
+
+
+def _claim_rows_sql(count: int) -> str:
+    """Take pending rows for sending in one statement; RETURNING says which were still pending
+    (of two workers that saw a row, exactly one gets it)."""
+    marks = ", ".join("?" * count)
+    return (
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
+        f" WHERE state = 'pending' AND id IN ({marks}) RETURNING id"
+    )
 
 
 def to_db_time(value: datetime | None) -> str | None:
@@ -238,8 +268,19 @@ class SqlReads:
         rows = await self._all("SELECT * FROM outbox WHERE state = ? ORDER BY id", (state,))
         return [_outbox(r) for r in rows]
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """When the next pending row falls due (only rows due later than ``after``, if given:
+        the outbox asks that when rows due now are held back by the rate limit)."""
+        if after is None:
+            row = await self._one(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+            )
+        else:
+            row = await self._one(
+                "SELECT MIN(next_attempt_at) FROM outbox"
+                " WHERE state = 'pending' AND next_attempt_at > ?",
+                (to_db_time(after),),
+            )
         return from_db_time(row[0]) if row else None
 
     async def training_examples(self) -> list[TrainingExample]:
@@ -294,12 +335,24 @@ def _run_on_thread(
     """On the connection's thread: the statements waiting ``ahead`` (each removed once it has
     run, so after an error the caller sees what did not), then ``sql``; its rows, or the cursor
     (``rowcount``, ``lastrowid``) of a write."""
+    conn = _run_ahead(db, ahead)
+    cursor = conn.execute(sql, params)
+    return cursor.fetchall() if fetch else cursor
+
+
+def _run_many_on_thread(
+    db: aiosqlite.Connection, ahead: list[Statement], sql: str, rows: list[tuple]
+) -> None:
+    """`_run_on_thread` for one statement over many parameter rows (``executemany``)."""
+    _run_ahead(db, ahead).executemany(sql, rows)
+
+
+def _run_ahead(db: aiosqlite.Connection, ahead: list[Statement]) -> sqlite3.Connection:
     conn = db._conn  # the sqlite3 connection (private), used on its own thread only
     while ahead:
         conn.execute(*ahead[0])
         del ahead[0]
-    cursor = conn.execute(sql, params)
-    return cursor.fetchall() if fetch else cursor
+    return conn
 
 
 class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_versions
@@ -522,8 +575,8 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         stamp = to_db_time(now)
         cursor = await self._run(
             "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
-            " resend_if_uncertain, state, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
+            " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 draft.key,
                 draft.ticket_id,
@@ -534,20 +587,26 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
                 int(draft.resend_if_uncertain),
                 stamp,
                 stamp,
+                draft.priority,
             ),
         )
         return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         rows = await self._all(
-            # Only the oldest unsent row of each chat: messages to one chat keep their order.
-            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
-            " AND p.chat_id = o.chat_id AND p.id < o.id AND p.state IN ('pending', 'sending'))"
-            " ORDER BY o.id LIMIT ?",
-            (to_db_time(now), limit),
+            _DUE_HEADS.format(index=" INDEXED BY outbox_queue"), (to_db_time(now), limit)
         )
         return [_outbox(r) for r in rows]
+
+    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
+        if not row_ids:
+            return set()
+        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
+        return {r[0] for r in rows}
+
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        rows = [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent]
+        await self.db._execute(_run_many_on_thread, self.db, self._ahead, _MARK_SENT, rows)
 
     async def claim(self, row_id: int, attempts: int) -> bool:
         """Take a pending row for sending; False if another worker took it first."""

@@ -121,10 +121,6 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     started = time.perf_counter()
     morph = morphology()  # pymorphy3 dictionaries: once per process, whatever the table
     result["morph_s"] = time.perf_counter() - started
-    if warm_up:
-        started = time.perf_counter()
-        result["warm_words"] = morph.warm_up()
-        result["warm_s"] = time.perf_counter() - started
 
     path = {"saratov": SARATOV, "kursk+model": KURSK, "national": NATIONAL}[kind]
     started = time.perf_counter()
@@ -143,6 +139,11 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     started = time.perf_counter()
     classifier = Classifier(table, model, morph=morph)
     result["build_s"] = time.perf_counter() - started
+    result["lexicon_forms"] = len(classifier.lexicon)
+    if warm_up:  # what the bot does in a worker thread at start (bot.app.warm_up_classifier)
+        started = time.perf_counter()
+        result["warm_words"] = classifier.warm_up()
+        result["warm_s"] = time.perf_counter() - started
     result["rss_loaded"] = _rss_mib()
 
     examples = [example for topic in table.topics for example in topic.examples]
@@ -195,7 +196,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     if places:  # not timed: does the place matcher find the municipality the appeal names?
         found = 0
         for text, municipality_id in places:
-            matches = classifier.gazetteer.find(analyse(text, morph))
+            matches = classifier.gazetteer.find(analyse(text, classifier.lexicon))
             found += any(m.municipality_id == municipality_id for m in matches)
         result["place_found"] = found / len(places)
     result["rss_after"] = _rss_mib()
@@ -258,7 +259,8 @@ def _print_results(results: list[dict]) -> None:
         decisions = ", ".join(f"{k} {v}" for k, v in sorted(r["decisions"].items()))
         print(f"{r['section']}: {r['summary']}")
         if "warm_s" in r:
-            print(f"  warm-up: {r['warm_words']} corpus words analysed in {r['warm_s']:.2f} s")
+            print(f"  warm-up: {r['warm_words']} word forms analysed in {r['warm_s']:.2f} s")
+        print(f"  lexicon: {r['lexicon_forms']} word forms the classifier reacts to")
         print(f"  pymorphy3 load {r['morph_s']:.2f} s; RSS at start {r['rss_start']:.0f} MiB; "
               f"appeals: {r['pool_sources']}; pool {r['pool']}")
         print(f"  decisions: {decisions}")
@@ -277,8 +279,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--appeals", type=int, default=2_000, metavar="N",
                         help="timed appeals per section after 200 warm-up ones (default 2000)")
     parser.add_argument("--warm-up", action="store_true",
-                        help="pre-analyse pymorphy3's corpus vocabulary (Morphology.warm_up) "
-                             "before the table, as a bot can at start")
+                        help="analyse the classifier's lexicon ahead (Classifier.warm_up), "
+                             "as the bot does in a worker thread at start")
     parser.add_argument("--section", help=argparse.SUPPRESS)  # internal: one section, as JSON
     args = parser.parse_args(argv)
     if args.appeals < 1:

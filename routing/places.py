@@ -102,14 +102,24 @@ class Gazetteer:
             self._seen.add(entry)
             self._by_first[key[0]].append(entry)
 
+    def vocabulary(self) -> set[str]:
+        """Every lemma ``find`` compares: the names' words and the place, street and region
+        words around them (a ``Lexicon`` is built from these)."""
+        words = set(PLACE_MARKERS | STREET_MARKERS | REGION_WORDS)
+        for names in self._by_first.values():
+            for name in names:
+                words.update(name.key)
+        return words
+
     # -- text -------------------------------------------------------------------------------
     def find(self, text: AnalysedText) -> list[PlaceMatch]:
         """Municipalities named in the text, best first, one entry per municipality."""
         tokens, lemmas = text.tokens, text.lemmas
+        infos = text.infos or tuple(self._morph.info(t) for t in tokens)
         best: dict[str, PlaceMatch] = {}
-        by_first, info_of = self._by_first, self._morph.info
+        by_first = self._by_first
         for i, token in enumerate(tokens):
-            info = info_of(token)
+            info = infos[i]
             # Most words of an appeal start no name and cannot be a typo of one (known words
             # are never fuzzy-matched): skip them before anything else, a long appeal is
             # mostly such words.

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 #: Appeals longer than this are cut before analysis: the first screens of text say what the
 #: problem is, and a 100 kB paste must not cost more than a normal appeal.
@@ -21,7 +22,6 @@ MAX_ANALYSED_CHARS = 4000
 _TAG = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 _WORD = re.compile(r"[а-яa-z0-9]+(?:-[а-яa-z0-9]+)*")
-_SPACE = re.compile(r"\s+")
 
 #: Words that carry no meaning for routing. Kept short on purpose: negations and prepositions
 #: like "нет"/"без" matter ("нет света") and stay in.
@@ -48,7 +48,7 @@ def normalize(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = _CONTROL.sub(" ", text).lower().replace("ё", "е")
-    return _SPACE.sub(" ", text).strip()[:MAX_ANALYSED_CHARS]
+    return " ".join(text.split())[:MAX_ANALYSED_CHARS]  # str.split: the same whitespace as \s
 
 
 def words(normalized: str) -> list[str]:
@@ -142,6 +142,112 @@ class Morphology:
     def lemmas(self, tokens: Iterable[str]) -> list[str]:
         return [self.info(t).lemma for t in tokens]
 
+    def describe(
+        self, tokens: tuple[str, ...]
+    ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
+        """(analyses, lemmas, content lemmas) of ``tokens``."""
+        infos = tuple(self.info(t) for t in tokens)
+        content = tuple(filter(None, map(content_lemma, infos)))
+        return infos, tuple(i.lemma for i in infos), content
+
+    def is_known(self, word: str) -> bool:
+        """Whether the dictionary has ``word`` (one DAWG lookup, ~3 µs: no parsing)."""
+        return self._analyzer.word_is_known(word)
+
+    def lexeme_forms(self, word: str) -> set[str]:
+        """Every inflected form of every word ``word`` can be a form of ("яма" → "ям", "ямах"…)."""
+        forms = {word}
+        for parse in self._analyzer.parse(word):
+            forms.update(form.word.replace("ё", "е") for form in parse.lexeme)
+        return forms
+
+
+class Lexicon:
+    """The word forms one routing table (and model) can react to; other words are not analysed.
+
+    Why: a word's first analysis by pymorphy3 costs 30–100 µs, and an appeal is mostly words no
+    keyword, example, place name or model feature contains; a long one has a hundred such words
+    the bot has never seen, which made the slowest appeals pymorphy's, not the classifier's.
+    Only lemmas the classifier compares can change a decision, so the lemmas it compares are
+    expanded once, at construction, into all their inflected forms; those forms get the full
+    analysis (on first sight, or all at once by ``warm_up``, identical either way). Any other
+    word stands for itself: its lemma is the word as written and it is never a personal name.
+    It still gets the one cheap dictionary check the place matcher needs (is it a dictionary
+    word, or maybe a misspelt place name?), so typo matching works as before.
+    """
+
+    GUESS_LIMIT = 200_000
+
+    def __init__(self, morph: Morphology, vocabulary: Iterable[str]):
+        self._morph = morph
+        forms: set[str] = set()
+        for word in set(vocabulary):
+            if word and not word.isdigit() and len(word) <= 40:
+                for part in word.split("-"):
+                    forms |= morph.lexeme_forms(part)
+        self._forms = frozenset(forms)
+        # word → (analysis, content lemma or ""): forms of the lexicon (never evicted) and
+        # other words (bounded, so that a flood of random words cannot grow memory).
+        self._analysed: dict[str, tuple[WordInfo, str]] = {}
+        self._guessed: dict[str, tuple[WordInfo, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+    def info(self, word: str) -> WordInfo:
+        return self._entry(word)[0]
+
+    def describe(
+        self, tokens: tuple[str, ...]
+    ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
+        """(analyses, lemmas, content lemmas) of ``tokens``: two dict lookups a word."""
+        analysed, guessed = self._analysed.get, self._guessed.get
+        entries = [analysed(t) or guessed(t) or self._entry(t) for t in tokens]
+        infos = tuple(map(_FIRST, entries))
+        return infos, tuple(map(_LEMMA, infos)), tuple(filter(None, map(_SECOND, entries)))
+
+    def _entry(self, word: str) -> tuple[WordInfo, str]:
+        found = self._analysed.get(word) or self._guessed.get(word)
+        if found is not None:
+            return found
+        if word in self._forms:
+            info = self._morph.info(word)
+            found = self._analysed[word] = (info, content_lemma(info))
+            return found
+        if "-" in word and not word.isdigit() and len(word) <= 40:
+            parts = [self.info(part) for part in word.split("-")]
+            lemma = "-".join(p.lemma for p in parts)
+            info = WordInfo(
+                lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
+                geo=any(p.geo for p in parts),
+            )
+        elif word.isdigit() or len(word) > 40:
+            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+        else:
+            info = WordInfo(word, (word,), self._morph.is_known(word), name_like=False, geo=False)
+        if len(self._guessed) >= self.GUESS_LIMIT:
+            self._guessed.clear()
+        found = self._guessed[word] = (info, content_lemma(info))
+        return found
+
+    def warm_up(self) -> int:
+        """Analyse every form now (~60 µs each, ~1.5 s for a regional table), so that no
+        appeal pays for a first sight; meant for a worker thread at start. Returns the count."""
+        for word in self._forms:
+            self._entry(word)
+        return len(self._forms)
+
+
+_FIRST, _SECOND, _LEMMA = itemgetter(0), itemgetter(1), attrgetter("lemma")
+
+
+def content_lemma(info: WordInfo) -> str:
+    """The lemma if it can say what an appeal is about; "" for stop words, numbers and names."""
+    lemma = info.lemma
+    if lemma in STOP_WORDS or lemma.isdigit() or info.name_like or len(lemma) <= 1:
+        return ""
+    return lemma
+
 
 @dataclass(frozen=True, slots=True)
 class WordInfo:
@@ -166,21 +272,16 @@ class AnalysedText:
     tokens: tuple[str, ...]  # surface word forms
     lemmas: tuple[str, ...]  # one lemma per token
     content: tuple[str, ...]  # lemmas without stop words, digits and personal names
+    infos: tuple[WordInfo, ...] = ()  # one per token, for the place matcher
 
 
-def analyse(text: str, morph: Morphology | None = None) -> AnalysedText:
-    morph = morph or morphology()
+def analyse(text: str, morph: Morphology | Lexicon | None = None) -> AnalysedText:
+    if morph is None:  # not `or`: an empty Lexicon is falsy
+        morph = morphology()
     normalized = normalize(text)
     tokens = tuple(words(normalized))
-    infos = [morph.info(t) for t in tokens]
-    lemmas = tuple(i.lemma for i in infos)
-    content = tuple(
-        i.lemma
-        for i in infos
-        if i.lemma not in STOP_WORDS and not i.lemma.isdigit() and not i.name_like
-        and len(i.lemma) > 1
-    )
-    return AnalysedText(normalized, tokens, lemmas, content)
+    infos, lemmas, content = morph.describe(tokens)
+    return AnalysedText(normalized, tokens, lemmas, content, infos)
 
 
 def lemmatize_phrase(phrase: str, morph: Morphology | None = None) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from routing.model import Municipality, RoutingTable
-from routing.text import AnalysedText, Morphology, lemmatize_phrase, morphology
+from routing.text import MIN_FUZZY_LENGTH, AnalysedText, Morphology, lemmatize_phrase, morphology
 
 #: Words in official names that say what kind of place it is, not which one.
 GENERIC_NAME_WORDS = frozenset(
@@ -123,7 +123,7 @@ class Gazetteer:
             # Most words of an appeal start no name and cannot be a typo of one (known words
             # are never fuzzy-matched): skip them before anything else, a long appeal is
             # mostly such words.
-            if info.known or len(token) < 5:
+            if info.known or len(token) < MIN_FUZZY_LENGTH:
                 for form in info.forms:
                     if form in by_first:
                         break
@@ -132,7 +132,7 @@ class Gazetteer:
             if i > 0 and (lemmas[i - 1] in STREET_MARKERS or tokens[i - 1] in STREET_MARKERS):
                 continue
             hits = self._exact(i, info.forms, lemmas)
-            if not hits and not info.known and len(token) >= 5:
+            if not hits and not info.known and len(token) >= MIN_FUZZY_LENGTH:
                 hits = self._fuzzy(i, info.lemma, token)
             for name, score, length in hits:
                 after = lemmas[i + length] if i + length < len(lemmas) else ""

@@ -57,10 +57,11 @@ def words(normalized: str) -> list[str]:
 
 
 class Morphology:
-    """pymorphy3 behind a cache: the analyzer costs ~30 µs a word, a cache hit ~0.1 µs.
+    """pymorphy3 behind a cache: the analyzer costs 30–100 µs a word, a cache hit ~0.1 µs.
 
-    Appeals reuse a small vocabulary, so after warm-up almost every word is a hit. The cache is
-    bounded so that a flood of random words cannot grow memory without limit.
+    Used to read the table (keywords, examples, names) and for training; classifying appeals
+    goes through a `Lexicon`, which calls it only for the word forms the table can react to.
+    The cache is bounded so that a flood of random words cannot grow memory without limit.
     """
 
     CACHE_LIMIT = 300_000
@@ -110,35 +111,6 @@ class Morphology:
     def lemma(self, word: str) -> str:
         return self.info(word).lemma
 
-    def corpus_vocabulary(self) -> list[str]:
-        """~44,000 frequent word forms: those of the annotated corpus shipped in the dictionary.
-
-        pymorphy3's dictionary package carries tag probabilities for the ambiguous word forms of
-        the OpenCorpora corpus, i.e. the everyday words ("дом", "свет", "нет"). They are the
-        words appeals are made of, so analysing them ahead covers most first sights.
-        """
-        estimator = getattr(self._analyzer, "prob_estimator", None)
-        table = getattr(estimator, "p_t_given_w", None)
-        if table is None:
-            return []
-        keys = table.keys()  # a DAWG, not a dict: iterating it directly is not supported
-        return list(dict.fromkeys(key.split(":", 1)[0].replace("ё", "е") for key in keys))
-
-    def warm_up(self, vocabulary: Iterable[str] | None = None) -> int:
-        """Analyse ``vocabulary`` (default: ``corpus_vocabulary()``) into the cache now.
-
-        Why: a word's first analysis costs ~20–70 µs and a long appeal full of new words pays it
-        a hundred times, which makes the slowest 1% of appeals pymorphy's, not the classifier's.
-        Costs ~1–3 s of CPU and ~17 MB; call it in a worker thread at start (it is thread-safe:
-        appeals classified meanwhile just find fewer words cached). Returns the words analysed.
-        """
-        count = 0
-        for word in self.corpus_vocabulary() if vocabulary is None else vocabulary:
-            if word and len(self._cache) < self.CACHE_LIMIT:
-                self.info(word)
-                count += 1
-        return count
-
     def lemmas(self, tokens: Iterable[str]) -> list[str]:
         return [self.info(t).lemma for t in tokens]
 
@@ -162,6 +134,10 @@ class Morphology:
         return forms
 
 
+#: Shorter unknown words are never compared with place names (see `routing.places`).
+MIN_FUZZY_LENGTH = 5
+
+
 class Lexicon:
     """The word forms one routing table (and model) can react to; other words are not analysed.
 
@@ -172,8 +148,9 @@ class Lexicon:
     expanded once, at construction, into all their inflected forms; those forms get the full
     analysis (on first sight, or all at once by ``warm_up``, identical either way). Any other
     word stands for itself: its lemma is the word as written and it is never a personal name.
-    It still gets the one cheap dictionary check the place matcher needs (is it a dictionary
-    word, or maybe a misspelt place name?), so typo matching works as before.
+    Except one that the dictionary does not know and is long enough to be a misspelt place name
+    (0–5 such new words an appeal): the place matcher compares its likely lemma with the names,
+    so it gets the full analysis and typo matching works exactly as before.
     """
 
     GUESS_LIMIT = 200_000
@@ -223,8 +200,12 @@ class Lexicon:
             )
         elif word.isdigit() or len(word) > 40:
             info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+        elif self._morph.is_known(word):
+            info = WordInfo(word, (word,), known=True, name_like=False, geo=False)
+        elif len(word) >= MIN_FUZZY_LENGTH:
+            info = self._morph.info(word)  # maybe a misspelt place: its likely lemma is compared
         else:
-            info = WordInfo(word, (word,), self._morph.is_known(word), name_like=False, geo=False)
+            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
         if len(self._guessed) >= self.GUESS_LIMIT:
             self._guessed.clear()
         found = self._guessed[word] = (info, content_lemma(info))

@@ -170,8 +170,28 @@ class RoutingTable:
             kids.setdefault(m.parent, []).append(m.id)
         return {k: tuple(v) for k, v in kids.items()}
 
+    @cached_property
+    def _ancestries(self) -> dict[str, tuple[str, ...]]:
+        return {}  # filled by ``ancestry``, at most one entry per municipality
+
+    @cached_property
+    def _display_names(self) -> dict[str, str]:
+        return {}  # filled by ``display_name``, at most one entry per municipality
+
     def ancestry(self, municipality_id: str) -> tuple[str, ...]:
-        """The municipality itself, then its parent, up to the top (cycles are refused earlier)."""
+        """The municipality itself, then its parent, up to the top (cycles are refused earlier).
+
+        Cached: a common village name matches a hundred places in a national table, and each
+        appeal naming it asks for all their ancestries.
+        """
+        found = self._ancestries.get(municipality_id)
+        if found is None:
+            found = self._ancestry(municipality_id)
+            if municipality_id in self.municipality_by_id:  # never grown by arbitrary ids
+                self._ancestries[municipality_id] = found
+        return found
+
+    def _ancestry(self, municipality_id: str) -> tuple[str, ...]:
         chain: list[str] = []
         current: str | None = municipality_id
         index = self.municipality_by_id
@@ -246,11 +266,17 @@ class RoutingTable:
         Six settlements in Saratov oblast are called «Октябрьское»; a button that says only that
         is useless, so a settlement is shown with the district it belongs to.
         """
+        found = self._display_names.get(municipality_id)
+        if found is not None:
+            return found
         municipality = self.municipality_by_id[municipality_id]
         if municipality.parent is None or municipality.parent not in self.municipality_by_id:
-            return municipality.name
-        parent = self.municipality_by_id[municipality.parent].name
-        return f"{municipality.name} ({parent.replace('муниципальный район', 'район')})"
+            found = municipality.name
+        else:
+            parent = self.municipality_by_id[municipality.parent].name
+            found = f"{municipality.name} ({parent.replace('муниципальный район', 'район')})"
+        self._display_names[municipality_id] = found
+        return found
 
     def summary(self) -> str:
         return (

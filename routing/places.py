@@ -140,19 +140,25 @@ class Gazetteer:
                     continue
                 if name.common and not self._marked(i, length, lemmas, tokens):
                     continue
+                municipality_id = name.municipality_id
+                previous = best.get(municipality_id)
+                if previous is not None and score <= previous.score:
+                    continue  # a common village name has hundreds of hits: keep each cheap
                 shown = " ".join(tokens[i : i + length])
-                shown_place = self._table.display_name(name.municipality_id)
-                match = PlaceMatch(name.municipality_id, score, f"«{shown}» → {shown_place}")
-                if match.score > best.get(name.municipality_id, PlaceMatch("", 0.0, "")).score:
-                    best[name.municipality_id] = match
+                shown_place = self._table.display_name(municipality_id)
+                best[municipality_id] = PlaceMatch(
+                    municipality_id, score, f"«{shown}» → {shown_place}"
+                )
         return sorted(best.values(), key=lambda m: -m.score)
 
     def _exact(self, i: int, forms: tuple[str, ...], lemmas: tuple[str, ...]):
         hits = []
         for form in forms:
+            score = 1.0 if form == forms[0] else 0.9
             for name in self._by_first.get(form, ()):
-                if self._rest_matches(name.key, i, lemmas):
-                    hits.append((name, 1.0 if form == forms[0] else 0.9, len(name.key)))
+                key = name.key
+                if len(key) == 1 or lemmas[i : i + len(key)] == key:  # the rest follows
+                    hits.append((name, score, len(key)))
         return hits
 
     def _fuzzy(self, i: int, lemma: str, token: str):
@@ -172,10 +178,6 @@ class Gazetteer:
             for name in self._by_first[first]
             if len(name.key) == 1
         ]
-
-    @staticmethod
-    def _rest_matches(key: tuple[str, ...], i: int, lemmas: tuple[str, ...]) -> bool:
-        return len(key) == 1 or tuple(lemmas[i : i + len(key)]) == key
 
     @staticmethod
     def _marked(i: int, length: int, lemmas: tuple[str, ...], tokens: tuple[str, ...]) -> bool:

@@ -18,6 +18,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from routing.model import RoutingTable
@@ -168,10 +169,15 @@ class Classifier:
         # A phrase can only occur in a text that has its first lemma: most texts skip the search.
         self._phrase_starts = frozenset(p[0] for ps in self._index.phrases for p in ps)
         self.lexicon = Lexicon(self.morph, self._vocabulary())
-        self._bodies_by_topic: dict[str, list[str]] = defaultdict(list)
-        for body in table.bodies:
+
+    @cached_property
+    def _bodies_by_topic(self) -> dict[str, list[str]]:
+        """Every body handling each topic; only a body model needs it (~4 MB nationally)."""
+        bodies: dict[str, list[str]] = defaultdict(list)
+        for body in self.table.bodies:
             for topic_id in body.topics:
-                self._bodies_by_topic[topic_id].append(body.id)
+                bodies[topic_id].append(body.id)
+        return bodies
 
     def with_thresholds(self, thresholds: Thresholds) -> Classifier:
         clone = object.__new__(Classifier)

@@ -175,8 +175,8 @@ class RoutingTable:
         return {}  # filled by ``ancestry``, at most one entry per municipality
 
     @cached_property
-    def _display_names(self) -> dict[str, str]:
-        return {}  # filled by ``display_name``, at most one entry per municipality
+    def _district_labels(self) -> dict[str, str]:
+        return {}  # filled by ``display_name``, one entry per parent (a few thousand at most)
 
     def ancestry(self, municipality_id: str) -> tuple[str, ...]:
         """The municipality itself, then its parent, up to the top (cycles are refused earlier).
@@ -266,17 +266,16 @@ class RoutingTable:
         Six settlements in Saratov oblast are called «Октябрьское»; a button that says only that
         is useless, so a settlement is shown with the district it belongs to.
         """
-        found = self._display_names.get(municipality_id)
-        if found is not None:
-            return found
         municipality = self.municipality_by_id[municipality_id]
-        if municipality.parent is None or municipality.parent not in self.municipality_by_id:
-            found = municipality.name
-        else:
-            parent = self.municipality_by_id[municipality.parent].name
-            found = f"{municipality.name} ({parent.replace('муниципальный район', 'район')})"
-        self._display_names[municipality_id] = found
-        return found
+        parent_id = municipality.parent
+        if parent_id is None or parent_id not in self.municipality_by_id:
+            return municipality.name
+        label = self._district_labels.get(parent_id)
+        if label is None:
+            parent = self.municipality_by_id[parent_id].name
+            label = parent.replace("муниципальный район", "район")
+            self._district_labels[parent_id] = label
+        return f"{municipality.name} ({label})"
 
     def summary(self) -> str:
         return (

@@ -17,9 +17,11 @@ Appeals: the ``examples`` of the table's topics plus, when ``../shared/data/kurs
 exists beside the repository, its ``text`` column (real appeals, some with HTML), cycled, with a
 few edge inputs mixed in (empty, 100k characters, emoji, unclosed HTML). After a warm-up of 200
 appeals, ``--appeals`` calls (default 2,000) are timed one by one with ``time.perf_counter_ns``.
-The morphology cache is shared by all appeals of a process, as in the bot: words met in the
-warm-up are cheap afterwards, new words of a later appeal are not. The row "same, again" times
-the same appeals a second time, all words cached: the classifier's own cost.
+The classifier's caches are shared by all appeals of a process, as in the bot: word forms of
+the table's lexicon met in the warm-up are cheap afterwards, new ones (and new words unknown to
+the dictionary) of a later appeal are not. ``--warm-up`` first runs ``Classifier.warm_up()``, as
+the bot does in a thread at start. The row "same, again" times the same appeals a second time,
+every word cached: the classifier's own cost.
 
 Not a test: run it by hand on a quiet machine and compare figures from the same machine.
 """

@@ -16,7 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from redis.asyncio import Redis
 
 from bot.core.appeals import Classifies
-from bot.core.coordination import Coordination, start_warm_up
+from bot.core.coordination import Coordination
 from bot.core.service import CoreService
 from bot.core.types import Clock
 from bot.shared import shared_dispatcher_options
@@ -30,14 +30,13 @@ log = logging.getLogger("bot")
 
 
 def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
-    """The classifier for ``table``, with the trained model if ``ROUTING_MODEL`` is set; its
-    warm-up runs in a background thread (`start_warm_up`), not delaying the start."""
+    """The classifier for ``table``, with the trained model if ``ROUTING_MODEL`` is set."""
     model = None
     if settings.routing_model is not None:
         from routing.learn import AppealModel
 
         model = AppealModel.load(settings.routing_model, table)
-    return start_warm_up(Classifier(table, model))
+    return Classifier(table, model)
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -27,8 +27,6 @@ import dataclasses
 import hashlib
 import io
 import logging
-import threading
-import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,46 +111,20 @@ def model_misfit(model: object, table: RoutingTable) -> str | None:
 
 def build_classifier(table: RoutingTable, model_path: Path | None) -> tuple[Classifies, str | None]:
     """The classifier for ``table`` (blocking: call in a thread) and, if the trained model had to
-    be left out, the reason to tell the coordinator. Its warm-up starts in the background."""
+    be left out, the reason to tell the coordinator."""
     from routing.classify import Classifier
     from routing.errors import RoutingError
 
     if model_path is None:
-        return start_warm_up(Classifier(table)), None
+        return Classifier(table), None
     from routing.learn import AppealModel
 
     try:
         model = AppealModel.load(model_path, table)  # refuses a model for another region
     except RoutingError as error:
-        return start_warm_up(Classifier(table)), str(error)
+        return Classifier(table), str(error)
     reason = model_misfit(model, table)
-    return start_warm_up(Classifier(table, None if reason else model)), reason
-
-
-def start_warm_up(classifier: Classifies) -> Classifies:
-    """Start the classifier's warm-up (``Classifier.warm_up``) in a daemon thread; return it.
-
-    Why: the first sight of each word form the classifier reacts to costs a pymorphy3 analysis
-    (~60 µs; ~1.5 s for all of a regional table's). Doing them all at start, off the event loop,
-    keeps that cost out of the first appeals. Decisions do not depend on it, so appeals are
-    answered meanwhile, just a little slower.
-    """
-    warm_up = getattr(classifier, "warm_up", None)
-    if warm_up is not None:
-        threading.Thread(
-            target=_warm_up, args=(warm_up,), name="classifier-warm-up", daemon=True
-        ).start()
-    return classifier
-
-
-def _warm_up(warm_up) -> None:
-    started = time.monotonic()
-    try:
-        count = warm_up()
-    except Exception:  # a failed warm-up only means slower first appeals
-        log.exception("classifier warm-up failed")
-        return
-    log.info("classifier warm-up: %d word forms in %.1f s", count, time.monotonic() - started)
+    return Classifier(table, None if reason else model), reason
 
 
 def _chunks(header: str, lines: list[str], more: str | None) -> tuple[str, ...]:

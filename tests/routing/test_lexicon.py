@@ -105,3 +105,22 @@ def test_after_warm_up_only_words_unknown_to_the_dictionary_are_parsed(table):
     assert len(analysed.tokens) > 300
     assert len(morph.parsed) <= 10  # misspellings that might be place names, nothing else
     assert not any(morph.is_known(word) for word in morph.parsed)
+
+
+#: Words pymorphy3 does not know, as citizens write them: typos, place names, surnames, slang.
+UNKNOWN_WORDS = [
+    "энгелськая", "аткарсе", "тратуар", "уведоление", "агресивные", "дериглазова", "кутепов",
+    "утилизуется", "складируется", "дубровинского", "фотоотчет", "жилкомплекс", "зврослых",
+    "соьаки", "неприрывную", "молодеж", "спилинные", "2022г", "ulitsa", "xyz123",
+]
+
+
+def test_unknown_words_get_exactly_pymorphy3s_analysis():
+    """The shortcut for unknown words (only the predictor's units) returns what pymorphy3's
+    own ``parse`` returns, so typo and place matching see the same lemmas as before."""
+    fast, plain = Morphology(), Morphology()
+    plain._guessers = None  # the ordinary parse for every word
+    for word in UNKNOWN_WORDS:
+        assert not fast.is_known(word), word
+        assert fast._guess(word) == fast._analyzer.parse(word), word
+        assert fast.info(word) == plain.info(word), word

@@ -262,7 +262,7 @@ class Lexicon:
 
     def warm_up(self) -> int:
         """Analyse every form now (~60 µs each, ~1.5 s for a regional table), so that no
-        appeal pays for a first sight; meant for a worker thread at start. Returns the count."""
+        appeal pays for a first sight; meant for start-up, before serving. Returns the count."""
         for word in self._forms:
             self._entry(word)
         return len(self._forms)

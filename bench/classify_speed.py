@@ -20,9 +20,10 @@ appeals, ``--appeals`` calls (default 2,000) are timed one by one with ``time.pe
 The classifier's caches are shared by all appeals of a process, as in the bot: word forms of
 the table's lexicon met in the warm-up are cheap afterwards, new ones (and new words unknown to
 the dictionary) of a later appeal are not. ``--warm-up`` first runs ``Classifier.warm_up()``, as
-the bot does in a thread at start. The row "same, again" times the same appeals a second time,
-every word cached: the classifier's own cost; "min of 3" times each of them three more times and
-keeps the fastest, which removes most of a busy machine's preemption from that cost.
+the bot does at start (``bot.app.build_classifier``). The row "same, again" times the same
+appeals a second time, every word cached: the classifier's own cost; "min of 3" times each of
+them three more times and keeps the fastest, which removes most of a busy machine's preemption
+from that cost. ``bench.classify_cpu`` gives the cold figures as CPU time.
 
 Not a test: run it by hand on a quiet machine and compare figures from the same machine.
 """
@@ -143,7 +144,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     classifier = Classifier(table, model, morph=morph)
     result["build_s"] = time.perf_counter() - started
     result["lexicon_forms"] = len(classifier.lexicon)
-    if warm_up:  # what the bot does in a thread at start (bot.core.coordination.start_warm_up)
+    if warm_up:  # what the bot does at start, before listening (bot.app.build_classifier)
         started = time.perf_counter()
         result["warm_words"] = classifier.warm_up()
         result["warm_s"] = time.perf_counter() - started
@@ -289,7 +290,7 @@ def main(argv: list[str]) -> int:
                         help="timed appeals per section after 200 warm-up ones (default 2000)")
     parser.add_argument("--warm-up", action="store_true",
                         help="analyse the classifier's lexicon ahead (Classifier.warm_up), "
-                             "as the bot does in a worker thread at start")
+                             "as the bot does at start, before its channels listen")
     parser.add_argument("--section", help=argparse.SUPPRESS)  # internal: one section, as JSON
     args = parser.parse_args(argv)
     if args.appeals < 1:

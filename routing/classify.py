@@ -18,11 +18,21 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from routing.model import RoutingTable
 from routing.places import Gazetteer, PlaceMatch
-from routing.text import AnalysedText, Morphology, analyse, lemmatize_phrase, morphology
+from routing.text import (
+    LEMMA_FIXES,
+    STOP_WORDS,
+    AnalysedText,
+    Lexicon,
+    Morphology,
+    analyse,
+    lemmatize_phrase,
+    morphology,
+)
 
 if TYPE_CHECKING:  # scikit-learn costs ~100 MB of RSS; a bot without a model never loads it
     from routing.learn import AppealModel
@@ -130,6 +140,11 @@ MODEL_BODY_WEIGHT = 0.3
 TABLE_FLOOR = 0.02
 
 
+#: 1 + log(count) and its square for the counts an analysed text can have (≤ 2,000 tokens).
+_TF = tuple(1 + math.log(c) if c else 0.0 for c in range(2048))
+_TF_SQUARED = tuple(v * v for v in _TF)
+
+
 def _single_place(body) -> bool:
     return not body.covers_whole_region and len(body.territory) == 1
 
@@ -151,16 +166,45 @@ class Classifier:
         self.gazetteer = Gazetteer(table, self.morph)
         self._topic_ids = [t.id for t in table.topics]
         self._index = self._build_index()
-        self._bodies_by_topic: dict[str, list[str]] = defaultdict(list)
-        for body in table.bodies:
+        # A phrase can only occur in a text that has its first lemma: most texts skip the search.
+        self._phrase_starts = frozenset(p[0] for ps in self._index.phrases for p in ps)
+        self.lexicon = Lexicon(self.morph, self._vocabulary())
+
+    @cached_property
+    def _bodies_by_topic(self) -> dict[str, list[str]]:
+        """Every body handling each topic; only a body model needs it (~4 MB nationally)."""
+        bodies: dict[str, list[str]] = defaultdict(list)
+        for body in self.table.bodies:
             for topic_id in body.topics:
-                self._bodies_by_topic[topic_id].append(body.id)
+                bodies[topic_id].append(body.id)
+        return bodies
 
     def with_thresholds(self, thresholds: Thresholds) -> Classifier:
         clone = object.__new__(Classifier)
         clone.__dict__.update(self.__dict__)
         clone.thresholds = thresholds
         return clone
+
+    def warm_up(self) -> int:
+        """Analyse every word form the classifier can react to, ahead of the first appeal.
+
+        Decisions do not depend on it (see ``Lexicon``); it only moves ~1.5 s of pymorphy3 work
+        from the first appeals to start-up (`bot.app.build_classifier`, before the channels
+        listen). Thread-safe, but a thread running it beside an event loop slows the loop.
+        """
+        return self.lexicon.warm_up()
+
+    def _vocabulary(self) -> set[str]:
+        """Lemmas that can change a decision: the topic index's, the gazetteer's, stop words,
+        the dictionary fixes and the trained model's words."""
+        words = set(self._index.postings) | self.gazetteer.vocabulary() | STOP_WORDS
+        words |= set(LEMMA_FIXES) | set(LEMMA_FIXES.values())
+        for phrases in self._index.phrases:
+            for phrase in phrases:
+                words.update(phrase)
+        if self.model is not None:
+            words.update(w for w in self.model.words.vocabulary_ if not w.startswith("__place_"))
+        return words
 
     # -- the lexical topic index ------------------------------------------------------------
     def _build_index(self) -> _TopicIndex:
@@ -205,21 +249,29 @@ class Classifier:
         counts = Counter(text.content)
         if not counts:
             return {}, {}
-        vector = {lemma: 1 + math.log(c) for lemma, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values()))
+        # Sublinear term frequency 1 + log(count), from a table: a long appeal has hundreds of
+        # distinct lemmas, and only the few the index knows need more than their square.
+        if max(counts.values()) < len(_TF):
+            norm = math.sqrt(sum(map(_TF_SQUARED.__getitem__, counts.values())))
+        else:
+            norm = math.sqrt(sum((1 + math.log(c)) * (1 + math.log(c)) for c in counts.values()))
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, list[str]] = defaultdict(list)
-        for lemma, value in vector.items():
-            for number, weight in self._index.postings.get(lemma, ()):
+        postings, shown = self._index.postings, self._index.shown
+        for lemma in filter(postings.__contains__, counts):
+            count = counts[lemma]
+            value = _TF[count] if count < len(_TF) else 1 + math.log(count)
+            for number, weight in postings[lemma]:
                 scores[number] += weight * value / norm
-                if lemma in self._index.shown[number]:
+                if lemma in shown[number]:
                     matched[number].append(lemma)
-        joined = " " + " ".join(text.lemmas) + " "
-        for number, phrases in enumerate(self._index.phrases):
-            for phrase in phrases:
-                if " " + " ".join(phrase) + " " in joined:
-                    scores[number] += 0.15
-                    matched[number].append(" ".join(phrase))
+        if self._phrase_starts and not self._phrase_starts.isdisjoint(text.lemmas):
+            joined = " " + " ".join(text.lemmas) + " "
+            for number, phrases in enumerate(self._index.phrases):
+                for phrase in phrases:
+                    if " " + " ".join(phrase) + " " in joined:
+                        scores[number] += 0.15
+                        matched[number].append(" ".join(phrase))
         if not scores:
             return {}, {}
         powered = {n: s**LEXICAL_SHARPNESS for n, s in scores.items()}
@@ -254,7 +306,7 @@ class Classifier:
         municipality: str | None = None,
     ) -> Classification:
         """Classify an appeal; ``topic``/``municipality`` are the citizen's answers, if any."""
-        analysed = analyse(text, self.morph)
+        analysed = analyse(text, self.lexicon)
         places = (
             [PlaceMatch(municipality, 1.0, "указано жителем")]
             if municipality in self.table.municipality_by_id

@@ -170,8 +170,28 @@ class RoutingTable:
             kids.setdefault(m.parent, []).append(m.id)
         return {k: tuple(v) for k, v in kids.items()}
 
+    @cached_property
+    def _ancestries(self) -> dict[str, tuple[str, ...]]:
+        return {}  # filled by ``ancestry``, at most one entry per municipality
+
+    @cached_property
+    def _district_labels(self) -> dict[str, str]:
+        return {}  # filled by ``display_name``, one entry per parent (a few thousand at most)
+
     def ancestry(self, municipality_id: str) -> tuple[str, ...]:
-        """The municipality itself, then its parent, up to the top (cycles are refused earlier)."""
+        """The municipality itself, then its parent, up to the top (cycles are refused earlier).
+
+        Cached: a common village name matches a hundred places in a national table, and each
+        appeal naming it asks for all their ancestries.
+        """
+        found = self._ancestries.get(municipality_id)
+        if found is None:
+            found = self._ancestry(municipality_id)
+            if municipality_id in self.municipality_by_id:  # never grown by arbitrary ids
+                self._ancestries[municipality_id] = found
+        return found
+
+    def _ancestry(self, municipality_id: str) -> tuple[str, ...]:
         chain: list[str] = []
         current: str | None = municipality_id
         index = self.municipality_by_id
@@ -247,10 +267,15 @@ class RoutingTable:
         is useless, so a settlement is shown with the district it belongs to.
         """
         municipality = self.municipality_by_id[municipality_id]
-        if municipality.parent is None or municipality.parent not in self.municipality_by_id:
+        parent_id = municipality.parent
+        if parent_id is None or parent_id not in self.municipality_by_id:
             return municipality.name
-        parent = self.municipality_by_id[municipality.parent].name
-        return f"{municipality.name} ({parent.replace('муниципальный район', 'район')})"
+        label = self._district_labels.get(parent_id)
+        if label is None:
+            parent = self.municipality_by_id[parent_id].name
+            label = parent.replace("муниципальный район", "район")
+            self._district_labels[parent_id] = label
+        return f"{municipality.name} ({label})"
 
     def summary(self) -> str:
         return (

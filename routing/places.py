@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from routing.model import Municipality, RoutingTable
-from routing.text import AnalysedText, Morphology, lemmatize_phrase, morphology
+from routing.text import MIN_FUZZY_LENGTH, AnalysedText, Morphology, lemmatize_phrase, morphology
 
 #: Words in official names that say what kind of place it is, not which one.
 GENERIC_NAME_WORDS = frozenset(
@@ -102,18 +102,28 @@ class Gazetteer:
             self._seen.add(entry)
             self._by_first[key[0]].append(entry)
 
+    def vocabulary(self) -> set[str]:
+        """Every lemma ``find`` compares: the names' words and the place, street and region
+        words around them (a ``Lexicon`` is built from these)."""
+        words = set(PLACE_MARKERS | STREET_MARKERS | REGION_WORDS)
+        for names in self._by_first.values():
+            for name in names:
+                words.update(name.key)
+        return words
+
     # -- text -------------------------------------------------------------------------------
     def find(self, text: AnalysedText) -> list[PlaceMatch]:
         """Municipalities named in the text, best first, one entry per municipality."""
         tokens, lemmas = text.tokens, text.lemmas
+        infos = text.infos or tuple(self._morph.info(t) for t in tokens)
         best: dict[str, PlaceMatch] = {}
-        by_first, info_of = self._by_first, self._morph.info
+        by_first = self._by_first
         for i, token in enumerate(tokens):
-            info = info_of(token)
+            info = infos[i]
             # Most words of an appeal start no name and cannot be a typo of one (known words
             # are never fuzzy-matched): skip them before anything else, a long appeal is
             # mostly such words.
-            if info.known or len(token) < 5:
+            if info.known or len(token) < MIN_FUZZY_LENGTH:
                 for form in info.forms:
                     if form in by_first:
                         break
@@ -122,7 +132,7 @@ class Gazetteer:
             if i > 0 and (lemmas[i - 1] in STREET_MARKERS or tokens[i - 1] in STREET_MARKERS):
                 continue
             hits = self._exact(i, info.forms, lemmas)
-            if not hits and not info.known and len(token) >= 5:
+            if not hits and not info.known and len(token) >= MIN_FUZZY_LENGTH:
                 hits = self._fuzzy(i, info.lemma, token)
             for name, score, length in hits:
                 after = lemmas[i + length] if i + length < len(lemmas) else ""
@@ -130,19 +140,25 @@ class Gazetteer:
                     continue
                 if name.common and not self._marked(i, length, lemmas, tokens):
                     continue
+                municipality_id = name.municipality_id
+                previous = best.get(municipality_id)
+                if previous is not None and score <= previous.score:
+                    continue  # a common village name has hundreds of hits: keep each cheap
                 shown = " ".join(tokens[i : i + length])
-                shown_place = self._table.display_name(name.municipality_id)
-                match = PlaceMatch(name.municipality_id, score, f"«{shown}» → {shown_place}")
-                if match.score > best.get(name.municipality_id, PlaceMatch("", 0.0, "")).score:
-                    best[name.municipality_id] = match
+                shown_place = self._table.display_name(municipality_id)
+                best[municipality_id] = PlaceMatch(
+                    municipality_id, score, f"«{shown}» → {shown_place}"
+                )
         return sorted(best.values(), key=lambda m: -m.score)
 
     def _exact(self, i: int, forms: tuple[str, ...], lemmas: tuple[str, ...]):
         hits = []
         for form in forms:
+            score = 1.0 if form == forms[0] else 0.9
             for name in self._by_first.get(form, ()):
-                if self._rest_matches(name.key, i, lemmas):
-                    hits.append((name, 1.0 if form == forms[0] else 0.9, len(name.key)))
+                key = name.key
+                if len(key) == 1 or lemmas[i : i + len(key)] == key:  # the rest follows
+                    hits.append((name, score, len(key)))
         return hits
 
     def _fuzzy(self, i: int, lemma: str, token: str):
@@ -162,10 +178,6 @@ class Gazetteer:
             for name in self._by_first[first]
             if len(name.key) == 1
         ]
-
-    @staticmethod
-    def _rest_matches(key: tuple[str, ...], i: int, lemmas: tuple[str, ...]) -> bool:
-        return len(key) == 1 or tuple(lemmas[i : i + len(key)]) == key
 
     @staticmethod
     def _marked(i: int, length: int, lemmas: tuple[str, ...], tokens: tuple[str, ...]) -> bool:

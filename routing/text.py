@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 #: Appeals longer than this are cut before analysis: the first screens of text say what the
 #: problem is, and a 100 kB paste must not cost more than a normal appeal.
@@ -21,7 +22,6 @@ MAX_ANALYSED_CHARS = 4000
 _TAG = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 _WORD = re.compile(r"[а-яa-z0-9]+(?:-[а-яa-z0-9]+)*")
-_SPACE = re.compile(r"\s+")
 
 #: Words that carry no meaning for routing. Kept short on purpose: negations and prepositions
 #: like "нет"/"без" matter ("нет света") and stay in.
@@ -48,7 +48,7 @@ def normalize(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = _CONTROL.sub(" ", text).lower().replace("ё", "е")
-    return _SPACE.sub(" ", text).strip()[:MAX_ANALYSED_CHARS]
+    return " ".join(text.split())[:MAX_ANALYSED_CHARS]  # str.split: the same whitespace as \s
 
 
 def words(normalized: str) -> list[str]:
@@ -57,19 +57,23 @@ def words(normalized: str) -> list[str]:
 
 
 class Morphology:
-    """pymorphy3 behind a cache: the analyzer costs ~30 µs a word, a cache hit ~0.1 µs.
+    """pymorphy3 behind a cache: the analyzer costs 30–100 µs a word, a cache hit ~0.1 µs.
 
-    Appeals reuse a small vocabulary, so after warm-up almost every word is a hit. The cache is
-    bounded so that a flood of random words cannot grow memory without limit.
+    Used to read the table (keywords, examples, names) and for training; classifying appeals
+    goes through a `Lexicon`, which calls it only for the word forms the table can react to.
+    The cache is bounded so that a flood of random words cannot grow memory without limit.
     """
 
     CACHE_LIMIT = 300_000
+    LEXEME_LIMIT = 20_000
 
     def __init__(self) -> None:
         import pymorphy3  # heavy import (dictionaries), done once per process
 
         self._analyzer = pymorphy3.MorphAnalyzer()
+        self._guessers = _guessing_units(self._analyzer)
         self._cache: dict[str, WordInfo] = {}
+        self._lexemes: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def info(self, word: str) -> WordInfo:
@@ -86,7 +90,8 @@ class Morphology:
                 geo=any(p.geo for p in parts),
             )
         else:
-            parses = self._analyzer.parse(word)
+            known = self._analyzer.word_is_known(word)
+            parses = self._analyzer.parse(word) if known else self._guess(word)
             # The lemma with the most parse weight, not the first parse: "ямы" is more often
             # "яма" than the rare "ям". Ties go to the longer lemma ("ямах" → "яма").
             weight: dict[str, float] = {}
@@ -96,7 +101,6 @@ class Morphology:
             forms = tuple(sorted(weight, key=lambda f: (-round(weight[f], 3), -len(f))))[:4]
             if forms[0] in LEMMA_FIXES:
                 forms = (LEMMA_FIXES[forms[0]], *forms)
-            known = self._analyzer.word_is_known(word)
             best = parses[0]
             name_like = bool({"Name", "Surn", "Patr"} & set(best.tag.grammemes))
             geo = any("Geox" in p.tag.grammemes for p in parses)
@@ -107,40 +111,172 @@ class Morphology:
             self._cache[word] = result
         return result
 
+    def _guess(self, word: str) -> list:
+        """``parse`` of a word the dictionary does not know, without the units that cannot
+        apply to it: a third of pymorphy3's ~110 µs went to the dictionary lookup and the
+        number, punctuation, Latin and hyphen units, which find nothing in a lower-case
+        Cyrillic word without a hyphen. Same parses, same order, same scores."""
+        if self._guessers is None or not _PLAIN_CYRILLIC.fullmatch(word):
+            return self._analyzer.parse(word)
+        parses: list = []
+        seen: set = set()
+        for unit, is_terminal in self._guessers:
+            parses.extend(unit.parse(word, word, seen))
+            if is_terminal and parses:
+                break
+        analyzer = self._analyzer
+        if analyzer.prob_estimator is not None:
+            parses = analyzer.prob_estimator.apply_to_parses(word, word, parses)
+        return [analyzer._result_type(*p) for p in parses]
+
     def lemma(self, word: str) -> str:
         return self.info(word).lemma
 
-    def corpus_vocabulary(self) -> list[str]:
-        """~44,000 frequent word forms: those of the annotated corpus shipped in the dictionary.
-
-        pymorphy3's dictionary package carries tag probabilities for the ambiguous word forms of
-        the OpenCorpora corpus, i.e. the everyday words ("дом", "свет", "нет"). They are the
-        words appeals are made of, so analysing them ahead covers most first sights.
-        """
-        estimator = getattr(self._analyzer, "prob_estimator", None)
-        table = getattr(estimator, "p_t_given_w", None)
-        if table is None:
-            return []
-        keys = table.keys()  # a DAWG, not a dict: iterating it directly is not supported
-        return list(dict.fromkeys(key.split(":", 1)[0].replace("ё", "е") for key in keys))
-
-    def warm_up(self, vocabulary: Iterable[str] | None = None) -> int:
-        """Analyse ``vocabulary`` (default: ``corpus_vocabulary()``) into the cache now.
-
-        Why: a word's first analysis costs ~20–70 µs and a long appeal full of new words pays it
-        a hundred times, which makes the slowest 1% of appeals pymorphy's, not the classifier's.
-        Costs ~1–3 s of CPU and ~17 MB; call it in a worker thread at start (it is thread-safe:
-        appeals classified meanwhile just find fewer words cached). Returns the words analysed.
-        """
-        count = 0
-        for word in self.corpus_vocabulary() if vocabulary is None else vocabulary:
-            if word and len(self._cache) < self.CACHE_LIMIT:
-                self.info(word)
-                count += 1
-        return count
-
     def lemmas(self, tokens: Iterable[str]) -> list[str]:
         return [self.info(t).lemma for t in tokens]
+
+    def describe(
+        self, tokens: tuple[str, ...]
+    ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
+        """(analyses, lemmas, content lemmas) of ``tokens``."""
+        infos = tuple(self.info(t) for t in tokens)
+        content = tuple(filter(None, map(content_lemma, infos)))
+        return infos, tuple(i.lemma for i in infos), content
+
+    def is_known(self, word: str) -> bool:
+        """Whether the dictionary has ``word`` (one DAWG lookup, ~3 µs: no parsing)."""
+        return self._analyzer.word_is_known(word)
+
+    def lexeme_forms(self, word: str) -> frozenset[str]:
+        """Every inflected form of every word ``word`` can be a form of ("яма" → "ям", "ямах"…).
+
+        Cached (~0.3 ms a word otherwise): every table swap builds a new classifier from mostly
+        the same words.
+        """
+        forms = self._lexemes.get(word)
+        if forms is None:
+            found = {word}
+            for parse in self._analyzer.parse(word):
+                found.update(form.word.replace("ё", "е") for form in parse.lexeme)
+            forms = frozenset(found)
+            with self._lock:
+                if len(self._lexemes) >= self.LEXEME_LIMIT:
+                    self._lexemes.clear()
+                self._lexemes[word] = forms
+        return forms
+
+
+_PLAIN_CYRILLIC = re.compile(r"[а-я]+")
+
+
+def _guessing_units(analyzer) -> list | None:
+    """pymorphy3's units from the known-prefix guesser on (the predictor), or None if this
+    pymorphy3 arranges them otherwise (then unknown words take the ordinary ``parse``)."""
+    from pymorphy3.units import KnownPrefixAnalyzer
+
+    units = getattr(analyzer, "_units", None)
+    if not units or getattr(analyzer, "_result_type", None) is None:
+        return None
+    for number, (unit, _) in enumerate(units):
+        if isinstance(unit, KnownPrefixAnalyzer):
+            return units[number:]
+    return None
+
+
+#: Shorter unknown words are never compared with place names (see `routing.places`).
+MIN_FUZZY_LENGTH = 5
+
+
+class Lexicon:
+    """The word forms one routing table (and model) can react to; other words are not analysed.
+
+    Why: a word's first analysis by pymorphy3 costs 30–100 µs, and an appeal is mostly words no
+    keyword, example, place name or model feature contains; a long one has a hundred such words
+    the bot has never seen, which made the slowest appeals pymorphy's, not the classifier's.
+    Only lemmas the classifier compares can change a decision, so the lemmas it compares are
+    expanded once, at construction, into all their inflected forms; those forms get the full
+    analysis (on first sight, or all at once by ``warm_up``, identical either way). Any other
+    word stands for itself: its lemma is the word as written and it is never a personal name.
+    Except one that the dictionary does not know and is long enough to be a misspelt place name
+    (0–5 such new words an appeal): the place matcher compares its likely lemma with the names,
+    so it gets the full analysis and typo matching works exactly as before.
+    """
+
+    GUESS_LIMIT = 200_000
+
+    def __init__(self, morph: Morphology, vocabulary: Iterable[str]):
+        self._morph = morph
+        forms: set[str] = set()
+        for word in set(vocabulary):
+            if word and not word.isdigit() and len(word) <= 40:
+                for part in word.split("-"):
+                    forms |= morph.lexeme_forms(part)
+        self._forms = frozenset(forms)
+        # word → (analysis, content lemma or ""): forms of the lexicon (never evicted) and
+        # other words (bounded, so that a flood of random words cannot grow memory).
+        self._analysed: dict[str, tuple[WordInfo, str]] = {}
+        self._guessed: dict[str, tuple[WordInfo, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+    def info(self, word: str) -> WordInfo:
+        return self._entry(word)[0]
+
+    def describe(
+        self, tokens: tuple[str, ...]
+    ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
+        """(analyses, lemmas, content lemmas) of ``tokens``: two dict lookups a word."""
+        analysed, guessed = self._analysed.get, self._guessed.get
+        entries = [analysed(t) or guessed(t) or self._entry(t) for t in tokens]
+        infos = tuple(map(_FIRST, entries))
+        return infos, tuple(map(_LEMMA, infos)), tuple(filter(None, map(_SECOND, entries)))
+
+    def _entry(self, word: str) -> tuple[WordInfo, str]:
+        found = self._analysed.get(word) or self._guessed.get(word)
+        if found is not None:
+            return found
+        if word in self._forms:
+            info = self._morph.info(word)
+            found = self._analysed[word] = (info, content_lemma(info))
+            return found
+        if "-" in word and not word.isdigit() and len(word) <= 40:
+            parts = [self.info(part) for part in word.split("-")]
+            lemma = "-".join(p.lemma for p in parts)
+            info = WordInfo(
+                lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
+                geo=any(p.geo for p in parts),
+            )
+        elif word.isdigit() or len(word) > 40:
+            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+        elif self._morph.is_known(word):
+            info = WordInfo(word, (word,), known=True, name_like=False, geo=False)
+        elif len(word) >= MIN_FUZZY_LENGTH:
+            info = self._morph.info(word)  # maybe a misspelt place: its likely lemma is compared
+        else:
+            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+        if len(self._guessed) >= self.GUESS_LIMIT:
+            self._guessed.clear()
+        found = self._guessed[word] = (info, content_lemma(info))
+        return found
+
+    def warm_up(self) -> int:
+        """Analyse every form now (~60 µs each, ~1.5 s for a regional table), so that no
+        appeal pays for a first sight; meant for start-up, before serving. Returns the count."""
+        for word in self._forms:
+            self._entry(word)
+        return len(self._forms)
+
+
+_FIRST, _SECOND, _LEMMA = itemgetter(0), itemgetter(1), attrgetter("lemma")
+
+
+def content_lemma(info: WordInfo) -> str:
+    """The lemma if it can say what an appeal is about; "" for stop words, numbers and names."""
+    lemma = info.lemma
+    if lemma in STOP_WORDS or lemma.isdigit() or info.name_like or len(lemma) <= 1:
+        return ""
+    return lemma
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,21 +302,16 @@ class AnalysedText:
     tokens: tuple[str, ...]  # surface word forms
     lemmas: tuple[str, ...]  # one lemma per token
     content: tuple[str, ...]  # lemmas without stop words, digits and personal names
+    infos: tuple[WordInfo, ...] = ()  # one per token, for the place matcher
 
 
-def analyse(text: str, morph: Morphology | None = None) -> AnalysedText:
-    morph = morph or morphology()
+def analyse(text: str, morph: Morphology | Lexicon | None = None) -> AnalysedText:
+    if morph is None:  # not `or`: an empty Lexicon is falsy
+        morph = morphology()
     normalized = normalize(text)
     tokens = tuple(words(normalized))
-    infos = [morph.info(t) for t in tokens]
-    lemmas = tuple(i.lemma for i in infos)
-    content = tuple(
-        i.lemma
-        for i in infos
-        if i.lemma not in STOP_WORDS and not i.lemma.isdigit() and not i.name_like
-        and len(i.lemma) > 1
-    )
-    return AnalysedText(normalized, tokens, lemmas, content)
+    infos, lemmas, content = morph.describe(tokens)
+    return AnalysedText(normalized, tokens, lemmas, content, infos)
 
 
 def lemmatize_phrase(phrase: str, morph: Morphology | None = None) -> tuple[str, ...]:

@@ -1,0 +1,52 @@
+"""Cold per-appeal CPU time of ``classify``, which a busy machine disturbs far less than the
+wall-clock figures of ``bench.classify_speed``.
+
+    python -m bench.classify_cpu saratov cold     # the classifier as built, caches empty
+    python -m bench.classify_cpu saratov warm     # after Classifier.warm_up(), as the bot starts
+    python -m bench.classify_cpu national cold
+
+``time.thread_time_ns`` counts only this thread's CPU time, so preemption by other processes
+is left out (cache effects are not). The appeals are those of ``bench.classify_speed`` (topic
+examples and the Kursk appeals, plus place-named ones nationally), 2,200 calls of which the
+first 200 are not counted; every word is new to the classifier at its first sight.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+
+from bench.classify_speed import NATIONAL, SARATOV, _place_appeals, _real_appeals
+
+
+def main(argv: list[str]) -> int:
+    from routing.classify import Classifier
+    from routing.tablefile import load_table
+
+    kind, warm = argv[0], argv[1:] == ["warm"]
+    table = load_table({"saratov": SARATOV, "national": NATIONAL}[kind])
+    classifier = Classifier(table)
+    if warm:
+        classifier.warm_up()
+    pool = [e for t in table.topics for e in t.examples] + _real_appeals()
+    if kind == "national":  # a place-named appeal after every other one, as classify_speed
+        places = iter([text for text, _ in _place_appeals(table, 1000)])
+        pool = [x for n, t in enumerate(pool) for x in (t, *itertools.islice(places, n % 2))]
+    spent = []
+    for text in (pool * 2)[:2200]:
+        started = time.thread_time_ns()
+        classifier.classify(text)
+        spent.append(time.thread_time_ns() - started)
+    spent = sorted(spent[200:])
+
+    def quantile(p: float) -> float:
+        return spent[min(len(spent) - 1, int(p * len(spent)))] / 1e6
+
+    print(f"{kind:9} {'warm' if warm else 'cold'}: CPU per appeal p50 {quantile(.5):.2f}, "
+          f"p90 {quantile(.9):.2f}, p99 {quantile(.99):.2f} ms; {sum(spent) / 1e9:.2f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -253,7 +253,6 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -
                 question = [c for c in sent(citizen) if (c.body or "").endswith("Проблема решена?")]
                 if question:
                     asked[citizen] = question[0]
-            assert len(asked) >= len(CITIZENS) - len(REDIRECTED) - bot.kills
             for citizen, question in asked.items():
                 data = next(b["callback_data"] for b in question.buttons
                             if b["text"] == texts.SOLVED_YES)
@@ -320,6 +319,11 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -
         assert len(told) <= 1
         if not any(chat == citizen for chat, _ in unsure):
             assert len(told) == 1, (citizen, mine)
+
+    # Everyone the city answered was asked «Проблема решена?» with the answer, unless that
+    # message was in flight at a kill (several can be: the outbox sends to many chats at once).
+    not_asked = set(CITIZENS) - REDIRECTED - set(asked)
+    assert all(any(chat == c for chat, _ in unsure) for c in not_asked), (not_asked, unsure)
 
     # No dialog forgotten: everyone asked before the kill who answered got the next question.
     rating_asked = [c for c in delivered if (c.body or "").startswith("Оцените")]

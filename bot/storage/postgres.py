@@ -48,7 +48,6 @@ from bot.storage.sqlite import (
     _TICKET_COLUMNS,
     SqlReads,
     _attachments_json,
-    _claim_rows_sql,
     _outbox,
     to_db_time,
 )
@@ -327,12 +326,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
             _DUE_HEADS.format(index="") + " FOR UPDATE OF o SKIP LOCKED", (to_db_time(now), limit)
         )
         return [_outbox(r) for r in rows]
-
-    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
-        if not row_ids:
-            return set()
-        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
-        return {r[0] for r in rows}
 
     async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
         await self.conn.executemany(

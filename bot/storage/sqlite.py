@@ -163,6 +163,13 @@ class SqlReads:
 
     async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...
 
+    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
+        """A write, but one statement both databases run alike (``UPDATE … RETURNING``)."""
+        if not row_ids:
+            return set()
+        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
+        return {r[0] for r in rows}
+
     async def ticket_by_source(
         self, channel: str, chat_id: int, message_id: int
     ) -> TicketRecord | None:
@@ -597,12 +604,6 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             _DUE_HEADS.format(index=" INDEXED BY outbox_queue"), (to_db_time(now), limit)
         )
         return [_outbox(r) for r in rows]
-
-    async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
-        if not row_ids:
-            return set()
-        rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
-        return {r[0] for r in rows}
 
     async def mark_sent(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
         rows = [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent]

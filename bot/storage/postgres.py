@@ -51,7 +51,7 @@ from bot.storage.sqlite import (
     _outbox,
     to_db_time,
 )
-from bot.storage.table_versions import PENDING, TableVersionsTx
+from bot.storage.table_versions import TableVersionsTx
 
 log = logging.getLogger("bot.storage")
 
@@ -117,9 +117,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
         """Run an ``INSERT … RETURNING id``; ``None`` when nothing was inserted."""
         value = await self.conn.fetchval(numbered(sql), *map(_plain, params))
         return None if value is None else int(value)
-
-    _tv_one = _one
-    _tv_all = _all
 
     # -- tickets -------------------------------------------------------------------------------
     async def next_ticket_sequence(self, year: int) -> int:
@@ -439,74 +436,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
             (channel, chat_id, thread_id),
         )
         return r[0] if r else None
-
-    # -- table versions (the writes; reads come from TableVersionsTx through _tv_one/_tv_all) --
-    async def add_table_version(
-        self,
-        *,
-        content: str,
-        content_hash: str,
-        source: str,
-        applied_by: str,
-        now: datetime,
-        summary: str,
-        seed_hash: str | None = None,
-        restores: int | None = None,
-    ) -> int:
-        version_id = await self._id(
-            "INSERT INTO routing_versions (content, content_hash, source, seed_hash, restores,"
-            " applied_by, applied_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                content,
-                content_hash,
-                source,
-                seed_hash,
-                restores,
-                applied_by,
-                to_db_time(now),
-                summary,
-            ),
-        )
-        assert version_id is not None
-        return version_id
-
-    async def add_table_proposal(
-        self,
-        *,
-        content: str,
-        content_hash: str,
-        base_version: int,
-        kind: str,
-        proposed_by: str,
-        now: datetime,
-        summary: str,
-        restores: int | None = None,
-    ) -> int:
-        proposal_id = await self._id(
-            "INSERT INTO routing_proposals (content, content_hash, base_version, kind, restores,"
-            " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING id",
-            (
-                content,
-                content_hash,
-                base_version,
-                kind,
-                restores,
-                proposed_by,
-                to_db_time(now),
-                summary,
-                PENDING,
-            ),
-        )
-        assert proposal_id is not None
-        return proposal_id
-
-    async def settle_table_proposal(self, proposal_id: int, state: str) -> bool:
-        count = await self._run(
-            "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ?",
-            (state, proposal_id, PENDING),
-        )
-        return count == 1
 
 
 class PostgresRepository:

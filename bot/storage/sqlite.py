@@ -401,10 +401,6 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         the transaction ends (an error then fails the transaction all the same)."""
         self._ahead.append((sql, params))
 
-    _tv_one = _one
-    _tv_all = _all
-    _tv_run = _run
-
     # -- tickets -------------------------------------------------------------------------------
     async def next_ticket_sequence(self, year: int) -> int:
         row = await self._one(

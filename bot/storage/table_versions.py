@@ -10,8 +10,9 @@ both SQLite and PostgreSQL store, readable by a person, and identical for identi
 its hash tells whether anything changed.
 
 The schema is migration 6 in `bot.storage.migrations`. `TableVersionsTx` is mixed into
-`bot.storage.sqlite.SqliteTx`; it reads and writes only through
-`_tv_one`, `_tv_all` and `_tv_run` (``self.db`` unless overridden).
+`bot.storage.sqlite.SqliteTx` and `bot.storage.postgres.PostgresTx`; it reads and writes only
+through their `_one` and `_all` (``?`` placeholders, writes with ``RETURNING``), so both
+databases run the same SQL.
 """
 
 from __future__ import annotations
@@ -99,20 +100,10 @@ def _proposal(row: Any) -> TableProposal:
 class TableVersionsTx:
     """Table versions, proposals and statistics queries inside one transaction."""
 
-    db: Any
+    # Provided by the backend's transaction class (`SqliteTx`, `PostgresTx`), as for `SqlReads`.
+    async def _one(self, sql: str, params: tuple = ()) -> Any: ...
 
-    async def _tv_one(self, sql: str, params: tuple = ()) -> Any:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _tv_all(self, sql: str, params: tuple = ()) -> list[Any]:
-        async with self.db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _tv_run(self, sql: str, params: tuple = ()) -> Any:
-        """A write; the cursor (``rowcount``, ``lastrowid``). `SqliteTx` runs it through its
-        own path, which keeps it inside the transaction's savepoint."""
-        return await self.db.execute(sql, params)
+    async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...
 
     # -- versions ------------------------------------------------------------------------------
     async def add_table_version(
@@ -128,9 +119,9 @@ class TableVersionsTx:
         restores: int | None = None,
     ) -> int:
         _, to_db_time = _times()
-        cursor = await self._tv_run(
+        row = await self._one(
             "INSERT INTO routing_versions (content, content_hash, source, seed_hash, restores,"
-            " applied_by, applied_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " applied_by, applied_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 content,
                 content_hash,
@@ -142,26 +133,26 @@ class TableVersionsTx:
                 summary,
             ),
         )
-        return int(cursor.lastrowid)
+        return int(row[0])
 
     async def latest_table_version(self) -> TableVersion | None:
-        row = await self._tv_one("SELECT * FROM routing_versions ORDER BY id DESC LIMIT 1")
+        row = await self._one("SELECT * FROM routing_versions ORDER BY id DESC LIMIT 1")
         return _version(row) if row is not None else None
 
     async def table_version(self, version_id: int) -> TableVersion | None:
-        row = await self._tv_one("SELECT * FROM routing_versions WHERE id = ?", (version_id,))
+        row = await self._one("SELECT * FROM routing_versions WHERE id = ?", (version_id,))
         return _version(row) if row is not None else None
 
     async def latest_seed_hash(self) -> str | None:
         """The hash of the ``ROUTING_TABLE`` content most recently recorded as a version."""
-        row = await self._tv_one(
+        row = await self._one(
             "SELECT seed_hash FROM routing_versions WHERE seed_hash IS NOT NULL"
             " ORDER BY id DESC LIMIT 1"
         )
         return row["seed_hash"] if row is not None else None
 
     async def table_versions(self, limit: int) -> list[TableVersion]:
-        rows = await self._tv_all(
+        rows = await self._all(
             "SELECT * FROM routing_versions ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [_version(r) for r in rows]
@@ -180,9 +171,10 @@ class TableVersionsTx:
         restores: int | None = None,
     ) -> int:
         _, to_db_time = _times()
-        cursor = await self._tv_run(
+        row = await self._one(
             "INSERT INTO routing_proposals (content, content_hash, base_version, kind, restores,"
-            " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " proposed_by, created_at, summary, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 content,
                 content_hash,
@@ -195,27 +187,27 @@ class TableVersionsTx:
                 PENDING,
             ),
         )
-        return int(cursor.lastrowid)
+        return int(row[0])
 
     async def table_proposal(self, proposal_id: int) -> TableProposal | None:
-        row = await self._tv_one("SELECT * FROM routing_proposals WHERE id = ?", (proposal_id,))
+        row = await self._one("SELECT * FROM routing_proposals WHERE id = ?", (proposal_id,))
         return _proposal(row) if row is not None else None
 
     async def settle_table_proposal(self, proposal_id: int, state: str) -> bool:
         """Pending → ``state``; ``False`` if it was no longer pending (pressed twice)."""
-        cursor = await self._tv_run(
-            "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ?",
+        row = await self._one(
+            "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ? RETURNING id",
             (state, proposal_id, PENDING),
         )
-        return cursor.rowcount == 1
+        return row is not None
 
     # -- statistics ----------------------------------------------------------------------------
     async def ticket_counts_by_state(self) -> dict[str, int]:
-        rows = await self._tv_all("SELECT state, COUNT(*) AS n FROM tickets GROUP BY state")
+        rows = await self._all("SELECT state, COUNT(*) AS n FROM tickets GROUP BY state")
         return {r["state"]: int(r["n"]) for r in rows}
 
     async def ticket_counts_by_body(self) -> dict[str, int]:
-        rows = await self._tv_all(
+        rows = await self._all(
             "SELECT body, COUNT(*) AS n FROM tickets WHERE body IS NOT NULL GROUP BY body"
         )
         return {r["body"]: int(r["n"]) for r in rows}
@@ -224,7 +216,7 @@ class TableVersionsTx:
         """``(number, body, due_at)`` of tickets in ``states`` whose deadline has passed."""
         from_db_time, to_db_time = _times()
         marks = ", ".join("?" for _ in states)
-        rows = await self._tv_all(
+        rows = await self._all(
             f"SELECT number, body, due_at FROM tickets WHERE state IN ({marks})"
             " AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at",
             (*states, to_db_time(now)),
@@ -234,7 +226,7 @@ class TableVersionsTx:
     async def first_answer_delays(self) -> list[float]:
         """Seconds from a ticket's creation to its first answer, for every answered ticket."""
         from_db_time, _ = _times()
-        rows = await self._tv_all(
+        rows = await self._all(
             "SELECT t.created_at AS created, MIN(e.at) AS answered FROM tickets t"
             " JOIN ticket_events e ON e.ticket_id = t.id AND e.to_state = 'answered'"
             " GROUP BY t.id"

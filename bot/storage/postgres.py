@@ -36,9 +36,7 @@ from bot.storage.base import (
     OutboxDraft,
     OutboxRow,
     StaffBinding,
-    StaffInvite,
     TicketMessage,
-    TrainingExample,
 )
 from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
 from bot.storage.sqlite import (
@@ -46,7 +44,7 @@ from bot.storage.sqlite import (
     _MARK_SENT,
     _OUTBOX_COLUMNS,
     _TICKET_COLUMNS,
-    SqlReads,
+    SharedSql,
     _attachments_json,
     _outbox,
     to_db_time,
@@ -97,7 +95,7 @@ def where(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
 
 
-class PostgresTx(SqlReads, TableVersionsTx):
+class PostgresTx(SharedSql, TableVersionsTx):
     """One transaction on one pooled connection; every method mirrors `SqliteTx`."""
 
     def __init__(self, conn: asyncpg.Connection):
@@ -227,16 +225,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
         )
         return count == 1
 
-    async def ticket_by_sent_message(
-        self, channel: str, chat_id: int, platform_message_id: int
-    ) -> int | None:
-        row = await self._one(
-            "SELECT ticket_id FROM outbox WHERE channel = ? AND chat_id = ?"
-            " AND platform_message_id = ? AND ticket_id IS NOT NULL LIMIT 1",
-            (channel, chat_id, platform_message_id),
-        )
-        return int(row[0]) if row else None
-
     async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None:
         """As `SqliteTx.anonymise_ticket`; only the JSON functions differ."""
         stamp = to_db_time(now)
@@ -271,12 +259,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
             " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
             (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
-        )
-
-    async def scrub_row(self, row_id: int, placeholder: str) -> None:
-        await self._run(
-            "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
-            (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
         )
 
     # -- reminders -----------------------------------------------------------------------------
@@ -345,37 +327,7 @@ class PostgresTx(SqlReads, TableVersionsTx):
         assignments = ", ".join(["state = ?", *(f"{name} = ?" for name in changes)])
         await self._run(f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id))
 
-    # -- training data -------------------------------------------------------------------------
-    async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
-        await self._run(
-            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket_id,
-                to_db_time(example.at),
-                example.text,
-                example.topic,
-                example.body,
-                example.wrong_body,
-                example.source,
-            ),
-        )
-
     # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
-    async def add_invite(self, invite: StaffInvite) -> None:
-        await self._run(
-            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
-            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                invite.token,
-                invite.body,
-                invite.created_by_channel,
-                invite.created_by_user,
-                to_db_time(invite.created_at),
-                to_db_time(invite.expires_at),
-                to_db_time(invite.used_at),
-            ),
-        )
 
     async def use_invite(self, token: str, now: datetime) -> bool:
         count = await self._run(
@@ -416,26 +368,6 @@ class PostgresTx(SqlReads, TableVersionsTx):
             StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
             for r in rows
         ]
-
-    async def set_forum_thread(
-        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
-    ) -> None:
-        await self._run(
-            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
-            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
-            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
-        )
-
-    async def topic_key_by_thread(
-        self, channel: str, chat_id: int, thread_id: int
-    ) -> str | None:
-        r = await self._one(
-            "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ?"
-            " AND thread_id = ? LIMIT 1",
-            (channel, chat_id, thread_id),
-        )
-        return r[0] if r else None
 
 
 class PostgresRepository:

@@ -155,13 +155,17 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
-class SqlReads:
-    """The reads both backends run with the same SQL (``?`` placeholders; `PostgresTx` numbers
-    them): written once here, so a query fixed for one database is fixed for the other."""
+class SharedSql:
+    """The statements both backends run with the same SQL (``?`` placeholders; `PostgresTx`
+    numbers them): written once here, so a query fixed for one database is fixed for the other.
+    Writes here do not read `_run`'s result, which differs (a cursor in SQLite, a count in
+    PostgreSQL)."""
 
     async def _one(self, sql: str, params: tuple = ()) -> Any: ...
 
     async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...
+
+    async def _run(self, sql: str, params: tuple = ()) -> Any: ...
 
     async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
         """A write, but one statement both databases run alike (``UPDATE … RETURNING``)."""
@@ -169,6 +173,72 @@ class SqlReads:
             return set()
         rows = await self._all(_claim_rows_sql(len(row_ids)), tuple(row_ids))
         return {r[0] for r in rows}
+
+    async def add_invite(self, invite: StaffInvite) -> None:
+        await self._run(
+            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
+            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invite.token,
+                invite.body,
+                invite.created_by_channel,
+                invite.created_by_user,
+                to_db_time(invite.created_at),
+                to_db_time(invite.expires_at),
+                to_db_time(invite.used_at),
+            ),
+        )
+
+    async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
+        await self._run(
+            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(example.at),
+                example.text,
+                example.topic,
+                example.body,
+                example.wrong_body,
+                example.source,
+            ),
+        )
+
+    async def scrub_row(self, row_id: int, placeholder: str) -> None:
+        await self._run(
+            "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
+            (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
+        )
+
+    async def set_forum_thread(
+        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
+            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
+            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
+        )
+
+    async def ticket_by_sent_message(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> int | None:
+        row = await self._one(
+            "SELECT ticket_id FROM outbox WHERE channel = ? AND chat_id = ?"
+            " AND platform_message_id = ? AND ticket_id IS NOT NULL LIMIT 1",
+            (channel, chat_id, platform_message_id),
+        )
+        return int(row[0]) if row else None
+
+    async def topic_key_by_thread(
+        self, channel: str, chat_id: int, thread_id: int
+    ) -> str | None:
+        r = await self._one(
+            "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ?"
+            " AND thread_id = ? LIMIT 1",
+            (channel, chat_id, thread_id),
+        )
+        return r[0] if r else None
 
     async def ticket_by_source(
         self, channel: str, chat_id: int, message_id: int
@@ -362,7 +432,7 @@ def _run_ahead(db: aiosqlite.Connection, ahead: list[Statement]) -> sqlite3.Conn
     return conn
 
 
-class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_versions
+class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table_versions
     """One logical transaction. Every statement is one trip to aiosqlite's thread, and the
     statements that need no answer ride along with the next trip (``_ahead``): the transaction's
     SAVEPOINT, the previous transaction's RELEASE, and the audit log's inserts (`add_event`).
@@ -505,16 +575,6 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
         )
         return cursor.rowcount == 1
 
-    async def ticket_by_sent_message(
-        self, channel: str, chat_id: int, platform_message_id: int
-    ) -> int | None:
-        row = await self._one(
-            "SELECT ticket_id FROM outbox WHERE channel = ? AND chat_id = ?"
-            " AND platform_message_id = ? AND ticket_id IS NOT NULL",
-            (channel, chat_id, platform_message_id),
-        )
-        return int(row[0]) if row else None
-
     async def anonymise_ticket(self, ticket_id: int, placeholder: str, now: datetime) -> None:
         """Remove what identifies or quotes the citizen; keep the route, times and audit."""
         stamp = to_db_time(now)
@@ -554,12 +614,6 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
             " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
             (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
-        )
-
-    async def scrub_row(self, row_id: int, placeholder: str) -> None:
-        await self._run(
-            "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",
-            (json.dumps({"text": placeholder}, ensure_ascii=False), row_id),
         )
 
     # -- reminders -----------------------------------------------------------------------------
@@ -623,37 +677,7 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             f"UPDATE outbox SET {assignments} WHERE id = ?", (state, *values, row_id)
         )
 
-    # -- training data -------------------------------------------------------------------------
-    async def add_training_example(self, example: TrainingExample, ticket_id: int | None) -> None:
-        await self._run(
-            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket_id,
-                to_db_time(example.at),
-                example.text,
-                example.topic,
-                example.body,
-                example.wrong_body,
-                example.source,
-            ),
-        )
-
     # -- administrators: invites, bindings, forum topics (migration 4) -------------------------
-    async def add_invite(self, invite: StaffInvite) -> None:
-        await self._run(
-            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
-            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                invite.token,
-                invite.body,
-                invite.created_by_channel,
-                invite.created_by_user,
-                to_db_time(invite.created_at),
-                to_db_time(invite.expires_at),
-                to_db_time(invite.used_at),
-            ),
-        )
 
     async def use_invite(self, token: str, now: datetime) -> bool:
         """Mark used; ``False`` if it already was (single use even under a race)."""
@@ -693,26 +717,6 @@ class SqliteTx(SqlReads, TableVersionsTx):  # table versions: bot.storage.table_
             StaffBinding(r["channel"], r["chat_id"], r["user_id"], r["body"], bool(r["forum"]))
             for r in rows
         ]
-
-    async def set_forum_thread(
-        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
-    ) -> None:
-        await self._run(
-            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
-            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
-            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
-        )
-
-    async def topic_key_by_thread(
-        self, channel: str, chat_id: int, thread_id: int
-    ) -> str | None:
-        r = await self._one(
-            "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ?"
-            " AND thread_id = ?",
-            (channel, chat_id, thread_id),
-        )
-        return r[0] if r else None
 
 
 class SqliteRepository:

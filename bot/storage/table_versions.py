@@ -100,7 +100,7 @@ def _proposal(row: Any) -> TableProposal:
 class TableVersionsTx:
     """Table versions, proposals and statistics queries inside one transaction."""
 
-    # Provided by the backend's transaction class (`SqliteTx`, `PostgresTx`), as for `SqlReads`.
+    # Provided by the backend's transaction class (`SqliteTx`, `PostgresTx`), as for `SharedSql`.
     async def _one(self, sql: str, params: tuple = ()) -> Any: ...
 
     async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...

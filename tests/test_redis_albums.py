@@ -3,43 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
-from aiogram.types import Chat, Document, Message, PhotoSize, User
+from aiogram.types import Document
 from redis.asyncio import Redis
 
-from bot.core.types import IncomingMessage
 from handlers.telegram import incoming_from_message
 from handlers.telegram_albums_redis import RedisAlbumCollector
+from tests.album_parts import CITIZEN, RecordingCore, part
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)
-
-CITIZEN = 1001
-
-
-class RecordingCore:
-    """Stands in for `AppealCore` (only ``handle`` is called): records what it is given."""
-
-    def __init__(self) -> None:
-        self.handled: list[IncomingMessage] = []
-        self.arrived = asyncio.Event()
-
-    async def handle(self, message: IncomingMessage) -> None:
-        self.handled.append(message)
-        self.arrived.set()
-
-
-def part(message_id: int, group: str, caption: str | None = None, chat: int = CITIZEN) -> Message:
-    return Message(
-        message_id=message_id,
-        date=datetime(2026, 3, 4, tzinfo=UTC),
-        chat=Chat(id=chat, type="private"),
-        from_user=User(id=chat, is_bot=False, first_name="Иван"),
-        photo=[PhotoSize(file_id=f"photo-{message_id}", file_unique_id=f"u{message_id}",
-                         width=1280, height=960)],
-        caption=caption,
-        media_group_id=group,
-    )
 
 
 @run_async

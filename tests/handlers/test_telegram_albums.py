@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
-from aiogram.types import Chat, Message, PhotoSize, User
 from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world
 
 from bot.core import texts
 from bot.core.types import IncomingMessage
 from handlers.telegram import incoming_from_message
 from handlers.telegram_albums import AlbumCollector
+from tests.album_parts import CITIZEN, RecordingCore, part
 from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits
-
-CITIZEN = 1001
 
 
 @run_async
@@ -88,31 +85,6 @@ async def test_an_administrators_album_answer_reaches_the_citizen_as_one_answer(
 
 
 # -- the collector on its own: bounded, duplicates once, nothing left behind on stop -------------
-
-
-class RecordingCore:
-    """Stands in for `AppealCore` (only ``handle`` is called): records what it is given."""
-
-    def __init__(self) -> None:
-        self.handled: list[IncomingMessage] = []
-        self.arrived = asyncio.Event()
-
-    async def handle(self, message: IncomingMessage) -> None:
-        self.handled.append(message)
-        self.arrived.set()
-
-
-def part(message_id: int, group: str, caption: str | None = None, chat: int = CITIZEN) -> Message:
-    return Message(
-        message_id=message_id,
-        date=datetime(2026, 3, 4, tzinfo=UTC),
-        chat=Chat(id=chat, type="private"),
-        from_user=User(id=chat, is_bot=False, first_name="Иван"),
-        photo=[PhotoSize(file_id=f"photo-{message_id}", file_unique_id=f"u{message_id}",
-                         width=1280, height=960)],
-        caption=caption,
-        media_group_id=group,
-    )
 
 
 @run_async

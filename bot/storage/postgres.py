@@ -298,7 +298,7 @@ class PostgresTx(SharedSql, TableVersionsTx):
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         """The oldest unsent row of each chat, skipping rows another worker holds right now.
 
-        The rows stay locked until this transaction ends; `claim` then takes each one only if it
+        The rows stay locked until this transaction ends; `claim_rows` then takes each one only if it
         is still pending, so of two workers that both saw a row exactly one sends it.
         """
         rows = await self._all(
@@ -311,13 +311,6 @@ class PostgresTx(SharedSql, TableVersionsTx):
             numbered(_MARK_SENT),
             [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent],
         )
-
-    async def claim(self, row_id: int, attempts: int) -> bool:
-        count = await self._run(
-            "UPDATE outbox SET state = 'sending', attempts = ? WHERE id = ? AND state = 'pending'",
-            (attempts, row_id),
-        )
-        return count == 1
 
     async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
         unknown = set(changes) - _OUTBOX_COLUMNS

@@ -659,14 +659,6 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
         rows = [(message_id, to_db_time(at), row_id) for row_id, message_id, at in sent]
         await self.db._execute(_run_many_on_thread, self.db, self._ahead, _MARK_SENT, rows)
 
-    async def claim(self, row_id: int, attempts: int) -> bool:
-        """Take a pending row for sending; False if another worker took it first."""
-        cursor = await self._run(
-            "UPDATE outbox SET state = 'sending', attempts = ? WHERE id = ? AND state = 'pending'",
-            (attempts, row_id),
-        )
-        return cursor.rowcount == 1
-
     async def set_outbox_state(self, row_id: int, state: str, **changes: Any) -> None:
         unknown = set(changes) - _OUTBOX_COLUMNS
         if unknown:

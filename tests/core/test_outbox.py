@@ -375,9 +375,9 @@ async def test_two_workers_on_one_database_never_send_a_row_twice(tmp_path):
     async with repo.transaction() as tx:
         (row,) = await tx.claim_due(clock.now(), 10)
     async with other_repo.transaction() as tx:
-        assert await tx.claim(row.id, 1)
+        assert await tx.claim_rows([row.id]) == {row.id}
     async with repo.transaction() as tx:
-        assert not await tx.claim(row.id, 1)
+        assert await tx.claim_rows([row.id]) == set()
     await other_repo.close()
 
 

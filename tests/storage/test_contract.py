@@ -255,8 +255,8 @@ async def test_outbox_rows_are_queued_once_and_claimed_once_in_chat_order(url):
             assert heads[0].payload == {"text": "Сообщение a1"}
             assert heads[1].resend_if_uncertain and not heads[0].resend_if_uncertain
         async with repo.transaction() as tx:
-            assert await tx.claim(first, 1)
-            assert not await tx.claim(first, 1)  # a second worker loses
+            assert await tx.claim_rows([first]) == {first}
+            assert await tx.claim_rows([first]) == set()  # a second worker loses
         async with repo.transaction() as tx:
             # a2 waits while a1 is being sent: messages to one chat keep their order.
             assert [r.id for r in await tx.claim_due(NOW, 10)] == [other]

@@ -298,8 +298,8 @@ class PostgresTx(SharedSql, TableVersionsTx):
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         """The oldest unsent row of each chat, skipping rows another worker holds right now.
 
-        The rows stay locked until this transaction ends; `claim_rows` then takes each one only if it
-        is still pending, so of two workers that both saw a row exactly one sends it.
+        The rows stay locked until this transaction ends; `claim_rows` then takes each one only if
+        it is still pending, so of two workers that both saw a row exactly one sends it.
         """
         rows = await self._all(
             _DUE_HEADS.format(index="") + " FOR UPDATE OF o SKIP LOCKED", (to_db_time(now), limit)

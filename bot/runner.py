@@ -32,6 +32,7 @@ from redis.asyncio import Redis
 from vkbottle import API, AiohttpClient, VKAPIError
 from vkbottle.bot import BotLabeler
 
+from bot import heap
 from bot.app import attach_coordination, build_bot, build_dispatcher
 from bot.channels.telegram import TelegramTransport
 from bot.channels.vk import VKTransport
@@ -217,6 +218,7 @@ async def serve(
                     )
                 ) from None
             log.info("вебхуки: сервер слушает порт %d", settings.webhook_port)
+        heap.settle()  # everything long-lived is loaded by now
         if started is not None:
             started.set()
         await _until_stopped(loops, handle_signals)

@@ -337,11 +337,8 @@ class AppealCore:
         if message.payload:  # a button from an older version of the bot, or forged data
             return Outcome("ignored", notice=texts.BUTTON_INACTIVE)
         async with self.repo.transaction() as tx:  # one look answers both questions below
-            seen = await tx.seen_message(message.channel, message.chat_id, message.message_id)
-            latest = (
-                await tx.latest_ticket_of_chat(message.channel, message.chat_id)
-                if seen is None
-                else None
+            seen, latest = await tx.seen_or_latest(
+                message.channel, message.chat_id, message.message_id
             )
         if seen is not None:  # the platform delivered this message again
             return Outcome("duplicate", seen)
@@ -489,7 +486,10 @@ class AppealCore:
         current = None if ticket.state == "new" else TicketState(ticket.state)
         if to not in TRANSITIONS[current]:
             raise InvalidTransition(ticket.number, ticket.state, to)
-        if not await tx.update_ticket(ticket.id, ticket.state, now, state=to.value, **changes):
+        # An `untouched` ticket is in the transaction that inserts it: nobody else can have
+        # moved it, so its first move needs no check (and no answer from the database).
+        expected = None if untouched(ticket) else ticket.state
+        if not await tx.update_ticket(ticket.id, expected, now, state=to.value, **changes):
             raise InvalidTransition(ticket.number, "changed concurrently", to)
         await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {}, actor)
 
@@ -914,7 +914,7 @@ class AppealCore:
                 else texts.ASSIGN_UNKNOWN.format(query=query)
             )
             async with self.repo.transaction() as tx:
-                await tx.enqueue(
+                await tx.queue(
                     OutboxDraft(
                         key=f"assign:{message.channel}:{message.chat_id}:{message.message_id}",
                         channel=message.channel,
@@ -1349,7 +1349,7 @@ class AppealCore:
             if notify:
                 message = OutgoingMessage(channel, user_id, texts.DATA_DELETED)  # type: ignore[arg-type]
                 await tx.scrub_chat(channel, user_id, texts.ANONYMISED)
-                await tx.enqueue(
+                await tx.queue(
                     OutboxDraft(
                         # Nothing about the person in the key; the row itself is blanked by the
                         # outbox right after delivery (purpose FORGOTTEN).
@@ -1468,7 +1468,7 @@ class AppealCore:
                 remove_keyboard=remove_keyboard and last,
                 menu=menu and last,
             )
-            await tx.enqueue(
+            await tx.queue(
                 OutboxDraft(
                     key=f"{ticket.number}:{key}" + (f":part{index}" if len(parts) > 1 else ""),
                     channel=channel,
@@ -1486,7 +1486,7 @@ class AppealCore:
     async def _send_direct(self, message: IncomingMessage, text: str, key: str) -> None:
         """A reply that belongs to no ticket (e.g. "write it as text")."""
         async with self.repo.transaction() as tx:
-            await tx.enqueue(
+            await tx.queue(
                 OutboxDraft(
                     key=f"direct:{message.channel}:{message.chat_id}:{key}",
                     channel=message.channel,
@@ -1844,7 +1844,7 @@ class AppealCore:
         reply_to: int | None = None,
     ) -> None:
         """A message about no ticket (invites, refusals) to a staff chat."""
-        await tx.enqueue(
+        await tx.queue(
             OutboxDraft(
                 key=key,
                 channel=channel,

@@ -343,7 +343,7 @@ class CitizenDesk:
             texts.ASK_LOCATION_HINT,
             request_location=True,
         )
-        await tx.enqueue(
+        await tx.queue(
             OutboxDraft(
                 key=f"{ticket.number}:{CITIZEN}-{key}:location",
                 channel=ticket.channel,
@@ -419,7 +419,7 @@ class CitizenDesk:
                     menu=last and not buttons,
                 )
                 suffix = f":part{index}" if len(parts) > 1 else ""
-                await tx.enqueue(
+                await tx.queue(
                     OutboxDraft(
                         key=f"direct:{message.channel}:{message.chat_id}:{key}{suffix}",
                         channel=message.channel,

@@ -33,7 +33,6 @@ import asyncpg
 from bot.storage.base import (
     DuplicateTicket,
     NewTicket,
-    OutboxDraft,
     OutboxRow,
     StaffBinding,
     TicketMessage,
@@ -43,7 +42,6 @@ from bot.storage.sqlite import (
     _DUE_HEADS,
     _MARK_SENT,
     _OUTBOX_COLUMNS,
-    _TICKET_COLUMNS,
     SharedSql,
     _attachments_json,
     _outbox,
@@ -160,29 +158,6 @@ class PostgresTx(SharedSql, TableVersionsTx):
         assert ticket_id is not None
         return ticket_id
 
-    async def update_ticket(
-        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
-    ) -> bool:
-        unknown = set(changes) - _TICKET_COLUMNS
-        if unknown:
-            raise ValueError(f"unknown ticket columns: {sorted(unknown)}")
-        values: list[Any] = []
-        for name, value in changes.items():
-            if name in ("candidates", "tried_bodies"):
-                value = json.dumps(list(value), ensure_ascii=False)
-            elif isinstance(value, datetime):
-                value = to_db_time(value)
-            elif name in ("lat", "lon") and value is not None:
-                value = float(value)
-            values.append(value)
-        assignments = ", ".join([*(f"{name} = ?" for name in changes), "updated_at = ?"])
-        sql = f"UPDATE tickets SET {assignments} WHERE id = ?"
-        params: list[Any] = [*values, to_db_time(now), ticket_id]
-        if expected_state is not None:
-            sql += " AND state = ?"
-            params.append(expected_state)
-        return await self._run(sql, tuple(params)) == 1
-
     async def add_event(
         self,
         ticket_id: int,
@@ -274,27 +249,6 @@ class PostgresTx(SharedSql, TableVersionsTx):
         return count == 1
 
     # -- outbox --------------------------------------------------------------------------------
-    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
-        stamp = to_db_time(now)
-        return await self._id(
-            "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
-            " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING id",
-            (
-                draft.key,
-                draft.ticket_id,
-                draft.purpose,
-                draft.channel,
-                draft.chat_id,
-                json.dumps(draft.payload, ensure_ascii=False),
-                int(draft.resend_if_uncertain),
-                stamp,
-                stamp,
-                draft.priority,
-            ),
-        )
-
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         """The oldest unsent row of each chat, skipping rows another worker holds right now.
 

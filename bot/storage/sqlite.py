@@ -103,6 +103,61 @@ def _attachments_json(items: tuple[Attachment, ...]) -> str:
     return json.dumps([a.to_json() for a in items], ensure_ascii=False)
 
 
+def _ticket_update(
+    ticket_id: int, expected_state: str | None, now: datetime, changes: dict[str, Any]
+) -> Statement:
+    """``UPDATE tickets`` for `SharedSql.update_ticket`; the columns are checked against the
+    schema because their names become SQL."""
+    unknown = set(changes) - _TICKET_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown ticket columns: {sorted(unknown)}")
+    values: list[Any] = []
+    for name, value in changes.items():
+        if name in ("candidates", "tried_bodies"):
+            value = json.dumps(list(value), ensure_ascii=False)
+        elif isinstance(value, datetime):
+            value = to_db_time(value)
+        elif name in ("lat", "lon") and value is not None:
+            value = float(value)  # PostgreSQL's column is a double; SQLite takes either
+        values.append(value)
+    assignments = ", ".join([*(f"{name} = ?" for name in changes), "updated_at = ?"])
+    sql = f"UPDATE tickets SET {assignments} WHERE id = ?"
+    params: list[Any] = [*values, to_db_time(now), ticket_id]
+    if expected_state is not None:
+        sql += " AND state = ?"
+        params.append(expected_state)
+    return sql, tuple(params)
+
+
+_SEEN_MESSAGE = (
+    "SELECT number FROM tickets WHERE channel = ? AND chat_id = ? AND source_message_id = ?"
+    " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
+    " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1"
+)
+
+_OUTBOX_INSERT = (
+    "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
+    " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _outbox_values(draft: OutboxDraft, now: datetime) -> tuple:
+    stamp = to_db_time(now)
+    return (
+        draft.key,
+        draft.ticket_id,
+        draft.purpose,
+        draft.channel,
+        draft.chat_id,
+        json.dumps(draft.payload, ensure_ascii=False),
+        int(draft.resend_if_uncertain),
+        stamp,
+        stamp,
+        draft.priority,
+    )
+
+
 def _attachments(text: str) -> tuple[Attachment, ...]:
     return tuple(Attachment.from_json(item) for item in json.loads(text))
 
@@ -166,6 +221,32 @@ class SharedSql:
     async def _all(self, sql: str, params: tuple = ()) -> list[Any]: ...
 
     async def _run(self, sql: str, params: tuple = ()) -> Any: ...
+
+    async def update_ticket(
+        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
+    ) -> bool:
+        """Apply ``changes``; with ``expected_state`` only if the ticket is still in it (the
+        answer says whether it was). Without, the change is unconditional and nobody waits for
+        an answer: it goes with `_unanswered` and the answer is True."""
+        statement = _ticket_update(ticket_id, expected_state, now, changes)
+        if expected_state is None:
+            await self._unanswered(*statement)
+            return True
+        return await self._one(statement[0] + " RETURNING id", statement[1]) is not None
+
+    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
+        """The new row's id; ``None`` if a row with the same key is already queued."""
+        row = await self._one(_OUTBOX_INSERT + " RETURNING id", _outbox_values(draft, now))
+        return int(row[0]) if row is not None else None
+
+    async def queue(self, draft: OutboxDraft, now: datetime) -> None:
+        """`enqueue` for callers that do not need the id (the core never does)."""
+        await self._unanswered(_OUTBOX_INSERT, _outbox_values(draft, now))
+
+    async def _unanswered(self, sql: str, params: tuple) -> None:
+        """A write whose outcome nobody reads; a backend may hold it back until its next
+        statement in the same transaction (`SqliteTx` does), never past the transaction."""
+        await self._run(sql, params)
 
     async def claim_rows(self, row_ids: Sequence[int]) -> set[int]:
         """A write, but one statement both databases run alike (``UPDATE … RETURNING``)."""
@@ -251,14 +332,24 @@ class SharedSql:
 
     async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None:
         """The number of the ticket this platform message already belongs to, if any."""
-        row = await self._one(
-            "SELECT number FROM tickets WHERE channel = ? AND chat_id = ?"
-            " AND source_message_id = ?"
-            " UNION ALL SELECT t.number FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id"
-            " WHERE m.channel = ? AND m.chat_id = ? AND m.platform_message_id = ? LIMIT 1",
-            (channel, chat_id, message_id, channel, chat_id, message_id),
-        )
+        row = await self._one(_SEEN_MESSAGE, (channel, chat_id, message_id) * 2)
         return row[0] if row else None
+
+    async def seen_or_latest(
+        self, channel: str, chat_id: int, message_id: int
+    ) -> tuple[str | None, TicketRecord | None]:
+        """`seen_message`, or if the message is new the chat's `latest_ticket_of_chat`: what
+        every citizen message is looked up by first, in one query."""
+        row = await self._one(
+            f"SELECT ({_SEEN_MESSAGE}) AS seen_number, t.* FROM (SELECT 1) AS one"
+            " LEFT JOIN (SELECT * FROM tickets WHERE channel = ? AND chat_id = ?"
+            " ORDER BY id DESC LIMIT 1) AS t ON TRUE",
+            ((channel, chat_id, message_id) * 2) + (channel, chat_id),
+        )
+        assert row is not None  # one row always: the LEFT JOIN keeps it
+        if row["seen_number"] is not None:
+            return row["seen_number"], None
+        return None, _ticket(row) if row["id"] is not None else None
 
     async def ticket(self, ticket_id: int) -> TicketRecord | None:
         row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
@@ -471,6 +562,9 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
         the transaction ends (an error then fails the transaction all the same)."""
         self._ahead.append((sql, params))
 
+    async def _unanswered(self, sql: str, params: tuple) -> None:
+        self._later(sql, params)
+
     # -- tickets -------------------------------------------------------------------------------
     async def next_ticket_sequence(self, year: int) -> int:
         row = await self._one(
@@ -508,29 +602,6 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
                 raise DuplicateTicket(number) from None
             raise
         return int(cursor.lastrowid)
-
-    async def update_ticket(
-        self, ticket_id: int, expected_state: str | None, now: datetime, **changes: Any
-    ) -> bool:
-        """Apply ``changes``; with ``expected_state`` only if the ticket is still in it."""
-        unknown = set(changes) - _TICKET_COLUMNS
-        if unknown:
-            raise ValueError(f"unknown ticket columns: {sorted(unknown)}")
-        values: list[Any] = []
-        for name, value in changes.items():
-            if name in ("candidates", "tried_bodies"):
-                value = json.dumps(list(value), ensure_ascii=False)
-            elif isinstance(value, datetime):
-                value = to_db_time(value)
-            values.append(value)
-        assignments = ", ".join([*(f"{name} = ?" for name in changes), "updated_at = ?"])
-        sql = f"UPDATE tickets SET {assignments} WHERE id = ?"
-        params: list[Any] = [*values, to_db_time(now), ticket_id]
-        if expected_state is not None:
-            sql += " AND state = ?"
-            params.append(expected_state)
-        cursor = await self._run(sql, tuple(params))
-        return cursor.rowcount == 1
 
     async def add_event(
         self,
@@ -628,27 +699,6 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
         return cursor.rowcount == 1
 
     # -- outbox --------------------------------------------------------------------------------
-    async def enqueue(self, draft: OutboxDraft, now: datetime) -> int | None:
-        stamp = to_db_time(now)
-        cursor = await self._run(
-            "INSERT INTO outbox (idempotency_key, ticket_id, purpose, channel, chat_id, payload,"
-            " resend_if_uncertain, state, next_attempt_at, created_at, priority)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                draft.key,
-                draft.ticket_id,
-                draft.purpose,
-                draft.channel,
-                draft.chat_id,
-                json.dumps(draft.payload, ensure_ascii=False),
-                int(draft.resend_if_uncertain),
-                stamp,
-                stamp,
-                draft.priority,
-            ),
-        )
-        return int(cursor.lastrowid) if cursor.rowcount == 1 else None
-
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
         rows = await self._all(
             _DUE_HEADS.format(index=" INDEXED BY outbox_queue"), (to_db_time(now), limit)

@@ -93,6 +93,11 @@ async def test_tickets_are_numbered_stored_and_found_every_way(url):
             assert [t.id for t in await tx.tickets_in_state("new")] == [first, second]
             assert await tx.seen_message("tg", 555, 10) == "2026-000001"
             assert await tx.ticket(9999) is None
+            # A citizen's message is looked up once: seen before, or new with the latest ticket.
+            assert await tx.seen_or_latest("tg", 555, 10) == ("2026-000001", None)
+            seen, latest = await tx.seen_or_latest("tg", 555, 12)
+            assert seen is None and latest == await tx.ticket(second)
+            assert await tx.seen_or_latest("tg", 556, 10) == (None, None)
 
 
 @run_async
@@ -236,6 +241,30 @@ async def test_events_and_thread_messages_and_repeated_deliveries(url):
             assert await tx.seen_message("tg", -1001, 77) == "2026-000001"
             assert await tx.ticket_by_sent_message("tg", -1001, 900) == ticket_id
             assert await tx.ticket_by_sent_message("tg", -1001, 901) is None
+
+
+@run_async
+async def test_queue_writes_without_answering_and_within_its_transaction(url):
+    """`queue` and unconditional `update_ticket` may wait for the transaction's next statement
+    (SQLite): a later read in the same transaction sees them, a failure undoes them, and a
+    repeated key still makes no second row."""
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            ticket_id = await tx.insert_ticket("2026-000001", draft(10), "new", NOW)
+            assert await tx.update_ticket(ticket_id, None, NOW, state="routed", body="city")
+            await tx.queue(note("q1", ticket_id=ticket_id), NOW)
+            await tx.queue(note("q1", ticket_id=ticket_id), NOW)  # same key: a no-op
+            assert (await tx.outbox_by_key("q1")).ticket_id == ticket_id
+            assert (await tx.ticket(ticket_id)).state == "routed"
+        with pytest.raises(RuntimeError):
+            async with repo.transaction() as tx:
+                await tx.update_ticket(ticket_id, None, NOW, state="closed")
+                await tx.queue(note("q2", ticket_id=ticket_id), NOW)
+                raise RuntimeError("the handler failed")
+        async with repo.transaction() as tx:
+            assert (await tx.ticket(ticket_id)).state == "routed"
+            assert await tx.outbox_by_key("q2") is None
+            assert [r.key for r in await tx.rows_in_state("pending")] == ["q1"]
 
 
 @run_async

@@ -18,8 +18,7 @@ import argparse
 import asyncio
 import statistics
 
-from bench.intake_throughput import BOTS, NAMES, appeal_text, command_line, quiet, run_round
-from tests.app_world import saratov
+from bench.intake_throughput import BOTS, NAMES, appeal_text, command_line, prepare, run_round
 
 
 def paced(rate: float, seconds: float):
@@ -45,8 +44,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def main_async(rate: float, seconds: float, channel: str) -> None:
-    quiet()
-    saratov()  # build the classifier before any clock starts
+    prepare()
     load, n = paced(rate, seconds)
     rows = []
     for kind, bot in zip(("эхо-бот", "полный бот"), BOTS[channel], strict=True):

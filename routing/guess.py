@@ -14,6 +14,7 @@ apply; ``tests/routing/test_guess.py`` compares it with pymorphy3 word by word.
 
 from __future__ import annotations
 
+import re
 import threading
 
 #: What the predictor expects to find in pymorphy3's analyzer, in this order, from the
@@ -24,6 +25,8 @@ _UNITS = (
     ("KnownSuffixAnalyzer", True),
     ("UnknAnalyzer", True),
 )
+
+_PLAIN_CYRILLIC = re.compile(r"[а-я]+")
 
 #: (word, tag, normal form, score, paradigm id): pymorphy3's parse without its methods stack;
 #: the paradigm id is what pymorphy3 tells duplicate parses apart by.
@@ -66,11 +69,13 @@ class Guesser:
         self._suffix_dawgs = dictionary.prediction_suffixes_dawgs
         self._splits = known_suffix._prediction_splits  # suffix lengths, longest first
         self._unknown_tag = unknown._tag
-        # (paradigm prefix id, word ending) → ((fixed ending, ((count, paradigm, form index,
-        # tag, tag key), ...)), ...), productive parses only: endings recur in every appeal.
+        # (paradigm prefix id, word ending) → ((fixed ending, ((count, paradigm, tag, tag key,
+        # normal form recipe), ...)), ...), productive parses only: endings recur in every
+        # appeal.
         self._suffixes: dict[tuple[int, str], tuple] = {}
         self._known: dict[str, tuple[Parse, ...]] = {}  # dictionary words → their parses
-        self._productive: dict = {}
+        self._productive: dict[int, bool] = {}  # id(tag) →
+        self._forms: dict[tuple[int, int], tuple] = {}  # (paradigm, form index) → see _form
         # Parses are told apart by (word, tag, paradigm), tags compared by their grammemes;
         # id(tag) → a small int standing for its grammemes hashes faster than the tag.
         self._tag_keys: dict[int, int] = {}
@@ -100,6 +105,14 @@ class Guesser:
             if not parses and not seen:
                 parses = [(word, self._unknown_tag, word, 1.0, None)]
         return self._estimate(word, parses)
+
+    def learn_endings(self, words) -> None:
+        """Look up the endings of ``words`` (say, every form of a routing table's lexicon)
+        ahead, as ``guess`` would for words ending like them: endings are what most unknown
+        words share, and their first lookup is half of a first guess's cost."""
+        for word in words:
+            if _PLAIN_CYRILLIC.fullmatch(word):
+                self._known_suffix(word, set())
 
     # -- the units ----------------------------------------------------------------------------
     def _dictionary_parses(self, word: str) -> tuple[Parse, ...]:
@@ -174,7 +187,6 @@ class Guesser:
             return []
         found = []
         totals = [1] * len(self._paradigm_prefixes)
-        normal_form = self._dictionary.build_normal_form
         for prefix_id, prefix in self._paradigm_prefixes:
             if not word.startswith(prefix):
                 continue
@@ -182,14 +194,16 @@ class Guesser:
                 start = word[:-length]
                 for fixed_ending, parses in self._endings(prefix_id, word[-length:]):
                     fixed = start + fixed_ending
-                    for count, para_id, index, tag, tag_key in parses:
+                    for count, para_id, tag, tag_key, normal in parses:
                         totals[prefix_id] += count
                         key = (fixed, tag_key, para_id)
                         if key in seen:
                             continue
                         seen.add(key)
-                        found.append((count, fixed, tag, normal_form(para_id, index, fixed),
-                                      prefix_id, para_id))
+                        # build_normal_form, by the recipe (None: the form is the normal one)
+                        normal = fixed if normal is None else (
+                            normal[2] + fixed[normal[0]:normal[1]] + normal[3])
+                        found.append((count, fixed, tag, normal, prefix_id, para_id))
                 if totals[prefix_id] > 1:
                     break
         multiplier = self._suffix_multiplier
@@ -203,13 +217,13 @@ class Guesser:
     def _endings(self, prefix_id: int, ending: str) -> tuple:
         cached = self._suffixes.get((prefix_id, ending))
         if cached is None:
-            build_tag = self._dictionary.build_tag_info
             similar = self._suffix_dawgs[prefix_id].similar_items(ending, self._substitutes)
+            form = self._form
             cached = tuple(
                 (fixed_ending, tuple(
-                    (count, para_id, index, tag, self._tag_key(tag))
+                    (count, para_id, *found[:2], found[3])
                     for count, para_id, index in parses
-                    if self._is_productive(tag := build_tag(para_id, index))
+                    if (found := form(para_id, index))[2]
                 ))
                 for fixed_ending, parses in similar
             )
@@ -218,6 +232,28 @@ class Guesser:
                     self._suffixes.clear()
                 self._suffixes[(prefix_id, ending)] = cached
         return cached
+
+    def _form(self, para_id: int, index: int) -> tuple:
+        """(tag, tag key, productive, normal form recipe) of a form of a paradigm; the recipe
+        (cut from, cut to, prefix, suffix) turns the form into its normal form as
+        ``Dictionary.build_normal_form`` does, None for the normal form itself."""
+        found = self._forms.get((para_id, index))
+        if found is None:
+            dictionary = self._dictionary
+            tag = dictionary.build_tag_info(para_id, index)
+            recipe = None
+            if index:
+                paradigm = dictionary.paradigms[para_id]
+                size = len(paradigm) // 3
+                prefix = dictionary.paradigm_prefixes[paradigm[size * 2 + index]]
+                suffix = dictionary.suffixes[paradigm[index]]
+                recipe = (len(prefix), -len(suffix) if suffix else None,
+                          dictionary.paradigm_prefixes[paradigm[size * 2]],
+                          dictionary.suffixes[paradigm[0]])
+            found = (tag, self._tag_key(tag), tag.is_productive(), recipe)
+            with self._lock:
+                self._forms[(para_id, index)] = found
+        return found
 
     def _tag_key(self, tag) -> int:
         key = self._tag_keys.get(id(tag))
@@ -228,9 +264,9 @@ class Guesser:
         return key
 
     def _is_productive(self, tag) -> bool:
-        productive = self._productive.get(tag)
+        productive = self._productive.get(id(tag))
         if productive is None:
-            productive = self._productive[tag] = tag.is_productive()
+            productive = self._productive[id(tag)] = tag.is_productive()
         return productive
 
     # -- scores -------------------------------------------------------------------------------

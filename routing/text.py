@@ -13,10 +13,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
-from routing.guess import Guesser
+from routing.guess import _PLAIN_CYRILLIC, Guesser
 
 #: Appeals longer than this are cut before analysis: the first screens of text say what the
 #: problem is, and a 100 kB paste must not cost more than a normal appeal.
@@ -123,6 +123,11 @@ class Morphology:
             return self._analyzer.parse(word)
         return self._guesser.guess(word)
 
+    def learn_endings(self, words: Iterable[str]) -> None:
+        """Prepare the guessing of unknown words ending like ``words`` (see `Guesser`)."""
+        if self._guesser is not None:
+            self._guesser.learn_endings(words)
+
     def lemma(self, word: str) -> str:
         return self.info(word).lemma
 
@@ -163,7 +168,6 @@ class Morphology:
         return forms
 
 
-_PLAIN_CYRILLIC = re.compile(r"[а-я]+")
 _NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 
@@ -196,10 +200,11 @@ class Lexicon:
                 for part in word.split("-"):
                     forms |= morph.lexeme_forms(part)
         self._forms = frozenset(forms)
-        # word → (analysis, content lemma or ""): forms of the lexicon (never evicted) and
-        # other words (bounded, so that a flood of random words cannot grow memory).
-        self._analysed: dict[str, tuple[WordInfo, str]] = {}
-        self._guessed: dict[str, tuple[WordInfo, str]] = {}
+        # word → (analysis, content lemma or ""), one lookup a token: forms of the lexicon
+        # (never evicted) and other words (bounded, so that a flood of random words cannot
+        # grow memory; ``_guessed`` counts them).
+        self._entries: dict[str, tuple[WordInfo, str]] = {}
+        self._guessed = 0
 
     def __len__(self) -> int:
         return len(self._forms)
@@ -210,19 +215,20 @@ class Lexicon:
     def describe(
         self, tokens: tuple[str, ...]
     ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
-        """(analyses, lemmas, content lemmas) of ``tokens``: two dict lookups a word."""
-        analysed, guessed = self._analysed.get, self._guessed.get
-        entries = [analysed(t) or guessed(t) or self._entry(t) for t in tokens]
-        infos = tuple(map(_FIRST, entries))
-        return infos, tuple(map(_LEMMA, infos)), tuple(filter(None, map(_SECOND, entries)))
+        """(analyses, lemmas, content lemmas) of ``tokens``: one dict lookup a word."""
+        if not tokens:
+            return (), (), ()
+        get = self._entries.get
+        infos, contents = zip(*[get(t) or self._entry(t) for t in tokens], strict=True)
+        return infos, tuple(map(_FIRST, infos)), tuple(filter(None, contents))
 
     def _entry(self, word: str) -> tuple[WordInfo, str]:
-        found = self._analysed.get(word) or self._guessed.get(word)
+        found = self._entries.get(word)
         if found is not None:
             return found
         if word in self._forms:
             info = self._morph.info(word)
-            found = self._analysed[word] = (info, content_lemma(info))
+            found = self._entries[word] = (info, content_lemma(info))
             return found
         if "-" in word and not word.isdigit() and len(word) <= 40:
             parts = [self.info(part) for part in word.split("-")]
@@ -239,9 +245,12 @@ class Lexicon:
             info = self._morph.info(word)  # maybe a misspelt place: its likely lemma is compared
         else:
             info = WordInfo(word, (word,), False, False, False)
-        if len(self._guessed) >= self.GUESS_LIMIT:
-            self._guessed.clear()
-        found = self._guessed[word] = (info, content_lemma(info))
+        if self._guessed >= self.GUESS_LIMIT:
+            forms = self._forms
+            self._entries = {w: e for w, e in self._entries.items() if w in forms}
+            self._guessed = 0
+        self._guessed += 1
+        found = self._entries[word] = (info, content_lemma(info))
         return found
 
     def warm_up(self) -> int:
@@ -249,10 +258,11 @@ class Lexicon:
         appeal pays for a first sight; meant for start-up, before serving. Returns the count."""
         for word in self._forms:
             self._entry(word)
+        self._morph.learn_endings(self._forms)
         return len(self._forms)
 
 
-_FIRST, _SECOND, _LEMMA = itemgetter(0), itemgetter(1), attrgetter("lemma")
+_FIRST = itemgetter(0)  # a WordInfo's lemma
 
 
 def content_lemma(info: WordInfo) -> str:

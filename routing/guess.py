@@ -74,7 +74,8 @@ class Guesser:
         # appeal.
         self._suffixes: dict[tuple[int, str], tuple] = {}
         self._known: dict[str, tuple[Parse, ...]] = {}  # dictionary words → their parses
-        self._productive: dict[int, bool] = {}  # id(tag) →
+        # Bounded by the dictionary itself (its tags, its paradigms' forms), so not evicted:
+        self._productive: dict[int, bool] = {}  # id(tag) → tag.is_productive()
         self._forms: dict[tuple[int, int], tuple] = {}  # (paradigm, form index) → see _form
         # Parses are told apart by (word, tag, paradigm), tags compared by their grammemes;
         # id(tag) → a small int standing for its grammemes hashes faster than the tag.

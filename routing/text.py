@@ -13,7 +13,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
+from typing import NamedTuple
+
+from routing.guess import _PLAIN_CYRILLIC, Guesser
 
 #: Appeals longer than this are cut before analysis: the first screens of text say what the
 #: problem is, and a 100 kB paste must not cost more than a normal appeal.
@@ -71,7 +74,7 @@ class Morphology:
         import pymorphy3  # heavy import (dictionaries), done once per process
 
         self._analyzer = pymorphy3.MorphAnalyzer()
-        self._guessers = _guessing_units(self._analyzer)
+        self._guesser = Guesser.create(self._analyzer)
         self._cache: dict[str, WordInfo] = {}
         self._lexemes: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
@@ -90,20 +93,22 @@ class Morphology:
                 geo=any(p.geo for p in parts),
             )
         else:
-            known = self._analyzer.word_is_known(word)
+            known = self.is_known(word)
             parses = self._analyzer.parse(word) if known else self._guess(word)
             # The lemma with the most parse weight, not the first parse: "ямы" is more often
             # "яма" than the rare "ям". Ties go to the longer lemma ("ямах" → "яма").
             weight: dict[str, float] = {}
-            for parse in parses:
-                form = parse.normal_form.replace("ё", "е")
-                weight[form] = weight.get(form, 0.0) + parse.score
-            forms = tuple(sorted(weight, key=lambda f: (-round(weight[f], 3), -len(f))))[:4]
+            for parse in parses:  # pymorphy3's Parse or the guesser's plain tuple: same order
+                form = parse[2].replace("ё", "е")
+                weight[form] = weight.get(form, 0.0) + parse[3]
+            if len(weight) == 1:
+                forms = tuple(weight)
+            else:
+                forms = tuple(sorted(weight, key=lambda f: (-round(weight[f], 3), -len(f))))[:4]
             if forms[0] in LEMMA_FIXES:
                 forms = (LEMMA_FIXES[forms[0]], *forms)
-            best = parses[0]
-            name_like = bool({"Name", "Surn", "Patr"} & set(best.tag.grammemes))
-            geo = any("Geox" in p.tag.grammemes for p in parses)
+            name_like = not _NAME_GRAMMEMES.isdisjoint(parses[0][1].grammemes)
+            geo = any("Geox" in p[1].grammemes for p in parses)
             result = WordInfo(forms[0], forms, known=known, name_like=name_like, geo=geo)
         with self._lock:
             if len(self._cache) >= self.CACHE_LIMIT:
@@ -112,22 +117,16 @@ class Morphology:
         return result
 
     def _guess(self, word: str) -> list:
-        """``parse`` of a word the dictionary does not know, without the units that cannot
-        apply to it: a third of pymorphy3's ~110 µs went to the dictionary lookup and the
-        number, punctuation, Latin and hyphen units, which find nothing in a lower-case
-        Cyrillic word without a hyphen. Same parses, same order, same scores."""
-        if self._guessers is None or not _PLAIN_CYRILLIC.fullmatch(word):
+        """``parse`` of a word the dictionary does not know: pymorphy3's own parses, computed
+        by `routing.guess.Guesser` for plain Cyrillic words (a fifth of the ~110 µs)."""
+        if self._guesser is None or not _PLAIN_CYRILLIC.fullmatch(word):
             return self._analyzer.parse(word)
-        parses: list = []
-        seen: set = set()
-        for unit, is_terminal in self._guessers:
-            parses.extend(unit.parse(word, word, seen))
-            if is_terminal and parses:
-                break
-        analyzer = self._analyzer
-        if analyzer.prob_estimator is not None:
-            parses = analyzer.prob_estimator.apply_to_parses(word, word, parses)
-        return [analyzer._result_type(*p) for p in parses]
+        return self._guesser.guess(word)
+
+    def learn_endings(self, words: Iterable[str]) -> None:
+        """Prepare the guessing of unknown words ending like ``words`` (see `Guesser`)."""
+        if self._guesser is not None:
+            self._guesser.learn_endings(words)
 
     def lemma(self, word: str) -> str:
         return self.info(word).lemma
@@ -144,8 +143,11 @@ class Morphology:
         return infos, tuple(i.lemma for i in infos), content
 
     def is_known(self, word: str) -> bool:
-        """Whether the dictionary has ``word`` (one DAWG lookup, ~3 µs: no parsing)."""
-        return self._analyzer.word_is_known(word)
+        """Whether the dictionary has ``word``: one DAWG lookup (~0.5 µs), and pymorphy3's
+        search trying "ё" for each "е" (~2 µs) only when the word as written is not there."""
+        if self._guesser is None:
+            return self._analyzer.word_is_known(word)
+        return self._guesser.knows(word.lower())
 
     def lexeme_forms(self, word: str) -> frozenset[str]:
         """Every inflected form of every word ``word`` can be a form of ("яма" → "ям", "ямах"…).
@@ -166,21 +168,7 @@ class Morphology:
         return forms
 
 
-_PLAIN_CYRILLIC = re.compile(r"[а-я]+")
-
-
-def _guessing_units(analyzer) -> list | None:
-    """pymorphy3's units from the known-prefix guesser on (the predictor), or None if this
-    pymorphy3 arranges them otherwise (then unknown words take the ordinary ``parse``)."""
-    from pymorphy3.units import KnownPrefixAnalyzer
-
-    units = getattr(analyzer, "_units", None)
-    if not units or getattr(analyzer, "_result_type", None) is None:
-        return None
-    for number, (unit, _) in enumerate(units):
-        if isinstance(unit, KnownPrefixAnalyzer):
-            return units[number:]
-    return None
+_NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 
 #: Shorter unknown words are never compared with place names (see `routing.places`).
@@ -212,10 +200,11 @@ class Lexicon:
                 for part in word.split("-"):
                     forms |= morph.lexeme_forms(part)
         self._forms = frozenset(forms)
-        # word → (analysis, content lemma or ""): forms of the lexicon (never evicted) and
-        # other words (bounded, so that a flood of random words cannot grow memory).
-        self._analysed: dict[str, tuple[WordInfo, str]] = {}
-        self._guessed: dict[str, tuple[WordInfo, str]] = {}
+        # word → (analysis, content lemma or ""), one lookup a token: forms of the lexicon
+        # (never evicted) and other words (bounded, so that a flood of random words cannot
+        # grow memory; ``_guessed`` counts them).
+        self._entries: dict[str, tuple[WordInfo, str]] = {}
+        self._guessed = 0
 
     def __len__(self) -> int:
         return len(self._forms)
@@ -226,19 +215,20 @@ class Lexicon:
     def describe(
         self, tokens: tuple[str, ...]
     ) -> tuple[tuple[WordInfo, ...], tuple[str, ...], tuple[str, ...]]:
-        """(analyses, lemmas, content lemmas) of ``tokens``: two dict lookups a word."""
-        analysed, guessed = self._analysed.get, self._guessed.get
-        entries = [analysed(t) or guessed(t) or self._entry(t) for t in tokens]
-        infos = tuple(map(_FIRST, entries))
-        return infos, tuple(map(_LEMMA, infos)), tuple(filter(None, map(_SECOND, entries)))
+        """(analyses, lemmas, content lemmas) of ``tokens``: one dict lookup a word."""
+        if not tokens:
+            return (), (), ()
+        get = self._entries.get
+        infos, contents = zip(*[get(t) or self._entry(t) for t in tokens], strict=True)
+        return infos, tuple(map(_FIRST, infos)), tuple(filter(None, contents))
 
     def _entry(self, word: str) -> tuple[WordInfo, str]:
-        found = self._analysed.get(word) or self._guessed.get(word)
+        found = self._entries.get(word)
         if found is not None:
             return found
         if word in self._forms:
             info = self._morph.info(word)
-            found = self._analysed[word] = (info, content_lemma(info))
+            found = self._entries[word] = (info, content_lemma(info))
             return found
         if "-" in word and not word.isdigit() and len(word) <= 40:
             parts = [self.info(part) for part in word.split("-")]
@@ -248,27 +238,32 @@ class Lexicon:
                 geo=any(p.geo for p in parts),
             )
         elif word.isdigit() or len(word) > 40:
-            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+            info = WordInfo(word, (word,), False, False, False)
         elif self._morph.is_known(word):
-            info = WordInfo(word, (word,), known=True, name_like=False, geo=False)
+            info = WordInfo(word, (word,), True, False, False)  # (lemma, forms, known, …)
         elif len(word) >= MIN_FUZZY_LENGTH:
             info = self._morph.info(word)  # maybe a misspelt place: its likely lemma is compared
         else:
-            info = WordInfo(word, (word,), known=False, name_like=False, geo=False)
-        if len(self._guessed) >= self.GUESS_LIMIT:
-            self._guessed.clear()
-        found = self._guessed[word] = (info, content_lemma(info))
+            info = WordInfo(word, (word,), False, False, False)
+        if self._guessed >= self.GUESS_LIMIT:
+            forms = self._forms
+            self._entries = {w: e for w, e in self._entries.items() if w in forms}
+            self._guessed = 0
+        self._guessed += 1
+        found = self._entries[word] = (info, content_lemma(info))
         return found
 
     def warm_up(self) -> int:
         """Analyse every form now (~60 µs each, ~1.5 s for a regional table), so that no
-        appeal pays for a first sight; meant for start-up, before serving. Returns the count."""
+        appeal pays for a first sight, and look up their endings for the guessing of unknown
+        words (~0.5 s more); meant for start-up, before serving. Returns the count of forms."""
         for word in self._forms:
             self._entry(word)
+        self._morph.learn_endings(self._forms)
         return len(self._forms)
 
 
-_FIRST, _SECOND, _LEMMA = itemgetter(0), itemgetter(1), attrgetter("lemma")
+_FIRST = itemgetter(0)  # a WordInfo's lemma
 
 
 def content_lemma(info: WordInfo) -> str:
@@ -279,8 +274,9 @@ def content_lemma(info: WordInfo) -> str:
     return lemma
 
 
-@dataclass(frozen=True, slots=True)
-class WordInfo:
+class WordInfo(NamedTuple):
+    """What the classifier knows of a word (a tuple: an appeal makes dozens of them)."""
+
     lemma: str  # the most likely normal form
     forms: tuple[str, ...]  # every plausible normal form, most likely first
     known: bool  # in the dictionary (an unknown word may be a typo or a place name)

@@ -27,8 +27,11 @@ def main(argv: list[str]) -> int:
     kind, warm = argv[0], argv[1:] == ["warm"]
     table = load_table({"saratov": SARATOV, "national": NATIONAL}[kind])
     classifier = Classifier(table)
-    if warm:
+    if warm:  # as the bot starts: the lexicon analysed, then the heap frozen (bot.heap)
+        from bot import heap
+
         classifier.warm_up()
+        heap.settle()
     pool = [e for t in table.topics for e in t.examples] + _real_appeals()
     if kind == "national":  # a place-named appeal after every other one, as classify_speed
         places = iter([text for text, _ in _place_appeals(table, 1000)])

@@ -19,11 +19,11 @@ few edge inputs mixed in (empty, 100k characters, emoji, unclosed HTML). After a
 appeals, ``--appeals`` calls (default 2,000) are timed one by one with ``time.perf_counter_ns``.
 The classifier's caches are shared by all appeals of a process, as in the bot: word forms of
 the table's lexicon met in the warm-up are cheap afterwards, new ones (and new words unknown to
-the dictionary) of a later appeal are not. ``--warm-up`` first runs ``Classifier.warm_up()``, as
-the bot does at start (``bot.app.build_classifier``). The row "same, again" times the same
-appeals a second time, every word cached: the classifier's own cost; "min of 3" times each of
-them three more times and keeps the fastest, which removes most of a busy machine's preemption
-from that cost. ``bench.classify_cpu`` gives the cold figures as CPU time.
+the dictionary) of a later appeal are not. ``--warm-up`` first runs ``Classifier.warm_up()`` and
+freezes the heap (``bot.heap.settle``), as the bot does at start. The row "same, again" times
+the same appeals a second time, every word cached: the classifier's own cost; "min of 3" times
+each of them three more times and keeps the fastest, which removes most of a busy machine's
+preemption from that cost. ``bench.classify_cpu`` gives the cold figures as CPU time.
 
 Not a test: run it by hand on a quiet machine and compare figures from the same machine.
 """
@@ -148,6 +148,12 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
         started = time.perf_counter()
         result["warm_words"] = classifier.warm_up()
         result["warm_s"] = time.perf_counter() - started
+        # ... and once it listens: the long-lived heap out of the collector's full passes.
+        from bot import heap
+
+        started = time.perf_counter()
+        heap.settle()
+        result["settle_s"] = time.perf_counter() - started
     result["rss_loaded"] = _rss_mib()
 
     examples = [example for topic in table.topics for example in topic.examples]
@@ -270,6 +276,7 @@ def _print_results(results: list[dict]) -> None:
         print(f"{r['section']}: {r['summary']}")
         if "warm_s" in r:
             print(f"  warm-up: {r['warm_words']} word forms analysed in {r['warm_s']:.2f} s")
+            print(f"  heap frozen (bot.heap.settle) in {r['settle_s']:.2f} s")
         print(f"  lexicon: {r['lexicon_forms']} word forms the classifier reacts to")
         print(f"  pymorphy3 load {r['morph_s']:.2f} s; RSS at start {r['rss_start']:.0f} MiB; "
               f"appeals: {r['pool_sources']}; pool {r['pool']}")

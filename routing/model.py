@@ -151,11 +151,11 @@ class RoutingTable:
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _responsible_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    #: Most (topic, place) answers ``responsible`` keeps. A regional table has a few tens of
-    #: thousands of such pairs, so it never reaches this; a national one has ~1.2 million, and
-    #: keeping them all would cost ~250 MB. At the limit the cache starts over (as
-    #: `routing.text.Lexicon` does): a miss costs a few microseconds, and the pairs appeals
-    #: actually ask about come back at once.
+    #: Most (topic, place) answers ``responsible`` keeps. A regional table has at most a few
+    #: tens of thousands of such pairs (Kursk 56,000), so it never reaches this; the generated
+    #: national one has 1.2 million, and keeping them all grew the process by 174 MB (19 MB
+    #: at this limit). At the limit the cache starts over (as `routing.text.Lexicon` does): a
+    #: miss costs tens of microseconds, and the pairs appeals actually ask about come back.
     RESPONSIBLE_LIMIT = 100_000
 
     # -- lookups ---------------------------------------------------------------------------

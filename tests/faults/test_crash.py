@@ -35,6 +35,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+# aiogram takes ~10 s to import on a loaded machine; `TelegramEmulator.make_bot` imports it on
+# first use, which was inside the 10-second deadline of the redelivery test when run first.
+import aiogram  # noqa: F401
 import pytest
 
 from bot.core import texts

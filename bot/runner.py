@@ -48,7 +48,7 @@ from bot.storage.postgres import DatabaseUnavailable
 from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
 from handlers.telegram import publish_commands
-from handlers.telegram_polling import confirm_after_handling
+from handlers.telegram_polling import confirm_after_handling, poll_until_cancelled
 from handlers.vk import VKInbound, make_vk_bot
 from routing.model import RoutingTable
 
@@ -232,8 +232,9 @@ async def _start_telegram(
         await bot.delete_webhook(drop_pending_updates=False)
         loops.append(
             asyncio.create_task(
-                confirm_after_handling(dispatcher).start_polling(
-                    bot, polling_timeout=timeout, handle_signals=False, close_bot_session=False
+                poll_until_cancelled(
+                    confirm_after_handling(dispatcher), bot, polling_timeout=timeout,
+                    handle_signals=False, close_bot_session=False,
                 ),
                 name="telegram-polling",
             )

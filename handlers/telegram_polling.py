@@ -20,11 +20,15 @@ second, as `handlers.telegram_albums` documents.
 This replaces ``Dispatcher._polling`` on one dispatcher instance, keeping everything else of
 ``start_polling`` (startup and shutdown events, workflow data, stopping); aiogram is pinned to
 3.x, and the crash suite fails if a new aiogram changes this contract.
+
+`poll_until_cancelled` is how `bot.runner` runs it: cancelling ``start_polling`` itself stops
+nothing but its shutdown events (see there).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -78,3 +82,30 @@ def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
 
     dispatcher._polling = polling  # type: ignore[method-assign]
     return dispatcher
+
+
+async def poll_until_cancelled(dispatcher: Dispatcher, bot: Bot, **kwargs: Any) -> None:
+    """``dispatcher.start_polling(bot, **kwargs)`` until this coroutine is cancelled, and then
+    stopped for real: when it returns, nothing polls Telegram any more.
+
+    ``start_polling`` runs the polling loop in a task of its own; cancelled itself, it runs the
+    shutdown events and returns, but leaves that task polling (aiogram 3.x). Such a loop outlived
+    the core it fed: it took the next update, failed to handle it ("repository is not open") and
+    confirmed it with its next poll, so the update was lost for the bot started after it
+    (tests/handlers/test_telegram_coordinator.py restarts the bot in one process; in production
+    the same happens while `bot.runner.serve` closes the core on SIGTERM). aiogram's own
+    ``stop_polling`` cancels the loop and waits for it; an update the loop was handling is then
+    left unconfirmed, and Telegram re-delivers it to the next start.
+    """
+    polling = asyncio.create_task(dispatcher.start_polling(bot, **kwargs), name="aiogram-polling")
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        if not polling.done():
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:  # "Polling is not started": cancelled before it began
+                polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        raise

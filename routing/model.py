@@ -149,6 +149,14 @@ class RoutingTable:
     topics: tuple[Topic, ...]
     bodies: tuple[Body, ...]
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _responsible_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    #: Most (topic, place) answers ``responsible`` keeps. A regional table has at most a few
+    #: tens of thousands of such pairs (Kursk 56,000), so it never reaches this; the generated
+    #: national one has 1.2 million, and keeping them all grew the process by 174 MB (19 MB
+    #: at this limit). At the limit the cache starts over (as `routing.text.Lexicon` does): a
+    #: miss costs tens of microseconds, and the pairs appeals actually ask about come back.
+    RESPONSIBLE_LIMIT = 100_000
 
     # -- lookups ---------------------------------------------------------------------------
     @cached_property
@@ -229,7 +237,7 @@ class RoutingTable:
         only region-wide bodies can be named.
         """
         key = (topic_id, municipality_id)
-        cached = self._cache.get(key)
+        cached = self._responsible_cache.get(key)
         if cached is not None:
             return cached
         found: list[Body] = []
@@ -239,7 +247,9 @@ class RoutingTable:
                 if body not in found:
                     found.append(body)
         result = tuple(found)
-        self._cache[key] = result
+        if len(self._responsible_cache) >= self.RESPONSIBLE_LIMIT:
+            self._responsible_cache.clear()
+        self._responsible_cache[key] = result
         return result
 
     def needs_municipality(self, topic_id: str) -> bool:

@@ -94,3 +94,25 @@ async def test_a_vk_photo_deleted_before_sending_leaves_the_telegram_card_withou
         number = NUMBER.search(accepted.text).group()
         card = await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
         assert card.method == "sendMessage" and "фонарь" in card.body
+
+
+@run_async
+async def test_an_answer_to_a_card_the_moment_it_arrives_reaches_the_citizen(
+    tmp_path: Path,
+) -> None:
+    """Telegram shows the card to the administrator as soon as it accepts it; the bot learns the
+    card's message id only from the reply to its request, and a reply to the card names only that
+    id. Here that reply to the bot is a second late, and the administrator answers at once."""
+    async with both_channels(tmp_path) as w:
+        tg, vk = w.tg, w.vk
+        tg.fail_next("sendMessage", error="slow_after", delay=1.0)
+        await vk.user_sends_text(VK_CITIZEN, APPEAL)
+        accepted = await vk.wait_for_sent(lambda m: m.peer_id == VK_CITIZEN)
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
+        tg.user_sends_text(TG_ADMIN, "Фонарь заменим до пятницы.", chat_id=w.group,
+                           reply_to=card.message_id)
+        answer = await vk.wait_for_sent(
+            lambda m: m.peer_id == VK_CITIZEN and "Фонарь заменим" in m.text
+        )
+        assert number in answer.text

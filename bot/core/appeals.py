@@ -19,7 +19,7 @@ import dataclasses
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -250,6 +250,7 @@ class AppealCore:
         coordinators: Sequence[Addressee] = (),
         reminder_fractions: Iterable[float] = (0.5, 0.9),
         on_enqueue: Callable[[], None] | None = None,
+        sends_recorded: Callable[[str, int], Awaitable[None]] | None = None,
         max_questions: int = 2,
         clarification_window: timedelta = timedelta(days=1),
         follow_up_window: timedelta = timedelta(minutes=10),
@@ -264,6 +265,8 @@ class AppealCore:
         self.coordinators = tuple(coordinators)
         self.reminder_fractions = tuple(sorted(f for f in reminder_fractions if 0 < f < 1))
         self.on_enqueue = on_enqueue
+        #: `Outbox.recorded`: waits until the sends to a chat are recorded (see `handle`).
+        self.sends_recorded = sends_recorded
         self.max_questions = max_questions
         self.clarification_window = clarification_window
         self.follow_up_window = follow_up_window
@@ -292,6 +295,10 @@ class AppealCore:
     async def handle(self, message: IncomingMessage) -> Outcome:
         """Everything an adapter receives goes here; the core decides what it means."""
         message = storable_message(message)  # lone surrogates / NUL would crash the database
+        if message.reply_to is not None and self.sends_recorded is not None:
+            # It names a message of ours by its platform id: the send that made it may still
+            # be unrecorded (an administrator answering a card the moment it arrived).
+            await self.sends_recorded(message.channel, message.chat_id)
         if self.flood is not None and (message.channel, message.chat_id) not in self._staff_chats:
             refused = await self._refuse_flood(message)
             if refused is not None:

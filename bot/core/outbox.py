@@ -76,6 +76,9 @@ NO_TRANSPORT_DELAY = timedelta(hours=1)
 
 #: Purpose of the message confirming a deletion (see `AppealCore.forget_citizen`).
 FORGOTTEN = "citizen-forgotten"
+#: How long a reply to a bot message waits at most for the send of that message to be
+#: recorded (`Outbox.recorded`); a send takes at most ``send_timeout`` (30 s) in all.
+REPLY_WAIT = 5.0
 #: Copies of stored data sent on request (/my lists, a ticket's history): blanked once
 #: delivered, so the outbox does not keep a second copy of the citizen's texts.
 TRANSIENT = "citizen-transient"
@@ -134,6 +137,8 @@ class Outbox:
         self.on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None
         self._rate_wait: float | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        #: Sends started and not yet recorded, by (channel, chat): see `recorded`.
+        self._unrecorded: dict[tuple[str, int], set[asyncio.Task[None]]] = {}
         self._last_pass: datetime | None = None  # the clock at the last pass that read rows
         #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
         self._flusher: asyncio.Task[None] | None = None
@@ -263,7 +268,31 @@ class Outbox:
         task = asyncio.create_task(work, name=f"outbox row {row.id}")
         self._in_flight.add(task)
         task.add_done_callback(self._delivered)
+        chat = (row.channel, row.chat_id or 0)
+        self._unrecorded.setdefault(chat, set()).add(task)
+        task.add_done_callback(lambda done: self._recorded_in(chat, done))
         return task
+
+    def _recorded_in(self, chat: tuple[str, int], task: asyncio.Task[None]) -> None:
+        sends = self._unrecorded.get(chat)
+        if sends is not None:
+            sends.discard(task)
+            if not sends:
+                del self._unrecorded[chat]
+
+    async def recorded(self, channel: str, chat_id: int, timeout: float = REPLY_WAIT) -> None:
+        """Return once every send to this chat started so far has its outcome committed (at
+        most ``timeout`` seconds; at once when none is in flight, the usual case).
+
+        A reply to a bot message names it by the platform's message id, which is known only
+        when the send returns and in the database only once recorded. Telegram shows the card
+        to the administrator as soon as it accepted it; a reply handled before the record found
+        no ticket and was ignored: the answer never reached the citizen (seen in
+        tests/test_cross_channel.py under load, where the reply comes at once).
+        """
+        sends = self._unrecorded.get((channel, chat_id))
+        if sends:
+            await asyncio.wait(set(sends), timeout=timeout)
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)

@@ -84,6 +84,7 @@ class CoreService:
             coordinators=coordinators,
             reminder_fractions=settings.reminder_fractions,
             on_enqueue=outbox.notify,
+            sends_recorded=outbox.recorded,
             retention=timedelta(days=settings.retention_days),
             flood=flood_guard(clock, flood_windows(settings), redis),
         )

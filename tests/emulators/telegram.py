@@ -107,7 +107,7 @@ class Faults:
 
 @dataclass
 class _Fault:
-    kind: str  # "error", "drop" (request lost), "drop_after" (reply lost), "slow"
+    kind: str  # "error", "drop" (request lost), "drop_after" (reply lost), "slow", "slow_after"
     status: int = 0
     description: str = ""
     retry_after: int | None = None
@@ -295,7 +295,9 @@ class TelegramEmulator:
 
         ``error`` is an HTTP status (429, 500, 502, 400...), ``"drop"`` (connection closed before
         Telegram acted), ``"drop_after"`` (Telegram acted, the reply is lost: the case that
-        duplicates messages on retry) or ``"slow"`` (answer normally after ``delay`` seconds).
+        duplicates messages on retry), ``"slow"`` (answer normally after ``delay`` seconds) or
+        ``"slow_after"`` (Telegram acted at once, so users see the message, and the reply to the
+        bot takes ``delay`` seconds).
         """
         if isinstance(error, str):
             fault = _Fault(error, delay=delay)
@@ -424,6 +426,8 @@ class TelegramEmulator:
             return self._error(err)
         if fault and fault.kind == "drop_after":
             return self._drop(request)
+        if fault and fault.kind == "slow_after":
+            await asyncio.sleep(fault.delay)
         return self._reply(200, {"ok": True, "result": result})
 
     def _drop(self, request: web.Request) -> web.StreamResponse:

@@ -35,6 +35,11 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+# aiogram takes ~10 s to import on a loaded machine; `TelegramEmulator.make_bot` imports it on
+# first use, which was inside the 10-second deadline of the redelivery test when run first.
+import aiogram  # noqa: F401
+import pytest
+
 from bot.core import texts
 from routing.model import RoutingTable
 from routing.tablefile import load_table, save_table
@@ -157,6 +162,10 @@ def until(condition: Callable[[], bool], what: str, timeout: float = 30.0,
         time.sleep(0.05)
 
 
+# Four cold starts of `python -m bot` (imports and the classifier: 15-30 s each on a loaded
+# machine, START allows 60) do not fit the suite-wide 120 s: it took 115-116 s at load average
+# ~3 (before and after the changes of that day alike) and was cut off at 120 s at load 3.5-5.
+@pytest.mark.timeout(360)
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     db = tmp_path / "bot.sqlite3"

@@ -206,6 +206,26 @@ async def test_a_dialog_continues_after_a_restart_and_a_redelivered_update_is_no
 
 
 @run_async
+async def test_a_message_sent_while_the_bot_is_stopped_waits_for_the_next_start(tmp_path):
+    """A stopped bot polls no more: a message that arrives while it is down stays with Telegram,
+    unconfirmed, and the next start answers it. (aiogram's polling loop used to outlive a
+    cancelled ``start_polling``: it took such a message, failed on the closed database and
+    confirmed it with its next poll, so the appeal was lost.)"""
+    async with bot_world(tmp_path, limits=UNLIMITED) as world:
+        tg = world.tg
+        async with world.bot():
+            tg.user_sends_text(CITIZEN, APPEAL)
+            first = await tg.wait_for(lambda c: c.chat_id == CITIZEN)
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN + 1, APPEAL + ", дом 5")  # another citizen
+        await asyncio.sleep(2.5)  # longer than a poll (1 s) and aiogram's pause after an error
+        assert not tg.polling_now and tg.unconfirmed_updates == 1
+        async with world.bot():
+            accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN + 1, since=seen)
+        assert NUMBER.search(accepted.text).group() != NUMBER.search(first.text).group()
+
+
+@run_async
 async def test_a_flooding_citizen_is_told_once_and_the_rest_is_not_taken(tmp_path):
     async with bot_world(tmp_path, limits=UNLIMITED) as world:
         # The bot's own 1 message/s per private chat would only make the test slower.

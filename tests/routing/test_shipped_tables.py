@@ -226,6 +226,24 @@ def test_saratov_routes_where_a_citizen_expects(saratov: dict) -> None:
         assert table.responsible(topic, "63650405"), topic
 
 
+def test_who_is_responsible_is_remembered_only_up_to_a_limit(saratov: dict, monkeypatch) -> None:
+    """A national table has ~1.2 million (topic, place) pairs: remembering the answer for each
+    one asked would grow the bot's memory for as long as it runs. At the limit it starts over,
+    and the answers stay the same."""
+    monkeypatch.setattr(RoutingTable, "RESPONSIBLE_LIMIT", 100)
+    bounded = _model(saratov)
+    pairs = [(t, m["id"]) for t in SARATOV_TOPICS for m in saratov["municipalities"]]
+    assert len(pairs) > 10_000
+    answers = []
+    for topic, place in pairs:
+        answers.append(bounded.responsible(topic, place))
+        assert len(bounded._responsible_cache) <= 100
+    monkeypatch.setattr(RoutingTable, "RESPONSIBLE_LIMIT", len(pairs) + 1)
+    unbounded = _model(saratov)
+    assert answers == [unbounded.responsible(t, p) for t, p in pairs]
+    assert len(unbounded._responsible_cache) == len(pairs)
+
+
 def test_saratov_aliases_are_what_people_type(saratov: dict) -> None:
     owner: dict[str, list[str]] = {}
     for m in saratov["municipalities"]:

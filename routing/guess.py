@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 
 #: What the predictor expects to find in pymorphy3's analyzer, in this order, from the
 #: known-prefix unit on (pymorphy3 2.0); anything else and ``Guesser.create`` returns None.
@@ -153,34 +154,35 @@ class Guesser:
         if not prefixes:
             return result
         prefixes.sort(key=len, reverse=True)
-        productive, multiplier = self._is_productive, self._known_prefix_multiplier
         for prefix in prefixes:
             rest = word[len(prefix):]
-            if len(rest) < self._min_remainder:
-                continue
-            for fixed, tag, normal, score, para_id in self.parse(rest):
-                if not productive(tag):
-                    continue
-                key = (prefix + fixed, self._tag_key(tag), para_id)
-                if key not in seen:
-                    seen.add(key)
-                    result.append((key[0], tag, prefix + normal, score * multiplier, para_id))
+            if len(rest) >= self._min_remainder:
+                self._put_back(prefix, self.parse(rest), self._known_prefix_multiplier, seen,
+                               result)
         return result
 
     def _unknown_prefix(self, word: str, seen: set) -> list[Parse]:
         """``UnknownPrefixAnalyzer``: up to five letters of anything, then a dictionary word."""
         result: list[Parse] = []
-        productive, multiplier = self._is_productive, self._unknown_prefix_multiplier
         for split in range(1, 1 + min(5, len(word) - 3)):
-            prefix = word[:split]
-            for fixed, tag, normal, score, para_id in self._dictionary_parses(word[split:]):
-                if not productive(tag):
-                    continue
-                key = (prefix + fixed, self._tag_key(tag), para_id)
-                if key not in seen:
-                    seen.add(key)
-                    result.append((key[0], tag, prefix + normal, score * multiplier, para_id))
+            self._put_back(word[:split], self._dictionary_parses(word[split:]),
+                           self._unknown_prefix_multiplier, seen, result)
         return result
+
+    def _put_back(
+        self, prefix: str, parses: Iterable[Parse], multiplier: float, seen: set,
+        result: list[Parse],
+    ) -> None:
+        """The productive ``parses`` of a word's rest, with its ``prefix`` put back, into
+        ``result`` (each form, tag and paradigm once): what both prefix units do."""
+        productive = self._is_productive
+        for fixed, tag, normal, score, para_id in parses:
+            if not productive(tag):
+                continue
+            key = (prefix + fixed, self._tag_key(tag), para_id)
+            if key not in seen:
+                seen.add(key)
+                result.append((key[0], tag, prefix + normal, score * multiplier, para_id))
 
     def _known_suffix(self, word: str, seen: set) -> list[Parse]:
         """``KnownSuffixAnalyzer``: parsed like the dictionary's words with the same ending."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import signal
@@ -199,6 +200,16 @@ async def serve(
             telegram_route = await _start_telegram(
                 settings, dispatcher, tg_bot, loops, polling_timeout
             )
+            if telegram_route is not None:
+                # Polling emits the dispatcher's startup and shutdown (`start_polling`); a
+                # webhook has no such loop. Shutdown hands waiting albums to the core: it
+                # runs after the web server stops taking updates and before the core stops.
+                workflow = {"dispatcher": dispatcher, "bots": [tg_bot],
+                            **dispatcher.workflow_data}
+                await dispatcher.emit_startup(bot=tg_bot, **workflow)
+                stack.push_async_callback(
+                    functools.partial(dispatcher.emit_shutdown, bot=tg_bot, **workflow)
+                )
         if vk_api is not None:
             vk_route = _start_vk(settings, service, vk_api, group_id, loops, redis)
         if telegram_route is not None or vk_route is not None:

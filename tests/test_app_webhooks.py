@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.sqlite import SqliteRepository
 from tests.app_world import APPEAL, NUMBER, VK_ADMIN, both_channels, free_port
 from tests.emulators.aio import run_async
 
@@ -74,3 +75,28 @@ async def test_vk_callback_api_confirms_checks_the_secret_and_handles_a_resent_e
         assert await callback.deliver() == [(200, "ok")]
         assert await callback.resend_last() == (200, "ok")
         assert len(vk.event_answers) == 1 and vk.errors_given[100] == 0
+
+
+@run_async
+async def test_an_album_still_waiting_when_the_webhook_bot_stops_becomes_an_appeal(
+    tmp_path: Path,
+) -> None:
+    """Telegram counts a webhook update as delivered once it is answered 200, and an album's
+    parts then wait in memory for the rest (about a second). Stopping the bot in that second
+    hands them to the core, as in polling mode, instead of dropping the appeal."""
+    port = free_port()
+    async with both_channels(tmp_path, **webhook_settings(port)) as w:
+        w.tg.user_sends_album(TG_CITIZEN, photos=2, caption=APPEAL)
+        assert await w.tg.deliver_to_webhook(f"http://127.0.0.1:{port}") == [200, 200]
+    repo = SqliteRepository(str(tmp_path / "bot.sqlite3"))
+    await repo.open()
+    try:
+        async with repo.transaction() as tx:
+            (ticket,) = await tx.tickets_of("tg", TG_CITIZEN)
+            assert ticket.text == APPEAL and len(ticket.attachments) == 2
+            to_citizen = [r for state in ("pending", "sending", "sent", "uncertain")
+                          for r in await tx.rows_in_state(state) if r.chat_id == TG_CITIZEN]
+        # Its confirmation is queued (or went out while the outbox still ran): not lost.
+        assert [ticket.number in r.payload["text"] for r in to_citizen] == [True]
+    finally:
+        await repo.close()

@@ -15,6 +15,7 @@ Excel's number format get it back.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -233,21 +234,21 @@ def _asks(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-_deadline_cache: dict[str, Deadline] = {}
+@functools.lru_cache(maxsize=1024)
+def _parsed_deadline(text: str) -> Deadline:
+    """A table repeats a few deadline texts thousands of times; bounded, because an uploaded
+    table could hold as many distinct ones as it has rows, and the cache outlives it."""
+    return Deadline.parse(text)
 
 
 def _deadline(value: object) -> Deadline | None:
     text = _text(value)
     if text is None:
         return None
-    cached = _deadline_cache.get(text)
-    if cached is None:
-        try:
-            cached = Deadline.parse(text)
-        except ValueError as error:
-            raise _Bad(str(error)) from None
-        _deadline_cache[text] = cached
-    return cached
+    try:
+        return _parsed_deadline(text)
+    except ValueError as error:
+        raise _Bad(str(error)) from None
 
 
 def _number(value: object) -> float | None:

@@ -163,22 +163,27 @@ class RateLimiter:
         for key in [k for k, b in self._buckets.items() if k[1] is not None and b.full(now)]:
             del self._buckets[key]
 
+    def _limits(self, channel: str, chat_id: int, now: float) -> list[TokenBucket]:
+        """The buckets a message to ``chat_id`` draws on: the channel's and the chat's."""
+        return [
+            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
+        ]
+
+    @staticmethod
+    def _longest_wait(buckets: list[TokenBucket], now: float) -> float:
+        return max((b.wait(now) for b in buckets), default=0.0)
+
     def wait(self, channel: str, chat_id: int) -> float:
         """Seconds until a message to ``chat_id`` may go (0: now); takes nothing."""
         now = self._now()
-        buckets = [
-            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
-        ]
-        return max((b.wait(now) for b in buckets), default=0.0)
+        return self._longest_wait(self._limits(channel, chat_id, now), now)
 
     def reserve(self, channel: str, chat_id: int) -> float:
         """Take a token for one message to ``chat_id`` and return 0, or return the seconds to
         wait and take nothing (so a blocked chat does not eat the channel's overall budget)."""
         now = self._now()
-        buckets = [
-            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
-        ]
-        wait = max((b.wait(now) for b in buckets), default=0.0)
+        buckets = self._limits(channel, chat_id, now)
+        wait = self._longest_wait(buckets, now)
         if wait > 0:
             return wait
         for bucket in buckets:

@@ -158,30 +158,6 @@ class PostgresTx(SharedSql, TableVersionsTx):
         assert ticket_id is not None
         return ticket_id
 
-    async def add_event(
-        self,
-        ticket_id: int,
-        kind: str,
-        now: datetime,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        detail: dict[str, Any] | None = None,
-        actor: str = "system",
-    ) -> None:
-        await self._run(
-            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket_id,
-                to_db_time(now),
-                kind,
-                from_state,
-                to_state,
-                json.dumps(detail or {}, ensure_ascii=False),
-                actor,
-            ),
-        )
-
     async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
         count = await self._run(
             "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"

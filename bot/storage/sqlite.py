@@ -243,6 +243,30 @@ class SharedSql:
         """`enqueue` for callers that do not need the id (the core never does)."""
         await self._unanswered(_OUTBOX_INSERT, _outbox_values(draft, now))
 
+    async def add_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        detail: dict[str, Any] | None = None,
+        actor: str = "system",
+    ) -> None:
+        await self._unanswered(
+            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                to_db_time(now),
+                kind,
+                from_state,
+                to_state,
+                json.dumps(detail or {}, ensure_ascii=False),
+                actor,
+            ),
+        )
+
     async def _unanswered(self, sql: str, params: tuple) -> None:
         """A write whose outcome nobody reads; a backend may hold it back until its next
         statement in the same transaction (`SqliteTx` does), never past the transaction."""
@@ -526,8 +550,9 @@ def _run_ahead(db: aiosqlite.Connection, ahead: list[Statement]) -> sqlite3.Conn
 class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table_versions
     """One logical transaction. Every statement is one trip to aiosqlite's thread, and the
     statements that need no answer ride along with the next trip (``_ahead``): the transaction's
-    SAVEPOINT, the previous transaction's RELEASE, and the audit log's inserts (`add_event`).
-    A trip costs far more than these statements, and the repository's lock is held across it.
+    SAVEPOINT, the previous transaction's RELEASE, and the writes nobody reads the outcome of
+    (`_unanswered`: the audit log, `queue`, an unconditional `update_ticket`). A trip costs
+    far more than these statements, and the repository's lock is held across it.
 
     ``db`` is the raw connection, for reads that stream (`bot.storage.copy`); writes go
     through `_run`, so that they land inside this transaction's savepoint."""
@@ -557,13 +582,10 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
     async def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         return await self._call(sql, params, False)
 
-    def _later(self, sql: str, params: tuple = ()) -> None:
-        """A write whose outcome nobody reads: it runs with the next trip, at the latest when
-        the transaction ends (an error then fails the transaction all the same)."""
-        self._ahead.append((sql, params))
-
     async def _unanswered(self, sql: str, params: tuple) -> None:
-        self._later(sql, params)
+        """Runs with the next trip, at the latest when the transaction ends (an error then
+        fails the transaction all the same)."""
+        self._ahead.append((sql, params))
 
     # -- tickets -------------------------------------------------------------------------------
     async def next_ticket_sequence(self, year: int) -> int:
@@ -602,30 +624,6 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
                 raise DuplicateTicket(number) from None
             raise
         return int(cursor.lastrowid)
-
-    async def add_event(
-        self,
-        ticket_id: int,
-        kind: str,
-        now: datetime,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        detail: dict[str, Any] | None = None,
-        actor: str = "system",
-    ) -> None:
-        self._later(
-            "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket_id,
-                to_db_time(now),
-                kind,
-                from_state,
-                to_state,
-                json.dumps(detail or {}, ensure_ascii=False),
-                actor,
-            ),
-        )
 
     async def add_message(self, ticket_id: int, message: TicketMessage) -> bool:
         """False when this platform message is already in a thread (a repeated delivery)."""

@@ -220,6 +220,11 @@ def untouched(ticket: TicketRecord) -> bool:
     return ticket.state == "new"
 
 
+async def thread_of(tx: Tx, ticket: TicketRecord) -> list[TicketMessage]:
+    """The ticket's thread: read, unless the ticket is `untouched` (then it has none)."""
+    return [] if untouched(ticket) else await tx.messages(ticket.id)
+
+
 def ticket_number(year: int, sequence: int) -> str:
     """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
     return f"{year % 100:02d}-{sequence:06d}"
@@ -629,10 +634,9 @@ class AppealCore:
         """The appeal as a body or coordinator must read it: the first message, then the
         citizen's later words (answers to the bot's questions — the address, the settlement —
         which the first message lacked), then the location, if one was sent."""
-        thread = [] if untouched(ticket) else await tx.messages(ticket.id)
         lines = [
             texts.CLARIFICATION_LINE.format(text=m.text.strip())
-            for m in thread
+            for m in await thread_of(tx, ticket)
             if m.author == CITIZEN
             and m.text.strip()
             and m.platform_message_id != ticket.source_message_id

@@ -286,7 +286,7 @@ class CitizenDesk:
     async def ask_missing(self, tx: Tx, ticket: TicketRecord, topic_id: str | None) -> bool:
         """Before routing: ask for the address once if the topic needs one and the citizen
         gave none. True when a question went out (the ticket waits in COLLECTING)."""
-        from bot.core.appeals import TicketState, untouched
+        from bot.core.appeals import TicketState, thread_of, untouched
 
         topic = self.core.table.topic_by_id.get(topic_id or "")
         if topic is None or not topic.needs_address or ticket.lat is not None:
@@ -297,8 +297,7 @@ class CitizenDesk:
             asked = await tx.state_and_event(ticket.id, ("asked_address",))
             if asked is not None and asked[1]:
                 return False  # asked once; whatever the citizen said, the body gets it now
-        thread = [] if untouched(ticket) else await tx.messages(ticket.id)
-        said = [ticket.text, *(m.text for m in thread)]
+        said = [ticket.text, *(m.text for m in await thread_of(tx, ticket))]
         if has_address("\n".join(said)):
             return False
         now = self.core.clock.now()

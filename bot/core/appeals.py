@@ -25,7 +25,6 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot import heap
 from bot.core import texts
 from bot.core.calendar import WorkingCalendar
 from bot.core.flood import FloodGuard
@@ -286,15 +285,10 @@ class AppealCore:
     def replace_table(self, table: RoutingTable, classifier: Classifies) -> None:
         """Hot swap after a coordinator applied a table: synchronous, so no handler ever sees a
         new table with the old classifier or staff map. Tickets keep their stored topic, body and
-        deadline; only decisions made from now on use the new table.
-
-        The new table is then frozen out of the garbage collector's full passes like the first
-        one (`bot.heap`), which also lets the old table go: one full collection per swap, the
-        cost of any of the passes it spares."""
+        deadline; only decisions made from now on use the new table."""
         self.table = table
         self.classifier = classifier
         self._rebuild_staff()
-        heap.settle()
 
     # == entry point ============================================================================
     async def handle(self, message: IncomingMessage) -> Outcome:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from bot import heap
 from bot.core import texts
 from bot.core.appeals import AppealCore, Classifies, split_text
 from bot.core.types import Button, Clock
@@ -409,6 +410,11 @@ class Coordination:
             stale = texts.TABLE_STALE.format(version=stale_version.version)
             return Reply((stale,), notice=stale[: stale.index(":")])
         self.core.replace_table(table, classifier)
+        # The new table out of the collector's full passes like the first one, and the old one
+        # let go: one full collection per swap, the cost of any of the passes it spares. (A
+        # swap at start, `sync_with_file`, needs none of its own: `bot.runner.serve` settles
+        # once everything is loaded.)
+        heap.settle()
         log.info("routing table: version %d applied (proposal %d)", version, proposal_id)
         messages = [texts.TABLE_APPLIED.format(version=version)]
         if dropped:

@@ -1,11 +1,11 @@
 """Keeping the garbage collector's full passes off the objects that live as long as the process.
 
 The routing table, the classifier with its analysed lexicon and pymorphy3's dictionaries are
-hundreds of thousands of objects on a regional table (millions on a national one), loaded once
-and kept. CPython's full (generation 2) collection walks every one of them each time, with the
-GIL held: measured on the Saratov table during a burst of 2,000 appeals, 5 full passes took
-240 ms each, stalls of the event loop that made up 11% of the burst's time
-(`python -m bench.intake_throughput`: 177 → 207 appeals/s with the heap frozen).
+hundreds of thousands of objects the collector tracks (≈ 275,000 with the national table),
+loaded once and kept. CPython's full (generation 2) collection walks every one of them each
+time, with the GIL held: in one round of `bench.intake_throughput` (2,000 Telegram appeals,
+Saratov table, timed with ``gc.callbacks``), 5 full passes took ≈ 240 ms each, stalls of the
+event loop that made up 11% of the round (177 → 207 appeals/s with the heap frozen).
 
 `settle` moves what is alive at that moment into the collector's permanent generation, where it
 is never walked again; garbage made while serving is collected as before. It runs when the

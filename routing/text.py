@@ -84,14 +84,9 @@ class Morphology:
         if cached is not None:
             return cached
         if word.isdigit() or len(word) > 40:
-            result = WordInfo(word, (word,), known=False, name_like=False, geo=False)
+            result = as_written(word)
         elif "-" in word:
-            parts = [self.info(part) for part in word.split("-")]
-            lemma = "-".join(p.lemma for p in parts)
-            result = WordInfo(
-                lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
-                geo=any(p.geo for p in parts),
-            )
+            result = hyphenated([self.info(part) for part in word.split("-")])
         else:
             known = self.is_known(word)
             parses = self._analyzer.parse(word) if known else self._guess(word)
@@ -231,20 +226,15 @@ class Lexicon:
             found = self._entries[word] = (info, content_lemma(info))
             return found
         if "-" in word and not word.isdigit() and len(word) <= 40:
-            parts = [self.info(part) for part in word.split("-")]
-            lemma = "-".join(p.lemma for p in parts)
-            info = WordInfo(
-                lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
-                geo=any(p.geo for p in parts),
-            )
+            info = hyphenated([self.info(part) for part in word.split("-")])
         elif word.isdigit() or len(word) > 40:
-            info = WordInfo(word, (word,), False, False, False)
+            info = as_written(word)
         elif self._morph.is_known(word):
-            info = WordInfo(word, (word,), True, False, False)  # (lemma, forms, known, …)
+            info = as_written(word, known=True)
         elif len(word) >= MIN_FUZZY_LENGTH:
             info = self._morph.info(word)  # maybe a misspelt place: its likely lemma is compared
         else:
-            info = WordInfo(word, (word,), False, False, False)
+            info = as_written(word)
         if self._guessed >= self.GUESS_LIMIT:
             forms = self._forms
             self._entries = {w: e for w, e in self._entries.items() if w in forms}
@@ -282,6 +272,18 @@ class WordInfo(NamedTuple):
     known: bool  # in the dictionary (an unknown word may be a typo or a place name)
     name_like: bool  # a personal name: never a topic keyword
     geo: bool  # the dictionary knows it as a place name ("Саратов", "Энгельс")
+
+
+def as_written(word: str, *, known: bool = False) -> WordInfo:
+    """A word that stands for itself: its own lemma, no name, no place."""
+    return WordInfo(word, (word,), known=known, name_like=False, geo=False)
+
+
+def hyphenated(parts: list[WordInfo]) -> WordInfo:
+    """A hyphenated word from its parts' analyses ("северо-восточный", "кто-то")."""
+    lemma = "-".join(p.lemma for p in parts)
+    return WordInfo(lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
+                    geo=any(p.geo for p in parts))
 
 
 @lru_cache(maxsize=1)

@@ -99,7 +99,8 @@ def _place_appeals(table, count: int, seed: int = 7) -> list[tuple[str, str]]:
 
 
 # -- measuring -----------------------------------------------------------------------------------
-def _rss_mib() -> float:
+def rss_mib() -> float:
+    """This process's resident memory now, MiB."""
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
@@ -121,7 +122,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     from routing.tablefile import load_table
     from routing.text import analyse, morphology
 
-    result: dict = {"section": kind, "rss_start": _rss_mib()}
+    result: dict = {"section": kind, "rss_start": rss_mib()}
     started = time.perf_counter()
     morph = morphology()  # pymorphy3 dictionaries: once per process, whatever the table
     result["morph_s"] = time.perf_counter() - started
@@ -154,7 +155,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
         started = time.perf_counter()
         heap.settle()
         result["settle_s"] = time.perf_counter() - started
-    result["rss_loaded"] = _rss_mib()
+    result["rss_loaded"] = rss_mib()
 
     examples = [example for topic in table.topics for example in topic.examples]
     real = _real_appeals()
@@ -214,7 +215,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
             matches = classifier.gazetteer.find(analyse(text, classifier.lexicon))
             found += any(m.municipality_id == municipality_id for m in matches)
         result["place_found"] = found / len(places)
-    result["rss_after"] = _rss_mib()
+    result["rss_after"] = rss_mib()
     return result
 
 

@@ -14,17 +14,12 @@ from the same machine, taken back to back.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 
+from bench.classify_speed import rss_mib
 from bench.national_table import build
 from routing.model import RoutingTable
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def main() -> None:
@@ -36,14 +31,14 @@ def main() -> None:
     table.responsible(topics[0], places[0])  # builds the place → bodies index
     pairs = [(topic, place) for place in places for topic in topics]
     gc.collect()
-    rss, blocks = rss_mb(), sys.getallocatedblocks()
+    rss, blocks = rss_mib(), sys.getallocatedblocks()
 
     started = time.perf_counter()
     for topic, place in pairs:
         table.responsible(topic, place)
     missed = time.perf_counter() - started
     gc.collect()
-    grown, live = rss_mb() - rss, sys.getallocatedblocks() - blocks
+    grown, live = rss_mib() - rss, sys.getallocatedblocks() - blocks
 
     hot = pairs[-50_000:]
     best = float("inf")

@@ -224,14 +224,13 @@ class Outbox:
                         continue
                     if left[row.channel] == 0:
                         # Spent by this pass (its sends make the next pass come at once), or
-                        # already empty (then wait for it, not for the poll).
-                        wait = self.limiter.overall_wait(row.channel)
-                        if wait > 0:
-                            self._rate_wait = min(wait, self._rate_wait or wait)
+                        # empty when asked: then wait for it, not for the poll; at once if it
+                        # came back while the rows were read (a slow query).
+                        self._held_for(self.limiter.overall_wait(row.channel))
                         continue
                     wait = self.limiter.wait(row.channel, row.chat_id)
                     if wait > 0:
-                        self._rate_wait = min(wait, self._rate_wait or wait)
+                        self._held_for(wait)
                         continue
                     chosen.append(row)
                     if left[row.channel] is not None:
@@ -250,6 +249,12 @@ class Outbox:
                 else:
                     started.append(self._track(row, self._deliver(row)))
             return started
+
+    def _held_for(self, wait: float) -> None:
+        """A due row stays for ``wait`` seconds (0: it may go at the next pass); the worker
+        comes back after the shortest such wait, not after its poll."""
+        if self._rate_wait is None or wait < self._rate_wait:
+            self._rate_wait = wait
 
     def _budget(self) -> int | None:
         """Messages the channels' overall limits let go now, summed (``None``: unlimited, or no

@@ -15,7 +15,7 @@ from bot.core.outbox import Outbox, dedup_id
 from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.core.transport import PermanentError, RetryAfter, TransientError
 from bot.storage.base import OutboxDraft
-from bot.storage.sqlite import SqliteRepository
+from bot.storage.sqlite import SqliteRepository, SqliteTx
 
 
 class Crash(BaseException):
@@ -272,6 +272,42 @@ async def test_a_burst_leaves_at_the_platforms_pace_not_at_the_poll_interval(wor
     stop.set()
     await asyncio.wait_for(worker, 2)
     assert len(world.tg.sent) == 10
+
+
+async def test_a_budget_back_before_the_rows_are_read_sends_them_without_waiting_for_the_poll(
+    monkeypatch,
+):
+    """Telegram's budget is empty when a pass asks for it and back by the time the due rows
+    come from the database (the query took longer than a token's refill; VK's budget made the
+    pass ask at all). The pass leaves the row, and the next one must come at once, not after
+    the poll interval: seen as a 5-second stall on PostgreSQL, where the query is slower."""
+    clock = FakeClock(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))
+    repo = SqliteRepository(":memory:")
+    await repo.open()
+    tg, vk = FakeTransport("tg"), FakeTransport("vk", dedup_by_id=True)
+    limiter = RateLimiter(clock, {"tg": ChannelLimits(overall=Rate(1, 1)),
+                                  "vk": ChannelLimits(overall=Rate(20, 2))})
+    assert limiter.reserve("tg", 0) == 0  # Telegram's one token is spent
+    outbox = Outbox(repo, {"tg": tg, "vk": vk}, clock, limiter, poll_interval=60)
+    await queue(repo, clock, ("a", "tg", 100, "citizen"))
+    reading = SqliteTx.claim_due
+
+    async def slow_read(tx, now, limit):
+        due = await reading(tx, now, limit)
+        clock.advance(seconds=1)  # a token came back meanwhile
+        return due
+
+    monkeypatch.setattr(SqliteTx, "claim_due", slow_read)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(outbox.run_forever(stop))
+    for _ in range(300):
+        if tg.sent:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(worker, 2)
+    await repo.close()
+    assert [m.text for m in tg.sent] == ["a"]
 
 
 def crash_after_delivery(message):

@@ -14,7 +14,8 @@ first 200 are not counted; every word is new to the classifier at its first sigh
 ``unguessed`` is a what-if, not the bot: a word the dictionary does not know (a surname, a typo,
 a misspelt place) is taken as written instead of getting pymorphy3's guess, which costs ~100 µs
 a word at first sight. Decisions change (such a word then counts as a topic word, and a misspelt
-place name is no longer recognised); the figure says what that part of the cost is worth.
+inflected place name is compared as written, not by its likely lemma); the figure says what that
+part of the cost is worth.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def main(argv: list[str]) -> int:
 
 def leave_unknown_words_unguessed(classifier) -> None:
     """The what-if: the classifier's lexicon takes an unknown word as written, unless it is
-    one of the lexicon's own forms (a place name the dictionary lacks keeps its analysis)."""
+    one of the lexicon's own forms (a place name the dictionary lacks keeps its analysis).
+    `Lexicon` asks its analyzer only about its forms and about unknown words of 5 letters or
+    more (known and hyphenated words it settles itself), so that is the only test needed."""
     from routing.text import as_written
 
     morph, lexicon = classifier.morph, classifier.lexicon
@@ -72,9 +75,7 @@ def leave_unknown_words_unguessed(classifier) -> None:
             return getattr(morph, name)
 
         def info(self, word: str):
-            if word in lexicon._forms or "-" in word or morph.is_known(word):
-                return morph.info(word)
-            return as_written(word)
+            return morph.info(word) if word in lexicon._forms else as_written(word)
 
     lexicon._morph = Unguessing()
 

@@ -6,7 +6,7 @@
 One round of `bench.intake_throughput` (the full bot, Telegram), with the repository's lock
 (`SqliteRepository._lock`: one logical transaction at a time) replaced by one that clocks each
 hold and names the core function that asked for it. Why: the intake round is not bound by the
-event loop's CPU alone (its main thread idles about a sixth of the round); a transaction holds
+event loop's CPU alone (its main thread idles about a fifth of the round); a transaction holds
 the lock from its first statement to its commit, and between its trips to SQLite's thread it
 waits for its turn on a busy event loop. Every other transaction waits meanwhile. The share of
 the round during which the lock is held says how much of the intake is that queue; the

@@ -195,7 +195,7 @@ async def telegram_durable_echo(tg: TelegramEmulator, tmp: Path) -> AsyncIterato
     await db.execute("PRAGMA synchronous = FULL")
     await db.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, chat INTEGER, text TEXT,"
                      " body TEXT)")
-    await db.execute("CREATE TABLE cards (ticket INTEGER, chat TEXT, text TEXT)")
+    await db.execute("CREATE TABLE cards (ticket INTEGER, body TEXT, text TEXT)")
     await db.commit()
     dp = Dispatcher()
 

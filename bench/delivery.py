@@ -36,8 +36,9 @@ from bot.channels.vk import VKTransport
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
 from bot.core.settings import rate_limits
-from bot.core.types import OutgoingMessage, SystemClock
-from bot.storage.base import OutboxDraft
+from bot.domain.messages import OutgoingMessage, SystemClock
+from bot.domain.records import OutboxDraft
+from bot.domain.wire import Purpose
 from bot.storage.sqlite import SqliteRepository
 from config import Settings
 from tests.emulators.telegram import SENDING_METHODS, Limits, TelegramEmulator
@@ -56,7 +57,8 @@ async def queue(
             for n in range(start, min(messages, start + 500)):
                 chat = FIRST_CHAT + n % chats
                 payload = OutgoingMessage(channel, chat, TEXT.format(n=n)).to_json()  # type: ignore[arg-type]
-                await tx.enqueue(OutboxDraft(f"bench:{n}", channel, chat, payload, "bench"), now)
+                draft = OutboxDraft(f"bench:{n}", channel, chat, payload, Purpose.BODY)
+                await tx.enqueue(draft, now)
 
 
 async def drain(messages: int, chats: int, settings: Settings) -> tuple[float, TelegramEmulator]:

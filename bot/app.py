@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from bot.core.appeals import Classifies
 from bot.core.coordination import Coordination
 from bot.core.service import CoreService
-from bot.core.types import Clock
+from bot.domain.messages import Clock
 from bot.shared import shared_dispatcher_options
 from config import Settings
 from handlers.telegram import build_router

@@ -2,7 +2,7 @@
 
 A file reference means something only to the platform that issued it (a Telegram ``file_id``,
 a VK ``photo123_456_key``). When the core sends a ticket's files to a chat in the other channel
-it marks them with their origin (`bot.core.types.carried`); the receiving transport asks the
+it marks them with their origin (`bot.domain.messages.carried`); the receiving transport asks the
 bridge for the bytes, and the bridge asks the transport of the origin channel to download them
 (Telegram ``getFile``; VK the photo's size URL). The receiving transport then uploads them its
 own way (VK ``photos.getMessagesUploadServer`` → upload → ``photos.saveMessagesPhoto``; Telegram
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.transport import PermanentError
-from bot.core.types import Attachment
+from bot.domain.messages import Attachment
 
 
 @dataclass(frozen=True, slots=True)

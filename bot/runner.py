@@ -41,7 +41,7 @@ from bot.core.appeals import Classifies
 from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
 from bot.core.transport import Transport
-from bot.core.types import Clock
+from bot.domain.messages import Clock
 from bot.files import FileBridge
 from bot.isolation import isolation_for
 from bot.shared import connect_redis

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from aiogram.types import Message
 
 from bot.core.appeals import AppealCore
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 
 log = logging.getLogger("bot.telegram")
 

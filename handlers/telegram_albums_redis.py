@@ -32,7 +32,7 @@ from aiogram.types import Message
 from redis.exceptions import RedisError
 
 from bot.core.appeals import AppealCore
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 from handlers.telegram_albums import ALBUM_LIMIT, merge_album
 
 if TYPE_CHECKING:

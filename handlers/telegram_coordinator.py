@@ -27,7 +27,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.core import stats, texts
+from bot.core import stats
 from bot.core.coordination import (
     BUTTON_PREFIX,
     MAX_UPLOAD_BYTES,
@@ -35,6 +35,7 @@ from bot.core.coordination import (
     Reply,
     coordinator_ref,
 )
+from bot.domain import texts
 
 log = logging.getLogger("handlers.coordinator")
 

@@ -29,10 +29,10 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
-from bot.core import texts
 from bot.core.citizen import command_of
-from bot.core.staff import looks_like_token
-from bot.core.types import Attachment, IncomingMessage, Location
+from bot.domain import texts
+from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.staff import looks_like_token
 from bot.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")

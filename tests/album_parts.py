@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aiogram.types import Chat, Message, PhotoSize, User
 
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 
 CITIZEN = 1001
 

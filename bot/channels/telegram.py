@@ -59,9 +59,9 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.core.texts import ASK_LOCATION_BUTTON
 from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
+from bot.domain.texts import ASK_LOCATION_BUTTON
 from bot.files import FetchedFile, FileBridge, default_name
 
 log = logging.getLogger("bot.channels.telegram")

@@ -35,14 +35,14 @@ from vkbottle import (
     VKAPIError,
 )
 
-from bot.core import texts
 from bot.core.transport import (
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
     TransientError,
 )
-from bot.core.types import Attachment, Button, Channel, OutgoingMessage, SentMessage
+from bot.domain import texts
+from bot.domain.messages import Attachment, Button, Channel, OutgoingMessage, SentMessage
 from bot.files import FetchedFile, FileBridge, default_name
 
 log = logging.getLogger("bot.channels.vk")

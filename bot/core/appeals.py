@@ -22,76 +22,47 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.core import texts
-from bot.core.calendar import WorkingCalendar
 from bot.core.flood import FloodGuard
 from bot.core.logsafe import describe
-from bot.core.outbox import FAILED, FORGOTTEN, PENDING
 from bot.core.sanitize import storable_message
-from bot.core.staff import INVITE_TTL, StaffDirectory, new_invite_token
-from bot.core.types import Attachment, Button, Clock, IncomingMessage, OutgoingMessage, carried
-from bot.storage.base import (
+from bot.domain import texts
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.messages import Attachment, Button, Clock, IncomingMessage, OutgoingMessage, carried
+from bot.domain.records import (
     DuplicateTicket,
     NewTicket,
     OutboxDraft,
     OutboxRow,
-    Repository,
     StaffBinding,
     StaffInvite,
     TicketMessage,
     TicketRecord,
     TrainingExample,
-    Tx,
 )
+from bot.domain.staff import INVITE_TTL, StaffDirectory, new_invite_token
+from bot.domain.states import (
+    ACTIVE,
+    TRANSITIONS,
+    InvalidTransition,
+    OutboxState,
+    TicketState,
+)
+from bot.domain.states import TicketState as S
+from bot.domain.wire import Action, Outcome, Payload, Purpose
+from bot.storage.base import Repository, Tx
 from routing.model import DEFAULT_DEADLINE, Body, Deadline, RoutingTable
 
 log = logging.getLogger("bot.core")
 
 
-class TicketState(StrEnum):
-    COLLECTING = "collecting"  # the bot asks the citizen the topic or the place
-    ROUTED = "routed"  # sent to a body; the deadline runs
-    IN_WORK = "in_work"  # the body took it ("Взять в работу"); the deadline still runs
-    ANSWERED = "answered"  # the body's answer was passed on; «Проблема решена?» asked
-    CLOSED = "closed"  # solved, or closed by a coordinator
-    REDIRECTED = "redirected"  # every candidate body said "не наше": a coordinator picks one
-    REOPENED = "reopened"  # the citizen said "not solved": back to the same body, new deadline
-    REJECTED = "rejected"  # spam or abuse, by the body or a coordinator
-    WITH_COORDINATOR = "with_coordinator"  # nothing in the table fits: a coordinator picks
-
-
-S = TicketState
-#: States in which a body holds the ticket and its deadline runs.
-ACTIVE = frozenset({S.ROUTED, S.IN_WORK, S.REOPENED})
-_OUT = frozenset({S.ANSWERED, S.REDIRECTED, S.REJECTED, S.CLOSED})
-TRANSITIONS: dict[TicketState | None, frozenset[TicketState]] = {
-    None: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR}),
-    S.COLLECTING: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR, S.REJECTED, S.CLOSED}),
-    S.ROUTED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
-    S.IN_WORK: frozenset({S.ROUTED}) | _OUT,
-    S.REOPENED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
-    S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
-    S.REDIRECTED: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
-    S.ANSWERED: frozenset({S.REOPENED, S.CLOSED}),
-    S.CLOSED: frozenset(),
-    S.REJECTED: frozenset(),
-}
-
-#: Who may be sent what, for outbox rows. Rows whose purpose starts with "citizen" go to the
-#: citizen: those are never re-sent on Telegram after a crash (see `bot.core.outbox`).
-CITIZEN = "citizen"
-BODY = "body"
-COORDINATOR = "coordinator"
+#: Who may be sent what, for outbox rows (`Purpose`).
+CITIZEN = Purpose.CITIZEN
+BODY = Purpose.BODY
+COORDINATOR = Purpose.COORDINATOR
 
 OVERDUE = "overdue"
-
-
-class InvalidTransition(Exception):
-    def __init__(self, number: str, current: str | None, wanted: str):
-        super().__init__(f"{number}: {current} → {wanted} is not allowed")
 
 
 class Classifies(Protocol):
@@ -113,51 +84,6 @@ class Addressee(Protocol):
 
     channel: str
     user_id: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What `AppealCore.handle` did, for adapters (to answer a button press) and tests.
-    ``ignored`` means nothing changed: an old button, a stranger's tap, chatter in a staff chat.
-    """
-
-    # created, duplicate, ignored, answered_question, clarified, follow_up, answer, taken,
-    # redirected, rejected, verdict, rated, closed
-    kind: str
-    number: str | None = None
-    state: str | None = None
-    # A short Russian line for the person who pressed a button (Telegram callback answer, VK
-    # snackbar), e.g. why their press was refused; ``None`` answers the press silently.
-    notice: str | None = None
-
-
-@dataclass(frozen=True)
-class Payload:
-    """What a button carries: ``topic:26-000123:roads``. Typed, so nobody splits strings by hand;
-    short, because Telegram allows 64 bytes of callback data."""
-
-    action: str  # see ACTIONS
-    number: str
-    value: str = ""
-
-    # The citizen's: topic, place (answers to a question), solved (yes/no), rate (1–5).
-    # A body's or coordinator's: take ("Взять в работу"), redirect ("Не наше"), reject ("Спам").
-    CITIZEN_ACTIONS = ("topic", "place", "solved", "rate")
-    STAFF_ACTIONS = ("take", "redirect", "reject", "close")
-    # The citizen's desk (`bot.core.citizen`): history (of a ticket), my (next page of /my),
-    # forget (confirm /forget), skip (no photo).
-    DESK_ACTIONS = ("history", "my", "forget", "skip")
-    ACTIONS = CITIZEN_ACTIONS + STAFF_ACTIONS + DESK_ACTIONS
-
-    def pack(self) -> str:
-        return f"{self.action}:{self.number}:{self.value}"
-
-    @classmethod
-    def unpack(cls, text: str | None) -> Payload | None:
-        parts = (text or "").split(":", 2)
-        if len(parts) != 3 or parts[0] not in cls.ACTIONS:
-            return None
-        return cls(*parts)
 
 
 @dataclass(frozen=True)
@@ -216,7 +142,7 @@ def untouched(ticket: TicketRecord) -> bool:
     """Whether the record is of a ticket still in the transaction that creates it, before its
     first move: state ``new`` exists only there, so the ticket has no thread messages and has
     been asked nothing yet, and nothing needs to be read to know it."""
-    return ticket.state == "new"
+    return ticket.state == TicketState.NEW
 
 
 async def thread_of(tx: Tx, ticket: TicketRecord) -> list[TicketMessage]:
@@ -309,7 +235,7 @@ class AppealCore:
         payload = Payload.unpack(message.payload)
         if self.citizen.serves(message, staff):
             return await self.citizen.command(message)
-        if payload is not None and payload.action in Payload.DESK_ACTIONS:
+        if payload is not None and payload.action.on_desk:
             return await self.citizen.button(message, payload)
         if staff is not None:
             actor = self._actor(staff, message)
@@ -338,7 +264,7 @@ class AppealCore:
                     )
                 return await self.record_answer(message, by=staff)
             return Outcome("ignored")
-        if payload is not None and payload.action in Payload.CITIZEN_ACTIONS:
+        if payload is not None and payload.action.by_citizen:
             return self._with_press_notice(await self._citizen_press(message, payload))
         if message.payload:  # a button from an older version of the bot, or forged data
             return Outcome("ignored", notice=texts.BUTTON_INACTIVE)
@@ -401,11 +327,11 @@ class AppealCore:
         try:
             async with self.repo.transaction() as tx:
                 number = ticket_number(year, await tx.next_ticket_sequence(year))
-                ticket_id = await tx.insert_ticket(number, draft, "new", now)
+                ticket_id = await tx.insert_ticket(number, draft, S.NEW, now)
                 await tx.add_event(
                     ticket_id, "created", now, None, None, {"channel": draft.channel}
                 )
-                ticket = draft.stored(ticket_id, number, "new", now)
+                ticket = draft.stored(ticket_id, number, S.NEW, now)
                 if classification is None:
                     await self._move(tx, ticket, S.COLLECTING, now, "requested_text")
                     await self._to_citizen(
@@ -489,8 +415,7 @@ class AppealCore:
         actor: str = "system",
         **changes: Any,
     ) -> None:
-        current = None if ticket.state == "new" else TicketState(ticket.state)
-        if to not in TRANSITIONS[current]:
+        if to not in TRANSITIONS[TicketState(ticket.state)]:
             raise InvalidTransition(ticket.number, ticket.state, to)
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
@@ -580,10 +505,10 @@ class AppealCore:
             due=self.show_due(due),
             text=appeal,
         )
-        take = Button(texts.TAKE_BUTTON, Payload("take", ticket.number).pack())
-        not_ours = Button(texts.NOT_OURS_BUTTON, Payload("redirect", ticket.number).pack())
-        spam = Button(texts.REJECT_BUTTON, Payload("reject", ticket.number).pack())
-        close = Button(texts.CLOSE_BUTTON, Payload("close", ticket.number).pack())
+        take = Button(texts.TAKE_BUTTON, Payload(Action.TAKE, ticket.number).pack())
+        not_ours = Button(texts.NOT_OURS_BUTTON, Payload(Action.REDIRECT, ticket.number).pack())
+        spam = Button(texts.REJECT_BUTTON, Payload(Action.REJECT, ticket.number).pack())
+        close = Button(texts.CLOSE_BUTTON, Payload(Action.CLOSE, ticket.number).pack())
         buttons: tuple = ((take, not_ours), (close, spam))
         chats = self._body_chats(body)
         if not chats:
@@ -654,12 +579,13 @@ class AppealCore:
         else:
             names = self.table.municipality_by_id
             template = texts.ASK_MUNICIPALITY if options else texts.ASK_PLACE_TEXT
+        action = Action(what)
         rows = [
-            (Button(names[o].name if o in names else o, Payload(what, ticket.number, o).pack()),)
+            (Button(names[o].name if o in names else o, Payload(action, ticket.number, o).pack()),)
             for o in options
         ]
         if rows:
-            rows.append((Button(texts.OTHER_OPTION, Payload(what, ticket.number, "-").pack()),))
+            rows.append((Button(texts.OTHER_OPTION, Payload(action, ticket.number, "-").pack()),))
         asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
         await self._to_citizen(
             tx,
@@ -1020,7 +946,7 @@ class AppealCore:
                 texts.ASK_RATING.format(number=ticket.number),
                 buttons=(
                     tuple(
-                        Button(str(k), Payload("rate", fresh.number, f"{k}@{verdicts}").pack())
+                        Button(str(k), Payload(Action.RATE, fresh.number, f"{k}@{verdicts}").pack())
                         for k in range(1, 6)
                     ),
                 ),
@@ -1150,8 +1076,8 @@ class AppealCore:
                 attachments=carried(message.attachments, message.channel, ticket.channel),
             )
             if first:
-                yes = Button(texts.SOLVED_YES, Payload("solved", ticket.number, "yes").pack())
-                no = Button(texts.SOLVED_NO, Payload("solved", ticket.number, "no").pack())
+                yes = Button(texts.SOLVED_YES, Payload(Action.SOLVED, ticket.number, "yes").pack())
+                no = Button(texts.SOLVED_NO, Payload(Action.SOLVED, ticket.number, "no").pack())
                 await self._to_citizen(
                     tx,
                     ticket,
@@ -1362,7 +1288,7 @@ class AppealCore:
                         channel=channel,
                         chat_id=user_id,
                         payload=message.to_json(),
-                        purpose=FORGOTTEN,
+                        purpose=Purpose.CITIZEN_FORGOTTEN,
                     ),
                     now,
                 )
@@ -1704,7 +1630,7 @@ class AppealCore:
         body chats. ``None`` hands the message to the older paths of `handle` (citizens, and
         coordinators in their private chats)."""
         payload = Payload.unpack(message.payload)
-        if payload is not None and payload.action in Payload.STAFF_ACTIONS:
+        if payload is not None and payload.action.by_staff:
             return await self.staff_action(message, payload)
         if not self.staff.bodies_of_chat(message.channel, message.chat_id):
             return None
@@ -1909,10 +1835,14 @@ class AppealCore:
                         continue
                     row_id = (event.get("detail") or {}).get("outbox")
                     row = await tx.outbox_row(row_id) if row_id is not None else None
-                    if row is None or row.state != FAILED:
+                    if row is None or row.state != OutboxState.FAILED:
                         continue
                     await tx.set_outbox_state(
-                        row.id, PENDING, next_attempt_at=now, attempts=0, last_error=None
+                        row.id,
+                        OutboxState.PENDING,
+                        next_attempt_at=now,
+                        attempts=0,
+                        last_error=None,
                     )
                     requeued += 1
         if requeued:

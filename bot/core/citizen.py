@@ -20,10 +20,11 @@ import time as _time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.core import texts
-from bot.core.outbox import TRANSIENT
-from bot.core.types import Button, IncomingMessage, OutgoingMessage
-from bot.storage.base import OutboxDraft, TicketRecord, Tx
+from bot.domain import texts
+from bot.domain.messages import Button, IncomingMessage, OutgoingMessage
+from bot.domain.records import OutboxDraft, TicketRecord
+from bot.domain.wire import Action, Payload, Purpose
+from bot.storage.base import Tx
 
 if TYPE_CHECKING:
     from bot.core.appeals import AppealCore, Outcome, Payload
@@ -160,13 +161,13 @@ class CitizenDesk:
             (
                 Button(
                     texts.MY_HISTORY_BUTTON.format(number=t.number),
-                    Payload("history", t.number).pack(),
+                    Payload(Action.HISTORY, t.number).pack(),
                 ),
             )
             for t in page
         ]
         if offset + PAGE < len(tickets):
-            more = Payload("my", "-", str(offset + PAGE)).pack()
+            more = Payload(Action.MY, "-", str(offset + PAGE)).pack()
             rows.append((Button(texts.MY_MORE_BUTTON, more),))
         text = "\n\n".join([header, *items])
         await self._say(message, text, key, buttons=tuple(rows), transient=True)
@@ -239,8 +240,8 @@ class CitizenDesk:
         from bot.core.appeals import Payload
 
         minute = int(self.core.clock.now().timestamp() // 60)
-        yes = Payload("forget", str(message.user_id), f"yes@{minute}").pack()
-        no = Payload("forget", str(message.user_id), "no").pack()
+        yes = Payload(Action.FORGET, str(message.user_id), f"yes@{minute}").pack()
+        no = Payload(Action.FORGET, str(message.user_id), "no").pack()
         buttons = ((Button(texts.FORGET_YES, yes), Button(texts.FORGET_NO, no)),)
         await self._say(message, texts.FORGET_CONFIRM, key, buttons=buttons)
 
@@ -291,7 +292,7 @@ class CitizenDesk:
         topic = self.core.table.topic_by_id.get(topic_id or "")
         if topic is None or not topic.needs_address or ticket.lat is not None:
             return False
-        if ticket.state not in ("new", TicketState.COLLECTING):
+        if ticket.state not in (TicketState.NEW, TicketState.COLLECTING):
             return False
         if not untouched(ticket):
             asked = await tx.state_and_event(ticket.id, ("asked_address",))
@@ -326,7 +327,7 @@ class CitizenDesk:
             return "", ()
         if await self.keyboard_shown(tx, ticket):
             return texts.ASK_PHOTO_NO_BUTTON, ()
-        skip = Button(texts.SKIP_BUTTON, Payload("skip", ticket.number, "photo").pack())
+        skip = Button(texts.SKIP_BUTTON, Payload(Action.SKIP, ticket.number, "photo").pack())
         return texts.ASK_PHOTO, ((skip,),)
 
     async def offer_location(self, tx: Tx, ticket: TicketRecord, key: str) -> None:
@@ -404,7 +405,7 @@ class CitizenDesk:
         transient: bool = False,
     ) -> None:
         """A reply outside any ticket, through the outbox; long texts are split (4096)."""
-        from bot.core.appeals import CITIZEN, MAX_TEXT, split_text
+        from bot.core.appeals import MAX_TEXT, split_text
 
         parts = split_text(text, MAX_TEXT)
         async with self.core.repo.transaction() as tx:
@@ -424,7 +425,7 @@ class CitizenDesk:
                         channel=message.channel,
                         chat_id=message.chat_id,
                         payload=outgoing.to_json(),
-                        purpose=TRANSIENT if transient else CITIZEN,
+                        purpose=Purpose.CITIZEN_TRANSIENT if transient else Purpose.CITIZEN,
                     ),
                     self.core.clock.now(),
                 )

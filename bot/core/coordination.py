@@ -33,19 +33,12 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from bot import heap
-from bot.core import texts
 from bot.core.appeals import AppealCore, Classifies, split_text
-from bot.core.types import Button, Clock
+from bot.domain import texts
+from bot.domain.messages import Button, Clock
+from bot.domain.records import FROM_FILE, FROM_ROLLBACK, FROM_UPLOAD, TableVersion
+from bot.domain.states import ProposalState
 from bot.storage.base import Repository
-from bot.storage.table_versions import (
-    APPLIED,
-    CANCELLED,
-    FROM_FILE,
-    FROM_ROLLBACK,
-    FROM_UPLOAD,
-    PENDING,
-    TableVersion,
-)
 from routing.diff import diff_tables
 from routing.errors import TableError
 from routing.model import RoutingTable
@@ -355,7 +348,7 @@ class Coordination:
             current = await tx.latest_table_version()
             if proposal is None:
                 return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
-            if not await tx.settle_table_proposal(proposal_id, CANCELLED):
+            if not await tx.settle_table_proposal(proposal_id, ProposalState.CANCELLED):
                 return Reply(notice=self._settled_notice(proposal.state))
         version = current.id if current else 0
         return Reply(
@@ -364,7 +357,9 @@ class Coordination:
 
     @staticmethod
     def _settled_notice(state: str) -> str:
-        return texts.TABLE_ALREADY_APPLIED if state == APPLIED else texts.TABLE_ALREADY_CANCELLED
+        if state == ProposalState.APPLIED:
+            return texts.TABLE_ALREADY_APPLIED
+        return texts.TABLE_ALREADY_CANCELLED
 
     async def apply(self, proposal_id: int, by: str) -> Reply:
         async with self.repo.transaction() as tx:
@@ -372,14 +367,14 @@ class Coordination:
             current = await tx.latest_table_version()
         if proposal is None or current is None:
             return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
-        if proposal.state != PENDING:
+        if proposal.state != ProposalState.PENDING:
             return Reply(notice=self._settled_notice(proposal.state))
         if proposal.base_version != current.id:
             # Read once more: on PostgreSQL the two reads above may straddle the commit of a
             # double tap's other half, which makes this very proposal look stale.
             async with self.repo.transaction() as tx:
                 fresh = await tx.table_proposal(proposal_id)
-            if fresh is not None and fresh.state != PENDING:
+            if fresh is not None and fresh.state != ProposalState.PENDING:
                 return Reply(notice=self._settled_notice(fresh.state))
             stale = texts.TABLE_STALE.format(version=current.id)
             return Reply((stale,), notice=stale[: stale.index(":")])
@@ -391,9 +386,10 @@ class Coordination:
                 # The proposal is claimed first, by one conditional UPDATE: of two presses at
                 # once (a double tap, two coordinators) exactly one gets it, on PostgreSQL too,
                 # where the second waits for the first to commit and then finds it settled.
-                if not await tx.settle_table_proposal(proposal_id, APPLIED):
+                if not await tx.settle_table_proposal(proposal_id, ProposalState.APPLIED):
                     fresh = await tx.table_proposal(proposal_id)
-                    return Reply(notice=self._settled_notice(fresh.state if fresh else CANCELLED))
+                    settled = fresh.state if fresh else ProposalState.CANCELLED
+                    return Reply(notice=self._settled_notice(settled))
                 latest = await tx.latest_table_version()
                 if latest is None or latest.id != proposal.base_version:
                     raise _Stale(latest.id if latest else 0)  # rolls the claim back

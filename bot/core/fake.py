@@ -10,7 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from bot.core.types import Channel, OutgoingMessage, SentMessage
+from bot.domain.messages import Channel, OutgoingMessage, SentMessage
 
 
 class FakeTransport:

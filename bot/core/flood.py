@@ -18,7 +18,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core.types import Clock
+from bot.domain.messages import Clock
 
 
 @dataclass(frozen=True, slots=True)

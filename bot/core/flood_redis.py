@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from redis.exceptions import RedisError
 
 from bot.core.flood import ALLOWED, FloodGuard, FloodVerdict, FloodWindow
-from bot.core.types import Clock
+from bot.domain.messages import Clock
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -8,7 +8,7 @@ topic's ticket. Kept in the database so that a restart does not open a second to
 
 from __future__ import annotations
 
-from bot.core.types import Clock, SystemClock
+from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
 
 

@@ -53,17 +53,14 @@ from bot.core.transport import (
     TransientError,
     Transport,
 )
-from bot.core.types import Clock, OutgoingMessage
-from bot.storage.base import OutboxRow, Repository, Tx
+from bot.domain.messages import Clock, OutgoingMessage
+from bot.domain.records import OutboxRow
+from bot.domain.states import OutboxState
+from bot.domain.wire import Purpose
+from bot.storage.base import Repository, Tx
 
 log = logging.getLogger("bot.outbox")
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-UNCERTAIN = "uncertain"
-CANCELLED = "cancelled"
 
 #: Heads read beyond what the rate limits let go now (see `Outbox._dispatch`).
 HEADS_SLACK = 20
@@ -74,14 +71,9 @@ MIN_PAUSE = 0.002
 # the channel may be switched on at the next start.
 NO_TRANSPORT_DELAY = timedelta(hours=1)
 
-#: Purpose of the message confirming a deletion (see `AppealCore.forget_citizen`).
-FORGOTTEN = "citizen-forgotten"
 #: How long a reply to a bot message waits at most for the send of that message to be
 #: recorded (`Outbox.recorded`); a send takes at most ``send_timeout`` (30 s) in all.
 REPLY_WAIT = 5.0
-#: Copies of stored data sent on request (/my lists, a ticket's history): blanked once
-#: delivered, so the outbox does not keep a second copy of the citizen's texts.
-TRANSIENT = "citizen-transient"
 
 
 def dedup_id(key: str) -> int:
@@ -158,13 +150,15 @@ class Outbox:
         requeued = uncertain = 0
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            for row in await tx.rows_in_state(SENDING):
+            for row in await tx.rows_in_state(OutboxState.SENDING):
                 if self.safe_to_resend(row):
-                    await tx.set_outbox_state(row.id, PENDING, next_attempt_at=now)
+                    await tx.set_outbox_state(row.id, OutboxState.PENDING, next_attempt_at=now)
                     requeued += 1
                     continue
                 await tx.set_outbox_state(
-                    row.id, UNCERTAIN, last_error="interrupted between sending and recording"
+                    row.id,
+                    OutboxState.UNCERTAIN,
+                    last_error="interrupted between sending and recording",
                 )
                 uncertain += 1
                 if row.ticket_id is not None:
@@ -217,7 +211,7 @@ class Outbox:
                     if row.channel not in self.transports or row.chat_id is None:
                         await tx.set_outbox_state(
                             row.id,
-                            PENDING,
+                            OutboxState.PENDING,
                             next_attempt_at=now + NO_TRANSPORT_DELAY,
                             last_error="no transport for this channel",
                         )
@@ -352,7 +346,7 @@ class Outbox:
         for each in sent:
             # The last message to someone who asked to be forgotten: keep no address of
             # theirs; a copy of stored data sent on request: keep no second copy.
-            if each.row.purpose in (FORGOTTEN, TRANSIENT):
+            if Purpose(each.row.purpose).blanked_after_delivery:
                 await tx.scrub_row(each.row.id, "")
         for each in outcomes:
             if not isinstance(each, Sent):
@@ -410,7 +404,11 @@ class Outbox:
 
         async def record(tx: Tx) -> None:
             await tx.set_outbox_state(
-                row.id, PENDING, next_attempt_at=when, last_error=error, attempts=attempts
+                row.id,
+                OutboxState.PENDING,
+                next_attempt_at=when,
+                last_error=error,
+                attempts=attempts,
             )
 
         await self._record(record)
@@ -420,7 +418,7 @@ class Outbox:
         now = self.clock.now()
 
         async def record(tx: Tx) -> None:
-            await tx.set_outbox_state(row.id, FAILED, last_error=error)
+            await tx.set_outbox_state(row.id, OutboxState.FAILED, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
                     row.ticket_id,
@@ -435,7 +433,7 @@ class Outbox:
         now = self.clock.now()
 
         async def record(tx: Tx) -> None:
-            await tx.set_outbox_state(row.id, UNCERTAIN, last_error=error)
+            await tx.set_outbox_state(row.id, OutboxState.UNCERTAIN, last_error=error)
             if row.ticket_id is not None:
                 await tx.add_event(
                     row.ticket_id, "delivery_uncertain", now, detail={"outbox": row.id}

@@ -23,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.types import Clock
+from bot.domain.messages import Clock
 
 #: Messages the overall (bot-wide, token-wide) buckets let go at once; see the module docstring.
 OVERALL_BURST = 2.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 _REPLACEMENT = "\ufffd"

@@ -24,7 +24,7 @@ from bot.core.ratelimit import RateLimiter
 from bot.core.scheduler import RunningJobs, build_scheduler
 from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
 from bot.core.transport import Transport
-from bot.core.types import Clock, SystemClock
+from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
 from bot.storage.select import repository_from_url
 from config import Settings

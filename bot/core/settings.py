@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from bot.core.flood import FloodWindow
 from bot.core.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
+from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from config import Settings
 
 

@@ -15,8 +15,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core import texts
 from bot.core.appeals import ACTIVE, AppealCore, split_text
+from bot.domain import texts
 
 TOP_BODIES = 10
 OVERDUE_SHOWN = 20

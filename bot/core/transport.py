@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.types import Channel, OutgoingMessage, SentMessage
+from bot.domain.messages import Channel, OutgoingMessage, SentMessage
 
 
 class DeliveryError(Exception):

@@ -1,4 +1,4 @@
-"""What the core needs from a database, as a Protocol, and the records it reads and writes.
+"""What the core needs from a database, as a Protocol (the records are `bot.domain.records`).
 
 Everything goes through a transaction (`Repository.transaction`): a state change and the
 messages announcing it are written together or not at all, which is what makes the outbox
@@ -12,146 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.core.types import Attachment
-
-
-@dataclass(frozen=True)
-class TicketRecord:
-    id: int
-    number: str
-    channel: str
-    chat_id: int | None
-    user_id: int | None
-    source_message_id: int | None
-    text: str
-    attachments: tuple[Attachment, ...]
-    lat: float | None
-    lon: float | None
-    state: str
-    topic: str | None
-    municipality: str | None
-    body: str | None
-    candidates: tuple[dict[str, Any], ...]  # ranked, as `Candidate` fields
-    tried_bodies: tuple[str, ...]  # bodies that already said "не наше"
-    route_round: int
-    created_at: datetime
-    updated_at: datetime
-    routed_at: datetime | None
-    due_at: datetime | None
-    anonymised_at: datetime | None
-    solved: bool | None = None  # the citizen's answer to «Проблема решена?»
-    rating: int | None = None  # 1–5
-
-
-@dataclass(frozen=True)
-class NewTicket:
-    channel: str
-    chat_id: int
-    user_id: int
-    source_message_id: int
-    text: str
-    attachments: tuple[Attachment, ...] = ()
-    lat: float | None = None
-    lon: float | None = None
-
-    def stored(self, ticket_id: int, number: str, state: str, now: datetime) -> TicketRecord:
-        """The row `Tx.insert_ticket` has just written, as `Tx.ticket` would read it back:
-        intake goes on with it instead of asking the database for what it just wrote."""
-        return TicketRecord(
-            id=ticket_id,
-            number=number,
-            channel=self.channel,
-            chat_id=self.chat_id,
-            user_id=self.user_id,
-            source_message_id=self.source_message_id,
-            text=self.text,
-            attachments=self.attachments,
-            lat=self.lat,
-            lon=self.lon,
-            state=state,
-            topic=None,
-            municipality=None,
-            body=None,
-            candidates=(),
-            tried_bodies=(),
-            route_round=0,
-            created_at=now,
-            updated_at=now,
-            routed_at=None,
-            due_at=None,
-            anonymised_at=None,
-        )
-
-
-@dataclass(frozen=True)
-class OutboxDraft:
-    """A message to deliver; ``key`` is unique forever, so enqueueing twice is a no-op."""
-
-    key: str
-    channel: str
-    chat_id: int
-    payload: dict[str, Any]
-    purpose: str
-    ticket_id: int | None = None
-    # After a crash between sending and recording: send again (a duplicate is acceptable) or
-    # give up (a duplicate is not)? See `bot.core.outbox`.
-    resend_if_uncertain: bool = False
-
-    @property
-    def priority(self) -> int:
-        """0 for what a citizen is waiting for (purposes starting with "citizen": confirmations,
-        questions, answers), 1 for staff cards and reminders. When both are due the outbox sends
-        0 first, so a burst of appeals does not queue the citizens' replies behind the cards;
-        within one chat the order is always the order of queueing."""
-        return 0 if self.purpose.startswith("citizen") else 1
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    key: str
-    ticket_id: int | None
-    purpose: str
-    channel: str
-    chat_id: int | None
-    payload: dict[str, Any]
-    resend_if_uncertain: bool
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    platform_message_id: int | None
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class TrainingExample:
-    text: str
-    topic: str | None
-    body: str | None
-    wrong_body: str | None = None
-    ticket: str | None = None
-    at: datetime | None = None
-    source: str = "redirect"
-
-
-@dataclass(frozen=True)
-class TicketMessage:
-    author: str  # citizen / body / coordinator / bot
-    channel: str
-    chat_id: int | None
-    platform_message_id: int | None
-    text: str
-    at: datetime
-    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
-
-
-class DuplicateTicket(Exception):
-    """The same platform message was already taken in as a ticket."""
+from bot.domain.records import (
+    NewTicket,
+    OutboxDraft,
+    OutboxRow,
+    StaffBinding,
+    StaffInvite,
+    TicketMessage,
+    TicketRecord,
+    TrainingExample,
+)
 
 
 class Tx(Protocol):
@@ -239,31 +112,6 @@ class Repository(Protocol):
 
 
 # -- administrators (migration 4) ---------------------------------------------------------------
-@dataclass(frozen=True)
-class StaffInvite:
-    """A single-use invite of an administrator to a body, created by a coordinator."""
-
-    token: str
-    body: str
-    created_by_channel: str
-    created_by_user: int
-    created_at: datetime
-    expires_at: datetime
-    used_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StaffBinding:
-    """A chat where a body's tickets arrive, and the administrator who bound it there (in a
-    private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket."""
-
-    channel: str
-    chat_id: int
-    user_id: int
-    body: str
-    forum: bool = False
-
-
 class StaffTx(Protocol):
     """What `Tx` adds for administrators; `bot.storage.sqlite.SqliteTx` implements both."""
 

@@ -30,13 +30,14 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bot.storage.base import (
+from bot.domain.records import (
     DuplicateTicket,
     NewTicket,
     OutboxRow,
     StaffBinding,
     TicketMessage,
 )
+from bot.domain.wire import CITIZEN_PURPOSES_SQL
 from bot.storage.migrations import MIGRATIONS, POSTGRES, SCHEMA_VERSION_TABLE, statements
 from bot.storage.sqlite import (
     _DUE_HEADS,
@@ -192,7 +193,7 @@ class PostgresTx(SharedSql, TableVersionsTx):
         )
         await self._run(
             "UPDATE outbox SET payload = ?,"
-            " chat_id = CASE WHEN purpose LIKE 'citizen%' THEN NULL ELSE chat_id END,"
+            f" chat_id = CASE WHEN purpose IN {CITIZEN_PURPOSES_SQL} THEN NULL ELSE chat_id END,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
             " WHERE ticket_id = ?",
             (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
@@ -208,7 +209,7 @@ class PostgresTx(SharedSql, TableVersionsTx):
         await self._run(
             "UPDATE outbox SET chat_id = NULL, payload = ?,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
-            " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
+            f" WHERE channel = ? AND chat_id = ? AND purpose IN {CITIZEN_PURPOSES_SQL}",
             (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
         )
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.types import Attachment
-from bot.storage.base import (
+from bot.domain.messages import Attachment
+from bot.domain.records import (
     DuplicateTicket,
     NewTicket,
     OutboxDraft,
@@ -33,6 +33,8 @@ from bot.storage.base import (
     TicketRecord,
     TrainingExample,
 )
+from bot.domain.states import OutboxState, TicketState
+from bot.domain.wire import CITIZEN_PURPOSES_SQL, Purpose
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, SQLITE, statements
 from bot.storage.table_versions import TableVersionsTx
 
@@ -174,7 +176,7 @@ def _ticket(row: aiosqlite.Row) -> TicketRecord:
         attachments=_attachments(row["attachments"]),
         lat=row["lat"],
         lon=row["lon"],
-        state=row["state"],
+        state=TicketState(row["state"]),
         topic=row["topic"],
         municipality=row["municipality"],
         body=row["body"],
@@ -196,12 +198,12 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         id=row["id"],
         key=row["idempotency_key"],
         ticket_id=row["ticket_id"],
-        purpose=row["purpose"],
+        purpose=Purpose(row["purpose"]),
         channel=row["channel"],
         chat_id=row["chat_id"],
         payload=json.loads(row["payload"]),
         resend_if_uncertain=bool(row["resend_if_uncertain"]),
-        state=row["state"],
+        state=OutboxState(row["state"]),
         attempts=row["attempts"],
         next_attempt_at=from_db_time(row["next_attempt_at"]),
         last_error=row["last_error"],
@@ -662,7 +664,7 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
         # deliver what has not gone yet. Staff chat ids stay (they are not the citizen's).
         await self._run(
             "UPDATE outbox SET payload = ?,"
-            " chat_id = CASE WHEN purpose LIKE 'citizen%' THEN NULL ELSE chat_id END,"
+            f" chat_id = CASE WHEN purpose IN {CITIZEN_PURPOSES_SQL} THEN NULL ELSE chat_id END,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
             " WHERE ticket_id = ?",
             (json.dumps({"text": placeholder}, ensure_ascii=False), ticket_id),
@@ -681,7 +683,7 @@ class SqliteTx(SharedSql, TableVersionsTx):  # table versions: bot.storage.table
         await self._run(
             "UPDATE outbox SET chat_id = NULL, payload = ?,"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
-            " WHERE channel = ? AND chat_id = ? AND purpose LIKE 'citizen%'",
+            f" WHERE channel = ? AND chat_id = ? AND purpose IN {CITIZEN_PURPOSES_SQL}",
             (json.dumps({"text": placeholder}, ensure_ascii=False), channel, chat_id),
         )
 

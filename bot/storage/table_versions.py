@@ -17,46 +17,11 @@ databases run the same SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-# Where a version came from.
-FROM_FILE = "file"  # seeded from ROUTING_TABLE at start
-FROM_UPLOAD = "upload"  # a coordinator uploaded it and pressed «Применить»
-FROM_ROLLBACK = "rollback"  # /rollback: a copy of an earlier version
-
-# Proposal states.
-PENDING = "pending"
-APPLIED = "applied"
-CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class TableVersion:
-    id: int
-    content: str
-    content_hash: str
-    source: str
-    seed_hash: str | None  # the content hash of the file this version was seeded from
-    restores: int | None  # for a rollback: the version whose content it copies
-    applied_by: str  # "system" or "tg:123" (the coordinator)
-    applied_at: datetime
-    summary: str
-
-
-@dataclass(frozen=True)
-class TableProposal:
-    id: int
-    content: str
-    content_hash: str
-    base_version: int  # the version that was current when it was proposed
-    kind: str  # FROM_UPLOAD or FROM_ROLLBACK
-    restores: int | None
-    proposed_by: str
-    created_at: datetime
-    summary: str  # becomes the version's summary when applied
-    state: str
+from bot.domain.records import TableProposal, TableVersion
+from bot.domain.states import ProposalState
 
 
 def _times():
@@ -93,7 +58,7 @@ def _proposal(row: Any) -> TableProposal:
         proposed_by=row["proposed_by"],
         created_at=from_db_time(row["created_at"]),
         summary=row["summary"],
-        state=row["state"],
+        state=ProposalState(row["state"]),
     )
 
 
@@ -184,7 +149,7 @@ class TableVersionsTx:
                 proposed_by,
                 to_db_time(now),
                 summary,
-                PENDING,
+                ProposalState.PENDING,
             ),
         )
         return int(row[0])
@@ -197,7 +162,7 @@ class TableVersionsTx:
         """Pending → ``state``; ``False`` if it was no longer pending (pressed twice)."""
         row = await self._one(
             "UPDATE routing_proposals SET state = ? WHERE id = ? AND state = ? RETURNING id",
-            (state, proposal_id, PENDING),
+            (state, proposal_id, ProposalState.PENDING),
         )
         return row is not None
 

@@ -15,7 +15,7 @@ from aiogram.methods import SendMessage
 
 from bot.channels.telegram import TelegramTransport, ThreadGone
 from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Attachment, Button, OutgoingMessage
+from bot.domain.messages import Attachment, Button, OutgoingMessage
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 

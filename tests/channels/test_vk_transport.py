@@ -17,7 +17,7 @@ from vkbottle.api.request_rescheduler import BlockingRequestRescheduler
 
 from bot.channels.vk import MessagesDenied, VKTransport
 from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.core.types import Attachment, Button, OutgoingMessage
+from bot.domain.messages import Attachment, Button, OutgoingMessage
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 

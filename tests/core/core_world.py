@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.appeals import AppealCore
-from bot.core.calendar import WorkingCalendar
 from bot.core.fake import FakeTransport
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import RateLimiter
-from bot.core.types import IncomingMessage
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.messages import IncomingMessage
 from bot.storage.select import repository_from_url
 from bot.storage.sqlite import SqliteRepository
 from config import Coordinator

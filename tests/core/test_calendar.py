@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
+from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from routing.model import Deadline
 
 CAL = WorkingCalendar.build(timezone="Europe/Moscow")

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT
 
-from bot.core import texts
 from bot.core.appeals import Payload, TicketState
 from bot.core.citizen import PAGE, command_of, has_address
-from bot.core.types import Attachment, IncomingMessage, Location
+from bot.domain import texts
+from bot.domain.messages import Attachment, IncomingMessage, Location
 from routing.model import RoutingTable
 
 

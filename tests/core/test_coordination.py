@@ -14,9 +14,10 @@ import zipfile
 
 from core_world import CITY_CHAT, COORDINATOR_ID, World, make_table
 
-from bot.core import stats, texts
+from bot.core import stats
 from bot.core.coordination import Coordination, canonical, model_misfit
-from bot.core.types import IncomingMessage
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 from routing.model import Body, Level, RoutingTable
 from routing.tablefile import table_to_bytes
 

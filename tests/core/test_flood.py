@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, FakeClock
 
-from bot.core import texts
 from bot.core.appeals import Payload
 from bot.core.flood import FloodGuard, FloodWindow
-from bot.core.types import IncomingMessage
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
 from bot.core.appeals import Payload, TicketState
-from bot.core.types import Attachment, IncomingMessage, Location
+from bot.domain.messages import Attachment, IncomingMessage, Location
 
 
 async def test_routed_appeal_gets_a_number_a_deadline_and_two_messages(world):

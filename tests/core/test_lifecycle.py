@@ -6,7 +6,7 @@ import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
 from bot.core.appeals import InvalidTransition, Payload, TicketState
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 
 
 def staff(channel, chat, message_id, text="", **extra) -> IncomingMessage:
@@ -95,7 +95,7 @@ async def test_only_the_body_holding_the_appeal_can_refuse_it(world):
 
 
 async def test_body_answer_reaches_the_citizen_with_files_in_the_same_channel(world):
-    from bot.core.types import Attachment
+    from bot.domain.messages import Attachment
 
     await world.start()
     number = (await world.core.handle(world.citizen("яма"))).number
@@ -145,7 +145,7 @@ async def test_closed_is_final(world):
 
 
 async def test_a_photo_right_after_the_text_joins_the_appeal(world, clock):
-    from bot.core.types import Attachment
+    from bot.domain.messages import Attachment
 
     await world.start()
     number = (await world.core.handle(world.citizen("Яма у дома 5"))).number

@@ -26,10 +26,10 @@ def test_core_imports_and_runs_with_platform_libraries_blocked():
         from datetime import UTC, datetime
         import bot.core.appeals, bot.core.outbox, bot.core.service, bot.core.scheduler
         from bot.core.appeals import AppealCore
-        from bot.core.calendar import WorkingCalendar
+        from bot.domain.calendar import WorkingCalendar
         from bot.core.fake import FakeTransport
         from bot.core.outbox import Outbox
-        from bot.core.types import IncomingMessage, SystemClock
+        from bot.domain.messages import IncomingMessage, SystemClock
         from bot.storage import SqliteRepository
         from routing.classify import Classification, Decision
         from routing.model import RoutingTable

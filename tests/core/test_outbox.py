@@ -14,7 +14,7 @@ from bot.core.fake import FakeTransport
 from bot.core.outbox import Outbox, dedup_id
 from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.core.transport import PermanentError, RetryAfter, TransientError
-from bot.storage.base import OutboxDraft
+from bot.domain.records import OutboxDraft
 from bot.storage.sqlite import SqliteRepository, SqliteTx
 
 

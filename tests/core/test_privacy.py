@@ -8,7 +8,7 @@ import re
 
 from core_world import CITIZEN_TG, CITY_CHAT
 
-from bot.core.types import Attachment, Location
+from bot.domain.messages import Attachment, Location
 
 
 def mentions(dump: str, value: object) -> bool:

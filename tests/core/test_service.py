@@ -9,7 +9,7 @@ from core_world import CITIZEN_TG, CITY_CHAT, ScriptedClassifier, make_table
 
 from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
-from bot.core.types import IncomingMessage
+from bot.domain.messages import IncomingMessage
 from config import Coordinator, Settings
 
 

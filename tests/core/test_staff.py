@@ -6,9 +6,9 @@ import re
 
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
-from bot.core import texts
 from bot.core.appeals import Payload, TicketState
-from bot.core.types import IncomingMessage
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 
 ADMIN = 3003  # an administrator of the city administration, in a private chat with the bot
 OTHER_ADMIN = 3004  # an administrator of the transport ministry

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.storage.base import DuplicateTicket, NewTicket, OutboxDraft
+from bot.domain.records import DuplicateTicket, NewTicket, OutboxDraft
 from bot.storage.migrations import MIGRATIONS, POSTGRES, latest_version, statements
 from bot.storage.sqlite import SqliteRepository
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import texts
 from bot.core.appeals import Payload, TicketState
-from bot.core.types import IncomingMessage
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 from routing.tablefile import table_to_bytes
 from tests import app_world
 from tests.app_world import TG_ADMIN, saratov_built_outside_the_deadline  # noqa: F401

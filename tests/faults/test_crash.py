@@ -40,7 +40,7 @@ from typing import Any
 import aiogram  # noqa: F401
 import pytest
 
-from bot.core import texts
+from bot.domain import texts
 from routing.model import RoutingTable
 from routing.tablefile import load_table, save_table
 from tests.emulators.aio import run_async

@@ -6,8 +6,8 @@ import asyncio
 
 from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world
 
-from bot.core import texts
-from bot.core.types import IncomingMessage
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 from handlers.telegram import incoming_from_message
 from handlers.telegram_albums import AlbumCollector
 from tests.album_parts import CITIZEN, RecordingCore, part

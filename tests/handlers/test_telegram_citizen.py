@@ -8,7 +8,7 @@ and the rating.
 
 from __future__ import annotations
 
-from bot.core import texts
+from bot.domain import texts
 from tests.app_world import (  # the autouse fixture builds the classifier
     APPEAL,
     NUMBER,

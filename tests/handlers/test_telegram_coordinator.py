@@ -17,7 +17,7 @@ import matplotlib.figure  # noqa: F401
 import openpyxl
 import pytest
 
-from bot.core import texts
+from bot.domain import texts
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import parse_table, table_to_bytes

@@ -12,12 +12,12 @@ import pytest
 from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world
 
 from bot.channels.telegram import TelegramTransport
-from bot.core import texts
 from bot.core.appeals import AppealCore
 from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
 from bot.core.transport import RetryAfter
-from bot.core.types import Attachment, Button, OutgoingMessage
+from bot.domain import texts
+from bot.domain.messages import Attachment, Button, OutgoingMessage
 from config import Settings
 from routing.model import RoutingTable
 from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)

@@ -21,8 +21,8 @@ from vkbottle import API, AiohttpClient
 from vkbottle.bot import BotLabeler
 
 from bot.channels.vk import VKTransport
-from bot.core import texts
 from bot.core.service import CoreService
+from bot.domain import texts
 from config import Settings
 from handlers.vk import VKInbound, make_vk_bot
 from routing.classify import Classifier

@@ -17,7 +17,7 @@ from vkbottle import API, AiohttpClient
 from vkbottle.bot import BotLabeler
 
 from bot.channels.vk import VKTransport
-from bot.core.types import Attachment, IncomingMessage, Location, OutgoingMessage
+from bot.domain.messages import Attachment, IncomingMessage, Location, OutgoingMessage
 from handlers.vk import VKInbound, make_vk_bot
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator

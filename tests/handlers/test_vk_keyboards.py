@@ -11,7 +11,7 @@ import aiohttp
 from vkbottle import API, AiohttpClient
 
 from bot.channels.vk import VKTransport
-from bot.core.types import Button, OutgoingMessage
+from bot.domain.messages import Button, OutgoingMessage
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 

@@ -14,7 +14,7 @@ import sys
 
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
-from bot.core.types import OutgoingMessage, SentMessage, SystemClock
+from bot.domain.messages import OutgoingMessage, SentMessage, SystemClock
 from bot.storage import repository_from_url
 
 UNLIMITED = {"tg": ChannelLimits(overall=Rate(1e6, 1e6), private_chat=Rate(1e6, 1e6))}

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.types import Attachment
-from bot.storage import repository_from_url
-from bot.storage.base import (
+from bot.domain.messages import Attachment
+from bot.domain.records import (
     DuplicateTicket,
     NewTicket,
     OutboxDraft,
@@ -27,6 +26,7 @@ from bot.storage.base import (
     TicketMessage,
     TrainingExample,
 )
+from bot.storage import repository_from_url
 from bot.storage.migrations import latest_version
 from bot.storage.postgres import DatabaseUnavailable
 from tests.emulators.aio import run_async
@@ -58,7 +58,7 @@ def draft(message_id: int, *, chat: int = 555, text: str = "Яма во двор
 
 def note(key: str, chat: int = 555, ticket_id: int | None = None, **extra) -> OutboxDraft:
     return OutboxDraft(
-        key, "tg", chat, {"text": f"Сообщение {key}"}, "citizen-ack", ticket_id, **extra
+        key, "tg", chat, {"text": f"Сообщение {key}"}, "citizen", ticket_id, **extra
     )
 
 
@@ -400,7 +400,7 @@ async def test_training_examples_and_anonymising_a_ticket(url):
             )
             await tx.enqueue(note("ack", ticket_id=ticket_id), NOW)
             await tx.enqueue(
-                OutboxDraft("city", "tg", -1001, {"text": "Яма"}, "body-new", ticket_id), NOW
+                OutboxDraft("city", "tg", -1001, {"text": "Яма"}, "body", ticket_id), NOW
             )
             example = TrainingExample("Яма во дворе", "roads", "city", "transport", at=NOW)
             await tx.add_training_example(example, ticket_id)

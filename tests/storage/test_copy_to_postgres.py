@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.types import Attachment
-from bot.storage.base import NewTicket, OutboxDraft, StaffBinding, TicketMessage
+from bot.domain.messages import Attachment
+from bot.domain.records import NewTicket, OutboxDraft, StaffBinding, TicketMessage
 from bot.storage.copy import CopyRefused, copy_database, main
 from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
@@ -35,7 +35,7 @@ async def fill(repo: SqliteRepository) -> list[int]:
                 ticket_id, TicketMessage("body", "tg", -1001, 100 + n, "Ответ", NOW)
             )
             await tx.enqueue(
-                OutboxDraft(f"ack:{n}", "tg", 555, {"text": f"Принято №{n}"}, "citizen-ack",
+                OutboxDraft(f"ack:{n}", "tg", 555, {"text": f"Принято №{n}"}, "citizen",
                             ticket_id),
                 NOW,
             )

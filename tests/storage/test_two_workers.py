@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
-from bot.core.types import OutgoingMessage, SentMessage, SystemClock
+from bot.domain.messages import OutgoingMessage, SentMessage, SystemClock
+from bot.domain.records import OutboxDraft
 from bot.storage import repository_from_url
-from bot.storage.base import OutboxDraft
 from tests.emulators.aio import run_async
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ async def test_two_workers_deliver_a_thousand_messages_each_exactly_once(pg_clus
         async with first.transaction() as tx:
             for n in range(MESSAGES):
                 chat = 1000 + n % CHATS
-                draft = OutboxDraft(f"m{n}", "tg", chat, {"text": f"m{n}"}, "citizen-ack")
+                draft = OutboxDraft(f"m{n}", "tg", chat, {"text": f"m{n}"}, "citizen")
                 await tx.enqueue(draft, clock.now())
         platform = Platform()
         workers = {
@@ -110,7 +110,7 @@ def test_two_bot_processes_deliver_a_thousand_messages_each_exactly_once(pg_clus
             async with repo.transaction() as tx:
                 for n in range(MESSAGES):
                     draft = OutboxDraft(f"m{n}", "tg", 1000 + n % CHATS, {"text": f"m{n}"},
-                                        "citizen-ack")
+                                        "citizen")
                     await tx.enqueue(draft, SystemClock().now())
         finally:
             await repo.close()

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.storage.base import StaffBinding
+from bot.domain.records import StaffBinding
 from routing.model import RoutingTable
 
 #: How long an invite can be redeemed. A week: long enough to reach a busy official by mail.

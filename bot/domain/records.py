@@ -1,0 +1,215 @@
+"""The records the core works in: tickets, their messages, outbox rows, staff, table versions.
+
+They are the core's own vocabulary, so they live in the domain, not in storage: the use cases
+build and read them, and each storage backend only maps them to and from its rows
+(`bot.storage`). Frozen dataclasses: a record is what was read, and a change is a new record
+or a write through the transaction, never an edit in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.domain.messages import Attachment
+from bot.domain.states import OutboxState, ProposalState, TicketState
+from bot.domain.wire import Purpose
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: int
+    number: str
+    channel: str
+    chat_id: int | None
+    user_id: int | None
+    source_message_id: int | None
+    text: str
+    attachments: tuple[Attachment, ...]
+    lat: float | None
+    lon: float | None
+    state: TicketState
+    topic: str | None
+    municipality: str | None
+    body: str | None
+    candidates: tuple[dict[str, Any], ...]  # ranked, as `Candidate` fields
+    tried_bodies: tuple[str, ...]  # bodies that already said "не наше"
+    route_round: int
+    created_at: datetime
+    updated_at: datetime
+    routed_at: datetime | None
+    due_at: datetime | None
+    anonymised_at: datetime | None
+    solved: bool | None = None  # the citizen's answer to «Проблема решена?»
+    rating: int | None = None  # 1–5
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    channel: str
+    chat_id: int
+    user_id: int
+    source_message_id: int
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+    def stored(
+        self, ticket_id: int, number: str, state: TicketState, now: datetime
+    ) -> TicketRecord:
+        """The row `Tx.insert_ticket` has just written, as `Tx.ticket` would read it back:
+        intake goes on with it instead of asking the database for what it just wrote."""
+        return TicketRecord(
+            id=ticket_id,
+            number=number,
+            channel=self.channel,
+            chat_id=self.chat_id,
+            user_id=self.user_id,
+            source_message_id=self.source_message_id,
+            text=self.text,
+            attachments=self.attachments,
+            lat=self.lat,
+            lon=self.lon,
+            state=state,
+            topic=None,
+            municipality=None,
+            body=None,
+            candidates=(),
+            tried_bodies=(),
+            route_round=0,
+            created_at=now,
+            updated_at=now,
+            routed_at=None,
+            due_at=None,
+            anonymised_at=None,
+        )
+
+
+@dataclass(frozen=True)
+class OutboxDraft:
+    """A message to deliver; ``key`` is unique forever, so enqueueing twice is a no-op."""
+
+    key: str
+    channel: str
+    chat_id: int
+    payload: dict[str, Any]
+    purpose: Purpose
+    ticket_id: int | None = None
+    # After a crash between sending and recording: send again (a duplicate is acceptable) or
+    # give up (a duplicate is not)? See `bot.delivery.outbox`.
+    resend_if_uncertain: bool = False
+
+    @property
+    def priority(self) -> int:
+        return Purpose(self.purpose).priority
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    ticket_id: int | None
+    purpose: Purpose
+    channel: str
+    chat_id: int | None
+    payload: dict[str, Any]
+    resend_if_uncertain: bool
+    state: OutboxState
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    platform_message_id: int | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TrainingExample:
+    text: str
+    topic: str | None
+    body: str | None
+    wrong_body: str | None = None
+    ticket: str | None = None
+    at: datetime | None = None
+    source: str = "redirect"
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    author: str  # citizen / body / coordinator / bot
+    channel: str
+    chat_id: int | None
+    platform_message_id: int | None
+    text: str
+    at: datetime
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+class DuplicateTicket(Exception):
+    """The same platform message was already taken in as a ticket."""
+
+
+
+# -- administrators --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StaffInvite:
+    """A single-use invite of an administrator to a body, created by a coordinator."""
+
+    token: str
+    body: str
+    created_by_channel: str
+    created_by_user: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StaffBinding:
+    """A chat where a body's tickets arrive, and the administrator who bound it there (in a
+    private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket."""
+
+    channel: str
+    chat_id: int
+    user_id: int
+    body: str
+    forum: bool = False
+
+
+
+# -- routing table versions ----------------------------------------------------------------------
+# Where a version came from.
+FROM_FILE = "file"  # seeded from ROUTING_TABLE at start
+FROM_UPLOAD = "upload"  # a coordinator uploaded it and pressed «Применить»
+FROM_ROLLBACK = "rollback"  # /rollback: a copy of an earlier version
+
+
+
+@dataclass(frozen=True)
+class TableVersion:
+    id: int
+    content: str
+    content_hash: str
+    source: str
+    seed_hash: str | None  # the content hash of the file this version was seeded from
+    restores: int | None  # for a rollback: the version whose content it copies
+    applied_by: str  # "system" or "tg:123" (the coordinator)
+    applied_at: datetime
+    summary: str
+
+
+@dataclass(frozen=True)
+class TableProposal:
+    id: int
+    content: str
+    content_hash: str
+    base_version: int  # the version that was current when it was proposed
+    kind: str  # FROM_UPLOAD or FROM_ROLLBACK
+    restores: int | None
+    proposed_by: str
+    created_at: datetime
+    summary: str  # becomes the version's summary when applied
+    state: ProposalState
+
+

@@ -1,0 +1,88 @@
+"""Every state a ticket, an outbox row or a table proposal can be in, and the ticket's moves.
+
+Everything that decides which ticket state may follow which lives in this file, as one table
+(`TRANSITIONS`), the way h11 keeps its protocol states: a use case asks `check_move` and never
+compares states by hand to decide a move. `TicketState.NEW` is the sentinel of a ticket inside
+the transaction that creates it, before its first move: a member of the enum, stored like the
+others, never a string kept beside it. The README section «Обращения: состояния и сроки» draws
+the same picture for coordinators.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketState(StrEnum):
+    NEW = "new"  # inserted, not yet moved: exists only inside the transaction that creates it
+    COLLECTING = "collecting"  # the bot asks the citizen the topic or the place
+    ROUTED = "routed"  # sent to a body; the deadline runs
+    IN_WORK = "in_work"  # the body took it ("Взять в работу"); the deadline still runs
+    ANSWERED = "answered"  # the body's answer was passed on; «Проблема решена?» asked
+    CLOSED = "closed"  # solved, or closed by a coordinator
+    REDIRECTED = "redirected"  # every candidate body said "не наше": a coordinator picks one
+    REOPENED = "reopened"  # the citizen said "not solved": back to the same body, new deadline
+    REJECTED = "rejected"  # spam or abuse, by the body or a coordinator
+    WITH_COORDINATOR = "with_coordinator"  # nothing in the table fits: a coordinator picks
+
+
+S = TicketState
+#: States in which a body holds the ticket and its deadline runs.
+ACTIVE = frozenset({S.ROUTED, S.IN_WORK, S.REOPENED})
+#: Where a ticket goes when its holder is done with it, one way or another.
+_OUT = frozenset({S.ANSWERED, S.REDIRECTED, S.REJECTED, S.CLOSED})
+TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
+    S.NEW: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR}),
+    S.COLLECTING: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR, S.REJECTED, S.CLOSED}),
+    S.ROUTED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
+    S.IN_WORK: frozenset({S.ROUTED}) | _OUT,
+    S.REOPENED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
+    S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
+    S.REDIRECTED: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
+    S.ANSWERED: frozenset({S.REOPENED, S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+#: Open tickets a body or a coordinator may still hand on ("не наше").
+REDIRECTABLE = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED}
+#: Tickets an answer of a body or a coordinator still reaches the citizen for.
+ANSWERABLE = REDIRECTABLE | {S.ANSWERED}
+#: Where nothing changes any more.
+FINAL = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+
+
+def may_move(current: str, wanted: TicketState) -> bool:
+    """Whether the table allows ``current`` → ``wanted`` (``current`` as stored)."""
+    return wanted in TRANSITIONS[TicketState(current)]
+
+
+class InvalidTransition(Exception):
+    def __init__(self, number: str, current: str | None, wanted: str):
+        super().__init__(f"{number}: {current} → {wanted} is not allowed")
+
+
+def check_move(number: str, current: str, wanted: TicketState) -> None:
+    """Raise `InvalidTransition` unless the table allows the move."""
+    if not may_move(current, wanted):
+        raise InvalidTransition(number, current, wanted)
+
+
+class OutboxState(StrEnum):
+    """An outbox row: ``pending`` → ``sending`` → ``sent`` (or back to ``pending`` for a retry,
+    or ``failed``); ``uncertain`` after a crash mid-send, ``cancelled`` when nobody waits for
+    it any more (see `bot.delivery.outbox`)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+
+
+class ProposalState(StrEnum):
+    """A routing table a coordinator uploaded: waits for «Применить», then applied or not."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"

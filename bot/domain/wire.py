@@ -1,0 +1,215 @@
+"""The formats the layers agree on: button payloads, outbox purposes and keys, use-case outcomes.
+
+Each is a type with one way in and one way out (`pack`/`unpack`, `render`), so no module splits
+strings by hand or recognises a message by a prefix (aiogram's ``CallbackData`` is the model).
+The rendered forms are stored (outbox keys are unique forever, payloads sit under buttons that
+citizens press weeks later), so they never change shape: a new kind is a new name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+#: Telegram's limit on a button's callback data, in bytes (VK allows more).
+CALLBACK_LIMIT = 64
+
+
+class Purpose(StrEnum):
+    """Whom an outbox row is for: decides its priority, whether it is re-sent after a crash,
+    and what the privacy paths blank."""
+
+    CITIZEN = "citizen"
+    #: The confirmation of a deletion (`forget_citizen`): blanked once delivered.
+    CITIZEN_FORGOTTEN = "citizen-forgotten"
+    #: Copies of stored data sent on request (/my, a ticket's history): blanked once delivered.
+    CITIZEN_TRANSIENT = "citizen-transient"
+    BODY = "body"
+    COORDINATOR = "coordinator"
+
+    @property
+    def to_citizen(self) -> bool:
+        return self in _TO_CITIZEN
+
+    @property
+    def priority(self) -> int:
+        """0 for what a citizen is waiting for (confirmations, questions, answers), 1 for staff
+        cards and reminders. When both are due the outbox sends 0 first, so a burst of appeals
+        does not queue the citizens' replies behind the cards; within one chat the order is
+        always the order of queueing."""
+        return 0 if self.to_citizen else 1
+
+    @property
+    def blanked_after_delivery(self) -> bool:
+        return self in (Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT)
+
+
+_TO_CITIZEN = frozenset({Purpose.CITIZEN, Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT})
+#: ``purpose IN (…)`` for SQL that touches only what went to citizens.
+CITIZEN_PURPOSES_SQL = "(" + ", ".join(f"'{p.value}'" for p in sorted(_TO_CITIZEN)) + ")"
+
+
+class Action(StrEnum):
+    """What a button does when pressed."""
+
+    # The citizen's answers: to a question, to «Проблема решена?», the rating.
+    TOPIC = "topic"
+    PLACE = "place"
+    SOLVED = "solved"
+    RATE = "rate"
+    # A body's or a coordinator's, under a ticket card.
+    TAKE = "take"  # «Взять в работу»
+    REDIRECT = "redirect"  # «Не наше»
+    REJECT = "reject"  # «Спам»
+    CLOSE = "close"  # «Закрыть»
+    # The citizen's desk (`bot.core.citizen`): a ticket's history, the next page of /my,
+    # confirming /forget, no photo.
+    HISTORY = "history"
+    MY = "my"
+    FORGET = "forget"
+    SKIP = "skip"
+
+    @property
+    def by_citizen(self) -> bool:
+        return self in (Action.TOPIC, Action.PLACE, Action.SOLVED, Action.RATE)
+
+    @property
+    def by_staff(self) -> bool:
+        return self in (Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE)
+
+    @property
+    def on_desk(self) -> bool:
+        return self in (Action.HISTORY, Action.MY, Action.FORGET, Action.SKIP)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What a button carries: ``topic:26-000123:roads``. Typed, so nobody splits strings by hand;
+    short, because Telegram allows `CALLBACK_LIMIT` bytes of callback data."""
+
+    action: Action
+    number: str
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", Action(self.action))  # "take" → Action.TAKE, or raise
+
+    def pack(self) -> str:
+        packed = f"{self.action.value}:{self.number}:{self.value}"
+        if len(packed.encode("utf-8")) > CALLBACK_LIMIT:
+            raise ValueError(f"button data over {CALLBACK_LIMIT} bytes: {packed[:20]}…")
+        return packed
+
+    @classmethod
+    def unpack(cls, text: str | None) -> Payload | None:
+        parts = (text or "").split(":", 2)
+        if len(parts) != 3 or parts[0] not in _ACTIONS:
+            return None
+        return cls(Action(parts[0]), parts[1], parts[2])
+
+
+_ACTIONS = frozenset(a.value for a in Action)
+
+_TICKET_NUMBER = re.compile(r"\d{2}-\d{6,}")
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    """The idempotency key of an outbox row: queueing the same key twice is a no-op, so a key
+    names the one message that may exist for an event (``26-000123:citizen-routed:1``: the
+    citizen's «передано» of routing round 1). Rendered keys are stored; their shape is fixed.
+
+    ``ticket`` is the ticket number, or ``None`` for a message about no ticket; ``name`` says
+    what the message is; ``parts`` what makes it unique (a round, a chat, a platform message
+    id); ``piece`` numbers the pieces of a text longer than one message.
+    """
+
+    ticket: str | None
+    name: str
+    parts: tuple[str | int, ...] = ()
+    piece: int | None = None
+
+    @classmethod
+    def to_citizen(cls, number: str, event: str, *parts: str | int) -> OutboxKey:
+        return cls(number, f"{Purpose.CITIZEN.value}-{event}", parts)
+
+    @classmethod
+    def card(cls, number: str, route_round: int, channel: str, chat: int) -> OutboxKey:
+        """The ticket card in one body chat; later messages about the ticket reply to it."""
+        return cls(number, Purpose.BODY.value, (route_round, channel, chat))
+
+    @classmethod
+    def to_staff(
+        cls, number: str, audience: Purpose, event: str | None, *parts: str | int
+    ) -> OutboxKey:
+        """A message about a ticket to a body chat or a coordinator (``event`` ``None``: the
+        card itself, for coordinators the unrouted-ticket notice)."""
+        name = audience.value if event is None else f"{audience.value}-{event}"
+        return cls(number, name, parts)
+
+    @classmethod
+    def about_no_ticket(cls, name: str, *parts: str | int) -> OutboxKey:
+        return cls(None, name, parts)
+
+    def piece_of(self, index: int) -> OutboxKey:
+        return OutboxKey(self.ticket, self.name, self.parts, index)
+
+    def render(self) -> str:
+        fields = [self.name, *map(str, self.parts)]
+        if self.ticket is not None:
+            fields.insert(0, self.ticket)
+        if self.piece is not None:
+            fields.append(f"part{self.piece}")
+        return ":".join(fields)
+
+    @classmethod
+    def parse(cls, text: str) -> OutboxKey:
+        """The inverse of `render` (``parse(k).render() == k``), for reading stored keys; parts
+        come back as text."""
+        fields = text.split(":")
+        ticket = fields.pop(0) if _TICKET_NUMBER.fullmatch(fields[0]) else None
+        piece = None
+        if len(fields) > 1 and re.fullmatch(r"part\d+", fields[-1]):
+            piece = int(fields.pop()[4:])
+        name, *parts = fields
+        return cls(ticket, name, tuple(parts), piece)
+
+
+class OutcomeKind(StrEnum):
+    """What a use case did with a message (`Outcome.kind`)."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"  # nothing changed: an old button, a stranger's tap, chatter
+    FLOODED = "flooded"
+    ANSWERED_QUESTION = "answered_question"
+    CLARIFIED = "clarified"
+    FOLLOW_UP = "follow_up"
+    ANSWER = "answer"
+    TAKEN = "taken"
+    REDIRECTED = "redirected"
+    REJECTED = "rejected"
+    VERDICT = "verdict"
+    RATED = "rated"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    INVITED = "invited"
+    BOUND = "bound"
+    COMMAND = "command"
+    UNKNOWN_COMMAND = "unknown_command"
+    HISTORY = "history"
+    FORGOTTEN = "forgotten"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the core did with a message, for adapters (to answer a button press) and tests."""
+
+    kind: OutcomeKind
+    number: str | None = None
+    state: str | None = None
+    # A short Russian line for the person who pressed a button (Telegram callback answer, VK
+    # snackbar), e.g. why their press was refused; ``None`` answers the press silently.
+    notice: str | None = None

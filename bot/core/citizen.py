@@ -129,7 +129,7 @@ class CitizenDesk:
         return Outcome("command")
 
     async def button(self, message: IncomingMessage, payload: Payload) -> Outcome:
-        """Presses on the buttons this module sends (see ``Payload.DESK_ACTIONS``)."""
+        """Presses on the buttons this module sends (see ``Action.on_desk``)."""
         from bot.core.appeals import Outcome
 
         if payload.action == "history":

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.appeals import Payload, TicketState
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
+from bot.domain.states import TicketState
+from bot.domain.wire import Payload
 from routing.tablefile import table_to_bytes
 from tests import app_world
 from tests.app_world import TG_ADMIN, saratov_built_outside_the_deadline  # noqa: F401

@@ -17,9 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.appeals import MAX_TEXT, Payload, TicketState
 from bot.core.coordination import MAX_UPLOAD_BYTES, Coordination
 from bot.domain import texts
+from bot.domain.messages import MAX_TEXT
+from bot.domain.states import TicketState
+from bot.domain.wire import Payload
 from routing.errors import TableError
 from routing.model import RoutingTable
 from routing.tablefile import load_table, parse_table, table_to_bytes

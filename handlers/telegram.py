@@ -21,9 +21,9 @@ from aiogram.types import BotCommand, CallbackQuery, Message
 from redis.asyncio import Redis
 
 from bot.core.appeals import AppealCore
-from bot.core.citizen import COMMANDS, command_of
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.phrases import COMMANDS, command_of
 from bot.domain.staff import looks_like_token
 from handlers.telegram_albums import AlbumCollector, is_album_part
 from handlers.telegram_albums_redis import RedisAlbumCollector

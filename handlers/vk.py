@@ -29,9 +29,9 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
-from bot.core.citizen import command_of
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.phrases import command_of
 from bot.domain.staff import looks_like_token
 from bot.isolation import Isolation, LocalIsolation, isolated
 

@@ -33,9 +33,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from bot import heap
-from bot.core.appeals import AppealCore, Classifies, split_text
+from bot.core.appeals import AppealCore
+from bot.core.ports import Classifies
 from bot.domain import texts
-from bot.domain.messages import Button, Clock
+from bot.domain.messages import Button, Clock, split_text
 from bot.domain.records import FROM_FILE, FROM_ROLLBACK, FROM_UPLOAD, TableVersion
 from bot.domain.states import ProposalState
 from bot.storage.base import Repository

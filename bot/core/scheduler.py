@@ -39,7 +39,7 @@ def build_scheduler(
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        core.citizen.anonymise_expired,
+        core.anonymise_expired,
         "interval",
         seconds=RETENTION_SCAN_SECONDS,
         id=RETENTION_SCAN_JOB,

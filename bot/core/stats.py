@@ -15,8 +15,10 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.appeals import ACTIVE, AppealCore, split_text
+from bot.core.appeals import AppealCore
 from bot.domain import texts
+from bot.domain.messages import split_text
+from bot.domain.states import ACTIVE
 
 TOP_BODIES = 10
 OVERDUE_SHOWN = 20

@@ -168,3 +168,23 @@ class OutgoingMessage:
 class SentMessage:
     platform_message_id: int
     extra: dict = field(default_factory=dict)
+
+
+#: Both platforms cut a message at 4096 characters (PLATFORMS.md); longer texts are split.
+MAX_TEXT = 4096
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a paragraph, line or word break when
+    there is one in the second half of the piece (so a sentence is rarely cut in two)."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return parts

@@ -44,6 +44,13 @@ class TicketRecord:
     solved: bool | None = None  # the citizen's answer to «Проблема решена?»
     rating: int | None = None  # 1–5
 
+    @property
+    def untouched(self) -> bool:
+        """Whether this is a ticket still in the transaction that creates it, before its first
+        move: it has no thread messages and has been asked nothing yet, and nothing needs to be
+        read to know it."""
+        return self.state == TicketState.NEW
+
 
 @dataclass(frozen=True)
 class NewTicket:

@@ -148,8 +148,9 @@ class World:
         default_factory=lambda: WorkingCalendar.build(timezone="Europe/Saratov")
     )
 
-    async def start(self, **outbox_options) -> World:
-        """Open (or reopen, as after a restart) the database and build the core and outbox."""
+    async def start(self, core_options: dict | None = None, **outbox_options) -> World:
+        """Open (or reopen, as after a restart) the database and build the core and outbox;
+        ``core_options`` go to `AppealCore` (a flood guard, a retention period)."""
         self.repo = (
             repository_from_url(self.path)
             if self.path.startswith("postgresql://")
@@ -171,6 +172,7 @@ class World:
             self.clock,
             coordinators=[Coordinator("tg", COORDINATOR_ID)],
             on_enqueue=self.outbox.notify,
+            **(core_options or {}),
         )
         return self
 

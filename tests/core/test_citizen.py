@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT
 
-from bot.core.appeals import Payload, TicketState
-from bot.core.citizen import PAGE, command_of, has_address
+from bot.core.citizen import PAGE
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.phrases import command_of, has_address
+from bot.domain.states import TicketState
+from bot.domain.wire import Payload
 from routing.model import RoutingTable
 
 
@@ -356,8 +358,7 @@ async def test_the_place_question_offers_a_location_button_removed_once_answered
 
 
 async def test_closed_tickets_are_anonymised_after_the_retention_period(world, clock):
-    await world.start()
-    world.core.citizen.retention = timedelta(days=30)
+    await world.start({"retention": timedelta(days=30)})
     old = (await world.core.handle(world.citizen("яма у дома 5"))).number
     still_open = (await world.core.handle(world.citizen("яма у дома 6"))).number
     abandoned = (await world.core.handle(world.citizen("мусор", chat=888))).number  # a question
@@ -365,20 +366,19 @@ async def test_closed_tickets_are_anonymised_after_the_retention_period(world, c
     clock.advance(days=20)
     recent = (await world.core.handle(world.citizen("яма у дома 7"))).number
     await world.core.close(recent)
-    assert await world.core.citizen.anonymise_expired() == 0
+    assert await world.core.anonymise_expired() == 0
     clock.advance(days=11)
-    assert await world.core.citizen.anonymise_expired() == 2
+    assert await world.core.anonymise_expired() == 2
     assert (await world.ticket(old)).text == texts.ANONYMISED
     assert (await world.ticket(abandoned)).text == texts.ANONYMISED
     assert (await world.events(old))[-1] == "anonymised"
     assert (await world.ticket(still_open)).text == "яма у дома 6"
     assert (await world.ticket(recent)).text == "яма у дома 7"
-    assert await world.core.citizen.anonymise_expired() == 0  # once
+    assert await world.core.anonymise_expired() == 0  # once
 
 
 async def test_privacy_states_the_configured_retention(world):
-    await world.start()
-    world.core.citizen.retention = timedelta(days=1095)
+    await world.start({"retention": timedelta(days=1095)})
     await world.core.handle(command(world, "privacy"))
     await world.flush()
     (text,) = world.tg.texts(CITIZEN_TG)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, FakeClock
 
-from bot.core.appeals import Payload
 from bot.core.flood import FloodGuard, FloodWindow
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
+from bot.domain.wire import Payload
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -60,8 +60,7 @@ def test_idle_people_are_forgotten_and_memory_is_capped(clock):
 
 
 async def test_a_flooding_citizen_gets_one_message_and_no_tickets(world, clock):
-    await world.start()
-    world.core.flood = guard(clock, per_minute=2)
+    await world.start({"flood": guard(clock, per_minute=2)})
     outcomes = [(await world.core.handle(world.citizen(f"Яма номер {i}"))).kind for i in range(6)]
     assert outcomes == ["created", "created"] + ["flooded"] * 4
     await world.flush()
@@ -77,8 +76,7 @@ async def test_a_flooding_citizen_gets_one_message_and_no_tickets(world, clock):
 
 
 async def test_a_press_over_the_limit_is_answered_with_a_notice_and_not_acted_on(world, clock):
-    await world.start()
-    world.core.flood = guard(clock, per_minute=1)
+    await world.start({"flood": guard(clock, per_minute=1)})
     asked = await world.core.handle(world.citizen("Мусор во дворе"))
     assert asked.state == "collecting"
     press = world.citizen("", payload=Payload("topic", asked.number, "trash").pack())
@@ -95,8 +93,7 @@ async def test_a_press_over_the_limit_is_answered_with_a_notice_and_not_acted_on
 
 
 async def test_staff_chats_and_coordinators_are_not_limited(world, clock):
-    await world.start()
-    world.core.flood = guard(clock, per_minute=1)
+    await world.start({"flood": guard(clock, per_minute=1)})
     for i in range(5):
         coordinator = IncomingMessage("tg", COORDINATOR_ID, COORDINATOR_ID, 100 + i, "вопрос")
         assert (await world.core.handle(coordinator)).kind != "flooded"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
-from bot.core.appeals import Payload, TicketState
 from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.states import TicketState
+from bot.domain.wire import Payload
 
 
 async def test_routed_appeal_gets_a_number_a_deadline_and_two_messages(world):
@@ -281,7 +282,7 @@ def test_split_text_respects_the_limit_and_breaks_at_words():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from bot.core.appeals import split_text
+    from bot.domain.messages import split_text
 
     assert split_text("коротко") == ["коротко"]
     assert split_text("слово " * 5, limit=12) == ["слово слово", "слово слово", "слово "]

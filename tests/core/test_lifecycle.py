@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
-from bot.core.appeals import InvalidTransition, Payload, TicketState
 from bot.domain.messages import IncomingMessage
+from bot.domain.states import InvalidTransition, TicketState
+from bot.domain.wire import Payload
 
 
 def staff(channel, chat, message_id, text="", **extra) -> IncomingMessage:
@@ -207,7 +208,7 @@ async def test_every_kind_of_message_delivered_twice_counts_once(world):
 
 
 def test_not_ours_reason_is_read_from_a_typed_reply():
-    from bot.core.appeals import not_ours_reason
+    from bot.domain.phrases import not_ours_reason
 
     assert not_ours_reason("Не наше: это федеральная трасса") == "это федеральная трасса"
     assert not_ours_reason("не наша, пишите в минтранс") == "пишите в минтранс"

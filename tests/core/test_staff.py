@@ -6,9 +6,10 @@ import re
 
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
-from bot.core.appeals import Payload, TicketState
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
+from bot.domain.states import TicketState
+from bot.domain.wire import Payload
 
 ADMIN = 3003  # an administrator of the city administration, in a private chat with the bot
 OTHER_ADMIN = 3004  # an administrator of the transport ministry

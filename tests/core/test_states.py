@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
-from bot.core.appeals import TRANSITIONS, InvalidTransition, Payload, TicketState
 from bot.domain.messages import IncomingMessage
+from bot.domain.states import TRANSITIONS, InvalidTransition, TicketState
+from bot.domain.wire import Payload
 
 S = TicketState
 

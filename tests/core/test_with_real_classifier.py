@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from core_world import COORDINATOR_ID, World
 
-from bot.core.appeals import TicketState
+from bot.domain.states import TicketState
 from routing.classify import Classifier
 from routing.tablefile import load_table
 

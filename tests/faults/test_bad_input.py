@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.appeals import MAX_TEXT
 from bot.core.coordination import MAX_UPLOAD_BYTES, Coordination
 from bot.domain import texts
+from bot.domain.messages import MAX_TEXT
 from bot.domain.states import TicketState
 from bot.domain.wire import Action, Payload
 from routing.errors import TableError

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import run_telegram
-from bot.core.appeals import Payload
 from bot.domain import texts
+from bot.domain.wire import Payload
 from config import Coordinator, Settings
 from routing.classify import Candidate, Classification, Decision
 from routing.model import Body, Deadline, Level, Municipality, RoutingTable, Topic

@@ -1,0 +1,75 @@
+"""Deadlines: reminders to the body before the deadline, a notice to coordinators after it.
+
+Timers are not kept in memory: a periodic scan derives them from the stored deadline and a
+reminder log with a unique key (ticket, routing round, mark), so a restart neither loses nor
+repeats a reminder, and a second process scanning at the same time queues nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.desk import Desk
+from bot.domain import texts
+from bot.domain.records import TicketRecord
+from bot.domain.states import ACTIVE
+from bot.storage.base import Tx
+
+log = logging.getLogger("bot.core")
+
+OVERDUE = "overdue"
+
+
+async def scan_deadlines(desk: Desk) -> int:
+    """Queue reminders and overdue escalations that are due; returns how many were queued.
+
+    Marks are the reminder fractions of [routed_at, due_at] plus the deadline itself. If several
+    passed since the last scan (the bot was down), only the latest is sent and the earlier ones
+    are logged as skipped — one "overdue" beats three stale messages.
+    """
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        tickets = [t for state in ACTIVE for t in await tx.tickets_in_state(state)]
+    queued = 0
+    for ticket in tickets:
+        if ticket.due_at is None or ticket.routed_at is None:
+            continue
+        span = ticket.due_at - ticket.routed_at
+        marks = [
+            (f"reminder:{f:g}", ticket.routed_at + span * f)
+            for f in desk.policy.reminder_fractions
+        ]
+        marks.append((OVERDUE, ticket.due_at))
+        passed = [kind for kind, moment in marks if moment <= now]
+        if not passed:
+            continue
+        async with desk.repo.transaction() as tx:
+            fresh = await tx.ticket(ticket.id)
+            moved = fresh is None or fresh.state not in ACTIVE
+            if moved or fresh.route_round != ticket.route_round:
+                continue
+            for kind in passed:
+                latest = kind == passed[-1]
+                inserted = await tx.record_reminder(
+                    ticket.id, ticket.route_round, kind, now, skipped=not latest
+                )
+                if inserted and latest:
+                    await _remind(desk, tx, fresh, kind)
+                    queued += 1
+    if queued:
+        desk.wake()
+    return queued
+
+
+async def _remind(desk: Desk, tx: Tx, ticket: TicketRecord, kind: str) -> None:
+    body = desk.body_of(ticket)
+    due = desk.show_due(ticket.due_at) if ticket.due_at else ""
+    reminder = texts.REMINDER_TO_BODY.format(number=ticket.number, due=due)
+    chats = await desk.to_staff(
+        tx, ticket, kind, reminder, ticket.route_round, everyone_without_chat=False
+    )
+    if kind == OVERDUE or not chats:
+        text = texts.OVERDUE_TO_COORDINATOR if kind == OVERDUE else texts.REMINDER_TO_BODY
+        text = text.format(number=ticket.number, due=due, body=body.name if body else ticket.body)
+        await desk.to_each_coordinator(tx, ticket, kind, text, ticket.route_round)
+    log.info("ticket %s: %s queued", ticket.number, kind)

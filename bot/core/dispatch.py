@@ -1,0 +1,165 @@
+"""Where an incoming message goes: a few steps every message passes, then one ordered table.
+
+The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: make the
+text storable, wait until the send a reply refers to is recorded, keep a citizen within the
+flood limits. Then the first rule of `RULES` whose test matches handles the message. The order
+is the policy, so it is read in one place:
+
+1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
+   included); the right to act is checked by the use case;
+2. staff chats next: a body's chat, whatever is written there, is never an appeal;
+3. the citizen's commands and their desk buttons (``/my`` pages, history, ``/forget``);
+4. a coordinator's own chat: one staff path with the body chats;
+5. the citizen's buttons on a ticket; any other button is stale or forged;
+6. everything else a citizen writes: an appeal, an answer to a question or an addition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core import citizen, intake, staff_actions, verdicts
+from bot.core.desk import COORDINATOR, Desk
+from bot.core.sanitize import storable_message
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage
+from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload, Purpose
+
+log = logging.getLogger("bot.core")
+
+K = OutcomeKind
+
+Handler = Callable[[Desk, IncomingMessage], Awaitable[Outcome]]
+Next = Callable[[IncomingMessage], Awaitable[Outcome]]
+Step = Callable[[Desk, IncomingMessage, Next], Awaitable[Outcome]]
+
+
+# -- steps every message passes ------------------------------------------------------------------
+async def make_storable(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """Lone surrogates and NUL would crash the database: replaced once, here."""
+    return await next_(storable_message(message))
+
+
+async def wait_for_recorded_sends(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """A reply names a message of ours by its platform id: the send that made it may still be
+    unrecorded (an administrator answering a card the moment it arrived)."""
+    if message.reply_to is not None and desk.sends_recorded is not None:
+        await desk.sends_recorded(message.channel, message.chat_id)
+    return await next_(message)
+
+
+async def flood_limit(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """Citizens only (staff chats are never limited). A button press over the limit is
+    answered by its notice every time (it must not spin); a message gets one chat reply per
+    window, the rest of the window's extra messages get none."""
+    if desk.flood is None or (message.channel, message.chat_id) in desk.staff_chats:
+        return await next_(message)
+    verdict = await desk.flood.check_async(message.channel, message.user_id)
+    if verdict.allowed:
+        return await next_(message)
+    if message.payload:
+        return Outcome(K.FLOODED, notice=texts.FLOOD_PRESS.format(minutes=verdict.minutes))
+    if verdict.warn:
+        log.info("flood limit reached in %s: citizen told to wait", message.channel)
+        await desk.say(
+            message.channel,
+            message.chat_id,
+            texts.FLOOD_WAIT.format(minutes=verdict.minutes),
+            _direct_key(message, "flood"),
+            purpose=Purpose.CITIZEN,
+        )
+    return Outcome(K.FLOODED)
+
+
+def _direct_key(message: IncomingMessage, kind: str) -> OutboxKey:
+    return OutboxKey.about_no_ticket(
+        "direct", message.channel, message.chat_id, kind, message.message_id
+    )
+
+
+STEPS: tuple[Step, ...] = (make_storable, wait_for_recorded_sends, flood_limit)
+
+
+# -- the rules -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    """``when`` is a plain test of the message (no I/O); ``then`` the use case."""
+
+    what: str
+    when: Callable[[Desk, IncomingMessage, Payload | None], bool]
+    then: Callable[[Desk, IncomingMessage, Payload | None], Awaitable[Outcome]]
+
+
+def _body_chat(desk: Desk, message: IncomingMessage) -> bool:
+    return bool(desk.staff.bodies_of_chat(message.channel, message.chat_id))
+
+
+def _coordinator_chat(desk: Desk, message: IncomingMessage) -> bool:
+    return desk.staff_chats.get((message.channel, message.chat_id)) == COORDINATOR
+
+
+async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
+    """A button from an older version of the bot, or forged data."""
+    return Outcome(K.IGNORED, notice=texts.BUTTON_INACTIVE)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "a card button",
+        lambda desk, m, p: p is not None and p.action.by_staff,
+        lambda desk, m, p: staff_actions.press(desk, m, p),  # type: ignore[arg-type]  # p is set
+    ),
+    Rule(
+        "a message in a body's chat",
+        lambda desk, m, p: _body_chat(desk, m),
+        lambda desk, m, p: staff_actions.message(desk, m, body_chat=True),
+    ),
+    Rule(
+        "a citizen's command in a private chat",
+        lambda desk, m, p: citizen.serves(m, desk.staff_chats.get((m.channel, m.chat_id))),
+        lambda desk, m, p: citizen.command(desk, m),
+    ),
+    Rule(
+        "a button of the citizen's desk (/my, history, /forget, no photo)",
+        lambda desk, m, p: p is not None and p.action.on_desk,
+        lambda desk, m, p: citizen.press(desk, m, p),  # type: ignore[arg-type]  # p is set
+    ),
+    Rule(
+        "a message in a coordinator's own chat",
+        lambda desk, m, p: _coordinator_chat(desk, m),
+        lambda desk, m, p: staff_actions.message(desk, m, body_chat=False),
+    ),
+    Rule(
+        "the citizen's buttons on a ticket",
+        lambda desk, m, p: p is not None and p.action.by_citizen,
+        lambda desk, m, p: verdicts.press(desk, m, p),  # type: ignore[arg-type]  # p is set
+    ),
+    Rule("any other button", lambda desk, m, p: bool(m.payload), _stale_button),
+    Rule(
+        "anything else a citizen writes",
+        lambda desk, m, p: True,
+        lambda desk, m, p: intake.take_in(desk, m),
+    ),
+)
+
+
+async def route(desk: Desk, message: IncomingMessage) -> Outcome:
+    """The first rule that matches handles the message (the last one always matches)."""
+    payload = Payload.unpack(message.payload)
+    for rule in RULES:
+        if rule.when(desk, message, payload):
+            return await rule.then(desk, message, payload)
+    raise AssertionError("the last rule matches everything")
+
+
+async def handle(desk: Desk, message: IncomingMessage) -> Outcome:
+    """Everything an adapter receives goes here: through `STEPS`, then `route`."""
+
+    async def run(index: int, current: IncomingMessage) -> Outcome:
+        if index == len(STEPS):
+            return await route(desk, current)
+        return await STEPS[index](desk, current, lambda m: run(index + 1, m))
+
+    return await run(0, message)

@@ -1,0 +1,397 @@
+"""A citizen's words become a ticket: intake, the questions the bot asks, and follow-ups.
+
+`take_in` is the last rule of the dispatcher: whatever a citizen writes that is not a command
+or a button lands here and is one of three things — an answer to the bot's question (the
+ticket waits in ``collecting``), an addition to a ticket (a reply to a bot message about it, or
+a photo right after the appeal), or a new appeal. The classifier decides route, question or
+coordinators (`apply_classification`); only the citizen's own answers are given back to it as
+facts, never its earlier guesses.
+
+The same platform message delivered twice makes one ticket: the message is looked up first,
+and the ticket's unique source catches a duplicate that arrives in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core import keyboards
+from bot.core.desk import BODY, CITIZEN, Desk, thread_of
+from bot.core.logsafe import describe
+from bot.domain import texts
+from bot.domain.messages import IncomingMessage, carried
+from bot.domain.phrases import has_address
+from bot.domain.records import DuplicateTicket, NewTicket, TicketMessage, TicketRecord
+from bot.domain.states import ACTIVE, FINAL, TicketState
+from bot.domain.wire import OutboxKey, Outcome, OutcomeKind
+from bot.storage.base import Tx
+
+log = logging.getLogger("bot.core")
+
+S = TicketState
+K = OutcomeKind
+
+
+@dataclass(frozen=True)
+class Unclassified:
+    """The verdict when the classifier fails: the appeal goes to the coordinators."""
+
+    decision: str = "to_coordinator"
+    topic: None = None
+    municipality: None = None
+    body: None = None
+    candidates: tuple = ()
+    topic_options: tuple = ()
+    municipality_options: tuple = ()
+
+
+def ticket_number(year: int, sequence: int) -> str:
+    """``26-000123``: two-digit year and a per-year sequence; wider once past 999999."""
+    return f"{year % 100:02d}-{sequence:06d}"
+
+
+def from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
+    """The citizen's message as it is kept in the ticket thread."""
+    return TicketMessage(
+        author=CITIZEN,
+        channel=message.channel,
+        chat_id=message.chat_id,
+        platform_message_id=message.message_id,
+        text=message.text,
+        at=now,
+        attachments=message.attachments,
+    )
+
+
+async def take_in(desk: Desk, message: IncomingMessage) -> Outcome:
+    """A citizen's message that is no command and no button: see the module's opening."""
+    async with desk.repo.transaction() as tx:  # one look answers both questions below
+        seen, latest = await tx.seen_or_latest(
+            message.channel, message.chat_id, message.message_id
+        )
+    if seen is not None:  # the platform delivered this message again
+        return Outcome(K.DUPLICATE, seen)
+    if message.reply_to is not None:
+        added = await follow_up(desk, message)
+        if added is not None:
+            return added
+    waiting = awaiting_answer(desk, message, latest)
+    if waiting is not None:
+        return await clarify(desk, message, waiting)
+    if not message.text.strip() and (message.attachments or message.location):
+        # A photo sent right after the text ("Яма у дома 5", then the picture) belongs to
+        # the appeal just made; text is never glued on like this — it may be a new problem.
+        recent = await follow_up(desk, message, within=desk.policy.follow_up_window)
+        if recent is not None:
+            return recent
+    return await intake(desk, message, unseen=True)
+
+
+async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) -> Outcome:
+    """A new appeal. ``unseen``: the caller has just looked the message up (`take_in`), so the
+    early look that spares a duplicate its classification is skipped."""
+    if not unseen:
+        async with desk.repo.transaction() as tx:
+            existing = await tx.ticket_by_source(
+                message.channel, message.chat_id, message.message_id
+            )
+        if existing is not None:
+            return Outcome(K.DUPLICATE, existing.number, existing.state)
+    wordless = not message.text.strip()
+    if wordless and not message.attachments and message.location is None:
+        key = OutboxKey.about_no_ticket(
+            "direct", message.channel, message.chat_id, "empty", message.message_id
+        )
+        await desk.say(message.channel, message.chat_id, texts.EMPTY_APPEAL, key, purpose=CITIZEN)
+        return Outcome(K.IGNORED)
+    lat = message.location.lat if message.location else None
+    lon = message.location.lon if message.location else None
+    # A photo or a location alone starts the appeal too, but nobody can route (or answer) a
+    # picture without words: the citizen is asked for them, and `clarify` goes on from there.
+    classification = None if wordless else await classify(desk, message.text, lat, lon)
+    now = desk.clock.now()
+    year = now.astimezone(desk.calendar.timezone).year
+    draft = NewTicket(
+        channel=message.channel,
+        chat_id=message.chat_id,
+        user_id=message.user_id,
+        source_message_id=message.message_id,
+        text=message.text,
+        attachments=message.attachments,
+        lat=lat,
+        lon=lon,
+    )
+    try:
+        async with desk.repo.transaction() as tx:
+            number = ticket_number(year, await tx.next_ticket_sequence(year))
+            ticket_id = await tx.insert_ticket(number, draft, S.NEW, now)
+            await tx.add_event(ticket_id, "created", now, None, None, {"channel": draft.channel})
+            ticket = draft.stored(ticket_id, number, S.NEW, now)
+            if classification is None:
+                await desk.move(tx, ticket, S.COLLECTING, now, "requested_text")
+                await desk.to_citizen(
+                    tx,
+                    ticket,
+                    OutboxKey.to_citizen(number, "ask-text"),
+                    texts.ASK_WHAT_HAPPENED.format(number=number),
+                )
+                state: str = S.COLLECTING
+            else:
+                state = await apply_classification(desk, tx, ticket, classification, now)
+    except DuplicateTicket:  # another process took the same message in between
+        async with desk.repo.transaction() as tx:
+            existing = await tx.ticket_by_source(
+                message.channel, message.chat_id, message.message_id
+            )
+        assert existing is not None
+        return Outcome(K.DUPLICATE, existing.number, existing.state)
+    log.info("ticket %s created: %s", number, state)
+    desk.wake()
+    return Outcome(K.CREATED, number, state)
+
+
+async def classify(
+    desk: Desk, text: str, lat: float | None, lon: float | None, **answers: str | None
+) -> Any:
+    """The classifier's verdict, or "coordinators" if it fails: a bug or a broken model must
+    not lose an appeal."""
+    try:
+        # CPU-bound (morphology, a model): off the event loop.
+        return await asyncio.to_thread(desk.classifier.classify, text, lat, lon, **answers)
+    except Exception as exc:
+        log.error("classifier failed; the appeal goes to the coordinators: %s", describe(exc))
+        return Unclassified()
+
+
+async def apply_classification(
+    desk: Desk, tx: Tx, ticket: TicketRecord, result: Any, now: datetime
+) -> str:
+    """Route, ask or hand over, according to the classifier's decision."""
+    candidates = [
+        {
+            "topic": c.topic,
+            "municipality": c.municipality,
+            "body": c.body,
+            "confidence": round(float(c.confidence), 4),
+        }
+        for c in result.candidates
+    ]
+    decision = str(getattr(result.decision, "value", result.decision))
+    changes = {"topic": result.topic, "municipality": result.municipality}
+    await tx.update_ticket(ticket.id, None, now, candidates=candidates, **changes)
+    # What the row now holds, without reading it back.
+    ticket = dataclasses.replace(ticket, candidates=tuple(candidates), updated_at=now, **changes)
+    await tx.add_event(
+        ticket.id, "classified", now, detail={"decision": decision, "body": result.body}
+    )
+    body = desk.table.body_by_id.get(result.body or "")
+    if decision == "route" and body is not None:
+        if await ask_address(desk, tx, ticket, result.topic, now):
+            return S.COLLECTING
+        await desk.route(tx, ticket, body, result.topic, result.municipality, now)
+        return S.ROUTED
+    if decision == "ask_topic" and result.topic_options:
+        await desk.ask(tx, ticket, "topic", result.topic_options, now)
+        return S.COLLECTING
+    if decision == "ask_municipality":
+        # No options means "we know nothing about the place": ask for it in words.
+        await desk.ask(tx, ticket, "place", result.municipality_options, now)
+        return S.COLLECTING
+    await desk.to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
+    return S.WITH_COORDINATOR
+
+
+async def ask_address(
+    desk: Desk, tx: Tx, ticket: TicketRecord, topic_id: str | None, now: datetime
+) -> bool:
+    """Before routing: ask for the address once if the topic needs one and the citizen gave
+    none. True when a question went out (the ticket waits in ``collecting``)."""
+    topic = desk.table.topic_by_id.get(topic_id or "")
+    if topic is None or not topic.needs_address or ticket.lat is not None:
+        return False
+    if ticket.state not in (S.NEW, S.COLLECTING):
+        return False
+    if not ticket.untouched:
+        asked = await tx.state_and_event(ticket.id, ("asked_address",))
+        if asked is not None and asked[1]:
+            return False  # asked once; whatever the citizen said, the body gets it now
+    said = [ticket.text, *(m.text for m in await thread_of(tx, ticket))]
+    if has_address("\n".join(said)):
+        return False
+    await desk.move(tx, ticket, S.COLLECTING, now, "asked_address", {"topic": topic.id})
+    key = OutboxKey.to_citizen(ticket.number, "ask-address")
+    await desk.to_citizen(tx, ticket, key, texts.ASK_ADDRESS.format(number=ticket.number))
+    await keyboards.offer_location(tx, ticket, key, now)
+    return True
+
+
+def asked_count(events: list[dict]) -> int:
+    return sum(e["kind"].startswith("asked_") for e in events)
+
+
+def answers_of(events: list[dict]) -> dict[str, str | None]:
+    """What the citizen has answered so far (by buttons), as classifier arguments."""
+    answers: dict[str, str | None] = {"topic": None, "municipality": None}
+    for event in events:
+        if event["kind"] == "answered":
+            answers.update({k: v for k, v in event["detail"].items() if k in answers})
+    return answers
+
+
+async def settle(desk: Desk, tx: Tx, ticket: TicketRecord, result: Any, now: datetime) -> str:
+    """Apply a re-classification after a citizen's answer, or give up asking: after
+    ``max_questions`` questions a person takes over."""
+    asked = asked_count(await tx.events(ticket.id))
+    decision = str(getattr(result.decision, "value", result.decision))
+    if decision.startswith("ask") and asked >= desk.policy.max_questions:
+        await desk.to_coordinators(tx, ticket, texts.REASON_TOO_MANY_QUESTIONS, now)
+        return S.WITH_COORDINATOR
+    return await apply_classification(desk, tx, ticket, result, now)
+
+
+async def answer_question(
+    desk: Desk,
+    message: IncomingMessage,
+    number: str,
+    *,
+    topic: str | None = None,
+    municipality: str | None = None,
+) -> Outcome:
+    """A tap on one of the question's buttons («Другое»: ``"-"``)."""
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        events = await tx.events(ticket.id) if ticket is not None else []
+    if ticket is None or ticket.state != S.COLLECTING or not own(ticket, message):
+        return Outcome(K.IGNORED, number)
+    now = desk.clock.now()
+    if topic == "-" or municipality == "-":
+        async with desk.repo.transaction() as tx:
+            ticket = await tx.ticket_by_number(number)
+            if ticket is None or ticket.state != S.COLLECTING:
+                return Outcome(K.IGNORED, number)
+            await desk.to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now, actor=CITIZEN)
+        desk.wake()
+        return Outcome(K.ANSWERED_QUESTION, number, S.WITH_COORDINATOR)
+    answers = answers_of(events)
+    given = {"topic": topic, "municipality": municipality}
+    answers.update({k: v for k, v in given.items() if v})
+    result = await classify(desk, ticket.text, ticket.lat, ticket.lon, **answers)
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None or ticket.state != S.COLLECTING:
+            return Outcome(K.IGNORED, number)  # a second tap on an old button
+        detail = {k: v for k, v in given.items() if v}
+        await tx.add_event(ticket.id, "answered", now, detail=detail, actor=CITIZEN)
+        state = await settle(desk, tx, ticket, result, now)
+    desk.wake()
+    return Outcome(K.ANSWERED_QUESTION, number, state)
+
+
+def own(ticket: TicketRecord, message: IncomingMessage) -> bool:
+    """Whether the message comes from the chat the ticket was written in."""
+    return (ticket.channel, ticket.chat_id) == (message.channel, message.chat_id)
+
+
+def awaiting_answer(
+    desk: Desk, message: IncomingMessage, ticket: TicketRecord | None
+) -> TicketRecord | None:
+    """The citizen's latest ticket (``ticket``), if it waits for their words and they are
+    recent."""
+    if ticket is None or ticket.state != S.COLLECTING:
+        return None
+    if desk.clock.now() - ticket.updated_at > desk.policy.clarification_window:
+        return None  # an old question: this is more likely a new appeal
+    if not message.text.strip() and message.location is None:
+        return None
+    return ticket
+
+
+async def clarify(desk: Desk, message: IncomingMessage, ticket: TicketRecord) -> Outcome:
+    """Words (or a location) sent while the bot waits for an answer: read the appeal again
+    with them. After ``max_questions`` unanswered questions a person takes over."""
+    now = desk.clock.now()
+    lat = message.location.lat if message.location else ticket.lat
+    lon = message.location.lon if message.location else ticket.lon
+    async with desk.repo.transaction() as tx:
+        earlier = [m.text for m in await tx.messages(ticket.id) if m.author == CITIZEN]
+        answers = answers_of(await tx.events(ticket.id))
+    text = "\n".join([ticket.text, *earlier, message.text]).strip()
+    result = await classify(desk, text, lat, lon, **answers)
+    async with desk.repo.transaction() as tx:
+        fresh = await tx.ticket(ticket.id)
+        if fresh is None or fresh.state != S.COLLECTING:
+            return Outcome(K.IGNORED, ticket.number)
+        if not await tx.add_message(fresh.id, from_citizen(message, now)):
+            return Outcome(K.DUPLICATE, fresh.number)
+        if message.location is not None:
+            await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
+        await tx.add_event(fresh.id, "clarified", now, actor=CITIZEN)
+        fresh = await tx.ticket(fresh.id)
+        assert fresh is not None
+        state = await settle(desk, tx, fresh, result, now)
+    desk.wake()
+    return Outcome(K.CLARIFIED, ticket.number, state)
+
+
+async def follow_up(
+    desk: Desk, message: IncomingMessage, *, within: timedelta | None = None
+) -> Outcome | None:
+    """Add the citizen's message to a ticket and pass it to the body's chat: the ticket of the
+    bot message it replies to, or (``within``) the citizen's ticket created that recently.
+    ``None`` when there is no such ticket."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        if within is None:
+            ticket_id = await tx.ticket_by_sent_message(
+                message.channel, message.chat_id, message.reply_to or 0
+            )
+            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+        else:
+            ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+            if ticket is not None and now - ticket.created_at > within:
+                ticket = None
+        if ticket is None or ticket.state in FINAL:
+            return None
+        if not await tx.add_message(ticket.id, from_citizen(message, now)):
+            return Outcome(K.DUPLICATE, ticket.number)
+        await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
+        body = desk.body_of(ticket)
+        if ticket.state in ACTIVE and body is not None:
+            for channel, chat in desk.body_chats(body):
+                await _follow_up_to_chat(desk, tx, ticket, message, channel, chat)
+        await desk.to_citizen(
+            tx,
+            ticket,
+            OutboxKey.to_citizen(ticket.number, "follow-up", message.message_id),
+            texts.FOLLOW_UP_ACCEPTED.format(number=ticket.number),
+        )
+    desk.wake()
+    return Outcome(K.FOLLOW_UP, ticket.number, ticket.state)
+
+
+async def _follow_up_to_chat(
+    desk: Desk, tx: Tx, ticket: TicketRecord, message: IncomingMessage, channel: str, chat: int
+) -> None:
+    """The citizen's addition in one body chat, in reply to the card there."""
+    files = carried(message.attachments, message.channel, channel)
+    text = texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text)
+    if message.location is not None:
+        text += texts.LOCATION_LINE.format(lat=message.location.lat, lon=message.location.lon)
+    if message.attachments and not files:
+        text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(count=len(message.attachments))
+    await desk.enqueue(
+        tx,
+        ticket,
+        OutboxKey.to_staff(ticket.number, BODY, "follow-up", message.message_id, channel, chat),
+        channel,
+        chat,
+        text,
+        BODY,
+        attachments=files,
+        reply_to=await desk.card_id(tx, ticket, channel, chat),
+    )

@@ -1,0 +1,401 @@
+"""What bodies and coordinators do to a ticket: take it, hand it on, answer, close, reject.
+
+Two ways in, one path each. A card button (`press`) can be pressed by anyone who sees the
+card, forged data included, so the right to act is checked here (`Desk.authority`) and a
+refused press is told why. A message in a staff chat (`message`) — a body's chat or a
+coordinator's own — is about the ticket of its forum topic or of the bot message it replies
+to; it is a refusal («Не наше: …»), a coordinator naming the body («Орган: минтранс»), or else
+the answer that goes to the citizen.
+
+Every «Не наше» is kept as a labelled example for the classifier (`redirect`): the text, the
+body that was wrong and, when known, the right one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from bot.core.desk import BODY, COORDINATOR, Desk
+from bot.domain import texts
+from bot.domain.messages import Button, IncomingMessage, carried
+from bot.domain.phrases import assigned_body, not_ours_reason
+from bot.domain.records import TicketMessage, TicketRecord, TrainingExample
+from bot.domain.states import ACTIVE, ANSWERABLE, REDIRECTABLE, TicketState, may_move
+from bot.domain.wire import Action, OutboxKey, Outcome, OutcomeKind, Payload
+from routing.model import Body
+
+log = logging.getLogger("bot.core")
+
+S = TicketState
+K = OutcomeKind
+
+
+# -- the two ways in -----------------------------------------------------------------------------
+async def press(desk: Desk, message: IncomingMessage, payload: Payload) -> Outcome:
+    """A card button: «Взять в работу», «Не наше», «Закрыть», «Спам». Anyone without the right
+    or a press the ticket's state no longer allows gets a notice saying why; nothing changes."""
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(payload.number)
+    if ticket is None:
+        return Outcome(K.IGNORED, payload.number, notice=texts.STAFF_NOT_ALLOWED)
+    by = desk.authority(ticket, message)
+    if by is None:
+        log.info("ticket %s: %s refused (no right to act)", ticket.number, payload.action)
+        notice = _refusal(desk, ticket, message)
+        return Outcome(K.IGNORED, ticket.number, ticket.state, notice=notice)
+    actor = desk.actor(by, message)
+    act = _PRESSES[payload.action]
+    outcome = await act(desk, ticket.number, by=by, actor=actor)
+    if outcome.kind != K.IGNORED:
+        return outcome
+    async with desk.repo.transaction() as tx:  # why not: read the state as it is now
+        fresh = await tx.ticket_by_number(payload.number)
+    state = fresh.state if fresh is not None else ticket.state
+    name = texts.STATE_NAMES.get(state, state)
+    if state == S.IN_WORK and payload.action == Action.TAKE:
+        notice = texts.STAFF_ALREADY_TAKEN.format(number=ticket.number)
+    elif state in (S.CLOSED, S.REJECTED):
+        notice = texts.STAFF_ALREADY_FINISHED.format(number=ticket.number, state=name)
+    elif fresh is not None and by != COORDINATOR and fresh.body != by:
+        notice = texts.STAFF_HANDED_OVER.format(number=ticket.number)
+    else:
+        notice = texts.STAFF_NOT_NOW.format(number=ticket.number, state=name)
+    return Outcome(K.IGNORED, ticket.number, state, notice=notice)
+
+
+def _refusal(desk: Desk, ticket: TicketRecord, message: IncomingMessage) -> str:
+    """Why a press was refused: the ticket moved on from the presser's body, or the presser
+    never had anything to do with it."""
+    mine = set(desk.staff.bodies_of_chat(message.channel, message.chat_id)) | set(
+        desk.staff.user_bodies.get((message.channel, message.user_id), ())
+    )
+    if mine & set(ticket.tried_bodies):
+        return texts.STAFF_HANDED_OVER.format(number=ticket.number)
+    return texts.STAFF_NOT_ALLOWED
+
+
+async def message(desk: Desk, message: IncomingMessage, *, body_chat: bool) -> Outcome:
+    """A message in a staff chat (``body_chat``: a body's; else a coordinator's own)."""
+    if message.payload:  # a citizen's button pressed in a staff chat, or forged data
+        return Outcome(K.IGNORED)
+    ticket = await _ticket_in_staff_chat(desk, message)
+    if ticket is None:
+        if body_chat and message.chat_id == message.user_id and message.text.strip():
+            # An administrator wrote to the bot directly, not about a ticket: say how.
+            await desk.reply_in_chat(message, texts.STAFF_HOW_TO_ANSWER, "how-to")
+        return Outcome(K.IGNORED)
+    # A coordinator's own chat acts as the coordinators, whoever the platform says wrote.
+    by = desk.authority(ticket, message) if body_chat else COORDINATOR
+    if by is None:
+        text = texts.STAFF_REPLY_REFUSED.format(number=ticket.number)
+        await desk.reply_in_chat(message, text, "reply-refused")
+        log.info("ticket %s: a reply from a chat of another body refused", ticket.number)
+        return Outcome(K.IGNORED, ticket.number, ticket.state, notice=text)
+    actor = desk.actor(by, message)
+    wanted = assigned_body(message.text)
+    if by == COORDINATOR and wanted is not None:  # «Орган: минтранс» — the coordinator picks
+        return await assign(desk, message, ticket, wanted, actor=actor)
+    reason = not_ours_reason(message.text)
+    if reason is not None:  # «Не наше: это федеральная трасса» typed as a reply
+        return await redirect(desk, ticket.number, by=by, reason=reason or None, actor=actor)
+    return await record_answer(desk, message, ticket, by=by)
+
+
+async def _ticket_in_staff_chat(desk: Desk, message: IncomingMessage) -> TicketRecord | None:
+    """The ticket a staff message is about: its forum topic, else the bot message it replies
+    to. In a topic every message "replies" to the topic's first message, so the topic is asked
+    first."""
+    async with desk.repo.transaction() as tx:
+        if message.thread_id is not None:
+            number = await tx.topic_key_by_thread(
+                message.channel, message.chat_id, message.thread_id
+            )
+            if number is not None:
+                return await tx.ticket_by_number(number)
+        if message.reply_to is None:
+            return None
+        ticket_id = await tx.ticket_by_sent_message(
+            message.channel, message.chat_id, message.reply_to
+        )
+        return await tx.ticket(ticket_id) if ticket_id is not None else None
+
+
+# -- the actions ---------------------------------------------------------------------------------
+def _may_act(ticket: TicketRecord, by: str) -> bool:
+    """A body acts only on a ticket it currently holds; coordinators on any open one."""
+    return by == COORDINATOR or (ticket.state in ACTIVE and ticket.body == by)
+
+
+async def take(desk: Desk, number: str, *, by: str, actor: str | None = None) -> Outcome:
+    """The body confirms it works on the ticket; the citizen is told who."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None or ticket.state not in (S.ROUTED, S.REOPENED):
+            return Outcome(K.IGNORED, number)
+        if not _may_act(ticket, by):
+            return Outcome(K.IGNORED, number)
+        await desk.move(tx, ticket, S.IN_WORK, now, "taken", actor=actor or by)
+        body = desk.body_of(ticket)
+        await desk.to_citizen(
+            tx,
+            ticket,
+            OutboxKey.to_citizen(ticket.number, "taken", ticket.route_round),
+            texts.TAKEN_TO_CITIZEN.format(
+                number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME
+            ),
+        )
+    desk.wake()
+    return Outcome(K.TAKEN, number, S.IN_WORK)
+
+
+async def reject(
+    desk: Desk, number: str, *, by: str, reason: str | None = None, actor: str | None = None
+) -> Outcome:
+    """Spam or abuse: the ticket ends here; the citizen gets a neutral notice."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None or not may_move(ticket.state, S.REJECTED):
+            return Outcome(K.IGNORED, number)
+        if not _may_act(ticket, by):
+            return Outcome(K.IGNORED, number)
+        await desk.move(
+            tx, ticket, S.REJECTED, now, "rejected", {"reason": reason}, actor=actor or by
+        )
+        await desk.to_citizen(
+            tx,
+            ticket,
+            OutboxKey.to_citizen(ticket.number, "rejected"),
+            texts.REJECTED_TO_CITIZEN.format(number=ticket.number),
+        )
+    log.info("ticket %s rejected by %s", number, by)
+    desk.wake()
+    return Outcome(K.REJECTED, number, S.REJECTED)
+
+
+async def close_by_staff(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+    """«Закрыть» under a card: the body (or a coordinator) considers the matter settled; the
+    citizen is told. A body closes only what it holds or has answered."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None or not may_move(ticket.state, S.CLOSED):
+            return Outcome(K.IGNORED, number)
+        holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
+        if by != COORDINATOR and not holding:
+            return Outcome(K.IGNORED, number)
+        await desk.move(tx, ticket, S.CLOSED, now, "closed", {"by": by}, actor=actor)
+        body = desk.body_of(ticket)
+        await desk.to_citizen(
+            tx,
+            ticket,
+            OutboxKey.to_citizen(ticket.number, "closed", ticket.route_round),
+            texts.CLOSED_TO_CITIZEN.format(
+                number=ticket.number,
+                body=body.name if body and by != COORDINATOR else texts.COORDINATOR_NAME,
+            ),
+        )
+    log.info("ticket %s closed by %s", number, by)
+    desk.wake()
+    return Outcome(K.CLOSED, number, S.CLOSED)
+
+
+async def close(desk: Desk, number: str, *, actor: str = COORDINATOR) -> Outcome:
+    """Close by hand (a coordinator's decision); raises `InvalidTransition` when final."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None:
+            return Outcome(K.IGNORED, number)
+        await desk.move(tx, ticket, S.CLOSED, now, "closed", actor=actor)
+    return Outcome(K.CLOSED, number, S.CLOSED)
+
+
+async def redirect(
+    desk: Desk,
+    number: str,
+    *,
+    by: str,
+    correct_body: str | None = None,
+    reason: str | None = None,
+    actor: str | None = None,
+) -> Outcome:
+    """The body says the appeal is not theirs: next candidate, or coordinators. ``by`` is the
+    body id whose chat pressed the button, or ``"coordinator"``."""
+    now = desk.clock.now()
+    actor = actor or by
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket_by_number(number)
+        if ticket is None or ticket.state not in REDIRECTABLE or not _may_act(ticket, by):
+            return Outcome(K.IGNORED, number)
+        holding = ticket.state in ACTIVE
+        tried = [*ticket.tried_bodies]
+        if ticket.body and holding and ticket.body not in tried:
+            tried.append(ticket.body)
+        await tx.update_ticket(ticket.id, None, now, tried_bodies=tried)
+        ticket = dataclasses.replace(ticket, tried_bodies=tuple(tried), updated_at=now)
+        choice = _next_body(desk, ticket, correct_body)
+        if choice is None and not holding:
+            return Outcome(K.IGNORED, number)  # already with the coordinators
+        await tx.add_training_example(
+            TrainingExample(
+                text=ticket.text,
+                topic=choice[1] if choice and correct_body else None,
+                body=correct_body if choice else None,
+                wrong_body=ticket.body if holding else None,
+                at=now,
+                source="coordinator" if correct_body else "redirect",
+            ),
+            ticket.id,
+        )
+        if choice is None:
+            await desk.to_coordinators(
+                tx,
+                ticket,
+                texts.REASON_ALL_REFUSED
+                + (texts.REASON_GIVEN.format(reason=reason) if reason else ""),
+                now,
+                told_citizen=texts.REDIRECTED_TO_COORDINATOR_CITIZEN,
+                state=S.REDIRECTED,
+                actor=actor,
+            )
+            state = S.REDIRECTED
+        else:
+            body, topic, municipality = choice
+            await desk.route(
+                tx, ticket, body, topic, municipality, now, kind="redirected", actor=actor,
+                detail={"from": ticket.body if holding else None, "reason": reason},
+            )
+            state = S.ROUTED
+    log.info("ticket %s redirected by %s: %s", number, by, state)
+    desk.wake()
+    return Outcome(K.REDIRECTED, number, state)
+
+
+def _next_body(
+    desk: Desk, ticket: TicketRecord, correct_body: str | None
+) -> tuple[Body, str | None, str | None] | None:
+    if correct_body is not None:
+        body = desk.table.body_by_id.get(correct_body)
+        if body is None:
+            raise KeyError(correct_body)
+        topic = ticket.topic if ticket.topic in body.topics else (body.topics or (None,))[0]
+        return body, topic, ticket.municipality
+    for candidate in ticket.candidates:
+        body_id = candidate.get("body")
+        if body_id and body_id not in ticket.tried_bodies and body_id in desk.table.body_by_id:
+            return (
+                desk.table.body_by_id[body_id],
+                candidate.get("topic"),
+                candidate.get("municipality"),
+            )
+    return None
+
+
+async def assign(
+    desk: Desk, message: IncomingMessage, ticket: TicketRecord, query: str, *, actor: str
+) -> Outcome:
+    """A coordinator names the body in a reply to any message about the ticket."""
+    found = desk.find_bodies(query)
+    if len(found) == 1:
+        return await redirect(
+            desk, ticket.number, by=COORDINATOR, correct_body=found[0].id, actor=actor
+        )
+    names = "\n".join(f"• {b.name} ({b.id})" for b in found[:10])
+    text = (
+        texts.ASSIGN_AMBIGUOUS.format(query=query, names=names)
+        if found
+        else texts.ASSIGN_UNKNOWN.format(query=query)
+    )
+    await desk.reply_in_chat(message, text, "assign")
+    return Outcome(K.IGNORED, ticket.number)
+
+
+async def record_answer(
+    desk: Desk, message: IncomingMessage, ticket: TicketRecord, *, by: str
+) -> Outcome:
+    """A body (or coordinator) replied about ``ticket``: pass it to the citizen."""
+    now = desk.clock.now()
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.ticket(ticket.id)  # as it is now, in this transaction
+        if ticket is None or ticket.state not in ANSWERABLE:
+            return Outcome(K.IGNORED)
+        if by != COORDINATOR and ticket.body != by:
+            return Outcome(K.IGNORED, ticket.number)  # a body it was taken away from
+        actor = desk.actor(by, message)
+        body = desk.body_of(ticket)
+        body_name = body.name if body is not None else texts.COORDINATOR_NAME
+        if not await tx.add_message(
+            ticket.id,
+            TicketMessage(
+                author=COORDINATOR if by == COORDINATOR else BODY,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                platform_message_id=message.message_id,
+                text=message.text,
+                at=now,
+                attachments=message.attachments,
+            ),
+        ):
+            return Outcome(K.DUPLICATE, ticket.number)
+        first = ticket.state != S.ANSWERED
+        if first:
+            await desk.move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
+            if ticket.tried_bodies and ticket.body:  # the redirect found the right body
+                await tx.add_training_example(
+                    TrainingExample(
+                        text=ticket.text,
+                        topic=ticket.topic,
+                        body=ticket.body,
+                        at=now,
+                        source="answered_after_redirect",
+                    ),
+                    ticket.id,
+                )
+        else:
+            await tx.add_event(ticket.id, "answer_added", now, actor=actor)
+        await desk.to_citizen(
+            tx,
+            ticket,
+            OutboxKey.to_citizen(
+                ticket.number, "answer", message.channel, message.chat_id, message.message_id
+            ),
+            texts.ANSWER_TO_CITIZEN.format(number=ticket.number, body=body_name, text=message.text),
+            attachments=carried(message.attachments, message.channel, ticket.channel),
+        )
+        if first:
+            yes = Button(texts.SOLVED_YES, Payload(Action.SOLVED, ticket.number, "yes").pack())
+            no = Button(texts.SOLVED_NO, Payload(Action.SOLVED, ticket.number, "no").pack())
+            await desk.to_citizen(
+                tx,
+                ticket,
+                OutboxKey.to_citizen(ticket.number, "solved?", ticket.route_round),
+                texts.ASK_SOLVED.format(number=ticket.number),
+                buttons=((yes, no),),
+            )
+    log.info("ticket %s answered by %s", ticket.number, by)
+    desk.wake()
+    return Outcome(K.ANSWER, ticket.number, S.ANSWERED)
+
+
+async def _reject_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+    return await reject(desk, number, by=by, actor=actor)
+
+
+async def _take_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+    return await take(desk, number, by=by, actor=actor)
+
+
+async def _redirect_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+    return await redirect(desk, number, by=by, actor=actor)
+
+
+#: What each card button does.
+_PRESSES = {
+    Action.TAKE: _take_press,
+    Action.CLOSE: close_by_staff,
+    Action.REDIRECT: _redirect_press,
+    Action.REJECT: _reject_press,
+}

@@ -124,18 +124,16 @@ def town_of(name: str) -> str | None:
     return None
 
 
-def build_municipalities(
-    rows: list[dict[str, str]],
-    towns: list[Town],
-    extra_aliases: dict[str, list[str]],
-    district_centres: dict[str, str],
-) -> list[dict]:
+def build_municipalities(rows: list[dict[str, str]], towns: list[Town], places: dict) -> list[dict]:
     """All MO_level1/MO_level2 rows as table municipalities, with aliases and coordinates.
 
-    ``extra_aliases``: OKTMO id → hand-written aliases (e.g. the village an adjective-named
-    settlement is called after). ``district_centres``: district id → the town whose coordinates
-    stand for the district when the town is a separate municipality or not in the district.
+    ``places`` is a region's ``sources/*-places.yaml``: its ``aliases`` map an OKTMO id to
+    hand-written aliases (e.g. the village an adjective-named settlement is called after), its
+    ``district_centres`` a district id to the town whose coordinates stand for the district when
+    the town is a separate municipality or not in the district.
     """
+    extra_aliases: dict[str, list[str]] = places["aliases"]
+    district_centres: dict[str, str] = places["district_centres"]
     level1_by_name = {r["name"]: r["oktmo8"] for r in rows if r["kind"] == "MO_level1"}
     town_by_code = {t.oktmo8: t for t in towns}
     town_by_name = {t.name: t for t in towns}

@@ -262,13 +262,8 @@ def build_kursk(data: Path, keep: Callable[[str], bool] | None = None) -> tuple[
     in the 20% holdout); ``bench.tune_kursk`` passes a narrower set so that tuning on its inner
     validation part is not flattered by a table that has seen those appeals.
     """
-    rows = oktmo_rows(data, "38")
-    municipalities = build_municipalities(
-        rows,
-        read_towns(data, "Курская"),
-        PLACES["aliases"],
-        PLACES["district_centres"],
-    )
+    towns = read_towns(data, "Курская")
+    municipalities = build_municipalities(oktmo_rows(data, "38"), towns, PLACES)
     kursk = next(m for m in municipalities if m["id"] == KURSK_CITY)
     at = municipalities.index(kursk) + 1
     for offset, district in enumerate(PLACES["city_districts"]):

@@ -50,13 +50,8 @@ def administration_name(m: dict, parent: dict | None = None) -> str:
 
 
 def build_saratov(data: Path) -> dict:
-    rows = oktmo_rows(data, "63")
-    municipalities = build_municipalities(
-        rows,
-        read_towns(data, "Саратовская"),
-        PLACES["aliases"],
-        PLACES["district_centres"],
-    )
+    towns = read_towns(data, "Саратовская")
+    municipalities = build_municipalities(oktmo_rows(data, "63"), towns, PLACES)
     topics = [
         {
             "id": t["id"],

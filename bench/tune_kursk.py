@@ -23,7 +23,8 @@ from routing.evaluate import LabelResolver, evaluate
 from routing.learn import train_model
 from routing.tablefile import parse_table
 from routing.text import analyse
-from tools.build_tables import build_kursk, dump_yaml
+from tools.build_tables.common import dump_yaml
+from tools.build_tables.kursk import build_kursk
 
 ROOT = Path(__file__).resolve().parents[1]
 KURSK_APPEALS = ROOT.parent / "shared" / "data" / "kursk-appeals-dev.csv"

@@ -43,7 +43,8 @@ from bot.storage.base import Repository
 from routing.diff import diff_tables
 from routing.errors import TableError
 from routing.model import RoutingTable
-from routing.tablefile import SHEETS, parse_table, table_to_bytes
+from routing.sheets import SHEETS
+from routing.tablefile import parse_table, table_to_bytes
 
 log = logging.getLogger("bot.coordination")
 

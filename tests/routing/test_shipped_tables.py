@@ -22,7 +22,9 @@ from routing.model import (
     RoutingTable,
     Topic,
 )
-from tools.build_tables import DEFAULT_DATA, HOLDOUT, clean_text, self_check
+from tools.build_tables import self_check
+from tools.build_tables.common import DEFAULT_DATA, HOLDOUT
+from tools.build_tables.kursk import clean_text
 
 TABLES = Path(__file__).resolve().parents[2] / "routing" / "tables"
 SARATOV = TABLES / "saratov.yaml"

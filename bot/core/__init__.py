@@ -1,6 +1,13 @@
-"""The channel-agnostic core: tickets and their lifecycle (`appeals`), delivery (`outbox`),
-working-day deadlines (`calendar`), rate limits, periodic scans and every user-facing text.
+"""The use cases: what happens to a ticket when a citizen, a body or a coordinator acts.
 
-Adapters translate platform updates into `types.IncomingMessage`, call `AppealCore.handle`, and
-provide a `transport.Transport` for the outbox; the core knows nothing else about platforms.
+Start at `dispatch` (where an incoming message goes: one ordered rule table) and `desk` (the
+one place that moves a ticket and queues what announces the move). Each other module is one
+area: `intake` (appeals, questions, follow-ups), `staff_actions` (take, «Не наше», answer,
+close, spam), `verdicts` (the citizen's «Проблема решена?» and rating), `deadlines`,
+`reachability`, `privacy`, `invites`, `citizen` (commands), `coordination` (the routing table
+from a chat), `stats`. `appeals.AppealCore` binds them into the one object adapters call
+(`ports.Core`).
+
+No platform library is imported here (a test checks it): adapters translate updates into
+`bot.domain.messages.IncomingMessage` and deliver what the desk queued.
 """

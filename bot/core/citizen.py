@@ -48,7 +48,7 @@ def serves(message: IncomingMessage, staff: str | None) -> bool:
     return message.command in COMMANDS or staff is None
 
 
-async def command(desk: Desk, message: IncomingMessage) -> Outcome:
+async def command(desk: Desk, message: IncomingMessage, payload: Payload | None = None) -> Outcome:
     name = message.command or ""
     key = ("cmd", message.message_id)
     if name == "start":
@@ -69,8 +69,9 @@ async def command(desk: Desk, message: IncomingMessage) -> Outcome:
     return Outcome(K.COMMAND)
 
 
-async def press(desk: Desk, message: IncomingMessage, payload: Payload) -> Outcome:
+async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
     """Presses on the buttons this module sends (`Action.on_desk`)."""
+    assert payload is not None  # the dispatcher's rule: a desk button
     if payload.action == Action.HISTORY:
         return await history(desk, message, payload.number)
     if payload.action == Action.MY:
@@ -238,7 +239,6 @@ async def _say(
         OutboxKey.about_no_ticket("direct", message.channel, message.chat_id, *key),
         purpose=Purpose.CITIZEN_TRANSIENT if transient else Purpose.CITIZEN,
         buttons=buttons,
-        split=True,
         menu=True,
     )
 

@@ -80,10 +80,14 @@ class Desk:
         clock: Clock,
         *,
         coordinators: Sequence[Addressee] = (),
-        policy: Policy = Policy(),
         on_enqueue: Callable[[], None] | None = None,
         sends_recorded: Callable[[str, int], Awaitable[None]] | None = None,
         flood: FloodGuard | None = None,
+        reminder_fractions: Iterable[float] = Policy.reminder_fractions,
+        max_questions: int = Policy.max_questions,
+        clarification_window: timedelta = Policy.clarification_window,
+        follow_up_window: timedelta = Policy.follow_up_window,
+        retention: timedelta | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -91,7 +95,13 @@ class Desk:
         self.calendar = calendar
         self.clock = clock
         self.coordinators = tuple(coordinators)
-        self.policy = policy
+        self.policy = Policy(
+            tuple(sorted(f for f in reminder_fractions if 0 < f < 1)),
+            max_questions,
+            clarification_window,
+            follow_up_window,
+            retention or Policy.retention,
+        )
         self.on_enqueue = on_enqueue
         #: `Outbox.recorded`: waits until the sends to a chat are recorded (see `dispatch`).
         self.sends_recorded = sends_recorded
@@ -423,7 +433,7 @@ class Desk:
     async def enqueue(
         self,
         tx: Tx,
-        ticket: TicketRecord,
+        ticket: TicketRecord | None,
         key: OutboxKey,
         channel: str,
         chat_id: int,
@@ -436,12 +446,14 @@ class Desk:
         remove_keyboard: bool = False,
         menu: bool = False,
     ) -> None:
-        """A message about ``ticket``, cut into pieces of at most `MAX_TEXT`."""
+        """A message about ``ticket`` (or about none), cut into pieces of at most `MAX_TEXT`.
+        ``menu``: the citizen's standing menu under the last piece, unless it has buttons."""
         parts = split_text(text, MAX_TEXT)
+        forum = self.forum_fields(ticket, channel, chat_id) if ticket is not None else {}
         for index, part in enumerate(parts, start=1):
             last = index == len(parts)
             message = OutgoingMessage(
-                channel,  # type: ignore[arg-type]  # a stored channel is one of `Channel`
+                channel,
                 chat_id,
                 part,
                 # Files and buttons go with the first and the last part respectively: the
@@ -449,9 +461,9 @@ class Desk:
                 buttons=buttons if last else (),
                 attachments=attachments if index == 1 else (),
                 reply_to=reply_to if index == 1 else None,
-                **self.forum_fields(ticket, channel, chat_id),
+                **forum,
                 remove_keyboard=remove_keyboard and last,
-                menu=menu and last,
+                menu=menu and last and not buttons,
             )
             await tx.queue(
                 OutboxDraft(
@@ -460,10 +472,10 @@ class Desk:
                     chat_id=chat_id,
                     payload=message.to_json(),
                     purpose=purpose,
-                    ticket_id=ticket.id,
+                    ticket_id=ticket.id if ticket is not None else None,
                     # A repeated message in a staff chat is a nuisance; a lost appeal is a
                     # failure.
-                    resend_if_uncertain=purpose != CITIZEN,
+                    resend_if_uncertain=not purpose.to_citizen,
                 ),
                 self.clock.now(),
             )
@@ -479,42 +491,22 @@ class Desk:
         tx: Tx | None = None,
         reply_to: int | None = None,
         buttons: tuple = (),
-        split: bool = False,
         menu: bool = False,
     ) -> None:
         """A message about no ticket (a command's answer, an invite, a refusal), in its own
-        transaction unless ``tx`` is given. ``split``: cut a long text (a /my list) in pieces;
-        ``menu``: show the citizen's standing menu under the last one, if it has no buttons."""
-        if tx is None:
-            async with self.repo.transaction() as own:
-                await self.say(
-                    channel, chat_id, text, key, purpose=purpose, tx=own, reply_to=reply_to,
-                    buttons=buttons, split=split, menu=menu,
-                )
-            self.wake()
+        transaction unless ``tx`` is given."""
+        if tx is not None:
+            await self.enqueue(
+                tx, None, key, channel, chat_id, text, purpose, buttons=buttons,
+                reply_to=reply_to, menu=menu,
+            )
             return
-        parts = split_text(text, MAX_TEXT) if split else [text]
-        for index, part in enumerate(parts, start=1):
-            last = index == len(parts)
-            outgoing = OutgoingMessage(
-                channel,  # type: ignore[arg-type]  # one of `Channel`: it came from a message
-                chat_id,
-                part,
-                buttons=buttons if last else (),
-                reply_to=reply_to,
-                menu=menu and last and not buttons,
+        async with self.repo.transaction() as own:
+            await self.say(
+                channel, chat_id, text, key, purpose=purpose, tx=own, reply_to=reply_to,
+                buttons=buttons, menu=menu,
             )
-            await tx.queue(
-                OutboxDraft(
-                    key=(key.piece_of(index) if len(parts) > 1 else key).render(),
-                    channel=channel,
-                    chat_id=chat_id,
-                    payload=outgoing.to_json(),
-                    purpose=purpose,
-                    resend_if_uncertain=not purpose.to_citizen,
-                ),
-                self.clock.now(),
-            )
+        self.wake()
 
     async def reply_in_chat(self, message: IncomingMessage, text: str, kind: str) -> None:
         """A staff-facing answer to a command or a refused message, in the chat it came from."""

@@ -31,7 +31,6 @@ log = logging.getLogger("bot.core")
 
 K = OutcomeKind
 
-Handler = Callable[[Desk, IncomingMessage], Awaitable[Outcome]]
 Next = Callable[[IncomingMessage], Awaitable[Outcome]]
 Step = Callable[[Desk, IncomingMessage, Next], Awaitable[Outcome]]
 
@@ -83,21 +82,48 @@ STEPS: tuple[Step, ...] = (make_storable, wait_for_recorded_sends, flood_limit)
 
 
 # -- the rules -----------------------------------------------------------------------------------
+# Each test is a plain look at the message (no I/O); each action has the same signature.
+Test = Callable[[Desk, IncomingMessage, Payload | None], bool]
+Then = Callable[[Desk, IncomingMessage, Payload | None], Awaitable[Outcome]]
+
+
 @dataclass(frozen=True)
 class Rule:
-    """``when`` is a plain test of the message (no I/O); ``then`` the use case."""
-
     what: str
-    when: Callable[[Desk, IncomingMessage, Payload | None], bool]
-    then: Callable[[Desk, IncomingMessage, Payload | None], Awaitable[Outcome]]
+    when: Test
+    then: Then
 
 
-def _body_chat(desk: Desk, message: IncomingMessage) -> bool:
+def _card_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return payload is not None and payload.action.by_staff
+
+
+def _in_body_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
     return bool(desk.staff.bodies_of_chat(message.channel, message.chat_id))
 
 
-def _coordinator_chat(desk: Desk, message: IncomingMessage) -> bool:
+def _command(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return citizen.serves(message, desk.staff_chats.get((message.channel, message.chat_id)))
+
+
+def _desk_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return payload is not None and payload.action.on_desk
+
+
+def _in_coordinator_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
     return desk.staff_chats.get((message.channel, message.chat_id)) == COORDINATOR
+
+
+def _ticket_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return payload is not None and payload.action.by_citizen
+
+
+def _any_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return bool(message.payload)
+
+
+def _anything(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return True
 
 
 async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
@@ -106,42 +132,14 @@ async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload |
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "a card button",
-        lambda desk, m, p: p is not None and p.action.by_staff,
-        lambda desk, m, p: staff_actions.press(desk, m, p),  # type: ignore[arg-type]  # p is set
-    ),
-    Rule(
-        "a message in a body's chat",
-        lambda desk, m, p: _body_chat(desk, m),
-        lambda desk, m, p: staff_actions.message(desk, m, body_chat=True),
-    ),
-    Rule(
-        "a citizen's command in a private chat",
-        lambda desk, m, p: citizen.serves(m, desk.staff_chats.get((m.channel, m.chat_id))),
-        lambda desk, m, p: citizen.command(desk, m),
-    ),
-    Rule(
-        "a button of the citizen's desk (/my, history, /forget, no photo)",
-        lambda desk, m, p: p is not None and p.action.on_desk,
-        lambda desk, m, p: citizen.press(desk, m, p),  # type: ignore[arg-type]  # p is set
-    ),
-    Rule(
-        "a message in a coordinator's own chat",
-        lambda desk, m, p: _coordinator_chat(desk, m),
-        lambda desk, m, p: staff_actions.message(desk, m, body_chat=False),
-    ),
-    Rule(
-        "the citizen's buttons on a ticket",
-        lambda desk, m, p: p is not None and p.action.by_citizen,
-        lambda desk, m, p: verdicts.press(desk, m, p),  # type: ignore[arg-type]  # p is set
-    ),
-    Rule("any other button", lambda desk, m, p: bool(m.payload), _stale_button),
-    Rule(
-        "anything else a citizen writes",
-        lambda desk, m, p: True,
-        lambda desk, m, p: intake.take_in(desk, m),
-    ),
+    Rule("a card button", _card_button, staff_actions.press),
+    Rule("a message in a body's chat", _in_body_chat, staff_actions.in_body_chat),
+    Rule("a citizen's command in a private chat", _command, citizen.command),
+    Rule("a button of the citizen's /my, /forget", _desk_button, citizen.press),
+    Rule("a message in a coordinator's chat", _in_coordinator_chat, staff_actions.in_own_chat),
+    Rule("the citizen's buttons on a ticket", _ticket_button, verdicts.press),
+    Rule("any other button: stale or forged", _any_button, _stale_button),
+    Rule("anything else a citizen writes", _anything, intake.take_in),
 )
 
 

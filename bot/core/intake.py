@@ -28,7 +28,7 @@ from bot.domain.messages import IncomingMessage, carried
 from bot.domain.phrases import has_address
 from bot.domain.records import DuplicateTicket, NewTicket, TicketMessage, TicketRecord
 from bot.domain.states import ACTIVE, FINAL, TicketState
-from bot.domain.wire import OutboxKey, Outcome, OutcomeKind
+from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload
 from bot.storage.base import Tx
 
 log = logging.getLogger("bot.core")
@@ -68,7 +68,7 @@ def from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
     )
 
 
-async def take_in(desk: Desk, message: IncomingMessage) -> Outcome:
+async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None = None) -> Outcome:
     """A citizen's message that is no command and no button: see the module's opening."""
     async with desk.repo.transaction() as tx:  # one look answers both questions below
         seen, latest = await tx.seen_or_latest(

@@ -44,7 +44,7 @@ tx: Tx, ticket: TicketRecord, question: OutboxKey, now: datetime
     if ticket.chat_id is None:
         return
     message = OutgoingMessage(
-        ticket.channel,  # type: ignore[arg-type]  # a stored channel is one of `Channel`
+        ticket.channel,
         ticket.chat_id,
         texts.ASK_LOCATION_HINT,
         request_location=True,

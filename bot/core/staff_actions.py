@@ -32,9 +32,10 @@ K = OutcomeKind
 
 
 # -- the two ways in -----------------------------------------------------------------------------
-async def press(desk: Desk, message: IncomingMessage, payload: Payload) -> Outcome:
+async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
     """A card button: «Взять в работу», «Не наше», «Закрыть», «Спам». Anyone without the right
     or a press the ticket's state no longer allows gets a notice saying why; nothing changes."""
+    assert payload is not None  # the dispatcher's rule: a card button
     async with desk.repo.transaction() as tx:
         ticket = await tx.ticket_by_number(payload.number)
     if ticket is None:
@@ -75,7 +76,17 @@ def _refusal(desk: Desk, ticket: TicketRecord, message: IncomingMessage) -> str:
     return texts.STAFF_NOT_ALLOWED
 
 
-async def message(desk: Desk, message: IncomingMessage, *, body_chat: bool) -> Outcome:
+async def in_body_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
+    """A message in a body's chat: never an appeal, whoever writes it."""
+    return await _staff_message(desk, message, body_chat=True)
+
+
+async def in_own_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
+    """A message in a coordinator's own chat: the same path as a body chat's."""
+    return await _staff_message(desk, message, body_chat=False)
+
+
+async def _staff_message(desk: Desk, message: IncomingMessage, *, body_chat: bool) -> Outcome:
     """A message in a staff chat (``body_chat``: a body's; else a coordinator's own)."""
     if message.payload:  # a citizen's button pressed in a staff chat, or forged data
         return Outcome(K.IGNORED)

@@ -22,8 +22,9 @@ S = TicketState
 K = OutcomeKind
 
 
-async def press(desk: Desk, message: IncomingMessage, payload: Payload) -> Outcome:
+async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
     """A citizen's button under a question, «Проблема решена?» or the rating."""
+    assert payload is not None  # the dispatcher's rule: a ticket button
     if payload.action == Action.TOPIC:
         outcome = await answer_question(desk, message, payload.number, topic=payload.value)
     elif payload.action == Action.PLACE:

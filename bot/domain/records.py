@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.domain.messages import Attachment
+from bot.domain.messages import Attachment, Channel
 from bot.domain.states import OutboxState, ProposalState, TicketState
 from bot.domain.wire import Purpose
 
@@ -21,7 +21,7 @@ from bot.domain.wire import Purpose
 class TicketRecord:
     id: int
     number: str
-    channel: str
+    channel: Channel
     chat_id: int | None
     user_id: int | None
     source_message_id: int | None
@@ -54,7 +54,7 @@ class TicketRecord:
 
 @dataclass(frozen=True)
 class NewTicket:
-    channel: str
+    channel: Channel
     chat_id: int
     user_id: int
     source_message_id: int
@@ -99,7 +99,7 @@ class OutboxDraft:
     """A message to deliver; ``key`` is unique forever, so enqueueing twice is a no-op."""
 
     key: str
-    channel: str
+    channel: Channel
     chat_id: int
     payload: dict[str, Any]
     purpose: Purpose
@@ -119,7 +119,7 @@ class OutboxRow:
     key: str
     ticket_id: int | None
     purpose: Purpose
-    channel: str
+    channel: Channel
     chat_id: int | None
     payload: dict[str, Any]
     resend_if_uncertain: bool
@@ -145,7 +145,7 @@ class TrainingExample:
 @dataclass(frozen=True)
 class TicketMessage:
     author: str  # citizen / body / coordinator / bot
-    channel: str
+    channel: Channel
     chat_id: int | None
     platform_message_id: int | None
     text: str
@@ -177,7 +177,7 @@ class StaffBinding:
     """A chat where a body's tickets arrive, and the administrator who bound it there (in a
     private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket."""
 
-    channel: str
+    channel: Channel
     chat_id: int
     user_id: int
     body: str

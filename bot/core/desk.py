@@ -29,6 +29,7 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import (
     MAX_TEXT,
     Attachment,
+    Channel,
     Clock,
     IncomingMessage,
     OutgoingMessage,
@@ -435,7 +436,7 @@ class Desk:
         tx: Tx,
         ticket: TicketRecord | None,
         key: OutboxKey,
-        channel: str,
+        channel: Channel,
         chat_id: int,
         text: str,
         purpose: Purpose,
@@ -482,7 +483,7 @@ class Desk:
 
     async def say(
         self,
-        channel: str,
+        channel: Channel,
         chat_id: int,
         text: str,
         key: OutboxKey,

@@ -33,9 +33,9 @@ from vkbottle import API, AiohttpClient
 from bench.intake_throughput import command_line, quiet
 from bot.channels.telegram import TelegramTransport
 from bot.channels.vk import VKTransport
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import RateLimiter
 from bot.core.settings import rate_limits
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import RateLimiter
 from bot.domain.messages import OutgoingMessage, SystemClock
 from bot.domain.records import OutboxDraft
 from bot.domain.wire import Purpose

@@ -40,9 +40,9 @@ from bot.channels.vk import VKTransport
 from bot.core.appeals import Classifies
 from bot.core.forum import ForumTopics
 from bot.core.service import CoreService
-from bot.core.transport import Transport
+from bot.delivery.files import FileBridge
+from bot.delivery.transport import Transport
 from bot.domain.messages import Clock
-from bot.files import FileBridge
 from bot.isolation import isolation_for
 from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable

@@ -1,7 +1,7 @@
 """Telegram side of the outbox: `TelegramTransport` sends an `OutgoingMessage` through aiogram.
 
 Why this module exists: the outbox must decide "wait", "retry later" or "give up" without knowing
-aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.core.transport` errors:
+aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.delivery.transport` errors:
 
 * ``TelegramRetryAfter`` (429) → `RetryAfter` with Telegram's seconds; nothing retries for us;
 * 5xx, network errors, timeouts, an undecodable reply → `TransientError`; so are 401/404/409,
@@ -24,8 +24,8 @@ repeat the album on retry: the transport remembers, per delivery (``dedup_id``),
 already went out, and the retry sends only the rest. That memory is in the process only (bounded,
 dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 
-Files of the other channel (``Attachment.channel == "vk"``) are fetched through `bot.files` and
-uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
+Files of the other channel (``Attachment.channel == "vk"``) are fetched through
+`bot.delivery.files` and uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.files import FetchedFile, FileBridge, default_name
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.domain.texts import ASK_LOCATION_BUTTON
-from bot.files import FetchedFile, FileBridge, default_name
 
 log = logging.getLogger("bot.channels.telegram")
 
@@ -96,7 +96,7 @@ class TelegramTransport:
         self.bot = bot
         # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
         self.topics = topics
-        self.files = files  # where files of the other channel come from (see `bot.files`)
+        self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
         # (chat, thread, dedup_id) → {part index: message ids} for multi-part sends not yet
         # complete. The thread is in the key: after a deleted topic everything goes again.
         self._delivered_parts: OrderedDict[tuple, dict[int, list[int]]] = OrderedDict()

@@ -9,11 +9,12 @@ repeated after a crash or a timeout is dropped by VK and returns the first messa
 also why a timeout or a dropped connection may safely be reported as `TransientError` here,
 unlike on Telegram: the retry cannot produce a second message.
 
-Files of the other channel (``Attachment.channel == "tg"``) are fetched through `bot.files` and
-uploaded for the dialogue (photos via ``photos.getMessagesUploadServer``/``saveMessagesPhoto``,
-anything else as a document); `fetch` downloads a VK photo for a Telegram chat from its URL.
+Files of the other channel (``Attachment.channel == "tg"``) are fetched through
+`bot.delivery.files` and uploaded for the dialogue (photos via
+``photos.getMessagesUploadServer``/``saveMessagesPhoto``, anything else as a document); `fetch`
+downloads a VK photo for a Telegram chat from its URL.
 
-Errors are mapped onto the three of `bot.core.transport`; their messages never contain the
+Errors are mapped onto the three of `bot.delivery.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
 reported by type only and not chained).
 """
@@ -35,7 +36,8 @@ from vkbottle import (
     VKAPIError,
 )
 
-from bot.core.transport import (
+from bot.delivery.files import FetchedFile, FileBridge, default_name
+from bot.delivery.transport import (
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -43,7 +45,6 @@ from bot.core.transport import (
 )
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, Channel, OutgoingMessage, SentMessage
-from bot.files import FetchedFile, FileBridge, default_name
 
 log = logging.getLogger("bot.channels.vk")
 
@@ -87,7 +88,7 @@ class VKTransport:
 
     def __init__(self, api: API, files: FileBridge | None = None) -> None:
         self.api = api
-        self.files = files  # where files of the other channel come from (see `bot.files`)
+        self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:

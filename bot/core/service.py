@@ -19,11 +19,11 @@ from redis.asyncio import Redis
 
 from bot.core.appeals import Addressee, AppealCore, Classifies
 from bot.core.flood_redis import flood_guard
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import RateLimiter
 from bot.core.scheduler import RunningJobs, build_scheduler
 from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
-from bot.core.transport import Transport
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.transport import Transport
 from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
 from bot.storage.select import repository_from_url

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.flood import FloodWindow
-from bot.core.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
+from bot.delivery.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
 from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from config import Settings
 

@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage
 
 from bot.channels.telegram import TelegramTransport, ThreadGone
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Button, OutgoingMessage
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator

@@ -16,7 +16,7 @@ from vkbottle import API, AiohttpClient
 from vkbottle.api.request_rescheduler import BlockingRequestRescheduler
 
 from bot.channels.vk import MessagesDenied, VKTransport
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Button, OutgoingMessage
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.appeals import AppealCore
-from bot.core.fake import FakeTransport
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import RateLimiter
+from bot.delivery.fake import FakeTransport
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import RateLimiter
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import IncomingMessage
 from bot.storage.select import repository_from_url

@@ -24,11 +24,11 @@ def test_core_imports_and_runs_with_platform_libraries_blocked():
         sys.meta_path.insert(0, Block())
         import asyncio
         from datetime import UTC, datetime
-        import bot.core.appeals, bot.core.outbox, bot.core.service, bot.core.scheduler
+        import bot.core.appeals, bot.delivery.outbox, bot.core.service, bot.core.scheduler
         from bot.core.appeals import AppealCore
         from bot.domain.calendar import WorkingCalendar
-        from bot.core.fake import FakeTransport
-        from bot.core.outbox import Outbox
+        from bot.delivery.fake import FakeTransport
+        from bot.delivery.outbox import Outbox
         from bot.domain.messages import IncomingMessage, SystemClock
         from bot.storage import SqliteRepository
         from routing.classify import Classification, Decision

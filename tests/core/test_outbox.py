@@ -10,10 +10,10 @@ from itertools import pairwise
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, FakeClock
 
-from bot.core.fake import FakeTransport
-from bot.core.outbox import Outbox, dedup_id
-from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.fake import FakeTransport
+from bot.delivery.outbox import Outbox, dedup_id
+from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.records import OutboxDraft
 from bot.storage.sqlite import SqliteRepository, SqliteTx
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, ScriptedClassifier, make_table
 
-from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
+from bot.delivery.fake import FakeTransport
 from bot.domain.messages import IncomingMessage
 from config import Coordinator, Settings
 

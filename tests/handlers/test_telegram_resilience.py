@@ -13,9 +13,9 @@ from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world
 
 from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import AppealCore
-from bot.core.fake import FakeTransport
 from bot.core.service import CoreService
-from bot.core.transport import RetryAfter
+from bot.delivery.fake import FakeTransport
+from bot.delivery.transport import RetryAfter
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, OutgoingMessage
 from config import Settings

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.transport import PermanentError
+from bot.delivery.transport import PermanentError
 from bot.domain.messages import Attachment
 
 

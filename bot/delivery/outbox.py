@@ -45,8 +45,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.logsafe import describe
-from bot.core.ratelimit import RateLimiter
-from bot.core.transport import (
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.transport import (
     PermanentError,
     RecipientUnreachable,
     RetryAfter,

@@ -119,7 +119,7 @@ async def run_until(outbox: Outbox, finished) -> float:
         return time.perf_counter() - started
     finally:
         stop.set()
-        outbox.notify()
+        outbox.signals.wake()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
 

@@ -23,6 +23,7 @@ from bot.core.scheduler import RunningJobs, build_scheduler
 from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
 from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import Transport
 from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
@@ -68,13 +69,7 @@ class CoreService:
         settings = settings or Settings(_env_file=None)
         clock = clock or SystemClock()
         repo = repository_from_url(database_url)
-        outbox = Outbox(
-            repo,
-            transports,
-            clock,
-            RateLimiter(clock, rate_limits(settings)),
-            **outbox_options(settings),
-        )
+        signals = DeliverySignals()  # the core wakes the outbox; the outbox tells the core
         core = AppealCore(
             repo,
             table,
@@ -83,12 +78,20 @@ class CoreService:
             clock,
             coordinators=coordinators,
             reminder_fractions=settings.reminder_fractions,
-            on_enqueue=outbox.notify,
-            sends_recorded=outbox.recorded,
+            on_enqueue=signals.wake,
+            sends_recorded=signals.recorded,
             retention=timedelta(days=settings.retention_days),
             flood=flood_guard(clock, flood_windows(settings), redis),
         )
-        outbox.on_unreachable = core.citizen_unreachable
+        outbox = Outbox(
+            repo,
+            transports,
+            clock,
+            RateLimiter(clock, rate_limits(settings)),
+            signals=signals,
+            on_unreachable=core.citizen_unreachable,
+            **outbox_options(settings),
+        )
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
         return cls(repo, core, outbox, scheduler)
 

@@ -20,8 +20,8 @@ from aiogram.types import InputFile
 from aiohttp.payload import JsonPayload
 from redis.asyncio import Redis
 
-from bot.core.appeals import Classifies
 from bot.core.coordination import Coordination
+from bot.core.ports import Classifies
 from bot.core.service import CoreService
 from bot.domain.messages import Clock
 from bot.shared import shared_dispatcher_options

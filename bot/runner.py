@@ -37,8 +37,8 @@ from bot import heap
 from bot.app import attach_coordination, build_bot, build_dispatcher
 from bot.channels.telegram import TelegramTransport
 from bot.channels.vk import VKTransport
-from bot.core.appeals import Classifies
 from bot.core.forum import ForumTopics
+from bot.core.ports import Classifies
 from bot.core.service import CoreService
 from bot.delivery.files import FileBridge
 from bot.delivery.transport import Transport

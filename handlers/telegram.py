@@ -20,8 +20,8 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, CallbackQuery, Message
 from redis.asyncio import Redis
 
-from bot.core.appeals import AppealCore
 from bot.core.citizen import COMMANDS, command_of
+from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.staff import looks_like_token
@@ -69,7 +69,7 @@ def incoming_from_callback(callback: CallbackQuery) -> IncomingMessage | None:
     )
 
 
-async def on_command(message: Message, core: AppealCore) -> None:
+async def on_command(message: Message, core: Core) -> None:
     """/start, /help, /my, … and unknown /commands: the core answers (through the outbox)."""
     incoming = incoming_from_message(message)
     await core.handle(dataclasses.replace(incoming, command=command_of(message.text)))
@@ -81,11 +81,11 @@ async def is_unknown_command(message: Message) -> bool:
     return command_of(message.text) is not None
 
 
-async def on_message(message: Message, core: AppealCore) -> None:
+async def on_message(message: Message, core: Core) -> None:
     await core.handle(incoming_from_message(message))
 
 
-async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
+async def on_callback(callback: CallbackQuery, core: Core) -> None:
     notice = None
     try:
         incoming = incoming_from_callback(callback)
@@ -97,7 +97,7 @@ async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
         await callback.answer(notice, show_alert=notice is not None)
 
 
-async def on_invite(message: Message, command: CommandObject, core: AppealCore, bot: Bot) -> None:
+async def on_invite(message: Message, command: CommandObject, core: Core, bot: Bot) -> None:
     """A coordinator's ``/invite <body>``: the core checks who asks and answers with links."""
     username = (await bot.me()).username
 
@@ -110,7 +110,7 @@ async def on_invite(message: Message, command: CommandObject, core: AppealCore, 
     await core.invite(incoming_from_message(message), command.args or "", links=links)
 
 
-async def on_start_with_code(message: Message, command: CommandObject, core: AppealCore) -> None:
+async def on_start_with_code(message: Message, command: CommandObject, core: Core) -> None:
     """``/start <code>`` from an invite link (``/start@bot <code>`` in a group); any other
     ``/start`` payload is a citizen who came by some other link: greet them."""
     if not looks_like_token((command.args or "").strip()):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from aiogram.types import Message
 
-from bot.core.appeals import AppealCore
+from bot.core.ports import Core
 from bot.domain.messages import IncomingMessage
 
 log = logging.getLogger("bot.telegram")
@@ -62,7 +62,7 @@ async def is_album_part(message: Message) -> bool:
 
 @dataclass
 class _Waiting:
-    core: AppealCore
+    core: Core
     due: float  # loop time after which the album is considered complete
     parts: dict[int, IncomingMessage] = field(default_factory=dict)
     timer: asyncio.Task | None = None
@@ -87,7 +87,7 @@ class AlbumCollector:
         """Albums held right now."""
         return len(self._waiting)
 
-    async def on_part(self, message: Message, core: AppealCore) -> None:
+    async def on_part(self, message: Message, core: Core) -> None:
         """aiogram handler for a message with a ``media_group_id``."""
         key = (message.chat.id, str(message.media_group_id))
         due = asyncio.get_running_loop().time() + self.quiet_seconds

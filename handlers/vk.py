@@ -21,7 +21,7 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from vkbottle import API, VKAPIError
@@ -30,34 +30,13 @@ from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
 from bot.core.citizen import command_of
+from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.staff import looks_like_token
 from bot.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
-
-
-class Core(Protocol):
-    """What this module needs of `bot.core.appeals.AppealCore`."""
-
-    async def handle(self, message: IncomingMessage) -> Any: ...
-
-    async def citizen_reachable(self, channel: str, user_id: int) -> int: ...
-
-    async def redeem(
-        self,
-        channel: str,
-        chat_id: int,
-        user_id: int,
-        token: str,
-        *,
-        forum: bool,
-        name: str = "",
-        message_id: int | None = None,
-    ) -> Any: ...
-
-    async def invite(self, message: IncomingMessage, query: str, *, links: Any = None) -> Any: ...
 
 
 class VKInbound:

@@ -33,7 +33,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from bot import heap
-from bot.core.appeals import AppealCore, Classifies, split_text
+from bot.core.appeals import AppealCore, split_text
+from bot.core.ports import Classifies
 from bot.domain import texts
 from bot.domain.messages import Button, Clock
 from bot.domain.records import FROM_FILE, FROM_ROLLBACK, FROM_UPLOAD, TableVersion

@@ -17,8 +17,9 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 
-from bot.core.appeals import Addressee, AppealCore, Classifies
+from bot.core.appeals import AppealCore
 from bot.core.flood_redis import flood_guard
+from bot.core.ports import Addressee, Classifies
 from bot.core.scheduler import RunningJobs, build_scheduler
 from bot.core.settings import flood_windows, outbox_options, rate_limits, working_calendar
 from bot.delivery.outbox import Outbox

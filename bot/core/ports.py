@@ -1,0 +1,73 @@
+"""The core's ports: what the channel adapters may call on it, and what it is given from outside.
+
+`Core` lists every call the Telegram and VK handlers make (`handlers.telegram`, `handlers.vk`),
+so an adapter depends on these few methods and not on `bot.core.appeals.AppealCore` with all of
+its use cases; a test may hand an adapter anything with the same methods. `Classifies` and
+`Addressee` are what the core takes in: the routing classifier and the coordinators of
+`config.Settings`, described by what the core reads of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bot.domain.messages import IncomingMessage
+from bot.domain.wire import Outcome
+
+
+class Core(Protocol):
+    """What the channels' handlers call on the core (`AppealCore` provides it)."""
+
+    async def handle(self, message: IncomingMessage) -> Outcome:
+        """Everything a person writes or presses; the core decides what it means."""
+        ...
+
+    async def invite(
+        self,
+        message: IncomingMessage,
+        query: str,
+        *,
+        links: Callable[[str], str] | None = None,
+    ) -> Outcome:
+        """A coordinator's ``/invite <body>``; ``links`` renders the channel's invite links."""
+        ...
+
+    async def redeem(
+        self,
+        channel: str,
+        chat_id: int,
+        user_id: int,
+        token: str,
+        *,
+        forum: bool,
+        name: str = "",
+        message_id: int | None = None,
+    ) -> Outcome:
+        """An administrator came by an invite (Telegram ``/start <code>``, VK ``ref``)."""
+        ...
+
+    async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        """The citizen allowed messages again (VK ``message_allow``)."""
+        ...
+
+
+class Classifies(Protocol):
+    """`routing.classify.Classifier` or a stand-in with the same ``classify``."""
+
+    def classify(
+        self,
+        text: str,
+        lat: float | None = None,
+        lon: float | None = None,
+        *,
+        topic: str | None = None,
+        municipality: str | None = None,
+    ) -> Any: ...
+
+
+class Addressee(Protocol):
+    """`config.Coordinator`: a user reached in a private chat whose id equals the user id."""
+
+    channel: str
+    user_id: int

@@ -31,8 +31,6 @@ from pathlib import Path
 from vkbottle import API, AiohttpClient
 
 from bench.intake_throughput import command_line, quiet
-from bot.channels.telegram import TelegramTransport
-from bot.channels.vk import VKTransport
 from bot.core.settings import rate_limits
 from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import RateLimiter
@@ -41,6 +39,8 @@ from bot.domain.records import OutboxDraft
 from bot.domain.wire import Purpose
 from bot.storage.sqlite import SqliteRepository
 from config import Settings
+from handlers.telegram.transport import TelegramTransport
+from handlers.vk.transport import VKTransport
 from tests.emulators.telegram import SENDING_METHODS, Limits, TelegramEmulator
 from tests.emulators.vk import VKEmulator
 

@@ -223,7 +223,7 @@ async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
     from vkbottle import API, AiohttpClient
     from vkbottle.bot import BotLabeler, Message
 
-    from handlers.vk import make_vk_bot
+    from handlers.vk.inbound import make_vk_bot
 
     api = API(vk.token, http_client=AiohttpClient())
     api.API_URL = vk.api_url

@@ -9,15 +9,9 @@ event loop starts (or in a thread), never inside a handler.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response
-from aiogram.types import InputFile
-from aiohttp.payload import JsonPayload
 from redis.asyncio import Redis
 
 from bot.core.coordination import Coordination
@@ -26,8 +20,9 @@ from bot.core.service import CoreService
 from bot.domain.messages import Clock
 from bot.shared import shared_dispatcher_options
 from config import Settings
-from handlers.telegram import build_router
-from handlers.telegram_coordinator import build_coordinator_router
+from handlers.telegram.coordinator import build_coordinator_router
+from handlers.telegram.router import build_router
+from handlers.telegram.session import TelegramSession
 from routing.classify import Classifier
 from routing.model import RoutingTable
 
@@ -52,40 +47,6 @@ def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
     classifier = Classifier(table, model)
     classifier.warm_up()
     return classifier
-
-
-class TelegramSession(AiohttpSession):
-    """aiogram's HTTP session, holding on to the response classes it validates answers with.
-
-    aiogram asks pydantic for ``Response[<what the method returns>]`` on every call, and
-    pydantic keeps such parametrised classes only weakly: after each full garbage collection
-    the next call of every method rebuilt its class, about 4 ms with the GIL held each (58
-    rebuilds in a burst of 2,000 appeals). Held here, each is built once per process.
-    """
-
-    _response_types: ClassVar[dict[Any, type]] = {}
-
-    def check_response(
-        self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
-    ) -> Response[Any]:
-        returning = method.__returning__
-        if returning not in self._response_types:
-            self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
-        return super().check_response(bot, method, status_code, content)
-
-    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
-        """The call's parameters as a JSON body, which the Bot API accepts as well as a form:
-        aiogram's URL-encoded form and its request take 244 µs to build for a sendMessage with
-        a button, the JSON body 121 µs. Calls that upload a file stay multipart."""
-        files: dict[str, InputFile] = {}
-        values = {}
-        for key, value in method.model_dump(warnings=False).items():
-            value = self.prepare_value(value, bot=bot, files=files)
-            if value:
-                values[key] = value
-        if files:
-            return super().build_form_data(bot, method)
-        return JsonPayload(values, dumps=self.json_dumps)
 
 
 def build_bot(settings: Settings) -> Bot:

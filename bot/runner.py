@@ -9,7 +9,7 @@
    channel reaches an administrator in the other;
 3. each channel starts receiving: long polling by default, Telegram's webhook when
    ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is set;
-   webhooks share one aiohttp server (`bot.web`).
+   webhooks share one aiohttp server (`build_web_app`).
 
 It serves until SIGINT/SIGTERM (``handle_signals``), until cancelled, or until a receiving loop
 dies; then receiving stops first, and the core last, so nothing accepted is left half-handled.
@@ -35,22 +35,23 @@ from vkbottle.bot import BotLabeler
 
 from bot import heap
 from bot.app import attach_coordination, build_bot, build_dispatcher
-from bot.channels.telegram import TelegramTransport
-from bot.channels.vk import VKTransport
-from bot.core.forum import ForumTopics
 from bot.core.ports import Classifies
 from bot.core.service import CoreService
 from bot.delivery.files import FileBridge
 from bot.delivery.transport import Transport
 from bot.domain.messages import Clock
-from bot.isolation import isolation_for
 from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable
-from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
-from handlers.telegram import publish_commands
-from handlers.telegram_polling import confirm_after_handling, poll_until_cancelled
-from handlers.vk import VKInbound, make_vk_bot
+from handlers.telegram.polling import confirm_after_handling, poll_until_cancelled
+from handlers.telegram.router import publish_commands
+from handlers.telegram.topics import ForumTopics
+from handlers.telegram.transport import TelegramTransport
+from handlers.telegram.webhook import TelegramWebhook
+from handlers.vk.callback import VKCallbackEndpoint
+from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.isolation import isolation_for
+from handlers.vk.transport import VKTransport
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -138,6 +139,23 @@ def telegram_webhook_path(settings: Settings) -> str:
     """The path of ``TELEGRAM_WEBHOOK_URL`` (behind a proxy the public and local paths match)."""
     path = urlsplit(str(settings.telegram_webhook_url)).path
     return path if path not in ("", "/") else DEFAULT_TELEGRAM_PATH
+
+
+def build_web_app(
+    *,
+    telegram: tuple[str, Any] | None = None,
+    vk: tuple[str, VKCallbackEndpoint] | None = None,
+) -> web.Application:
+    """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram and
+    ``(path, VKCallbackEndpoint)`` for VK."""
+    app = web.Application()
+    if telegram is not None:
+        path, handler = telegram
+        handler.register(app, path=path)
+    if vk is not None:
+        path, endpoint = vk
+        app.router.add_post(path, endpoint.handle)
+    return app
 
 
 async def serve(

@@ -10,8 +10,8 @@ common once a reverse proxy spreads the updates over several processes:
   Without Redis aiogram's defaults (memory storage, no isolation across processes) are right:
   there is one process, the storage holds nothing of ours, and the core's duplicate checks and
   ticket states cover what isolation would.
-- VK: `bot.isolation.RedisIsolation`, the same per-peer serialization.
-- flood counters (`bot.core.flood_redis`) and album parts (`handlers.telegram_albums_redis`).
+- VK: `handlers.vk.isolation.RedisIsolation`, the same per-peer serialization.
+- flood counters (`bot.core.flood_redis`) and album parts (`handlers.telegram.albums_redis`).
 
 One client (one connection pool) serves all of them; `bot.runner.serve` opens and closes it.
 """

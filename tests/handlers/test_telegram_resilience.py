@@ -11,7 +11,6 @@ import logging
 import pytest
 from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world
 
-from bot.channels.telegram import TelegramTransport
 from bot.core.appeals import AppealCore
 from bot.core.service import CoreService
 from bot.delivery.fake import FakeTransport
@@ -19,6 +18,7 @@ from bot.delivery.transport import RetryAfter
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, OutgoingMessage
 from config import Settings
+from handlers.telegram.transport import TelegramTransport
 from routing.model import RoutingTable
 from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async

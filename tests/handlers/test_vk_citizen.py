@@ -20,11 +20,11 @@ import pytest
 from vkbottle import API, AiohttpClient
 from vkbottle.bot import BotLabeler
 
-from bot.channels.vk import VKTransport
 from bot.core.service import CoreService
 from bot.domain import texts
 from config import Settings
-from handlers.vk import VKInbound, make_vk_bot
+from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.transport import VKTransport
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import load_table

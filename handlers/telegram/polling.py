@@ -15,7 +15,7 @@ keys) and not done twice.
 The cost: a slow update holds back the next batch, so handlers must stay short (they are: the
 core writes to the database and queues; sending happens in the outbox worker; album parts wait
 in `AlbumCollector`, which returns at once). Albums themselves still wait in memory for about a
-second, as `handlers.telegram_albums` documents.
+second, as `handlers.telegram.albums` documents.
 
 This replaces ``Dispatcher._polling`` on one dispatcher instance, keeping everything else of
 ``start_polling`` (startup and shutdown events, workflow data, stopping); aiogram is pinned to

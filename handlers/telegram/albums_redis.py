@@ -1,7 +1,7 @@
 """Telegram albums gathered in Redis, for several webhook processes behind one proxy.
 
 Telegram sends each part of an album as its own update, and with several processes the parts
-land on different ones; `handlers.telegram_albums.AlbumCollector` (memory) would then make one
+land on different ones; `handlers.telegram.albums.AlbumCollector` (memory) would then make one
 appeal per process. Here every part goes to Redis, under the album's chat and ``media_group_id``:
 
 - ``album:<chat>:<group>:parts`` — a hash, message id → the part's update JSON (a re-sent part
@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 
 from bot.core.ports import Core
 from bot.domain.messages import IncomingMessage
-from handlers.telegram_albums import ALBUM_LIMIT, merge_album
+from handlers.telegram.albums import ALBUM_LIMIT, merge_album
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -13,11 +13,11 @@ when a new one would exceed that) and a repeated delivery of a part is kept once
 
 The crash window, honestly: the parts wait in memory, not in the database, for about a second.
 Polling confirms a batch of updates once every handler in it has returned
-(`handlers.telegram_polling`), and a part's handler returns as soon as the part is held; so a
+(`handlers.telegram.polling`), and a part's handler returns as soon as the part is held; so a
 crash (not a normal stop: stopping hands every waiting album over) within that second loses the
 album. It is the one crash window left for Telegram updates; we accept it rather than write every
 photo part to the database and merge there (with ``REDIS_URL`` the parts wait in Redis instead,
-see `handlers.telegram_albums_redis`).
+see `handlers.telegram.albums_redis`).
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.domain.texts import ASK_LOCATION_BUTTON
 
-log = logging.getLogger("bot.channels.telegram")
+log = logging.getLogger("handlers.telegram.transport")
 
 CAPTION_LIMIT = 1024
 ALBUM_LIMIT = 10
@@ -81,7 +81,7 @@ class ThreadGone(PermanentError):
 
 
 class TopicDirectory(Protocol):
-    """Where the forum topic of each ticket is remembered (`bot.core.forum.ForumTopics`)."""
+    """Where the forum topic of each ticket is remembered (`topics.ForumTopics`)."""
 
     async def thread(self, chat_id: int, key: str) -> int | None: ...
     async def remember(self, chat_id: int, key: str, thread_id: int) -> None: ...

@@ -13,9 +13,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage
 
-from bot.channels.telegram import TelegramTransport, ThreadGone
 from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Button, OutgoingMessage
+from handlers.telegram.transport import TelegramTransport, ThreadGone
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 

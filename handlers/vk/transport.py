@@ -46,7 +46,7 @@ from bot.delivery.transport import (
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, Channel, OutgoingMessage, SentMessage
 
-log = logging.getLogger("bot.channels.vk")
+log = logging.getLogger("handlers.vk.transport")
 
 MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
 MAX_LABEL = 40  # VK refuses longer button labels

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-log = logging.getLogger("bot.isolation")
+log = logging.getLogger("handlers.vk.isolation")
 
 
 class Isolation(Protocol):

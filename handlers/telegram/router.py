@@ -25,8 +25,8 @@ from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.staff import looks_like_token
-from handlers.telegram_albums import AlbumCollector, is_album_part
-from handlers.telegram_albums_redis import RedisAlbumCollector
+from handlers.telegram.albums import AlbumCollector, is_album_part
+from handlers.telegram.albums_redis import RedisAlbumCollector
 
 log = logging.getLogger("handlers.telegram")
 

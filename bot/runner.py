@@ -37,7 +37,7 @@ from bot import heap
 from bot.app import attach_coordination, build_bot, build_dispatcher
 from bot.core.ports import Classifies
 from bot.core.service import CoreService
-from bot.delivery.files import FileBridge
+from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.transport import Transport
 from bot.domain.messages import Clock
 from bot.shared import connect_redis
@@ -46,12 +46,12 @@ from config import Settings
 from handlers.telegram.polling import confirm_after_handling, poll_until_cancelled
 from handlers.telegram.router import publish_commands
 from handlers.telegram.topics import ForumTopics
-from handlers.telegram.transport import TelegramTransport
+from handlers.telegram.transport import TelegramFiles, TelegramTransport
 from handlers.telegram.webhook import TelegramWebhook
 from handlers.vk.callback import VKCallbackEndpoint
 from handlers.vk.inbound import VKInbound, make_vk_bot
 from handlers.vk.isolation import isolation_for
-from handlers.vk.transport import VKTransport
+from handlers.vk.transport import VKFiles, VKTransport
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -175,18 +175,23 @@ async def serve(
     """
     async with contextlib.AsyncExitStack() as stack:
         transports: dict[str, Transport] = {}
-        files = FileBridge()
         tg_bot = vk_api = None
         if settings.telegram_enabled:
             tg_bot = await check_telegram(settings)
             stack.push_async_callback(tg_bot.session.close)
-            transports["tg"] = TelegramTransport(tg_bot, files=files)
-            files.add("tg", transports["tg"])  # type: ignore[arg-type]
         if settings.vk_enabled:
             vk_api, group_id = await check_vk(settings)
             stack.push_async_callback(vk_api.http_client.close)
+        sources: dict[str, FileSource] = {}
+        if tg_bot is not None:
+            sources["tg"] = TelegramFiles(tg_bot)
+        if vk_api is not None:
+            sources["vk"] = VKFiles(vk_api)
+        files = FileBridge(sources)  # a photo sent in one channel, shown in the other
+        if tg_bot is not None:
+            transports["tg"] = TelegramTransport(tg_bot, files=files)
+        if vk_api is not None:
             transports["vk"] = VKTransport(vk_api, files=files)
-            files.add("vk", transports["vk"])  # type: ignore[arg-type]
 
         redis = connect_redis(settings)  # several processes share these; None: one process
         if redis is not None:

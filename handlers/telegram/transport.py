@@ -25,7 +25,8 @@ already went out, and the retry sends only the rest. That memory is in the proce
 dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 
 Files of the other channel (``Attachment.channel == "vk"``) are fetched through
-`bot.delivery.files` and uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
+`bot.delivery.files` and uploaded; `TelegramFiles` is the way back (``getFile`` + download) for a
+VK chat.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class TelegramTransport:
             else:
                 ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            error = self._map(e)
+            error = delivery_error(e, self.bot.token)
             if isinstance(error, PermanentError):  # no retry of this delivery will come
                 self._delivered_parts.pop(_parts_key(message), None)
             raise error from None
@@ -223,6 +224,13 @@ class TelegramTransport:
             m = dataclasses.replace(m, attachments=kept)
         return m, uploads
 
+
+class TelegramFiles:
+    """Telegram's files for a chat in the other channel (a `bot.delivery.files.FileSource`)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         """The bytes of a Telegram file (``getFile`` + download; bots get files up to 20 MB)."""
         try:
@@ -231,25 +239,27 @@ class TelegramTransport:
                 raise PermanentError("Telegram gave no file_path")
             data = await self.bot.download_file(file.file_path)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            raise self._map(e) from None
+            raise delivery_error(e, self.bot.token) from None
         assert data is not None
         name = file.file_path.rsplit("/", 1)[-1]
         return FetchedFile(data.getvalue(), name if "." in name else default_name(attachment))
 
-    def _map(self, e: BaseException) -> Exception:
-        method = getattr(getattr(e, "method", None), "__api_method__", "?")
-        text = getattr(e, "message", None) or type(e).__name__
-        text = f"{method}: {text}".replace(self.bot.token, "<token>")
-        if isinstance(e, TelegramRetryAfter):
-            return RetryAfter(e.retry_after, text)
-        if isinstance(e, TelegramBadRequest):
-            gone = any(marker in text.lower() for marker in _THREAD_GONE)
-            return (ThreadGone if gone else PermanentError)(text)
-        if isinstance(e, TelegramForbiddenError):
-            return PermanentError(text)
-        # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
-        # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
-        return TransientError(text)
+
+def delivery_error(e: BaseException, token: str) -> Exception:
+    """An aiogram/aiohttp failure as one of the outbox's errors, its text without ``token``."""
+    method = getattr(getattr(e, "method", None), "__api_method__", "?")
+    text = getattr(e, "message", None) or type(e).__name__
+    text = f"{method}: {text}".replace(token, "<token>")
+    if isinstance(e, TelegramRetryAfter):
+        return RetryAfter(e.retry_after, text)
+    if isinstance(e, TelegramBadRequest):
+        gone = any(marker in text.lower() for marker in _THREAD_GONE)
+        return (ThreadGone if gone else PermanentError)(text)
+    if isinstance(e, TelegramForbiddenError):
+        return PermanentError(text)
+    # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
+    # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
+    return TransientError(text)
 
 
 def _thread_gone(e: TelegramBadRequest) -> bool:

@@ -11,7 +11,7 @@ unlike on Telegram: the retry cannot produce a second message.
 
 Files of the other channel (``Attachment.channel == "tg"``) are fetched through
 `bot.delivery.files` and uploaded for the dialogue (photos via
-``photos.getMessagesUploadServer``/``saveMessagesPhoto``, anything else as a document); `fetch`
+``photos.getMessagesUploadServer``/``saveMessagesPhoto``, anything else as a document); `VKFiles`
 downloads a VK photo for a Telegram chat from its URL.
 
 Errors are mapped onto the three of `bot.delivery.transport`; their messages never contain the
@@ -180,6 +180,17 @@ class VKTransport:
             # expected JSON (an HTML error page): worth another try later.
             raise TransientError(f"VK upload failed: {type(exc).__name__}") from None
 
+    def _scrub(self, text: str) -> str:
+        token = getattr(self.api.token_generator, "token", None)
+        return text.replace(token, "***") if isinstance(token, str) and token else text
+
+
+class VKFiles:
+    """VK's files for a chat in the other channel (a `bot.delivery.files.FileSource`)."""
+
+    def __init__(self, api: API) -> None:
+        self.api = api
+
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         """The bytes of a VK file, for a chat in the other channel: from the URL VK gave with it
         (a community token cannot look a photo up by its id later)."""
@@ -196,10 +207,6 @@ class VKTransport:
             raise TransientError(f"VK file unreachable: {type(exc).__name__}") from None
         name = attachment.url.split("?", 1)[0].rsplit("/", 1)[-1]
         return FetchedFile(data, name if "." in name else default_name(attachment))
-
-    def _scrub(self, text: str) -> str:
-        token = getattr(self.api.token_generator, "token", None)
-        return text.replace(token, "***") if isinstance(token, str) and token else text
 
 
 def inline_keyboard(message: OutgoingMessage) -> str:

@@ -21,6 +21,7 @@ from bot.domain.messages import Clock
 from bot.shared import shared_dispatcher_options
 from config import Settings
 from handlers.telegram.coordinator import build_coordinator_router
+from handlers.telegram.polling import ConfirmingDispatcher
 from handlers.telegram.router import build_router
 from handlers.telegram.session import TelegramSession
 from routing.classify import Classifier
@@ -61,12 +62,14 @@ def build_bot(settings: Settings) -> Bot:
 def build_dispatcher(
     service: CoreService, coordination: Coordination | None = None, redis: Redis | None = None
 ) -> Dispatcher:
-    dispatcher = Dispatcher(**shared_dispatcher_options(redis))
-    dispatcher["core"] = service.core
+    """The handlers find the core and the coordinator tools by name in the workflow data."""
+    routers = [build_router(redis)]
+    workflow: dict[str, object] = {"core": service.core}
     if coordination is not None:  # first: a coordinator's document is a table, not an appeal
-        dispatcher["coordination"] = coordination
-        dispatcher.include_router(build_coordinator_router())
-    dispatcher.include_router(build_router(redis))
+        routers.insert(0, build_coordinator_router())
+        workflow["coordination"] = coordination
+    dispatcher = ConfirmingDispatcher(**shared_dispatcher_options(redis), **workflow)
+    dispatcher.include_routers(*routers)
     return dispatcher
 
 

@@ -43,7 +43,7 @@ from bot.domain.messages import Clock
 from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable
 from config import Settings
-from handlers.telegram.polling import confirm_after_handling, poll_until_cancelled
+from handlers.telegram.polling import poll_until_cancelled
 from handlers.telegram.router import publish_commands
 from handlers.telegram.topics import ForumTopics
 from handlers.telegram.transport import TelegramFiles, TelegramTransport
@@ -267,7 +267,7 @@ async def _start_telegram(
         loops.append(
             asyncio.create_task(
                 poll_until_cancelled(
-                    confirm_after_handling(dispatcher), bot, polling_timeout=timeout,
+                    dispatcher, bot, polling_timeout=timeout,
                     handle_signals=False, close_bot_session=False,
                 ),
                 name="telegram-polling",

@@ -1,9 +1,10 @@
 """Telegram inbound: aiogram updates → the core's `IncomingMessage`, nothing else.
 
-Everything a citizen, a body's chat or a coordinator writes goes to ``AppealCore.handle``; the core
-decides what it means and answers through the outbox, so these handlers never send replies of
-their own; commands (/start, /help, /my…) are recognised here and answered by the core. The core
-arrives by name from the dispatcher's workflow data (``dp["core"] = core``), never as a global.
+Everything a citizen, a body's chat or a coordinator writes goes to ``Core.handle``
+(`bot.core.ports`); the core decides what it means and answers through the outbox, so these
+handlers never send replies of their own; commands (/start, /help, /my…) are recognised here and
+answered by the core. The core arrives by name from the dispatcher's workflow data (the
+dispatcher is built with ``core=…``), never as a global.
 
 Handlers are async and filters are aiogram's async ``Command`` ones: plain callables (magic
 filters included) run through ``asyncio.to_thread`` and slow every update down.

@@ -31,7 +31,7 @@ from pathlib import Path
 from vkbottle import API, AiohttpClient
 
 from bench.intake_throughput import command_line, quiet
-from bot.core.settings import rate_limits
+from bot.bootstrap import rate_limits
 from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import RateLimiter
 from bot.domain.messages import OutgoingMessage, SystemClock

@@ -6,7 +6,7 @@
 
 For each channel two rounds run one after the other, each on a fresh emulator with its limits
 off: the echo bot (one async handler that answers every message) and the full bot
-(`bot.runner.serve`: routing on the shipped Saratov table, SQLite in a temporary directory,
+(`bot.serve.serve`: routing on the shipped Saratov table, SQLite in a temporary directory,
 replies through the outbox). Each round starts the bot, waits until it listens, then queues N
 appeals from N different citizens at once; the clock runs from the moment they are queued to
 the moment the last citizen got their first reply (the echo, or "обращение принято" with a

@@ -95,7 +95,8 @@ class TelegramTransport:
         self, bot: Bot, topics: TopicDirectory | None = None, files: FileBridge | None = None
     ) -> None:
         self.bot = bot
-        # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
+        # The database's `topics.ForumTopics` (`bot.bootstrap`); without it ``topic_key`` is
+        # ignored.
         self.topics = topics
         self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
         # (chat, thread, dedup_id) → {part index: message ids} for multi-part sends not yet

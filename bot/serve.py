@@ -1,11 +1,13 @@
-"""Both channels in one process: one `CoreService` (one database, one outbox) for both.
+"""Both channels in one process, run: one `CoreService` (one database, one outbox) for both.
 
-`serve` is what ``python -m bot`` runs. Order of start-up, and why:
+`serve` is what ``python -m bot`` runs; `bot.bootstrap` builds what it starts (this module is
+the other half of the composition root, the half that talks to the network). Order of start-up,
+and why:
 
 1. each configured channel's token is checked first (Telegram ``getMe``, VK ``groups.getById``),
    so a wrong token stops the start with one clear line (`ChannelStartError`) before the core
    touches the database or the outbox starts sending;
-2. the core starts with a transport per channel, and a `FileBridge` so that a photo sent in one
+2. the core starts with a transport per channel, and a file bridge so that a photo sent in one
    channel reaches an administrator in the other;
 3. each channel starts receiving: long polling by default, Telegram's webhook when
    ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is set;
@@ -23,35 +25,32 @@ import functools
 import logging
 import secrets
 import signal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from vkbottle import API, AiohttpClient, VKAPIError
-from vkbottle.bot import BotLabeler
+from vkbottle import API, VKAPIError
 
 from bot import heap
-from bot.app import attach_coordination, build_bot, build_dispatcher
+from bot.bootstrap import (
+    CoreService,
+    build_bot,
+    build_dispatcher,
+    build_service,
+    build_vk_api,
+    build_vk_bot,
+    connect_redis,
+)
 from bot.core.ports import Classifies
-from bot.core.service import CoreService
-from bot.delivery.files import FileBridge, FileSource
-from bot.delivery.transport import Transport
 from bot.domain.messages import Clock
-from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable
 from config import Settings
 from handlers.telegram.polling import poll_until_cancelled
 from handlers.telegram.router import publish_commands
-from handlers.telegram.topics import ForumTopics
-from handlers.telegram.transport import TelegramFiles, TelegramTransport
 from handlers.telegram.webhook import TelegramWebhook
 from handlers.vk.callback import VKCallbackEndpoint
-from handlers.vk.inbound import VKInbound, make_vk_bot
-from handlers.vk.isolation import isolation_for
-from handlers.vk.transport import VKFiles, VKTransport
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -84,16 +83,6 @@ DEFAULT_TELEGRAM_PATH = "/telegram/webhook"
 
 class ChannelStartError(Exception):
     """A channel cannot start; the message is one line for the operator, with no secrets."""
-
-
-def build_vk_api(settings: Settings) -> API:
-    """A vkbottle `API` with its own HTTP client (vkbottle shares one per process otherwise)."""
-    if settings.vk_group_token is None:
-        raise ValueError("VK_GROUP_TOKEN не задан")
-    api = API(settings.vk_group_token.get_secret_value(), http_client=AiohttpClient())
-    if settings.vk_api_base is not None:
-        api.API_URL = str(settings.vk_api_base).rstrip("/") + "/method/"
-    return api
 
 
 async def check_telegram(settings: Settings) -> Any:
@@ -174,7 +163,6 @@ async def serve(
     Raises `ChannelStartError` if a channel's token or the webhook port is refused.
     """
     async with contextlib.AsyncExitStack() as stack:
-        transports: dict[str, Transport] = {}
         tg_bot = vk_api = None
         if settings.telegram_enabled:
             tg_bot = await check_telegram(settings)
@@ -182,35 +170,15 @@ async def serve(
         if settings.vk_enabled:
             vk_api, group_id = await check_vk(settings)
             stack.push_async_callback(vk_api.http_client.close)
-        sources: dict[str, FileSource] = {}
-        if tg_bot is not None:
-            sources["tg"] = TelegramFiles(tg_bot)
-        if vk_api is not None:
-            sources["vk"] = VKFiles(vk_api)
-        files = FileBridge(sources)  # a photo sent in one channel, shown in the other
-        if tg_bot is not None:
-            transports["tg"] = TelegramTransport(tg_bot, files=files)
-        if vk_api is not None:
-            transports["vk"] = VKTransport(vk_api, files=files)
 
         redis = connect_redis(settings)  # several processes share these; None: one process
         if redis is not None:
             stack.push_async_callback(redis.aclose)  # after everything that uses it has stopped
-        service = CoreService.build(
-            redis=redis,
-            database_url=settings.database_url,
-            table=table,
-            classifier=classifier,
-            transports=transports,
-            coordinators=settings.coordinators,
-            settings=settings,
-            clock=clock,
+        service = build_service(
+            settings, table, classifier, telegram=tg_bot, vk=vk_api, redis=redis, clock=clock
         )
         if tg_bot is not None:
-            transports["tg"].topics = ForumTopics(service.repo)  # type: ignore[attr-defined]
             await publish_commands(tg_bot)
-        # Coordinator tools; on start the table version stored in the database takes effect.
-        coordination = attach_coordination(service, settings, table)
         try:
             await stack.enter_async_context(service)
         except DatabaseUnavailable as exc:  # PostgreSQL down or refusing: one line, exit 2
@@ -219,7 +187,7 @@ async def serve(
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
         if tg_bot is not None:
-            dispatcher = build_dispatcher(service, coordination, redis)
+            dispatcher = build_dispatcher(service, redis)
             telegram_route = await _start_telegram(
                 settings, dispatcher, tg_bot, loops, polling_timeout
             )
@@ -300,9 +268,7 @@ def _start_vk(
     loops: list[asyncio.Task],
     redis: Redis | None = None,
 ) -> tuple[str, VKCallbackEndpoint] | None:
-    isolation = isolation_for(redis)
-    labeler = VKInbound(service.core, group_id, isolation).register(BotLabeler())
-    vk_bot = make_vk_bot(api, labeler, Path(settings.data_dir))
+    vk_bot = build_vk_bot(settings, service.core, api, group_id, redis)
     if settings.vk_callback_confirmation is None:
         loops.append(asyncio.create_task(vk_bot.run_polling(), name="vk-polling"))
         log.info("ВКонтакте: Bots Long Poll запущен")
@@ -342,3 +308,24 @@ async def _until_stopped(loops: list[asyncio.Task], handle_signals: bool) -> Non
         for task in (waiter, *loops):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+async def run_telegram(
+    settings: Settings,
+    table: RoutingTable,
+    classifier: Classifies,
+    *,
+    polling_timeout: int = 10,
+    handle_signals: bool = True,
+    clock: Clock | None = None,
+) -> None:
+    """Telegram alone: `serve` with VK switched off, for the Telegram-only tests and embedders;
+    everything else (topics, coordinator tools, webhook mode) is the same code."""
+    await serve(
+        settings.model_copy(update={"vk_group_token": None}),
+        table,
+        classifier,
+        polling_timeout=polling_timeout,
+        handle_signals=handle_signals,
+        clock=clock,
+    )

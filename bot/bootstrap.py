@@ -59,9 +59,11 @@ from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
 from bot.storage.select import repository_from_url
 from config import Settings
+from handlers.telegram.albums import AlbumCollector, Albums
+from handlers.telegram.albums_redis import RedisAlbumCollector
 from handlers.telegram.coordinator import build_coordinator_router
 from handlers.telegram.polling import ConfirmingDispatcher
-from handlers.telegram.router import build_router
+from handlers.telegram.router import build_router, incoming_from_message
 from handlers.telegram.session import TelegramSession
 from handlers.telegram.topics import ForumTopics
 from handlers.telegram.transport import TelegramFiles, TelegramTransport
@@ -407,16 +409,19 @@ def build_dispatcher(service: CoreService, redis: Redis | None = None) -> Dispat
     nobody reads, and the core's duplicate checks and ticket states cover what isolation would.
     """
     options: dict[str, Any] = {"disable_fsm": True}
+    albums: Albums = AlbumCollector(incoming_from_message)
     if redis is not None:
         from aiogram.fsm.storage.redis import RedisStorage
 
         storage = RedisStorage(redis)
         options = {"storage": storage, "events_isolation": storage.create_isolation()}
+        # Several processes: an album's parts may reach different ones.
+        albums = RedisAlbumCollector(incoming_from_message, redis)
     dispatcher = ConfirmingDispatcher(
         **options, core=service.core, coordination=service.coordination
     )
     # First: a coordinator's document is a table, not an appeal.
-    dispatcher.include_routers(build_coordinator_router(), build_router(redis))
+    dispatcher.include_routers(build_coordinator_router(), build_router(albums))
     return dispatcher
 
 

@@ -26,6 +26,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiogram.types import Message
 
@@ -53,6 +54,15 @@ def merge_album(parts: Iterable[IncomingMessage]) -> IncomingMessage:
         location=next((p.location for p in ordered if p.location is not None), None),
         reply_to=next((p.reply_to for p in ordered if p.reply_to is not None), None),
     )
+
+
+class Albums(Protocol):
+    """What the router needs of a collector: `AlbumCollector` in one process, or
+    `handlers.telegram.albums_redis.RedisAlbumCollector` when several share Redis."""
+
+    async def on_part(self, message: Message, core: Core) -> None: ...
+
+    async def flush(self) -> None: ...
 
 
 async def is_album_part(message: Message) -> bool:

@@ -19,15 +19,13 @@ from aiogram import Bot, Router
 from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, CallbackQuery, Message
-from redis.asyncio import Redis
 
 from bot.core.citizen import COMMANDS, command_of
 from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.staff import looks_like_token
-from handlers.telegram.albums import AlbumCollector, is_album_part
-from handlers.telegram.albums_redis import RedisAlbumCollector
+from handlers.telegram.albums import Albums, is_album_part
 
 log = logging.getLogger("handlers.telegram")
 
@@ -129,13 +127,10 @@ async def on_start_with_code(message: Message, command: CommandObject, core: Cor
     )
 
 
-def build_router(redis: Redis | None = None) -> Router:
+def build_router(albums: Albums) -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
     # An album's parts are gathered into one appeal; waiting albums are handed over on stop.
-    albums = AlbumCollector(incoming_from_message)
-    if redis is not None:  # several processes: the parts may reach different ones
-        albums = RedisAlbumCollector(incoming_from_message, redis)  # type: ignore[assignment]
     router.message.register(albums.on_part, is_album_part)
     router.shutdown.register(albums.flush)
     router.message.register(on_start_with_code, CommandStart(deep_link=True))

@@ -163,28 +163,23 @@ def build_scheduler(
     the bot was down (`AppealCore.scan_deadlines` skips stale reminders and sends the latest).
     """
     scheduler = AsyncIOScheduler(timezone=timezone)
-    scheduler.add_job(
-        core.scan_deadlines,
-        "interval",
-        seconds=scan_every_seconds,
-        id=DEADLINE_SCAN_JOB,
-        # A scan that overlaps the next, or several missed while the loop was busy, is one scan.
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        # The first scan runs as soon as the scheduler starts, to catch up after downtime.
-        next_run_time=datetime.now(UTC),
+    scans = (
+        (DEADLINE_SCAN_JOB, core.scan_deadlines, scan_every_seconds),
+        (RETENTION_SCAN_JOB, core.citizen.anonymise_expired, RETENTION_SCAN_SECONDS),
     )
-    scheduler.add_job(
-        core.citizen.anonymise_expired,
-        "interval",
-        seconds=RETENTION_SCAN_SECONDS,
-        id=RETENTION_SCAN_JOB,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),
-    )
+    for name, scan, seconds in scans:
+        scheduler.add_job(
+            scan,
+            "interval",
+            seconds=seconds,
+            id=name,
+            # A scan that overlaps the next, or several missed while the loop was busy, is one.
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            # The first scan runs as soon as the scheduler starts, to catch up after downtime.
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler
 
 

@@ -311,21 +311,9 @@ async def _until_stopped(loops: list[asyncio.Task], handle_signals: bool) -> Non
 
 
 async def run_telegram(
-    settings: Settings,
-    table: RoutingTable,
-    classifier: Classifies,
-    *,
-    polling_timeout: int = 10,
-    handle_signals: bool = True,
-    clock: Clock | None = None,
+    settings: Settings, table: RoutingTable, classifier: Classifies, **options: Any
 ) -> None:
-    """Telegram alone: `serve` with VK switched off, for the Telegram-only tests and embedders;
-    everything else (topics, coordinator tools, webhook mode) is the same code."""
-    await serve(
-        settings.model_copy(update={"vk_group_token": None}),
-        table,
-        classifier,
-        polling_timeout=polling_timeout,
-        handle_signals=handle_signals,
-        clock=clock,
-    )
+    """Telegram alone: `serve` with VK switched off (``options`` are `serve`'s), for the
+    Telegram-only tests and embedders; everything else (topics, coordinator tools, webhook
+    mode) is the same code."""
+    await serve(settings.model_copy(update={"vk_group_token": None}), table, classifier, **options)

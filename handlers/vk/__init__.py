@@ -3,5 +3,6 @@
 Inbound: `inbound` (``message_new``, callback buttons and ``message_allow`` → `Core`; the
 long-polling bot), `callback` (the Callback API endpoint, VK's webhook) and `isolation` (one
 conversation handled at a time, in Redis across processes). Outbound: `transport`
-(`VKTransport`, the outbox's way to VK, and its keyboards).
+(`VKTransport`, the outbox's way to VK, its keyboards, and `VKFiles`, which downloads a VK photo
+for a Telegram chat).
 """

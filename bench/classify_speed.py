@@ -145,7 +145,7 @@ def _section(kind: str, appeals: int, model_path: str | None, warm_up: bool = Fa
     classifier = Classifier(table, model, morph=morph)
     result["build_s"] = time.perf_counter() - started
     result["lexicon_forms"] = len(classifier.lexicon)
-    if warm_up:  # what the bot does at start, before listening (bot.app.build_classifier)
+    if warm_up:  # what the bot does at start, before listening (bot.bootstrap.build_classifier)
         started = time.perf_counter()
         result["warm_words"] = classifier.warm_up()
         result["warm_s"] = time.perf_counter() - started

@@ -31,16 +31,16 @@ from pathlib import Path
 from vkbottle import API, AiohttpClient
 
 from bench.intake_throughput import command_line, quiet
-from bot.channels.telegram import TelegramTransport
-from bot.channels.vk import VKTransport
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import RateLimiter
-from bot.core.settings import rate_limits
+from bot.bootstrap import rate_limits
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import RateLimiter
 from bot.domain.messages import OutgoingMessage, SystemClock
 from bot.domain.records import OutboxDraft
 from bot.domain.wire import Purpose
 from bot.storage.sqlite import SqliteRepository
 from config import Settings
+from handlers.telegram.transport import TelegramTransport
+from handlers.vk.transport import VKTransport
 from tests.emulators.telegram import SENDING_METHODS, Limits, TelegramEmulator
 from tests.emulators.vk import VKEmulator
 
@@ -119,7 +119,7 @@ async def run_until(outbox: Outbox, finished) -> float:
         return time.perf_counter() - started
     finally:
         stop.set()
-        outbox.notify()
+        outbox.signals.wake()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
 

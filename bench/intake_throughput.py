@@ -6,7 +6,7 @@
 
 For each channel two rounds run one after the other, each on a fresh emulator with its limits
 off: the echo bot (one async handler that answers every message) and the full bot
-(`bot.runner.serve`: routing on the shipped Saratov table, SQLite in a temporary directory,
+(`bot.serve.serve`: routing on the shipped Saratov table, SQLite in a temporary directory,
 replies through the outbox). Each round starts the bot, waits until it listens, then queues N
 appeals from N different citizens at once; the clock runs from the moment they are queued to
 the moment the last citizen got their first reply (the echo, or "обращение принято" with a
@@ -223,7 +223,7 @@ async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
     from vkbottle import API, AiohttpClient
     from vkbottle.bot import BotLabeler, Message
 
-    from handlers.vk import make_vk_bot
+    from handlers.vk.inbound import make_vk_bot
 
     api = API(vk.token, http_client=AiohttpClient())
     api.API_URL = vk.api_url

@@ -3,7 +3,7 @@
     python -m bench.latency                          # 50 appeals/s for 20 s, Telegram
     python -m bench.latency --rate 20 --seconds 10 --channel vk
 
-The full bot (`bot.runner.serve`, Saratov table, SQLite in a temporary directory, replies through
+The full bot (`bot.serve.serve`, Saratov table, SQLite in a temporary directory, replies through
 the outbox) runs against the emulator with its limits off, and so does the echo bot of
 `bench.intake_throughput` for reference. Citizens write one appeal each at ``--rate`` per
 second, evenly spaced. For each citizen: t0 = the moment the emulator's getUpdates (VK: long

@@ -1,2 +1,3 @@
-"""The bot application: assembly, the channel-agnostic core (tickets, dialog, outbox, scheduler),
-storage and the Telegram and VK channel adapters. Start it with ``python -m bot``."""
+"""The bot application: the domain, the channel-agnostic core, delivery, storage, and the one
+composition root (`bootstrap`, run by `serve`) that joins them to the channel adapters in
+`handlers`. Start it with ``python -m bot``."""

@@ -115,8 +115,8 @@ def run(settings: Settings, table: Any | None) -> int:
     if table is None:
         return EXIT_NOTHING_TO_RUN
 
-    from bot.app import build_classifier
-    from bot.runner import ChannelStartError, serve
+    from bot.bootstrap import build_classifier
+    from bot.serve import ChannelStartError, serve
     from routing.errors import RoutingError
 
     try:

@@ -1,4 +1,7 @@
-"""Thin aiogram routers and vkbottle labelers that translate channel events into calls to the core.
+"""The channel adapters: everything that knows aiogram or vkbottle, one package per platform.
 
-Split by who is talking (citizen, body administrator, coordinator); no business logic here.
+Each package holds both directions of its platform side by side: inbound, the updates translated
+into `bot.domain.messages.IncomingMessage` and handed to the core through `bot.core.ports.Core`
+(no business logic here); outbound, the `Transport` the outbox sends through
+(`bot.delivery.transport`). `bot.bootstrap` builds them and gives each what it needs.
 """

@@ -189,7 +189,7 @@ class Classifier:
         """Analyse every word form the classifier can react to, ahead of the first appeal.
 
         Decisions do not depend on it (see ``Lexicon``); it only moves ~1.5 s of pymorphy3 work
-        from the first appeals to start-up (`bot.app.build_classifier`, before the channels
+        from the first appeals to start-up (`bot.bootstrap.build_classifier`, before the channels
         listen). Thread-safe, but a thread running it beside an event loop slows the loop.
         """
         return self.lexicon.warm_up()

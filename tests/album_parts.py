@@ -1,5 +1,5 @@
 """Album parts as Telegram delivers them, and a stand-in core that records what reaches it:
-shared by the in-process (`handlers.telegram_albums`) and redis (`..._redis`) collector tests."""
+shared by the in-process (`handlers.telegram.albums`) and redis (`..._redis`) collector tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The whole bot (`bot.runner.serve`) against both emulators: real aiogram, real vkbottle, the real
+"""The whole bot (`bot.serve.serve`) against both emulators: real aiogram, real vkbottle, the real
 core on a temporary SQLite file, the shipped Saratov table with the city administration given a
 Telegram group and a VK administrator. Shared by tests/test_cross_channel.py and tests/test_app_*.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.runner import serve
+from bot.serve import serve
 from config import Settings
 from routing.classify import Classifier
 from routing.model import RoutingTable

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.runner import (
+from bot.serve import (
     MSG_TELEGRAM_UNAUTHORIZED,
     MSG_VK_UNAUTHORIZED,
     MSG_VK_WRONG_GROUP,

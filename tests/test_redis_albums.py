@@ -7,8 +7,8 @@ import asyncio
 from aiogram.types import Document
 from redis.asyncio import Redis
 
-from handlers.telegram import incoming_from_message
-from handlers.telegram_albums_redis import RedisAlbumCollector
+from handlers.telegram.albums_redis import RedisAlbumCollector
+from handlers.telegram.router import incoming_from_message
 from tests.album_parts import CITIZEN, RecordingCore, part
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)

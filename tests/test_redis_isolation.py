@@ -6,7 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from bot.isolation import LocalIsolation, RedisIsolation, isolated, isolation_for
+from handlers.vk.isolation import LocalIsolation, RedisIsolation, isolated, isolation_for
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)
 

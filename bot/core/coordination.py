@@ -410,7 +410,7 @@ class Coordination:
         self.core.replace_table(table, classifier)
         # The new table out of the collector's full passes like the first one, and the old one
         # let go: one full collection per swap, the cost of any of the passes it spares. (A
-        # swap at start, `sync_with_file`, needs none of its own: `bot.runner.serve` settles
+        # swap at start, `sync_with_file`, needs none of its own: `bot.serve.serve` settles
         # once everything is loaded.)
         heap.settle()
         log.info("routing table: version %d applied (proposal %d)", version, proposal_id)

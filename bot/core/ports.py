@@ -1,7 +1,10 @@
-"""What the core expects from the world around it, as Protocols: the classifier it asks, the
-coordinators it writes to, and — the other way round — what the channel adapters may call on
-the core (`Core`). Storage has its own ports in `bot.storage.base`, delivery in
-`bot.delivery.transport`.
+"""The core's ports: what the channel adapters may call on it, and what it is given from outside.
+
+`Core` lists every call the Telegram and VK handlers make (`handlers.telegram`, `handlers.vk`),
+so an adapter depends on these few methods and not on `bot.core.appeals.AppealCore` with all of
+its use cases; a test may hand an adapter anything with the same methods. `Classifies` and
+`Addressee` are what the core takes in: the routing classifier and the coordinators of
+`config.Settings`, described by what the core reads of them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,42 @@ from typing import Any, Protocol
 
 from bot.domain.messages import IncomingMessage
 from bot.domain.wire import Outcome
+
+
+class Core(Protocol):
+    """What the channels' handlers call on the core (`AppealCore` provides it)."""
+
+    async def handle(self, message: IncomingMessage) -> Outcome:
+        """Everything a person writes or presses; the core decides what it means."""
+        ...
+
+    async def invite(
+        self,
+        message: IncomingMessage,
+        query: str,
+        *,
+        links: Callable[[str], str] | None = None,
+    ) -> Outcome:
+        """A coordinator's ``/invite <body>``; ``links`` renders the channel's invite links."""
+        ...
+
+    async def redeem(
+        self,
+        channel: str,
+        chat_id: int,
+        user_id: int,
+        token: str,
+        *,
+        forum: bool,
+        name: str = "",
+        message_id: int | None = None,
+    ) -> Outcome:
+        """An administrator came by an invite (Telegram ``/start <code>``, VK ``ref``)."""
+        ...
+
+    async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        """The citizen allowed messages again (VK ``message_allow``)."""
+        ...
 
 
 class Classifies(Protocol):
@@ -32,31 +71,3 @@ class Addressee(Protocol):
 
     channel: str
     user_id: int
-
-
-class Core(Protocol):
-    """What the Telegram and VK adapters call: `bot.core.appeals.AppealCore` is one."""
-
-    async def handle(self, message: IncomingMessage) -> Outcome: ...
-
-    async def invite(
-        self,
-        message: IncomingMessage,
-        query: str,
-        *,
-        links: Callable[[str], str] | None = None,
-    ) -> Outcome: ...
-
-    async def redeem(
-        self,
-        channel: str,
-        chat_id: int,
-        user_id: int,
-        token: str,
-        *,
-        forum: bool,
-        name: str = "",
-        message_id: int | None = None,
-    ) -> Outcome: ...
-
-    async def citizen_reachable(self, channel: str, user_id: int) -> int: ...

@@ -44,7 +44,7 @@ class Attachment:
     ref: str
     # The channel ``ref`` belongs to when it travels in a message of another channel (a
     # Telegram photo on its way to a VK administrator); ``None``: the message's own channel.
-    # The receiving transport then fetches the file through `bot.files.FileBridge`.
+    # The receiving transport then fetches the file through `bot.delivery.files.FileBridge`.
     channel: str | None = None
     # A direct download address, when the platform gives one with the file (VK photo sizes);
     # VK gives no way to get it later from the reference alone with a community token.

@@ -942,7 +942,7 @@ class SqliteRepository:
 #: A finished transaction hands the open group over only while the group is younger than this
 #: (seconds) and smaller than the limit. It bounds how long a finished transaction's changes
 #: stay uncommitted: e.g. the outbox's "sent", whose delay widens the window in which a crash
-#: leaves a Telegram citizen message `uncertain` (see `bot.core.outbox`).
+#: leaves a Telegram citizen message `uncertain` (see `bot.delivery.outbox`).
 GROUP_COMMIT_WINDOW = 0.02
 GROUP_COMMIT_LIMIT = 64
 

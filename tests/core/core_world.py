@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.appeals import AppealCore
-from bot.core.fake import FakeTransport
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import RateLimiter
+from bot.delivery.fake import FakeTransport
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.signals import DeliverySignals
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import IncomingMessage
 from bot.storage.select import repository_from_url
@@ -157,13 +158,7 @@ class World:
             else SqliteRepository(self.path)
         )
         await self.repo.open()
-        self.outbox = Outbox(
-            self.repo,
-            {"tg": self.tg, "vk": self.vk},
-            self.clock,
-            RateLimiter(self.clock),
-            **outbox_options,
-        )
+        signals = DeliverySignals()
         self.core = AppealCore(
             self.repo,
             self.table,
@@ -171,8 +166,16 @@ class World:
             self.calendar,
             self.clock,
             coordinators=[Coordinator("tg", COORDINATOR_ID)],
-            on_enqueue=self.outbox.notify,
+            on_enqueue=signals.wake,
             **(core_options or {}),
+        )
+        self.outbox = Outbox(
+            self.repo,
+            {"tg": self.tg, "vk": self.vk},
+            self.clock,
+            RateLimiter(self.clock),
+            signals=signals,
+            **outbox_options,
         )
         return self
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from core_world import CITY_CHAT, COORDINATOR_ID
 
-from bot.core.scheduler import DEADLINE_SCAN_JOB, build_scheduler
+from bot.bootstrap import DEADLINE_SCAN_JOB, build_scheduler
 
 
 async def reminder_log(world):

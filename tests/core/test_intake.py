@@ -142,7 +142,7 @@ async def test_vk_body_gets_the_telegram_photo_marked_for_fetching(world):
     await world.flush()
     (to_body,) = world.vk.sent
     # A Telegram file id means nothing to VK: it goes marked with its channel, and the VK
-    # transport fetches and uploads it (bot/files.py); no "files elsewhere" note any more.
+    # transport fetches and uploads it (bot/delivery/files.py); no "files elsewhere" note any more.
     assert to_body.attachments == (Attachment("photo", "AgAD1", channel="tg"),)
     assert "Вложений" not in to_body.text
     await world.stop()

@@ -10,10 +10,10 @@ from itertools import pairwise
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, FakeClock
 
-from bot.core.fake import FakeTransport
-from bot.core.outbox import Outbox, dedup_id
-from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.fake import FakeTransport
+from bot.delivery.outbox import Outbox, dedup_id
+from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.records import OutboxDraft
 from bot.storage.sqlite import SqliteRepository, SqliteTx
 
@@ -238,10 +238,10 @@ async def test_a_slow_send_does_not_hold_up_other_chats(world):
     stop = asyncio.Event()
     worker = asyncio.create_task(world.outbox.run_forever(stop))
     await queue(world.repo, world.clock, ("slow", "tg", 1, "citizen"))
-    world.outbox.notify()
+    world.outbox.signals.wake()
     await asyncio.sleep(0.05)
     await queue(world.repo, world.clock, ("fast", "tg", 2, "citizen"))
-    world.outbox.notify()
+    world.outbox.signals.wake()
     for _ in range(100):
         if world.tg.sent:
             break
@@ -380,13 +380,13 @@ async def test_own_timeout_on_a_citizen_message_is_not_resent():
     assert found["b"]["state"] == "pending"  # a staff message is retried
 
 
-async def test_run_forever_wakes_on_notify_and_stops(world):
+async def test_run_forever_wakes_when_the_core_queues_and_stops(world):
     await world.start(poll_interval=30)
     stop = asyncio.Event()
     world.clock.now = lambda: datetime.now(UTC)  # this one runs in real time
     worker = asyncio.create_task(world.outbox.run_forever(stop))
     await asyncio.sleep(0.02)
-    await world.core.handle(world.citizen("яма"))  # notifies the outbox
+    await world.core.handle(world.citizen("яма"))  # wakes the outbox
     for _ in range(100):
         if len(world.tg.sent) == 2:
             break

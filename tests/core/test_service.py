@@ -7,9 +7,10 @@ import asyncio
 import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, ScriptedClassifier, make_table
 
-from bot.core.fake import FakeTransport
-from bot.core.service import CoreService
+from bot.bootstrap import CoreService, build_service
+from bot.delivery.fake import FakeTransport
 from bot.domain.messages import IncomingMessage
+from bot.storage import repository_from_url
 from config import Coordinator, Settings
 
 
@@ -32,7 +33,7 @@ async def test_start_handle_deliver_stop_and_restart(tmp_path, backend, request)
 
     def build():
         return CoreService.build(
-            database_url=url,
+            repo=repository_from_url(url),
             table=make_table(),
             classifier=ScriptedClassifier(),
             transports={"tg": tg, "vk": FakeTransport("vk")},
@@ -53,10 +54,7 @@ async def test_start_handle_deliver_stop_and_restart(tmp_path, backend, request)
 
 
 def test_an_unknown_kind_of_database_is_refused_in_russian():
+    settings = Settings(_env_file=None, database_url="mysql://db/bot")
     with pytest.raises(ValueError, match="неизвестный вид базы «mysql»"):
-        CoreService.build(
-            database_url="mysql://db/bot",
-            table=make_table(),
-            classifier=ScriptedClassifier(),
-            transports={},
-        )
+        build_service(settings, make_table(), ScriptedClassifier(), telegram=None, vk=None,
+                      redis=None)

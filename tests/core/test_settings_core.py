@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from bot.core.ratelimit import DEFAULT_LIMITS
-from bot.core.settings import rate_limits, working_calendar
+from bot.bootstrap import rate_limits, working_calendar
+from bot.delivery.ratelimit import DEFAULT_LIMITS
 from config import Settings
 
 

@@ -7,7 +7,7 @@ What must hold at the end, as the emulator saw it:
 * every appeal exists exactly once (one ticket number per citizen, 30 tickets in the database);
 * every message the outbox recorded as ``sent`` reached its chat exactly once; a citizen never
   gets a message twice, and misses one only if the outbox left it ``uncertain`` (the row was in
-  flight at a kill: see `bot.core.outbox`); a staff chat gets at most one repeat per kill
+  flight at a kill: see `bot.delivery.outbox`); a staff chat gets at most one repeat per kill
   (``resend_if_uncertain``);
 * no dialog is forgotten: a citizen asked «Проблема решена?» before a kill answers after it and
   the bot carries on (asks for the rating).

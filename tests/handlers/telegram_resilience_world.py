@@ -1,5 +1,5 @@
 """What the resilience and album tests share: the emulator with a body's forum group, and the
-real bot (`bot.runner.serve` on Telegram alone: aiogram, core, SQLite file) started and stopped at
+real bot (`bot.serve.serve` on Telegram alone: aiogram, core, SQLite file) started and stopped at
 will, so a test can stop it mid-dialog and start a new one on the same database."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from telegram_resilience_world import ADMIN, APPEAL, NUMBER, bot_world
 
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
-from handlers.telegram import incoming_from_message
-from handlers.telegram_albums import AlbumCollector
+from handlers.telegram.albums import AlbumCollector
+from handlers.telegram.router import incoming_from_message
 from tests.album_parts import CITIZEN, RecordingCore, part
 from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async

@@ -11,14 +11,15 @@ import logging
 import pytest
 from telegram_resilience_world import ADMIN, APPEAL, NUMBER, BotWorld, bot_world
 
-from bot.channels.telegram import TelegramTransport
+from bot.bootstrap import CoreService
 from bot.core.appeals import AppealCore
-from bot.core.fake import FakeTransport
-from bot.core.service import CoreService
-from bot.core.transport import RetryAfter
+from bot.delivery.fake import FakeTransport
+from bot.delivery.transport import RetryAfter
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, OutgoingMessage
+from bot.storage import repository_from_url
 from config import Settings
+from handlers.telegram.transport import TelegramTransport
 from routing.model import RoutingTable
 from tests.app_world import saratov_built_outside_the_deadline  # noqa: F401 (autouse)
 from tests.emulators.aio import run_async
@@ -49,7 +50,7 @@ async def test_stopping_while_the_first_deadline_scan_runs_logs_no_error(monkeyp
 
     monkeypatch.setattr(AppealCore, "scan_deadlines", slow_scan)
     service = CoreService.build(
-        database_url="sqlite:///:memory:",
+        repo=repository_from_url("sqlite:///:memory:"),
         table=RoutingTable("Саратовская область", (), (), ()),
         classifier=_NoClassifier(),
         transports={"tg": FakeTransport("tg")},

@@ -1,4 +1,4 @@
-"""Administrators in Telegram, end to end: the real bot (`bot.app.run_telegram`, aiogram's HTTP
+"""Administrators in Telegram, end to end: the real bot (`bot.serve.run_telegram`, aiogram's HTTP
 client) polling the emulator, a small routing table whose bodies have no chats of their own —
 every body chat here comes from an invite.
 
@@ -15,9 +15,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import run_telegram
 from bot.domain import texts
 from bot.domain.wire import Payload
+from bot.serve import run_telegram
 from config import Coordinator, Settings
 from routing.classify import Candidate, Classification, Decision
 from routing.model import Body, Deadline, Level, Municipality, RoutingTable, Topic

@@ -20,11 +20,12 @@ import pytest
 from vkbottle import API, AiohttpClient
 from vkbottle.bot import BotLabeler
 
-from bot.channels.vk import VKTransport
-from bot.core.service import CoreService
+from bot.bootstrap import CoreService
 from bot.domain import texts
+from bot.storage import repository_from_url
 from config import Settings
-from handlers.vk import VKInbound, make_vk_bot
+from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.transport import VKTransport
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import load_table
@@ -59,7 +60,7 @@ async def running_bot(tmp_path: Path, saratov) -> AsyncIterator[VKEmulator]:
         api = API(vk.token, http_client=AiohttpClient())
         api.API_URL = vk.api_url
         service = CoreService.build(
-            database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            repo=repository_from_url(f"sqlite:///{tmp_path / 'bot.sqlite3'}"),
             table=table,
             classifier=classifier,
             transports={"vk": VKTransport(api)},

@@ -1,4 +1,4 @@
-"""`handlers.vk` with a real vkbottle `Bot` polling the VK emulator.
+"""`handlers.vk.inbound` with a real vkbottle `Bot` polling the VK emulator.
 
 The core is a fake that records what it was handed: the core itself is tested in ``tests/core``;
 here the question is only whether VK's events arrive as the right `IncomingMessage`.
@@ -16,9 +16,9 @@ import pytest
 from vkbottle import API, AiohttpClient
 from vkbottle.bot import BotLabeler
 
-from bot.channels.vk import VKTransport
 from bot.domain.messages import Attachment, IncomingMessage, Location, OutgoingMessage
-from handlers.vk import VKInbound, make_vk_bot
+from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.transport import VKTransport
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 

@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 import aiohttp
 from vkbottle import API, AiohttpClient
 
-from bot.channels.vk import VKTransport
 from bot.domain.messages import Button, OutgoingMessage
+from handlers.vk.transport import VKTransport
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.domain.messages import OutgoingMessage, SentMessage, SystemClock
 from bot.storage import repository_from_url
 

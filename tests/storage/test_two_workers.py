@@ -15,8 +15,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.core.outbox import Outbox
-from bot.core.ratelimit import ChannelLimits, Rate, RateLimiter
+from bot.delivery.outbox import Outbox
+from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.domain.messages import OutgoingMessage, SentMessage, SystemClock
 from bot.domain.records import OutboxDraft
 from bot.storage import repository_from_url

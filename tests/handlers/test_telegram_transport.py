@@ -13,9 +13,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage
 
-from bot.channels.telegram import TelegramTransport, ThreadGone
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Button, OutgoingMessage
+from handlers.telegram.transport import TelegramTransport, ThreadGone, delivery_error
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 
@@ -169,6 +169,6 @@ async def test_token_quoted_by_the_http_client_is_scrubbed():
     async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
         method = SendMessage(chat_id=USER, text="x")
         quoted = TelegramNetworkError(method, f"InvalidURL: {tg.base_url}/bot{tg.token}/x")
-        mapped = TelegramTransport(bot)._map(quoted)
+        mapped = delivery_error(quoted, bot.token)
         assert isinstance(mapped, TransientError) and "<token>" in str(mapped)
         assert_clean(mapped, tg)

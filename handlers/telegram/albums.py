@@ -13,11 +13,11 @@ when a new one would exceed that) and a repeated delivery of a part is kept once
 
 The crash window, honestly: the parts wait in memory, not in the database, for about a second.
 Polling confirms a batch of updates once every handler in it has returned
-(`handlers.telegram_polling`), and a part's handler returns as soon as the part is held; so a
+(`handlers.telegram.polling`), and a part's handler returns as soon as the part is held; so a
 crash (not a normal stop: stopping hands every waiting album over) within that second loses the
 album. It is the one crash window left for Telegram updates; we accept it rather than write every
 photo part to the database and merge there (with ``REDIS_URL`` the parts wait in Redis instead,
-see `handlers.telegram_albums_redis`).
+see `handlers.telegram.albums_redis`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiogram.types import Message
 
-from bot.core.appeals import AppealCore
+from bot.core.ports import Core
 from bot.domain.messages import IncomingMessage
 
 log = logging.getLogger("bot.telegram")
@@ -55,6 +56,15 @@ def merge_album(parts: Iterable[IncomingMessage]) -> IncomingMessage:
     )
 
 
+class Albums(Protocol):
+    """What the router needs of a collector: `AlbumCollector` in one process, or
+    `handlers.telegram.albums_redis.RedisAlbumCollector` when several share Redis."""
+
+    async def on_part(self, message: Message, core: Core) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
 async def is_album_part(message: Message) -> bool:
     """Async on purpose: aiogram runs plain (sync) filters in a thread."""
     return message.media_group_id is not None
@@ -62,7 +72,7 @@ async def is_album_part(message: Message) -> bool:
 
 @dataclass
 class _Waiting:
-    core: AppealCore
+    core: Core
     due: float  # loop time after which the album is considered complete
     parts: dict[int, IncomingMessage] = field(default_factory=dict)
     timer: asyncio.Task | None = None
@@ -87,7 +97,7 @@ class AlbumCollector:
         """Albums held right now."""
         return len(self._waiting)
 
-    async def on_part(self, message: Message, core: AppealCore) -> None:
+    async def on_part(self, message: Message, core: Core) -> None:
         """aiogram handler for a message with a ``media_group_id``."""
         key = (message.chat.id, str(message.media_group_id))
         due = asyncio.get_running_loop().time() + self.quiet_seconds

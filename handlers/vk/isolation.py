@@ -3,8 +3,8 @@
 Why: the core reads a ticket's state, decides, and writes the next state. Two events of the same
 person handled at once (a double tap on a button, a photo and its text sent back to back) can
 both read the same state and both act on it. In Telegram aiogram serializes a chat's updates
-(``events_isolation``, in Redis across processes — see `bot.app.build_dispatcher`); for VK this
-module does the same per peer:
+(``events_isolation``, in Redis across processes — see `bot.bootstrap.build_dispatcher`); for
+VK this module does the same per peer:
 
 - `LocalIsolation`: an ``asyncio.Lock`` per peer, for one process (no ``REDIS_URL``). Locks are
   dropped when nobody holds or waits for them, so memory follows the conversations in flight.
@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-log = logging.getLogger("bot.isolation")
+log = logging.getLogger("handlers.vk.isolation")
 
 
 class Isolation(Protocol):

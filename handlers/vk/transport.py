@@ -9,11 +9,12 @@ repeated after a crash or a timeout is dropped by VK and returns the first messa
 also why a timeout or a dropped connection may safely be reported as `TransientError` here,
 unlike on Telegram: the retry cannot produce a second message.
 
-Files of the other channel (``Attachment.channel == "tg"``) are fetched through `bot.files` and
-uploaded for the dialogue (photos via ``photos.getMessagesUploadServer``/``saveMessagesPhoto``,
-anything else as a document); `fetch` downloads a VK photo for a Telegram chat from its URL.
+Files of the other channel (``Attachment.channel == "tg"``) are fetched through
+`bot.delivery.files` and uploaded for the dialogue (photos via
+``photos.getMessagesUploadServer``/``saveMessagesPhoto``, anything else as a document); `VKFiles`
+downloads a VK photo for a Telegram chat from its URL.
 
-Errors are mapped onto the three of `bot.core.transport`; their messages never contain the
+Errors are mapped onto the three of `bot.delivery.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
 reported by type only and not chained).
 """
@@ -35,7 +36,8 @@ from vkbottle import (
     VKAPIError,
 )
 
-from bot.core.transport import (
+from bot.delivery.files import FetchedFile, FileBridge, default_name
+from bot.delivery.transport import (
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -43,9 +45,8 @@ from bot.core.transport import (
 )
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, Channel, OutgoingMessage, SentMessage
-from bot.files import FetchedFile, FileBridge, default_name
 
-log = logging.getLogger("bot.channels.vk")
+log = logging.getLogger("handlers.vk.transport")
 
 MAX_TEXT = 4096  # characters; splitting is the core's job, this only refuses
 MAX_LABEL = 40  # VK refuses longer button labels
@@ -87,7 +88,7 @@ class VKTransport:
 
     def __init__(self, api: API, files: FileBridge | None = None) -> None:
         self.api = api
-        self.files = files  # where files of the other channel come from (see `bot.files`)
+        self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:
@@ -179,6 +180,17 @@ class VKTransport:
             # expected JSON (an HTML error page): worth another try later.
             raise TransientError(f"VK upload failed: {type(exc).__name__}") from None
 
+    def _scrub(self, text: str) -> str:
+        token = getattr(self.api.token_generator, "token", None)
+        return text.replace(token, "***") if isinstance(token, str) and token else text
+
+
+class VKFiles:
+    """VK's files for a chat in the other channel (a `bot.delivery.files.FileSource`)."""
+
+    def __init__(self, api: API) -> None:
+        self.api = api
+
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         """The bytes of a VK file, for a chat in the other channel: from the URL VK gave with it
         (a community token cannot look a photo up by its id later)."""
@@ -195,10 +207,6 @@ class VKTransport:
             raise TransientError(f"VK file unreachable: {type(exc).__name__}") from None
         name = attachment.url.split("?", 1)[0].rsplit("/", 1)[-1]
         return FetchedFile(data, name if "." in name else default_name(attachment))
-
-    def _scrub(self, text: str) -> str:
-        token = getattr(self.api.token_generator, "token", None)
-        return text.replace(token, "***") if isinstance(token, str) and token else text
 
 
 def inline_keyboard(message: OutgoingMessage) -> str:

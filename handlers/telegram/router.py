@@ -1,9 +1,10 @@
 """Telegram inbound: aiogram updates → the core's `IncomingMessage`, nothing else.
 
-Everything a citizen, a body's chat or a coordinator writes goes to ``AppealCore.handle``; the core
-decides what it means and answers through the outbox, so these handlers never send replies of
-their own; commands (/start, /help, /my…) are recognised here and answered by the core. The core
-arrives by name from the dispatcher's workflow data (``dp["core"] = core``), never as a global.
+Everything a citizen, a body's chat or a coordinator writes goes to ``Core.handle``
+(`bot.core.ports`); the core decides what it means and answers through the outbox, so these
+handlers never send replies of their own; commands (/start, /help, /my…) are recognised here and
+answered by the core. The core arrives by name from the dispatcher's workflow data (the
+dispatcher is built with ``core=…``), never as a global.
 
 Handlers are async and filters are aiogram's async ``Command`` ones: plain callables (magic
 filters included) run through ``asyncio.to_thread`` and slow every update down.
@@ -18,15 +19,13 @@ from aiogram import Bot, Router
 from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, CallbackQuery, Message
-from redis.asyncio import Redis
 
-from bot.core.appeals import AppealCore
+from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.phrases import COMMANDS, command_of
 from bot.domain.staff import looks_like_token
-from handlers.telegram_albums import AlbumCollector, is_album_part
-from handlers.telegram_albums_redis import RedisAlbumCollector
+from handlers.telegram.albums import Albums, is_album_part
 
 log = logging.getLogger("handlers.telegram")
 
@@ -69,7 +68,7 @@ def incoming_from_callback(callback: CallbackQuery) -> IncomingMessage | None:
     )
 
 
-async def on_command(message: Message, core: AppealCore) -> None:
+async def on_command(message: Message, core: Core) -> None:
     """/start, /help, /my, … and unknown /commands: the core answers (through the outbox)."""
     incoming = incoming_from_message(message)
     await core.handle(dataclasses.replace(incoming, command=command_of(message.text)))
@@ -81,11 +80,11 @@ async def is_unknown_command(message: Message) -> bool:
     return command_of(message.text) is not None
 
 
-async def on_message(message: Message, core: AppealCore) -> None:
+async def on_message(message: Message, core: Core) -> None:
     await core.handle(incoming_from_message(message))
 
 
-async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
+async def on_callback(callback: CallbackQuery, core: Core) -> None:
     notice = None
     try:
         incoming = incoming_from_callback(callback)
@@ -97,7 +96,7 @@ async def on_callback(callback: CallbackQuery, core: AppealCore) -> None:
         await callback.answer(notice, show_alert=notice is not None)
 
 
-async def on_invite(message: Message, command: CommandObject, core: AppealCore, bot: Bot) -> None:
+async def on_invite(message: Message, command: CommandObject, core: Core, bot: Bot) -> None:
     """A coordinator's ``/invite <body>``: the core checks who asks and answers with links."""
     username = (await bot.me()).username
 
@@ -110,7 +109,7 @@ async def on_invite(message: Message, command: CommandObject, core: AppealCore, 
     await core.invite(incoming_from_message(message), command.args or "", links=links)
 
 
-async def on_start_with_code(message: Message, command: CommandObject, core: AppealCore) -> None:
+async def on_start_with_code(message: Message, command: CommandObject, core: Core) -> None:
     """``/start <code>`` from an invite link (``/start@bot <code>`` in a group); any other
     ``/start`` payload is a citizen who came by some other link: greet them."""
     if not looks_like_token((command.args or "").strip()):
@@ -128,13 +127,10 @@ async def on_start_with_code(message: Message, command: CommandObject, core: App
     )
 
 
-def build_router(redis: Redis | None = None) -> Router:
+def build_router(albums: Albums) -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
     # An album's parts are gathered into one appeal; waiting albums are handed over on stop.
-    albums = AlbumCollector(incoming_from_message)
-    if redis is not None:  # several processes: the parts may reach different ones
-        albums = RedisAlbumCollector(incoming_from_message, redis)  # type: ignore[assignment]
     router.message.register(albums.on_part, is_album_part)
     router.shutdown.register(albums.flush)
     router.message.register(on_start_with_code, CommandStart(deep_link=True))

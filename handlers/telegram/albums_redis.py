@@ -1,7 +1,7 @@
 """Telegram albums gathered in Redis, for several webhook processes behind one proxy.
 
 Telegram sends each part of an album as its own update, and with several processes the parts
-land on different ones; `handlers.telegram_albums.AlbumCollector` (memory) would then make one
+land on different ones; `handlers.telegram.albums.AlbumCollector` (memory) would then make one
 appeal per process. Here every part goes to Redis, under the album's chat and ``media_group_id``:
 
 - ``album:<chat>:<group>:parts`` — a hash, message id → the part's update JSON (a re-sent part
@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 from aiogram.types import Message
 from redis.exceptions import RedisError
 
-from bot.core.appeals import AppealCore
+from bot.core.ports import Core
 from bot.domain.messages import IncomingMessage
-from handlers.telegram_albums import ALBUM_LIMIT, merge_album
+from handlers.telegram.albums import ALBUM_LIMIT, merge_album
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -60,7 +60,7 @@ class RedisAlbumCollector:
         self.prefix = prefix
         # Albums this process hands over; setting the event ends the wait early. (An event, not
         # ``Task.cancel``: a cancellation landing inside a Redis call may be absorbed there.)
-        self._owned: dict[str, tuple[AppealCore, asyncio.Event]] = {}
+        self._owned: dict[str, tuple[Core, asyncio.Event]] = {}
         self._timers: set[asyncio.Task] = set()
 
     @property
@@ -68,7 +68,7 @@ class RedisAlbumCollector:
         """Albums this process waits to hand over."""
         return len(self._owned)
 
-    async def on_part(self, message: Message, core: AppealCore) -> None:
+    async def on_part(self, message: Message, core: Core) -> None:
         """aiogram handler for a message with a ``media_group_id``."""
         key = f"{self.prefix}:{message.chat.id}:{message.media_group_id}"
         keep = max(1, round(self.keep_seconds))
@@ -99,7 +99,7 @@ class RedisAlbumCollector:
             await self._hand_over(key, core)
         await asyncio.gather(*self._timers, return_exceptions=True)
 
-    async def _when_quiet(self, key: str, core: AppealCore) -> None:
+    async def _when_quiet(self, key: str, core: Core) -> None:
         try:
             while (owned := self._owned.get(key)) is not None and not owned[1].is_set():
                 left = await self.redis.pttl(f"{key}:quiet")
@@ -111,7 +111,7 @@ class RedisAlbumCollector:
             log.warning("album store unreachable (%s) while waiting", type(exc).__name__)
         await self._hand_over(key, core)
 
-    async def _hand_over(self, key: str, core: AppealCore) -> None:
+    async def _hand_over(self, key: str, core: Core) -> None:
         owned = self._owned.pop(key, None)
         if owned is not None:
             owned[1].set()  # its waiting timer ends and finds the album claimed

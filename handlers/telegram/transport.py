@@ -1,7 +1,7 @@
 """Telegram side of the outbox: `TelegramTransport` sends an `OutgoingMessage` through aiogram.
 
 Why this module exists: the outbox must decide "wait", "retry later" or "give up" without knowing
-aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.core.transport` errors:
+aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.delivery.transport` errors:
 
 * ``TelegramRetryAfter`` (429) → `RetryAfter` with Telegram's seconds; nothing retries for us;
 * 5xx, network errors, timeouts, an undecodable reply → `TransientError`; so are 401/404/409,
@@ -24,8 +24,9 @@ repeat the album on retry: the transport remembers, per delivery (``dedup_id``),
 already went out, and the retry sends only the rest. That memory is in the process only (bounded,
 dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 
-Files of the other channel (``Attachment.channel == "vk"``) are fetched through `bot.files` and
-uploaded; `fetch` is the way back (``getFile`` + download) for a VK chat.
+Files of the other channel (``Attachment.channel == "vk"``) are fetched through
+`bot.delivery.files` and uploaded; `TelegramFiles` is the way back (``getFile`` + download) for a
+VK chat.
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.files import FetchedFile, FileBridge, default_name
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.domain.texts import ASK_LOCATION_BUTTON
-from bot.files import FetchedFile, FileBridge, default_name
 
-log = logging.getLogger("bot.channels.telegram")
+log = logging.getLogger("handlers.telegram.transport")
 
 CAPTION_LIMIT = 1024
 ALBUM_LIMIT = 10
@@ -81,7 +82,7 @@ class ThreadGone(PermanentError):
 
 
 class TopicDirectory(Protocol):
-    """Where the forum topic of each ticket is remembered (`bot.core.forum.ForumTopics`)."""
+    """Where the forum topic of each ticket is remembered (`topics.ForumTopics`)."""
 
     async def thread(self, chat_id: int, key: str) -> int | None: ...
     async def remember(self, chat_id: int, key: str, thread_id: int) -> None: ...
@@ -94,9 +95,10 @@ class TelegramTransport:
         self, bot: Bot, topics: TopicDirectory | None = None, files: FileBridge | None = None
     ) -> None:
         self.bot = bot
-        # Set once the database exists (`bot.app`); without it ``topic_key`` is ignored.
+        # The database's `topics.ForumTopics` (`bot.bootstrap`); without it ``topic_key`` is
+        # ignored.
         self.topics = topics
-        self.files = files  # where files of the other channel come from (see `bot.files`)
+        self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
         # (chat, thread, dedup_id) → {part index: message ids} for multi-part sends not yet
         # complete. The thread is in the key: after a deleted topic everything goes again.
         self._delivered_parts: OrderedDict[tuple, dict[int, list[int]]] = OrderedDict()
@@ -109,7 +111,7 @@ class TelegramTransport:
             else:
                 ids = await self._send(message, uploads)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            error = self._map(e)
+            error = delivery_error(e, self.bot.token)
             if isinstance(error, PermanentError):  # no retry of this delivery will come
                 self._delivered_parts.pop(_parts_key(message), None)
             raise error from None
@@ -223,6 +225,13 @@ class TelegramTransport:
             m = dataclasses.replace(m, attachments=kept)
         return m, uploads
 
+
+class TelegramFiles:
+    """Telegram's files for a chat in the other channel (a `bot.delivery.files.FileSource`)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         """The bytes of a Telegram file (``getFile`` + download; bots get files up to 20 MB)."""
         try:
@@ -231,25 +240,27 @@ class TelegramTransport:
                 raise PermanentError("Telegram gave no file_path")
             data = await self.bot.download_file(file.file_path)
         except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
-            raise self._map(e) from None
+            raise delivery_error(e, self.bot.token) from None
         assert data is not None
         name = file.file_path.rsplit("/", 1)[-1]
         return FetchedFile(data.getvalue(), name if "." in name else default_name(attachment))
 
-    def _map(self, e: BaseException) -> Exception:
-        method = getattr(getattr(e, "method", None), "__api_method__", "?")
-        text = getattr(e, "message", None) or type(e).__name__
-        text = f"{method}: {text}".replace(self.bot.token, "<token>")
-        if isinstance(e, TelegramRetryAfter):
-            return RetryAfter(e.retry_after, text)
-        if isinstance(e, TelegramBadRequest):
-            gone = any(marker in text.lower() for marker in _THREAD_GONE)
-            return (ThreadGone if gone else PermanentError)(text)
-        if isinstance(e, TelegramForbiddenError):
-            return PermanentError(text)
-        # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
-        # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
-        return TransientError(text)
+
+def delivery_error(e: BaseException, token: str) -> Exception:
+    """An aiogram/aiohttp failure as one of the outbox's errors, its text without ``token``."""
+    method = getattr(getattr(e, "method", None), "__api_method__", "?")
+    text = getattr(e, "message", None) or type(e).__name__
+    text = f"{method}: {text}".replace(token, "<token>")
+    if isinstance(e, TelegramRetryAfter):
+        return RetryAfter(e.retry_after, text)
+    if isinstance(e, TelegramBadRequest):
+        gone = any(marker in text.lower() for marker in _THREAD_GONE)
+        return (ThreadGone if gone else PermanentError)(text)
+    if isinstance(e, TelegramForbiddenError):
+        return PermanentError(text)
+    # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
+    # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
+    return TransientError(text)
 
 
 def _thread_gone(e: TelegramBadRequest) -> bool:

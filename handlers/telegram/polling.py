@@ -15,13 +15,13 @@ keys) and not done twice.
 The cost: a slow update holds back the next batch, so handlers must stay short (they are: the
 core writes to the database and queues; sending happens in the outbox worker; album parts wait
 in `AlbumCollector`, which returns at once). Albums themselves still wait in memory for about a
-second, as `handlers.telegram_albums` documents.
+second, as `handlers.telegram.albums` documents.
 
-This replaces ``Dispatcher._polling`` on one dispatcher instance, keeping everything else of
+`ConfirmingDispatcher` overrides ``Dispatcher._polling`` only, keeping everything else of
 ``start_polling`` (startup and shutdown events, workflow data, stopping); aiogram is pinned to
 3.x, and the crash suite fails if a new aiogram changes this contract.
 
-`poll_until_cancelled` is how `bot.runner` runs it: cancelling ``start_polling`` itself stops
+`poll_until_cancelled` is how `bot.serve` runs it: cancelling ``start_polling`` itself stops
 nothing but its shutdown events (see there).
 """
 
@@ -41,16 +41,19 @@ log = logging.getLogger("bot.telegram")
 DEFAULT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 
-def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
-    """Make ``dispatcher.start_polling`` confirm each batch only once it is handled."""
+class ConfirmingDispatcher(Dispatcher):
+    """aiogram's `Dispatcher` whose ``start_polling`` confirms each batch only once it is
+    handled; everything else (webhooks included) is aiogram's."""
 
-    async def polling(
+    async def _polling(
+        self,
         bot: Bot,
         polling_timeout: int = 30,
+        # Passed by start_polling; ignored, as is tasks_concurrency_limit: a batch is always
+        # handled concurrently.
+        handle_as_tasks: bool = True,
         backoff_config: BackoffConfig = DEFAULT_BACKOFF,
         allowed_updates: list[str] | None = None,
-        # Passed by start_polling; ignored: a batch is always handled concurrently.
-        handle_as_tasks: bool = True,
         tasks_concurrency_limit: int | None = None,
         **workflow_data: Any,
     ) -> None:
@@ -75,13 +78,10 @@ def confirm_after_handling(dispatcher: Dispatcher) -> Dispatcher:
                 continue
             # _process_update logs and swallows a handler's error, like aiogram's own polling.
             await asyncio.gather(*(
-                dispatcher._process_update(bot=bot, update=update, **workflow_data)
+                self._process_update(bot=bot, update=update, **workflow_data)
                 for update in updates
             ))
             get_updates.offset = updates[-1].update_id + 1
-
-    dispatcher._polling = polling  # type: ignore[method-assign]
-    return dispatcher
 
 
 async def poll_until_cancelled(dispatcher: Dispatcher, bot: Bot, **kwargs: Any) -> None:
@@ -93,7 +93,7 @@ async def poll_until_cancelled(dispatcher: Dispatcher, bot: Bot, **kwargs: Any) 
     the core it fed: it took the next update, failed to handle it ("repository is not open") and
     confirmed it with its next poll, so the update was lost for the bot started after it
     (tests/handlers/test_telegram_coordinator.py restarts the bot in one process; in production
-    the same happens while `bot.runner.serve` closes the core on SIGTERM). aiogram's own
+    the same happens while `bot.serve.serve` closes the core on SIGTERM). aiogram's own
     ``stop_polling`` cancels the loop and waits for it; an update the loop was handling is then
     left unconfirmed, and Telegram re-delivers it to the next start.
     """

@@ -45,8 +45,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.logsafe import describe
-from bot.core.ratelimit import RateLimiter
-from bot.core.transport import (
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.signals import DeliverySignals
+from bot.delivery.transport import (
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -70,10 +71,6 @@ MIN_PAUSE = 0.002
 # Where a row is headed when no transport for its channel is configured: wait, do not fail —
 # the channel may be switched on at the next start.
 NO_TRANSPORT_DELAY = timedelta(hours=1)
-
-#: How long a reply to a bot message waits at most for the send of that message to be
-#: recorded (`Outbox.recorded`); a send takes at most ``send_timeout`` (30 s) in all.
-REPLY_WAIT = 5.0
 
 
 def dedup_id(key: str) -> int:
@@ -105,6 +102,8 @@ class Outbox:
         clock: Clock,
         limiter: RateLimiter | None = None,
         *,
+        signals: DeliverySignals | None = None,
+        on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None,
         batch: int = 100,
         max_attempts: int = 8,
         backoff_base: float = 2.0,
@@ -123,24 +122,20 @@ class Outbox:
         self.send_timeout = send_timeout
         self.poll_interval = poll_interval
         self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
-        #: Called with the row when its recipient cannot be reached (`RecipientUnreachable`);
-        #: `CoreService` sets it to `AppealCore.citizen_unreachable`.
-        self.on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None
+        #: Shared with the core: it wakes the worker, and waits for a chat's sends to be
+        #: recorded (`DeliverySignals.recorded`).
+        self.signals = signals or DeliverySignals()
+        #: Called with the row when its recipient cannot be reached (`RecipientUnreachable`):
+        #: `AppealCore.citizen_unreachable`.
+        self.on_unreachable = on_unreachable
         self._rate_wait: float | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        #: Sends started and not yet recorded, by (channel, chat): see `recorded`.
-        self._unrecorded: dict[tuple[str, int], set[asyncio.Task[None]]] = {}
         self._last_pass: datetime | None = None  # the clock at the last pass that read rows
         #: Outcomes of sends waiting to be written, and who waits for each (see `_record`).
         self._flusher: asyncio.Task[None] | None = None
         self._outcomes: list[
             tuple[Sent | Callable[[Tx], Awaitable[None]], asyncio.Future[None]]
         ] = []
-
-    def notify(self) -> None:
-        """Something was queued: wake `run_forever` now instead of at the next poll."""
-        self._wake.set()
 
     def safe_to_resend(self, row: OutboxRow) -> bool:
         return row.channel == "vk" or row.resend_if_uncertain
@@ -267,35 +262,12 @@ class Outbox:
         task = asyncio.create_task(work, name=f"outbox row {row.id}")
         self._in_flight.add(task)
         task.add_done_callback(self._delivered)
-        chat = (row.channel, row.chat_id or 0)
-        self._unrecorded.setdefault(chat, set()).add(task)
-        task.add_done_callback(lambda done: self._recorded_in(chat, done))
+        self.signals.sending((row.channel, row.chat_id or 0), task)
         return task
-
-    def _recorded_in(self, chat: tuple[str, int], task: asyncio.Task[None]) -> None:
-        sends = self._unrecorded.get(chat)
-        if sends is not None:
-            sends.discard(task)
-            if not sends:
-                del self._unrecorded[chat]
-
-    async def recorded(self, channel: str, chat_id: int, timeout: float = REPLY_WAIT) -> None:
-        """Return once every send to this chat started so far has its outcome committed (at
-        most ``timeout`` seconds; at once when none is in flight, the usual case).
-
-        A reply to a bot message names it by the platform's message id, which is known only
-        when the send returns and in the database only once recorded. Telegram shows the card
-        to the administrator as soon as it accepted it; a reply handled before the record found
-        no ticket and was ignored: the answer never reached the citizen (seen in
-        tests/test_cross_channel.py under load, where the reply comes at once).
-        """
-        sends = self._unrecorded.get((channel, chat_id))
-        if sends:
-            await asyncio.wait(set(sends), timeout=timeout)
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._wake.set()  # the chat's next message may be due now, and there is room
+        self.signals.wake()  # the chat's next message may be due now, and there is room
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("outbox %s: %s", task.get_name(), describe(exc))
 
@@ -447,7 +419,7 @@ class Outbox:
 
         Rows that were due at the pass and stayed are held by the rate limit (its wait counts)
         or queued behind a message in flight (its completion wakes the worker), so only rows
-        falling due after the pass count; a row queued since then wakes it through `notify`.
+        falling due after the pass count; a row queued since then wakes it (`DeliverySignals.wake`).
         """
         waits = [self.poll_interval]
         if self._rate_wait is not None:
@@ -464,7 +436,7 @@ class Outbox:
             while not stop.is_set():
                 # Cleared before the pass, not after: a row queued during the pass wakes the
                 # next one instead of waiting for the poll.
-                self._wake.clear()
+                self.signals.clear()
                 try:
                     started = await self._dispatch()
                     if started:
@@ -480,7 +452,7 @@ class Outbox:
                     await asyncio.sleep(0)
                     continue
                 waiters = [
-                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(self.signals.woken()),
                     asyncio.ensure_future(stop.wait()),
                 ]
                 try:

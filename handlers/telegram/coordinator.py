@@ -7,9 +7,9 @@ a person who is looking at the chat and just asked, nothing else depends on thei
 if one is lost the coordinator simply repeats the command. What must survive a crash — the
 proposal awaiting «Применить» and every applied version — is in the database.
 
-This router is included before the general one (`handlers.telegram`): a coordinator's document in
-the private chat is a table upload, never an appeal; anyone else's document falls through to the
-core and is an appeal. Filters are async classes, so nothing runs in a thread per update.
+This router is included before the general one (`router`): a coordinator's document in the
+private chat is a table upload, never an appeal; anyone else's document falls through to the core
+and is an appeal. Filters are async classes, so nothing runs in a thread per update.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ async def on_stats(message: Message, coordination: Coordination) -> None:
 
 
 def build_coordinator_router() -> Router:
-    """A fresh router per dispatcher; include it before `handlers.telegram.build_router()`."""
+    """A fresh router per dispatcher; include it before `router.build_router()`."""
     router = Router(name="telegram-coordinator")
     router.message.register(on_table, Command("table"))
     router.message.register(on_rollback, Command("rollback"))

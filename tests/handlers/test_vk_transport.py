@@ -15,9 +15,9 @@ import pytest
 from vkbottle import API, AiohttpClient
 from vkbottle.api.request_rescheduler import BlockingRequestRescheduler
 
-from bot.channels.vk import MessagesDenied, VKTransport
-from bot.core.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.messages import Attachment, Button, OutgoingMessage
+from handlers.vk.transport import MessagesDenied, VKTransport
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
 
@@ -154,7 +154,7 @@ async def test_http_5xx_and_a_dropped_connection_are_transient_without_the_token
 
 
 def test_payload_too_long_for_vk_is_refused_before_sending() -> None:
-    from bot.channels.vk import inline_keyboard
+    from handlers.vk.transport import inline_keyboard
 
     with pytest.raises(PermanentError):
         inline_keyboard(out(buttons=((Button("Да", "x" * 300),),)))

@@ -1,15 +1,17 @@
-"""Both channels in one process: one `CoreService` (one database, one outbox) for both.
+"""Both channels in one process, run: one `CoreService` (one database, one outbox) for both.
 
-`serve` is what ``python -m bot`` runs. Order of start-up, and why:
+`serve` is what ``python -m bot`` runs; `bot.bootstrap` builds what it starts (this module is
+the other half of the composition root, the half that talks to the network). Order of start-up,
+and why:
 
 1. each configured channel's token is checked first (Telegram ``getMe``, VK ``groups.getById``),
    so a wrong token stops the start with one clear line (`ChannelStartError`) before the core
    touches the database or the outbox starts sending;
-2. the core starts with a transport per channel, and a `FileBridge` so that a photo sent in one
+2. the core starts with a transport per channel, and a file bridge so that a photo sent in one
    channel reaches an administrator in the other;
 3. each channel starts receiving: long polling by default, Telegram's webhook when
    ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is set;
-   webhooks share one aiohttp server (`bot.web`).
+   webhooks share one aiohttp server (`build_web_app`).
 
 It serves until SIGINT/SIGTERM (``handle_signals``), until cancelled, or until a receiving loop
 dies; then receiving stops first, and the core last, so nothing accepted is left half-handled.
@@ -23,34 +25,32 @@ import functools
 import logging
 import secrets
 import signal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from vkbottle import API, AiohttpClient, VKAPIError
-from vkbottle.bot import BotLabeler
+from vkbottle import API, VKAPIError
 
 from bot import heap
-from bot.app import attach_coordination, build_bot, build_dispatcher
-from bot.channels.telegram import TelegramTransport
-from bot.channels.vk import VKTransport
-from bot.core.forum import ForumTopics
+from bot.bootstrap import (
+    CoreService,
+    build_bot,
+    build_dispatcher,
+    build_service,
+    build_vk_api,
+    build_vk_bot,
+    connect_redis,
+)
 from bot.core.ports import Classifies
-from bot.core.service import CoreService
-from bot.core.transport import Transport
 from bot.domain.messages import Clock
-from bot.files import FileBridge
-from bot.isolation import isolation_for
-from bot.shared import connect_redis
 from bot.storage.postgres import DatabaseUnavailable
-from bot.web import TelegramWebhook, VKCallbackEndpoint, build_web_app
 from config import Settings
-from handlers.telegram import publish_commands
-from handlers.telegram_polling import confirm_after_handling, poll_until_cancelled
-from handlers.vk import VKInbound, make_vk_bot
+from handlers.telegram.polling import poll_until_cancelled
+from handlers.telegram.router import publish_commands
+from handlers.telegram.webhook import TelegramWebhook
+from handlers.vk.callback import VKCallbackEndpoint
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -83,16 +83,6 @@ DEFAULT_TELEGRAM_PATH = "/telegram/webhook"
 
 class ChannelStartError(Exception):
     """A channel cannot start; the message is one line for the operator, with no secrets."""
-
-
-def build_vk_api(settings: Settings) -> API:
-    """A vkbottle `API` with its own HTTP client (vkbottle shares one per process otherwise)."""
-    if settings.vk_group_token is None:
-        raise ValueError("VK_GROUP_TOKEN не задан")
-    api = API(settings.vk_group_token.get_secret_value(), http_client=AiohttpClient())
-    if settings.vk_api_base is not None:
-        api.API_URL = str(settings.vk_api_base).rstrip("/") + "/method/"
-    return api
 
 
 async def check_telegram(settings: Settings) -> Any:
@@ -140,6 +130,23 @@ def telegram_webhook_path(settings: Settings) -> str:
     return path if path not in ("", "/") else DEFAULT_TELEGRAM_PATH
 
 
+def build_web_app(
+    *,
+    telegram: tuple[str, Any] | None = None,
+    vk: tuple[str, VKCallbackEndpoint] | None = None,
+) -> web.Application:
+    """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram and
+    ``(path, VKCallbackEndpoint)`` for VK."""
+    app = web.Application()
+    if telegram is not None:
+        path, handler = telegram
+        handler.register(app, path=path)
+    if vk is not None:
+        path, endpoint = vk
+        app.router.add_post(path, endpoint.handle)
+    return app
+
+
 async def serve(
     settings: Settings,
     table: RoutingTable,
@@ -156,38 +163,22 @@ async def serve(
     Raises `ChannelStartError` if a channel's token or the webhook port is refused.
     """
     async with contextlib.AsyncExitStack() as stack:
-        transports: dict[str, Transport] = {}
-        files = FileBridge()
         tg_bot = vk_api = None
         if settings.telegram_enabled:
             tg_bot = await check_telegram(settings)
             stack.push_async_callback(tg_bot.session.close)
-            transports["tg"] = TelegramTransport(tg_bot, files=files)
-            files.add("tg", transports["tg"])  # type: ignore[arg-type]
         if settings.vk_enabled:
             vk_api, group_id = await check_vk(settings)
             stack.push_async_callback(vk_api.http_client.close)
-            transports["vk"] = VKTransport(vk_api, files=files)
-            files.add("vk", transports["vk"])  # type: ignore[arg-type]
 
         redis = connect_redis(settings)  # several processes share these; None: one process
         if redis is not None:
             stack.push_async_callback(redis.aclose)  # after everything that uses it has stopped
-        service = CoreService.build(
-            redis=redis,
-            database_url=settings.database_url,
-            table=table,
-            classifier=classifier,
-            transports=transports,
-            coordinators=settings.coordinators,
-            settings=settings,
-            clock=clock,
+        service = build_service(
+            settings, table, classifier, telegram=tg_bot, vk=vk_api, redis=redis, clock=clock
         )
         if tg_bot is not None:
-            transports["tg"].topics = ForumTopics(service.repo)  # type: ignore[attr-defined]
             await publish_commands(tg_bot)
-        # Coordinator tools; on start the table version stored in the database takes effect.
-        coordination = attach_coordination(service, settings, table)
         try:
             await stack.enter_async_context(service)
         except DatabaseUnavailable as exc:  # PostgreSQL down or refusing: one line, exit 2
@@ -196,7 +187,7 @@ async def serve(
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
         if tg_bot is not None:
-            dispatcher = build_dispatcher(service, coordination, redis)
+            dispatcher = build_dispatcher(service, redis)
             telegram_route = await _start_telegram(
                 settings, dispatcher, tg_bot, loops, polling_timeout
             )
@@ -244,7 +235,7 @@ async def _start_telegram(
         loops.append(
             asyncio.create_task(
                 poll_until_cancelled(
-                    confirm_after_handling(dispatcher), bot, polling_timeout=timeout,
+                    dispatcher, bot, polling_timeout=timeout,
                     handle_signals=False, close_bot_session=False,
                 ),
                 name="telegram-polling",
@@ -277,9 +268,7 @@ def _start_vk(
     loops: list[asyncio.Task],
     redis: Redis | None = None,
 ) -> tuple[str, VKCallbackEndpoint] | None:
-    isolation = isolation_for(redis)
-    labeler = VKInbound(service.core, group_id, isolation).register(BotLabeler())
-    vk_bot = make_vk_bot(api, labeler, Path(settings.data_dir))
+    vk_bot = build_vk_bot(settings, service.core, api, group_id, redis)
     if settings.vk_callback_confirmation is None:
         loops.append(asyncio.create_task(vk_bot.run_polling(), name="vk-polling"))
         log.info("ВКонтакте: Bots Long Poll запущен")
@@ -319,3 +308,12 @@ async def _until_stopped(loops: list[asyncio.Task], handle_signals: bool) -> Non
         for task in (waiter, *loops):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+async def run_telegram(
+    settings: Settings, table: RoutingTable, classifier: Classifies, **options: Any
+) -> None:
+    """Telegram alone: `serve` with VK switched off (``options`` are `serve`'s), for the
+    Telegram-only tests and embedders; everything else (topics, coordinator tools, webhook
+    mode) is the same code."""
+    await serve(settings.model_copy(update={"vk_group_token": None}), table, classifier, **options)

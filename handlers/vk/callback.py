@@ -1,22 +1,15 @@
-"""The HTTP side of the bot: Telegram's webhook and VK's Callback API on one aiohttp app.
+"""VK's Callback API: VK POSTs one JSON event per request to the bot's aiohttp server.
 
-Both are optional (long polling is the default for either channel); when one or both are on, a
-single server (``WEBHOOK_HOST``/``WEBHOOK_PORT``) serves them, each on its own path, so one
-reverse proxy rule and one open port cover the whole bot.
+Used when ``VK_CALLBACK_CONFIRMATION`` is set (Bots Long Poll is the default); it is served by the
+bot's one aiohttp server (`bot.serve`), next to Telegram's webhook.
 
-Telegram: aiogram's `SimpleRequestHandler` with the ``X-Telegram-Bot-Api-Secret-Token`` check
-(`TelegramWebhook`: a wrong or missing token gets 403 Forbidden, and nothing reaches the core).
-Updates are handled *before* the answer (``handle_in_background=False``): Telegram re-sends an
-update that was not answered with 200, so a crash in the middle loses nothing; a re-sent update
-is dropped by the core's own duplicate check.
-
-VK Callback API: VK POSTs one JSON event per request. ``confirmation`` is answered with the
-confirmation code; every other event must carry our ``secret`` (else 403) and is answered with
-the plain text ``ok`` once it has been handled — VK re-sends an event that was not answered
-``ok`` in time, up to five times. Re-sent events are recognised by their ``event_id`` and handled
-once (`RecentIds`). That memory is in-process on purpose: a restart forgets it, which costs at
-most one more pass of an event the core itself already de-duplicates (messages by their VK id,
-button presses by the ticket state), so the database need not remember every event id.
+``confirmation`` is answered with the confirmation code; every other event must carry our
+``secret`` (else 403) and is answered with the plain text ``ok`` once it has been handled — VK
+re-sends an event that was not answered ``ok`` in time, up to five times. Re-sent events are
+recognised by their ``event_id`` and handled once (`RecentIds`). That memory is in-process on
+purpose: a restart forgets it, which costs at most one more pass of an event the core itself
+already de-duplicates (messages by their VK id, button presses by the ticket state), so the
+database need not remember every event id.
 """
 
 from __future__ import annotations
@@ -28,25 +21,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 log = logging.getLogger("bot.web")
 
 #: VK answers ``ok`` with this exact body; anything else counts as a failure and is re-sent.
 VK_OK = "ok"
-
-
-class TelegramWebhook(SimpleRequestHandler):
-    """aiogram's handler, refusing a request without the right secret with 403 — "you are not
-    Telegram" — where aiogram answers 401, which suggests that some other credentials would do."""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not self.verify_secret(secret, self.bot):
-            log.warning("Telegram webhook: a request without the right secret was refused")
-            return web.Response(status=403, text="Forbidden")
-        return await super().handle(request)
 
 
 class RecentIds:
@@ -107,20 +87,3 @@ class VKCallbackEndpoint:
         except Exception as exc:  # the handlers log their own failures; VK must still hear ok
             log.error("VK callback: event %s failed: %s", event.get("type"), type(exc).__name__)
         return web.Response(text=VK_OK)
-
-
-def build_web_app(
-    *,
-    telegram: tuple[str, Any] | None = None,
-    vk: tuple[str, VKCallbackEndpoint] | None = None,
-) -> web.Application:
-    """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram and
-    ``(path, VKCallbackEndpoint)`` for VK."""
-    app = web.Application()
-    if telegram is not None:
-        path, handler = telegram
-        handler.register(app, path=path)
-    if vk is not None:
-        path, endpoint = vk
-        app.router.add_post(path, endpoint.handle)
-    return app

@@ -3,10 +3,13 @@
 A file reference means something only to the platform that issued it (a Telegram ``file_id``,
 a VK ``photo123_456_key``). When the core sends a ticket's files to a chat in the other channel
 it marks them with their origin (`bot.domain.messages.carried`); the receiving transport asks the
-bridge for the bytes, and the bridge asks the transport of the origin channel to download them
+bridge for the bytes, and the bridge asks the origin channel's `FileSource` to download them
 (Telegram ``getFile``; VK the photo's size URL). The receiving transport then uploads them its
 own way (VK ``photos.getMessagesUploadServer`` → upload → ``photos.saveMessagesPhoto``; Telegram
 a multipart ``sendPhoto``).
+
+The sources are given to the bridge when it is built, and the bridge to the transports when they
+are built: a source needs only the platform's client, not the transport.
 
 Nothing is cached on disk: the file stays on the platforms, and a delivery retried by the outbox
 simply downloads it again. A download that fails for the network is a `TransientError` (the
@@ -15,10 +18,11 @@ outbox retries); a file the origin cannot give any more is a `PermanentError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.transport import PermanentError
+from bot.delivery.transport import PermanentError
 from bot.domain.messages import Attachment
 
 
@@ -29,7 +33,8 @@ class FetchedFile:
 
 
 class FileSource(Protocol):
-    """A transport that can download the files of its own channel."""
+    """Downloads the files of its own channel (`handlers.telegram.transport.TelegramFiles`,
+    `handlers.vk.transport.VKFiles`)."""
 
     async def fetch(self, attachment: Attachment) -> FetchedFile: ...
 
@@ -37,11 +42,8 @@ class FileSource(Protocol):
 class FileBridge:
     """Fetches a file from the channel it belongs to; one bridge shared by all transports."""
 
-    def __init__(self) -> None:
-        self._sources: dict[str, FileSource] = {}
-
-    def add(self, channel: str, source: FileSource) -> None:
-        self._sources[channel] = source
+    def __init__(self, sources: Mapping[str, FileSource]) -> None:
+        self._sources = dict(sources)  # channel → where its files come from
 
     async def fetch(self, attachment: Attachment) -> FetchedFile:
         source = self._sources.get(attachment.channel or "")

@@ -5,7 +5,7 @@ button) and hands the result to the injected core; what a message means is the c
 
 Which message id: VK gives every message two numbers, the global ``id`` and the per-dialogue
 ``conversation_message_id``. We use ``id``, because that is the number the rest of the VK side
-speaks: `bot.channels.vk.VKTransport` sends ``reply_to`` as an ``id`` and records the ``id`` that
+speaks: `transport.VKTransport` sends ``reply_to`` as an ``id`` and records the ``id`` that
 ``messages.send`` returns, and the ``reply_message`` of a citizen's reply carries the ``id`` of
 the bot's message. So a reply arrives with ``reply_to`` equal to what the outbox stored. Only in
 multi-user chats does VK hide ``id`` from communities (it is 0 there); there we fall back to
@@ -21,7 +21,7 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from vkbottle import API, VKAPIError
@@ -29,35 +29,14 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
+from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.phrases import command_of
 from bot.domain.staff import looks_like_token
-from bot.isolation import Isolation, LocalIsolation, isolated
+from handlers.vk.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
-
-
-class Core(Protocol):
-    """What this module needs of `bot.core.appeals.AppealCore`."""
-
-    async def handle(self, message: IncomingMessage) -> Any: ...
-
-    async def citizen_reachable(self, channel: str, user_id: int) -> int: ...
-
-    async def redeem(
-        self,
-        channel: str,
-        chat_id: int,
-        user_id: int,
-        token: str,
-        *,
-        forum: bool,
-        name: str = "",
-        message_id: int | None = None,
-    ) -> Any: ...
-
-    async def invite(self, message: IncomingMessage, query: str, *, links: Any = None) -> Any: ...
 
 
 class VKInbound:
@@ -68,7 +47,7 @@ class VKInbound:
     ) -> None:
         self.core = core
         self.group_id = group_id  # for invite links (vk.me/club<id>?ref=<code>)
-        # One peer's events one at a time (across processes with Redis): see `bot.isolation`.
+        # One peer's events one at a time (across processes with Redis): see `isolation`.
         self.isolation = isolation or LocalIsolation()
         self.on_message = isolated(self.on_message, self.isolation, lambda m: f"vk:{m.peer_id}")
         self.on_button = isolated(self.on_button, self.isolation, lambda e: f"vk:{e.peer_id}")
@@ -166,7 +145,7 @@ def incoming_message(message: Message) -> IncomingMessage:
 
 def incoming_button(event: MessageEvent) -> IncomingMessage:
     payload = event.payload
-    # Our buttons carry {"p": "<core payload>"} (see `bot.channels.vk.inline_keyboard`). Anything
+    # Our buttons carry {"p": "<core payload>"} (see `transport.inline_keyboard`). Anything
     # else is a button of some older keyboard: it is passed on as JSON, never as "", because the
     # core takes an empty payload for a plain message (an empty appeal) and ignores unknown ones.
     if isinstance(payload, dict) and isinstance(payload.get("p"), str):

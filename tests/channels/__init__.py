@@ -1,1 +1,0 @@
-"""Tests of the channel adapters against the platform emulators."""

@@ -165,7 +165,7 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(timezone=timezone)
     scans = (
         (DEADLINE_SCAN_JOB, core.scan_deadlines, scan_every_seconds),
-        (RETENTION_SCAN_JOB, core.citizen.anonymise_expired, RETENTION_SCAN_SECONDS),
+        (RETENTION_SCAN_JOB, core.anonymise_expired, RETENTION_SCAN_SECONDS),
     )
     for name, scan, seconds in scans:
         scheduler.add_job(

@@ -18,7 +18,7 @@ is built. What it builds:
   memory). The state of every dialog is in the database, with or without Redis; Redis carries
   what would otherwise live in one process's memory: aiogram's storage with per-chat
   ``events_isolation`` for Telegram, `handlers.vk.isolation.RedisIsolation` for VK, the flood
-  counters (`bot.core.flood_redis`) and album parts (`handlers.telegram.albums_redis`).
+  counters (`bot.storage.flood_redis`) and album parts (`handlers.telegram.albums_redis`).
 
 The core and the outbox need each other at run time; `DeliverySignals` is built first and given
 to both, then the core, then the outbox with the core's ``citizen_unreachable``.
@@ -47,7 +47,6 @@ from vkbottle.bot import BotLabeler
 from bot.core.appeals import AppealCore
 from bot.core.coordination import Coordination
 from bot.core.flood import FloodWindow
-from bot.core.flood_redis import flood_guard
 from bot.core.ports import Addressee, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.outbox import Outbox
@@ -57,6 +56,7 @@ from bot.delivery.transport import Transport
 from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from bot.domain.messages import Clock, SystemClock
 from bot.storage.base import Repository
+from bot.storage.flood_redis import flood_guard
 from bot.storage.select import repository_from_url
 from config import Settings
 from handlers.telegram.albums import AlbumCollector, Albums

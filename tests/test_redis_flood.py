@@ -9,7 +9,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.core.flood import FloodWindow
-from bot.core.flood_redis import RedisFloodGuard, flood_guard
+from bot.storage.flood_redis import RedisFloodGuard, flood_guard
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)
 

@@ -9,7 +9,7 @@ to a platform.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from bot.core import (
@@ -39,7 +39,13 @@ class _UseCase(Generic[P, R]):
     @overload
     def __get__(self, core: AppealCore, owner: type) -> Callable[P, R]: ...
     def __get__(self, core: AppealCore | None, owner: type) -> Any:
-        return self if core is None else partial(self.function, core.desk)
+        # Bound to the desk like a method to its instance: named "Desk.scan_deadlines" in the
+        # scheduler's log and in tracebacks.
+        return self if core is None else MethodType(self.function, core.desk)
+
+    def __call__(self, core: AppealCore, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Called on the class, as a plain method would be: ``AppealCore.handle(core, m)``."""
+        return self.function(core.desk, *args, **kwargs)
 
 
 class AppealCore:

@@ -104,7 +104,7 @@ class Desk:
             retention or Policy.retention,
         )
         self.on_enqueue = on_enqueue
-        #: `DeliverySignals.recorded`: waits until the sends to a chat are recorded (see `dispatch`).
+        #: `DeliverySignals.recorded`: waits until the sends to a chat are recorded (`dispatch`).
         self.sends_recorded = sends_recorded
         self.flood = flood  # per-citizen message limits; None: unlimited
         self.bindings: tuple[StaffBinding, ...] = ()  # loaded by `invites.load_staff`

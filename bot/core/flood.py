@@ -93,7 +93,7 @@ class FloodGuard:
         return FloodVerdict(False, warn, wait)
 
     async def check_async(self, channel: str, user_id: int) -> FloodVerdict:
-        """`check` for callers that may hold a shared guard (`bot.core.flood_redis`): the same
+        """`check` for callers that may hold a shared guard (`bot.storage.flood_redis`): the same
         answer, awaited, so the core does not care where the counters live."""
         return self.check(channel, user_id)
 

@@ -95,7 +95,7 @@ class IncomingMessage:
     payload: str | None = None  # data of a pressed button, if this is a button press
     thread_id: int | None = None  # Telegram forum topic the message was written in
     # A citizen's command, as the adapter recognised it: "my" for /my or «Мои обращения»,
-    # "foo" for an unknown /foo (see `bot.core.citizen.command_of`).
+    # "foo" for an unknown /foo (see `bot.domain.phrases.command_of`).
     command: str | None = None
 
 

@@ -147,7 +147,7 @@ def untouched(ticket: TicketRecord) -> bool:
 
 async def thread_of(tx: Tx, ticket: TicketRecord) -> list[TicketMessage]:
     """The ticket's thread: read, unless the ticket is `untouched` (then it has none)."""
-    return [] if untouched(ticket) else await tx.messages(ticket.id)
+    return [] if untouched(ticket) else await tx.tickets.messages(ticket.id)
 
 
 def ticket_number(year: int, sequence: int) -> str:
@@ -253,10 +253,12 @@ class AppealCore:
                 reason = not_ours_reason(message.text)
                 if reason is not None:  # «Не наше: это федеральная трасса» typed as a reply
                     async with self.repo.transaction() as tx:
-                        ticket_id = await tx.ticket_by_sent_message(
+                        ticket_id = await tx.tickets.id_by_sent_message(
                             message.channel, message.chat_id, message.reply_to
                         )
-                        ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+                        ticket = (
+                            await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
+                        )
                     if ticket is None:
                         return Outcome("ignored")
                     return await self.redirect(
@@ -269,7 +271,7 @@ class AppealCore:
         if message.payload:  # a button from an older version of the bot, or forged data
             return Outcome("ignored", notice=texts.BUTTON_INACTIVE)
         async with self.repo.transaction() as tx:  # one look answers both questions below
-            seen, latest = await tx.seen_or_latest(
+            seen, latest = await tx.tickets.seen_or_latest(
                 message.channel, message.chat_id, message.message_id
             )
         if seen is not None:  # the platform delivered this message again
@@ -298,7 +300,7 @@ class AppealCore:
         between is still caught by the ticket's unique source (`DuplicateTicket`)."""
         if not unseen:
             async with self.repo.transaction() as tx:
-                existing = await tx.ticket_by_source(
+                existing = await tx.tickets.by_source(
                     message.channel, message.chat_id, message.message_id
                 )
             if existing is not None:
@@ -326,9 +328,9 @@ class AppealCore:
         )
         try:
             async with self.repo.transaction() as tx:
-                number = ticket_number(year, await tx.next_ticket_sequence(year))
-                ticket_id = await tx.insert_ticket(number, draft, S.NEW, now)
-                await tx.add_event(
+                number = ticket_number(year, await tx.tickets.next_sequence(year))
+                ticket_id = await tx.tickets.insert(number, draft, S.NEW, now)
+                await tx.tickets.add_event(
                     ticket_id, "created", now, None, None, {"channel": draft.channel}
                 )
                 ticket = draft.stored(ticket_id, number, S.NEW, now)
@@ -342,7 +344,7 @@ class AppealCore:
                     state = await self._apply_classification(tx, ticket, classification, now)
         except DuplicateTicket:  # another process took the same message in between
             async with self.repo.transaction() as tx:
-                existing = await tx.ticket_by_source(
+                existing = await tx.tickets.by_source(
                     message.channel, message.chat_id, message.message_id
                 )
             assert existing is not None
@@ -366,12 +368,12 @@ class AppealCore:
         ]
         decision = str(getattr(result.decision, "value", result.decision))
         changes = {"topic": result.topic, "municipality": result.municipality}
-        await tx.update_ticket(ticket.id, None, now, candidates=candidates, **changes)
+        await tx.tickets.update(ticket.id, None, now, candidates=candidates, **changes)
         # What the row now holds, without reading it back.
         ticket = dataclasses.replace(
             ticket, candidates=tuple(candidates), updated_at=now, **changes
         )
-        await tx.add_event(
+        await tx.tickets.add_event(
             ticket.id, "classified", now, detail={"decision": decision, "body": result.body}
         )
         body = self.table.body_by_id.get(result.body or "")
@@ -420,9 +422,11 @@ class AppealCore:
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
         expected = None if untouched(ticket) else ticket.state
-        if not await tx.update_ticket(ticket.id, expected, now, state=to.value, **changes):
+        if not await tx.tickets.update(ticket.id, expected, now, state=to.value, **changes):
             raise InvalidTransition(ticket.number, "changed concurrently", to)
-        await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {}, actor)
+        await tx.tickets.add_event(
+            ticket.id, kind, now, ticket.state, to.value, detail or {}, actor
+        )
 
     def deadline_for(self, body: Body, topic_id: str | None) -> Deadline:
         topic = self.table.topic_by_id.get(topic_id or "")
@@ -586,7 +590,7 @@ class AppealCore:
         ]
         if rows:
             rows.append((Button(texts.OTHER_OPTION, Payload(action, ticket.number, "-").pack()),))
-        asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
+        asked = sum(e["kind"].startswith("asked_") for e in await tx.tickets.events(ticket.id))
         await self._to_citizen(
             tx,
             ticket,
@@ -641,14 +645,14 @@ class AppealCore:
         """A tap on one of the question's buttons. Only the citizen's own answers (this one and
         earlier ones) are given to the classifier as facts — not its own earlier guesses."""
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
-            events = await tx.events(ticket.id) if ticket is not None else []
+            ticket = await tx.tickets.by_number(number)
+            events = await tx.tickets.events(ticket.id) if ticket is not None else []
         if ticket is None or ticket.state != S.COLLECTING or not self._own(ticket, message):
             return Outcome("ignored", number)
         now = self.clock.now()
         if topic == "-" or municipality == "-":
             async with self.repo.transaction() as tx:
-                ticket = await tx.ticket_by_number(number)
+                ticket = await tx.tickets.by_number(number)
                 if ticket is None or ticket.state != S.COLLECTING:
                     return Outcome("ignored", number)
                 await self._to_coordinators(
@@ -661,10 +665,10 @@ class AppealCore:
         answers.update({k: v for k, v in given.items() if v})
         result = await self._classify(ticket.text, ticket.lat, ticket.lon, **answers)
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or ticket.state != S.COLLECTING:
                 return Outcome("ignored", number)  # a second tap on an old button
-            await tx.add_event(
+            await tx.tickets.add_event(
                 ticket.id,
                 "answered",
                 now,
@@ -687,7 +691,7 @@ class AppealCore:
     async def _settle(self, tx: Tx, ticket: TicketRecord, result: Any, now: datetime) -> str:
         """Apply a re-classification after a citizen's answer, or give up asking: after
         ``max_questions`` questions a person takes over."""
-        asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
+        asked = sum(e["kind"].startswith("asked_") for e in await tx.tickets.events(ticket.id))
         decision = str(getattr(result.decision, "value", result.decision))
         if decision.startswith("ask") and asked >= self.max_questions:
             await self._to_coordinators(tx, ticket, texts.REASON_TOO_MANY_QUESTIONS, now)
@@ -714,20 +718,20 @@ class AppealCore:
         lat = message.location.lat if message.location else ticket.lat
         lon = message.location.lon if message.location else ticket.lon
         async with self.repo.transaction() as tx:
-            earlier = [m.text for m in await tx.messages(ticket.id) if m.author == CITIZEN]
-            answers = self._answers(await tx.events(ticket.id))
+            earlier = [m.text for m in await tx.tickets.messages(ticket.id) if m.author == CITIZEN]
+            answers = self._answers(await tx.tickets.events(ticket.id))
         text = "\n".join([ticket.text, *earlier, message.text]).strip()
         result = await self._classify(text, lat, lon, **answers)
         async with self.repo.transaction() as tx:
-            fresh = await tx.ticket(ticket.id)
+            fresh = await tx.tickets.by_id(ticket.id)
             if fresh is None or fresh.state != S.COLLECTING:
                 return Outcome("ignored", ticket.number)
-            if not await tx.add_message(fresh.id, _from_citizen(message, now)):
+            if not await tx.tickets.add_message(fresh.id, _from_citizen(message, now)):
                 return Outcome("duplicate", fresh.number)
             if message.location is not None:
-                await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
-            await tx.add_event(fresh.id, "clarified", now, actor=CITIZEN)
-            fresh = await tx.ticket(fresh.id)
+                await tx.tickets.update(fresh.id, None, now, lat=lat, lon=lon)
+            await tx.tickets.add_event(fresh.id, "clarified", now, actor=CITIZEN)
+            fresh = await tx.tickets.by_id(fresh.id)
             assert fresh is not None
             state = await self._settle(tx, fresh, result, now)
         self._wake()
@@ -764,7 +768,7 @@ class AppealCore:
         now = self.clock.now()
         actor = actor or by
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             open_states = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED}
             if ticket is None or ticket.state not in open_states or not self._may_act(ticket, by):
                 return Outcome("ignored", number)
@@ -772,13 +776,13 @@ class AppealCore:
             tried = [*ticket.tried_bodies]
             if ticket.body and holding and ticket.body not in tried:
                 tried.append(ticket.body)
-            await tx.update_ticket(ticket.id, None, now, tried_bodies=tried)
-            ticket = await tx.ticket(ticket.id)
+            await tx.tickets.update(ticket.id, None, now, tried_bodies=tried)
+            ticket = await tx.tickets.by_id(ticket.id)
             assert ticket is not None
             choice = self._next_body(ticket, correct_body)
             if choice is None and not holding:
                 return Outcome("ignored", number)  # already with the coordinators
-            await tx.add_training_example(
+            await tx.training.add(
                 TrainingExample(
                     text=ticket.text,
                     topic=choice[1] if choice and correct_body else None,
@@ -830,10 +834,10 @@ class AppealCore:
     async def assign(self, message: IncomingMessage, query: str, *, actor: str) -> Outcome:
         """A coordinator names the body in a reply to any message about the ticket."""
         async with self.repo.transaction() as tx:
-            ticket_id = await tx.ticket_by_sent_message(
+            ticket_id = await tx.tickets.id_by_sent_message(
                 message.channel, message.chat_id, message.reply_to or 0
             )
-            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
         if ticket is None:
             return Outcome("ignored")
         found = self.find_bodies(query)
@@ -845,7 +849,7 @@ class AppealCore:
                 else texts.ASSIGN_UNKNOWN.format(query=query)
             )
             async with self.repo.transaction() as tx:
-                await tx.queue(
+                await tx.outbox.queue(
                     OutboxDraft(
                         key=f"assign:{message.channel}:{message.chat_id}:{message.message_id}",
                         channel=message.channel,
@@ -868,7 +872,7 @@ class AppealCore:
         """The body confirms it works on the ticket; the citizen is told who."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or ticket.state not in (S.ROUTED, S.REOPENED):
                 return Outcome("ignored", number)
             if not self._may_act(ticket, by):
@@ -892,7 +896,7 @@ class AppealCore:
         """Spam or abuse: the ticket ends here; the citizen gets a neutral notice."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or S.REJECTED not in TRANSITIONS[TicketState(ticket.state)]:
                 return Outcome("ignored", number)
             if not self._may_act(ticket, by):
@@ -912,11 +916,11 @@ class AppealCore:
         """The citizen's answer to «Проблема решена?»: close, or reopen to the same body."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or ticket.state != S.ANSWERED or not self._own(ticket, message):
                 return Outcome("ignored", number)
-            await tx.update_ticket(ticket.id, None, now, solved=solved)
-            ticket = await tx.ticket(ticket.id)
+            await tx.tickets.update(ticket.id, None, now, solved=solved)
+            ticket = await tx.tickets.by_id(ticket.id)
             assert ticket is not None
             body = self.table.body_by_id.get(ticket.body or "")
             if solved or body is None:
@@ -936,9 +940,9 @@ class AppealCore:
                     actor=CITIZEN,
                 )
                 state = S.REOPENED
-            fresh = await tx.ticket(ticket.id)
+            fresh = await tx.tickets.by_id(ticket.id)
             assert fresh is not None
-            verdicts = self._verdicts(await tx.events(fresh.id))
+            verdicts = self._verdicts(await tx.tickets.events(fresh.id))
             await self._to_citizen(
                 tx,
                 fresh,
@@ -963,10 +967,10 @@ class AppealCore:
             return Outcome("ignored", number)
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or ticket.solved is None or not self._own(ticket, message):
                 return Outcome("ignored", number)  # rating buttons come only after the verdict
-            events = await tx.events(ticket.id)
+            events = await tx.tickets.events(ticket.id)
             rated = [
                 e
                 for e in events
@@ -974,8 +978,8 @@ class AppealCore:
             ]
             if int(round_) != self._verdicts(events) or rated:
                 return Outcome("ignored", number)
-            await tx.update_ticket(ticket.id, None, now, rating=int(score))
-            await tx.add_event(
+            await tx.tickets.update(ticket.id, None, now, rating=int(score))
+            await tx.tickets.add_event(
                 ticket.id,
                 "rated",
                 now,
@@ -1025,10 +1029,10 @@ class AppealCore:
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             if ticket_id is None:
-                ticket_id = await tx.ticket_by_sent_message(
+                ticket_id = await tx.tickets.id_by_sent_message(
                     message.channel, message.chat_id, message.reply_to or 0
                 )
-            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
             answerable = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED, S.ANSWERED}
             if ticket is None or ticket.state not in answerable:
                 return Outcome("ignored")
@@ -1037,7 +1041,7 @@ class AppealCore:
             actor = self._actor(by, message)
             body = self.table.body_by_id.get(ticket.body or "")
             body_name = body.name if body is not None else texts.COORDINATOR_NAME
-            if not await tx.add_message(
+            if not await tx.tickets.add_message(
                 ticket.id,
                 TicketMessage(
                     author=COORDINATOR if by == COORDINATOR else BODY,
@@ -1054,7 +1058,7 @@ class AppealCore:
             if first:
                 await self._move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
                 if ticket.tried_bodies and ticket.body:  # the redirect found the right body
-                    await tx.add_training_example(
+                    await tx.training.add(
                         TrainingExample(
                             text=ticket.text,
                             topic=ticket.topic,
@@ -1065,7 +1069,7 @@ class AppealCore:
                         ticket.id,
                     )
             else:
-                await tx.add_event(ticket.id, "answer_added", now, actor=actor)
+                await tx.tickets.add_event(ticket.id, "answer_added", now, actor=actor)
             await self._to_citizen(
                 tx,
                 ticket,
@@ -1098,19 +1102,19 @@ class AppealCore:
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             if within is None:
-                ticket_id = await tx.ticket_by_sent_message(
+                ticket_id = await tx.tickets.id_by_sent_message(
                     message.channel, message.chat_id, message.reply_to or 0
                 )
-                ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+                ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
             else:
-                ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+                ticket = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
                 if ticket is not None and now - ticket.created_at > within:
                     ticket = None
             if ticket is None or ticket.state in (S.CLOSED, S.REJECTED):
                 return None
-            if not await tx.add_message(ticket.id, _from_citizen(message, now)):
+            if not await tx.tickets.add_message(ticket.id, _from_citizen(message, now)):
                 return Outcome("duplicate", ticket.number)
-            await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
+            await tx.tickets.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
             key = f"follow-up:{message.message_id}"
             body = self.table.body_by_id.get(ticket.body or "")
             if ticket.state in ACTIVE and body is not None:
@@ -1146,7 +1150,7 @@ class AppealCore:
         """Close by hand (a coordinator's decision); raises `InvalidTransition` when final."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None:
                 return Outcome("ignored", number)
             await self._move(tx, ticket, S.CLOSED, now, "closed", actor=actor)
@@ -1163,7 +1167,7 @@ class AppealCore:
         """
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            tickets = [t for state in ACTIVE for t in await tx.tickets_in_state(state)]
+            tickets = [t for state in ACTIVE for t in await tx.tickets.in_state(state)]
         queued = 0
         for ticket in tickets:
             if ticket.due_at is None or ticket.routed_at is None:
@@ -1177,7 +1181,7 @@ class AppealCore:
             if not passed:
                 continue
             async with self.repo.transaction() as tx:
-                fresh = await tx.ticket(ticket.id)
+                fresh = await tx.tickets.by_id(ticket.id)
                 if (
                     fresh is None
                     or fresh.state not in ACTIVE
@@ -1186,7 +1190,7 @@ class AppealCore:
                     continue
                 for kind in passed:
                     latest = kind == passed[-1]
-                    inserted = await tx.record_reminder(
+                    inserted = await tx.tickets.record_reminder(
                         ticket.id, ticket.route_round, kind, now, skipped=not latest
                     )
                     if inserted and latest:
@@ -1232,10 +1236,10 @@ class AppealCore:
     async def export_citizen(self, channel: str, user_id: int) -> dict[str, Any]:
         """Everything stored about one citizen, as JSON-ready data (a 152-ФЗ access request)."""
         async with self.repo.transaction() as tx:
-            tickets = await tx.tickets_of(channel, user_id)
+            tickets = await tx.tickets.of_citizen(channel, user_id)
             items = []
             for t in tickets:
-                messages = await tx.messages(t.id)
+                messages = await tx.tickets.messages(t.id)
                 items.append(
                     {
                         "number": t.number,
@@ -1259,7 +1263,7 @@ class AppealCore:
                             }
                             for m in messages
                         ],
-                        "events": await tx.events(t.id),
+                        "events": await tx.tickets.events(t.id),
                     }
                 )
         return {"channel": channel, "user_id": user_id, "tickets": items}
@@ -1273,14 +1277,14 @@ class AppealCore:
         """
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            tickets = await tx.tickets_of(channel, user_id)
+            tickets = await tx.tickets.of_citizen(channel, user_id)
             for t in tickets:
-                await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)
-                await tx.add_event(t.id, "anonymised", now)
+                await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
+                await tx.tickets.add_event(t.id, "anonymised", now)
             if notify:
                 message = OutgoingMessage(channel, user_id, texts.DATA_DELETED)  # type: ignore[arg-type]
-                await tx.scrub_chat(channel, user_id, texts.ANONYMISED)
-                await tx.queue(
+                await tx.outbox.scrub_chat(channel, user_id, texts.ANONYMISED)
+                await tx.outbox.queue(
                     OutboxDraft(
                         # Nothing about the person in the key; the row itself is blanked by the
                         # outbox right after delivery (purpose FORGOTTEN).
@@ -1301,7 +1305,7 @@ class AppealCore:
         """Rows ``{"text", "topic", "body", …}`` for ``routing train``; ``only_labelled`` drops
         the ones where only the wrong body is known."""
         async with self.repo.transaction() as tx:
-            examples = await tx.training_examples()
+            examples = await tx.training.examples()
         return [
             {
                 "text": e.text,
@@ -1330,7 +1334,7 @@ class AppealCore:
         """The platform id of the ticket card in a body's chat, once it has been sent: later
         messages about the ticket reply to it, so the chat reads as one thread per ticket."""
         key = f"{ticket.number}:{BODY}:{ticket.route_round}:{channel}:{chat}"
-        row = await tx.outbox_by_key(key) or await tx.outbox_by_key(key + ":part1")
+        row = await tx.outbox.by_key(key) or await tx.outbox.by_key(key + ":part1")
         return row.platform_message_id if row is not None else None
 
     @staticmethod
@@ -1399,7 +1403,7 @@ class AppealCore:
                 remove_keyboard=remove_keyboard and last,
                 menu=menu and last,
             )
-            await tx.queue(
+            await tx.outbox.queue(
                 OutboxDraft(
                     key=f"{ticket.number}:{key}" + (f":part{index}" if len(parts) > 1 else ""),
                     channel=channel,
@@ -1417,7 +1421,7 @@ class AppealCore:
     async def _send_direct(self, message: IncomingMessage, text: str, key: str) -> None:
         """A reply that belongs to no ticket (e.g. "write it as text")."""
         async with self.repo.transaction() as tx:
-            await tx.queue(
+            await tx.outbox.queue(
                 OutboxDraft(
                     key=f"direct:{message.channel}:{message.chat_id}:{key}",
                     channel=message.channel,
@@ -1452,7 +1456,7 @@ class AppealCore:
     async def load_staff(self) -> None:
         """Read the bindings made by invites (on start, after migrations)."""
         async with self.repo.transaction() as tx:
-            self._bindings = tuple(await tx.bindings())  # type: ignore[attr-defined]
+            self._bindings = tuple(await tx.staff.bindings())
         self._rebuild_staff()
 
     async def invite(
@@ -1497,7 +1501,7 @@ class AppealCore:
             token=token,
         )
         async with self.repo.transaction() as tx:
-            await tx.add_invite(invite)  # type: ignore[attr-defined]
+            await tx.staff.add_invite(invite)
         await self._reply_in_chat(message, text, "invite")
         log.info("invite created for body %s", body.id)
         return Outcome("invited")
@@ -1521,7 +1525,7 @@ class AppealCore:
         now = self.clock.now()
         binding: StaffBinding | None = None
         async with self.repo.transaction() as tx:
-            invite = await tx.invite(token)  # type: ignore[attr-defined]
+            invite = await tx.staff.invite(token)
             body = self.table.body_by_id.get(invite.body) if invite is not None else None
             refusal = None
             if invite is None:
@@ -1538,12 +1542,12 @@ class AppealCore:
                 refusal = texts.INVITE_EXPIRED
             elif body is None:
                 refusal = texts.INVITE_BODY_GONE
-            elif not await tx.use_invite(token, now):  # type: ignore[attr-defined]
+            elif not await tx.staff.use_invite(token, now):
                 refusal = texts.INVITE_USED
             if refusal is None and invite is not None and body is not None:
                 binding = StaffBinding(channel, chat_id, user_id, body.id, forum)
-                await tx.add_binding(binding, now)  # type: ignore[attr-defined]
-                bindings = tuple(await tx.bindings())  # type: ignore[attr-defined]
+                await tx.staff.add_binding(binding, now)
+                bindings = tuple(await tx.staff.bindings())
                 hint = texts.INVITE_BOUND_FORUM_HINT if forum else ""
                 await self._enqueue_plain(
                     tx,
@@ -1596,7 +1600,7 @@ class AppealCore:
         now = self.clock.now()
         async with self.repo.transaction() as tx:
             for state in sorted(ACTIVE):
-                for ticket in await tx.tickets_in_state(state):
+                for ticket in await tx.tickets.in_state(state):
                     if ticket.body != body.id or ticket.due_at is None:
                         continue
                     note = texts.REOPENED_NOTE if state == S.REOPENED else ""
@@ -1662,24 +1666,24 @@ class AppealCore:
         topic is asked first."""
         async with self.repo.transaction() as tx:
             if message.thread_id is not None:
-                number = await tx.topic_key_by_thread(  # type: ignore[attr-defined]
+                number = await tx.staff.topic_key_by_thread(
                     message.channel, message.chat_id, message.thread_id
                 )
                 if number is not None:
-                    return await tx.ticket_by_number(number)
+                    return await tx.tickets.by_number(number)
             if message.reply_to is None:
                 return None
-            ticket_id = await tx.ticket_by_sent_message(
+            ticket_id = await tx.tickets.id_by_sent_message(
                 message.channel, message.chat_id, message.reply_to
             )
-            return await tx.ticket(ticket_id) if ticket_id is not None else None
+            return await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
 
     async def staff_action(self, message: IncomingMessage, payload: Payload) -> Outcome:
         """A card button: «Взять в работу», «Не наше», «Закрыть», «Спам». Anyone without the
         right (see `_authority`) or a press the ticket's state no longer allows gets a notice
         saying why, and nothing changes."""
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(payload.number)
+            ticket = await tx.tickets.by_number(payload.number)
         if ticket is None:
             return Outcome("ignored", payload.number, notice=texts.STAFF_NOT_ALLOWED)
         by = self._authority(ticket, message)
@@ -1700,7 +1704,7 @@ class AppealCore:
         if outcome.kind != "ignored":
             return outcome
         async with self.repo.transaction() as tx:  # why not: read the state as it is now
-            fresh = await tx.ticket_by_number(payload.number)
+            fresh = await tx.tickets.by_number(payload.number)
         state = fresh.state if fresh is not None else ticket.state
         name = texts.STATE_NAMES.get(state, state)
         if state == S.IN_WORK and payload.action == "take":
@@ -1718,7 +1722,7 @@ class AppealCore:
         the citizen is told. A body closes only what it holds or has answered."""
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or S.CLOSED not in TRANSITIONS[TicketState(ticket.state)]:
                 return Outcome("ignored", number)
             holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
@@ -1775,7 +1779,7 @@ class AppealCore:
         reply_to: int | None = None,
     ) -> None:
         """A message about no ticket (invites, refusals) to a staff chat."""
-        await tx.queue(
+        await tx.outbox.queue(
             OutboxDraft(
                 key=key,
                 channel=channel,
@@ -1801,10 +1805,12 @@ class AppealCore:
             return  # a staff chat that cannot be reached is a setup problem, not a ticket's
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            ticket = await tx.ticket(row.ticket_id)
+            ticket = await tx.tickets.by_id(row.ticket_id)
             if ticket is None:
                 return
-            await tx.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
+            await tx.tickets.add_event(
+                ticket.id, "citizen_unreachable", now, detail={"outbox": row.id}
+            )
             text = texts.CITIZEN_UNREACHABLE_TO_STAFF.format(number=ticket.number)
             key = f"unreachable:{ticket.route_round}"
             body = self.table.body_by_id.get(ticket.body or "")
@@ -1829,15 +1835,15 @@ class AppealCore:
         now = self.clock.now()
         requeued = 0
         async with self.repo.transaction() as tx:
-            for ticket in await tx.tickets_of(channel, user_id):
-                for event in await tx.events(ticket.id):
+            for ticket in await tx.tickets.of_citizen(channel, user_id):
+                for event in await tx.tickets.events(ticket.id):
                     if event.get("kind") != "citizen_unreachable":
                         continue
                     row_id = (event.get("detail") or {}).get("outbox")
-                    row = await tx.outbox_row(row_id) if row_id is not None else None
+                    row = await tx.outbox.row(row_id) if row_id is not None else None
                     if row is None or row.state != OutboxState.FAILED:
                         continue
-                    await tx.set_outbox_state(
+                    await tx.outbox.set_state(
                         row.id,
                         OutboxState.PENDING,
                         next_attempt_at=now,

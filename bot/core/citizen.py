@@ -150,7 +150,7 @@ class CitizenDesk:
         from bot.core.appeals import Outcome, Payload
 
         async with self.core.repo.transaction() as tx:
-            tickets = list(reversed(await tx.tickets_of(message.channel, message.user_id)))
+            tickets = list(reversed(await tx.tickets.of_citizen(message.channel, message.user_id)))
         if not tickets:
             await self._say(message, texts.MY_EMPTY, key)
             return Outcome("command")
@@ -191,14 +191,14 @@ class CitizenDesk:
         from bot.core.appeals import CITIZEN, Outcome
 
         async with self.core.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or (ticket.channel, ticket.user_id) != (
                 message.channel,
                 message.user_id,
             ):
                 return Outcome("ignored", number, notice=texts.MY_UNKNOWN_TICKET)
-            events = await tx.events(ticket.id)
-            messages = await tx.messages(ticket.id)
+            events = await tx.tickets.events(ticket.id)
+            messages = await tx.tickets.messages(ticket.id)
         lines: list[tuple[datetime, int, str]] = []
         for order, event in enumerate(events):
             what = self._event_text(event)
@@ -268,7 +268,7 @@ class CitizenDesk:
 
         now = self.core.clock.now()
         async with self.core.repo.transaction() as tx:
-            ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+            ticket = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
             if ticket is not None and ticket.state == TicketState.COLLECTING:
                 await self.core._move(
                     tx, ticket, TicketState.CLOSED, now, "cancelled", actor=CITIZEN
@@ -295,7 +295,7 @@ class CitizenDesk:
         if ticket.state not in (TicketState.NEW, TicketState.COLLECTING):
             return False
         if not untouched(ticket):
-            asked = await tx.state_and_event(ticket.id, ("asked_address",))
+            asked = await tx.tickets.state_and_event(ticket.id, ("asked_address",))
             if asked is not None and asked[1]:
                 return False  # asked once; whatever the citizen said, the body gets it now
         said = [ticket.text, *(m.text for m in await thread_of(tx, ticket))]
@@ -343,7 +343,7 @@ class CitizenDesk:
             texts.ASK_LOCATION_HINT,
             request_location=True,
         )
-        await tx.queue(
+        await tx.outbox.queue(
             OutboxDraft(
                 key=f"{ticket.number}:{CITIZEN}-{key}:location",
                 channel=ticket.channel,
@@ -362,7 +362,7 @@ class CitizenDesk:
 
         if untouched(ticket):
             return False
-        now = await tx.state_and_event(ticket.id, ("asked_place", "asked_address"))
+        now = await tx.tickets.state_and_event(ticket.id, ("asked_place", "asked_address"))
         if now is None:
             return False
         state, asked = now
@@ -382,10 +382,12 @@ class CitizenDesk:
         done: list[str] = []
         async with self.core.repo.transaction() as tx:
             for state in (TicketState.CLOSED, TicketState.REJECTED, TicketState.COLLECTING):
-                for t in await tx.tickets_in_state(state):
+                for t in await tx.tickets.in_state(state):
                     if t.anonymised_at is None and t.updated_at < cutoff:
-                        await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)
-                        await tx.add_event(t.id, "anonymised", now, detail={"why": "retention"})
+                        await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
+                        await tx.tickets.add_event(
+                            t.id, "anonymised", now, detail={"why": "retention"}
+                        )
                         done.append(t.number)
         if done:
             log.info("retention: anonymised %d tickets: %s", len(done), ", ".join(done))
@@ -419,7 +421,7 @@ class CitizenDesk:
                     menu=last and not buttons,
                 )
                 suffix = f":part{index}" if len(parts) > 1 else ""
-                await tx.queue(
+                await tx.outbox.queue(
                     OutboxDraft(
                         key=f"direct:{message.channel}:{message.chat_id}:{key}{suffix}",
                         channel=message.channel,

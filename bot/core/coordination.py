@@ -170,8 +170,8 @@ class Coordination:
         text = await asyncio.to_thread(canonical, file_table)
         seed = content_hash(text)
         async with self.repo.transaction() as tx:
-            if await tx.latest_seed_hash() != seed:
-                number = await tx.add_table_version(
+            if await tx.tables.latest_seed_hash() != seed:
+                number = await tx.tables.add_version(
                     content=text,
                     content_hash=seed,
                     source=FROM_FILE,
@@ -181,7 +181,7 @@ class Coordination:
                     seed_hash=seed,
                 )
                 log.info("routing table: the ROUTING_TABLE file is recorded as version %d", number)
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         assert current is not None
         in_force = seed
         if self.core.table is not file_table:
@@ -249,11 +249,11 @@ class Coordination:
 
     async def propose_rollback(self, by: str) -> Reply:
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
             if current is None:
                 return Reply((texts.TABLE_NONE_YET,))
             target_id = await self._predecessor(tx, current)
-            target = await tx.table_version(target_id) if target_id else None
+            target = await tx.tables.version(target_id) if target_id else None
         if target is None:
             return Reply((texts.TABLE_NO_PREVIOUS.format(version=current.id),))
         if target.content_hash == current.content_hash:
@@ -272,7 +272,7 @@ class Coordination:
         seen = set()
         while version.restores is not None and version.id not in seen:
             seen.add(version.id)
-            restored = await tx.table_version(version.restores)
+            restored = await tx.tables.version(version.restores)
             if restored is None:
                 break
             version = restored
@@ -292,7 +292,7 @@ class Coordination:
         text = await asyncio.to_thread(canonical, table)
         digest = content_hash(text)
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         if current is None:
             return Reply((texts.TABLE_NONE_YET,))
         if digest == current.content_hash:
@@ -302,7 +302,7 @@ class Coordination:
         if diff.is_empty:
             return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
         async with self.repo.transaction() as tx:
-            proposal = await tx.add_table_proposal(
+            proposal = await tx.tables.add_proposal(
                 content=text,
                 content_hash=digest,
                 base_version=current.id,
@@ -344,11 +344,11 @@ class Coordination:
 
     async def cancel(self, proposal_id: int) -> Reply:
         async with self.repo.transaction() as tx:
-            proposal = await tx.table_proposal(proposal_id)
-            current = await tx.latest_table_version()
+            proposal = await tx.tables.proposal(proposal_id)
+            current = await tx.tables.latest()
             if proposal is None:
                 return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
-            if not await tx.settle_table_proposal(proposal_id, ProposalState.CANCELLED):
+            if not await tx.tables.settle_proposal(proposal_id, ProposalState.CANCELLED):
                 return Reply(notice=self._settled_notice(proposal.state))
         version = current.id if current else 0
         return Reply(
@@ -363,8 +363,8 @@ class Coordination:
 
     async def apply(self, proposal_id: int, by: str) -> Reply:
         async with self.repo.transaction() as tx:
-            proposal = await tx.table_proposal(proposal_id)
-            current = await tx.latest_table_version()
+            proposal = await tx.tables.proposal(proposal_id)
+            current = await tx.tables.latest()
         if proposal is None or current is None:
             return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
         if proposal.state != ProposalState.PENDING:
@@ -373,7 +373,7 @@ class Coordination:
             # Read once more: on PostgreSQL the two reads above may straddle the commit of a
             # double tap's other half, which makes this very proposal look stale.
             async with self.repo.transaction() as tx:
-                fresh = await tx.table_proposal(proposal_id)
+                fresh = await tx.tables.proposal(proposal_id)
             if fresh is not None and fresh.state != ProposalState.PENDING:
                 return Reply(notice=self._settled_notice(fresh.state))
             stale = texts.TABLE_STALE.format(version=current.id)
@@ -386,14 +386,14 @@ class Coordination:
                 # The proposal is claimed first, by one conditional UPDATE: of two presses at
                 # once (a double tap, two coordinators) exactly one gets it, on PostgreSQL too,
                 # where the second waits for the first to commit and then finds it settled.
-                if not await tx.settle_table_proposal(proposal_id, ProposalState.APPLIED):
-                    fresh = await tx.table_proposal(proposal_id)
+                if not await tx.tables.settle_proposal(proposal_id, ProposalState.APPLIED):
+                    fresh = await tx.tables.proposal(proposal_id)
                     settled = fresh.state if fresh else ProposalState.CANCELLED
                     return Reply(notice=self._settled_notice(settled))
-                latest = await tx.latest_table_version()
+                latest = await tx.tables.latest()
                 if latest is None or latest.id != proposal.base_version:
                     raise _Stale(latest.id if latest else 0)  # rolls the claim back
-                version = await tx.add_table_version(
+                version = await tx.tables.add_version(
                     content=proposal.content,
                     content_hash=proposal.content_hash,
                     source=proposal.kind,
@@ -421,7 +421,7 @@ class Coordination:
     async def current_file(self) -> TableFile | None:
         """The table in force as XLSX, with a caption saying which version it is."""
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         if current is None:
             return None
         table = self.core.table
@@ -433,7 +433,7 @@ class Coordination:
 
     async def versions(self, limit: int = 10) -> Reply:
         async with self.repo.transaction() as tx:
-            rows = await tx.table_versions(limit)
+            rows = await tx.tables.versions(limit)
         if not rows:
             return Reply((texts.TABLE_NONE_YET,))
         lines = [

@@ -44,10 +44,10 @@ class Stats:
 async def collect(core: AppealCore) -> Stats:
     now = core.clock.now()
     async with core.repo.transaction() as tx:
-        by_state = await tx.ticket_counts_by_state()
-        by_body = await tx.ticket_counts_by_body()
-        overdue = await tx.overdue_tickets(tuple(s.value for s in ACTIVE), now)
-        delays = await tx.first_answer_delays()
+        by_state = await tx.stats.by_state()
+        by_body = await tx.stats.by_body()
+        overdue = await tx.stats.overdue(tuple(s.value for s in ACTIVE), now)
+        delays = await tx.stats.first_answer_delays()
 
     def name(body_id: str | None) -> str:
         body = core.table.body_by_id.get(body_id or "")

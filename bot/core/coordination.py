@@ -6,7 +6,8 @@ Channel-agnostic: adapters hand in bytes and a file name (or a button's data) an
 A proposal remembers the version it was compared with; if another version was applied since,
 «Применить» is refused — the coordinator would otherwise apply a diff they never saw.
 
-Versions (`bot.storage.table_versions`) are append-only; the latest one is the table in force.
+Versions (``tx.tables``, `bot.storage.sql.tables`) are append-only; the latest one is the table
+in force.
 On start (`sync_with_file`): the first start records the ``ROUTING_TABLE`` file as version 1;
 later starts record it again as a new version only if its content changed since it was last
 recorded (compared by the hash of its canonical YAML), so an edited file wins over a table

@@ -1,7 +1,7 @@
 """`/stats` for coordinators: tickets by state and by body, the overdue list, the median time to
 the first answer — as a short Russian text and a PNG chart.
 
-Numbers come from the database in one transaction (`bot.storage.table_versions.TableVersionsTx`);
+Numbers come from the database in one transaction (``tx.stats``, `bot.storage.base.StatsTx`);
 the chart is drawn with matplotlib's Agg backend through the object API (``Figure``, not
 ``pyplot``: pyplot keeps global state and is not safe in a worker thread), in
 ``asyncio.to_thread`` because rendering takes a noticeable fraction of a second.

@@ -58,7 +58,7 @@ async def queue(
                 chat = FIRST_CHAT + n % chats
                 payload = OutgoingMessage(channel, chat, TEXT.format(n=n)).to_json()  # type: ignore[arg-type]
                 draft = OutboxDraft(f"bench:{n}", channel, chat, payload, Purpose.BODY)
-                await tx.enqueue(draft, now)
+                await tx.outbox.enqueue(draft, now)
 
 
 async def drain(messages: int, chats: int, settings: Settings) -> tuple[float, TelegramEmulator]:

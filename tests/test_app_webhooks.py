@@ -92,10 +92,10 @@ async def test_an_album_still_waiting_when_the_webhook_bot_stops_becomes_an_appe
     await repo.open()
     try:
         async with repo.transaction() as tx:
-            (ticket,) = await tx.tickets_of("tg", TG_CITIZEN)
+            (ticket,) = await tx.tickets.of_citizen("tg", TG_CITIZEN)
             assert ticket.text == APPEAL and len(ticket.attachments) == 2
             to_citizen = [r for state in ("pending", "sending", "sent", "uncertain")
-                          for r in await tx.rows_in_state(state) if r.chat_id == TG_CITIZEN]
+                          for r in await tx.outbox.in_state(state) if r.chat_id == TG_CITIZEN]
         # Its confirmation is queued (or went out while the outbox still ran): not lost.
         assert [ticket.number in r.payload["text"] for r in to_citizen] == [True]
     finally:

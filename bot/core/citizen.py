@@ -92,7 +92,7 @@ async def my_tickets(
 ) -> Outcome:
     """Newest first, ``PAGE`` at a time, each with a button that opens its history."""
     async with desk.repo.transaction() as tx:
-        tickets = list(reversed(await tx.tickets_of(message.channel, message.user_id)))
+        tickets = list(reversed(await tx.tickets.of_citizen(message.channel, message.user_id)))
     if not tickets:
         await _say(desk, message, texts.MY_EMPTY, *key)
         return Outcome(K.COMMAND)
@@ -133,14 +133,14 @@ def _describe(desk: Desk, ticket: TicketRecord) -> str:
 async def history(desk: Desk, message: IncomingMessage, number: str) -> Outcome:
     """What happened to one ticket, messages and events in order, in Russian."""
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or (ticket.channel, ticket.user_id) != (
             message.channel,
             message.user_id,
         ):
             return Outcome(K.IGNORED, number, notice=texts.MY_UNKNOWN_TICKET)
-        events = await tx.events(ticket.id)
-        messages = await tx.messages(ticket.id)
+        events = await tx.tickets.events(ticket.id)
+        messages = await tx.tickets.messages(ticket.id)
     lines: list[tuple[datetime, int, str]] = []
     for order, event in enumerate(events):
         what = _event_text(desk, event)
@@ -205,7 +205,7 @@ async def cancel(desk: Desk, message: IncomingMessage) -> Outcome:
     """Abandon the draft: the citizen's latest ticket while the bot is still asking."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+        ticket = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
         if ticket is not None and ticket.state == TicketState.COLLECTING:
             await desk.move(tx, ticket, TicketState.CLOSED, now, "cancelled", actor=CITIZEN)
             await desk.to_citizen(

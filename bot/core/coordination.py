@@ -6,7 +6,8 @@ Channel-agnostic: adapters hand in bytes and a file name (or a button's data) an
 A proposal remembers the version it was compared with; if another version was applied since,
 «Применить» is refused — the coordinator would otherwise apply a diff they never saw.
 
-Versions (`bot.storage.table_versions`) are append-only; the latest one is the table in force.
+Versions (``tx.tables``, `bot.storage.sql.tables`) are append-only; the latest one is the table
+in force.
 On start (`sync_with_file`): the first start records the ``ROUTING_TABLE`` file as version 1;
 later starts record it again as a new version only if its content changed since it was last
 recorded (compared by the hash of its canonical YAML), so an edited file wins over a table
@@ -172,8 +173,8 @@ class Coordination:
         text = await asyncio.to_thread(canonical, file_table)
         seed = content_hash(text)
         async with self.repo.transaction() as tx:
-            if await tx.latest_seed_hash() != seed:
-                number = await tx.add_table_version(
+            if await tx.tables.latest_seed_hash() != seed:
+                number = await tx.tables.add_version(
                     content=text,
                     content_hash=seed,
                     source=FROM_FILE,
@@ -183,7 +184,7 @@ class Coordination:
                     seed_hash=seed,
                 )
                 log.info("routing table: the ROUTING_TABLE file is recorded as version %d", number)
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         assert current is not None
         in_force = seed
         if self.core.table is not file_table:
@@ -251,11 +252,11 @@ class Coordination:
 
     async def propose_rollback(self, by: str) -> Reply:
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
             if current is None:
                 return Reply((texts.TABLE_NONE_YET,))
             target_id = await self._predecessor(tx, current)
-            target = await tx.table_version(target_id) if target_id else None
+            target = await tx.tables.version(target_id) if target_id else None
         if target is None:
             return Reply((texts.TABLE_NO_PREVIOUS.format(version=current.id),))
         if target.content_hash == current.content_hash:
@@ -274,7 +275,7 @@ class Coordination:
         seen = set()
         while version.restores is not None and version.id not in seen:
             seen.add(version.id)
-            restored = await tx.table_version(version.restores)
+            restored = await tx.tables.version(version.restores)
             if restored is None:
                 break
             version = restored
@@ -294,7 +295,7 @@ class Coordination:
         text = await asyncio.to_thread(canonical, table)
         digest = content_hash(text)
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         if current is None:
             return Reply((texts.TABLE_NONE_YET,))
         if digest == current.content_hash:
@@ -304,7 +305,7 @@ class Coordination:
         if diff.is_empty:
             return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
         async with self.repo.transaction() as tx:
-            proposal = await tx.add_table_proposal(
+            proposal = await tx.tables.add_proposal(
                 content=text,
                 content_hash=digest,
                 base_version=current.id,
@@ -346,11 +347,11 @@ class Coordination:
 
     async def cancel(self, proposal_id: int) -> Reply:
         async with self.repo.transaction() as tx:
-            proposal = await tx.table_proposal(proposal_id)
-            current = await tx.latest_table_version()
+            proposal = await tx.tables.proposal(proposal_id)
+            current = await tx.tables.latest()
             if proposal is None:
                 return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
-            if not await tx.settle_table_proposal(proposal_id, ProposalState.CANCELLED):
+            if not await tx.tables.settle_proposal(proposal_id, ProposalState.CANCELLED):
                 return Reply(notice=self._settled_notice(proposal.state))
         version = current.id if current else 0
         return Reply(
@@ -365,8 +366,8 @@ class Coordination:
 
     async def apply(self, proposal_id: int, by: str) -> Reply:
         async with self.repo.transaction() as tx:
-            proposal = await tx.table_proposal(proposal_id)
-            current = await tx.latest_table_version()
+            proposal = await tx.tables.proposal(proposal_id)
+            current = await tx.tables.latest()
         if proposal is None or current is None:
             return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
         if proposal.state != ProposalState.PENDING:
@@ -375,7 +376,7 @@ class Coordination:
             # Read once more: on PostgreSQL the two reads above may straddle the commit of a
             # double tap's other half, which makes this very proposal look stale.
             async with self.repo.transaction() as tx:
-                fresh = await tx.table_proposal(proposal_id)
+                fresh = await tx.tables.proposal(proposal_id)
             if fresh is not None and fresh.state != ProposalState.PENDING:
                 return Reply(notice=self._settled_notice(fresh.state))
             stale = texts.TABLE_STALE.format(version=current.id)
@@ -388,14 +389,14 @@ class Coordination:
                 # The proposal is claimed first, by one conditional UPDATE: of two presses at
                 # once (a double tap, two coordinators) exactly one gets it, on PostgreSQL too,
                 # where the second waits for the first to commit and then finds it settled.
-                if not await tx.settle_table_proposal(proposal_id, ProposalState.APPLIED):
-                    fresh = await tx.table_proposal(proposal_id)
+                if not await tx.tables.settle_proposal(proposal_id, ProposalState.APPLIED):
+                    fresh = await tx.tables.proposal(proposal_id)
                     settled = fresh.state if fresh else ProposalState.CANCELLED
                     return Reply(notice=self._settled_notice(settled))
-                latest = await tx.latest_table_version()
+                latest = await tx.tables.latest()
                 if latest is None or latest.id != proposal.base_version:
                     raise _Stale(latest.id if latest else 0)  # rolls the claim back
-                version = await tx.add_table_version(
+                version = await tx.tables.add_version(
                     content=proposal.content,
                     content_hash=proposal.content_hash,
                     source=proposal.kind,
@@ -423,7 +424,7 @@ class Coordination:
     async def current_file(self) -> TableFile | None:
         """The table in force as XLSX, with a caption saying which version it is."""
         async with self.repo.transaction() as tx:
-            current = await tx.latest_table_version()
+            current = await tx.tables.latest()
         if current is None:
             return None
         table = self.core.table
@@ -435,7 +436,7 @@ class Coordination:
 
     async def versions(self, limit: int = 10) -> Reply:
         async with self.repo.transaction() as tx:
-            rows = await tx.table_versions(limit)
+            rows = await tx.tables.versions(limit)
         if not rows:
             return Reply((texts.TABLE_NONE_YET,))
         lines = [

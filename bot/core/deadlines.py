@@ -29,7 +29,7 @@ async def scan_deadlines(desk: Desk) -> int:
     """
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        tickets = [t for state in ACTIVE for t in await tx.tickets_in_state(state)]
+        tickets = [t for state in ACTIVE for t in await tx.tickets.in_state(state)]
     queued = 0
     for ticket in tickets:
         if ticket.due_at is None or ticket.routed_at is None:
@@ -44,13 +44,13 @@ async def scan_deadlines(desk: Desk) -> int:
         if not passed:
             continue
         async with desk.repo.transaction() as tx:
-            fresh = await tx.ticket(ticket.id)
+            fresh = await tx.tickets.by_id(ticket.id)
             moved = fresh is None or fresh.state not in ACTIVE
             if moved or fresh.route_round != ticket.route_round:
                 continue
             for kind in passed:
                 latest = kind == passed[-1]
-                inserted = await tx.record_reminder(
+                inserted = await tx.tickets.record_reminder(
                     ticket.id, ticket.route_round, kind, now, skipped=not latest
                 )
                 if inserted and latest:

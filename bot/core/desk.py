@@ -68,7 +68,7 @@ class Policy:
 
 async def thread_of(tx: Tx, ticket: TicketRecord) -> list[TicketMessage]:
     """The ticket's thread: read, unless the ticket is `untouched` (then it has none)."""
-    return [] if ticket.untouched else await tx.messages(ticket.id)
+    return [] if ticket.untouched else await tx.tickets.messages(ticket.id)
 
 
 class Desk:
@@ -184,9 +184,11 @@ class Desk:
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
         expected = None if ticket.untouched else ticket.state
-        if not await tx.update_ticket(ticket.id, expected, now, state=to.value, **changes):
+        if not await tx.tickets.update(ticket.id, expected, now, state=to.value, **changes):
             raise InvalidTransition(ticket.number, "changed concurrently", to)
-        await tx.add_event(ticket.id, kind, now, ticket.state, to.value, detail or {}, actor)
+        await tx.tickets.add_event(
+            ticket.id, kind, now, ticket.state, to.value, detail or {}, actor
+        )
 
     def deadline_for(self, body: Body, topic_id: str | None) -> Deadline:
         topic = self.table.topic_by_id.get(topic_id or "")
@@ -318,7 +320,7 @@ class Desk:
             names = self.table.municipality_by_id
             template = texts.ASK_MUNICIPALITY if options else texts.ASK_PLACE_TEXT
         rows = cards.question_buttons(Action(what), ticket.number, options, names)
-        asked = sum(e["kind"].startswith("asked_") for e in await tx.events(ticket.id))
+        asked = sum(e["kind"].startswith("asked_") for e in await tx.tickets.events(ticket.id))
         key = OutboxKey.to_citizen(ticket.number, f"ask-{what}", asked)
         await self.to_citizen(
             tx, ticket, key, template.format(number=ticket.number), buttons=rows
@@ -466,7 +468,7 @@ class Desk:
                 remove_keyboard=remove_keyboard and last,
                 menu=menu and last and not buttons,
             )
-            await tx.queue(
+            await tx.outbox.queue(
                 OutboxDraft(
                     key=(key.piece_of(index) if len(parts) > 1 else key).render(),
                     channel=channel,
@@ -521,7 +523,7 @@ class Desk:
         """The platform id of the ticket card in a body's chat, once it has been sent: later
         messages about the ticket reply to it, so the chat reads as one thread per ticket."""
         card = OutboxKey.card(ticket.number, ticket.route_round, channel, chat)
-        row = await tx.outbox_by_key(card.render()) or await tx.outbox_by_key(
+        row = await tx.outbox.by_key(card.render()) or await tx.outbox.by_key(
             card.piece_of(1).render()
         )
         return row.platform_message_id if row is not None else None

@@ -71,7 +71,7 @@ def from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
 async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None = None) -> Outcome:
     """A citizen's message that is no command and no button: see the module's opening."""
     async with desk.repo.transaction() as tx:  # one look answers both questions below
-        seen, latest = await tx.seen_or_latest(
+        seen, latest = await tx.tickets.seen_or_latest(
             message.channel, message.chat_id, message.message_id
         )
     if seen is not None:  # the platform delivered this message again
@@ -97,7 +97,7 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
     early look that spares a duplicate its classification is skipped."""
     if not unseen:
         async with desk.repo.transaction() as tx:
-            existing = await tx.ticket_by_source(
+            existing = await tx.tickets.by_source(
                 message.channel, message.chat_id, message.message_id
             )
         if existing is not None:
@@ -128,9 +128,10 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
     )
     try:
         async with desk.repo.transaction() as tx:
-            number = ticket_number(year, await tx.next_ticket_sequence(year))
-            ticket_id = await tx.insert_ticket(number, draft, S.NEW, now)
-            await tx.add_event(ticket_id, "created", now, None, None, {"channel": draft.channel})
+            number = ticket_number(year, await tx.tickets.next_sequence(year))
+            ticket_id = await tx.tickets.insert(number, draft, S.NEW, now)
+            created = {"channel": draft.channel}
+            await tx.tickets.add_event(ticket_id, "created", now, None, None, created)
             ticket = draft.stored(ticket_id, number, S.NEW, now)
             if classification is None:
                 await desk.move(tx, ticket, S.COLLECTING, now, "requested_text")
@@ -145,7 +146,7 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
                 state = await apply_classification(desk, tx, ticket, classification, now)
     except DuplicateTicket:  # another process took the same message in between
         async with desk.repo.transaction() as tx:
-            existing = await tx.ticket_by_source(
+            existing = await tx.tickets.by_source(
                 message.channel, message.chat_id, message.message_id
             )
         assert existing is not None
@@ -183,10 +184,10 @@ async def apply_classification(
     ]
     decision = str(getattr(result.decision, "value", result.decision))
     changes = {"topic": result.topic, "municipality": result.municipality}
-    await tx.update_ticket(ticket.id, None, now, candidates=candidates, **changes)
+    await tx.tickets.update(ticket.id, None, now, candidates=candidates, **changes)
     # What the row now holds, without reading it back.
     ticket = dataclasses.replace(ticket, candidates=tuple(candidates), updated_at=now, **changes)
-    await tx.add_event(
+    await tx.tickets.add_event(
         ticket.id, "classified", now, detail={"decision": decision, "body": result.body}
     )
     body = desk.table.body_by_id.get(result.body or "")
@@ -217,7 +218,7 @@ async def ask_address(
     if ticket.state not in (S.NEW, S.COLLECTING):
         return False
     if not ticket.untouched:
-        asked = await tx.state_and_event(ticket.id, ("asked_address",))
+        asked = await tx.tickets.state_and_event(ticket.id, ("asked_address",))
         if asked is not None and asked[1]:
             return False  # asked once; whatever the citizen said, the body gets it now
     said = [ticket.text, *(m.text for m in await thread_of(tx, ticket))]
@@ -246,7 +247,7 @@ def answers_of(events: list[dict]) -> dict[str, str | None]:
 async def settle(desk: Desk, tx: Tx, ticket: TicketRecord, result: Any, now: datetime) -> str:
     """Apply a re-classification after a citizen's answer, or give up asking: after
     ``max_questions`` questions a person takes over."""
-    asked = asked_count(await tx.events(ticket.id))
+    asked = asked_count(await tx.tickets.events(ticket.id))
     decision = str(getattr(result.decision, "value", result.decision))
     if decision.startswith("ask") and asked >= desk.policy.max_questions:
         await desk.to_coordinators(tx, ticket, texts.REASON_TOO_MANY_QUESTIONS, now)
@@ -264,14 +265,14 @@ async def answer_question(
 ) -> Outcome:
     """A tap on one of the question's buttons («Другое»: ``"-"``)."""
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
-        events = await tx.events(ticket.id) if ticket is not None else []
+        ticket = await tx.tickets.by_number(number)
+        events = await tx.tickets.events(ticket.id) if ticket is not None else []
     if ticket is None or ticket.state != S.COLLECTING or not own(ticket, message):
         return Outcome(K.IGNORED, number)
     now = desk.clock.now()
     if topic == "-" or municipality == "-":
         async with desk.repo.transaction() as tx:
-            ticket = await tx.ticket_by_number(number)
+            ticket = await tx.tickets.by_number(number)
             if ticket is None or ticket.state != S.COLLECTING:
                 return Outcome(K.IGNORED, number)
             await desk.to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now, actor=CITIZEN)
@@ -282,11 +283,11 @@ async def answer_question(
     answers.update({k: v for k, v in given.items() if v})
     result = await classify(desk, ticket.text, ticket.lat, ticket.lon, **answers)
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.state != S.COLLECTING:
             return Outcome(K.IGNORED, number)  # a second tap on an old button
         detail = {k: v for k, v in given.items() if v}
-        await tx.add_event(ticket.id, "answered", now, detail=detail, actor=CITIZEN)
+        await tx.tickets.add_event(ticket.id, "answered", now, detail=detail, actor=CITIZEN)
         state = await settle(desk, tx, ticket, result, now)
     desk.wake()
     return Outcome(K.ANSWERED_QUESTION, number, state)
@@ -318,20 +319,20 @@ async def clarify(desk: Desk, message: IncomingMessage, ticket: TicketRecord) ->
     lat = message.location.lat if message.location else ticket.lat
     lon = message.location.lon if message.location else ticket.lon
     async with desk.repo.transaction() as tx:
-        earlier = [m.text for m in await tx.messages(ticket.id) if m.author == CITIZEN]
-        answers = answers_of(await tx.events(ticket.id))
+        earlier = [m.text for m in await tx.tickets.messages(ticket.id) if m.author == CITIZEN]
+        answers = answers_of(await tx.tickets.events(ticket.id))
     text = "\n".join([ticket.text, *earlier, message.text]).strip()
     result = await classify(desk, text, lat, lon, **answers)
     async with desk.repo.transaction() as tx:
-        fresh = await tx.ticket(ticket.id)
+        fresh = await tx.tickets.by_id(ticket.id)
         if fresh is None or fresh.state != S.COLLECTING:
             return Outcome(K.IGNORED, ticket.number)
-        if not await tx.add_message(fresh.id, from_citizen(message, now)):
+        if not await tx.tickets.add_message(fresh.id, from_citizen(message, now)):
             return Outcome(K.DUPLICATE, fresh.number)
         if message.location is not None:
-            await tx.update_ticket(fresh.id, None, now, lat=lat, lon=lon)
-        await tx.add_event(fresh.id, "clarified", now, actor=CITIZEN)
-        fresh = await tx.ticket(fresh.id)
+            await tx.tickets.update(fresh.id, None, now, lat=lat, lon=lon)
+        await tx.tickets.add_event(fresh.id, "clarified", now, actor=CITIZEN)
+        fresh = await tx.tickets.by_id(fresh.id)
         assert fresh is not None
         state = await settle(desk, tx, fresh, result, now)
     desk.wake()
@@ -347,19 +348,19 @@ async def follow_up(
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
         if within is None:
-            ticket_id = await tx.ticket_by_sent_message(
+            ticket_id = await tx.tickets.id_by_sent_message(
                 message.channel, message.chat_id, message.reply_to or 0
             )
-            ticket = await tx.ticket(ticket_id) if ticket_id is not None else None
+            ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
         else:
-            ticket = await tx.latest_ticket_of_chat(message.channel, message.chat_id)
+            ticket = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
             if ticket is not None and now - ticket.created_at > within:
                 ticket = None
         if ticket is None or ticket.state in FINAL:
             return None
-        if not await tx.add_message(ticket.id, from_citizen(message, now)):
+        if not await tx.tickets.add_message(ticket.id, from_citizen(message, now)):
             return Outcome(K.DUPLICATE, ticket.number)
-        await tx.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
+        await tx.tickets.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
         body = desk.body_of(ticket)
         if ticket.state in ACTIVE and body is not None:
             for channel, chat in desk.body_chats(body):

@@ -30,7 +30,7 @@ K = OutcomeKind
 async def load_staff(desk: Desk) -> None:
     """Read the bindings made by invites (on start, after migrations)."""
     async with desk.repo.transaction() as tx:
-        desk.replace_bindings(await tx.bindings())
+        desk.replace_bindings(await tx.staff.bindings())
 
 
 def _invite_refusal(desk: Desk, message: IncomingMessage, query: str) -> tuple[str | None, list]:
@@ -75,7 +75,7 @@ async def invite(
         token=token,
     )
     async with desk.repo.transaction() as tx:
-        await tx.add_invite(created)
+        await tx.staff.add_invite(created)
     await desk.reply_in_chat(message, text, "invite")
     log.info("invite created for body %s", body.id)
     return Outcome(K.INVITED)
@@ -99,7 +99,7 @@ async def redeem(
     now = desk.clock.now()
     binding: StaffBinding | None = None
     async with desk.repo.transaction() as tx:
-        found = await tx.invite(token)
+        found = await tx.staff.invite(token)
         body = desk.table.body_by_id.get(found.body) if found is not None else None
         refusal = None
         if found is None:
@@ -115,12 +115,12 @@ async def redeem(
             refusal = texts.INVITE_EXPIRED
         elif body is None:
             refusal = texts.INVITE_BODY_GONE
-        elif not await tx.use_invite(token, now):
+        elif not await tx.staff.use_invite(token, now):
             refusal = texts.INVITE_USED
         if refusal is None and found is not None and body is not None:
             binding = StaffBinding(channel, chat_id, user_id, body.id, forum)
-            await tx.add_binding(binding, now)
-            bindings = await tx.bindings()
+            await tx.staff.add_binding(binding, now)
+            bindings = await tx.staff.bindings()
             hint = texts.INVITE_BOUND_FORUM_HINT if forum else ""
             await desk.say(
                 channel, chat_id, texts.INVITE_BOUND.format(body=body.name, forum_hint=hint),
@@ -167,7 +167,7 @@ async def _send_open_cards(desk: Desk, body: Body) -> None:
     per chat, so chats that have them get nothing again."""
     async with desk.repo.transaction() as tx:
         for state in sorted(ACTIVE):
-            for ticket in await tx.tickets_in_state(state):
+            for ticket in await tx.tickets.in_state(state):
                 if ticket.body != body.id or ticket.due_at is None:
                     continue
                 note = texts.REOPENED_NOTE if state == TicketState.REOPENED else ""

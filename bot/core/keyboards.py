@@ -50,7 +50,7 @@ tx: Tx, ticket: TicketRecord, question: OutboxKey, now: datetime
         request_location=True,
     )
     key = OutboxKey(question.ticket, question.name, (*question.parts, "location"))
-    await tx.queue(
+    await tx.outbox.queue(
         OutboxDraft(
             key=key.render(),
             channel=ticket.channel,
@@ -67,7 +67,7 @@ async def keyboard_shown(tx: Tx, ticket: TicketRecord) -> bool:
     offered for this ticket and the ticket no longer waits for the place."""
     if ticket.untouched:
         return False
-    now = await tx.state_and_event(ticket.id, ("asked_place", "asked_address"))
+    now = await tx.tickets.state_and_event(ticket.id, ("asked_place", "asked_address"))
     if now is None:
         return False
     state, asked = now

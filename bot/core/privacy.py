@@ -23,8 +23,8 @@ async def export_citizen(desk: Desk, channel: str, user_id: int) -> dict[str, An
     """Everything stored about one citizen, as JSON-ready data (a 152-ФЗ access request)."""
     async with desk.repo.transaction() as tx:
         items = []
-        for t in await tx.tickets_of(channel, user_id):
-            messages = await tx.messages(t.id)
+        for t in await tx.tickets.of_citizen(channel, user_id):
+            messages = await tx.tickets.messages(t.id)
             items.append(
                 {
                     "number": t.number,
@@ -48,7 +48,7 @@ async def export_citizen(desk: Desk, channel: str, user_id: int) -> dict[str, An
                         }
                         for m in messages
                     ],
-                    "events": await tx.events(t.id),
+                    "events": await tx.tickets.events(t.id),
                 }
             )
     return {"channel": channel, "user_id": user_id, "tickets": items}
@@ -60,12 +60,12 @@ async def forget_citizen(desk: Desk, channel: str, user_id: int, *, notify: bool
     is the last thing queued for them, and the outbox blanks it once delivered."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        tickets = await tx.tickets_of(channel, user_id)
+        tickets = await tx.tickets.of_citizen(channel, user_id)
         for t in tickets:
-            await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)
-            await tx.add_event(t.id, "anonymised", now)
+            await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
+            await tx.tickets.add_event(t.id, "anonymised", now)
         if notify:
-            await tx.scrub_chat(channel, user_id, texts.ANONYMISED)
+            await tx.outbox.scrub_chat(channel, user_id, texts.ANONYMISED)
             # Nothing about the person in the key.
             key = OutboxKey.about_no_ticket("forgotten", now.isoformat(), secrets.token_hex(8))
             await desk.say(
@@ -89,10 +89,10 @@ async def anonymise_expired(desk: Desk) -> int:
     done: list[str] = []
     async with desk.repo.transaction() as tx:
         for state in (TicketState.CLOSED, TicketState.REJECTED, TicketState.COLLECTING):
-            for t in await tx.tickets_in_state(state):
+            for t in await tx.tickets.in_state(state):
                 if t.anonymised_at is None and t.updated_at < cutoff:
-                    await tx.anonymise_ticket(t.id, texts.ANONYMISED, now)
-                    await tx.add_event(t.id, "anonymised", now, detail={"why": "retention"})
+                    await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
+                    await tx.tickets.add_event(t.id, "anonymised", now, detail={"why": "retention"})
                     done.append(t.number)
     if done:
         log.info("retention: anonymised %d tickets: %s", len(done), ", ".join(done))
@@ -103,7 +103,7 @@ async def export_training_examples(desk: Desk, *, only_labelled: bool = True) ->
     """Rows ``{"text", "topic", "body", …}`` for ``routing train``; ``only_labelled`` drops the
     ones where only the wrong body is known."""
     async with desk.repo.transaction() as tx:
-        examples = await tx.training_examples()
+        examples = await tx.training.examples()
     return [
         {
             "text": e.text,

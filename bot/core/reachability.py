@@ -26,10 +26,10 @@ async def citizen_unreachable(desk: Desk, row: OutboxRow) -> None:
         return  # a staff chat that cannot be reached is a setup problem, not a ticket's
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket(row.ticket_id)
+        ticket = await tx.tickets.by_id(row.ticket_id)
         if ticket is None:
             return
-        await tx.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
+        await tx.tickets.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
         text = texts.CITIZEN_UNREACHABLE_TO_STAFF.format(number=ticket.number)
         await desk.to_staff(tx, ticket, "unreachable", text, ticket.route_round)
     log.info("ticket %s: the citizen cannot be reached", ticket.number)
@@ -42,15 +42,15 @@ async def citizen_reachable(desk: Desk, channel: str, user_id: int) -> int:
     now = desk.clock.now()
     requeued = 0
     async with desk.repo.transaction() as tx:
-        for ticket in await tx.tickets_of(channel, user_id):
-            for event in await tx.events(ticket.id):
+        for ticket in await tx.tickets.of_citizen(channel, user_id):
+            for event in await tx.tickets.events(ticket.id):
                 if event.get("kind") != "citizen_unreachable":
                     continue
                 row_id = (event.get("detail") or {}).get("outbox")
-                row = await tx.outbox_row(row_id) if row_id is not None else None
+                row = await tx.outbox.row(row_id) if row_id is not None else None
                 if row is None or row.state != OutboxState.FAILED:
                     continue
-                await tx.set_outbox_state(
+                await tx.outbox.set_state(
                     row.id, OutboxState.PENDING, next_attempt_at=now, attempts=0, last_error=None
                 )
                 requeued += 1

@@ -37,7 +37,7 @@ async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -
     or a press the ticket's state no longer allows gets a notice saying why; nothing changes."""
     assert payload is not None  # the dispatcher's rule: a card button
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(payload.number)
+        ticket = await tx.tickets.by_number(payload.number)
     if ticket is None:
         return Outcome(K.IGNORED, payload.number, notice=texts.STAFF_NOT_ALLOWED)
     by = desk.authority(ticket, message)
@@ -51,7 +51,7 @@ async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -
     if outcome.kind != K.IGNORED:
         return outcome
     async with desk.repo.transaction() as tx:  # why not: read the state as it is now
-        fresh = await tx.ticket_by_number(payload.number)
+        fresh = await tx.tickets.by_number(payload.number)
     state = fresh.state if fresh is not None else ticket.state
     name = texts.STATE_NAMES.get(state, state)
     if state == S.IN_WORK and payload.action == Action.TAKE:
@@ -119,17 +119,17 @@ async def _ticket_in_staff_chat(desk: Desk, message: IncomingMessage) -> TicketR
     first."""
     async with desk.repo.transaction() as tx:
         if message.thread_id is not None:
-            number = await tx.topic_key_by_thread(
+            number = await tx.staff.topic_key_by_thread(
                 message.channel, message.chat_id, message.thread_id
             )
             if number is not None:
-                return await tx.ticket_by_number(number)
+                return await tx.tickets.by_number(number)
         if message.reply_to is None:
             return None
-        ticket_id = await tx.ticket_by_sent_message(
+        ticket_id = await tx.tickets.id_by_sent_message(
             message.channel, message.chat_id, message.reply_to
         )
-        return await tx.ticket(ticket_id) if ticket_id is not None else None
+        return await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
 
 
 # -- the actions ---------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ async def take(desk: Desk, number: str, *, by: str, actor: str | None = None) ->
     """The body confirms it works on the ticket; the citizen is told who."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.state not in (S.ROUTED, S.REOPENED):
             return Outcome(K.IGNORED, number)
         if not _may_act(ticket, by):
@@ -167,7 +167,7 @@ async def reject(
     """Spam or abuse: the ticket ends here; the citizen gets a neutral notice."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or not may_move(ticket.state, S.REJECTED):
             return Outcome(K.IGNORED, number)
         if not _may_act(ticket, by):
@@ -191,7 +191,7 @@ async def close_by_staff(desk: Desk, number: str, *, by: str, actor: str) -> Out
     citizen is told. A body closes only what it holds or has answered."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or not may_move(ticket.state, S.CLOSED):
             return Outcome(K.IGNORED, number)
         holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
@@ -217,7 +217,7 @@ async def close(desk: Desk, number: str, *, actor: str = COORDINATOR) -> Outcome
     """Close by hand (a coordinator's decision); raises `InvalidTransition` when final."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None:
             return Outcome(K.IGNORED, number)
         await desk.move(tx, ticket, S.CLOSED, now, "closed", actor=actor)
@@ -238,19 +238,19 @@ async def redirect(
     now = desk.clock.now()
     actor = actor or by
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.state not in REDIRECTABLE or not _may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         holding = ticket.state in ACTIVE
         tried = [*ticket.tried_bodies]
         if ticket.body and holding and ticket.body not in tried:
             tried.append(ticket.body)
-        await tx.update_ticket(ticket.id, None, now, tried_bodies=tried)
+        await tx.tickets.update(ticket.id, None, now, tried_bodies=tried)
         ticket = dataclasses.replace(ticket, tried_bodies=tuple(tried), updated_at=now)
         choice = _next_body(desk, ticket, correct_body)
         if choice is None and not holding:
             return Outcome(K.IGNORED, number)  # already with the coordinators
-        await tx.add_training_example(
+        await tx.training.add(
             TrainingExample(
                 text=ticket.text,
                 topic=choice[1] if choice and correct_body else None,
@@ -330,7 +330,7 @@ async def record_answer(
     """A body (or coordinator) replied about ``ticket``: pass it to the citizen."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket(ticket.id)  # as it is now, in this transaction
+        ticket = await tx.tickets.by_id(ticket.id)  # as it is now, in this transaction
         if ticket is None or ticket.state not in ANSWERABLE:
             return Outcome(K.IGNORED)
         if by != COORDINATOR and ticket.body != by:
@@ -338,7 +338,7 @@ async def record_answer(
         actor = desk.actor(by, message)
         body = desk.body_of(ticket)
         body_name = body.name if body is not None else texts.COORDINATOR_NAME
-        if not await tx.add_message(
+        if not await tx.tickets.add_message(
             ticket.id,
             TicketMessage(
                 author=COORDINATOR if by == COORDINATOR else BODY,
@@ -355,7 +355,7 @@ async def record_answer(
         if first:
             await desk.move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
             if ticket.tried_bodies and ticket.body:  # the redirect found the right body
-                await tx.add_training_example(
+                await tx.training.add(
                     TrainingExample(
                         text=ticket.text,
                         topic=ticket.topic,
@@ -366,7 +366,7 @@ async def record_answer(
                     ticket.id,
                 )
         else:
-            await tx.add_event(ticket.id, "answer_added", now, actor=actor)
+            await tx.tickets.add_event(ticket.id, "answer_added", now, actor=actor)
         await desk.to_citizen(
             tx,
             ticket,

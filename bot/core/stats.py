@@ -1,7 +1,7 @@
 """`/stats` for coordinators: tickets by state and by body, the overdue list, the median time to
 the first answer — as a short Russian text and a PNG chart.
 
-Numbers come from the database in one transaction (`bot.storage.table_versions.TableVersionsTx`);
+Numbers come from the database in one transaction (``tx.stats``, `bot.storage.base.StatsTx`);
 the chart is drawn with matplotlib's Agg backend through the object API (``Figure``, not
 ``pyplot``: pyplot keeps global state and is not safe in a worker thread), in
 ``asyncio.to_thread`` because rendering takes a noticeable fraction of a second.
@@ -46,10 +46,10 @@ class Stats:
 async def collect(core: AppealCore) -> Stats:
     now = core.clock.now()
     async with core.repo.transaction() as tx:
-        by_state = await tx.ticket_counts_by_state()
-        by_body = await tx.ticket_counts_by_body()
-        overdue = await tx.overdue_tickets(tuple(s.value for s in ACTIVE), now)
-        delays = await tx.first_answer_delays()
+        by_state = await tx.stats.by_state()
+        by_body = await tx.stats.by_body()
+        overdue = await tx.stats.overdue(tuple(s.value for s in ACTIVE), now)
+        delays = await tx.stats.first_answer_delays()
 
     def name(body_id: str | None) -> str:
         body = core.table.body_by_id.get(body_id or "")

@@ -42,11 +42,11 @@ async def verdict(desk: Desk, message: IncomingMessage, number: str, *, solved: 
     """The citizen's answer to «Проблема решена?»: close, or reopen to the same body."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.state != S.ANSWERED or not own(ticket, message):
             return Outcome(K.IGNORED, number)
-        await tx.update_ticket(ticket.id, None, now, solved=solved)
-        ticket = await tx.ticket(ticket.id)
+        await tx.tickets.update(ticket.id, None, now, solved=solved)
+        ticket = await tx.tickets.by_id(ticket.id)
         assert ticket is not None
         body = desk.body_of(ticket)
         if solved or body is None:
@@ -58,9 +58,9 @@ async def verdict(desk: Desk, message: IncomingMessage, number: str, *, solved: 
                 actor=CITIZEN,
             )
             state = S.REOPENED
-        fresh = await tx.ticket(ticket.id)
+        fresh = await tx.tickets.by_id(ticket.id)
         assert fresh is not None
-        verdicts = verdicts_given(await tx.events(fresh.id))
+        verdicts = verdicts_given(await tx.tickets.events(fresh.id))
         await desk.to_citizen(
             tx,
             fresh,
@@ -85,17 +85,17 @@ async def rate(desk: Desk, message: IncomingMessage, number: str, value: str) ->
         return Outcome(K.IGNORED, number)
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
-        ticket = await tx.ticket_by_number(number)
+        ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.solved is None or not own(ticket, message):
             return Outcome(K.IGNORED, number)  # rating buttons come only after the verdict
-        events = await tx.events(ticket.id)
+        events = await tx.tickets.events(ticket.id)
         rated = [
             e for e in events if e["kind"] == "rated" and e["detail"].get("round") == int(round_)
         ]
         if int(round_) != verdicts_given(events) or rated:
             return Outcome(K.IGNORED, number)
-        await tx.update_ticket(ticket.id, None, now, rating=int(score))
-        await tx.add_event(
+        await tx.tickets.update(ticket.id, None, now, rating=int(score))
+        await tx.tickets.add_event(
             ticket.id,
             "rated",
             now,

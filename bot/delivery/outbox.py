@@ -145,19 +145,19 @@ class Outbox:
         requeued = uncertain = 0
         now = self.clock.now()
         async with self.repo.transaction() as tx:
-            for row in await tx.rows_in_state(OutboxState.SENDING):
+            for row in await tx.outbox.in_state(OutboxState.SENDING):
                 if self.safe_to_resend(row):
-                    await tx.set_outbox_state(row.id, OutboxState.PENDING, next_attempt_at=now)
+                    await tx.outbox.set_state(row.id, OutboxState.PENDING, next_attempt_at=now)
                     requeued += 1
                     continue
-                await tx.set_outbox_state(
+                await tx.outbox.set_state(
                     row.id,
                     OutboxState.UNCERTAIN,
                     last_error="interrupted between sending and recording",
                 )
                 uncertain += 1
                 if row.ticket_id is not None:
-                    await tx.add_event(
+                    await tx.tickets.add_event(
                         row.ticket_id, "delivery_uncertain", now, detail={"outbox": row.id}
                     )
         if requeued or uncertain:
@@ -202,9 +202,9 @@ class Outbox:
                 # not stop the heads behind it.
                 limit = room if budget is None else min(room, budget + HEADS_SLACK)
                 left = {channel: self.limiter.available(channel) for channel in self.transports}
-                for row in await tx.claim_due(now, limit):
+                for row in await tx.outbox.due(now, limit):
                     if row.channel not in self.transports or row.chat_id is None:
-                        await tx.set_outbox_state(
+                        await tx.outbox.set_state(
                             row.id,
                             OutboxState.PENDING,
                             next_attempt_at=now + NO_TRANSPORT_DELAY,
@@ -226,7 +226,7 @@ class Outbox:
                         left[row.channel] -= 1  # type: ignore[operator]
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
-                taken = await tx.claim_rows([row.id for row in chosen])
+                taken = await tx.outbox.claim([row.id for row in chosen])
             started = []
             for row in chosen:
                 if row.id not in taken:
@@ -314,12 +314,12 @@ class Outbox:
     async def _write(self, tx: Tx, outcomes: list[Sent | Callable[[Tx], Awaitable[None]]]) -> None:
         sent = [each for each in outcomes if isinstance(each, Sent)]
         if sent:  # the common outcome: one statement for all of them
-            await tx.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
+            await tx.outbox.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
         for each in sent:
             # The last message to someone who asked to be forgotten: keep no address of
             # theirs; a copy of stored data sent on request: keep no second copy.
             if Purpose(each.row.purpose).blanked_after_delivery:
-                await tx.scrub_row(each.row.id, "")
+                await tx.outbox.scrub_row(each.row.id, "")
         for each in outcomes:
             if not isinstance(each, Sent):
                 await each(tx)
@@ -375,7 +375,7 @@ class Outbox:
         when = self.clock.now() + timedelta(seconds=delay)
 
         async def record(tx: Tx) -> None:
-            await tx.set_outbox_state(
+            await tx.outbox.set_state(
                 row.id,
                 OutboxState.PENDING,
                 next_attempt_at=when,
@@ -390,9 +390,9 @@ class Outbox:
         now = self.clock.now()
 
         async def record(tx: Tx) -> None:
-            await tx.set_outbox_state(row.id, OutboxState.FAILED, last_error=error)
+            await tx.outbox.set_state(row.id, OutboxState.FAILED, last_error=error)
             if row.ticket_id is not None:
-                await tx.add_event(
+                await tx.tickets.add_event(
                     row.ticket_id,
                     "delivery_failed",
                     now,
@@ -405,9 +405,9 @@ class Outbox:
         now = self.clock.now()
 
         async def record(tx: Tx) -> None:
-            await tx.set_outbox_state(row.id, OutboxState.UNCERTAIN, last_error=error)
+            await tx.outbox.set_state(row.id, OutboxState.UNCERTAIN, last_error=error)
             if row.ticket_id is not None:
-                await tx.add_event(
+                await tx.tickets.add_event(
                     row.ticket_id, "delivery_uncertain", now, detail={"outbox": row.id}
                 )
 
@@ -426,7 +426,7 @@ class Outbox:
             waits.append(self._rate_wait)
         if len(self._in_flight) < self.batch:
             async with self.repo.transaction() as tx:
-                due = await tx.next_due_at(after=self._last_pass)
+                due = await tx.outbox.next_due_at(after=self._last_pass)
             if due is not None:
                 waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
         return max(MIN_PAUSE, min(waits))

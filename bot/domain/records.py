@@ -66,7 +66,7 @@ class NewTicket:
     def stored(
         self, ticket_id: int, number: str, state: TicketState, now: datetime
     ) -> TicketRecord:
-        """The row `Tx.insert_ticket` has just written, as `Tx.ticket` would read it back:
+        """The row `Tx.tickets.insert` has just written, as `Tx.tickets.by_id` would read it back:
         intake goes on with it instead of asking the database for what it just wrote."""
         return TicketRecord(
             id=ticket_id,

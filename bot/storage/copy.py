@@ -67,7 +67,7 @@ async def _copy(source: SqliteRepository, target: PostgresRepository) -> dict[st
     tables = tables_in_migration_order()
     copied: dict[str, int] = {}
     async with source.transaction() as reader, target.transaction() as writer:
-        conn = writer.conn
+        conn = writer.sql.conn
         for table in tables:
             if await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
                 raise CopyRefused(
@@ -76,7 +76,7 @@ async def _copy(source: SqliteRepository, target: PostgresRepository) -> dict[st
                 )
         for table in tables:
             copied[table] = 0
-            async with reader.db.execute(f"SELECT * FROM {table}") as cursor:
+            async with reader.sql.db.execute(f"SELECT * FROM {table}") as cursor:
                 columns = [d[0] for d in cursor.description]
                 while rows := await cursor.fetchmany(CHUNK):
                     await conn.copy_records_to_table(

@@ -240,7 +240,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             # 0: a citizen is waiting for it (purposes "citizen…"); 1: staff cards, reminders.
             "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1",
             "UPDATE outbox SET priority = 0 WHERE purpose LIKE 'citizen%'",
-            # Walked in this order by `claim_due`, which stops at its LIMIT; sent rows, the
+            # Walked in this order by `OutboxTx.due`, which stops at its LIMIT; sent rows, the
             # bulk of the table, are not in it.
             "CREATE INDEX outbox_queue ON outbox (priority, id) WHERE state = 'pending'",
             # "Is an older message to this chat still waiting or in flight?"

@@ -9,7 +9,7 @@ polls again at once, which confirms the whole batch while its tasks are still ru
 
 Here a batch is handled concurrently, as before, and the next poll (which confirms it) starts
 only when every update of the batch is done. After a crash Telegram re-delivers the batch; what
-was already handled is recognised by the core (`Tx.seen_message`, the outbox's idempotency
+was already handled is recognised by the core (`Tx.tickets.seen_message`, the outbox's idempotency
 keys) and not done twice.
 
 The cost: a slow update holds back the next batch, so handlers must stay short (they are: the

@@ -2,7 +2,7 @@
 
 The Telegram adapter asks it before sending a message that has a ``topic_key`` and tells it when
 it created a topic (or re-created one the administrators deleted). The core reads the same table
-the other way round (`Tx.topic_key_by_thread`): a message written in a topic is about that
+the other way round (`Tx.staff.topic_key_by_thread`): a message written in a topic is about that
 topic's ticket. Kept in the database so that a restart does not open a second topic per ticket.
 """
 
@@ -20,10 +20,10 @@ class ForumTopics:
 
     async def thread(self, chat_id: int, key: str) -> int | None:
         async with self.repo.transaction() as tx:
-            return await tx.forum_thread(self.channel, chat_id, key)  # type: ignore[attr-defined]
+            return await tx.staff.forum_thread(self.channel, chat_id, key)
 
     async def remember(self, chat_id: int, key: str, thread_id: int) -> None:
         async with self.repo.transaction() as tx:
-            await tx.set_forum_thread(  # type: ignore[attr-defined]
+            await tx.staff.set_forum_thread(
                 self.channel, chat_id, key, thread_id, self.clock.now()
             )

@@ -203,23 +203,23 @@ class World:
         for _ in range(passes):
             await self.outbox.run_once()
             async with self.repo.transaction() as tx:
-                if not await tx.rows_in_state("pending"):
+                if not await tx.outbox.in_state("pending"):
                     return
             self.clock.advance(seconds=step)
 
     async def outbox_rows(self, state: str | None = None):
         async with self.repo.transaction() as tx:
-            rows = await tx._all("SELECT * FROM outbox ORDER BY id")
+            rows = await tx.sql.all("SELECT * FROM outbox ORDER BY id")
         return [r for r in rows if state is None or r["state"] == state]
 
     async def ticket(self, number: str):
         async with self.repo.transaction() as tx:
-            return await tx.ticket_by_number(number)
+            return await tx.tickets.by_number(number)
 
     async def events(self, number: str) -> list[str]:
         ticket = await self.ticket(number)
         async with self.repo.transaction() as tx:
-            return [e["kind"] for e in await tx.events(ticket.id)]
+            return [e["kind"] for e in await tx.tickets.events(ticket.id)]
 
 
 # Wednesday 4 March 2026, 10:00 in Saratov (UTC+4).

@@ -85,7 +85,7 @@ async def test_start_help_and_an_unknown_command_answer_without_making_a_ticket(
     assert "/my" in help_ and "/forget" in help_ and "/cancel" in help_
     assert "/frobnicate" in unknown and "/help" in unknown
     async with world.repo.transaction() as tx:
-        assert await tx.tickets_of("tg", CITIZEN_TG) == []
+        assert await tx.tickets.of_citizen("tg", CITIZEN_TG) == []
 
 
 async def test_a_command_delivered_twice_is_answered_once(world):

@@ -56,7 +56,7 @@ def apply_data(reply) -> str:
 
 async def version_numbers(world: World) -> list[int]:
     async with world.repo.transaction() as tx:
-        return [v.id for v in await tx.table_versions(100)]
+        return [v.id for v in await tx.tables.versions(100)]
 
 
 async def test_the_file_seeds_version_1_once_and_a_changed_file_is_a_new_version(file_world):

@@ -12,7 +12,7 @@ from bot.bootstrap import DEADLINE_SCAN_JOB, build_scheduler
 
 async def reminder_log(world):
     async with world.repo.transaction() as tx:
-        rows = await tx._all("SELECT kind, route_round, skipped FROM reminders ORDER BY kind")
+        rows = await tx.sql.all("SELECT kind, route_round, skipped FROM reminders ORDER BY kind")
     return [(r["kind"], r["route_round"], bool(r["skipped"])) for r in rows]
 
 

@@ -57,7 +57,7 @@ async def test_the_same_delivery_twice_makes_one_ticket(world):
     again = await world.core.handle(message)
     assert again.kind == "duplicate"
     async with world.repo.transaction() as tx:
-        assert len(await tx._all("SELECT id FROM tickets")) == 1
+        assert len(await tx.sql.all("SELECT id FROM tickets")) == 1
     # One acknowledgement, not five.
     assert len([r for r in await world.outbox_rows() if r["purpose"] == "citizen"]) == 1
     await world.stop()

@@ -130,7 +130,7 @@ async def test_citizen_reply_is_a_follow_up_forwarded_to_the_body(world):
     assert forwarded.reply_to == await platform_id(world, "body", CITY_CHAT)  # under the card
     ticket = await world.ticket(number)
     async with world.repo.transaction() as tx:
-        assert [m.author for m in await tx.messages(ticket.id)] == ["citizen"]
+        assert [m.author for m in await tx.tickets.messages(ticket.id)] == ["citizen"]
     # A reply to something that is not ours is a new appeal.
     other = await world.core.handle(world.citizen("яма другая", reply_to=123456))
     assert other.kind == "created"
@@ -199,9 +199,9 @@ async def test_every_kind_of_message_delivered_twice_counts_once(world):
     assert (await world.core.handle(reply)).kind == "duplicate"
 
     async with world.repo.transaction() as tx:
-        assert len(await tx._all("SELECT id FROM tickets")) == 1
-        ticket = await tx.ticket_by_number(asked)
-        authors = [m.author for m in await tx.messages(ticket.id)]
+        assert len(await tx.sql.all("SELECT id FROM tickets")) == 1
+        ticket = await tx.tickets.by_number(asked)
+        authors = [m.author for m in await tx.tickets.messages(ticket.id)]
     assert authors == ["citizen", "citizen", "body"]
     await world.flush()
     assert len([t for t in world.tg.texts(CITIZEN_TG) if "Вывезем завтра" in t]) == 1
@@ -227,7 +227,7 @@ async def test_a_typed_not_ours_reply_redirects_instead_of_answering(world):
     assert (outcome.kind, outcome.state) == ("redirected", TicketState.ROUTED)
     ticket = await world.ticket(number)
     async with world.repo.transaction() as tx:
-        (event,) = [e for e in await tx.events(ticket.id) if e["kind"] == "redirected"]
+        (event,) = [e for e in await tx.tickets.events(ticket.id) if e["kind"] == "redirected"]
     assert event["detail"]["reason"] == "это региональная дорога"
     await world.flush()
     assert all("региональная" not in t for t in world.tg.texts(CITIZEN_TG))

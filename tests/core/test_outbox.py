@@ -15,7 +15,8 @@ from bot.delivery.outbox import Outbox, dedup_id
 from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.delivery.transport import PermanentError, RetryAfter, TransientError
 from bot.domain.records import OutboxDraft
-from bot.storage.sqlite import SqliteRepository, SqliteTx
+from bot.storage.sql.outbox import OutboxSql
+from bot.storage.sqlite import SqliteRepository
 
 
 class Crash(BaseException):
@@ -25,7 +26,7 @@ class Crash(BaseException):
 async def queue(repo, clock, *drafts: tuple[str, str, int, str]) -> None:
     async with repo.transaction() as tx:
         for key, channel, chat, purpose in drafts:
-            await tx.enqueue(
+            await tx.outbox.enqueue(
                 OutboxDraft(
                     key,
                     channel,
@@ -40,7 +41,7 @@ async def queue(repo, clock, *drafts: tuple[str, str, int, str]) -> None:
 
 async def rows(repo):
     async with repo.transaction() as tx:
-        return {r["idempotency_key"]: r for r in await tx._all("SELECT * FROM outbox")}
+        return {r["idempotency_key"]: r for r in await tx.sql.all("SELECT * FROM outbox")}
 
 
 async def make(tmp_path=None, **options):
@@ -290,14 +291,14 @@ async def test_a_budget_back_before_the_rows_are_read_sends_them_without_waiting
     assert limiter.reserve("tg", 0) == 0  # Telegram's one token is spent
     outbox = Outbox(repo, {"tg": tg, "vk": vk}, clock, limiter, poll_interval=60)
     await queue(repo, clock, ("a", "tg", 100, "citizen"))
-    reading = SqliteTx.claim_due
+    reading = OutboxSql.due
 
-    async def slow_read(tx, now, limit):
-        due = await reading(tx, now, limit)
+    async def slow_read(facet, now, limit):
+        due = await reading(facet, now, limit)
         clock.advance(seconds=1)  # a token came back meanwhile
         return due
 
-    monkeypatch.setattr(SqliteTx, "claim_due", slow_read)
+    monkeypatch.setattr(OutboxSql, "due", slow_read)
     stop = asyncio.Event()
     worker = asyncio.create_task(outbox.run_forever(stop))
     for _ in range(300):
@@ -409,11 +410,11 @@ async def test_two_workers_on_one_database_never_send_a_row_twice(tmp_path):
     # The guarantee underneath: a row is claimed by exactly one of them.
     await queue(repo, clock, ("late", "tg", 99, "citizen"))
     async with repo.transaction() as tx:
-        (row,) = await tx.claim_due(clock.now(), 10)
+        (row,) = await tx.outbox.due(clock.now(), 10)
     async with other_repo.transaction() as tx:
-        assert await tx.claim_rows([row.id]) == {row.id}
+        assert await tx.outbox.claim([row.id]) == {row.id}
     async with repo.transaction() as tx:
-        assert await tx.claim_rows([row.id]) == set()
+        assert await tx.outbox.claim([row.id]) == set()
     await other_repo.close()
 
 

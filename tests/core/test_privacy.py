@@ -32,7 +32,7 @@ async def test_export_contains_every_ticket_with_messages_and_history(world):
     await world.core.handle(world.citizen("яма", channel="tg", chat=999))  # someone else
     await world.flush()
     async with world.repo.transaction() as tx:
-        row = await tx._one(
+        row = await tx.sql.one(
             "SELECT platform_message_id FROM outbox WHERE chat_id = ?", (CITIZEN_TG,)
         )
     await world.core.handle(world.citizen("ещё фото", reply_to=row[0]))
@@ -72,9 +72,9 @@ async def test_forget_removes_text_and_ids_but_keeps_the_audit(world):
     # And after it went, no trace of the person in the outbox or the audit log.
     async with world.repo.transaction() as tx:
         dump = json.dumps(
-            [dict(r) for r in await tx._all("SELECT * FROM outbox")], ensure_ascii=False
+            [dict(r) for r in await tx.sql.all("SELECT * FROM outbox")], ensure_ascii=False
         )
-        events_dump = json.dumps(await tx.events(ticket.id), ensure_ascii=False)
+        events_dump = json.dumps(await tx.tickets.events(ticket.id), ensure_ascii=False)
     assert not mentions(dump, "89991234567") and not mentions(dump, CITIZEN_TG)
     assert "8999" not in events_dump
     assert (await world.core.export_citizen("tg", CITIZEN_TG))["tickets"] == []
@@ -87,7 +87,7 @@ async def test_forget_also_blanks_messages_outside_tickets(world):
     await world.core.forget_citizen("tg", CITIZEN_TG)
     await world.flush()
     async with world.repo.transaction() as tx:
-        rows = await tx._all("SELECT chat_id, payload FROM outbox")
+        rows = await tx.sql.all("SELECT chat_id, payload FROM outbox")
     assert [r["chat_id"] for r in rows] == [None, None]
     assert all("Напишите" not in r["payload"] for r in rows)
 

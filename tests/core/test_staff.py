@@ -209,7 +209,7 @@ async def test_in_a_forum_every_message_about_a_ticket_names_its_topic(world):
     assert "Напоминание" in reminder.text and reminder.topic_key == number
     # The adapter created topic 55 for it; any plain message there is the answer.
     async with world.repo.transaction() as tx:
-        await tx.set_forum_thread("tg", FORUM, number, 55, world.clock.now())
+        await tx.staff.set_forum_thread("tg", FORUM, number, 55, world.clock.now())
     answer = IncomingMessage("tg", FORUM, ADMIN + 5, 902, "Заделаем.", reply_to=55, thread_id=55)
     outcome = await world.core.handle(answer)
     assert (outcome.kind, outcome.state) == ("answer", TicketState.ANSWERED)

@@ -24,7 +24,7 @@ async def body_card(world, number, chat=CITY_CHAT):
     await world.flush()
     ticket = await world.ticket(number)
     async with world.repo.transaction() as tx:
-        row = await tx._one(
+        row = await tx.sql.one(
             "SELECT platform_message_id FROM outbox WHERE ticket_id = ? AND chat_id = ?"
             " AND purpose IN ('body', 'coordinator') AND state = 'sent' ORDER BY id DESC",
             (ticket.id, chat),
@@ -149,7 +149,7 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
 
     seen = set()
     async with world.repo.transaction() as tx:
-        for row in await tx._all(
+        for row in await tx.sql.all(
             "SELECT from_state, to_state FROM ticket_events WHERE to_state IS NOT NULL"
         ):
             seen.add((row[0], row[1]))
@@ -183,7 +183,7 @@ async def test_audit_log_says_who(world):
     await world.core.handle(press(world, CITIZEN_TG, "solved", n, "no"))
     ticket = await world.ticket(n)
     async with world.repo.transaction() as tx:
-        events = await tx.events(ticket.id)
+        events = await tx.tickets.events(ticket.id)
     who = [(e["kind"], e["actor"]) for e in events if e["to_state"]]
     assert who == [
         ("routed", "system"),

@@ -19,17 +19,17 @@ async def test_migrations_apply_once_and_survive_reopen(tmp_path):
     await repo.open()
     assert await repo.schema_version() == latest_version()
     async with repo.transaction() as tx:
-        mode = await tx._one("PRAGMA journal_mode")
+        mode = await tx.sql.one("PRAGMA journal_mode")
         assert mode[0] == "wal"
-        await tx.next_ticket_sequence(2026)
+        await tx.tickets.next_sequence(2026)
     await repo.close()
 
     again = SqliteRepository(path)
     await again.open()  # must not try to create the tables a second time
     async with again.transaction() as tx:
-        rows = await tx._all("SELECT version FROM schema_version")
+        rows = await tx.sql.all("SELECT version FROM schema_version")
         assert [r[0] for r in rows] == [m[0] for m in MIGRATIONS]
-        assert await tx.next_ticket_sequence(2026) == 2
+        assert await tx.tickets.next_sequence(2026) == 2
     await again.close()
 
 
@@ -43,8 +43,8 @@ async def test_sequences_are_per_year():
     repo = SqliteRepository(":memory:")
     await repo.open()
     async with repo.transaction() as tx:
-        assert [await tx.next_ticket_sequence(2026) for _ in range(3)] == [1, 2, 3]
-        assert await tx.next_ticket_sequence(2027) == 1
+        assert [await tx.tickets.next_sequence(2026) for _ in range(3)] == [1, 2, 3]
+        assert await tx.tickets.next_sequence(2027) == 1
     await repo.close()
 
 
@@ -54,12 +54,12 @@ async def test_a_failed_transaction_leaves_nothing():
     draft = NewTicket("tg", 1, 1, 10, "текст")
     with pytest.raises(RuntimeError):
         async with repo.transaction() as tx:
-            await tx.insert_ticket("26-000001", draft, "new", NOW)
-            await tx.enqueue(OutboxDraft("k", "tg", 1, {"text": "x"}, "citizen"), NOW)
+            await tx.tickets.insert("26-000001", draft, "new", NOW)
+            await tx.outbox.enqueue(OutboxDraft("k", "tg", 1, {"text": "x"}, "citizen"), NOW)
             raise RuntimeError("boom")
     async with repo.transaction() as tx:
-        assert await tx.ticket_by_number("26-000001") is None
-        assert await tx.outbox_by_key("k") is None
+        assert await tx.tickets.by_number("26-000001") is None
+        assert await tx.outbox.by_key("k") is None
     await repo.close()
 
 
@@ -68,13 +68,13 @@ async def test_same_platform_message_cannot_make_two_tickets():
     await repo.open()
     draft = NewTicket("tg", 1, 1, 10, "текст")
     async with repo.transaction() as tx:
-        await tx.insert_ticket("26-000001", draft, "new", NOW)
+        await tx.tickets.insert("26-000001", draft, "new", NOW)
     with pytest.raises(DuplicateTicket):
         async with repo.transaction() as tx:
-            await tx.insert_ticket("26-000002", draft, "new", NOW)
+            await tx.tickets.insert("26-000002", draft, "new", NOW)
     async with repo.transaction() as tx:  # the same id in another chat or channel is fine
-        await tx.insert_ticket("26-000003", NewTicket("vk", 1, 1, 10, "т"), "new", NOW)
-        await tx.insert_ticket("26-000004", NewTicket("tg", 2, 2, 10, "т"), "new", NOW)
+        await tx.tickets.insert("26-000003", NewTicket("vk", 1, 1, 10, "т"), "new", NOW)
+        await tx.tickets.insert("26-000004", NewTicket("tg", 2, 2, 10, "т"), "new", NOW)
     await repo.close()
 
 
@@ -83,8 +83,8 @@ async def test_enqueue_is_idempotent_by_key():
     await repo.open()
     draft = OutboxDraft("26-000001:citizen-ack", "tg", 1, {"text": "x"}, "citizen")
     async with repo.transaction() as tx:
-        first = await tx.enqueue(draft, NOW)
-        second = await tx.enqueue(draft, NOW)
+        first = await tx.outbox.enqueue(draft, NOW)
+        second = await tx.outbox.enqueue(draft, NOW)
     assert first is not None and second is None
     await repo.close()
 
@@ -94,7 +94,7 @@ async def test_update_refuses_unknown_columns():
     await repo.open()
     with pytest.raises(ValueError):
         async with repo.transaction() as tx:
-            await tx.update_ticket(1, None, NOW, **{"text = 'x' --": 1})
+            await tx.tickets.update(1, None, NOW, **{"text = 'x' --": 1})
     await repo.close()
 
 
@@ -106,7 +106,7 @@ async def test_a_nested_transaction_fails_instead_of_waiting_forever():
             async with repo.transaction():
                 pass
     async with repo.transaction() as tx:  # and the repository is still usable
-        assert await tx.next_ticket_sequence(2026) == 1
+        assert await tx.tickets.next_sequence(2026) == 1
     await repo.close()
 
 
@@ -136,8 +136,8 @@ async def test_a_version_1_database_is_upgraded_in_place(tmp_path):
     await repo.open()
     assert await repo.schema_version() == latest_version() == MIGRATIONS[-1][0]
     async with repo.transaction() as tx:
-        ticket = await tx.ticket_by_number("26-000001")
+        ticket = await tx.tickets.by_number("26-000001")
         assert (ticket.solved, ticket.rating) == (None, None)
-        assert [e["actor"] for e in await tx.events(ticket.id)] == ["system"]
-        assert await tx.next_ticket_sequence(2026) == 1  # counters table came with v1
+        assert [e["actor"] for e in await tx.tickets.events(ticket.id)] == ["system"]
+        assert await tx.tickets.next_sequence(2026) == 1  # counters table came with v1
     await repo.close()

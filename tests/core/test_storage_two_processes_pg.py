@@ -37,5 +37,5 @@ async def test_concurrent_scans_in_two_processes_remind_once(clock, pg_cluster):
     reminders = [t for t in first.tg.texts(CITY_CHAT)[heard_before:] if "Напоминание" in t]
     assert len(reminders) == 1
     async with second.repo.transaction() as tx:
-        rows = await tx._all("SELECT kind FROM reminders")
+        rows = await tx.sql.all("SELECT kind FROM reminders")
     assert [r["kind"] for r in rows] == ["reminder:0.5"]

@@ -31,8 +31,8 @@ def run(loop: asyncio.AbstractEventLoop, coro: Awaitable):
 async def snapshot(world: World) -> list[tuple]:
     """Every ticket row and every event: what a refused action must keep."""
     async with world.repo.transaction() as tx:
-        tickets = await tx._all("SELECT * FROM tickets ORDER BY id")
-        events = await tx._all("SELECT * FROM ticket_events ORDER BY id")
+        tickets = await tx.sql.all("SELECT * FROM tickets ORDER BY id")
+        events = await tx.sql.all("SELECT * FROM ticket_events ORDER BY id")
     return [tuple(r) for r in tickets + events]
 
 

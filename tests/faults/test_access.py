@@ -214,7 +214,7 @@ def test_only_a_coordinator_makes_invites(database):
             outcome = await world.core.invite(message, message.text.split()[1])
             assert outcome.notice == texts.INVITE_NOT_COORDINATOR, message
         async with world.repo.transaction() as tx:
-            assert not await tx._all("SELECT * FROM staff_invites")
+            assert not await tx.sql.all("SELECT * FROM staff_invites")
         coordinator = IncomingMessage("tg", COORDINATOR_ID, COORDINATOR_ID, 5, "/invite city")
         assert (await world.core.invite(coordinator, "city")).kind == "invited"
 

@@ -32,7 +32,7 @@ class RecordingTransport:
 
 async def drained(repo) -> bool:
     async with repo.transaction() as tx:
-        return not (await tx.rows_in_state("pending") or await tx.rows_in_state("sending"))
+        return not (await tx.outbox.in_state("pending") or await tx.outbox.in_state("sending"))
 
 
 async def main(url: str, path: str) -> None:

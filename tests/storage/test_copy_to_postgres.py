@@ -28,38 +28,40 @@ async def fill(repo: SqliteRepository) -> list[int]:
         for n in range(1, 4):
             draft = NewTicket("tg", 555, 555, n, f"Яма №{n}", (Attachment("photo", f"f{n}"),),
                               51.5, 46.0)
-            ticket_id = await tx.insert_ticket(f"2026-00000{n}", draft, "new", NOW)
-            await tx.next_ticket_sequence(2026)
-            await tx.add_event(ticket_id, "created", NOW, None, "new", {"reason": "тест"})
-            await tx.add_message(
+            ticket_id = await tx.tickets.insert(f"2026-00000{n}", draft, "new", NOW)
+            await tx.tickets.next_sequence(2026)
+            await tx.tickets.add_event(ticket_id, "created", NOW, None, "new", {"reason": "тест"})
+            await tx.tickets.add_message(
                 ticket_id, TicketMessage("body", "tg", -1001, 100 + n, "Ответ", NOW)
             )
-            await tx.enqueue(
+            await tx.outbox.enqueue(
                 OutboxDraft(f"ack:{n}", "tg", 555, {"text": f"Принято №{n}"}, "citizen",
                             ticket_id),
                 NOW,
             )
-            await tx.update_ticket(ticket_id, None, NOW, candidates=[{"body": "city"}],
+            await tx.tickets.update(ticket_id, None, NOW, candidates=[{"body": "city"}],
                                    solved=False, due_at=NOW + timedelta(days=10))
             ids.append(ticket_id)
-        await tx.record_reminder(ids[0], 0, "half", NOW, skipped=False)
-        await tx.add_binding(StaffBinding("tg", -1001, 7, "city", forum=True), NOW)
-        await tx.add_table_version(content="region: x\n", content_hash="h", source="file",
+        await tx.tickets.record_reminder(ids[0], 0, "half", NOW, skipped=False)
+        await tx.staff.add_binding(StaffBinding("tg", -1001, 7, "city", forum=True), NOW)
+        await tx.tables.add_version(content="region: x\n", content_hash="h", source="file",
                                    applied_by="system", now=NOW, summary="из файла")
     return ids
 
 
 async def snapshot(repo) -> dict:
     async with repo.transaction() as tx:
-        tickets = [await tx.ticket_by_number(f"2026-00000{n}") for n in range(1, 4)]
+        tickets = [await tx.tickets.by_number(f"2026-00000{n}") for n in range(1, 4)]
         return {
             "tickets": tickets,
-            "events": [await tx.events(t.id) for t in tickets],
-            "messages": [await tx.messages(t.id) for t in tickets],
-            "outbox": await tx.rows_in_state("pending"),
-            "bindings": await tx.bindings(),
-            "versions": await tx.table_versions(10),
-            "reminder_taken": await tx.record_reminder(tickets[0].id, 0, "half", NOW, False),
+            "events": [await tx.tickets.events(t.id) for t in tickets],
+            "messages": [await tx.tickets.messages(t.id) for t in tickets],
+            "outbox": await tx.outbox.in_state("pending"),
+            "bindings": await tx.staff.bindings(),
+            "versions": await tx.tables.versions(10),
+            "reminder_taken": await tx.tickets.record_reminder(
+                tickets[0].id, 0, "half", NOW, False
+            ),
         }
 
 
@@ -83,8 +85,8 @@ async def test_a_sqlite_database_is_copied_into_postgresql_row_for_row(tmp_path,
     try:
         assert await snapshot(target) == before
         async with target.transaction() as tx:
-            assert await tx.next_ticket_sequence(2026) == 4  # the counter came along
-            fresh = await tx.insert_ticket(
+            assert await tx.tickets.next_sequence(2026) == 4  # the counter came along
+            fresh = await tx.tickets.insert(
                 "2026-000004", NewTicket("tg", 555, 555, 99, "Новая яма"), "new", NOW
             )
         assert fresh > max(ids)

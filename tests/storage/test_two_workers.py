@@ -49,7 +49,7 @@ class Platform:
 
 async def drained(repo) -> bool:
     async with repo.transaction() as tx:
-        return not (await tx.rows_in_state("pending") or await tx.rows_in_state("sending"))
+        return not (await tx.outbox.in_state("pending") or await tx.outbox.in_state("sending"))
 
 
 @run_async
@@ -64,7 +64,7 @@ async def test_two_workers_deliver_a_thousand_messages_each_exactly_once(pg_clus
             for n in range(MESSAGES):
                 chat = 1000 + n % CHATS
                 draft = OutboxDraft(f"m{n}", "tg", chat, {"text": f"m{n}"}, "citizen")
-                await tx.enqueue(draft, clock.now())
+                await tx.outbox.enqueue(draft, clock.now())
         platform = Platform()
         workers = {
             name: Outbox(
@@ -92,7 +92,7 @@ async def test_two_workers_deliver_a_thousand_messages_each_exactly_once(pg_clus
         assert all(numbers == sorted(numbers) for numbers in by_chat.values())
         assert {worker for worker, _ in platform.arrived} == {"A", "B"}
         async with second.transaction() as tx:
-            sent = await tx.rows_in_state("sent")
+            sent = await tx.outbox.in_state("sent")
         assert len(sent) == MESSAGES and all(row.attempts == 1 for row in sent)
     finally:
         await first.close()
@@ -111,7 +111,7 @@ def test_two_bot_processes_deliver_a_thousand_messages_each_exactly_once(pg_clus
                 for n in range(MESSAGES):
                     draft = OutboxDraft(f"m{n}", "tg", 1000 + n % CHATS, {"text": f"m{n}"},
                                         "citizen")
-                    await tx.enqueue(draft, SystemClock().now())
+                    await tx.outbox.enqueue(draft, SystemClock().now())
         finally:
             await repo.close()
 

@@ -1,0 +1,85 @@
+"""Administrators (`bot.storage.base.StaffTx`): single-use invites, the chats where a body's
+tickets arrive, and the forum topic each ticket has in such a chat (migration 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.records import StaffBinding, StaffInvite
+from bot.storage.sql import values
+from bot.storage.sql.driver import Facet
+from bot.storage.sql.values import to_db_time
+
+_THREAD_OF_TOPIC = (
+    "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ? AND topic_key = ?"
+)
+_TOPIC_OF_THREAD = (
+    "SELECT topic_key FROM forum_topics WHERE channel = ? AND chat_id = ? AND thread_id = ?"
+    " LIMIT 1"
+)
+
+
+class StaffSql(Facet):
+    __slots__ = ()
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        sql = "SELECT * FROM staff_invites WHERE token = ?"
+        return await self._record(values.invite, sql, (token,))
+
+    async def add_invite(self, invite: StaffInvite) -> None:
+        await self.db.run(
+            "INSERT INTO staff_invites (token, body, created_by_channel, created_by_user,"
+            " created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                *(invite.token, invite.body, invite.created_by_channel, invite.created_by_user),
+                *map(to_db_time, (invite.created_at, invite.expires_at, invite.used_at)),
+            ),
+        )
+
+    async def use_invite(self, token: str, now: datetime) -> bool:
+        """Mark used; ``False`` if it already was (single use even under a race)."""
+        count = await self.db.run(
+            "UPDATE staff_invites SET used_at = ? WHERE token = ? AND used_at IS NULL",
+            (to_db_time(now), token),
+        )
+        return count == 1
+
+    async def add_binding(self, binding: StaffBinding, now: datetime) -> bool:
+        """``False`` when exactly this binding already exists (its ``forum`` flag refreshed)."""
+        key = (binding.channel, binding.chat_id, binding.user_id, binding.body)
+        inserted = await self.db.run(
+            "INSERT INTO staff_bindings (channel, chat_id, user_id, body, forum, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (*key, int(binding.forum), to_db_time(now)),
+        )
+        if inserted != 1:
+            # Same person, chat and body again (e.g. the group became a forum since): refresh.
+            await self.db.run(
+                "UPDATE staff_bindings SET forum = ? WHERE channel = ? AND chat_id = ?"
+                " AND user_id = ? AND body = ?",
+                (int(binding.forum), *key),
+            )
+        return inserted == 1
+
+    async def bindings(self) -> list[StaffBinding]:
+        order = self.db.dialect.binding_order
+        return await self._records(values.binding, f"SELECT * FROM staff_bindings ORDER BY {order}")
+
+    async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
+        return await self._value(_THREAD_OF_TOPIC, (channel, chat_id, topic_key), int)
+
+    async def set_forum_thread(
+        self, channel: str, chat_id: int, topic_key: str, thread_id: int, now: datetime
+    ) -> None:
+        await self.db.run(
+            "INSERT INTO forum_topics (channel, chat_id, topic_key, thread_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, topic_key)"
+            " DO UPDATE SET thread_id = excluded.thread_id, created_at = excluded.created_at",
+            (channel, chat_id, topic_key, thread_id, to_db_time(now)),
+        )
+
+    async def topic_key_by_thread(
+        self, channel: str, chat_id: int, thread_id: int
+    ) -> str | None:
+        """The ticket a forum topic belongs to: a message written in it is about that ticket."""
+        return await self._value(_TOPIC_OF_THREAD, (channel, chat_id, thread_id))

@@ -298,8 +298,9 @@ async def _until_stopped(loops: list[asyncio.Task], handle_signals: bool) -> Non
     try:
         done, _ = await asyncio.wait([waiter, *loops], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task is not waiter and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            error = None if task is waiter or task.cancelled() else task.exception()
+            if error is not None:
+                raise error
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

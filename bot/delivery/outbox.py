@@ -222,8 +222,9 @@ class Outbox:
                         self._held_for(wait)
                         continue
                     chosen.append(row)
-                    if left[row.channel] is not None:
-                        left[row.channel] -= 1  # type: ignore[operator]
+                    remaining = left[row.channel]
+                    if remaining is not None:
+                        left[row.channel] = remaining - 1
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
                 taken = await tx.outbox.claim([row.id for row in chosen])
@@ -331,7 +332,7 @@ class Outbox:
             row.channel,
             row.chat_id,
             row.payload,
-            dedup_id=dedup_id(row.key),  # type: ignore[arg-type]
+            dedup_id=dedup_id(row.key),
         )
         attempt = row.attempts + 1
         try:

@@ -179,4 +179,5 @@ class PostgresRepository(Versioned):
             async with self._pool.acquire() as conn, conn.transaction():
                 yield SqlTx(PostgresDriver(conn))
         finally:
-            self._owners.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._owners.discard(task)

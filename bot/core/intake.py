@@ -117,14 +117,8 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
     now = desk.clock.now()
     year = now.astimezone(desk.calendar.timezone).year
     draft = NewTicket(
-        channel=message.channel,
-        chat_id=message.chat_id,
-        user_id=message.user_id,
-        source_message_id=message.message_id,
-        text=message.text,
-        attachments=message.attachments,
-        lat=lat,
-        lon=lon,
+        message.channel, message.chat_id, message.user_id, message.message_id, message.text,
+        message.attachments, lat, lon,
     )
     try:
         async with desk.repo.transaction() as tx:

@@ -23,6 +23,7 @@ from bot.domain.phrases import assigned_body, not_ours_reason
 from bot.domain.records import TicketMessage, TicketRecord, TrainingExample
 from bot.domain.states import ACTIVE, ANSWERABLE, REDIRECTABLE, TicketState, may_move
 from bot.domain.wire import Action, OutboxKey, Outcome, OutcomeKind, Payload
+from bot.storage.base import Tx
 from routing.model import Body
 
 log = logging.getLogger("bot.core")
@@ -148,15 +149,7 @@ async def take(desk: Desk, number: str, *, by: str, actor: str | None = None) ->
         if not _may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         await desk.move(tx, ticket, S.IN_WORK, now, "taken", actor=actor or by)
-        body = desk.body_of(ticket)
-        await desk.to_citizen(
-            tx,
-            ticket,
-            OutboxKey.to_citizen(ticket.number, "taken", ticket.route_round),
-            texts.TAKEN_TO_CITIZEN.format(
-                number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME
-            ),
-        )
+        await _tell_citizen(desk, tx, ticket, "taken", texts.TAKEN_TO_CITIZEN, by_body=True)
     desk.wake()
     return Outcome(K.TAKEN, number, S.IN_WORK)
 
@@ -198,19 +191,28 @@ async def close_by_staff(desk: Desk, number: str, *, by: str, actor: str) -> Out
         if by != COORDINATOR and not holding:
             return Outcome(K.IGNORED, number)
         await desk.move(tx, ticket, S.CLOSED, now, "closed", {"by": by}, actor=actor)
-        body = desk.body_of(ticket)
-        await desk.to_citizen(
-            tx,
-            ticket,
-            OutboxKey.to_citizen(ticket.number, "closed", ticket.route_round),
-            texts.CLOSED_TO_CITIZEN.format(
-                number=ticket.number,
-                body=body.name if body and by != COORDINATOR else texts.COORDINATOR_NAME,
-            ),
+        await _tell_citizen(
+            desk, tx, ticket, "closed", texts.CLOSED_TO_CITIZEN, by_body=by != COORDINATOR
         )
     log.info("ticket %s closed by %s", number, by)
     desk.wake()
     return Outcome(K.CLOSED, number, S.CLOSED)
+
+
+async def _tell_citizen(
+    desk: Desk, tx: Tx, ticket: TicketRecord, event: str, template: str, *, by_body: bool
+) -> None:
+    """«Обращение № … взято в работу / закрыто: <who>» — the body, when it is the one acting
+    and the ticket has one, else «координатор»."""
+    body = desk.body_of(ticket) if by_body else None
+    await desk.to_citizen(
+        tx,
+        ticket,
+        OutboxKey.to_citizen(ticket.number, event, ticket.route_round),
+        template.format(
+            number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME
+        ),
+    )
 
 
 async def close(desk: Desk, number: str, *, actor: str = COORDINATOR) -> Outcome:

@@ -8,7 +8,8 @@
 - `bot.storage.sqlite`, `bot.storage.postgres`: only what differs — the connection, SQLite's
   group commit and deferred writes, PostgreSQL's placeholders and savepoints, dialect bits.
 - `bot.storage.migrations` (the schema, both dialects), `bot.storage.select` (which backend a
-  ``DATABASE_URL`` names), `bot.storage.copy` (SQLite → PostgreSQL).
+  ``DATABASE_URL`` names), `bot.storage.copy` (SQLite → PostgreSQL), `bot.storage.flood_redis`
+  (citizens' flood counters shared by several processes through Redis).
 """
 
 from bot.storage.base import Repository, Tx

@@ -31,14 +31,14 @@ log = logging.getLogger("bot.core")
 
 K = OutcomeKind
 
-Next = Callable[[IncomingMessage], Awaitable[Outcome]]
+Next = Callable[[Desk, IncomingMessage], Awaitable[Outcome]]
 Step = Callable[[Desk, IncomingMessage, Next], Awaitable[Outcome]]
 
 
 # -- steps every message passes ------------------------------------------------------------------
 async def make_storable(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
     """Lone surrogates and NUL would crash the database: replaced once, here."""
-    return await next_(storable_message(message))
+    return await next_(desk, storable_message(message))
 
 
 async def wait_for_recorded_sends(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
@@ -46,7 +46,7 @@ async def wait_for_recorded_sends(desk: Desk, message: IncomingMessage, next_: N
     unrecorded (an administrator answering a card the moment it arrived)."""
     if message.reply_to is not None and desk.sends_recorded is not None:
         await desk.sends_recorded(message.channel, message.chat_id)
-    return await next_(message)
+    return await next_(desk, message)
 
 
 async def flood_limit(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
@@ -54,10 +54,10 @@ async def flood_limit(desk: Desk, message: IncomingMessage, next_: Next) -> Outc
     answered by its notice every time (it must not spin); a message gets one chat reply per
     window, the rest of the window's extra messages get none."""
     if desk.flood is None or (message.channel, message.chat_id) in desk.staff_chats:
-        return await next_(message)
+        return await next_(desk, message)
     verdict = await desk.flood.check_async(message.channel, message.user_id)
     if verdict.allowed:
-        return await next_(message)
+        return await next_(desk, message)
     if message.payload:
         return Outcome(K.FLOODED, notice=texts.FLOOD_PRESS.format(minutes=verdict.minutes))
     if verdict.warn:
@@ -152,12 +152,20 @@ async def route(desk: Desk, message: IncomingMessage) -> Outcome:
     raise AssertionError("the last rule matches everything")
 
 
-async def handle(desk: Desk, message: IncomingMessage) -> Outcome:
-    """Everything an adapter receives goes here: through `STEPS`, then `route`."""
+def _chain(steps: tuple[Step, ...], last: Next) -> Next:
+    """``steps`` around ``last``, composed once: a message then costs one call per step."""
+    handler = last
+    for step in reversed(steps):
+        handler = _wrapped(step, handler)
+    return handler
 
-    async def run(index: int, current: IncomingMessage) -> Outcome:
-        if index == len(STEPS):
-            return await route(desk, current)
-        return await STEPS[index](desk, current, lambda m: run(index + 1, m))
 
-    return await run(0, message)
+def _wrapped(step: Step, inner: Next) -> Next:
+    async def layer(desk: Desk, message: IncomingMessage) -> Outcome:
+        return await step(desk, message, inner)
+
+    return layer
+
+
+#: Everything an adapter receives goes here: through `STEPS`, then `route`.
+handle = _chain(STEPS, route)

@@ -30,7 +30,7 @@ class Purpose(StrEnum):
 
     @property
     def to_citizen(self) -> bool:
-        return self in _TO_CITIZEN
+        return self in CITIZEN_PURPOSES
 
     @property
     def priority(self) -> int:
@@ -45,9 +45,12 @@ class Purpose(StrEnum):
         return self in (Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT)
 
 
-_TO_CITIZEN = frozenset({Purpose.CITIZEN, Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT})
+#: What goes to a citizen (and so comes first, and is never re-sent after a crash on Telegram).
+CITIZEN_PURPOSES = frozenset(
+    {Purpose.CITIZEN, Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT}
+)
 #: ``purpose IN (…)`` for SQL that touches only what went to citizens.
-CITIZEN_PURPOSES_SQL = "(" + ", ".join(f"'{p.value}'" for p in sorted(_TO_CITIZEN)) + ")"
+CITIZEN_PURPOSES_SQL = "(" + ", ".join(f"'{p.value}'" for p in sorted(CITIZEN_PURPOSES)) + ")"
 
 
 class Action(StrEnum):
@@ -93,10 +96,11 @@ class Payload:
     value: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "action", Action(self.action))  # "take" → Action.TAKE, or raise
+        if not isinstance(self.action, Action):  # "take" → Action.TAKE, or raise
+            object.__setattr__(self, "action", Action(self.action))
 
     def pack(self) -> str:
-        packed = f"{self.action.value}:{self.number}:{self.value}"
+        packed = f"{self.action}:{self.number}:{self.value}"
         if len(packed.encode("utf-8")) > CALLBACK_LIMIT:
             raise ValueError(f"button data over {CALLBACK_LIMIT} bytes: {packed[:20]}…")
         return packed
@@ -106,10 +110,10 @@ class Payload:
         parts = (text or "").split(":", 2)
         if len(parts) != 3 or parts[0] not in _ACTIONS:
             return None
-        return cls(Action(parts[0]), parts[1], parts[2])
+        return cls(_ACTIONS[parts[0]], parts[1], parts[2])
 
 
-_ACTIONS = frozenset(a.value for a in Action)
+_ACTIONS = {a.value: a for a in Action}
 
 _TICKET_NUMBER = re.compile(r"\d{2}-\d{6,}")
 
@@ -132,12 +136,12 @@ class OutboxKey:
 
     @classmethod
     def to_citizen(cls, number: str, event: str, *parts: str | int) -> OutboxKey:
-        return cls(number, f"{Purpose.CITIZEN.value}-{event}", parts)
+        return cls(number, f"{Purpose.CITIZEN}-{event}", parts)
 
     @classmethod
     def card(cls, number: str, route_round: int, channel: str, chat: int) -> OutboxKey:
         """The ticket card in one body chat; later messages about the ticket reply to it."""
-        return cls(number, Purpose.BODY.value, (route_round, channel, chat))
+        return cls(number, f"{Purpose.BODY}", (route_round, channel, chat))
 
     @classmethod
     def to_staff(
@@ -145,7 +149,7 @@ class OutboxKey:
     ) -> OutboxKey:
         """A message about a ticket to a body chat or a coordinator (``event`` ``None``: the
         card itself, for coordinators the unrouted-ticket notice)."""
-        name = audience.value if event is None else f"{audience.value}-{event}"
+        name = f"{audience}" if event is None else f"{audience}-{event}"
         return cls(number, name, parts)
 
     @classmethod

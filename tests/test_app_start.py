@@ -185,6 +185,7 @@ async def test_a_busy_webhook_port_stops_the_start_with_one_line(tmp_path: Path)
         try:
             settings = settings_for(
                 tmp_path, None, vk, vk_callback_confirmation="c0nf1rm",
+                vk_callback_secret="s3cr3t",
                 webhook_host="127.0.0.1", webhook_port=port,
             )
             with pytest.raises(ChannelStartError) as refused:

@@ -208,7 +208,9 @@ def command_lock(args: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     python = ensure_venv()
-    if subprocess.call([str(python), "-m", "uv", "--version"], stdout=subprocess.DEVNULL) != 0:
+    probe = [str(python), "-m", "uv", "--version"]
+    if subprocess.call(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+        say("устанавливаю uv в .venv")
         pip(python, "uv")
 
     def compile_lock(key: str, *options: str) -> None:

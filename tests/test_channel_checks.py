@@ -10,11 +10,8 @@ output searched for the token; two run ``python -m bot`` as an operator does.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,8 +34,8 @@ from tests.app_world import (
 from tests.emulators.aio import EmulatorThread, run_async
 from tests.emulators.telegram import TelegramEmulator
 from tests.emulators.vk import VKEmulator
+from tests.test_bot_start import start_bot
 
-ROOT = Path(__file__).resolve().parent.parent
 ALWAYS = 20  # more than aiohttp's 10 redirects: the server misbehaves on every try
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
@@ -171,34 +168,17 @@ def test_python_m_bot_prints_one_line_and_exits_2_without_the_token(
     """An HTML error page that quotes the request address, token and all: the operator sees
     one line, at LOG_LEVEL=DEBUG too."""
     with EmulatorThread() as world:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUTF8": "1",
-            "DATA_DIR": str(tmp_path / "data"),
-            "LOG_LEVEL": "DEBUG",
-        }
         if channel == "telegram":
             token = world.tg.token
             world.tg.fail_next("getMe", times=ALWAYS, error="html")
-            env |= {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE": world.tg.base_url}
+            env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE": world.tg.base_url}
             expected = NOT_BOT_API
         else:
             token = world.vk.token
             world.vk.fail_next("groups.getById", times=ALWAYS, code="html")
-            env |= {"VK_GROUP_TOKEN": token, "VK_API_BASE": world.vk.base_url}
+            env = {"VK_GROUP_TOKEN": token, "VK_API_BASE": world.vk.base_url}
             expected = VK_CASES["html"]
-        result = subprocess.run(
-            [sys.executable, "-m", "bot"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=90,
-            check=False,
-        )
+        result = start_bot(tmp_path, LOG_LEVEL="DEBUG", **env)
     assert result.returncode == 2, result.stderr
     assert [line for line in result.stderr.splitlines() if not LOG_LINE.match(line)] == [expected]
     assert token not in result.stdout + result.stderr

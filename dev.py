@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Set up the project's own virtualenv and run the bot or the checks; needs only Python 3.11+.
 
-    python3 dev.py run [ARGS…]   # .venv + pip install -e .       → python -m bot ARGS…
-    python3 dev.py test [ARGS…]  # .venv + pip install -e .[dev]  → ruff check . ; pytest ARGS…
+    python3 dev.py run [ARGS…]   # .venv + requirements.lock      → python -m bot ARGS…
+    python3 dev.py test [ARGS…]  # .venv + requirements-dev.lock  → ruff check . ; pytest ARGS…
                                  # (and apt-get install postgresql redis-server when missing)
+    python3 dev.py lock [--upgrade]  # pyproject.toml → both lock files (uv pip compile)
 
-Dependencies are reinstalled only when pyproject.toml changes: the hash of the file it was
-installed from is kept in a stamp inside .venv. Works from any current directory. Standard
-library only, on purpose: this is what runs before anything is installed.
+Dependencies come from the lock files, every version pinned with its hashes, so a clean clone,
+CI and the Docker image install the same packages; the project itself is then installed in
+editable mode without dependencies. They are reinstalled only when pyproject.toml or the lock
+file changes: the hash of both is kept in a stamp inside .venv. Works from any current
+directory. Standard library only, on purpose: this is what runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".dev-install-stamp.json"
 PYPROJECT = ROOT / "pyproject.toml"
+#: The lock file each install reads: the runtime dependencies, and those plus the dev extra.
+LOCKS = {"base": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock"}
+#: The Python the locks are resolved for (the project's minimum and the Docker image's).
+LOCK_PYTHON = "3.11"
 MIN_PYTHON = (3, 11)
 PYTEST_NO_TESTS = 5
 
 USAGE = """\
 Использование:
   python3 dev.py run [аргументы]    запустить бота (python -m bot)
-  python3 dev.py test [аргументы]   ruff check . и pytest (аргументы передаются pytest)"""
+  python3 dev.py test [аргументы]   ruff check . и pytest (аргументы передаются pytest)
+  python3 dev.py lock [--upgrade]   пересобрать requirements.lock и requirements-dev.lock"""
 
 
 def say(message: str) -> None:
@@ -64,28 +72,39 @@ def read_stamp() -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def ensure_installed(python: Path, extra: str | None) -> None:
-    """``pip install -e .`` (or ``.[extra]``) unless this pyproject.toml was installed already."""
-    digest = hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
-    key = extra or "base"
-    stamp = read_stamp()
-    if stamp.get(key) == digest:
-        return
-    target = f".[{extra}]" if extra else "."
-    say(f"устанавливаю зависимости (pip install -e {target}); в первый раз это займёт пару минут")
-    result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-e", target],
-        cwd=ROOT,
-        check=False,
-    )
+def input_digest(key: str) -> str:
+    """What an install of ``key`` ("base" or "dev") was made from: pyproject.toml and its lock."""
+    digest = hashlib.sha256(PYPROJECT.read_bytes())
+    digest.update(LOCKS[key].read_bytes())
+    return digest.hexdigest()
+
+
+def pip(python: Path, *args: str) -> None:
+    result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], cwd=ROOT)
     if result.returncode != 0:
         say("pip install не удался — см. сообщения выше")
         sys.exit(result.returncode)
-    # An install with extras includes the base install, so it answers for both.
-    stamp = {k: v for k, v in stamp.items() if v == digest}
+
+
+def ensure_installed(python: Path, extra: str | None) -> None:
+    """The lock's packages and the project (editable), unless these inputs were installed."""
+    key = extra or "base"
+    lock = LOCKS[key]
+    if not lock.is_file():
+        say(f"нет файла {lock.name}: соберите его командой python3 dev.py lock")
+        sys.exit(1)
+    digest = input_digest(key)
+    stamp = read_stamp()
+    if stamp.get(key) == digest:
+        return
+    say(f"устанавливаю зависимости из {lock.name}; в первый раз это займёт пару минут")
+    pip(python, "--require-hashes", "-r", str(lock))
+    pip(python, "--no-deps", "-e", ".")
+    # The dev lock pins the same versions as the runtime one, so its install answers for both.
+    stamp = {k: v for k, v in stamp.items() if k in LOCKS and v == input_digest(k)}
     stamp[key] = digest
     if extra:
-        stamp["base"] = digest
+        stamp["base"] = input_digest("base")
     STAMP.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
 
@@ -178,7 +197,41 @@ def command_test(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run, "test": command_test}
+def command_lock(args: list[str]) -> int:
+    """Resolve pyproject.toml into both lock files with uv (installed into .venv on demand).
+
+    Versions already in a lock file are kept unless ``--upgrade`` is given (uv prefers the
+    output file's pins); the runtime lock starts from the dev lock, so both pin the same
+    versions. Resolved for every platform (``--universal``) on Python 3.11, with hashes.
+    """
+    if args not in ([], ["--upgrade"]):
+        print(USAGE, file=sys.stderr)
+        return 2
+    python = ensure_venv()
+    probe = [str(python), "-m", "uv", "--version"]
+    if subprocess.call(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+        say("устанавливаю uv в .venv")
+        pip(python, "uv")
+
+    def compile_lock(key: str, *options: str) -> None:
+        say(f"uv pip compile → {LOCKS[key].name}")
+        subprocess.run(
+            [str(python), "-m", "uv", "pip", "compile", "pyproject.toml", *options,
+             "--universal", "--python-version", LOCK_PYTHON, "--generate-hashes",
+             "--custom-compile-command", "python3 dev.py lock", "--quiet",
+             "--output-file", LOCKS[key].name],
+            cwd=ROOT,
+            check=True,
+        )
+
+    compile_lock("dev", "--extra", "dev", *args)
+    shutil.copyfile(LOCKS["dev"], LOCKS["base"])  # its pins are the runtime lock's preferences
+    compile_lock("base")
+    say("готово: проверьте изменения (git diff) и запустите python3 dev.py test")
+    return 0
+
+
+COMMANDS = {"run": command_run, "test": command_test, "lock": command_lock}
 
 
 def main(argv: list[str]) -> int:

@@ -50,6 +50,13 @@ class StartupError(Exception):
         super().__init__("\n".join(lines))
 
 
+def settings_problems(problems: list[str]) -> str:
+    """One line for one problem (the usual case, easy to spot in a service log), else a list."""
+    if len(problems) == 1:
+        return f"{MSG_SETTINGS_INVALID} {problems[0]}"
+    return "\n".join([MSG_SETTINGS_INVALID, *(f"  • {p}" for p in problems)])
+
+
 def setup_logging(level: str) -> None:
     """Log to stderr with time, level and logger; settings and tokens are never logged."""
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
@@ -139,7 +146,7 @@ def main() -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(MSG_SETTINGS_INVALID, *(f"  • {p}" for p in exc.problems), sep="\n", file=sys.stderr)
+        print(settings_problems(exc.problems), file=sys.stderr)
         return EXIT_BAD_CONFIG
 
     setup_logging(settings.log_level)

@@ -4,9 +4,10 @@
 the other half of the composition root, the half that talks to the network). Order of start-up,
 and why:
 
-1. each configured channel's token is checked first (Telegram ``getMe``, VK ``groups.getById``),
-   so a wrong token stops the start with one clear line (`ChannelStartError`) before the core
-   touches the database or the outbox starts sending;
+1. each configured channel's token is checked first (Telegram ``getMe``, VK ``groups.getById``;
+   `bot.channel_checks`), so a wrong token or a misbehaving server stops the start with one
+   clear line (`ChannelStartError`) before the core touches the database or the outbox starts
+   sending;
 2. the core starts with a transport per channel, and a file bridge so that a photo sent in one
    channel reaches an administrator in the other;
 3. each channel starts receiving: long polling by default, Telegram's webhook when
@@ -28,10 +29,9 @@ import signal
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from vkbottle import API, VKAPIError
+from vkbottle import API
 
 from bot import heap
 from bot.bootstrap import (
@@ -43,6 +43,7 @@ from bot.bootstrap import (
     build_vk_bot,
     connect_redis,
 )
+from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.core.ports import Classifies
 from bot.domain.messages import Clock
 from bot.storage.postgres import DatabaseUnavailable
@@ -55,73 +56,12 @@ from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
 
-# Сообщения для того, кто запускает бота (по одной строке, без токенов).
-MSG_TELEGRAM_UNAUTHORIZED = (
-    "Telegram не принял токен бота (TELEGRAM_BOT_TOKEN): проверьте его у @BotFather."
-)
-MSG_TELEGRAM_UNREACHABLE = (
-    "Не удалось связаться с сервером Telegram: проверьте сеть и TELEGRAM_API_BASE, если он задан."
-)
-MSG_VK_UNAUTHORIZED = (
-    "ВКонтакте не принял ключ доступа сообщества (VK_GROUP_TOKEN): создайте новый ключ "
-    "в настройках сообщества (Работа с API) с правами на сообщения."
-)
-MSG_VK_UNREACHABLE = (
-    "Не удалось связаться с API ВКонтакте: проверьте сеть и VK_API_BASE, если он задан."
-)
-MSG_VK_WRONG_GROUP = (
-    "Ключ доступа VK_GROUP_TOKEN выдан сообществу {actual}, а VK_GROUP_ID = {configured}: "
-    "исправьте одно из двух."
-)
-MSG_VK_REFUSED = "ВКонтакте отказал при проверке ключа сообщества: ошибка {code}."
+# Сообщение для того, кто запускает бота (одна строка, без токенов).
 MSG_WEB_PORT = (
     "Не удалось открыть порт {host}:{port} для вебхуков (WEBHOOK_HOST/WEBHOOK_PORT): {reason}"
 )
 
 DEFAULT_TELEGRAM_PATH = "/telegram/webhook"
-
-
-class ChannelStartError(Exception):
-    """A channel cannot start; the message is one line for the operator, with no secrets."""
-
-
-async def check_telegram(settings: Settings) -> Any:
-    """The aiogram `Bot`, after Telegram accepted its token."""
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-    bot = build_bot(settings)
-    try:
-        await bot.me()
-    except TelegramUnauthorizedError:
-        await bot.session.close()
-        raise ChannelStartError(MSG_TELEGRAM_UNAUTHORIZED) from None
-    except TelegramNetworkError:
-        await bot.session.close()
-        raise ChannelStartError(MSG_TELEGRAM_UNREACHABLE) from None
-    return bot
-
-
-async def check_vk(settings: Settings) -> tuple[API, int]:
-    """The VK `API` and the community id its token belongs to, checked against VK_GROUP_ID."""
-    api = build_vk_api(settings)
-    try:
-        answer = await api.request("groups.getById", {})
-        actual = int(answer["response"]["groups"][0]["id"])
-    except VKAPIError as exc:
-        await api.http_client.close()
-        if exc.code in (5, 27, 28):  # a wrong, revoked or user token
-            raise ChannelStartError(MSG_VK_UNAUTHORIZED) from None
-        raise ChannelStartError(MSG_VK_REFUSED.format(code=exc.code)) from None
-    except (aiohttp.ClientError, OSError, TimeoutError, KeyError, IndexError, TypeError):
-        # By type only: aiohttp errors carry the request URL, and the token is in it.
-        await api.http_client.close()
-        raise ChannelStartError(MSG_VK_UNREACHABLE) from None
-    if settings.vk_group_id is not None and settings.vk_group_id != actual:
-        await api.http_client.close()
-        raise ChannelStartError(
-            MSG_VK_WRONG_GROUP.format(actual=actual, configured=settings.vk_group_id)
-        )
-    return api, actual
 
 
 def telegram_webhook_path(settings: Settings) -> str:
@@ -165,11 +105,13 @@ async def serve(
     async with contextlib.AsyncExitStack() as stack:
         tg_bot = vk_api = None
         if settings.telegram_enabled:
-            tg_bot = await check_telegram(settings)
+            tg_bot = build_bot(settings)
             stack.push_async_callback(tg_bot.session.close)
+            await check_telegram(tg_bot)
         if settings.vk_enabled:
-            vk_api, group_id = await check_vk(settings)
+            vk_api = build_vk_api(settings)
             stack.push_async_callback(vk_api.http_client.close)
+            group_id = await check_vk(vk_api, settings.vk_group_id)
 
         redis = connect_redis(settings)  # several processes share these; None: one process
         if redis is not None:

@@ -21,6 +21,7 @@ from pydantic import (
     HttpUrl,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +35,15 @@ CHANNELS = ("tg", "vk")
 _TELEGRAM_TOKEN_RE = re.compile(r"^\d+:\S+$")
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COORDINATOR_RE = re.compile(r"^(?P<channel>[a-z]+)\s*:\s*(?P<id>\d+)$")
+
+
+DEFAULT_DATA_DIR = Path("./data")
+SQLITE_FILE = "bot.sqlite3"
+
+
+def sqlite_url_in(data_dir: Path) -> str:
+    """The default ``DATABASE_URL``: ``bot.sqlite3`` inside ``DATA_DIR``, wherever that is."""
+    return f"sqlite:///{Path(data_dir) / SQLITE_FILE}"
 
 
 def _shipped_table() -> Path:
@@ -88,9 +98,9 @@ class Settings(BaseSettings):
     )
 
     # Каталог для данных бота: база SQLite, вложения, служебные файлы. Создаётся при запуске.
-    data_dir: Path = Path("./data")
-    # Адрес базы данных. По умолчанию — файл SQLite внутри data_dir.
-    database_url: str = "sqlite:///data/bot.sqlite3"
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Адрес базы данных. По умолчанию — файл SQLite внутри data_dir (bot.sqlite3).
+    database_url: str = ""
     # Таблица маршрутизации (YAML, XLSX или CSV): какие органы отвечают на какие темы и где.
     routing_table: Path = Field(default_factory=_shipped_table)
     # Обученная модель классификатора тем; без неё бот обходится правилами из таблицы.
@@ -208,6 +218,36 @@ class Settings(BaseSettings):
             raise ValueError(
                 "адрес Redis должен начинаться с redis://, rediss:// или unix://, "
                 "например redis://localhost:6379/0"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_inside_the_data_dir(cls, value: str, info: ValidationInfo) -> str:
+        # Declared after data_dir, so data_dir is known here (unless it was itself invalid).
+        if value.strip():
+            return value.strip()
+        return sqlite_url_in(info.data.get("data_dir", DEFAULT_DATA_DIR))
+
+    @field_validator("vk_callback_secret")
+    @classmethod
+    def _callback_needs_a_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            value = None
+        callback_on = (
+            info.data.get("vk_group_token") is not None
+            and info.data.get("vk_callback_confirmation") is not None
+        )
+        if callback_on and value is None:
+            # Without the secret anyone who learns the callback address can post events as any
+            # VK user, a coordinator included.
+            raise ValueError(
+                "обязателен, когда включён Callback API ВКонтакте (задан VK_CALLBACK_CONFIRMATION):"
+                " без него любой, кто узнает адрес, сможет писать боту от имени любого"
+                " пользователя, в том числе координатора; задайте секретный ключ из настроек"
+                " Callback API сообщества"
             )
         return value
 

@@ -13,23 +13,20 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.serve import (
+from bot.channel_checks import (
     MSG_TELEGRAM_UNAUTHORIZED,
     MSG_VK_UNAUTHORIZED,
     MSG_VK_WRONG_GROUP,
     ChannelStartError,
-    serve,
 )
+from bot.serve import serve
 from tests.app_world import NUMBER, saratov, settings_for
-from tests.emulators.aio import run_async
-from tests.emulators.telegram import Limits, TelegramEmulator
+from tests.emulators.aio import SLOW, EmulatorThread, run_async
+from tests.emulators.telegram import TelegramEmulator
 from tests.emulators.vk import VKEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,38 +36,6 @@ TG_COORDINATOR = 2002
 VK_COORDINATOR = 300_400
 TG_APPEAL = "Во дворе дома 5 на ул. Чапаева яма"
 VK_APPEAL = "В Энгельсе не вывозят мусор"
-SLOW = 90.0  # seconds: the bot process loads the morphology dictionaries and the classifier
-
-
-class EmulatorThread:
-    """Both emulators on an event loop in a background thread; `call` runs a coroutine there."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = SLOW) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def __enter__(self) -> EmulatorThread:
-        self.thread.start()
-
-        async def start() -> tuple[TelegramEmulator, VKEmulator]:
-            tg = TelegramEmulator(limits=Limits(enabled=False))
-            vk = VKEmulator()
-            await tg.start()
-            await vk.start()
-            return tg, vk
-
-        self.tg, self.vk = self.call(start(), timeout=10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.call(self.vk.stop(), timeout=10)
-        self.call(self.tg.stop(), timeout=10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
 
 
 def test_python_m_bot_serves_both_channels_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -185,6 +150,7 @@ async def test_a_busy_webhook_port_stops_the_start_with_one_line(tmp_path: Path)
         try:
             settings = settings_for(
                 tmp_path, None, vk, vk_callback_confirmation="c0nf1rm",
+                vk_callback_secret="s3cr3t",
                 webhook_host="127.0.0.1", webhook_port=port,
             )
             with pytest.raises(ChannelStartError) as refused:

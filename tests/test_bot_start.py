@@ -83,6 +83,20 @@ def test_bad_settings_exit_2_with_one_line_per_problem(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_vk_callback_without_a_secret_exits_2_with_one_line(tmp_path: Path) -> None:
+    # Anyone who learned the address could post events as any VK user, a coordinator included.
+    result = start_bot(
+        tmp_path, VK_GROUP_TOKEN="vk1.a.very-secret-token", VK_CALLBACK_CONFIRMATION="a1b2c3d4"
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Ошибка в настройках (переменные окружения или .env): ")
+    assert "VK_CALLBACK_SECRET: обязателен" in lines[0]
+    assert "very-secret-token" not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()  # refused before anything was touched
+
+
 def test_missing_routing_table_exits_2_naming_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "нет-такой.yaml"
     result = start_bot(tmp_path, ROUTING_TABLE=str(missing))

@@ -2,16 +2,23 @@
 
 No Docker engine or compose plugin is needed: the YAML is loaded and the references in it are
 followed — services, health checks that ``depends_on: service_healthy`` relies on, named
-volumes, the Dockerfile the bot is built from. Where ``docker compose`` works, it validates the
-file too.
+volumes, the Dockerfile the bot is built from — and ``${…}`` is interpolated as compose does, to
+show that the database password has no default. The bot's own health check is run as the
+container would run it, against a local ``/healthz``. Where ``docker compose`` works, it
+validates the file too.
 """
 
 from __future__ import annotations
 
+import http.server
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,12 +55,102 @@ def test_the_bot_waits_for_healthy_services_that_exist(compose: dict) -> None:
 def test_the_bot_is_pointed_at_postgres_and_redis(compose: dict) -> None:
     bot = compose["services"]["bot"]
     env = bot["environment"]
-    assert re.fullmatch(r"postgresql://bot:\$\{POSTGRES_PASSWORD:-\w+\}@postgres:5432/bot",
+    assert re.fullmatch(r"postgresql://bot:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432/bot",
                         env["DATABASE_URL"])
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert bot["env_file"][0]["path"] == ".env"
     postgres_env = compose["services"]["postgres"]["environment"]
-    assert postgres_env["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-bot}"  # the same password
+    # The same password on both sides.
+    assert postgres_env["POSTGRES_PASSWORD"] in env["DATABASE_URL"]
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's ``${NAME}``, ``${NAME:-default}`` and ``${NAME:?error}``; raises ValueError
+    with the error text, as ``docker compose config`` stops with it."""
+
+    def one(match: re.Match[str]) -> str:
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        value = env.get(name, "")
+        if operator == ":?" and not value:
+            raise ValueError(f"{name}: {argument}")
+        if operator == ":-" and not value:
+            return argument
+        return value
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", one, text)
+
+
+def test_there_is_no_default_database_password() -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    uses = re.findall(r"\$\{POSTGRES_PASSWORD[^}]*\}", text)
+    assert len(uses) == 2  # the database's and the bot's
+    for use in uses:
+        assert use.startswith("${POSTGRES_PASSWORD:?"), use  # required, never defaulted
+    with pytest.raises(ValueError) as refused:
+        interpolate(text, {})
+    assert str(refused.value).startswith("POSTGRES_PASSWORD: задайте POSTGRES_PASSWORD в .env")
+    with pytest.raises(ValueError):
+        interpolate(text, {"POSTGRES_PASSWORD": ""})  # empty is as good as unset
+    given = yaml.safe_load(interpolate(text, {"POSTGRES_PASSWORD": "k7Qw9zL2"}))
+    assert given["services"]["bot"]["environment"]["DATABASE_URL"] == (
+        "postgresql://bot:k7Qw9zL2@postgres:5432/bot"
+    )
+    assert given["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "k7Qw9zL2"
+
+
+def test_every_service_has_a_memory_limit_and_the_bot_time_to_stop(compose: dict) -> None:
+    for name, service in compose["services"].items():
+        assert re.fullmatch(r"\d+[mg]", str(service.get("mem_limit", ""))), name
+    grace = compose["services"]["bot"]["stop_grace_period"]
+    assert re.fullmatch(r"\d+s", grace) and int(grace[:-1]) >= 20
+
+
+@pytest.fixture
+def health_server():
+    """A local /healthz that answers what ``status["code"]`` says: the bot's, as seen by the
+    container's health check."""
+    status = {"code": 200}
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # the name http.server calls
+            code = status["code"] if self.path == "/healthz" else 404
+            self.send_response(code)
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}' if code == 200 else b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], status
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_bots_health_check_asks_healthz_and_fails_on_503(compose: dict, health_server) -> None:
+    bot = compose["services"]["bot"]
+    check = bot["healthcheck"]
+    assert check["test"][:2] == ["CMD", "python"]  # no curl in the image
+    assert "/healthz" in check["test"][-1]
+    assert "METRICS_PORT" in bot["environment"]  # the port /healthz is served on, always
+    port, status = health_server
+
+    def run_check(env_port: int) -> int:
+        env = {"PATH": os.environ.get("PATH", ""), "METRICS_PORT": str(env_port)}
+        argv = [sys.executable, *check["test"][2:]]
+        return subprocess.run(argv, env=env, capture_output=True, timeout=30).returncode
+
+    assert run_check(port) == 0
+    status["code"] = 503
+    assert run_check(port) != 0
+    with socket.socket() as probe:  # nobody listening: the bot is down
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    assert run_check(closed) != 0
 
 
 def test_every_named_volume_is_declared(compose: dict) -> None:
@@ -87,11 +184,17 @@ def test_docker_compose_config_accepts_the_file_where_it_can_run() -> None:
     )
     if version.returncode != 0:
         pytest.skip("нет плагина docker compose")
-    result = subprocess.run(
-        [docker, "compose", "-f", str(COMPOSE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
+    def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [docker, "compose", "-f", str(COMPOSE), "config", "-q"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"} | env,
+        )
+
+    result = config({"POSTGRES_PASSWORD": "k7Qw9zL2"})
     assert result.returncode == 0, result.stderr
+    refused = config({})
+    assert refused.returncode != 0 and "задайте POSTGRES_PASSWORD" in refused.stderr

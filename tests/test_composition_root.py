@@ -1,7 +1,8 @@
 """Only the composition root reads the settings and picks the infrastructure.
 
 `config`, `apscheduler` and Redis clients are imported by `bot.bootstrap` and `bot.serve` alone
-(`bot.__main__` loads and checks the settings before either is imported). A module that uses a
+(`bot.__main__` loads and checks the settings before either is imported; `bot.storage.backup`,
+a command of its own, reads ``DATABASE_URL`` and ``DATA_DIR`` from them). A module that uses a
 Redis client gets it in its constructor: it may import ``redis.exceptions`` to catch its errors,
 and its types for annotations (under ``TYPE_CHECKING``), nothing else.
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSITION_ROOT = {"bot/bootstrap.py", "bot/serve.py"}
-SETTINGS_READERS = COMPOSITION_ROOT | {"bot/__main__.py"}
+# Command-line entry points read the settings as ``python -m bot`` does.
+SETTINGS_READERS = COMPOSITION_ROOT | {"bot/__main__.py", "bot/storage/backup.py"}
 
 
 def runtime_imports(nodes: list[ast.AST]) -> Iterator[str]:

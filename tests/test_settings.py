@@ -178,3 +178,44 @@ def test_env_example_lists_every_setting_and_is_valid_when_uncommented(tmp_path:
     assert settings.telegram_enabled
     assert settings.vk_enabled
     assert settings.coordinators
+
+
+def test_the_default_database_is_inside_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage.sqlite import SqliteRepository
+
+    assert load().database_url == "sqlite:///data/bot.sqlite3"
+    monkeypatch.setenv("DATA_DIR", "/srv/bot-data")
+    settings = load()
+    assert SqliteRepository.from_url(settings.database_url).path == "/srv/bot-data/bot.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////elsewhere/bot.sqlite3")
+    assert load().database_url == "sqlite:////elsewhere/bot.sqlite3"  # an explicit one is kept
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:pw@db:5432/bot")
+    assert load().database_url == "postgresql://bot:pw@db:5432/bot"
+
+
+@pytest.mark.parametrize("secret", [None, "   "])
+def test_vk_callback_without_a_secret_is_refused(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    monkeypatch.setenv("VK_GROUP_TOKEN", "vk1.a.token")
+    monkeypatch.setenv("VK_CALLBACK_CONFIRMATION", "a1b2c3d4")
+    if secret is not None:
+        monkeypatch.setenv("VK_CALLBACK_SECRET", secret)
+    with pytest.raises(SettingsError) as caught:
+        load()
+    assert caught.value.problems == [caught.value.problems[0]]
+    assert caught.value.problems[0].startswith("VK_CALLBACK_SECRET: обязателен")
+    assert "VK_CALLBACK_CONFIRMATION" in caught.value.problems[0]
+
+
+def test_vk_callback_with_a_secret_or_long_poll_without_one_is_fine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VK_GROUP_TOKEN", "vk1.a.token")
+    assert load().vk_callback_secret is None  # Bots Long Poll needs no secret
+    monkeypatch.setenv("VK_CALLBACK_CONFIRMATION", "a1b2c3d4")
+    monkeypatch.setenv("VK_CALLBACK_SECRET", "s3cr3t")
+    settings = load()
+    assert settings.vk_callback
+    assert settings.vk_callback_secret is not None
+    assert settings.vk_callback_secret.get_secret_value() == "s3cr3t"

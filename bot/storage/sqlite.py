@@ -147,6 +147,9 @@ class SqliteRepository(Versioned):
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA foreign_keys = ON")
         await self._db.execute("PRAGMA busy_timeout = 5000")
+        # /forget overwrites a citizen's texts; without this the old bytes stay in the freed
+        # space of the file until it is reused. Builds differ in the default, so say it here.
+        await self._db.execute("PRAGMA secure_delete = ON")
         await self._migrate()
 
     async def close(self) -> None:

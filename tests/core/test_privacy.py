@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from pathlib import Path
 
 from core_world import CITIZEN_TG, CITY_CHAT
 
@@ -90,6 +91,29 @@ async def test_forget_also_blanks_messages_outside_tickets(world):
         rows = await tx.sql.all("SELECT chat_id, payload FROM outbox")
     assert [r["chat_id"] for r in rows] == [None, None]
     assert all("Напишите" not in r["payload"] for r in rows)
+
+
+async def test_forgotten_words_are_not_left_in_the_database_file(file_world):
+    """Read back from the file itself, not through SQL: a citizen who asked to be forgotten is
+    not in the database file once the bot has closed it (``secure_delete`` is on: freed space
+    is zeroed, see tests/core/test_storage.py)."""
+    world = await file_world.start()
+    words = "Пржевальского 17, кв. 4, звоните 89991234567"
+    await world.core.handle(world.citizen("не горит фонарь у школы", chat=7001))
+    await world.core.handle(world.citizen(f"яма у дома, {words}"))
+    await world.core.handle(world.citizen("мусор не вывозят", chat=7002))  # same pages
+    await world.flush()  # the cards with the texts went to the body
+    async with world.repo.transaction() as tx:
+        assert (await tx.sql.one("PRAGMA secure_delete"))[0] == 1
+    assert await world.core.forget_citizen("tg", CITIZEN_TG) == 1
+    await world.flush()
+    await world.stop()  # the last connection checkpoints the WAL into the file
+
+    stored = b"".join(
+        path.read_bytes() for path in Path(world.path).parent.glob("bot.sqlite3*")
+    )
+    for part in ("Пржевальского", "89991234567"):
+        assert part.encode() not in stored, part
 
 
 async def test_logs_carry_ticket_numbers_not_people(world, caplog):

@@ -141,3 +141,21 @@ async def test_a_version_1_database_is_upgraded_in_place(tmp_path):
         assert [e["actor"] for e in await tx.tickets.events(ticket.id)] == ["system"]
         assert await tx.tickets.next_sequence(2026) == 1  # counters table came with v1
     await repo.close()
+
+
+async def test_a_deleted_row_leaves_no_bytes_in_the_file(tmp_path):
+    """``secure_delete``: SQLite keeps a deleted row's bytes in the page's free space unless it
+    is on, and builds differ in the default; /forget relies on it, so the repository sets it."""
+    path = tmp_path / "bot.sqlite3"
+    repo = SqliteRepository(path)
+    await repo.open()
+    async with repo.transaction() as tx:
+        await tx.sql.run("CREATE TABLE scratch (id INTEGER PRIMARY KEY, text TEXT)")
+        for number, text in enumerate(["первый житель", "Пржевальского 17", "третий житель"]):
+            await tx.sql.run("INSERT INTO scratch VALUES (?, ?)", (number, text))
+    async with repo.transaction() as tx:
+        await tx.sql.run("DELETE FROM scratch WHERE id = 1")
+    await repo.close()  # the WAL is checkpointed into the file
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+    assert "третий житель".encode() in stored
+    assert "Пржевальского".encode() not in stored

@@ -34,6 +34,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.emulators.broken import KINDS as BROKEN_KINDS
+from tests.emulators.broken import broken_answer
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
@@ -107,7 +110,9 @@ class Faults:
 
 @dataclass
 class _Fault:
-    kind: str  # "error", "drop" (request lost), "drop_after" (reply lost), "slow", "slow_after"
+    # "error", "drop" (request lost), "drop_after" (reply lost), "slow", "slow_after", or a
+    # kind of `broken_answer`
+    kind: str
     status: int = 0
     description: str = ""
     retry_after: int | None = None
@@ -297,7 +302,8 @@ class TelegramEmulator:
         Telegram acted), ``"drop_after"`` (Telegram acted, the reply is lost: the case that
         duplicates messages on retry), ``"slow"`` (answer normally after ``delay`` seconds) or
         ``"slow_after"`` (Telegram acted at once, so users see the message, and the reply to the
-        bot takes ``delay`` seconds).
+        bot takes ``delay`` seconds), or one of `tests.emulators.broken.KINDS` (``"html"``,
+        ``"redirect"``…: what a wrong address or a broken proxy answers instead of Telegram).
         """
         if isinstance(error, str):
             fault = _Fault(error, delay=delay)
@@ -418,6 +424,8 @@ class TelegramEmulator:
             return self._drop(request)
         elif fault and fault.kind == "error":
             return self._error(ApiError(fault.status, fault.description, fault.retry_after))
+        elif fault and fault.kind in BROKEN_KINDS:
+            return broken_answer(fault.kind, request)
         try:
             result = handler(params, files)
             if asyncio.iscoroutine(result):

@@ -55,6 +55,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.emulators.broken import broken_answer
+
 API_VERSION = "5.199"
 MAX_MESSAGE_LENGTH = 4096
 CHAT_PEER_OFFSET = 2_000_000_000
@@ -185,7 +187,7 @@ class VKEmulator:
         self._pending_events: dict[str, tuple[int, int, float]] = {}
         self._dedup: dict[int, tuple[float, Any]] = {}
         self._call_times: dict[str, collections.deque[float]] = {}
-        self._fail_next: dict[str, list[int]] = {}
+        self._fail_next: dict[str, list[int | str]] = {}
         self._files: dict[str, bytes] = {}
         self._uploads: dict[str, tuple[str, bytes]] = {}
         self._photos: dict[str, str] = {}  # "photo{owner}_{id}" -> file name
@@ -385,8 +387,10 @@ class VKEmulator:
 
     # ------------------------------------------------------------------ fault injection
 
-    def fail_next(self, method: str, times: int = 1, code: int = 10) -> None:
-        """The next ``times`` calls of ``method`` answer error ``code`` (checked before limits)."""
+    def fail_next(self, method: str, times: int = 1, code: int | str = 10) -> None:
+        """The next ``times`` calls of ``method`` answer error ``code`` (checked before limits),
+        or, for a kind of `tests.emulators.broken.KINDS` (``"html"``, ``"redirect"``…), what a
+        wrong address or a broken proxy answers instead of VK (checked before the token)."""
         self._fail_next.setdefault(method, []).extend([code] * times)
 
     def callback_server(self, url: str, secret: str | None = None) -> CallbackDelivery:
@@ -407,6 +411,8 @@ class VKEmulator:
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
         token = params.pop("access_token", "")
         self.calls.append((name, dict(params)))
+        if self._fail_next.get(name) and isinstance(self._fail_next[name][0], str):
+            return broken_answer(str(self._fail_next[name].pop(0)), request)
 
         if self.faults.slow and self.rng.random() < self.faults.slow:
             await asyncio.sleep(self.faults.slow_seconds)
@@ -427,7 +433,7 @@ class VKEmulator:
             if token != self.token:
                 raise VKError(5)
             if self._fail_next.get(name):
-                raise VKError(self._fail_next[name].pop(0))
+                raise VKError(int(self._fail_next[name].pop(0)))
             self._check_rate(token)
             if self.faults.error_6 and self.rng.random() < self.faults.error_6:
                 raise VKError(6)

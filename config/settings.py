@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # Где слушает HTTP-сервер вебхуков (Telegram и Callback API ВКонтакте): адрес и порт.
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(8080, ge=1, le=65535)
+    # Порт для /healthz (проверка здоровья) и /metrics (Prometheus), на адресе WEBHOOK_HOST.
+    # Не задан — они отвечают на порту вебхуков, если вебхуки включены, а при опросе их нет.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)

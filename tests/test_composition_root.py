@@ -3,7 +3,8 @@
 `config`, `apscheduler` and Redis clients are imported by `bot.bootstrap` and `bot.serve` alone
 (`bot.__main__` loads and checks the settings before either is imported). A module that uses a
 Redis client gets it in its constructor: it may import ``redis.exceptions`` to catch its errors,
-and its types for annotations (under ``TYPE_CHECKING``), nothing else.
+and its types for annotations (under ``TYPE_CHECKING``), nothing else. Prometheus is
+`bot.metrics`' alone.
 """
 
 from __future__ import annotations
@@ -57,3 +58,10 @@ def test_adapters_import_redis_only_for_its_errors():
             continue
         redis = {name for name in names if top(name) == "redis"}
         assert redis <= {"redis.exceptions"}, module
+
+
+def test_only_the_metrics_module_imports_prometheus_client():
+    """The core and the outbox report through `bot.core.ports.Observer`; `bot.metrics` alone
+    turns the reports into Prometheus metrics."""
+    users = {m for m, names in importers().items() if "prometheus_client" in map(top, names)}
+    assert users == {"bot/metrics.py"}

@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Saratov"
     # Подробность журнала: DEBUG, INFO, WARNING, ERROR или CRITICAL.
     log_level: LogLevel = "INFO"
+    # Вид журнала: text — строки для человека, json — по объекту JSON на строку для сборщиков
+    # журналов (поля time, level, logger, message).
+    log_format: Literal["text", "json"] = "text"
 
     # Нерабочие праздничные дни (кроме суббот и воскресений), через запятую: 2027-01-01,…
     # Не задано — официальный календарь России на 2026 год из поставки.
@@ -263,6 +266,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def telegram_enabled(self) -> bool:

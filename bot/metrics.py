@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class Metrics:
 
     def __init__(self, on_scrape: Iterable[ReadOnScrape] = ON_SCRAPE) -> None:
         self.registry = CollectorRegistry()
+        self._children: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
         registry = self.registry
         self._received = Counter(
             "bot_updates_received", "Сообщения и нажатия кнопок, переданные ядру, по каналу",
@@ -138,19 +140,29 @@ class Metrics:
 
     # -- the Observer: counts only ---------------------------------------------------------------
     def update_received(self, channel: str) -> None:
-        self._received.labels(channel).inc()
+        self._count(self._received, channel)
 
     def update_processed(self, channel: str) -> None:
-        self._processed.labels(channel).inc()
+        self._count(self._processed, channel)
 
     def update_failed(self, channel: str, error: str) -> None:
-        self._failed.labels(channel, error).inc()
+        self._count(self._failed, channel, error)
 
     def classified(self, decision: str) -> None:
-        self._classified.labels(decision).inc()
+        self._count(self._classified, decision)
 
     def send_ended(self, channel: str, result: str) -> None:
-        self._sends.labels(channel, result).inc()
+        self._count(self._sends, channel, result)
+
+    def _count(self, counter: Counter, *values: str) -> None:
+        """``counter.labels(*values).inc()`` with the labelled child remembered:
+        prometheus-client checks the values and takes a lock on every ``labels`` call, which
+        made a count cost 1 µs instead of 0.4 µs."""
+        key = (counter, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = counter.labels(*values)
+        child.inc()
 
     # -- scraping --------------------------------------------------------------------------------
     async def read_database(self, repo: Repository, now: datetime) -> bool:
@@ -167,7 +179,7 @@ class Metrics:
     def counting_logged_errors(self) -> Iterator[None]:
         """While inside: every ERROR record that reaches the root logger is counted by its
         logger's name (aiogram's and vkbottle's handler failures, the outbox's, the scans')."""
-        handler = _ErrorCount(self._errors_logged)
+        handler = _ErrorCount(functools.partial(self._count, self._errors_logged))
         root = logging.getLogger()
         root.addHandler(handler)
         try:
@@ -177,12 +189,12 @@ class Metrics:
 
 
 class _ErrorCount(logging.Handler):
-    def __init__(self, counter: Counter) -> None:
+    def __init__(self, count: Callable[[str], None]) -> None:
         super().__init__(logging.ERROR)
-        self.counter = counter
+        self.count = count
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.counter.labels(record.name).inc()
+        self.count(record.name)
 
 
 class DatabaseGauges:

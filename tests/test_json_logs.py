@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
 import warnings
@@ -20,10 +19,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.jsonlog import JsonLines
-from tests.app_world import NUMBER, free_port
+from tests.app_world import NUMBER, free_port, operator_env
 from tests.emulators.telegram import Limits, TelegramEmulator
 
-ROOT = Path(__file__).resolve().parent.parent
 CITIZEN = 777_000_123  # a number that appears nowhere else in a log by chance
 APPEAL = "В Саратове на ул. Московской не горит фонарь уже неделю, дом 17"
 DEADLINE = 90.0  # seconds: the bot loads aiogram and its classifier in a fresh process
@@ -44,19 +42,14 @@ async def healthy(port: int, process: asyncio.subprocess.Process) -> None:
 async def an_appeal_under_json_logs(tmp_path: Path) -> None:
     port = free_port()
     async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUTF8": "1",
-            "DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE": tg.base_url,
-            "LOG_FORMAT": "json",
-            "METRICS_PORT": str(port),
-            "WEBHOOK_HOST": "127.0.0.1",
-        }
+        env = operator_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_BASE=tg.base_url,
+            LOG_FORMAT="json",
+            METRICS_PORT=str(port),
+            WEBHOOK_HOST="127.0.0.1",
+        )
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=tmp_path, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

@@ -307,6 +307,9 @@ _MESSAGES: dict[str, str] = {
     "url_scheme": "адрес должен начинаться с http:// или https://",
     "url_type": "ожидается адрес вида https://example.ru/путь",
     "literal_error": "допустимые значения: {expected}",
+    "greater_than_equal": "ожидается число не меньше {ge}",
+    "greater_than": "ожидается число больше {gt}",
+    "less_than_equal": "ожидается число не больше {le}",
     "path_type": "ожидается путь к файлу",
     "string_type": "ожидается строка",
     "missing": "значение обязательно",
@@ -326,7 +329,12 @@ def _describe(error: dict[str, Any]) -> str:
         expected = str(error.get("ctx", {}).get("expected", ""))
         message = _MESSAGES[kind].format(expected=expected.replace(" or ", ", ").replace("'", ""))
     elif kind in _MESSAGES:
-        message = _MESSAGES[kind].format(**error.get("ctx", {}))
+        # A bound of a float field reads "0", not "0.0".
+        ctx = {
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in error.get("ctx", {}).items()
+        }
+        message = _MESSAGES[kind].format(**ctx)
     else:
         message = error.get("msg", "недопустимое значение")
     return f"{_env_name(error.get('loc', ()))}: {message}"

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.jsonlog import JsonLines
 from config import Settings, SettingsError, load_settings
 
 log = logging.getLogger("bot")
@@ -57,9 +58,14 @@ def settings_problems(problems: list[str]) -> str:
     return "\n".join([MSG_SETTINGS_INVALID, *(f"  • {p}" for p in problems)])
 
 
-def setup_logging(level: str) -> None:
-    """Log to stderr with time, level and logger; settings and tokens are never logged."""
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
+def setup_logging(level: str, log_format: str = "text") -> None:
+    """Log to stderr with time, level and logger, as text lines or JSON objects
+    (``LOG_FORMAT``); settings and tokens are never logged."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # A library's warning is a record too: in JSON, a bare line would break the collector.
+    logging.captureWarnings(True)
     # aiohttp logs request URLs at DEBUG, and Bot API URLs contain the token.
     logging.getLogger("aiohttp").setLevel(max(logging.getLevelName(level), logging.INFO))
     # vkbottle (events, API call parameters) and aiosqlite (SQL with its values) log citizens'
@@ -149,7 +155,7 @@ def main() -> int:
         print(settings_problems(exc.problems), file=sys.stderr)
         return EXIT_BAD_CONFIG
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     try:
         prepare_data_dir(settings.data_dir)
         table = load_routing_table(settings.routing_table)

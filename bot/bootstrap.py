@@ -11,7 +11,8 @@ is built. What it builds:
 - the classifier (`build_classifier`: CPU and disk work, to be done before the event loop
   starts, never inside a handler);
 - `CoreService`: the repository, the core, the outbox, the coordinator tools and the periodic
-  scans, started and stopped in the right order;
+  scans, started and stopped in the right order, and the `Metrics` the core and the outbox
+  report to (`bot.health` shows them);
 - the channels: the aiogram bot and dispatcher, the vkbottle API and bot, the transports and the
   file bridge between them;
 - the Redis client that several processes share (``REDIS_URL``; none: one process, everything in
@@ -55,6 +56,7 @@ from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import Transport
 from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
 from bot.domain.messages import Clock, SystemClock
+from bot.metrics import Metrics
 from bot.storage.base import Repository
 from bot.storage.flood_redis import flood_guard
 from bot.storage.select import repository_from_url
@@ -235,6 +237,7 @@ class CoreService:
     coordination: Coordination
     scheduler: AsyncIOScheduler
     jobs: RunningJobs
+    metrics: Metrics
     #: The ``ROUTING_TABLE`` file, to be synchronised with the stored versions on start;
     #: ``None`` keeps the table the core was built with (tests).
     file_table: RoutingTable | None = None
@@ -257,6 +260,7 @@ class CoreService:
     ) -> CoreService:
         settings = settings or Settings(_env_file=None)
         clock = clock or SystemClock()
+        metrics = Metrics()
         signals = DeliverySignals()  # the core wakes the outbox and waits for recorded sends
         core = AppealCore(
             repo,
@@ -270,6 +274,7 @@ class CoreService:
             sends_recorded=signals.recorded,
             retention=timedelta(days=settings.retention_days),
             flood=flood_guard(clock, flood_windows(settings), redis),
+            observer=metrics,
         )
         outbox = Outbox(
             repo,
@@ -278,6 +283,7 @@ class CoreService:
             RateLimiter(clock, rate_limits(settings)),
             signals=signals,
             on_unreachable=core.citizen_unreachable,
+            observer=metrics,
             **outbox_options(settings),
         )
         coordination = Coordination(
@@ -295,6 +301,7 @@ class CoreService:
             coordination,
             scheduler,
             RunningJobs(scheduler),
+            metrics,
             file_table=table if sync_table else None,
         )
 
@@ -307,6 +314,10 @@ class CoreService:
         self._stop = asyncio.Event()
         self._worker = asyncio.create_task(self.outbox.run_forever(self._stop), name="outbox")
         self.scheduler.start()
+
+    def delivering(self) -> bool:
+        """Whether the outbox worker runs (started, and neither stopped nor dead)."""
+        return self._worker is not None and not self._worker.done()
 
     async def stop(self) -> None:
         """Let a running deadline scan and the worker's message in hand finish, then close the

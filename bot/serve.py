@@ -12,7 +12,9 @@ and why:
    channel reaches an administrator in the other;
 3. each channel starts receiving: long polling by default, Telegram's webhook when
    ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is set;
-   webhooks share one aiohttp server (`build_web_app`).
+   webhooks share one aiohttp server (`build_web_app`), which also answers ``/healthz`` and
+   ``/metrics`` (`bot.health`) — unless ``METRICS_PORT`` is set: then those two are served on
+   that port alone (in polling mode too), so that they need not be public with the webhooks.
 
 It serves until SIGINT/SIGTERM (``handle_signals``), until cancelled, or until a receiving loop
 dies; then receiving stops first, and the core last, so nothing accepted is left half-handled.
@@ -46,6 +48,7 @@ from bot.bootstrap import (
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.core.ports import Classifies
 from bot.domain.messages import Clock
+from bot.health import HealthEndpoints
 from bot.storage.postgres import DatabaseUnavailable
 from config import Settings
 from handlers.telegram.polling import poll_until_cancelled
@@ -59,6 +62,9 @@ log = logging.getLogger("bot")
 # Сообщение для того, кто запускает бота (одна строка, без токенов).
 MSG_WEB_PORT = (
     "Не удалось открыть порт {host}:{port} для вебхуков (WEBHOOK_HOST/WEBHOOK_PORT): {reason}"
+)
+MSG_METRICS_PORT = (
+    "Не удалось открыть порт {host}:{port} для /healthz и /metrics (METRICS_PORT): {reason}"
 )
 
 DEFAULT_TELEGRAM_PATH = "/telegram/webhook"
@@ -74,10 +80,13 @@ def build_web_app(
     *,
     telegram: tuple[str, Any] | None = None,
     vk: tuple[str, VKCallbackEndpoint] | None = None,
+    health: HealthEndpoints | None = None,
 ) -> web.Application:
-    """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram and
-    ``(path, VKCallbackEndpoint)`` for VK."""
+    """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram,
+    ``(path, VKCallbackEndpoint)`` for VK, ``/healthz`` and ``/metrics``."""
     app = web.Application()
+    if health is not None:
+        health.register(app)
     if telegram is not None:
         path, handler = telegram
         handler.register(app, path=path)
@@ -125,6 +134,7 @@ async def serve(
             await stack.enter_async_context(service)
         except DatabaseUnavailable as exc:  # PostgreSQL down or refusing: one line, exit 2
             raise ChannelStartError(str(exc)) from None
+        stack.enter_context(service.metrics.counting_logged_errors())
 
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
@@ -145,27 +155,53 @@ async def serve(
                 )
         if vk_api is not None:
             vk_route = _start_vk(settings, service, vk_api, group_id, loops, redis)
-        if telegram_route is not None or vk_route is not None:
-            runner = web.AppRunner(build_web_app(telegram=telegram_route, vk=vk_route))
+        health = HealthEndpoints(
+            service.metrics, service.repo, service.core.clock, service.delivering
+        )
+        for app, port, refused in _web_apps(settings, telegram_route, vk_route, health):
+            runner = web.AppRunner(app)
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             try:
-                await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+                await web.TCPSite(runner, settings.webhook_host, port).start()
             except OSError as exc:
                 for loop_task in loops:
                     loop_task.cancel()
                 raise ChannelStartError(
-                    MSG_WEB_PORT.format(
+                    refused.format(
                         host=settings.webhook_host,
-                        port=settings.webhook_port,
+                        port=port,
                         reason=exc.strerror or type(exc).__name__,
                     )
                 ) from None
-            log.info("вебхуки: сервер слушает порт %d", settings.webhook_port)
+            paths = sorted({route.resource.canonical for route in app.router.routes()
+                            if route.resource is not None})
+            log.info("HTTP-сервер слушает порт %d: %s", port, ", ".join(paths))
         heap.settle()  # everything long-lived is loaded by now
         if started is not None:
             started.set()
         await _until_stopped(loops, handle_signals)
+
+
+def _web_apps(
+    settings: Settings,
+    telegram: tuple[str, Any] | None,
+    vk: tuple[str, VKCallbackEndpoint] | None,
+    health: HealthEndpoints,
+) -> list[tuple[web.Application, int, str]]:
+    """The aiohttp apps to serve, with their ports and the message if a port is refused: the
+    webhooks' (with /healthz and /metrics unless ``METRICS_PORT`` is another port), and
+    /healthz and /metrics alone on ``METRICS_PORT``."""
+    apps = []
+    webhooks = telegram is not None or vk is not None
+    metrics_port = settings.metrics_port
+    if webhooks:
+        shared = metrics_port is None or metrics_port == settings.webhook_port
+        app = build_web_app(telegram=telegram, vk=vk, health=health if shared else None)
+        apps.append((app, settings.webhook_port, MSG_WEB_PORT))
+    if metrics_port is not None and not (webhooks and metrics_port == settings.webhook_port):
+        apps.append((build_web_app(health=health), metrics_port, MSG_METRICS_PORT))
+    return apps
 
 
 async def _start_telegram(

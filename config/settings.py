@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     # Где слушает HTTP-сервер вебхуков (Telegram и Callback API ВКонтакте): адрес и порт.
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(8080, ge=1, le=65535)
+    # Порт для /healthz (проверка здоровья) и /metrics (Prometheus), на адресе WEBHOOK_HOST.
+    # Не задан — они отвечают на порту вебхуков, если вебхуки включены, а при опросе их нет.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)
@@ -139,6 +142,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Saratov"
     # Подробность журнала: DEBUG, INFO, WARNING, ERROR или CRITICAL.
     log_level: LogLevel = "INFO"
+    # Вид журнала: text — строки для человека, json — по объекту JSON на строку для сборщиков
+    # журналов (поля time, level, logger, message).
+    log_format: Literal["text", "json"] = "text"
 
     # Нерабочие праздничные дни (кроме суббот и воскресений), через запятую: 2027-01-01,…
     # Не задано — официальный календарь России на 2026 год из поставки.
@@ -301,6 +307,11 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
@@ -336,6 +347,9 @@ _MESSAGES: dict[str, str] = {
     "url_scheme": "адрес должен начинаться с http:// или https://",
     "url_type": "ожидается адрес вида https://example.ru/путь",
     "literal_error": "допустимые значения: {expected}",
+    "greater_than_equal": "ожидается число не меньше {ge}",
+    "greater_than": "ожидается число больше {gt}",
+    "less_than_equal": "ожидается число не больше {le}",
     "path_type": "ожидается путь к файлу",
     "string_type": "ожидается строка",
     "missing": "значение обязательно",
@@ -355,7 +369,12 @@ def _describe(error: dict[str, Any]) -> str:
         expected = str(error.get("ctx", {}).get("expected", ""))
         message = _MESSAGES[kind].format(expected=expected.replace(" or ", ", ").replace("'", ""))
     elif kind in _MESSAGES:
-        message = _MESSAGES[kind].format(**error.get("ctx", {}))
+        # A bound of a float field reads "0", not "0.0".
+        ctx = {
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in error.get("ctx", {}).items()
+        }
+        message = _MESSAGES[kind].format(**ctx)
     else:
         message = error.get("msg", "недопустимое значение")
     return f"{_env_name(error.get('loc', ()))}: {message}"

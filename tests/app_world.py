@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -135,6 +136,20 @@ async def telegram_only(
         table = with_city_chats(shipped, tg=group, vk=None)
         async with running(settings_for(tmp_path, tg, None, **extra), table):
             yield tg, group
+
+
+def operator_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of ``python -m bot`` as an operator starts it: nothing of the developer's
+    shell but ``PATH``, its data and its SQLite file under ``tmp_path``, then ``settings``."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUTF8": "1",
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        **settings,
+    }
 
 
 def free_port() -> int:

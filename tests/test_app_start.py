@@ -9,7 +9,6 @@ generous limit and returns as soon as the awaited thing happens.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -24,12 +23,11 @@ from bot.channel_checks import (
     ChannelStartError,
 )
 from bot.serve import serve
-from tests.app_world import NUMBER, saratov, settings_for
+from tests.app_world import NUMBER, operator_env, saratov, settings_for
 from tests.emulators.aio import SLOW, EmulatorThread, run_async
 from tests.emulators.telegram import TelegramEmulator
 from tests.emulators.vk import VKEmulator
 
-ROOT = Path(__file__).resolve().parent.parent
 TG_CITIZEN = 1001
 VK_CITIZEN = 100_500
 TG_COORDINATOR = 2002
@@ -42,23 +40,18 @@ def test_python_m_bot_serves_both_channels_and_stops_on_sigterm(tmp_path: Path) 
     (tmp_path / "cwd").mkdir()
     with EmulatorThread() as world:
         tg, vk = world.tg, world.vk
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUTF8": "1",
-            "DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE": tg.base_url,
-            "VK_GROUP_TOKEN": vk.token,
-            "VK_GROUP_ID": str(vk.group_id),
-            "VK_API_BASE": vk.base_url,
+        env = operator_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_BASE=tg.base_url,
+            VK_GROUP_TOKEN=vk.token,
+            VK_GROUP_ID=str(vk.group_id),
+            VK_API_BASE=vk.base_url,
             # No body of the shipped table has a chat: cards go to the coordinators, one in
             # each channel.
-            "COORDINATORS": f"tg:{TG_COORDINATOR},vk:{VK_COORDINATOR}",
-            "LOG_LEVEL": "DEBUG",  # even so, no citizen's words in the log
-        }
+            COORDINATORS=f"tg:{TG_COORDINATOR},vk:{VK_COORDINATOR}",
+            LOG_LEVEL="DEBUG",  # even so, no citizen's words in the log
+        )
 
         async def coordinators_reachable() -> None:
             tg.add_user(TG_COORDINATOR)

@@ -4,7 +4,8 @@
 (`bot.__main__` loads and checks the settings before either is imported; `bot.storage.backup`,
 a command of its own, reads ``DATABASE_URL`` and ``DATA_DIR`` from them). A module that uses a
 Redis client gets it in its constructor: it may import ``redis.exceptions`` to catch its errors,
-and its types for annotations (under ``TYPE_CHECKING``), nothing else.
+and its types for annotations (under ``TYPE_CHECKING``), nothing else. Prometheus is
+`bot.metrics`' alone.
 """
 
 from __future__ import annotations
@@ -59,3 +60,10 @@ def test_adapters_import_redis_only_for_its_errors():
             continue
         redis = {name for name in names if top(name) == "redis"}
         assert redis <= {"redis.exceptions"}, module
+
+
+def test_only_the_metrics_module_imports_prometheus_client():
+    """The core and the outbox report through `bot.core.ports.Observer`; `bot.metrics` alone
+    turns the reports into Prometheus metrics."""
+    users = {m for m, names in importers().items() if "prometheus_client" in map(top, names)}
+    assert users == {"bot/metrics.py"}

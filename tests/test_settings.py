@@ -157,6 +157,19 @@ def test_several_problems_give_one_line_each(monkeypatch: pytest.MonkeyPatch) ->
         assert re.search("[а-яё]", line), line
 
 
+def test_numbers_out_of_range_are_explained_in_russian(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_PORT", "70000")
+    monkeypatch.setenv("WEBHOOK_PORT", "0")
+    monkeypatch.setenv("TELEGRAM_MESSAGES_PER_SECOND", "0")
+    with pytest.raises(SettingsError) as caught:
+        load()
+    assert sorted(caught.value.problems) == [
+        "METRICS_PORT: ожидается число не больше 65535",
+        "TELEGRAM_MESSAGES_PER_SECOND: ожидается число больше 0",
+        "WEBHOOK_PORT: ожидается число не меньше 1",
+    ]
+
+
 def test_non_numeric_group_id_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VK_GROUP_ID", "club123")
     with pytest.raises(SettingsError, match=r"^VK_GROUP_ID: ожидается целое число$"):

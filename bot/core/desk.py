@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.core import keyboards
 from bot.core.flood import FloodGuard
-from bot.core.ports import Addressee, Classifies
+from bot.core.ports import UNOBSERVED, Addressee, Classifies, Observer
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import (
@@ -89,6 +89,7 @@ class Desk:
         clarification_window: timedelta = Policy.clarification_window,
         follow_up_window: timedelta = Policy.follow_up_window,
         retention: timedelta | None = None,
+        observer: Observer = UNOBSERVED,
     ):
         self.repo = repo
         self.table = table
@@ -107,6 +108,7 @@ class Desk:
         #: `DeliverySignals.recorded`: waits until the sends to a chat are recorded (`dispatch`).
         self.sends_recorded = sends_recorded
         self.flood = flood  # per-citizen message limits; None: unlimited
+        self.observer = observer  # counts messages and decisions (`bot.metrics`)
         self.bindings: tuple[StaffBinding, ...] = ()  # loaded by `invites.load_staff`
         self._rebuild_staff()
 

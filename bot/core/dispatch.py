@@ -1,9 +1,10 @@
 """Where an incoming message goes: a few steps every message passes, then one ordered table.
 
-The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: make the
-text storable, wait until the send a reply refers to is recorded, keep a citizen within the
-flood limits. Then the first rule of `RULES` whose test matches handles the message. The order
-is the policy, so it is read in one place:
+The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: report
+the message and how its handling ended to the observer, make the text storable, wait until the
+send a reply refers to is recorded, keep a citizen within the flood limits. Then the first rule
+of `RULES` whose test matches handles the message. The order is the policy, so it is read in
+one place:
 
 1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
    included); the right to act is checked by the use case;
@@ -36,6 +37,20 @@ Step = Callable[[Desk, IncomingMessage, Next], Awaitable[Outcome]]
 
 
 # -- steps every message passes ------------------------------------------------------------------
+async def observe(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """First, so that every message counts, a flooded one included; the error is re-raised
+    for the adapter (which logs it) after it is counted."""
+    observer = desk.observer
+    observer.update_received(message.channel)
+    try:
+        outcome = await next_(message)
+    except Exception as exc:
+        observer.update_failed(message.channel, type(exc).__name__)
+        raise
+    observer.update_processed(message.channel)
+    return outcome
+
+
 async def make_storable(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
     """Lone surrogates and NUL would crash the database: replaced once, here."""
     return await next_(desk, storable_message(message))
@@ -78,7 +93,7 @@ def _direct_key(message: IncomingMessage, kind: str) -> OutboxKey:
     )
 
 
-STEPS: tuple[Step, ...] = (make_storable, wait_for_recorded_sends, flood_limit)
+STEPS: tuple[Step, ...] = (observe, make_storable, wait_for_recorded_sends, flood_limit)
 
 
 # -- the rules -----------------------------------------------------------------------------------

@@ -157,10 +157,17 @@ async def classify(
     not lose an appeal."""
     try:
         # CPU-bound (morphology, a model): off the event loop.
-        return await asyncio.to_thread(desk.classifier.classify, text, lat, lon, **answers)
+        result = await asyncio.to_thread(desk.classifier.classify, text, lat, lon, **answers)
     except Exception as exc:
         log.error("classifier failed; the appeal goes to the coordinators: %s", describe(exc))
-        return Unclassified()
+        result = Unclassified()
+    desk.observer.classified(decision_of(result))
+    return result
+
+
+def decision_of(result: Any) -> str:
+    """The classifier's decision as its word (``route``…), whether an enum or a string."""
+    return str(getattr(result.decision, "value", result.decision))
 
 
 async def apply_classification(
@@ -176,7 +183,7 @@ async def apply_classification(
         }
         for c in result.candidates
     ]
-    decision = str(getattr(result.decision, "value", result.decision))
+    decision = decision_of(result)
     changes = {"topic": result.topic, "municipality": result.municipality}
     await tx.tickets.update(ticket.id, None, now, candidates=candidates, **changes)
     # What the row now holds, without reading it back.
@@ -242,7 +249,7 @@ async def settle(desk: Desk, tx: Tx, ticket: TicketRecord, result: Any, now: dat
     """Apply a re-classification after a citizen's answer, or give up asking: after
     ``max_questions`` questions a person takes over."""
     asked = asked_count(await tx.tickets.events(ticket.id))
-    decision = str(getattr(result.decision, "value", result.decision))
+    decision = decision_of(result)
     if decision.startswith("ask") and asked >= desk.policy.max_questions:
         await desk.to_coordinators(tx, ticket, texts.REASON_TOO_MANY_QUESTIONS, now)
         return S.WITH_COORDINATOR

@@ -4,7 +4,9 @@
 so an adapter depends on these few methods and not on `bot.core.appeals.AppealCore` with all of
 its use cases; a test may hand an adapter anything with the same methods. `Classifies` and
 `Addressee` are what the core takes in: the routing classifier and the coordinators of
-`config.Settings`, described by what the core reads of them.
+`config.Settings`, described by what the core reads of them. `Observer` is who hears what the
+core and the outbox did (`bot.metrics.Metrics` counts it for Prometheus), so that neither
+imports a metrics library.
 """
 
 from __future__ import annotations
@@ -71,3 +73,47 @@ class Addressee(Protocol):
 
     channel: str
     user_id: int
+
+
+class Observer(Protocol):
+    """Told what happened, as it happens: on the hot path, so an implementation only counts
+    (no I/O, no waiting). Labels are short fixed words, never a person's data."""
+
+    def update_received(self, channel: str) -> None:
+        """A message or a button press reached the core."""
+
+    def update_processed(self, channel: str) -> None:
+        """…and the core handled it (whatever it decided, a refusal included)."""
+
+    def update_failed(self, channel: str, error: str) -> None:
+        """…and handling it raised ``error`` (an exception's class name)."""
+
+    def classified(self, decision: str) -> None:
+        """The classifier decided: ``route``, ``ask_topic``, ``ask_municipality`` or
+        ``to_coordinator``."""
+
+    def send_ended(self, channel: str, result: str) -> None:
+        """A platform call of the outbox ended with ``result``
+        (`bot.delivery.outbox.SendResult`)."""
+
+
+class Unobserved:
+    """The `Observer` when nobody listens (tests, tools): every report is dropped."""
+
+    def update_received(self, channel: str) -> None:
+        pass
+
+    def update_processed(self, channel: str) -> None:
+        pass
+
+    def update_failed(self, channel: str, error: str) -> None:
+        pass
+
+    def classified(self, decision: str) -> None:
+        pass
+
+    def send_ended(self, channel: str, result: str) -> None:
+        pass
+
+
+UNOBSERVED = Unobserved()

@@ -42,9 +42,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.core.logsafe import describe
+from bot.core.ports import UNOBSERVED, Observer
 from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import (
@@ -79,6 +81,16 @@ def dedup_id(key: str) -> int:
     return int.from_bytes(digest, "big") & 0x7FFFFFFF or 1
 
 
+class SendResult(StrEnum):
+    """How one platform call ended, as the observer counts it (`Observer.send_ended`)."""
+
+    SENT = "sent"
+    RETRY = "retry"  # not taken (a network error, a 5xx, our timeout on VK): tried again later
+    RATE_LIMITED = "rate_limited"  # the platform asked to wait: Telegram's 429, VK's error 6
+    FAILED = "failed"  # refused for good, or out of attempts
+    UNCERTAIN = "uncertain"  # our timeout on a Telegram citizen's message: not sent again
+
+
 @dataclass(frozen=True)
 class Sent:
     """A row the platform took: what `Outbox._record` writes for it."""
@@ -104,6 +116,7 @@ class Outbox:
         *,
         signals: DeliverySignals | None = None,
         on_unreachable: Callable[[OutboxRow], Awaitable[None]] | None = None,
+        observer: Observer = UNOBSERVED,
         batch: int = 100,
         max_attempts: int = 8,
         backoff_base: float = 2.0,
@@ -128,6 +141,7 @@ class Outbox:
         #: Called with the row when its recipient cannot be reached (`RecipientUnreachable`):
         #: `AppealCore.citizen_unreachable`.
         self.on_unreachable = on_unreachable
+        self.observer = observer  # counts every platform call by its `SendResult`
         self._rate_wait: float | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_pass: datetime | None = None  # the clock at the last pass that read rows
@@ -338,15 +352,19 @@ class Outbox:
         try:
             sent = await asyncio.wait_for(transport.send(message), self.send_timeout)
         except RetryAfter as exc:
+            self._ended(row, SendResult.RATE_LIMITED)
             self.limiter.pause(row.channel, row.chat_id, exc.seconds)
             await self._reschedule(row, exc.seconds, f"retry after {exc.seconds:g} s", row.attempts)
         except TransientError as exc:
             if attempt >= self.max_attempts:
+                self._ended(row, SendResult.FAILED)
                 await self._fail(row, f"gave up after {attempt} attempts: {type(exc).__name__}")
             else:
+                self._ended(row, SendResult.RETRY)
                 delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
                 await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}"[:200], attempt)
         except PermanentError as exc:
+            self._ended(row, SendResult.FAILED)
             await self._fail(row, f"{type(exc).__name__}: {exc}"[:200])
             if isinstance(exc, RecipientUnreachable) and self.on_unreachable is not None:
                 try:
@@ -356,9 +374,11 @@ class Outbox:
                               describe(hook_exc))
         except TimeoutError:
             if self.safe_to_resend(row):
+                self._ended(row, SendResult.RETRY)
                 delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
                 await self._reschedule(row, delay, "timeout", attempt)
             else:
+                self._ended(row, SendResult.UNCERTAIN)
                 await self._settle_uncertain(row, "timeout")
         except Exception as exc:
             # A bug in an adapter must not kill the worker, nor resend blindly.
@@ -368,9 +388,14 @@ class Outbox:
                 row.channel,
                 describe(exc),
             )
+            self._ended(row, SendResult.FAILED)
             await self._fail(row, "unexpected error in transport")
         else:
+            self._ended(row, SendResult.SENT)
             await self._record(Sent(row, sent.platform_message_id, self.clock.now()))
+
+    def _ended(self, row: OutboxRow, result: SendResult) -> None:
+        self.observer.send_ended(row.channel, result)
 
     async def _reschedule(self, row: OutboxRow, delay: float, error: str, attempts: int) -> None:
         when = self.clock.now() + timedelta(seconds=delay)

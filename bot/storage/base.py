@@ -139,12 +139,18 @@ class TablesTx(Protocol):
 
 
 class StatsTx(Protocol):
-    """The counts `/stats` shows (`bot.core.stats`)."""
+    """The counts `/stats` shows (`bot.core.stats`) and the gauges `/metrics` reads
+    (`bot.metrics`): each an indexed look, cheap enough for every scrape."""
 
     async def by_state(self) -> dict[str, int]: ...
     async def by_body(self) -> dict[str, int]: ...
     async def overdue(self, states: tuple[str, ...], now: datetime) -> list[tuple]: ...
+    async def overdue_count(self, states: tuple[str, ...], now: datetime) -> int: ...
     async def first_answer_delays(self) -> list[float]: ...
+    async def unsent(self) -> dict[str, int]:
+        """Outbox rows not sent yet, by state (``pending``, ``sending``)."""
+    async def oldest_unsent_at(self) -> datetime | None:
+        """When the oldest of them was queued; ``None``: the outbox is empty."""
 
 
 class TrainingTx(Protocol):

@@ -388,7 +388,34 @@ async def test_routing_table_versions_proposals_and_statistics(url):
         assert await tx.stats.by_body() == {"city": 2}
         overdue = await tx.stats.overdue(("routed",), NOW + timedelta(minutes=30))
         assert overdue == [("2026-000001", "city", NOW)]
+        assert await tx.stats.overdue_count(("routed",), NOW + timedelta(minutes=30)) == 1
+        assert await tx.stats.overdue_count(("routed",), NOW + timedelta(hours=2)) == 2
+        assert await tx.stats.overdue_count(("answered",), NOW + timedelta(hours=2)) == 0
         assert await tx.stats.first_answer_delays() == [7200.0]
+
+
+@run_async
+async def test_the_outbox_backlog_counts_unsent_rows_and_dates_the_oldest(url):
+    """What `/metrics` shows of the outbox: rows not sent yet by state, and when the oldest
+    of them was queued; sent, failed and uncertain rows are not a backlog."""
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            assert await tx.stats.unsent() == {}
+            assert await tx.stats.oldest_unsent_at() is None
+            done = await tx.outbox.enqueue(note("a1"), NOW)
+            oldest = await tx.outbox.enqueue(note("b1", chat=777), NOW + timedelta(minutes=1))
+            await tx.outbox.enqueue(note("c1", chat=888), NOW + timedelta(minutes=2))
+            await tx.outbox.enqueue(note("d1", chat=999), NOW + timedelta(minutes=3))
+        async with repo.transaction() as tx:
+            await tx.outbox.set_state(done, "sent", sent_at=NOW)
+            await tx.outbox.claim([oldest])
+        async with repo.transaction() as tx:
+            assert await tx.stats.unsent() == {"pending": 2, "sending": 1}
+            assert await tx.stats.oldest_unsent_at() == NOW + timedelta(minutes=1)
+            await tx.outbox.set_state(oldest, "uncertain")
+        async with repo.transaction() as tx:
+            assert await tx.stats.unsent() == {"pending": 2}
+            assert await tx.stats.oldest_unsent_at() == NOW + timedelta(minutes=2)
 
 
 @run_async

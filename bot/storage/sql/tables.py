@@ -1,5 +1,5 @@
-"""Stored routing tables (`bot.storage.base.TablesTx`) and the counts `/stats` reads
-(`StatsTx`).
+"""Stored routing tables (`bot.storage.base.TablesTx`) and the counts `/stats` and `/metrics`
+read (`StatsTx`).
 
 Why tables are in the database and not only in the ``ROUTING_TABLE`` file: a coordinator
 changes the table from a chat while the bot runs, and the bot must come back after a restart
@@ -122,13 +122,31 @@ class StatsSql(Facet):
 
     async def overdue(self, states: tuple[str, ...], now: datetime) -> list[tuple]:
         """``(number, body, due_at)`` of tickets in ``states`` whose deadline has passed."""
-        marks = ", ".join("?" for _ in states)
+        where, params = _overdue(states, now)
         rows = await self.db.all(
-            f"SELECT number, body, due_at FROM tickets WHERE state IN ({marks})"
-            " AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at",
-            (*states, to_db_time(now)),
+            f"SELECT number, body, due_at FROM tickets WHERE {where} ORDER BY due_at", params
         )
         return [(r["number"], r["body"], from_db_time(r["due_at"])) for r in rows]
+
+    async def overdue_count(self, states: tuple[str, ...], now: datetime) -> int:
+        where, params = _overdue(states, now)
+        return int(await self._value(f"SELECT COUNT(*) FROM tickets WHERE {where}", params))
+
+    async def unsent(self) -> dict[str, int]:
+        rows = await self.db.all(
+            f"SELECT state, COUNT(*) AS n FROM outbox WHERE {_UNSENT} GROUP BY state"
+        )
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    async def oldest_unsent_at(self) -> datetime | None:
+        """By the lowest id (ids grow with time): found in the ``outbox_due`` index, where
+        the earliest ``created_at`` would read every unsent row."""
+        return await self._value(
+            f"SELECT created_at FROM outbox WHERE id = (SELECT MIN(id) FROM outbox"
+            f" WHERE {_UNSENT})",
+            (),
+            from_db_time,
+        )
 
     async def first_answer_delays(self) -> list[float]:
         """Seconds from a ticket's creation to its first answer, for every answered ticket."""
@@ -141,3 +159,12 @@ class StatsSql(Facet):
             (from_db_time(r["answered"]) - from_db_time(r["created"])).total_seconds()
             for r in rows
         ]
+
+
+_UNSENT = "state IN ('pending', 'sending')"
+
+
+def _overdue(states: tuple[str, ...], now: datetime) -> tuple[str, tuple]:
+    """Tickets in ``states`` whose deadline has passed (served by ``tickets_state_due``)."""
+    marks = ", ".join("?" for _ in states)
+    return f"state IN ({marks}) AND due_at IS NOT NULL AND due_at < ?", (*states, to_db_time(now))

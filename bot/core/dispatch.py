@@ -43,7 +43,7 @@ async def observe(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
     observer = desk.observer
     observer.update_received(message.channel)
     try:
-        outcome = await next_(message)
+        outcome = await next_(desk, message)
     except Exception as exc:
         observer.update_failed(message.channel, type(exc).__name__)
         raise

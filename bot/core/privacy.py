@@ -72,6 +72,7 @@ async def forget_citizen(desk: Desk, channel: str, user_id: int, *, notify: bool
                 channel, user_id, texts.DATA_DELETED, key, purpose=Purpose.CITIZEN_FORGOTTEN,
                 tx=tx,
             )
+    await desk.repo.erase_traces()
     if notify:
         desk.wake()
     log.info("anonymised %d tickets: %s", len(tickets), ", ".join(t.number for t in tickets))
@@ -95,6 +96,7 @@ async def anonymise_expired(desk: Desk) -> int:
                     await tx.tickets.add_event(t.id, "anonymised", now, detail={"why": "retention"})
                     done.append(t.number)
     if done:
+        await desk.repo.erase_traces()
         log.info("retention: anonymised %d tickets: %s", len(done), ", ".join(done))
     return len(done)
 

@@ -178,3 +178,7 @@ class Repository(Protocol):
     async def close(self) -> None: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def erase_traces(self) -> None:
+        """After data was anonymised: leave no readable copy of the old rows in the database's
+        own files (SQLite keeps page images in its WAL until a checkpoint)."""

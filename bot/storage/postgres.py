@@ -158,6 +158,10 @@ class PostgresRepository(Versioned):
             pool, self._pool = self._pool, None
             await pool.close()
 
+    async def erase_traces(self) -> None:
+        """Nothing the bot can do from a connection: old row versions stay until (auto)vacuum
+        reclaims them, and PostgreSQL's WAL is the server's; the README says so."""
+
     async def _migrate(self) -> None:
         async with self.transaction() as tx:
             # Processes starting together: one migrates, the others wait and find nothing to do.

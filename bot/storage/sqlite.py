@@ -164,6 +164,17 @@ class SqliteRepository(Versioned):
         async with self.transaction() as tx:
             await migrate(tx.sql, SQLITE)
 
+    async def erase_traces(self) -> None:
+        """`secure_delete` zeroes what a change frees in the database file, but the WAL keeps
+        the pages as they were (a citizen's text, after /forget) until a checkpoint copies them
+        over and the WAL is reused. So: commit what is open, checkpoint, and truncate the WAL."""
+        if self._db is None:
+            return
+        async with self._lock:
+            if self._group is not None:
+                await self._commit()
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
         """One logical transaction, all or nothing; the ``async with`` returns only once a

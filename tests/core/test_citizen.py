@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT
@@ -404,3 +405,19 @@ async def test_a_long_history_is_split_within_the_platform_limit(world, clock):
     assert len(parts) > 1 and all(len(p.text) <= 4096 for p in parts)
     whole = "\n".join(p.text for p in parts)
     assert all(f"дополнение {i}:" in whole for i in range(6))
+
+
+async def test_after_forget_the_text_is_nowhere_in_the_database_files(file_world):
+    """/forget promises the text is gone: not in the table, and not in the bytes SQLite keeps
+    on disk either — the freed pages (`secure_delete`) and the WAL's older page images."""
+    world = await file_world.start()
+    secret = "Секретная-яма-у-дома-17 Пупкин Василий"
+    await world.core.handle(world.citizen(secret))
+    await world.flush()
+    await world.core.forget_citizen("tg", CITIZEN_TG)
+    await world.flush()
+    files = [Path(world.path), Path(world.path + "-wal")]
+    stored = b"".join(f.read_bytes() for f in files if f.exists())
+    assert secret.encode("utf-8") not in stored
+    assert "Пупкин".encode() not in stored
+    await world.stop()

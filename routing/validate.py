@@ -95,28 +95,24 @@ class RawTable:
 
 
 class ProblemList:
-    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting the rest."""
+    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting all of them."""
 
     def __init__(self, initial: Iterable[Problem] = ()):
         self.items: list[Problem] = []
-        self.dropped = 0
+        self.total = 0
         for problem in initial:
             self.append(problem)
 
     def append(self, problem: Problem) -> None:
+        self.total += 1
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(problem)
-        else:
-            self.dropped += 1
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def final(self) -> list[Problem]:
-        if self.dropped:
-            tail = Problem(f"…и ещё {self.dropped} (исправьте эти и загрузите таблицу снова)")
-            return [*self.items, tail]
-        return list(self.items)
+    def error(self) -> TableError:
+        return TableError(self.items, self.total)
 
 
 class _Bad(ValueError):
@@ -543,7 +539,7 @@ def validate(raw: RawTable) -> RoutingTable:
     """Judge a raw table: a ``RoutingTable``, or ``TableError`` listing every problem."""
     problems = ProblemList(raw.problems)
     if not raw.sections and raw.region is None and any(p.sheet is None for p in raw.problems):
-        raise TableError(problems.final())  # the file itself is unreadable: nothing else to say
+        raise problems.error()  # the file itself is unreadable: nothing else to say
     sheets_with_problems = {p.sheet for p in raw.problems}
     try:
         region = _text(raw.region)
@@ -574,7 +570,7 @@ def validate(raw: RawTable) -> RoutingTable:
     _check_bodies(raw.sections.get("bodies") or RawSection("bodies", raw.file),
                   parsed["bodies"], index["topics"], index["municipalities"], problems)
     if problems:
-        raise TableError(problems.final())
+        raise problems.error()
     return RoutingTable(
         region=region or "",
         municipalities=tuple(_build(Municipality, p.values) for p in parsed["municipalities"]),

@@ -212,11 +212,10 @@ class Coordination:
         try:
             table = await asyncio.to_thread(self._parse_upload, data, name, current_table)
         except TableError as error:
-            problems = [f"• {p}" for p in error.problems]
-            shown = problems[:MAX_PROBLEMS_SHOWN]
-            hidden = len(problems) - len(shown)
+            shown = [f"• {p}" for p in error.problems[:MAX_PROBLEMS_SHOWN]]
+            hidden = error.total - len(shown)
             more = texts.TABLE_MORE_PROBLEMS.format(count=hidden) if hidden else None
-            header = texts.TABLE_INVALID.format(name=name, count=len(problems))
+            header = texts.TABLE_INVALID.format(name=name, count=error.total)
             return Reply(_chunks(header, shown, more))
         summary = texts.TABLE_SUMMARY_UPLOAD.format(name=name, summary=table.summary())
         return await self._propose(table, FROM_UPLOAD, by, name=name, summary=summary)
@@ -238,7 +237,7 @@ class Coordination:
         except TableError as error:
             # Point at the file the coordinator sent, not at the archive built here.
             raise TableError(
-                [dataclasses.replace(p, file=name) for p in error.problems]
+                [dataclasses.replace(p, file=name) for p in error.problems], error.total
             ) from None
 
     def too_large(self, name: str, size: int) -> Reply:

@@ -15,6 +15,7 @@ Excel's number format get it back.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -121,11 +122,22 @@ class _Bad(ValueError):
 
 # -- cell converters ---------------------------------------------------------------------------
 def _kind_of(value: object) -> str:
+    """What a cell holds, in the coordinator's words (never a Python type name)."""
     if isinstance(value, list | tuple):
         return "список"
     if isinstance(value, dict):
         return "словарь"
-    return type(value).__name__
+    if isinstance(value, datetime.datetime | datetime.date):
+        return "дата"
+    if isinstance(value, datetime.time):
+        return "время"
+    if isinstance(value, datetime.timedelta):
+        return "промежуток времени"
+    if isinstance(value, bool):
+        return "да/нет"
+    if isinstance(value, int | float):
+        return "число"
+    return "значение непонятного вида"
 
 
 def _text(value: object) -> str | None:
@@ -183,7 +195,7 @@ def _split(value: object, separator: str) -> list[object]:
 
 def _text_list(value: object, separator: str = ";") -> tuple[str, ...]:
     from_cell = isinstance(value, str)
-    result: list[str] = []
+    result: dict[str, None] = {}  # ordered and deduplicated in linear time
     for item in _split(value, separator):
         text = _text(item)
         if text is None:
@@ -191,8 +203,7 @@ def _text_list(value: object, separator: str = ";") -> tuple[str, ...]:
         if not from_cell and ("\n" in text or (separator == ";" and ";" in text)):
             sep = "перенос строки" if separator == "\n" or "\n" in text else "«;»"
             raise _Bad(f"значение «{text}» содержит {sep}: в XLSX/CSV так не сохранить")
-        if text not in result:
-            result.append(text)
+        result[text] = None
     return tuple(result)
 
 
@@ -304,11 +315,11 @@ def _territory(value: object) -> tuple[str, ...] | str:
         if len(items) > 1:
             raise _Bad("укажите либо region (весь регион), либо список кодов ОКТМО, но не вместе")
         return WHOLE_REGION
-    result: list[str] = []
+    result: dict[str, None] = {}
     for item in items:
         code = _oktmo(item)
-        if code is not None and code not in result:
-            result.append(code)
+        if code is not None:
+            result[code] = None
     return tuple(result)
 
 

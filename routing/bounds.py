@@ -43,8 +43,8 @@ class Bounds:
 #: `routing.sandbox`'s memory limit (measured in ``bench/upload_guard.py``).
 UPLOAD = Bounds(
     members=256,
-    member_bytes=32 * MiB,
-    unpacked_bytes=64 * MiB,
+    member_bytes=64 * MiB,
+    unpacked_bytes=128 * MiB,
     rows=100_000,
     columns=256,
     cells=1_000_000,

@@ -28,11 +28,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from routing.bounds import UPLOAD, Bounds, MiB
 from routing.errors import Problem, TableError
-from routing.model import RoutingTable
+from routing.model import Body, Municipality, RoutingTable, Topic
 
 log = logging.getLogger("routing.sandbox")
 
@@ -52,6 +53,16 @@ _BROKEN = ("таблицу не удалось проверить: провер�
            "если не поможет — сохраните его в другом формате (.xlsx, .yaml или .zip с CSV)")
 
 
+@dataclass(frozen=True)
+class Parse:
+    """One upload parsed in a child: the table or the refusal, and what it cost."""
+
+    table: RoutingTable | None
+    refusal: TableError | None
+    seconds: float
+    peak_bytes: int | None  # the child's own peak RSS, when it lived to tell
+
+
 def parse_upload(data: bytes, filename: str, *, bounds: Bounds = UPLOAD,
                  seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES) -> RoutingTable:
     """``routing.tablefile.parse_table(data, filename, bounds)`` in a child process.
@@ -59,6 +70,16 @@ def parse_upload(data: bytes, filename: str, *, bounds: Bounds = UPLOAD,
     Raises ``TableError`` (and nothing else): the table's problems, or one problem saying the
     parse was stopped for time or memory, or failed.
     """
+    parse = parse_in_child(data, filename, bounds=bounds, seconds=seconds,
+                           memory_bytes=memory_bytes)
+    if parse.table is None:
+        raise parse.refusal or _refusal(filename, _BROKEN)
+    return parse.table
+
+
+def parse_in_child(data: bytes, filename: str, *, bounds: Bounds = UPLOAD,
+                   seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES) -> Parse:
+    """`parse_upload` with its cost: for the log and ``bench/upload_guard.py``."""
     request = pickle.dumps((data, filename, bounds, seconds, memory_bytes))
     started = time.perf_counter()
     try:
@@ -68,34 +89,46 @@ def parse_upload(data: bytes, filename: str, *, bounds: Bounds = UPLOAD,
         )
     except subprocess.TimeoutExpired:  # run() has killed the child
         log.warning("table upload: parsing stopped after %.1f s", seconds)
-        raise _refusal(filename, _TOO_SLOW.format(seconds=_seconds(seconds))) from None
-    return _table_or_refusal(done.returncode, done.stdout, filename, seconds, memory_bytes,
-                             time.perf_counter() - started)
+        too_slow = _refusal(filename, _TOO_SLOW.format(seconds=_seconds(seconds)))
+        return Parse(None, too_slow, time.perf_counter() - started, None)
+    parse = _outcome(done.returncode, done.stdout, filename, seconds, memory_bytes,
+                     time.perf_counter() - started)
+    peak = f"{parse.peak_bytes / MiB:.0f} MiB" if parse.peak_bytes else "unknown"
+    if parse.table is not None:
+        log.info("table upload: parsed in %.1f s, peak memory %s", parse.seconds, peak)
+    elif parse.refusal is not None:
+        log.info("table upload: %d problem(s) found in %.1f s, peak memory %s",
+                 parse.refusal.total, parse.seconds, peak)
+    return parse
 
 
-def _table_or_refusal(returncode: int, output: bytes, filename: str, seconds: float,
-                      memory_bytes: int, elapsed: float) -> RoutingTable:
-    """What the child's exit and answer mean: the table, or the ``TableError`` to raise."""
+def _outcome(returncode: int, output: bytes, filename: str, seconds: float, memory_bytes: int,
+             elapsed: float) -> Parse:
+    """What the child's exit and answer mean: the table, or the refusal to give."""
     answer = _answer(output) if returncode == 0 else None
-    if answer is None:
+    if answer is None or len(answer) < 2:
         if returncode == -signal.SIGXCPU:
             log.warning("table upload: parsing used up its CPU time (%.1f s)", elapsed)
-            raise _refusal(filename, _TOO_SLOW.format(seconds=_seconds(seconds)))
+            return Parse(None, _refusal(filename, _TOO_SLOW.format(seconds=_seconds(seconds))),
+                         elapsed, None)
         log.warning("table upload: the parsing process failed (exit code %s) after %.1f s",
                     returncode, elapsed)
-        raise _refusal(filename, _BROKEN)
-    kind, *rest = answer
-    if kind == _TABLE and isinstance(rest[0], RoutingTable):
-        log.info("table upload: parsed in %.1f s", elapsed)
-        return rest[0]
-    if kind == _PROBLEMS:
-        raise TableError(rest[0], rest[1])
-    if kind == _OUT_OF_MEMORY:
+        return Parse(None, _refusal(filename, _BROKEN), elapsed, None)
+    kind, peak, *rest = answer
+    peak = peak if isinstance(peak, int) else None
+    if kind == _TABLE:
+        table = _assembled(*rest)
+        if table is not None:
+            return Parse(table, None, elapsed, peak)
+    elif kind == _PROBLEMS and len(rest) == 2:
+        return Parse(None, TableError(rest[0], rest[1]), elapsed, peak)
+    elif kind == _OUT_OF_MEMORY:
         log.warning("table upload: parsing ran out of memory (%d MiB) after %.1f s",
                     memory_bytes // MiB, elapsed)
-        raise _refusal(filename, _TOO_BIG.format(megabytes=memory_bytes // MiB))
+        return Parse(None, _refusal(filename, _TOO_BIG.format(megabytes=memory_bytes // MiB)),
+                     elapsed, peak)
     log.warning("table upload: the parse failed (%s) after %.1f s", rest[:1], elapsed)
-    raise _refusal(filename, _BROKEN)
+    return Parse(None, _refusal(filename, _BROKEN), elapsed, peak)
 
 
 def _seconds(seconds: float) -> str:
@@ -129,6 +162,39 @@ class _TableUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+#: Entries per pickled piece of a table: each piece is unpickled by one C call that holds the
+#: GIL, so the event loop waits for at most one piece (~2 ms) instead of the whole table.
+_PIECE = 2_000
+
+
+def _in_pieces(table: RoutingTable) -> tuple:
+    """The parsed table as the child answers it: its region, then each section as pickled
+    pieces (the peak memory is put in second place by `_child`)."""
+    return (_TABLE, table.region, *(
+        [pickle.dumps(entries[i:i + _PIECE], protocol=pickle.HIGHEST_PROTOCOL)
+         for i in range(0, len(entries), _PIECE)]
+        for entries in (table.municipalities, table.topics, table.bodies)))
+
+
+def _assembled(region: object, *sections: list) -> RoutingTable | None:
+    """The table from `_in_pieces`' answer; ``None`` if it is not one."""
+    if not isinstance(region, str) or len(sections) != len(_ENTRY_TYPES):
+        return None
+    parts: list[tuple] = []
+    for pieces, kind in zip(sections, _ENTRY_TYPES, strict=True):
+        entries: list = []
+        for piece in pieces:
+            part = _answer(piece)
+            if part is None or not all(isinstance(entry, kind) for entry in part):
+                return None
+            entries.extend(part)
+        parts.append(tuple(entries))
+    return RoutingTable(region, *parts)
+
+
+_ENTRY_TYPES = (Municipality, Topic, Body)
+
+
 def _answer(output: bytes) -> tuple | None:
     try:
         answer = _TableUnpickler(io.BytesIO(output)).load()
@@ -153,7 +219,7 @@ def _parse(data: bytes, filename: str, bounds: Bounds) -> tuple:
     try:
         from routing.tablefile import parse_table
 
-        return (_TABLE, parse_table(data, filename, bounds))
+        return _in_pieces(parse_table(data, filename, bounds))
     except TableError as error:
         return (_PROBLEMS, error.problems, error.total)
     except MemoryError:
@@ -162,15 +228,29 @@ def _parse(data: bytes, filename: str, bounds: Bounds) -> tuple:
         return (_FAILED, type(error).__name__)
 
 
+def _peak_bytes() -> int | None:
+    """This process's peak RSS since it was started (Linux; ``None`` elsewhere). A fresh
+    interpreter's own: unlike ``RUSAGE_CHILDREN``, which counts the parent's pages at spawn."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _child() -> int:
     data, filename, bounds, seconds, memory_bytes = pickle.loads(sys.stdin.buffer.read())
     _limit(seconds, memory_bytes)
-    answer = _parse(data, filename, bounds)
+    kind, *rest = _parse(data, filename, bounds)
     del data
+    answer = (kind, _peak_bytes(), *rest)
     try:
         output = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        output = pickle.dumps((_OUT_OF_MEMORY,))
+        output = pickle.dumps((_OUT_OF_MEMORY, None))
     sys.stdout.buffer.write(output)
     return 0
 

@@ -67,7 +67,7 @@ def test_an_xlsx_whose_sheet_unpacks_to_200_mb_is_refused(tiny) -> None:
     message = refusal(hostile_files.xlsx_with_huge_sheet(tiny), "таблица.xlsx")
     assert "«xl/worksheets/sheet4.xml»" in message
     assert abs(unpacked_megabytes(message) - 200) <= 1
-    assert "больше 32 МБ не принимается" in message and not english_in(message)
+    assert "больше 64 МБ не принимается" in message and not english_in(message)
 
 
 def test_an_xlsx_with_a_1_gb_shared_strings_part_is_refused(tiny) -> None:
@@ -193,9 +193,9 @@ def test_a_parse_out_of_memory_is_stopped_and_said_so(tiny) -> None:
 
 
 def _meaning(returncode: int, output: bytes) -> str:
-    with pytest.raises(TableError) as caught:
-        sandbox._table_or_refusal(returncode, output, "t.xlsx", 60, 480 * MiB, 1.0)
-    (problem,) = caught.value.problems
+    parse = sandbox._outcome(returncode, output, "t.xlsx", 60, 480 * MiB, 1.0)
+    assert parse.table is None and parse.refusal is not None
+    (problem,) = parse.refusal.problems
     return problem.message
 
 
@@ -203,10 +203,16 @@ def test_a_child_killed_or_answering_nonsense_is_a_failure_said_in_russian() -> 
     broken = "таблицу не удалось проверить: проверка завершилась сбоем"
     assert _meaning(-signal.SIGKILL, b"").startswith(broken)  # the kernel's OOM killer
     assert _meaning(-signal.SIGSEGV, b"").startswith(broken)  # a parser's C code
-    assert _meaning(0, pickle.dumps(("failed", "KeyError"))).startswith(broken)  # a bug
-    assert _meaning(0, pickle.dumps(("table", "not a table"))).startswith(broken)
+    assert _meaning(0, pickle.dumps(("failed", 1 << 20, "KeyError"))).startswith(broken)  # a bug
+    assert _meaning(0, pickle.dumps(("table", 1 << 20, "not a table"))).startswith(broken)
+    assert _meaning(0, pickle.dumps(("problems", 1 << 20))).startswith(broken)
     assert _meaning(0, b"").startswith(broken)
     assert _meaning(-signal.SIGXCPU, b"").startswith("проверка таблицы не уложилась в 60 с")
+
+
+def test_the_child_reports_its_own_peak_memory(tiny) -> None:
+    parse = sandbox.parse_in_child(TINY_YAML.encode(), "t.yaml")
+    assert parse.table == tiny and 10 * MiB < parse.peak_bytes < sandbox.MEMORY_BYTES
 
 
 def test_the_child_gets_none_of_the_bots_settings(monkeypatch) -> None:

@@ -38,9 +38,9 @@ class Bounds:
     cell_chars: int  # characters of one cell (Excel's own limit is 32,767)
 
 
-#: A coordinator's upload: ~30 times the largest shipped table (Kursk: ~9,000 rows, ~60,000
-#: cells, a 1.5 MB XLSX sheet), and small enough that a table at every bound still parses within
-#: `routing.sandbox`'s memory limit (measured in ``bench/upload_guard.py``).
+#: A coordinator's upload: far above a region's table (Saratov: 769 rows, ~6,000 cells, an XLSX
+#: of 12 parts unpacking to 0.4 MB), and low enough that a table at the bounds still parses
+#: within `routing.sandbox`'s limits (190–340 MB, 3–20 s here: ``bench/upload_guard.py``).
 UPLOAD = Bounds(
     members=256,
     member_bytes=64 * MiB,

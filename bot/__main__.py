@@ -102,7 +102,7 @@ def load_routing_table(path: Path) -> Any | None:
         return load_table(path)
     except TableError as exc:
         lines = [MSG_TABLE_INVALID.format(path=path)]
-        lines += [f"  • {problem}" for problem in exc.problems]
+        lines += [f"  • {line}" for line in exc.lines()]
         raise StartupError(lines) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)

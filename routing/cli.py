@@ -199,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except TableError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+        for line in error.lines():
+            print(line, file=sys.stderr)
         return EXIT_PROBLEMS
     except RoutingError as error:
         print(error, file=sys.stderr)

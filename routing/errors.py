@@ -34,11 +34,28 @@ class Problem:
 
 
 class TableError(Exception):
-    """The table cannot be used; ``problems`` lists every problem found, not just the first."""
+    """The table cannot be used. ``problems`` lists the problems found, or the first of them when
+    there are very many (``routing.validate.MAX_PROBLEMS``); ``total`` counts all of them, so a
+    coordinator is told how many there are, not how many were kept."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], total: int | None = None):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.total = max(total or 0, len(problems))
+        super().__init__("\n".join(self.lines()))
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.problems)
+
+    def lines(self) -> list[str]:
+        """What a person reads: every listed problem, then how many more there are."""
+        lines = [str(p) for p in self.problems]
+        if self.unlisted:
+            lines.append(UNLISTED.format(count=self.unlisted))
+        return lines
+
+
+UNLISTED = "…и ещё {count} (исправьте эти и загрузите таблицу снова)"
 
 
 class RoutingError(Exception):

@@ -5,7 +5,10 @@ section, described in ``routing.tablefile``) and the same troubles a coordinator
 bring: blank and shifted rows, a sniffed delimiter, a non-UTF-8 export, a damaged or oversized
 archive. Kept apart from ``routing.tablefile`` (the public load/save functions, YAML, writing) so
 that this row-splitting of uploads reads on its own. Like there, readers only split a file into
-raw rows for ``routing.validate`` and report problems as ``Problem`` entries, never raise.
+raw rows for ``routing.validate`` and report problems as ``Problem`` entries; the one exception
+they raise is the ``TableError`` of a ``routing.bounds.Budget`` exceeded, for a file too large to
+be a table (nothing else in it is worth reporting then). Every message is Russian: the errors of
+``zipfile``, ``openpyxl`` and ``csv`` are put into words, never passed on.
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import ParseError
 
-from routing.errors import Problem
+from routing.bounds import Budget, thousands
+from routing.errors import Problem, TableError
 from routing.validate import SECTIONS, RawSection, RawTable
 
 SHEETS = ("region", *SECTIONS)
-#: A ZIP that unpacks to more than this is refused rather than unpacked (a "zip bomb").
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
 # -- sheets shared by XLSX and CSV ---------------------------------------------------------------
@@ -96,19 +100,53 @@ def _region_rows(rows: Iterable[tuple[int, list]], raw: RawTable, file: str) -> 
             file, "region", 1))
 
 
+# -- damage, in words ---------------------------------------------------------------------------
+def damage(error: Exception) -> str:
+    """Why an archive or workbook could not be read, for the coordinator (no library English)."""
+    if isinstance(error, zipfile.BadZipFile):
+        if "CRC" in str(error):
+            return "файл повреждён (не сходится контрольная сумма)"
+        return "это не архив ZIP или он повреждён"
+    if isinstance(error, NotImplementedError):
+        return "архив сжат способом, который не поддерживается; сохраните его заново обычным ZIP"
+    if isinstance(error, RuntimeError) and "encrypted" in str(error):
+        return "архив защищён паролем; пришлите его без пароля"
+    if isinstance(error, zlib.error | EOFError):
+        return "файл повреждён (сжатые данные обрываются или испорчены)"
+    if isinstance(error, ParseError):
+        return "файл повреждён (испорчена разметка XML внутри)"
+    if isinstance(error, KeyError):
+        return "в файле нет нужных частей книги Excel"
+    return "файл повреждён или сохранён в другом формате"
+
+
+def _open_archive(data: bytes, budget: Budget) -> zipfile.ZipFile:
+    """The archive after its members were counted and measured; raises the reading's error."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = archive.infolist()
+    budget.check_members(infos)
+    return archive
+
+
 # -- XLSX ----------------------------------------------------------------------------------------
-def read_xlsx(data: bytes, file: str) -> RawTable:
+_RESAVE = "; сохраните его в Excel как «Книга Excel (*.xlsx)» и загрузите снова"
+
+
+def read_xlsx(data: bytes, file: str, budget: Budget) -> RawTable:
     import openpyxl  # imported here: it is slow to import and only XLSX needs it
 
     raw = RawTable(file=file)
     try:
+        archive = _open_archive(data, budget)
+        for info in archive.infolist():  # openpyxl unpacks them next: measure them first
+            budget.unpack(archive, info, keep=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except TableError:
+        raise
     except Exception as error:  # openpyxl raises anything on a corrupt file
-        raw.problems.append(Problem(
-            f"файл XLSX не читается ({type(error).__name__}: {error}); сохраните его в Excel "
-            "как «Книга Excel (*.xlsx)» и загрузите снова", file))
+        raw.problems.append(Problem(f"файл XLSX не читается: {damage(error)}{_RESAVE}", file))
         return raw
     try:
         names = {name.strip().lower(): name for name in book.sheetnames}
@@ -119,16 +157,19 @@ def read_xlsx(data: bytes, file: str) -> RawTable:
             worksheet = book[names[sheet]]
             try:
                 worksheet.reset_dimensions()  # some writers store a wrong sheet size
-                rows = ((n, list(r)) for n, r in
-                        enumerate(worksheet.iter_rows(values_only=True), start=1))
+                rows = budget.rows(((n, list(r)) for n, r in
+                                    enumerate(worksheet.iter_rows(values_only=True), start=1)),
+                                   sheet)
                 if sheet == "region":
                     _region_rows(rows, raw, file)
                 else:
                     section = _tabular_section(sheet, file, rows, raw.problems)
                     if section is not None:
                         raw.sections[sheet] = section
+            except TableError:
+                raise
             except Exception as error:  # a damaged sheet inside a valid archive
-                raw.problems.append(Problem(f"лист не читается: {error}", file, sheet))
+                raw.problems.append(Problem(f"лист не читается: {damage(error)}", file, sheet))
     finally:
         book.close()
     return raw
@@ -157,34 +198,50 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list]]:
     return enumerate(reader, start=1)
 
 
-def _read_csv_files(files: dict[str, tuple[str, bytes | None]], file: str,
-                    problems: list[Problem] | None = None) -> RawTable:
-    """``files``: sheet → (file label, bytes or ``None`` when the file is missing)."""
+def _csv_damage(error: csv.Error) -> str:
+    text = str(error)
+    if "field limit" in text:
+        return f"в нём ячейка длиннее {thousands(csv.field_size_limit())} символов"
+    if "NUL" in text:
+        return "в нём нулевые байты: это не текстовый файл"
+    return "нарушена разметка CSV (кавычки или переводы строк)"
+
+
+def _read_csv_files(files: dict[str, tuple[str, bytes | None]], file: str, budget: Budget,
+                    problems: list[Problem] | None = None, unreadable: set[str] | None = None
+                    ) -> RawTable:
+    """``files``: sheet → (file label, bytes or ``None`` when the file is missing); the
+    ``unreadable`` sheets' problems are in ``problems`` already, and nothing more is said."""
     raw = RawTable(file=files.get("region", (file, None))[0], problems=problems or [])
     for sheet in SHEETS:
         label, data = files.get(sheet, (f"{file}/{sheet}.csv", None))
+        if unreadable and sheet in unreadable:
+            continue
         if data is None:
             raw.problems.append(Problem(f"нет файла {sheet}.csv", label, sheet))
             continue
         text = decode_utf8(data, label, sheet, raw.problems)
         if text is None:
             continue
+        rows = budget.rows(_csv_rows(text), sheet, label)
         try:
             if sheet == "region":
-                _region_rows(_csv_rows(text), raw, label)
+                _region_rows(rows, raw, label)
             else:
-                section = _tabular_section(sheet, label, _csv_rows(text), raw.problems)
+                section = _tabular_section(sheet, label, rows, raw.problems)
                 if section is not None:
                     raw.sections[sheet] = section
         except csv.Error as error:
-            raw.problems.append(Problem(f"файл CSV не читается: {error}", label, sheet))
+            raw.problems.append(Problem(f"файл CSV не читается: {_csv_damage(error)}", label,
+                                        sheet))
     return raw
 
 
-def read_csv_dir(folder: Path) -> RawTable:
+def read_csv_dir(folder: Path, budget: Budget) -> RawTable:
     present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
     files: dict[str, tuple[str, bytes | None]] = {}
     problems: list[Problem] = []
+    unreadable: set[str] = set()
     for sheet in SHEETS:
         path = present.get(f"{sheet}.csv")
         label = str(folder / f"{sheet}.csv")
@@ -192,19 +249,38 @@ def read_csv_dir(folder: Path) -> RawTable:
             files[sheet] = (label, None)
             continue
         try:
-            files[sheet] = (str(path), path.read_bytes())
+            data = path.read_bytes()
         except OSError as error:
-            problems.append(Problem(f"файл не читается: {error.strerror}", str(path), sheet))
-            files[sheet] = (str(path), b"")
-    return _read_csv_files(files, str(folder), problems)
+            problems.append(Problem(f"файл не читается: {os_reason(error)}", str(path), sheet))
+            unreadable.add(sheet)
+            continue
+        budget.text(data)
+        files[sheet] = (str(path), data)
+    return _read_csv_files(files, str(folder), budget, problems, unreadable)
 
 
-def read_zip(data: bytes, file: str) -> RawTable:
+def os_reason(error: OSError) -> str:
+    """An operating system's refusal in Russian (``strerror`` is English)."""
+    import errno
+
+    return {
+        errno.ENOENT: "файл не найден",
+        errno.EACCES: "нет прав на чтение",
+        errno.EPERM: "нет прав на чтение",
+        errno.EISDIR: "это папка, а не файл",
+        errno.EIO: "ошибка ввода-вывода диска",
+    }.get(error.errno or 0, f"ошибка чтения (код {error.errno})")
+
+
+def read_zip(data: bytes, file: str, budget: Budget) -> RawTable:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = _open_archive(data, budget)
         infos = archive.infolist()
+    except TableError:
+        raise
     except Exception as error:  # a damaged archive raises NotImplementedError, struct.error…
-        return RawTable(file=file, problems=[Problem(f"архив ZIP не читается: {error}", file)])
+        return RawTable(file=file, problems=[Problem(f"архив ZIP не читается: {damage(error)}",
+                                                     file)])
     by_sheet: dict[str, zipfile.ZipInfo] = {}
     problems: list[Problem] = []
     for info in infos:
@@ -218,11 +294,8 @@ def read_zip(data: bytes, file: str) -> RawTable:
                     f"в архиве два файла {sheet}.csv: {by_sheet[sheet].filename} и "
                     f"{info.filename}", file, sheet))
             by_sheet[sheet] = info
-    if sum(i.file_size for i in by_sheet.values()) > MAX_UNPACKED_BYTES:
-        return RawTable(file=file, problems=[Problem(
-            f"архив распаковывается в слишком большие файлы (больше "
-            f"{MAX_UNPACKED_BYTES // 2**20} МБ)", file)])
     files: dict[str, tuple[str, bytes | None]] = {}
+    unreadable: set[str] = set()
     for sheet in SHEETS:
         info = by_sheet.get(sheet)
         label = f"{file}/{info.filename if info else sheet + '.csv'}"
@@ -230,8 +303,10 @@ def read_zip(data: bytes, file: str) -> RawTable:
             files[sheet] = (label, None)
             continue
         try:
-            files[sheet] = (label, archive.read(info))
+            files[sheet] = (label, budget.unpack(archive, info))
+        except TableError:
+            raise
         except Exception as error:  # zipfile/zlib raise many kinds on damage
-            problems.append(Problem(f"файл в архиве повреждён: {error}", label, sheet))
-            files[sheet] = (label, b"")
-    return _read_csv_files(files, file, problems)
+            problems.append(Problem(f"файл в архиве повреждён: {damage(error)}", label, sheet))
+            unreadable.add(sheet)
+    return _read_csv_files(files, file, budget, problems, unreadable)

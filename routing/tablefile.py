@@ -8,7 +8,9 @@ problems they can fix, never in a traceback.
 
 This module is the one the rest of the bot imports: loading and saving in every format, the YAML
 reader and every writer. Splitting an uploaded XLSX workbook or CSV files (folder or ZIP) into raw
-rows is in ``routing.sheets``, which knows nothing of the model.
+rows is in ``routing.sheets``, which knows nothing of the model. Every reader counts what it reads
+against ``routing.bounds`` (``FILE`` for the operator's files, ``UPLOAD`` for a coordinator's,
+which the bot parses in a child process: ``routing.sandbox``).
 
 Layouts
 -------
@@ -51,9 +53,10 @@ from typing import ClassVar
 
 import yaml
 
+from routing.bounds import FILE, Bounds, Budget
 from routing.errors import Problem, TableError
 from routing.model import Deadline, RoutingTable
-from routing.sheets import SHEETS, decode_utf8, read_csv_dir, read_xlsx, read_zip
+from routing.sheets import SHEETS, decode_utf8, os_reason, read_csv_dir, read_xlsx, read_zip
 from routing.validate import COLUMNS, SECTIONS, RawSection, RawTable, validate
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -149,7 +152,33 @@ def _fast_yaml(text: str) -> dict | None:
     return doc
 
 
-def _read_yaml(data: bytes, file: str) -> RawTable:
+#: PyYAML's complaints (``MarkedYAMLError.problem``, English) in the coordinator's words.
+_YAML_PROBLEMS = (
+    ("expected ',' or ']'", "не закрыта квадратная скобка или пропущена запятая"),
+    ("expected ',' or '}'", "не закрыта фигурная скобка или пропущена запятая"),
+    ("mapping values are not allowed", "лишнее двоеточие: значение, в котором есть «: », "
+                                       "заключите в кавычки"),
+    ("cannot start any token", "недопустимый символ: табуляция вместо пробелов или @, ` в "
+                               "начале значения"),
+    ("undefined alias", "ссылка *… на якорь &…, которого нет"),
+    ("end of stream", "файл обрывается: не закрыты кавычки или скобки"),
+    ("escape character", "неизвестная последовательность с «\\» в кавычках"),
+    ("constructor for the tag", "неизвестный тег «!!…»"),
+    ("anchor", "якорь &… повторяется"),
+    ("expected", "нарушены отступы или порядок записей"),
+)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    problem = str(getattr(error, "problem", None) or getattr(error, "context", None) or "")
+    for words, russian in _YAML_PROBLEMS:
+        if words in problem:
+            return russian
+    return "ошибка синтаксиса YAML"
+
+
+def _read_yaml(data: bytes, file: str, budget: Budget) -> RawTable:
+    budget.text(data)
     raw = RawTable(file=file, region_sheet=None, region_row=None, region_column="region")
     text = decode_utf8(data, file, None, raw.problems)
     if text is None:
@@ -161,10 +190,15 @@ def _read_yaml(data: bytes, file: str) -> RawTable:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
-        raw.problems.append(Problem(f"файл YAML не читается{where}: {error.problem}", file))
+        raw.problems.append(Problem(f"файл YAML не читается{where}: {_yaml_problem(error)}",
+                                    file))
         return raw
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as error:
-        raw.problems.append(Problem(f"файл YAML не читается: {error}", file))
+    except RecursionError:
+        raw.problems.append(Problem("файл YAML не читается: слишком глубокая вложенность", file))
+        return raw
+    except (yaml.YAMLError, ValueError, TypeError) as error:
+        reason = _yaml_problem(error) if isinstance(error, yaml.YAMLError) else "файл повреждён"
+        raw.problems.append(Problem(f"файл YAML не читается: {reason}", file))
         return raw
     if not isinstance(doc, dict):
         raw.problems.append(Problem(
@@ -175,14 +209,15 @@ def _read_yaml(data: bytes, file: str) -> RawTable:
         if key == "region":
             raw.region = value
         elif key in SECTIONS:
-            raw.sections[key] = _yaml_section(key, value, file, raw.problems)
+            raw.sections[key] = _yaml_section(key, value, file, raw.problems, budget)
         else:
             raw.problems.append(Problem(
                 f"неизвестный раздел «{key}»; ожидаются: region, {', '.join(SECTIONS)}", file))
     return raw
 
 
-def _yaml_section(name: str, value: object, file: str, problems: list[Problem]) -> RawSection:
+def _yaml_section(name: str, value: object, file: str, problems: list[Problem], budget: Budget
+                  ) -> RawSection:
     section = RawSection(name, file)
     if value is None:
         return section
@@ -191,6 +226,7 @@ def _yaml_section(name: str, value: object, file: str, problems: list[Problem]) 
         return section
     for index, item in enumerate(value, start=1):
         if isinstance(item, dict):
+            budget.entry(index, item, name)
             section.rows.append((index, item))  # non-text keys are reported as unknown fields
         else:
             problems.append(Problem(
@@ -212,14 +248,15 @@ def _unknown_format(name: str) -> TableError:
         "с CSV-файлами", name)])
 
 
-def _raw_from_bytes(data: bytes, filename: str) -> RawTable:
+def _raw_from_bytes(data: bytes, filename: str, bounds: Bounds) -> RawTable:
     fmt = _format_of(filename)
+    budget = Budget(bounds, filename)
     if fmt == "yaml":
-        return _read_yaml(data, filename)
+        return _read_yaml(data, filename, budget)
     if fmt == "xlsx":
-        return read_xlsx(data, filename)
+        return read_xlsx(data, filename, budget)
     if fmt == "zip":
-        return read_zip(data, filename)
+        return read_zip(data, filename, budget)
     raise _unknown_format(filename)
 
 
@@ -252,15 +289,16 @@ def _validated(raw: RawTable) -> RoutingTable:
         _return_freed_memory()
 
 
-def parse_table(data: bytes, filename: str) -> RoutingTable:
-    """A table from an uploaded file's bytes; the format comes from ``filename``'s extension.
+def parse_table(data: bytes, filename: str, bounds: Bounds = FILE) -> RoutingTable:
+    """A table from a file's bytes; the format comes from ``filename``'s extension.
 
-    Raises ``TableError`` (and nothing else) listing every problem found.
+    Raises ``TableError`` (and nothing else) listing every problem found. A coordinator's upload
+    is read with the ``UPLOAD`` bounds, in a child process: see ``routing.sandbox``.
     """
-    return _validated(_raw_from_bytes(data, filename))
+    return _validated(_raw_from_bytes(data, filename, bounds))
 
 
-def load_table(path: str | Path) -> RoutingTable:
+def load_table(path: str | Path, bounds: Bounds = FILE) -> RoutingTable:
     """A table from a ``.yaml``/``.yml``, ``.xlsx`` or ``.zip`` file, or a folder of CSV files.
 
     Raises ``TableError`` (and nothing else) listing every problem found.
@@ -268,15 +306,15 @@ def load_table(path: str | Path) -> RoutingTable:
     path = Path(path)
     try:
         if path.is_dir():
-            return _validated(read_csv_dir(path))
+            return _validated(read_csv_dir(path, Budget(bounds, str(path))))
         if _format_of(path.name) is None:
             raise _unknown_format(str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise TableError([Problem("файл не найден", str(path))]) from None
     except OSError as error:
-        raise TableError([Problem(f"файл не читается: {error.strerror}", str(path))]) from None
-    return _validated(_raw_from_bytes(data, path.name))
+        raise TableError([Problem(f"файл не читается: {os_reason(error)}", str(path))]) from None
+    return _validated(_raw_from_bytes(data, path.name, bounds))
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Excel's number format get it back.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -95,28 +96,24 @@ class RawTable:
 
 
 class ProblemList:
-    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting the rest."""
+    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting all of them."""
 
     def __init__(self, initial: Iterable[Problem] = ()):
         self.items: list[Problem] = []
-        self.dropped = 0
+        self.total = 0
         for problem in initial:
             self.append(problem)
 
     def append(self, problem: Problem) -> None:
+        self.total += 1
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(problem)
-        else:
-            self.dropped += 1
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def final(self) -> list[Problem]:
-        if self.dropped:
-            tail = Problem(f"…и ещё {self.dropped} (исправьте эти и загрузите таблицу снова)")
-            return [*self.items, tail]
-        return list(self.items)
+    def error(self) -> TableError:
+        return TableError(self.items, self.total)
 
 
 class _Bad(ValueError):
@@ -125,11 +122,22 @@ class _Bad(ValueError):
 
 # -- cell converters ---------------------------------------------------------------------------
 def _kind_of(value: object) -> str:
+    """What a cell holds, in the coordinator's words (never a Python type name)."""
     if isinstance(value, list | tuple):
         return "список"
     if isinstance(value, dict):
         return "словарь"
-    return type(value).__name__
+    if isinstance(value, datetime.datetime | datetime.date):
+        return "дата"
+    if isinstance(value, datetime.time):
+        return "время"
+    if isinstance(value, datetime.timedelta):
+        return "промежуток времени"
+    if isinstance(value, bool):
+        return "да/нет"
+    if isinstance(value, int | float):
+        return "число"
+    return "значение непонятного вида"
 
 
 def _text(value: object) -> str | None:
@@ -187,7 +195,7 @@ def _split(value: object, separator: str) -> list[object]:
 
 def _text_list(value: object, separator: str = ";") -> tuple[str, ...]:
     from_cell = isinstance(value, str)
-    result: list[str] = []
+    result: dict[str, None] = {}  # ordered and deduplicated in linear time
     for item in _split(value, separator):
         text = _text(item)
         if text is None:
@@ -195,8 +203,7 @@ def _text_list(value: object, separator: str = ";") -> tuple[str, ...]:
         if not from_cell and ("\n" in text or (separator == ";" and ";" in text)):
             sep = "перенос строки" if separator == "\n" or "\n" in text else "«;»"
             raise _Bad(f"значение «{text}» содержит {sep}: в XLSX/CSV так не сохранить")
-        if text not in result:
-            result.append(text)
+        result[text] = None
     return tuple(result)
 
 
@@ -308,11 +315,11 @@ def _territory(value: object) -> tuple[str, ...] | str:
         if len(items) > 1:
             raise _Bad("укажите либо region (весь регион), либо список кодов ОКТМО, но не вместе")
         return WHOLE_REGION
-    result: list[str] = []
+    result: dict[str, None] = {}
     for item in items:
         code = _oktmo(item)
-        if code is not None and code not in result:
-            result.append(code)
+        if code is not None:
+            result[code] = None
     return tuple(result)
 
 
@@ -543,7 +550,7 @@ def validate(raw: RawTable) -> RoutingTable:
     """Judge a raw table: a ``RoutingTable``, or ``TableError`` listing every problem."""
     problems = ProblemList(raw.problems)
     if not raw.sections and raw.region is None and any(p.sheet is None for p in raw.problems):
-        raise TableError(problems.final())  # the file itself is unreadable: nothing else to say
+        raise problems.error()  # the file itself is unreadable: nothing else to say
     sheets_with_problems = {p.sheet for p in raw.problems}
     try:
         region = _text(raw.region)
@@ -574,7 +581,7 @@ def validate(raw: RawTable) -> RoutingTable:
     _check_bodies(raw.sections.get("bodies") or RawSection("bodies", raw.file),
                   parsed["bodies"], index["topics"], index["municipalities"], problems)
     if problems:
-        raise TableError(problems.final())
+        raise problems.error()
     return RoutingTable(
         region=region or "",
         municipalities=tuple(_build(Municipality, p.values) for p in parsed["municipalities"]),

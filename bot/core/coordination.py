@@ -17,8 +17,10 @@ applied from the chat, and an untouched file does not undo what coordinators app
 (history stays linear); a second `/rollback` goes one step further back, not forth again.
 
 Parsing, validation, XLSX writing and building the classifier are CPU work: they run in
-``asyncio.to_thread``. The swap itself (`AppealCore.replace_table`) is synchronous, after the
-version is committed, so a crash in between only means the next start reads the new version.
+``asyncio.to_thread``. An upload is parsed in a child process with memory and time limits
+(`routing.sandbox`), so a hostile file ends in one Russian message, not in the bot's memory.
+The swap itself (`AppealCore.replace_table`) is synchronous, after the version is committed, so
+a crash in between only means the next start reads the new version.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bot.storage.base import Repository
 from routing.diff import diff_tables
 from routing.errors import TableError
 from routing.model import RoutingTable
+from routing.sandbox import parse_upload
 from routing.sheets import SHEETS
 from routing.tablefile import parse_table, table_to_bytes
 
@@ -212,20 +215,20 @@ class Coordination:
         try:
             table = await asyncio.to_thread(self._parse_upload, data, name, current_table)
         except TableError as error:
-            problems = [f"• {p}" for p in error.problems]
-            shown = problems[:MAX_PROBLEMS_SHOWN]
-            hidden = len(problems) - len(shown)
+            shown = [f"• {p}" for p in error.problems[:MAX_PROBLEMS_SHOWN]]
+            hidden = error.total - len(shown)
             more = texts.TABLE_MORE_PROBLEMS.format(count=hidden) if hidden else None
-            header = texts.TABLE_INVALID.format(name=name, count=len(problems))
+            header = texts.TABLE_INVALID.format(name=name, count=error.total)
             return Reply(_chunks(header, shown, more))
         summary = texts.TABLE_SUMMARY_UPLOAD.format(name=name, summary=table.summary())
         return await self._propose(table, FROM_UPLOAD, by, name=name, summary=summary)
 
     @staticmethod
     def _parse_upload(data: bytes, name: str, current: RoutingTable) -> RoutingTable:
-        """A single CSV sheet replaces that sheet of the current table; the rest as uploaded."""
+        """A single CSV sheet replaces that sheet of the current table; the rest as uploaded.
+        Parsed in a child process with limits (`routing.sandbox`): this thread only waits."""
         if not name.lower().endswith(".csv"):
-            return parse_table(data, name)
+            return parse_upload(data, name)
         sheet = PurePosixPath(name.lower()).stem
         files = zipfile.ZipFile(io.BytesIO(table_to_bytes(current, "zip")))
         buffer = io.BytesIO()
@@ -234,11 +237,11 @@ class Coordination:
                 content = data if PurePosixPath(member).stem == sheet else files.read(member)
                 merged.writestr(member, content)
         try:
-            return parse_table(buffer.getvalue(), name + ".zip")
+            return parse_upload(buffer.getvalue(), name + ".zip")
         except TableError as error:
             # Point at the file the coordinator sent, not at the archive built here.
             raise TableError(
-                [dataclasses.replace(p, file=name) for p in error.problems]
+                [dataclasses.replace(p, file=name) for p in error.problems], error.total
             ) from None
 
     def too_large(self, name: str, size: int) -> Reply:
@@ -301,7 +304,7 @@ class Coordination:
         if digest == current.content_hash:
             return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
         old = await asyncio.to_thread(from_stored, current.content)
-        diff = diff_tables(old, table)
+        diff = await asyncio.to_thread(diff_tables, old, table)  # O(table): not on the loop
         if diff.is_empty:
             return Reply((texts.TABLE_UNCHANGED.format(name=name, version=current.id),))
         async with self.repo.transaction() as tx:

@@ -21,7 +21,7 @@ from bot.domain import texts
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import parse_table, table_to_bytes
-from tests import app_world
+from tests import app_world, hostile_files
 from tests.app_world import APPEAL, CITY, NUMBER
 from tests.app_world import TG_ADMIN as ADMIN
 from tests.emulators.aio import run_async
@@ -230,6 +230,19 @@ async def test_wrong_files_get_a_clear_answer(tmp_path, saratov):
         tg.user_sends_document(COORDINATOR, "огромная.xlsx", b"0" * (20 * 1024 * 1024 + 1))
         huge = await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen)
         assert "слишком большой" in huge.text and "20 МБ" in huge.text
+
+
+@run_async
+async def test_a_zip_bomb_is_refused_in_one_russian_message_and_the_bot_goes_on(tmp_path, saratov):
+    async with world(tmp_path, saratov) as (tg, table, old, _new):
+        bomb = hostile_files.zip_with_huge_csv(table)  # ~0.3 MB sent, 100 MB unpacked
+        seen = len(tg.sent)
+        tg.user_sends_document(COORDINATOR, "таблица.zip", bomb)
+        report = await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen, timeout=SLOW)
+        assert report.text.startswith(texts.TABLE_INVALID.format(name="таблица.zip", count=1))
+        assert "«bodies.csv» в архиве распаковывается в 100 МБ" in report.text
+        assert not report.reply_markup and len(tg.sent_to(COORDINATOR)) == 1
+        assert await appeal_goes_to(tg) == old  # citizens are served as before
 
 
 @run_async

@@ -137,9 +137,12 @@ def test_table_without_bodies_or_topics_is_refused() -> None:
 def test_problems_are_capped_with_a_count_of_the_rest() -> None:
     rows = "".join(f"  - {{id: b{i}, name: Орган {i}, level: municipal, topics: [nope], "
                    f'territory: ["63701000"], priority: {i}}}\n' for i in range(MAX_PROBLEMS + 50))
-    problems = problems_of(TINY_YAML + rows)
-    assert len(problems) == MAX_PROBLEMS + 1
-    assert problems[-1].message.startswith("…и ещё 50")
+    with pytest.raises(TableError) as caught:
+        parse_table((TINY_YAML + rows).encode(), "table.yaml")
+    assert len(caught.value.problems) == MAX_PROBLEMS
+    assert caught.value.total == MAX_PROBLEMS + 50  # what the coordinator is told they have
+    assert caught.value.lines()[-1].startswith("…и ещё 50 ")
+    assert str(caught.value).endswith(caught.value.lines()[-1])
 
 
 def test_unknown_field_and_section_are_reported() -> None:

@@ -1,7 +1,8 @@
 """Platform limits with REDIS_URL: bot processes on one token keep the token's limits together.
 
 Each limiter here is used as an outbox pass uses it (`available`, then `wait` per chat, `claim`
-for the chosen messages, `reserve` before each send) on a clock the test moves in small steps.
+for the chosen messages, `departing` and `reserve` before the sends) on a clock the test moves
+in small steps.
 What is checked is what the platform counts: messages per sliding second (Telegram 30, VK 20 in
 1.05 s), per private chat (one a second), per group (20 a minute). Two limiters in memory, as
 two processes had before, go over; two sharing one Redis do not, and still use the limit.
@@ -17,7 +18,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.delivery.ratelimit import DEFAULT_LIMITS, VK_WINDOW, RateLimiter
+from bot.delivery.ratelimit import DEFAULT_LIMITS, VK_WINDOW, ChannelLimits, Rate, RateLimiter
 from bot.delivery.ratelimit_redis import SharedRateLimiter, rate_limiter
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)
@@ -46,13 +47,12 @@ async def one_pass(limiter: RateLimiter, channel: str, waiting: list[int]) -> li
             break
         if limiter.wait(channel, chat) == 0:
             chosen.append(chat)
-    sent = []
-    for chat, wait in zip(chosen, await limiter.claim([(channel, c) for c in chosen]),
-                          strict=True):
-        if wait == 0:
-            assert limiter.reserve(channel, chat) == 0  # nothing refuses after the claim
-            waiting.remove(chat)
-            sent.append(chat)
+    waits = await limiter.claim([(channel, c) for c in chosen])
+    sent = [chat for chat, wait in zip(chosen, waits, strict=True) if wait == 0]
+    await limiter.departing([(channel, chat) for chat in sent])  # the rows' claim committed
+    for chat in sent:
+        assert limiter.reserve(channel, chat) == 0  # nothing refuses after the claim
+        waiting.remove(chat)
     return sent
 
 
@@ -148,6 +148,24 @@ async def test_a_group_gets_at_most_twenty_a_minute_from_all_processes(redis_url
     every = sent[0] + sent[1]
     assert most_in_any(60.0, every) == 20
     assert len(every) >= 40  # two minutes and ten seconds: 20, 20 and the first of the third
+
+
+@run_async
+async def test_a_window_counts_a_message_from_its_send_not_from_its_claim(redis_url):  # noqa: F811
+    """The rows' claim is committed in between; VK counts a call when it arrives."""
+    clock = SteppedClock()
+    limits = {"vk": ChannelLimits(overall=Rate(100, 100, window=1.0, per_window=3))}
+    async with Redis.from_url(redis_url) as one, Redis.from_url(redis_url) as two:
+        first = SharedRateLimiter(clock, limits, one, TOKENS)
+        second = SharedRateLimiter(clock, limits, two, TOKENS)
+        claimed = [("vk", 1), ("vk", 2), ("vk", 3)]
+        assert await first.claim(claimed) == [0.0, 0.0, 0.0]
+        clock.seconds += 0.3  # a slow commit
+        assert (await second.claim([("vk", 4)]))[0] > 1.0  # not sent yet: counted late
+        await first.departing(claimed)
+        clock.seconds += 0.75  # 1.05 s after the claim, 0.75 s after the sends started
+        [wait] = await second.claim([("vk", 4)])
+        assert wait == pytest.approx(0.25, abs=1e-5)
 
 
 @run_async

@@ -188,7 +188,8 @@ class Outbox:
 
         With other processes on the same token (``REDIS_URL``), their shared budget is taken
         before the rows are claimed (`RateLimiter.claim`, one round trip for the pass): a row
-        it refuses is left as it was, instead of being claimed and then put back.
+        it refuses is left as it was, instead of being claimed and then put back. After the
+        commit, `RateLimiter.departing` counts the messages in the shared windows from then.
         """
         async with self._lock:
             self._rate_wait = None
@@ -234,10 +235,11 @@ class Outbox:
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
                 taken = await tx.outbox.claim([row.id for row in chosen])
+            chosen = [row for row in chosen if row.id in taken]
+            if chosen:
+                await self.limiter.departing([(row.channel, row.chat_id or 0) for row in chosen])
             started = []
             for row in chosen:
-                if row.id not in taken:
-                    continue
                 wait = self.limiter.reserve(row.channel, row.chat_id)
                 if wait > 0:
                     held = self._reschedule(row, wait, "chat paused by the platform", row.attempts)

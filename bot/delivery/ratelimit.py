@@ -205,6 +205,10 @@ class RateLimiter:
         tokens are taken by `reserve`, right before the sends start."""
         return [0.0] * len(wanted)
 
+    async def departing(self, claimed: Sequence[tuple[str, int]]) -> None:
+        """The claimed messages' sends start now (the rows' claim is committed). A shared
+        budget counts them in its windows from this moment; here `reserve` does."""
+
     def available(self, channel: str) -> int | None:
         """How many messages the channel's overall budget lets go right now (``None``: no
         limit). Per-chat limits may still hold some of them back."""

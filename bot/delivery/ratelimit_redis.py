@@ -13,9 +13,11 @@ round trip: a message goes when its channel's bucket and its chat's both have a 
 takes from both atomically, so two processes never both take the last one. The outbox asks
 inside the pass's transaction, before the rows are claimed (`RateLimiter.claim`): a message the
 shared budget refuses stays pending where it was, without a write and with its place in the
-queue (citizens first, per-chat order) kept. The price is that the commit now lies between
-counting and sending, which the in-process limiter avoids; Telegram's bucket forgives that by
-almost a second, VK's window margin (`VK_WINDOW`) by 50 ms.
+queue (citizens first, per-chat order) kept. The commit then lies between counting and
+sending, which the in-process limiter avoids by counting after it: Telegram's bucket forgives
+that by almost a second, but VK's strict window only by its 50 ms margin (`VK_WINDOW`). So the
+windows count a message from the moment its send starts, stamped by a second round trip after
+the commit (`departing`); until then it counts as later than it can be.
 
 What the script answers also tells this process when to come back: each bucket's wait after the
 claim holds it here (`wait`, `available`, `overall_wait`), so a worker does not ask Redis again
@@ -53,19 +55,24 @@ log = logging.getLogger("bot.outbox")
 CLAIM_TIMEOUT = 0.5
 #: After Redis failed, how long this process keeps to its own limits before asking again.
 LOCAL_FOR = 10.0
+#: A claimed message counts in a shared window as sent this much later than its claim until
+#: `SharedRateLimiter.departing` says when it left (a commit later); a process that dies in
+#: between holds its places no longer than that.
+UNSTAMPED_FOR = 1.0
 
 #: KEYS: per bucket j, KEYS[2j-1] its state (hash: tokens, updated, blocked, seq) and KEYS[2j]
-#: its window (sorted set of reservation times; members made unique by ``seq``).
-#: ARGV: now (s), m buckets, n messages; m × (per second, burst, window in s or 0, window
-#: limit); n × (number of the channel's bucket, of the chat's bucket or 0).
-#: Returns n waits, then m (µs, 0: now): each message's, then each bucket's after the claim.
-#: The arithmetic is `TokenBucket`'s.
+#: its window (sorted set of send times; members made unique by ``seq``).
+#: ARGV: now (s), m buckets, n messages, `UNSTAMPED_FOR`; m × (per second, burst, window in s
+#: or 0, window limit); n × (number of the channel's bucket, of the chat's bucket or 0).
+#: Returns {n waits, m waits, n lists}: each message's wait (µs, 0: it may go), each bucket's
+#: after the claim, and for each message taken its window entries (bucket number, member), to
+#: be stamped by ``_STAMP``. The arithmetic is `TokenBucket`'s.
 _CLAIM = """
-local now = tonumber(ARGV[1])
-local m, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, m, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local unstamped = tonumber(ARGV[4])
 local buckets = {}
 for j = 1, m do
-  local at = 3 + 4 * (j - 1)
+  local at = 4 + 4 * (j - 1)
   local b = {state = KEYS[2 * j - 1], window_key = KEYS[2 * j],
              rate = tonumber(ARGV[at + 1]), burst = tonumber(ARGV[at + 2]),
              window = tonumber(ARGV[at + 3]), limit = tonumber(ARGV[at + 4]),
@@ -96,38 +103,52 @@ local function wait(b)
   return w
 end
 
-local function take(b)
+local function take(j, entries)
+  local b = buckets[j]
   b.tokens = b.tokens - 1
   if b.window > 0 then
     b.seq = b.seq + 1
-    redis.call('ZADD', b.window_key, now, tostring(now) .. ':' .. b.seq)
-    if b.count == 0 then b.oldest = now end
+    local member = tostring(now) .. ':' .. b.seq
+    redis.call('ZADD', b.window_key, now + unstamped, member)
+    if b.count == 0 then b.oldest = now + unstamped end
     b.count = b.count + 1
+    table.insert(entries, j)
+    table.insert(entries, member)
   end
 end
 
-local reply = {}
+local waits, taken = {}, {}
 for i = 1, n do
-  local at = 3 + 4 * m + 2 * (i - 1)
-  local overall = buckets[tonumber(ARGV[at + 1])]
-  local chat = buckets[tonumber(ARGV[at + 2])]
-  local w = wait(overall)
-  if chat then w = math.max(w, wait(chat)) end
+  local at = 4 + 4 * m + 2 * (i - 1)
+  local overall, chat = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local w = wait(buckets[overall])
+  if chat > 0 then w = math.max(w, wait(buckets[chat])) end
+  local entries = {}
   if w <= 0 then
-    take(overall)
-    if chat then take(chat) end
+    take(overall, entries)
+    if chat > 0 then take(chat, entries) end
   end
-  reply[i] = math.ceil(w * 1000000)
+  waits[i] = math.ceil(w * 1000000)
+  taken[i] = entries
 end
+local after = {}
 for j = 1, m do
   local b = buckets[j]
   redis.call('HSET', b.state, 'tokens', b.tokens, 'updated', b.updated, 'seq', b.seq)
-  local life = math.ceil((math.max(b.window, b.burst / b.rate, b.blocked - now) + 1) * 1000)
-  redis.call('PEXPIRE', b.state, life)
-  if b.window > 0 then redis.call('PEXPIRE', b.window_key, life) end
-  reply[n + j] = math.ceil(wait(b) * 1000000)
+  local life = math.max(b.window, b.burst / b.rate, b.blocked - now) + unstamped + 1
+  redis.call('PEXPIRE', b.state, math.ceil(life * 1000))
+  if b.window > 0 then redis.call('PEXPIRE', b.window_key, math.ceil(life * 1000)) end
+  after[j] = math.ceil(wait(b) * 1000000)
 end
-return reply
+return {waits, after, taken}
+"""
+
+#: KEYS: windows; ARGV: now (s), then per window the member whose send starts now.
+_STAMP = """
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], 'XX', ARGV[1], ARGV[i + 1])
+end
+return 0
 """
 
 #: KEYS[1]: a bucket's state. ARGV: paused until (s), how long to keep the key at least (ms).
@@ -172,8 +193,11 @@ class SharedRateLimiter(RateLimiter):
         self._namespaces = {channel: token_namespace(token) for channel, token in tokens.items()}
         self._claim = redis.register_script(_CLAIM)
         self._pause = redis.register_script(_PAUSE)
+        self._stamp = redis.register_script(_STAMP)
         #: Until when (clock seconds) the shared budget said a bucket has no room.
         self._held: dict[Bucket, float] = {}
+        #: The last claim's messages taken: their window entries (key, member) to stamp.
+        self._unstamped: dict[tuple[str, int], list[tuple[str, bytes]]] = {}
         #: Redis failed: this process keeps to its own limits until then.
         self._local_until = 0.0
         self._unreachable = False
@@ -229,14 +253,18 @@ class SharedRateLimiter(RateLimiter):
                     keys += [self._key(bucket), self._key(bucket) + ":window"]
                     rates += _described(rate)
                 messages.append(numbers[bucket])
-        reply = await self._ask(
-            self._claim, keys, [now, len(numbers), len(asked), *rates, *messages], now
-        )
+        self._unstamped = {}
+        args = [now, len(numbers), len(asked), UNSTAMPED_FOR, *rates, *messages]
+        reply = await self._ask(self._claim, keys, args)
         if reply is None:
             return waits
-        for i, micros in zip(asked, reply, strict=False):
+        message_waits, bucket_waits, taken = reply
+        for i, micros, entries in zip(asked, message_waits, taken, strict=True):
             waits[i] = micros / 1e6
-        for bucket, micros in zip(numbers, reply[len(asked) :], strict=True):
+            pairs = zip(entries[::2], entries[1::2], strict=True)
+            # keys[2j - 1] is bucket j's window (the script numbers from 1)
+            self._unstamped[wanted[i]] = [(keys[2 * j - 1], member) for j, member in pairs]
+        for bucket, micros in zip(numbers, bucket_waits, strict=True):
             if micros > 0:
                 self._held[bucket] = now + micros / 1e6
             else:
@@ -244,6 +272,20 @@ class SharedRateLimiter(RateLimiter):
         if len(self._held) > self.max_chat_buckets:
             self._held = {b: until for b, until in self._held.items() if until > now}
         return waits
+
+    async def departing(self, claimed: Sequence[tuple[str, int]]) -> None:
+        """Count the claimed messages in the shared windows from now, not from their claim.
+
+        Between the two lies the commit of the rows' claim, of varying length; VK counts calls
+        in a strict sliding second, with 50 ms of margin (`VK_WINDOW`), and two processes
+        whose commits differed by more made it answer error 6 (`bench.delivery_shared`). Until
+        stamped, an entry counts as `UNSTAMPED_FOR` after its claim: later, never earlier,
+        than its send."""
+        entries = [entry for message in claimed for entry in self._unstamped.get(message, ())]
+        self._unstamped = {}
+        if entries:
+            keys = [key for key, _ in entries]
+            await self._ask(self._stamp, keys, [self._now(), *(m for _, m in entries)])
 
     async def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
         """Hold the chat (or the channel) here and for every other process on the token."""
@@ -258,24 +300,22 @@ class SharedRateLimiter(RateLimiter):
         keep = math.ceil(
             (seconds + max(rate.window or 0.0, rate.burst / rate.per_second) + 1) * 1000
         )
-        await self._ask(self._pause, [self._key(bucket)], [now + seconds, keep], now)
+        await self._ask(self._pause, [self._key(bucket)], [now + seconds, keep])
 
-    async def _ask(
-        self, script: AsyncScript, keys: list[str], args: list[float], now: float
-    ) -> Any:
+    async def _ask(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         """The script's answer, or ``None`` when Redis did not give one in time: this process
         then keeps to its own limits for `LOCAL_FOR` seconds."""
         try:
             async with asyncio.timeout(self.claim_timeout):
                 answer = await script(keys=keys, args=args)
         except (RedisError, OSError, TimeoutError) as exc:
-            self._lost(exc, now)
+            self._lost(exc)
             return None
         self._reached()
         return answer
 
-    def _lost(self, exc: BaseException, now: float) -> None:
-        self._local_until = now + self.local_for
+    def _lost(self, exc: BaseException) -> None:
+        self._local_until = self._now() + self.local_for
         if not self._unreachable:
             self._unreachable = True
             log.warning(

@@ -49,15 +49,22 @@ TEXT = "Обращение № 26-{n:06d} принято и передано в 
 
 
 async def queue(
-    repo: SqliteRepository, messages: int, chats: int, now, channel: str = "tg"
+    repo: SqliteRepository,
+    messages: int,
+    chats: int,
+    now,
+    channel: str = "tg",
+    first_chat: int = FIRST_CHAT,
 ) -> None:
-    """``messages`` rows, round-robin over ``chats`` private chats, in transactions of 500."""
+    """``messages`` rows, round-robin over ``chats`` private chats from ``first_chat``, in
+    transactions of 500."""
     for start in range(0, messages, 500):
         async with repo.transaction() as tx:
             for n in range(start, min(messages, start + 500)):
-                chat = FIRST_CHAT + n % chats
+                chat = first_chat + n % chats
                 payload = OutgoingMessage(channel, chat, TEXT.format(n=n)).to_json()  # type: ignore[arg-type]
-                draft = OutboxDraft(f"bench:{n}", channel, chat, payload, Purpose.BODY)
+                # Keyed by chat too: VK drops a repeated random_id (`dedup_id` of the key).
+                draft = OutboxDraft(f"bench:{chat}:{n}", channel, chat, payload, Purpose.BODY)
                 await tx.outbox.enqueue(draft, now)
 
 

@@ -19,7 +19,8 @@ is built. What it builds:
   memory). The state of every dialog is in the database, with or without Redis; Redis carries
   what would otherwise live in one process's memory: aiogram's storage with per-chat
   ``events_isolation`` for Telegram, `handlers.vk.isolation.RedisIsolation` for VK, the flood
-  counters (`bot.storage.flood_redis`) and album parts (`handlers.telegram.albums_redis`).
+  counters (`bot.storage.flood_redis`), album parts (`handlers.telegram.albums_redis`) and the
+  platforms' per-token limits (`bot.delivery.ratelimit_redis`).
 
 The core and the outbox need each other at run time; `DeliverySignals` is built first and given
 to both, then the core, then the outbox with the core's ``citizen_unreachable``.
@@ -51,7 +52,8 @@ from bot.core.flood import FloodWindow
 from bot.core.ports import Addressee, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.outbox import Outbox
-from bot.delivery.ratelimit import VK_WINDOW, ChannelLimits, Rate, RateLimiter, overall
+from bot.delivery.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
+from bot.delivery.ratelimit_redis import rate_limiter
 from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import Transport
 from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
@@ -104,6 +106,12 @@ def rate_limits(settings: Settings) -> dict[str, ChannelLimits]:
         ),
         "vk": ChannelLimits(overall=overall(settings.vk_requests_per_second, VK_WINDOW)),
     }
+
+
+def platform_tokens(settings: Settings) -> dict[str, str]:
+    """The tokens whose limits processes share through Redis (the limiter keeps only a hash)."""
+    configured = {"tg": settings.telegram_bot_token, "vk": settings.vk_group_token}
+    return {channel: t.get_secret_value() for channel, t in configured.items() if t is not None}
 
 
 def outbox_options(settings: Settings) -> dict[str, float]:
@@ -280,7 +288,7 @@ class CoreService:
             repo,
             transports,
             clock,
-            RateLimiter(clock, rate_limits(settings)),
+            rate_limiter(clock, rate_limits(settings), redis, platform_tokens(settings)),
             signals=signals,
             on_unreachable=core.citizen_unreachable,
             observer=metrics,

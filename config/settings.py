@@ -173,7 +173,8 @@ class Settings(BaseSettings):
     flood_messages_per_minute: int = Field(20, ge=1)
     flood_messages_per_hour: int = Field(100, ge=1)
     # Redis для нескольких процессов бота (redis://хост:6379/0): общие блокировки диалогов,
-    # счётчики частоты сообщений и сборка альбомов. Не задан — всё это в памяти процесса.
+    # счётчики частоты сообщений, лимиты платформ и сборка альбомов. Не задан — всё это в памяти
+    # процесса.
     redis_url: str | None = None
 
     @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")

@@ -8,6 +8,7 @@ One server per test module; each test gets a fresh database (``FLUSHDB``) and it
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -32,12 +33,10 @@ def _answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[str]:
-    """``redis://127.0.0.1:<port>`` of a server started for this module and stopped after."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server не установлен (python3 dev.py test ставит пакет redis-server)")
+@contextlib.contextmanager
+def redis_server_process(binary: str) -> Iterator[str]:
+    """``redis://127.0.0.1:<port>`` of a ``redis-server`` started here and stopped on exit
+    (also used by ``bench.delivery_shared``)."""
     port = _free_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -54,6 +53,16 @@ def redis_server() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[str]:
+    """``redis://127.0.0.1:<port>`` of a server started for this module and stopped after."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server не установлен (python3 dev.py test ставит пакет redis-server)")
+    with redis_server_process(binary) as url:
+        yield url
 
 
 @pytest.fixture

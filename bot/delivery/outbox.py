@@ -28,8 +28,9 @@ A timeout of our own around ``send`` is the same ambiguity and follows the same 
 Throughput. A pass reads the due chat heads (citizens' messages first, see
 `OutboxDraft.priority`), reserves them in the rate limiter and marks them ``sending`` in one
 transaction, then starts the sends and does not wait for them: the next pass can start while
-a slow send is in flight. Outcomes are written together when they arrive together (`_record`),
-each still after its own platform call.
+a slow send is in flight. Outcomes are written together when they arrive together
+(`_record`), each still after its own platform call. Several processes on one token share its
+limits through Redis (`bot.delivery.ratelimit_redis`), claimed once per pass.
 Adapters must raise `TransientError` only when the platform surely did not take the message
 (connection refused, HTTP 5xx before processing); anything ambiguous should just time out.
 """
@@ -198,6 +199,11 @@ class Outbox:
         that the platform paused in between (a 429 to an earlier message) goes back to pending.
         A chat whose message is in flight has a ``sending`` row, so its next one is not picked
         until the first is recorded: per chat, order is kept without waiting here.
+
+        With other processes on the same token (``REDIS_URL``), their shared budget is taken
+        before the rows are claimed (`RateLimiter.claim`, one round trip for the pass): a row
+        it refuses is left as it was, instead of being claimed and then put back. After the
+        commit, `RateLimiter.departing` counts the messages in the shared windows from then.
         """
         async with self._lock:
             self._rate_wait = None
@@ -239,13 +245,15 @@ class Outbox:
                     remaining = left[row.channel]
                     if remaining is not None:
                         left[row.channel] = remaining - 1
+                chosen = await self._granted(chosen)
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
                 taken = await tx.outbox.claim([row.id for row in chosen])
+            chosen = [row for row in chosen if row.id in taken]
+            if chosen:
+                await self.limiter.departing([(row.channel, row.chat_id or 0) for row in chosen])
             started = []
             for row in chosen:
-                if row.id not in taken:
-                    continue
                 wait = self.limiter.reserve(row.channel, row.chat_id)
                 if wait > 0:
                     held = self._reschedule(row, wait, "chat paused by the platform", row.attempts)
@@ -253,6 +261,17 @@ class Outbox:
                 else:
                     started.append(self._track(row, self._deliver(row)))
             return started
+
+    async def _granted(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """The rows a budget shared with other processes on the same token lets go (all of
+        them in one process); the others stay pending, untouched, until it has room."""
+        if not rows:
+            return rows
+        waits = await self.limiter.claim([(row.channel, row.chat_id or 0) for row in rows])
+        for wait in waits:
+            if wait > 0:
+                self._held_for(wait)
+        return [row for row, wait in zip(rows, waits, strict=True) if wait <= 0]
 
     def _held_for(self, wait: float) -> None:
         """A due row stays for ``wait`` seconds (0: it may go at the next pass); the worker
@@ -353,7 +372,7 @@ class Outbox:
             sent = await asyncio.wait_for(transport.send(message), self.send_timeout)
         except RetryAfter as exc:
             self._ended(row, SendResult.RATE_LIMITED)
-            self.limiter.pause(row.channel, row.chat_id, exc.seconds)
+            await self.limiter.pause(row.channel, row.chat_id, exc.seconds)
             await self._reschedule(row, exc.seconds, f"retry after {exc.seconds:g} s", row.attempts)
         except TransientError as exc:
             if attempt >= self.max_attempts:

@@ -14,12 +14,17 @@ overall buckets hold only ``OVERALL_BURST`` messages (sends leave evenly spaced;
 absorbs a worker pass that came a few milliseconds late, so the rate stays at the limit), and
 ``window`` additionally caps what any ``window`` seconds may see at ``per_second · window``, which
 a burst after a quiet spell would otherwise exceed by ``burst - 1``.
+
+These buckets are one process's. With several processes on one token the platform's limit is
+theirs together: `bot.delivery.ratelimit_redis.SharedRateLimiter` keeps the same buckets in
+Redis and takes them in `RateLimiter.claim`, which here has nothing to take.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -141,16 +146,19 @@ class RateLimiter:
     def _now(self) -> float:
         return _seconds(self.clock.now())
 
-    def _bucket(self, channel: str, chat_id: int | None, now: float) -> TokenBucket | None:
+    def rate(self, channel: str, chat_id: int | None) -> Rate | None:
+        """The limit of the channel (``chat_id`` ``None``) or of one chat; ``None``: none."""
         limits = self.limits.get(channel)
         if limits is None:
             return None
         if chat_id is None:
-            rate = limits.overall
-        else:
-            rate = limits.group_chat if chat_id < 0 else limits.private_chat
-            if rate is None:
-                return None
+            return limits.overall
+        return limits.group_chat if chat_id < 0 else limits.private_chat
+
+    def _bucket(self, channel: str, chat_id: int | None, now: float) -> TokenBucket | None:
+        rate = self.rate(channel, chat_id)
+        if rate is None:
+            return None
         key = (channel, chat_id)
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -190,6 +198,17 @@ class RateLimiter:
             bucket.take(now)
         return 0.0
 
+    async def claim(self, wanted: Sequence[tuple[str, int]]) -> list[float]:
+        """For each (channel, chat) a pass is about to send to, in order: 0 if it may go, else
+        the seconds to wait. Asked after `wait` allowed each one, before the rows are claimed;
+        a budget shared with other processes is taken here. In one process nothing is: the
+        tokens are taken by `reserve`, right before the sends start."""
+        return [0.0] * len(wanted)
+
+    async def departing(self, claimed: Sequence[tuple[str, int]]) -> None:
+        """The claimed messages' sends start now (the rows' claim is committed). A shared
+        budget counts them in its windows from this moment; here `reserve` does."""
+
     def available(self, channel: str) -> int | None:
         """How many messages the channel's overall budget lets go right now (``None``: no
         limit). Per-chat limits may still hold some of them back."""
@@ -203,7 +222,7 @@ class RateLimiter:
         bucket = self._bucket(channel, None, now)
         return 0.0 if bucket is None else bucket.wait(now)
 
-    def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
+    async def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
         """The platform said "retry after": hold the chat (or the whole channel) that long."""
         now = self._now()
         bucket = self._bucket(channel, chat_id, now) or self._bucket(channel, None, now)

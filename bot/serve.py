@@ -46,7 +46,7 @@ from bot.bootstrap import (
     connect_redis,
 )
 from bot.core.ports import Classifies
-from bot.delivery.inbox import Inbox
+from bot.delivery.inbox import Inbox, Process
 from bot.domain.messages import Clock
 from bot.storage.postgres import DatabaseUnavailable
 from config import Settings
@@ -191,7 +191,7 @@ async def serve(
 
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
-        processors: dict[str, Any] = {}  # how each channel's stored updates are handled
+        processors: dict[str, Process] = {}  # how each channel's stored updates are handled
         if tg_bot is not None:
             dispatcher = build_dispatcher(service, redis)
             processors["tg"] = TelegramUpdates(dispatcher, tg_bot).process

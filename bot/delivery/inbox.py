@@ -22,9 +22,10 @@ The life of a row (`bot.domain.states.InboxState`):
    bound on what runs at once: with a semaphore of 100 that 1,500 chats queued on, the loop
    spent 0.2 ms more an appeal and `bench.intake_throughput` lost 5–14%.)
 3. Handled → ``done``: the raw update is dropped (it carries what the citizen wrote), the key
-   stays `KEEP_DONE` to recognise re-deliveries. The marks are written in batches by a flusher;
-   a crash before its commit means the update is handled again after the restart, which the
-   core's own duplicate checks (message ids, outbox keys, ticket states) make harmless.
+   stays `KEEP_DONE` to recognise re-deliveries. The marks ride along with the next `accept`,
+   or are written in a batch of their own `MARK_DELAY` later; a crash before their commit
+   means the update is handled again after the restart, which the core's own duplicate checks
+   (message ids, outbox keys, ticket states) make harmless.
 4. Failed → tried again after ``backoff_base · 2^(n-1)`` seconds (at most ``backoff_cap``), the
    chat's later updates waiting behind it; after ``max_attempts`` the row is ``dead``: kept
    whole, out of the chat's way, and ``on_dead`` tells the coordinators. Logs name the key and
@@ -67,6 +68,9 @@ SWEEP_SECONDS = 5.0
 #: How long handled rows keep their key: no platform re-delivers later than that.
 KEEP_DONE = timedelta(days=2)
 PRUNE_EVERY = timedelta(hours=1)
+#: How long handled rows' marks wait for a transaction to ride along with. A crash meanwhile
+#: means those updates are handled again after the restart, and the core drops the repeats.
+MARK_DELAY = 0.2
 #: The longest pause between two attempts of a poll loop to store what it received.
 STORE_RETRY_CAP = 5.0
 #: How long stopping waits for the updates being handled.
@@ -194,22 +198,29 @@ class Inbox:
         now = self.clock.now()
         held_until = now + self.hold
         batch: list[InboxEntry] = []
-        async with self.repo.transaction() as tx:
-            new = await tx.inbox.add(drafts, now, held_until)
-            for draft in drafts:
-                row_id = new.pop(draft.key, None)
-                if row_id is None:
-                    continue  # stored before (a re-delivery), or twice in this batch
-                row = InboxRow(
-                    row_id, draft.key, draft.channel, draft.chat_id, draft.payload,
-                    InboxState.PENDING, 0, held_until, now,
-                )
-                batch.append(InboxEntry(self, row, draft.parsed, 0, stored=False))
-                self._queue(batch[-1])
-            if batch:
-                # A turn of the loop: the handlers just started ask for their first
-                # transaction, and on SQLite they join this one's COMMIT (group commit).
-                await asyncio.sleep(0)
+        marks, self._done = self._done, []
+        try:
+            async with self.repo.transaction() as tx:
+                # Handled rows' marks ride along with the INSERT (one trip on SQLite).
+                await tx.inbox.done(marks, now)
+                new = await tx.inbox.add(drafts, now, held_until)
+                for draft in drafts:
+                    row_id = new.pop(draft.key, None)
+                    if row_id is None:
+                        continue  # stored before (a re-delivery), or twice in this batch
+                    row = InboxRow(
+                        row_id, draft.key, draft.channel, draft.chat_id, draft.payload,
+                        InboxState.PENDING, 0, held_until, now,
+                    )
+                    batch.append(InboxEntry(self, row, draft.parsed, 0, stored=False))
+                    self._queue(batch[-1])
+                if batch:
+                    # A turn of the loop: the handlers just started ask for their first
+                    # transaction, and on SQLite they join this one's COMMIT (group commit).
+                    await asyncio.sleep(0)
+        except BaseException:
+            self._done[:0] = marks
+            raise
         self.counts.received += len(batch)
         self.counts.duplicates += len(drafts) - len(batch)
         for entry in batch:
@@ -372,9 +383,12 @@ class Inbox:
         self._track(later(), "inbox deferred retry")
 
     async def _flush(self) -> None:
-        """Write the marks of handled rows, many in one statement; one flusher at a time, and
-        marks arriving meanwhile go with its next round."""
+        """Write the marks of handled rows, many in one statement, `MARK_DELAY` after the first
+        of them unless `accept` took them along first (then there is no transaction of their
+        own: under load there never is); one flusher at a time, and marks arriving meanwhile
+        go with its next round."""
         try:
+            await self._sleep(MARK_DELAY)  # at once when stopping
             while self._done:
                 marks: list[int] = []
                 try:

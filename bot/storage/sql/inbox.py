@@ -20,8 +20,8 @@ _WAITING = (
 )
 
 
-def _marks(ids: Sequence[int]) -> str:
-    return ", ".join("?" * len(ids))
+def _marks(items: Sequence[object]) -> str:
+    return ", ".join("?" * len(items))
 
 
 class InboxSql(Facet):
@@ -47,9 +47,10 @@ class InboxSql(Facet):
 
     async def done(self, row_ids: Sequence[int], now: datetime) -> None:
         """Handled: the raw update goes (it may carry what the citizen wrote), the key stays
-        to recognise a re-delivery until `prune`. A row already dead stays dead."""
+        to recognise a re-delivery until `prune`. A row already dead stays dead. Possibly
+        written with the transaction's next statement (`Driver.run_later`)."""
         if row_ids:
-            await self.db.run(
+            await self.db.run_later(
                 "UPDATE inbox SET state = 'done', payload = NULL, handled_at = ?"
                 f" WHERE state = 'pending' AND id IN ({_marks(row_ids)})",
                 (to_db_time(now), *row_ids),

@@ -10,15 +10,18 @@ and the citizen never heard back. Now each path must end with exactly one confir
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.appeals import AppealCore
 from bot.domain.messages import IncomingMessage
+from bot.storage.base import Tx
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sqlite import SqliteRepository
 from tests.app_world import (
@@ -30,6 +33,7 @@ from tests.app_world import (
     telegram_only,
 )
 from tests.emulators.aio import run_async
+from tests.emulators.telegram import TelegramEmulator
 
 TG_CITIZEN = 1001
 VK_CITIZEN = 100_500
@@ -81,14 +85,34 @@ def confirmations(texts: list[str]) -> list[str]:
     return [t for t in texts if "принято" in t.lower() and NUMBER.search(t)]
 
 
-async def tickets_of(path: Path, channel: str, user: int) -> int:
+@contextlib.asynccontextmanager
+async def database(path: Path) -> AsyncIterator[Tx]:
+    """A look into the stopped bot's database."""
     repo = SqliteRepository(str(path / "bot.sqlite3"))
     await repo.open()
     try:
         async with repo.transaction() as tx:
-            return len(await tx.tickets.of_citizen(channel, user))
+            yield tx
     finally:
         await repo.close()
+
+
+async def card_and_confirmation(tg: TelegramEmulator, group: int) -> str:
+    """The citizen's confirmation, once the card with its number reached the body's group."""
+    accepted = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN)
+    number = NUMBER.search(accepted.text).group()
+    await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
+    return accepted.text
+
+
+async def confirmed_once(
+    locked: LockedOnce, path: Path, channel: str, citizen: int, got: list[str], accepted: str
+) -> None:
+    """The first handling failed, the second made one ticket and one confirmation."""
+    assert locked.calls[APPEAL] == 2
+    assert confirmations(got) == [accepted]
+    async with database(path) as tx:
+        assert len(await tx.tickets.of_citizen(channel, citizen)) == 1
 
 
 @run_async
@@ -98,13 +122,10 @@ async def test_telegram_polling_an_appeal_whose_first_handling_fails_is_confirme
     locked = LockedOnce(monkeypatch)
     async with telegram_only(tmp_path, **FAST_RETRIES) as (tg, group):
         tg.user_sends_text(TG_CITIZEN, APPEAL)
-        accepted = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN)
-        number = NUMBER.search(accepted.text).group()
-        await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
+        accepted = await card_and_confirmation(tg, group)
         assert tg.unconfirmed_updates == 0
-    assert locked.calls[APPEAL] == 2
-    assert confirmations([c.body or "" for c in tg.sent_to(TG_CITIZEN)]) == [accepted.text]
-    assert await tickets_of(tmp_path, "tg", TG_CITIZEN) == 1
+    got = [c.body or "" for c in tg.sent_to(TG_CITIZEN)]
+    await confirmed_once(locked, tmp_path, "tg", TG_CITIZEN, got, accepted)
 
 
 @run_async
@@ -122,12 +143,9 @@ async def test_telegram_webhook_a_failed_handling_and_a_refused_store_lose_nothi
         # Not stored: not 200, and Telegram keeps the update to send it again.
         assert await tg.deliver_to_webhook(via) == [503]
         assert await tg.deliver_to_webhook(via) == [200]
-        accepted = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN)
-        number = NUMBER.search(accepted.text).group()
-        await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
-    assert locked.calls[APPEAL] == 2
-    assert confirmations([c.body or "" for c in tg.sent_to(TG_CITIZEN)]) == [accepted.text]
-    assert await tickets_of(tmp_path, "tg", TG_CITIZEN) == 1
+        accepted = await card_and_confirmation(tg, group)
+    got = [c.body or "" for c in tg.sent_to(TG_CITIZEN)]
+    await confirmed_once(locked, tmp_path, "tg", TG_CITIZEN, got, accepted)
 
 
 @run_async
@@ -137,20 +155,13 @@ async def test_an_album_whose_handing_over_fails_becomes_one_appeal_with_every_p
     locked = LockedOnce(monkeypatch)
     async with telegram_only(tmp_path, **FAST_RETRIES) as (tg, group):
         tg.user_sends_album(TG_CITIZEN, photos=3, caption=APPEAL)
-        accepted = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN)
-        number = NUMBER.search(accepted.text).group()
-        await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
-    assert locked.calls[APPEAL] == 2
-    assert confirmations([c.body or "" for c in tg.sent_to(TG_CITIZEN)]) == [accepted.text]
-    repo = SqliteRepository(str(tmp_path / "bot.sqlite3"))
-    await repo.open()
-    try:
-        async with repo.transaction() as tx:
-            (ticket,) = await tx.tickets.of_citizen("tg", TG_CITIZEN)
-            assert ticket.text == APPEAL and len(ticket.attachments) == 3
-            assert await tx.inbox.depth_and_age() == (0, None)  # every part finished
-    finally:
-        await repo.close()
+        accepted = await card_and_confirmation(tg, group)
+    got = [c.body or "" for c in tg.sent_to(TG_CITIZEN)]
+    await confirmed_once(locked, tmp_path, "tg", TG_CITIZEN, got, accepted)
+    async with database(tmp_path) as tx:
+        (ticket,) = await tx.tickets.of_citizen("tg", TG_CITIZEN)
+        assert ticket.text == APPEAL and len(ticket.attachments) == 3
+        assert await tx.inbox.depth_and_age() == (0, None)  # every part finished
 
 
 @run_async
@@ -163,9 +174,8 @@ async def test_vk_long_poll_an_appeal_whose_first_handling_fails_is_confirmed_on
         accepted = await w.vk.wait_for_sent(lambda m: m.peer_id == VK_CITIZEN)
         number = NUMBER.search(accepted.text).group()
         await w.tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
-    assert locked.calls[APPEAL] == 2
-    assert confirmations([m.text for m in w.vk.sent_to(VK_CITIZEN)]) == [accepted.text]
-    assert await tickets_of(tmp_path, "vk", VK_CITIZEN) == 1
+    got = [m.text for m in w.vk.sent_to(VK_CITIZEN)]
+    await confirmed_once(locked, tmp_path, "vk", VK_CITIZEN, got, accepted.text)
 
 
 @run_async
@@ -187,9 +197,8 @@ async def test_vk_callback_a_failed_handling_and_a_refused_store_lose_nothing(
         number = NUMBER.search(accepted.text).group()
         await w.tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
         assert await server.resend_last() == (200, "ok")  # stored already: dropped
-    assert locked.calls[APPEAL] == 2
-    assert confirmations([m.text for m in w.vk.sent_to(VK_CITIZEN)]) == [accepted.text]
-    assert await tickets_of(tmp_path, "vk", VK_CITIZEN) == 1
+    got = [m.text for m in w.vk.sent_to(VK_CITIZEN)]
+    await confirmed_once(locked, tmp_path, "vk", VK_CITIZEN, got, accepted.text)
 
 
 @run_async
@@ -210,13 +219,8 @@ async def test_a_poison_update_is_set_aside_and_the_coordinators_told_without_it
     assert f"Telegram, чат {TG_CITIZEN}" in notice.text and "3 попыток" in notice.text
     assert POISON not in notice.text and POISON not in caplog.text
     assert confirmations([accepted.text]) == [accepted.text]
-    repo = SqliteRepository(str(tmp_path / "bot.sqlite3"))
-    await repo.open()
-    try:
-        async with repo.transaction() as tx:
-            (dead,) = await tx.inbox.in_state("dead")
-    finally:
-        await repo.close()
+    async with database(tmp_path) as tx:
+        (dead,) = await tx.inbox.in_state("dead")
     assert (dead.chat_id, dead.attempts, dead.last_error) == (TG_CITIZEN, 3, "KeyError")
     assert POISON in (dead.payload or "")  # kept whole, for whoever looks into it
     assert f"запись {dead.id}" in notice.text

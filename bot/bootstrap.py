@@ -51,6 +51,7 @@ from bot.core.coordination import Coordination
 from bot.core.flood import FloodWindow
 from bot.core.ports import Addressee, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
+from bot.delivery.inbox import Inbox, Process
 from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
 from bot.delivery.ratelimit_redis import rate_limiter
@@ -72,6 +73,7 @@ from handlers.telegram.session import TelegramSession
 from handlers.telegram.topics import ForumTopics
 from handlers.telegram.transport import TelegramFiles, TelegramTransport
 from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.inbox import HandlerErrorsRaised
 from handlers.vk.isolation import isolation_for
 from handlers.vk.transport import VKFiles, VKTransport
 from routing.classify import Classifier
@@ -119,6 +121,16 @@ def outbox_options(settings: Settings) -> dict[str, float]:
         "max_attempts": settings.outbox_max_attempts,
         "backoff_base": settings.outbox_backoff_seconds,
         "backoff_cap": settings.outbox_backoff_cap_seconds,
+    }
+
+
+def inbox_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "max_attempts": settings.inbox_max_attempts,
+        "backoff_base": settings.inbox_backoff_seconds,
+        "backoff_cap": settings.inbox_backoff_cap_seconds,
+        # SQLite: one process has the database; it takes up every row left pending at once.
+        "exclusive": settings.database_url.startswith("sqlite"),
     }
 
 
@@ -443,6 +455,23 @@ def build_vk_bot(
     settings: Settings, core: Core, api: API, group_id: int, redis: Redis | None
 ) -> VKBot:
     """The vkbottle bot: the handlers on the core, one peer's events at a time (across
-    processes with Redis), the polling state in ``DATA_DIR``."""
+    processes with Redis), the polling state in ``DATA_DIR``, handlers' errors raised to the
+    inbox that feeds it."""
     labeler = VKInbound(core, group_id, isolation_for(redis)).register(BotLabeler())
-    return make_vk_bot(api, labeler, Path(settings.data_dir))
+    return make_vk_bot(
+        api, labeler, Path(settings.data_dir), error_handler=HandlerErrorsRaised()
+    )
+
+
+def build_inbox(
+    settings: Settings, service: CoreService, processors: dict[str, Process]
+) -> Inbox:
+    """The durable inbox on the service's database, handing stored updates to the channels'
+    ``processors``; the coordinators hear of an update it gives up on."""
+    return Inbox(
+        service.repo,
+        service.core.clock,
+        processors,
+        on_dead=service.core.update_set_aside,
+        **inbox_options(settings),
+    )

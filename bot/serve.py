@@ -10,14 +10,17 @@ and why:
    sending;
 2. the core starts with a transport per channel, and a file bridge so that a photo sent in one
    channel reaches an administrator in the other;
-3. each channel starts receiving: long polling by default, Telegram's webhook when
-   ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is set;
-   webhooks share one aiohttp server (`build_web_app`), which also answers ``/healthz`` and
-   ``/metrics`` (`bot.health`) — unless ``METRICS_PORT`` is set: then those two are served on
-   that port alone (in polling mode too), so that they need not be public with the webhooks.
+3. the durable inbox (`bot.delivery.inbox`) starts, taking up the updates the last run stored
+   and did not handle;
+4. each channel starts receiving into the inbox: long polling by default, Telegram's webhook
+   when ``TELEGRAM_WEBHOOK_URL`` is set, VK's Callback API when ``VK_CALLBACK_CONFIRMATION`` is
+   set; webhooks share one aiohttp server (`build_web_app`), which also answers ``/healthz``
+   and ``/metrics`` (`bot.health`) — unless ``METRICS_PORT`` is set: then those two are served
+   on that port alone (in polling mode too), so that they need not be public with the webhooks.
 
 It serves until SIGINT/SIGTERM (``handle_signals``), until cancelled, or until a receiving loop
-dies; then receiving stops first, and the core last, so nothing accepted is left half-handled.
+dies; then receiving stops first, the inbox next (the updates in hand finish, the rest wait in
+the database for the next start), and the core last.
 """
 
 from __future__ import annotations
@@ -32,14 +35,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from redis.asyncio import Redis
-from vkbottle import API
 
 from bot import heap
 from bot.bootstrap import (
-    CoreService,
     build_bot,
     build_dispatcher,
+    build_inbox,
     build_service,
     build_vk_api,
     build_vk_bot,
@@ -47,14 +48,17 @@ from bot.bootstrap import (
 )
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.core.ports import Classifies
+from bot.delivery.inbox import Inbox, Process
 from bot.domain.messages import Clock
 from bot.health import HealthEndpoints
 from bot.storage.postgres import DatabaseUnavailable
 from config import Settings
+from handlers.telegram.inbox import TelegramUpdates
 from handlers.telegram.polling import poll_until_cancelled
 from handlers.telegram.router import publish_commands
 from handlers.telegram.webhook import TelegramWebhook
 from handlers.vk.callback import VKCallbackEndpoint
+from handlers.vk.inbox import VKUpdates, poll_into_inbox
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -138,10 +142,18 @@ async def serve(
 
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
+        processors: dict[str, Process] = {}  # how each channel's stored updates are handled
         if tg_bot is not None:
             dispatcher = build_dispatcher(service, redis)
+            processors["tg"] = TelegramUpdates(dispatcher, tg_bot).process
+        if vk_api is not None:
+            vk_bot = build_vk_bot(settings, service.core, vk_api, group_id, redis)
+            processors["vk"] = VKUpdates(vk_bot, vk_api).process
+        # Taking up what the last run stored and did not handle; stopped after receiving.
+        inbox = await stack.enter_async_context(build_inbox(settings, service, processors))
+        if tg_bot is not None:
             telegram_route = await _start_telegram(
-                settings, dispatcher, tg_bot, loops, polling_timeout
+                settings, dispatcher, tg_bot, inbox, loops, polling_timeout
             )
             if telegram_route is not None:
                 # Polling emits the dispatcher's startup and shutdown (`start_polling`); a
@@ -154,7 +166,7 @@ async def serve(
                     functools.partial(dispatcher.emit_shutdown, bot=tg_bot, **workflow)
                 )
         if vk_api is not None:
-            vk_route = _start_vk(settings, service, vk_api, group_id, loops, redis)
+            vk_route = _start_vk(settings, vk_bot, group_id, inbox, loops)
         health = HealthEndpoints(
             service.metrics, service.repo, service.core.clock, service.delivering
         )
@@ -205,7 +217,12 @@ def _web_apps(
 
 
 async def _start_telegram(
-    settings: Settings, dispatcher: Any, bot: Any, loops: list[asyncio.Task], timeout: int
+    settings: Settings,
+    dispatcher: Any,
+    bot: Any,
+    inbox: Inbox,
+    loops: list[asyncio.Task],
+    timeout: int,
 ) -> tuple[str, Any] | None:
     if settings.telegram_webhook_url is None:
         # A webhook left from an earlier webhook run would make getUpdates fail with 409.
@@ -215,6 +232,7 @@ async def _start_telegram(
                 poll_until_cancelled(
                     dispatcher, bot, polling_timeout=timeout,
                     handle_signals=False, close_bot_session=False,
+                    store_updates=inbox.accept_patiently,
                 ),
                 name="telegram-polling",
             )
@@ -233,22 +251,24 @@ async def _start_telegram(
         secret_token=secret,
         allowed_updates=dispatcher.resolve_used_update_types(),
     )
-    handler = TelegramWebhook(dispatcher, bot, handle_in_background=False, secret_token=secret)
+    handler = TelegramWebhook(bot, inbox.accept, secret_token=secret)
     log.info("Telegram: вебхук установлен")
     return telegram_webhook_path(settings), handler
 
 
 def _start_vk(
     settings: Settings,
-    service: CoreService,
-    api: API,
+    vk_bot: Any,
     group_id: int,
+    inbox: Inbox,
     loops: list[asyncio.Task],
-    redis: Redis | None = None,
 ) -> tuple[str, VKCallbackEndpoint] | None:
-    vk_bot = build_vk_bot(settings, service.core, api, group_id, redis)
     if settings.vk_callback_confirmation is None:
-        loops.append(asyncio.create_task(vk_bot.run_polling(), name="vk-polling"))
+        loops.append(
+            asyncio.create_task(
+                poll_into_inbox(vk_bot, group_id, inbox.accept_patiently), name="vk-polling"
+            )
+        )
         log.info("ВКонтакте: Bots Long Poll запущен")
         return None
     secret = settings.vk_callback_secret
@@ -256,7 +276,7 @@ def _start_vk(
         group_id=group_id,
         confirmation=settings.vk_callback_confirmation.get_secret_value(),
         secret=secret.get_secret_value() if secret is not None else None,
-        process=lambda event: vk_bot.process_event(event, api),
+        store=inbox.accept,
     )
     log.info("ВКонтакте: Callback API включён")
     return settings.vk_callback_path, endpoint

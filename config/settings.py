@@ -166,6 +166,12 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_backoff_seconds: float = Field(2, gt=0)
     outbox_backoff_cap_seconds: float = Field(900, gt=0)
+    # Повторы обработки входящего сообщения (например, база на миг занята): сколько попыток,
+    # первая пауза и её потолок. После последней попытки сообщение откладывается, а
+    # координаторы получают уведомление.
+    inbox_max_attempts: int = Field(8, ge=1)
+    inbox_backoff_seconds: float = Field(1, gt=0)
+    inbox_backoff_cap_seconds: float = Field(300, gt=0)
     # Сколько дней хранить данные жителя после закрытия обращения; потом они обезличиваются.
     retention_days: int = Field(1095, ge=1)
     # Сколько сообщений (и нажатий кнопок) один житель может отправить за минуту и за час;

@@ -2,8 +2,8 @@
 
 It only builds the `Desk` and binds each use case to it; the decisions live in the use-case
 modules (`dispatch` for incoming messages, `intake`, `staff_actions`, `verdicts`, `deadlines`,
-`privacy`, `invites`, `reachability`, `citizen`). The core decides and records; it never talks
-to a platform.
+`privacy`, `invites`, `reachability`, `lost_updates`, `citizen`). The core decides and
+records; it never talks to a platform.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.core import (
     dispatch,
     intake,
     invites,
+    lost_updates,
     privacy,
     reachability,
     staff_actions,
@@ -91,3 +92,5 @@ class AppealCore:
     # Delivery reports.
     citizen_unreachable = _UseCase(reachability.citizen_unreachable)
     citizen_reachable = _UseCase(reachability.citizen_reachable)
+    # An incoming update the inbox gave up on.
+    update_set_aside = _UseCase(lost_updates.update_set_aside)

@@ -64,6 +64,8 @@ async def forget_citizen(desk: Desk, channel: str, user_id: int, *, notify: bool
         for t in tickets:
             await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
             await tx.tickets.add_event(t.id, "anonymised", now)
+        # Updates from the private chat the bot gave up on keep their raw copy until now.
+        await tx.inbox.scrub_chat(channel, user_id)
         if notify:
             await tx.outbox.scrub_chat(channel, user_id, texts.ANONYMISED)
             # Nothing about the person in the key.

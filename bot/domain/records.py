@@ -1,4 +1,5 @@
-"""The records the core works in: tickets, their messages, outbox rows, staff, table versions.
+"""The records the core works in: tickets, their messages, outbox and inbox rows, staff, table
+versions.
 
 They are the core's own vocabulary, so they live in the domain, not in storage: the use cases
 build and read them, and each storage backend only maps them to and from its rows
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.messages import Attachment, Channel
-from bot.domain.states import OutboxState, ProposalState, TicketState
+from bot.domain.states import InboxState, OutboxState, ProposalState, TicketState
 from bot.domain.wire import CITIZEN_PURPOSES, Purpose
 
 
@@ -131,6 +132,38 @@ class OutboxRow:
     last_error: str | None
     platform_message_id: int | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InboxDraft:
+    """An update as it arrived, to be stored before the platform is told it was received.
+
+    ``key`` is the platform's own id of the update (``tg:<bot>:<update_id>``,
+    ``vk:<group>:<event_id>``): storing it twice is a no-op, so a re-delivery is dropped.
+    ``chat_id`` orders the updates of one conversation (``None``: no conversation).
+    ``payload`` is the raw update (JSON text); ``parsed`` is what the adapter already made of
+    it, handed to the first attempt so that it is not parsed twice (never stored)."""
+
+    key: str
+    channel: Channel
+    chat_id: int | None
+    payload: str
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    key: str
+    channel: Channel
+    chat_id: int | None
+    payload: str | None  # None once handled: nothing the citizen wrote is kept here
+    state: InboxState
+    attempts: int  # begun and not succeeded, as far as they were recorded
+    held_until: datetime
+    received_at: datetime
+    handled_at: datetime | None = None
+    last_error: str | None = None  # the exception's type only, never its message
 
 
 @dataclass(frozen=True)

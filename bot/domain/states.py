@@ -1,4 +1,5 @@
-"""Every state a ticket, an outbox row or a table proposal can be in, and the ticket's moves.
+"""Every state a ticket, an outbox or inbox row, or a table proposal can be in, and the moves
+of a ticket.
 
 Everything that decides which ticket state may follow which lives in this file, as one table
 (`TRANSITIONS`), the way h11 keeps its protocol states: a use case asks `check_move` and never
@@ -78,6 +79,16 @@ class OutboxState(StrEnum):
     FAILED = "failed"
     UNCERTAIN = "uncertain"
     CANCELLED = "cancelled"
+
+
+class InboxState(StrEnum):
+    """An incoming update kept in the inbox (`bot.delivery.inbox`): ``pending`` until handled,
+    then ``done`` (its raw update dropped, its key kept to recognise a re-delivery), or
+    ``dead`` after too many failed attempts (kept whole, for someone to look at)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
 
 
 class ProposalState(StrEnum):

@@ -89,6 +89,15 @@ REASON_ALL_REFUSED = "все подходящие органы ответили 
 REASON_TOO_MANY_QUESTIONS = "после уточнений заявителя ответственный орган так и не ясен"
 ASSIGN_UNKNOWN = "Орган «{query}» не найден в таблице. Напишите его номер (id) или часть названия."
 ASSIGN_AMBIGUOUS = "Под «{query}» подходят несколько органов, уточните:\n{names}"
+# An incoming message the bot could not handle, however often it tried (bot.core.lost_updates).
+UPDATE_SET_ASIDE = (
+    "Бот не смог обработать входящее сообщение ({where}) после {attempts} попыток, и житель "
+    "ответа не получил. Оно сохранено в базе (таблица inbox, запись {row}). {ticket}"
+    "Свяжитесь с жителем и проверьте журнал бота."
+)
+UPDATE_SET_ASIDE_TICKET = "Последнее обращение из этого чата: № {number}. "
+WHERE_CHAT = {"tg": "Telegram, чат {chat}", "vk": "ВКонтакте, диалог {chat}"}
+WHERE_NO_CHAT = {"tg": "Telegram", "vk": "ВКонтакте"}
 REASON_GIVEN = " (причина: {reason})"
 REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
 

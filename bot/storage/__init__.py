@@ -1,8 +1,8 @@
 """Persistence for the core, laid out as ports, shared SQL and thin backends.
 
 - `bot.storage.base`: what the core may ask (`Repository`, and `Tx` by facet: ``tx.tickets``,
-  ``tx.outbox``, ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``). The core imports
-  nothing else from here, so a backend can change without the core noticing.
+  ``tx.outbox``, ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``). The
+  core imports nothing else from here, so a backend can change without the core noticing.
 - `bot.storage.sql`: every statement and the facets, written once over a small `Driver`, so
   that SQLite and PostgreSQL cannot drift apart (`tests/storage/test_contract.py` runs both).
 - `bot.storage.sqlite`, `bot.storage.postgres`: only what differs — the connection, SQLite's

@@ -4,8 +4,9 @@
 Everything goes through a transaction (`Repository.transaction`): a state change and the
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
-``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``), so that a call site names what it
-touches and a type checker sees every method without the core knowing which backend it has.
+``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``), so that a call site
+names what it touches and a type checker sees every method without the core knowing which
+backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -22,6 +23,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.records import (
+    InboxDraft,
+    InboxRow,
     NewTicket,
     OutboxDraft,
     OutboxRow,
@@ -102,6 +105,32 @@ class OutboxTx(Protocol):
     async def scrub_row(self, row_id: int, placeholder: str) -> None: ...
 
 
+class InboxTx(Protocol):
+    """Incoming updates, stored before they are acknowledged and handled from here
+    (`bot.delivery.inbox`; migration 9)."""
+
+    async def add(
+        self, drafts: Sequence[InboxDraft], now: datetime, held_until: datetime
+    ) -> dict[str, int]:
+        """The ids of the rows that are new, by key; a key stored before is a re-delivery."""
+    async def done(self, row_ids: Sequence[int], now: datetime) -> None: ...
+    async def failed(self, row_id: int, attempts: int, error: str) -> None: ...
+    async def hold(self, row_ids: Sequence[int], until: datetime) -> None: ...
+    async def dead(self, row_id: int, attempts: int, error: str, now: datetime) -> None: ...
+    async def waiting(
+        self, now: datetime | None, channels: Sequence[str], limit: int
+    ) -> list[InboxRow]: ...
+    async def take(
+        self, row_ids: Sequence[int], now: datetime | None, held_until: datetime
+    ) -> list[InboxRow]: ...
+    async def depth_and_age(self) -> tuple[int, datetime | None]:
+        """Updates waiting to be handled, and when the oldest arrived (for metrics)."""
+    async def prune(self, before: datetime) -> int: ...
+    async def scrub_chat(self, channel: str, chat_id: int) -> None: ...
+    async def row(self, row_id: int) -> InboxRow | None: ...
+    async def in_state(self, state: str) -> list[InboxRow]: ...
+
+
 class StaffTx(Protocol):
     """Administrators: invites, chats bound to bodies, forum topics (migration 4)."""
 
@@ -169,6 +198,7 @@ class Tx(Protocol):
     tables: TablesTx
     stats: StatsTx
     training: TrainingTx
+    inbox: InboxTx
 
 
 class Repository(Protocol):

@@ -248,6 +248,34 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             " WHERE state IN ('pending', 'sending')",
         ),
     ),
+    (
+        9,
+        "the inbox: every incoming update stored before it is acknowledged (bot.delivery.inbox)",
+        (
+            # update_key: the platform's own id of the update (a re-delivery is not stored
+            # again); payload: the raw update, NULL once handled; held_until: until then the
+            # process that stored or took the row handles it, after that anyone may take it.
+            """
+            CREATE TABLE inbox (
+                id {id_column},
+                update_key TEXT NOT NULL UNIQUE,
+                channel TEXT NOT NULL,
+                chat_id BIGINT,
+                payload TEXT,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                held_until {timestamp} NOT NULL,
+                received_at {timestamp} NOT NULL,
+                handled_at {timestamp},
+                last_error TEXT
+            )
+            """,
+            # What a restart or a sibling process takes: only the rows still to handle.
+            "CREATE INDEX inbox_waiting ON inbox (held_until, id) WHERE state = 'pending'",
+            # Handled rows are deleted after a while, oldest first.
+            "CREATE INDEX inbox_received ON inbox (received_at)",
+        ),
+    ),
 )
 
 

@@ -11,13 +11,13 @@ maximum) end the album at once.
 Memory is bounded: at most ``max_albums`` albums wait at a time (the oldest is handed over early
 when a new one would exceed that) and a repeated delivery of a part is kept once.
 
-The crash window, honestly: the parts wait in memory, not in the database, for about a second.
-Polling confirms a batch of updates once every handler in it has returned
-(`handlers.telegram.polling`), and a part's handler returns as soon as the part is held; so a
-crash (not a normal stop: stopping hands every waiting album over) within that second loses the
-album. It is the one crash window left for Telegram updates; we accept it rather than write every
-photo part to the database and merge there (with ``REDIS_URL`` the parts wait in Redis instead,
-see `handlers.telegram.albums_redis`).
+Nothing is lost while the parts wait: each part is an update stored in the inbox
+(`bot.delivery.inbox`), and the collector defers it (`InboxEntry.defer`) instead of finishing
+it, so the part's row stays pending until the album has been handled. A crash in that second
+leaves the parts in the inbox; after the restart they are taken up in order and gathered again.
+If handing the album over fails, every part is tried again (after the inbox's backoff, all at
+once, so they gather again). With ``REDIS_URL`` the parts wait in Redis instead, see
+`handlers.telegram.albums_redis`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Protocol
 from aiogram.types import Message
 
 from bot.core.ports import Core
+from bot.delivery.inbox import InboxEntry, Settle
 from bot.domain.messages import IncomingMessage
 
 log = logging.getLogger("bot.telegram")
@@ -60,7 +61,9 @@ class Albums(Protocol):
     """What the router needs of a collector: `AlbumCollector` in one process, or
     `handlers.telegram.albums_redis.RedisAlbumCollector` when several share Redis."""
 
-    async def on_part(self, message: Message, core: Core) -> None: ...
+    async def on_part(
+        self, message: Message, core: Core, inbox_entry: InboxEntry | None = None
+    ) -> None: ...
 
     async def flush(self) -> None: ...
 
@@ -76,6 +79,7 @@ class _Waiting:
     due: float  # loop time after which the album is considered complete
     parts: dict[int, IncomingMessage] = field(default_factory=dict)
     timer: asyncio.Task | None = None
+    stored: list[Settle] = field(default_factory=list)  # the parts' inbox rows, deferred
 
 
 class AlbumCollector:
@@ -97,8 +101,11 @@ class AlbumCollector:
         """Albums held right now."""
         return len(self._waiting)
 
-    async def on_part(self, message: Message, core: Core) -> None:
-        """aiogram handler for a message with a ``media_group_id``."""
+    async def on_part(
+        self, message: Message, core: Core, inbox_entry: InboxEntry | None = None
+    ) -> None:
+        """aiogram handler for a message with a ``media_group_id``; ``inbox_entry`` is the
+        part's stored update, finished when the album is."""
         key = (message.chat.id, str(message.media_group_id))
         due = asyncio.get_running_loop().time() + self.quiet_seconds
         album = self._waiting.get(key)
@@ -111,6 +118,8 @@ class AlbumCollector:
             album.timer.add_done_callback(self._timers.discard)
         part = self.translate(message)
         album.parts[part.message_id] = part
+        if inbox_entry is not None:
+            album.stored.append(inbox_entry.defer())
         album.due = due
         if len(album.parts) >= ALBUM_LIMIT:
             await self._hand_over(key)
@@ -139,6 +148,12 @@ class AlbumCollector:
             album.timer.cancel()
         try:
             await album.core.handle(merge_album(album.parts.values()))
-        except Exception:
-            # Logged like aiogram logs a failed handler; the album's content stays out of it.
-            log.exception("album of %d parts could not be handled", len(album.parts))
+        except Exception as exc:
+            # Logged by type: the album's content stays out of the log. Its parts are tried
+            # again from the inbox.
+            log.warning("album of %d parts not handled: %s", len(album.parts), type(exc).__name__)
+            for settle in album.stored:
+                settle.failed(exc)
+            return
+        for settle in album.stored:
+            settle.done()

@@ -15,9 +15,10 @@ Claiming reads and deletes all three keys in one transaction, so an album is han
 ten parts (Telegram's maximum) are claimed at once by whichever process received the tenth. A part
 that arrives after the claim starts a new album, as it would in memory.
 
-The crash window, as in memory but a bit wider: if the owning process dies before claiming, the
-parts expire from Redis after ``keep_seconds`` and that album is lost like any update being
-handled at the moment of a crash. Stopping normally hands over every album this process owns.
+The crash window: unlike the collector in memory, which keeps its parts' inbox rows pending
+until the album is handled, a part here is done with once it is in Redis. If the owning process
+dies before claiming, the parts expire from Redis after ``keep_seconds`` and that album is
+lost. Stopping normally hands over every album this process owns.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from aiogram.types import Message
 from redis.exceptions import RedisError
 
 from bot.core.ports import Core
+from bot.delivery.inbox import InboxEntry
 from bot.domain.messages import IncomingMessage
 from handlers.telegram.albums import ALBUM_LIMIT, merge_album
 
@@ -68,8 +70,12 @@ class RedisAlbumCollector:
         """Albums this process waits to hand over."""
         return len(self._owned)
 
-    async def on_part(self, message: Message, core: Core) -> None:
-        """aiogram handler for a message with a ``media_group_id``."""
+    async def on_part(
+        self, message: Message, core: Core, inbox_entry: InboxEntry | None = None
+    ) -> None:
+        """aiogram handler for a message with a ``media_group_id``. The part's inbox row is
+        finished once the part is in Redis (``inbox_entry`` is not deferred): the album may be
+        handed over by another process, which cannot finish this one's rows."""
         key = f"{self.prefix}:{message.chat.id}:{message.media_group_id}"
         keep = max(1, round(self.keep_seconds))
         try:

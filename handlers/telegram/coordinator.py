@@ -36,6 +36,7 @@ from bot.core.coordination import (
     coordinator_ref,
 )
 from bot.domain import texts
+from handlers.telegram.router import answer_press
 
 log = logging.getLogger("handlers.coordinator")
 
@@ -108,7 +109,7 @@ async def on_table_button(callback: CallbackQuery, coordination: Coordination) -
                     await message.edit_reply_markup(reply_markup=None)
                 await _send(message, reply)
     finally:
-        await callback.answer(reply.notice, show_alert=reply.notice is not None)
+        await answer_press(callback, reply.notice)
 
 
 async def on_rollback(message: Message, coordination: Coordination) -> None:

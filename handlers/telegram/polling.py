@@ -1,24 +1,22 @@
-"""Long polling that confirms an update to Telegram only after the bot has handled it.
+"""Long polling that confirms an update to Telegram only once it is stored in the inbox.
 
 Telegram keeps an update until a later getUpdates names an ``offset`` past it, and re-delivers
 everything unconfirmed to the next poll: that is the platform's own crash safety. aiogram's
-polling throws it away: it fetches a batch (up to 100 updates), starts a task per update and
-polls again at once, which confirms the whole batch while its tasks are still running. A crash
-(SIGKILL, OOM, power) at that moment lost every appeal of the batch; the crash suite
-(tests/faults/test_crash.py) lost 28 of 30 this way.
+polling throws it away: it starts a task per update and polls again at once, which confirms the
+batch while its tasks still run (a crash then lost every appeal of the batch; the crash suite,
+tests/faults/test_crash.py, lost 28 of 30 this way), and it logs a handler's error and confirms
+the update all the same (a locked database for a moment lost the appeal silently).
 
-Here a batch is handled concurrently, as before, and the next poll (which confirms it) starts
-only when every update of the batch is done. After a crash Telegram re-delivers the batch; what
-was already handled is recognised by the core (`Tx.tickets.seen_message`, the outbox's idempotency
-keys) and not done twice.
-
-The cost: a slow update holds back the next batch, so handlers must stay short (they are: the
-core writes to the database and queues; sending happens in the outbox worker; album parts wait
-in `AlbumCollector`, which returns at once). Albums themselves still wait in memory for about a
-second, as `handlers.telegram.albums` documents.
+Here each batch is written to the durable inbox (`bot.delivery.inbox`) in one transaction, and
+only then does the next poll confirm it; the inbox hands the stored updates to the dispatcher
+and tries a failed one again. If the batch cannot be stored (the database is away), it is
+tried again, with a backoff, before anything is confirmed (`Inbox.accept_patiently`). The
+inbox bounds what waits in memory, so a slow bot slows the polling down rather than piling
+updates up.
 
 `ConfirmingDispatcher` overrides ``Dispatcher._polling`` only, keeping everything else of
-``start_polling`` (startup and shutdown events, workflow data, stopping); aiogram is pinned to
+``start_polling`` (startup and shutdown events, workflow data, stopping); ``start_polling``
+gets ``store_updates``, the inbox's ``accept_patiently``. aiogram is pinned to
 3.x, and the crash suite fails if a new aiogram changes this contract.
 
 `poll_until_cancelled` is how `bot.serve` runs it: cancelling ``start_polling`` itself stops
@@ -36,6 +34,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from handlers.telegram.inbox import Store, update_draft
+
 log = logging.getLogger("bot.telegram")
 
 DEFAULT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
@@ -43,18 +43,20 @@ DEFAULT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter
 
 class ConfirmingDispatcher(Dispatcher):
     """aiogram's `Dispatcher` whose ``start_polling`` confirms each batch only once it is
-    handled; everything else (webhooks included) is aiogram's."""
+    stored; everything else (the handlers, ``feed_update``) is aiogram's."""
 
     async def _polling(
         self,
         bot: Bot,
         polling_timeout: int = 30,
-        # Passed by start_polling; ignored, as is tasks_concurrency_limit: a batch is always
-        # handled concurrently.
+        # Passed by start_polling; ignored, as is tasks_concurrency_limit: the inbox decides
+        # how updates are handled.
         handle_as_tasks: bool = True,
         backoff_config: BackoffConfig = DEFAULT_BACKOFF,
         allowed_updates: list[str] | None = None,
         tasks_concurrency_limit: int | None = None,
+        *,
+        store_updates: Store,
         **workflow_data: Any,
     ) -> None:
         await bot.me()
@@ -76,11 +78,7 @@ class ConfirmingDispatcher(Dispatcher):
                 failed = False
             if not updates:
                 continue
-            # _process_update logs and swallows a handler's error, like aiogram's own polling.
-            await asyncio.gather(*(
-                self._process_update(bot=bot, update=update, **workflow_data)
-                for update in updates
-            ))
+            await store_updates([update_draft(bot.id, u) for u in updates])
             get_updates.offset = updates[-1].update_id + 1
 
 

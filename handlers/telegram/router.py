@@ -93,7 +93,17 @@ async def on_callback(callback: CallbackQuery, core: Core) -> None:
     finally:
         # Always, or the button keeps spinning; a refusal is shown as an alert the person must
         # dismiss, so that it is not missed.
+        await answer_press(callback, notice)
+
+
+async def answer_press(callback: CallbackQuery, notice: str | None) -> None:
+    """Answer a button press. Telegram takes one answer per press, within seconds: the
+    inbox's second attempt at a press (or one taken up after a restart) finds it answered or
+    expired, which must not fail the attempt."""
+    try:
         await callback.answer(notice, show_alert=notice is not None)
+    except (AiogramError, OSError, TimeoutError) as exc:
+        log.info("button press not answered: %s", type(exc).__name__)
 
 
 async def on_invite(message: Message, command: CommandObject, core: Core, bot: Bot) -> None:

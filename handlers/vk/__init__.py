@@ -1,8 +1,10 @@
 """VK through vkbottle: both directions of the channel, so that one package knows the platform.
 
 Inbound: `inbound` (``message_new``, callback buttons and ``message_allow`` → `Core`; the
-long-polling bot), `callback` (the Callback API endpoint, VK's webhook) and `isolation` (one
-conversation handled at a time, in Redis across processes). Outbound: `transport`
+vkbottle bot), `inbox` (events into the durable inbox — the long poll stores each response
+before it moves on — and out of it into the bot), `callback` (the Callback API endpoint, VK's
+webhook, answering "ok" once the event is stored) and `isolation` (one conversation handled at
+a time, in Redis across processes). Outbound: `transport`
 (`VKTransport`, the outbox's way to VK, its keyboards, and `VKFiles`, which downloads a VK photo
 for a Telegram chat).
 """

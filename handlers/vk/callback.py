@@ -4,24 +4,22 @@ Used when ``VK_CALLBACK_CONFIRMATION`` is set (Bots Long Poll is the default); i
 bot's one aiohttp server (`bot.serve`), next to Telegram's webhook.
 
 ``confirmation`` is answered with the confirmation code; every other event must carry our
-``secret`` (else 403) and is answered with the plain text ``ok`` once it has been handled — VK
-re-sends an event that was not answered ``ok`` in time, up to five times. Re-sent events are
-recognised by their ``event_id`` and handled once (`RecentIds`). That memory is in-process on
-purpose: a restart forgets it, which costs at most one more pass of an event the core itself
-already de-duplicates (messages by their VK id, button presses by the ticket state), so the
-database need not remember every event id.
+``secret`` (else 403) and is answered with the plain text ``ok`` once it is stored in the
+durable inbox (`bot.delivery.inbox`), which handles it from there. VK re-sends an event that
+was not answered ``ok`` in time, up to five times: an event that could not be stored (the
+database is away) is answered 503, so VK sends it again, and a re-sent event that was stored
+already is recognised by its ``event_id`` (the inbox's key) and dropped.
 """
 
 from __future__ import annotations
 
-import collections
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
+
+from handlers.vk.inbox import Store, event_draft
 
 log = logging.getLogger("bot.web")
 
@@ -29,24 +27,8 @@ log = logging.getLogger("bot.web")
 VK_OK = "ok"
 
 
-class RecentIds:
-    """The last ``size`` event ids seen, to drop VK's re-sends of an event already handled."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-
-    def first_time(self, event_id: str) -> bool:
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return True
-
-
 class VKCallbackEndpoint:
-    """One community's Callback API endpoint; ``process`` is vkbottle's ``Bot.process_event``."""
+    """One community's Callback API endpoint; ``store`` is the inbox's ``accept``."""
 
     def __init__(
         self,
@@ -54,13 +36,12 @@ class VKCallbackEndpoint:
         group_id: int,
         confirmation: str,
         secret: str | None,
-        process: Callable[[dict[str, Any]], Awaitable[None]],
+        store: Store,
     ) -> None:
         self.group_id = group_id
         self.confirmation = confirmation
         self.secret = secret
-        self.process = process
-        self.recent = RecentIds()
+        self.store = store
 
     async def handle(self, request: web.Request) -> web.Response:
         try:
@@ -79,11 +60,11 @@ class VKCallbackEndpoint:
         ):
             log.warning("VK callback: an event with a wrong secret was refused")
             return web.Response(status=403, text="wrong secret")
-        event_id = str(event.get("event_id", ""))
-        if event_id and not self.recent.first_time(event_id):
-            return web.Response(text=VK_OK)  # VK re-sent it: handled already
+        event.pop("secret", None)  # the stored copy keeps no secret
         try:
-            await self.process(event)
-        except Exception as exc:  # the handlers log their own failures; VK must still hear ok
-            log.error("VK callback: event %s failed: %s", event.get("type"), type(exc).__name__)
+            await self.store([event_draft(self.group_id, event)])
+        except Exception as exc:
+            # Not stored, so no "ok": VK sends it again.
+            log.warning("VK callback: event not stored (%s)", type(exc).__name__)
+            return web.Response(status=503, text="try again")
         return web.Response(text=VK_OK)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from vkbottle import API, VKAPIError
+from vkbottle import API, ABCErrorHandler, VKAPIError
 from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
@@ -219,12 +219,22 @@ class VKPollingState(BotPolling):
 
 
 def make_vk_bot(
-    api: API, labeler: BotLabeler, data_dir: Path, *, skip_old_events: bool = False
+    api: API,
+    labeler: BotLabeler,
+    data_dir: Path,
+    *,
+    skip_old_events: bool = False,
+    error_handler: ABCErrorHandler | None = None,
 ) -> Bot:
     """A vkbottle `Bot` on ``api`` and ``labeler`` that keeps its polling state in ``data_dir``.
 
     ``skip_old_events`` is off by default: after a restart the bot resumes from the saved ``ts``,
-    so what citizens wrote while it was down is not lost; the core drops anything seen twice.
+    so what citizens wrote while it was down is not lost; the inbox and the core drop anything
+    seen twice. ``error_handler``: vkbottle's (handlers' errors logged) unless given — the bot
+    fed by the inbox raises them (`handlers.vk.inbox.HandlerErrorsRaised`).
     """
     polling = VKPollingState(data_dir, api=api, skip_old_events=skip_old_events)
-    return Bot(api=api, labeler=labeler, polling=polling, skip_old_events=skip_old_events)
+    return Bot(
+        api=api, labeler=labeler, polling=polling, skip_old_events=skip_old_events,
+        error_handler=error_handler,
+    )

@@ -20,9 +20,18 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
-from bot.storage.base import OutboxTx, StaffTx, StatsTx, TablesTx, TicketsTx, TrainingTx
+from bot.storage.base import (
+    InboxTx,
+    OutboxTx,
+    StaffTx,
+    StatsTx,
+    TablesTx,
+    TicketsTx,
+    TrainingTx,
+)
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, Dialect, statements
 from bot.storage.sql.driver import Driver, Facet, SqlDialect
+from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.staff import StaffSql
 from bot.storage.sql.tables import StatsSql, TablesSql
@@ -38,7 +47,7 @@ class SqlTx:
     """One transaction (`bot.storage.base.Tx`). ``sql`` is its driver: raw statements for
     migrations, the copy tool and tests' direct looks, never for the core."""
 
-    __slots__ = ("outbox", "sql", "staff", "stats", "tables", "tickets", "training")
+    __slots__ = ("inbox", "outbox", "sql", "staff", "stats", "tables", "tickets", "training")
 
     def __init__(self, driver: Driver):
         self.sql = driver
@@ -48,6 +57,7 @@ class SqlTx:
         self.tables: TablesTx = TablesSql(driver)
         self.stats: StatsTx = StatsSql(driver)
         self.training: TrainingTx = TrainingSql(driver)
+        self.inbox: InboxTx = InboxSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

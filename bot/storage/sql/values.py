@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.domain import records
 from bot.domain.messages import Attachment
-from bot.domain.states import OutboxState, ProposalState, TicketState
+from bot.domain.states import InboxState, OutboxState, ProposalState, TicketState
 from bot.domain.wire import Purpose
 
 Row = Any
@@ -115,6 +115,18 @@ def outbox(row: Row) -> records.OutboxRow:
         payload=json.loads(row["payload"]),
         resend_if_uncertain=bool(row["resend_if_uncertain"]),
         state=_OUTBOX_STATES[row["state"]],
+    )
+
+
+def inbox(row: Row) -> records.InboxRow:
+    return records.InboxRow(
+        **columns(
+            row,
+            ("id", "channel", "chat_id", "payload", "attempts", "last_error"),
+            ("held_until", "received_at", "handled_at"),
+        ),
+        key=row["update_key"],
+        state=InboxState(row["state"]),
     )
 
 

@@ -64,12 +64,21 @@ async def _outbox_oldest_age(tx: Tx, now: datetime) -> Reading:
     return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
 
 
+async def _inbox_depth(tx: Tx, now: datetime) -> Reading:
+    depth, _oldest = await tx.inbox.depth_and_age()
+    return depth
+
+
+async def _inbox_oldest_age(tx: Tx, now: datetime) -> Reading:
+    _depth, oldest = await tx.inbox.depth_and_age()
+    return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+
+
 async def _tickets_overdue(tx: Tx, now: datetime) -> Reading:
     return await tx.stats.overdue_count(tuple(state.value for state in ACTIVE), now)
 
 
-#: Read in this order, in one transaction, at each scrape. A new gauge is one more line, e.g.
-#: ``ReadOnScrape("bot_inbox_depth", "…", lambda tx, now: tx.inbox.unprocessed())``.
+#: Read in this order, in one transaction, at each scrape. A new gauge is one more entry.
 ON_SCRAPE: tuple[ReadOnScrape, ...] = (
     ReadOnScrape(
         "bot_outbox_depth",
@@ -81,6 +90,16 @@ ON_SCRAPE: tuple[ReadOnScrape, ...] = (
         "bot_outbox_oldest_age_seconds",
         "Сколько секунд ждёт самое старое неотправленное сообщение (0 — очередь пуста)",
         _outbox_oldest_age,
+    ),
+    ReadOnScrape(
+        "bot_inbox_depth",
+        "Входящие обновления, записанные и ещё не обработанные",
+        _inbox_depth,
+    ),
+    ReadOnScrape(
+        "bot_inbox_oldest_age_seconds",
+        "Сколько секунд ждёт обработки самое старое входящее обновление (0 — ждущих нет)",
+        _inbox_oldest_age,
     ),
     ReadOnScrape(
         "bot_tickets_overdue",

@@ -54,6 +54,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import timedelta
 
 from bot.core.logsafe import describe
+from bot.delivery.backoff import backoff
 from bot.domain.messages import Clock
 from bot.domain.records import InboxDraft, InboxRow
 from bot.domain.states import InboxState
@@ -321,7 +322,7 @@ class Inbox:
         entry.row = dataclasses.replace(row, last_error=error)
         if entry.attempts >= self.max_attempts:
             return await self._bury(entry)
-        delay = min(self.backoff_cap, self.backoff_base * 2 ** (entry.attempts - 1))
+        delay = backoff(entry.attempts, self.backoff_base, self.backoff_cap)
         # The chat's other rows wait here too: no sibling process may take them meanwhile.
         chat = self._chats.get((row.channel, row.chat_id), ())
         until = self.clock.now() + timedelta(seconds=delay) + self.hold

@@ -48,6 +48,7 @@ from typing import Any
 
 from bot.core.logsafe import describe
 from bot.core.ports import UNOBSERVED, Observer
+from bot.delivery.backoff import backoff
 from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import (
@@ -380,7 +381,7 @@ class Outbox:
                 await self._fail(row, f"gave up after {attempt} attempts: {type(exc).__name__}")
             else:
                 self._ended(row, SendResult.RETRY)
-                delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+                delay = backoff(attempt, self.backoff_base, self.backoff_cap)
                 await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}"[:200], attempt)
         except PermanentError as exc:
             self._ended(row, SendResult.FAILED)
@@ -394,7 +395,7 @@ class Outbox:
         except TimeoutError:
             if self.safe_to_resend(row):
                 self._ended(row, SendResult.RETRY)
-                delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+                delay = backoff(attempt, self.backoff_base, self.backoff_cap)
                 await self._reschedule(row, delay, "timeout", attempt)
             else:
                 self._ended(row, SendResult.UNCERTAIN)

@@ -79,6 +79,16 @@ def _tabular_section(name: str, file: str, rows: Iterable[tuple[int, list]],
     return section
 
 
+def _read_sheet(sheet: str, rows: Iterable[tuple[int, list]], raw: RawTable, file: str) -> None:
+    """One sheet's rows into ``raw``, whichever file format they came from."""
+    if sheet == "region":
+        _region_rows(rows, raw, file)
+        return
+    section = _tabular_section(sheet, file, rows, raw.problems)
+    if section is not None:
+        raw.sections[sheet] = section
+
+
 def _region_rows(rows: Iterable[tuple[int, list]], raw: RawTable, file: str) -> None:
     """The key/value ``region`` sheet: A = key, B = value."""
     found = False
@@ -160,12 +170,7 @@ def read_xlsx(data: bytes, file: str, budget: Budget) -> RawTable:
                 rows = budget.rows(((n, list(r)) for n, r in
                                     enumerate(worksheet.iter_rows(values_only=True), start=1)),
                                    sheet)
-                if sheet == "region":
-                    _region_rows(rows, raw, file)
-                else:
-                    section = _tabular_section(sheet, file, rows, raw.problems)
-                    if section is not None:
-                        raw.sections[sheet] = section
+                _read_sheet(sheet, rows, raw, file)
             except TableError:
                 raise
             except Exception as error:  # a damaged sheet inside a valid archive
@@ -225,12 +230,7 @@ def _read_csv_files(files: dict[str, tuple[str, bytes | None]], file: str, budge
             continue
         rows = budget.rows(_csv_rows(text), sheet, label)
         try:
-            if sheet == "region":
-                _region_rows(rows, raw, label)
-            else:
-                section = _tabular_section(sheet, label, rows, raw.problems)
-                if section is not None:
-                    raw.sections[sheet] = section
+            _read_sheet(sheet, rows, raw, label)
         except csv.Error as error:
             raw.problems.append(Problem(f"файл CSV не читается: {_csv_damage(error)}", label,
                                         sheet))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import random
 import re
 import signal
@@ -43,6 +42,7 @@ import pytest
 from bot.domain import texts
 from routing.model import RoutingTable
 from routing.tablefile import load_table, save_table
+from tests.app_world import operator_env
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 
@@ -166,21 +166,16 @@ def stored_not_handled(db: Path) -> int:
 def bot_env(tmp_path: Path, tg: TelegramEmulator, table: Path) -> dict[str, str]:
     """`python -m bot` on Telegram (the emulator), SQLite in ``tmp_path``, as an operator
     configures it."""
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "PYTHONUTF8": "1",
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "ROUTING_TABLE": str(table),
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE": tg.base_url,
-        "COORDINATORS": f"tg:{COORDINATOR}",
+    return operator_env(
+        tmp_path,
+        ROUTING_TABLE=str(table),
+        TELEGRAM_BOT_TOKEN=tg.token,
+        TELEGRAM_API_BASE=tg.base_url,
+        COORDINATORS=f"tg:{COORDINATOR}",
         # The emulator's limits are off; the bot's own pacing would only slow the run.
-        "TELEGRAM_GROUP_CHAT_PER_MINUTE": "1200",
-        "TELEGRAM_PRIVATE_CHAT_PER_SECOND": "20",
-    }
+        TELEGRAM_GROUP_CHAT_PER_MINUTE="1200",
+        TELEGRAM_PRIVATE_CHAT_PER_SECOND="20",
+    )
 
 
 def until(condition: Callable[[], bool], what: str, timeout: float = 30.0,

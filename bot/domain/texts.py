@@ -389,3 +389,36 @@ FLOOD_PRESS = "Слишком много действий подряд. Попр
 # A citizen's button that no longer acts: the ticket moved on, it was pressed already, the data
 # is forged, or the ticket is someone else's (which is not said, so nobody can probe numbers).
 BUTTON_INACTIVE = "Эта кнопка больше не действует."
+
+# -- deadlines: the production calendar (to the operator, at start) and the overdue notice ------
+CALENDAR_YEAR_UNKNOWN = (
+    "Производственный календарь на {year} год неизвестен пакету holidays: сроки в рабочих "
+    "днях считаются без переносов выходных этого года. Обновите пакет holidays или "
+    "перечислите перенесённые дни в HOLIDAYS и WORKING_WEEKENDS."
+)
+OVERDUE_TO_CITIZEN = (
+    "Срок ответа по обращению № {number} истёк ({due}), а ответа пока нет. Мы сообщили "
+    "координаторам — они проследят, чтобы вам ответили. Писать заново не нужно."
+)
+
+# -- a body's chat the bot cannot write to (removed from the group, blocked) -------------------
+CHAT_KIND = {
+    ("tg", "group"): "группа Telegram",
+    ("tg", "private"): "личный чат Telegram",
+    ("vk", "group"): "беседа ВКонтакте",
+    ("vk", "private"): "личные сообщения ВКонтакте",
+}
+CHAT_UNREACHABLE_TO_COORDINATOR = (
+    "Бот не может писать в чат органа «{body}» ({kind}): бота удалили из чата или "
+    "заблокировали. Пока у органа нет доступного чата, карточки его обращений приходят вам. "
+    "Когда бота вернут в чат, открытые обращения будут отправлены туда снова."
+)
+CHAT_REACHABLE_TO_COORDINATOR = (
+    "Чат органа «{body}» ({kind}) снова доступен. Карточки открытых обращений отправлены "
+    "туда: {count}."
+)
+TO_COORDINATOR_CHAT_UNREACHABLE = (
+    "Обращение № {number} направлено органу «{body}», но бот не может писать в его чат "
+    "(бота удалили из чата или заблокировали). Передайте, пожалуйста, вручную или верните "
+    "бота в чат. Срок — до {due}.\n\n{text}"
+)

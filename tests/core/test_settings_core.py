@@ -20,14 +20,14 @@ def test_defaults_match_the_documented_limits_and_2026_calendar():
 
 
 def test_lists_are_read_comma_separated(monkeypatch):
-    monkeypatch.setenv("HOLIDAYS", "2027-01-01, 2027-01-04")
+    monkeypatch.setenv("HOLIDAYS", "2027-01-11, 2027-01-12")
     monkeypatch.setenv("WORKING_WEEKENDS", "2027-01-09")
     monkeypatch.setenv("REMINDER_FRACTIONS", "0.9;0.25")
     settings = Settings(_env_file=None)
     calendar = working_calendar(settings)
-    assert not calendar.is_working_day(date(2027, 1, 4))
-    assert calendar.is_working_day(date(2027, 1, 9))
-    assert calendar.is_working_day(date(2026, 1, 9))  # the 2026 list was replaced
+    assert not calendar.is_working_day(date(2027, 1, 12))  # a day off added on top
+    assert calendar.is_working_day(date(2027, 1, 9))  # a Saturday made working
+    assert not calendar.is_working_day(date(2026, 1, 9))  # the package's calendar still holds
     assert settings.reminder_fractions == [0.25, 0.9]
 
 

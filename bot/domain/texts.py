@@ -397,8 +397,13 @@ CALENDAR_YEAR_UNKNOWN = (
     "перечислите перенесённые дни в HOLIDAYS и WORKING_WEEKENDS."
 )
 OVERDUE_TO_CITIZEN = (
-    "Срок ответа по обращению № {number} истёк ({due}), а ответа пока нет. Мы сообщили "
+    "Срок ответа по обращению № {number} (до {due}) истёк, а ответа пока нет. Мы сообщили "
     "координаторам — они проследят, чтобы вам ответили. Писать заново не нужно."
+)
+# The same, for a deployment without coordinators.
+OVERDUE_TO_CITIZEN_ALONE = (
+    "Срок ответа по обращению № {number} (до {due}) истёк, а ответа пока нет. Мы напомнили "
+    "органу. Писать заново не нужно: ответ придёт сюда."
 )
 
 # -- a body's chat the bot cannot write to (removed from the group, blocked) -------------------

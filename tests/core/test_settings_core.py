@@ -35,3 +35,19 @@ def test_a_fraction_outside_the_deadline_is_refused(monkeypatch):
     monkeypatch.setenv("REMINDER_FRACTIONS", "0.5,1.5")
     with pytest.raises(ValidationError, match="больше 0 и меньше 1"):
         Settings(_env_file=None)
+
+
+def test_the_operator_is_warned_at_start_about_a_year_the_package_lacks(caplog):
+    """The log at start names the year and what to do; a known year says nothing."""
+    from datetime import UTC, datetime
+
+    from bot.bootstrap import warn_calendar_gaps
+
+    calendar = working_calendar(Settings(_env_file=None))
+    with caplog.at_level("WARNING", logger="bot.core"):
+        assert warn_calendar_gaps(calendar, datetime(2026, 12, 5, tzinfo=UTC)) == []
+        warnings = warn_calendar_gaps(calendar, datetime(2099, 3, 1, tzinfo=UTC))
+    assert len(warnings) == 2  # this year and the next
+    assert "Производственный календарь на 2099 год неизвестен" in warnings[0]
+    assert "на 2100 год" in warnings[1] and "HOLIDAYS" in warnings[1]
+    assert [r.getMessage() for r in caplog.records] == warnings

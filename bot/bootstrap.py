@@ -23,7 +23,7 @@ is built. What it builds:
   platforms' per-token limits (`bot.delivery.ratelimit_redis`).
 
 The core and the outbox need each other at run time; `DeliverySignals` is built first and given
-to both, then the core, then the outbox with the core's ``citizen_unreachable``.
+to both, then the core, then the outbox with the core's ``delivery_refused``.
 """
 
 from __future__ import annotations
@@ -317,7 +317,7 @@ class CoreService:
             clock,
             rate_limiter(clock, rate_limits(settings), redis, platform_tokens(settings)),
             signals=signals,
-            on_unreachable=core.citizen_unreachable,
+            on_unreachable=core.delivery_refused,
             observer=metrics,
             **outbox_options(settings),
         )

@@ -849,6 +849,8 @@ class TelegramEmulator:
         self._check_webhook_url(p.get("url") or "")
         self.webhook_secret = p.get("secret_token") or ""
         self.webhook_url = p.get("url") or ""
+        if p.get("allowed_updates") is not None:  # omitted: the previous setting is kept
+            self._allowed = frozenset(p["allowed_updates"]) or DEFAULT_UPDATE_TYPES
         self._record("setWebhook", p)
         return True
 
@@ -1055,7 +1057,8 @@ class TelegramEmulator:
         the URL given to setWebhook, at ``via`` (the local address a reverse proxy would forward
         to), with ``X-Telegram-Bot-Api-Secret-Token`` = the ``secret_token`` of setWebhook (or
         ``secret``, to play a forger). An update answered 200 is done; any other answer keeps
-        it, and delivery stops there, as Telegram retries in order. Returns the statuses."""
+        it, and delivery stops there, as Telegram retries in order. Updates of a type outside
+        setWebhook's ``allowed_updates`` are dropped unsent. Returns the statuses."""
         if not self.webhook_url:
             raise RuntimeError("no webhook set")
         target = via.rstrip("/") + urlsplit(self.webhook_url).path
@@ -1064,6 +1067,10 @@ class TelegramEmulator:
         statuses: list[int] = []
         async with aiohttp.ClientSession() as http:
             while self._updates:
+                kind = next(k for k in self._updates[0] if k != "update_id")
+                if kind not in self._allowed:  # allowed_updates of setWebhook: never sent
+                    self._updates.pop(0)
+                    continue
                 async with http.post(target, json=self._updates[0], headers=headers) as r:
                     statuses.append(r.status)
                     if r.status != 200:

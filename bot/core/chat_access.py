@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
 
 from bot.core import reachability
 from bot.core.desk import COORDINATOR, Desk
@@ -67,12 +69,13 @@ async def access_changed(
 async def _chat_lost(desk: Desk, channel: str, chat_id: int, reason: str) -> None:
     now = desk.clock.now()
     before = desk.unreachable
+    since = None  # what the chat's bindings showed before (restored if the write fails)
     try:
         async with desk.repo.transaction() as tx:
             if not await tx.staff.mark_unreachable(channel, chat_id, reason, now):
                 return  # known already: told once
             # From here on the desk sends nothing there (cards included, below).
-            desk.replace_bindings(desk.bindings, before | {(channel, chat_id)})
+            _mark(desk, channel, chat_id, now, before | {(channel, chat_id)})
             kind = texts.CHAT_KIND[(channel, chat_kind(channel, chat_id))]
             for body in _bodies(desk, channel, chat_id):
                 stranded = not desk.body_chats(body)
@@ -91,7 +94,7 @@ async def _chat_lost(desk: Desk, channel: str, chat_id: int, reason: str) -> Non
                 log.warning("body %s: its %s %s chat cannot be reached", body.id, channel,
                             chat_kind(channel, chat_id))
     except BaseException:
-        desk.replace_bindings(desk.bindings, before)
+        _mark(desk, channel, chat_id, since, before)
         raise
     desk.wake()
 
@@ -100,11 +103,12 @@ async def _chat_back(desk: Desk, channel: str, chat_id: int) -> int:
     now = desk.clock.now()
     before = desk.unreachable
     resent = 0
+    since = (await _marked_since(desk, channel, chat_id))
     try:
         async with desk.repo.transaction() as tx:
             if not await tx.staff.mark_reachable(channel, chat_id):
                 return 0
-            desk.replace_bindings(desk.bindings, before - {(channel, chat_id)})
+            _mark(desk, channel, chat_id, None, before - {(channel, chat_id)})
             kind = texts.CHAT_KIND[(channel, chat_kind(channel, chat_id))]
             for body in _bodies(desk, channel, chat_id):
                 count = 0
@@ -125,7 +129,7 @@ async def _chat_back(desk: Desk, channel: str, chat_id: int) -> int:
                          channel, chat_kind(channel, chat_id), count)
                 resent += count
     except BaseException:
-        desk.replace_bindings(desk.bindings, before)
+        _mark(desk, channel, chat_id, since, before)
         raise
     desk.wake()
     return resent
@@ -176,6 +180,27 @@ async def _open_tickets(tx: Tx, body: Body) -> list[TicketRecord]:
         for ticket in await tx.tickets.in_state(state)
         if ticket.body == body.id
     ]
+
+
+def _mark(
+    desk: Desk,
+    channel: str,
+    chat_id: int,
+    since: datetime | None,
+    unreachable: frozenset[tuple[str, int]],
+) -> None:
+    """The desk's view: which chats are cut off, and the mark on each binding in this one
+    (what `/staff`-like listings read from `Desk.bindings`)."""
+    bindings = [
+        replace(b, unreachable_since=since) if (b.channel, b.chat_id) == (channel, chat_id) else b
+        for b in desk.bindings
+    ]
+    desk.replace_bindings(bindings, unreachable)
+
+
+async def _marked_since(desk: Desk, channel: str, chat_id: int) -> datetime | None:
+    async with desk.repo.transaction() as tx:
+        return (await tx.staff.unreachable_chats()).get((channel, chat_id))
 
 
 def _bodies(desk: Desk, channel: str, chat_id: int) -> list[Body]:

@@ -136,3 +136,24 @@ async def test_a_citizens_chat_is_not_a_body_chat(world, clock):
     assert await world.core.access_changed("tg", CITIZEN_TG, allowed=True) == 1
     await world.flush()
     assert any(number in t and "принято" in t for t in world.tg.texts(CITIZEN_TG))
+
+
+async def test_a_bound_chat_shows_the_mark_on_its_bindings(world, clock):
+    """A chat bound by invite: every binding in it carries ``unreachable_since``, in the
+    database and in the desk's list (what a list of bindings shows)."""
+    from bot.domain.records import StaffBinding
+
+    await started(world)
+    group = -2002
+    async with world.repo.transaction() as tx:
+        await tx.staff.add_binding(StaffBinding("tg", group, 7, "transport"), clock.now())
+    await world.core.load_staff()
+    await world.core.access_changed("tg", group, allowed=False)
+    assert [b.unreachable_since for b in world.core.desk.bindings] == [clock.now()]
+    async with world.repo.transaction() as tx:
+        assert [b.unreachable_since for b in await tx.staff.bindings()] == [clock.now()]
+    await world.flush()
+    assert "«Министерство транспорта» (группа Telegram)" in world.tg.texts(COORDINATOR_ID)[0]
+
+    await world.core.access_changed("tg", group, allowed=True)
+    assert [b.unreachable_since for b in world.core.desk.bindings] == [None]

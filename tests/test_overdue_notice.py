@@ -86,3 +86,34 @@ async def test_each_citizen_hears_once_that_the_deadline_passed(tmp_path: Path) 
             assert "Мы сообщили координаторам" in told
 
         assert len(overdue_notices(tg, vk)) == 2
+
+
+class FixedStart(ShiftedClock):
+    """Real time moved so that the bot starts at ``moment``."""
+
+    def __init__(self, moment: datetime) -> None:
+        super().__init__()
+        self.shift = moment - datetime.now(UTC)
+
+
+@run_async
+async def test_routed_on_24_december_the_citizen_reads_18_january(tmp_path: Path) -> None:
+    """The issue's example through both channels: 10 working days from 24.12.2026 end on
+    18.01.2027 (the New Year holidays and 31.12.2026 are days off), not on 08.01.2027."""
+    shipped, _ = saratov()
+    clock = FixedStart(datetime(2026, 12, 24, 7, 0, tzinfo=UTC))  # 11:00 in Saratov
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg, VKEmulator() as vk:
+        group = tg.create_forum_group(admin_user_id=TG_ADMIN, title="Администрация Саратова")
+        await vk.user_allows_messages(VK_ADMIN)
+        table = with_city_chats(shipped, tg=group, vk=VK_ADMIN)
+        async with running(settings_for(tmp_path, tg, vk), table, clock):
+            await vk.wait_for_listener()
+            tg.user_sends_text(TG_CITIZEN, APPEAL)
+            tg_ack = await tg.wait_for(lambda c: c.chat_id == TG_CITIZEN and "принято" in c.body)
+            await vk.user_sends_text(VK_CITIZEN, APPEAL + ", дом 3")
+            vk_ack = await vk.wait_for_sent(lambda m: m.peer_id == VK_CITIZEN)
+            number = NUMBER.search(tg_ack.body).group()
+            card = await tg.wait_for(lambda c: c.chat_id == group and number in (c.body or ""))
+        for text in (tg_ack.body, vk_ack.text):
+            assert "Ответ ожидается до 18.01.2027 включительно." in text
+        assert "Срок ответа: до 18.01.2027 включительно" in card.body

@@ -73,7 +73,9 @@ async def _chat_lost(desk: Desk, channel: str, chat_id: int, reason: str) -> Non
     try:
         async with desk.repo.transaction() as tx:
             if not await tx.staff.mark_unreachable(channel, chat_id, reason, now):
-                return  # known already: told once
+                # Known already (told once), perhaps by another process: this one learns it.
+                desk.replace_bindings(desk.bindings, before | {(channel, chat_id)})
+                return
             # From here on the desk sends nothing there (cards included, below).
             _mark(desk, channel, chat_id, now, before | {(channel, chat_id)})
             kind = texts.CHAT_KIND[(channel, chat_kind(channel, chat_id))]
@@ -103,10 +105,11 @@ async def _chat_back(desk: Desk, channel: str, chat_id: int) -> int:
     now = desk.clock.now()
     before = desk.unreachable
     resent = 0
-    since = (await _marked_since(desk, channel, chat_id))
+    since = await _marked_since(desk, channel, chat_id)
     try:
         async with desk.repo.transaction() as tx:
             if not await tx.staff.mark_reachable(channel, chat_id):
+                desk.replace_bindings(desk.bindings, before - {(channel, chat_id)})
                 return 0
             _mark(desk, channel, chat_id, None, before - {(channel, chat_id)})
             kind = texts.CHAT_KIND[(channel, chat_kind(channel, chat_id))]

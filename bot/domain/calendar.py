@@ -56,8 +56,12 @@ def official_year(year: int) -> OfficialYear:
     very first call also loads the package's data, ~50 ms, which `WorkingCalendar.warm_up`
     does at start, not inside a handler)."""
     russia = production_calendar.RU(years=year)
-    decreed = year in russia.special_public_holidays or (
-        year in russia.special_public_holidays_observed
+    # The package keeps each year's decree (moved days off, holidays moved off a weekend) in
+    # these two tables; should a later version rename them, every year reads as unknown and
+    # the operator is warned, which is the safe side.
+    decreed = any(
+        year in getattr(russia, table, {})
+        for table in ("special_public_holidays", "special_public_holidays_observed")
     )
     return OfficialYear(
         year, frozenset(russia), frozenset(russia.weekend_workdays), bool(decreed)

@@ -23,7 +23,7 @@ is built. What it builds:
   platforms' per-token limits (`bot.delivery.ratelimit_redis`).
 
 The core and the outbox need each other at run time; `DeliverySignals` is built first and given
-to both, then the core, then the outbox with the core's ``citizen_unreachable``.
+to both, then the core, then the outbox with the core's ``delivery_refused``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ from bot.delivery.ratelimit import VK_WINDOW, ChannelLimits, Rate, overall
 from bot.delivery.ratelimit_redis import rate_limiter
 from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import Transport
-from bot.domain.calendar import RUSSIA_2026_HOLIDAYS, WorkingCalendar
+from bot.domain import texts
+from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import Clock, SystemClock
 from bot.metrics import Metrics
 from bot.storage.base import Repository
@@ -93,9 +94,23 @@ RETENTION_SCAN_SECONDS = 6 * 3600
 
 # == settings → the core's objects ===============================================================
 def working_calendar(settings: Settings) -> WorkingCalendar:
-    """Unset ``HOLIDAYS`` means the shipped official calendar; a set one replaces it."""
-    holidays = RUSSIA_2026_HOLIDAYS if settings.holidays is None else settings.holidays
-    return WorkingCalendar.build(holidays, settings.working_weekends, settings.timezone)
+    """Russia's production calendar (the ``holidays`` package), with ``HOLIDAYS`` and
+    ``WORKING_WEEKENDS`` as overrides on top of it."""
+    return WorkingCalendar.build(
+        settings.holidays or (), settings.working_weekends, settings.timezone
+    )
+
+
+def warn_calendar_gaps(calendar: WorkingCalendar, now: datetime) -> list[str]:
+    """Warn the operator (the log at start) about this year or the next when the production
+    calendar does not know its moved days off; returns the warnings. Also loads those years,
+    so that no appeal pays for it."""
+    today = now.astimezone(calendar.timezone).date()
+    calendar.warm_up(today.year, today.year + 1)
+    warnings = [texts.CALENDAR_YEAR_UNKNOWN.format(year=y) for y in calendar.coverage_gaps(today)]
+    for warning in warnings:
+        log.warning(warning)
+    return warnings
 
 
 def rate_limits(settings: Settings) -> dict[str, ChannelLimits]:
@@ -302,7 +317,7 @@ class CoreService:
             clock,
             rate_limiter(clock, rate_limits(settings), redis, platform_tokens(settings)),
             signals=signals,
-            on_unreachable=core.citizen_unreachable,
+            on_unreachable=core.delivery_refused,
             observer=metrics,
             **outbox_options(settings),
         )
@@ -326,6 +341,7 @@ class CoreService:
         )
 
     async def start(self) -> None:
+        warn_calendar_gaps(self.core.calendar, self.core.clock.now())
         await self.repo.open()
         await self.core.load_staff()  # administrators' chats, bound by invites
         if self.file_table is not None:

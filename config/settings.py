@@ -146,10 +146,11 @@ class Settings(BaseSettings):
     # журналов (поля time, level, logger, message).
     log_format: Literal["text", "json"] = "text"
 
-    # Нерабочие праздничные дни (кроме суббот и воскресений), через запятую: 2027-01-01,…
-    # Не задано — официальный календарь России на 2026 год из поставки.
-    holidays: Annotated[list[date] | None, NoDecode] = None
-    # Субботы и воскресенья, объявленные рабочими днями (переносы), через запятую.
+    # Производственный календарь России берётся из пакета holidays (праздники и переносы по
+    # постановлениям Правительства). Эти два списка — поправки поверх него, через запятую.
+    # Дополнительные нерабочие дни: 2028-01-09,2028-11-06,…
+    holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    # Субботы и воскресенья, объявленные рабочими днями (переносы).
     working_weekends: Annotated[list[date], NoDecode] = Field(default_factory=list)
     # Когда напоминать органу о сроке: доли срока через запятую, например 0.5,0.9.
     reminder_fractions: Annotated[list[float], NoDecode] = Field(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.messages import Clock
 from bot.serve import serve
 from config import Settings
 from routing.classify import Classifier
@@ -87,13 +88,16 @@ def settings_for(
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, table: RoutingTable) -> AsyncIterator[None]:
-    """`serve` in a task until the block ends; the block starts once every channel receives."""
+async def running(
+    settings: Settings, table: RoutingTable, clock: Clock | None = None
+) -> AsyncIterator[None]:
+    """`serve` in a task until the block ends; the block starts once every channel receives.
+    ``clock``: the bot's time, when a test moves it (deadlines)."""
     _, classifier = saratov()
     started = asyncio.Event()
     task = asyncio.create_task(
         serve(settings, table, classifier, polling_timeout=1, handle_signals=False,
-              started=started)
+              started=started, clock=clock)
     )
     waiter = asyncio.create_task(started.wait())
     await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)

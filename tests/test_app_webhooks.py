@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.sqlite import SqliteRepository
-from tests.app_world import APPEAL, NUMBER, VK_ADMIN, both_channels, free_port
+from tests.app_world import APPEAL, NUMBER, TG_ADMIN, VK_ADMIN, both_channels, free_port
 from tests.emulators.aio import run_async
 
 TG_CITIZEN = 1001
@@ -48,6 +48,27 @@ async def test_telegram_webhook_takes_only_updates_with_the_secret(tmp_path: Pat
         number = NUMBER.search(accepted.text).group()
         await tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
 
+
+@run_async
+async def test_the_webhook_asks_for_my_chat_member_and_a_removal_reaches_the_core(
+    tmp_path: Path,
+) -> None:
+    """setWebhook's ``allowed_updates`` must name ``my_chat_member`` (an explicit list replaces
+    Telegram's default): the bot removed from the body's group is then heard of at once."""
+    port = free_port()
+    via = f"http://127.0.0.1:{port}"
+    coordinator = 500
+    extra = webhook_settings(port) | {"coordinators": f"tg:{coordinator}"}
+    async with both_channels(tmp_path, **extra) as w:
+        tg = w.tg
+        tg.add_user(coordinator)
+        [set_webhook] = tg.calls("setWebhook")
+        assert "my_chat_member" in set_webhook.params["allowed_updates"]
+        tg.user_removes_bot(TG_ADMIN, w.group)
+        assert await tg.deliver_to_webhook(via) == [200]
+        told = await tg.wait_for(lambda c: c.chat_id == coordinator
+                                 and "Бот не может писать" in (c.body or ""))
+        assert "(группа Telegram)" in told.body
 
 @run_async
 async def test_vk_callback_api_confirms_checks_the_secret_and_handles_a_resent_event_once(

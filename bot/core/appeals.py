@@ -2,8 +2,8 @@
 
 It only builds the `Desk` and binds each use case to it; the decisions live in the use-case
 modules (`dispatch` for incoming messages, `intake`, `staff_actions`, `verdicts`, `deadlines`,
-`privacy`, `invites`, `reachability`, `lost_updates`, `citizen`). The core decides and
-records; it never talks to a platform.
+`privacy`, `invites`, `reachability`, `chat_access`, `lost_updates`, `citizen`). The core
+decides and records; it never talks to a platform.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from bot.core import (
+    chat_access,
     deadlines,
     dispatch,
     intake,
@@ -92,5 +93,7 @@ class AppealCore:
     # Delivery reports.
     citizen_unreachable = _UseCase(reachability.citizen_unreachable)
     citizen_reachable = _UseCase(reachability.citizen_reachable)
+    delivery_refused = _UseCase(chat_access.delivery_refused)
+    access_changed = _UseCase(chat_access.access_changed)
     # An incoming update the inbox gave up on.
     update_set_aside = _UseCase(lost_updates.update_set_aside)

@@ -1,8 +1,12 @@
-"""Deadlines: reminders to the body before the deadline, a notice to coordinators after it.
+"""Deadlines: reminders to the body before the deadline; after it, a notice to the
+coordinators and one to the citizen (that the deadline passed and the coordinators know).
 
 Timers are not kept in memory: a periodic scan derives them from the stored deadline and a
 reminder log with a unique key (ticket, routing round, mark), so a restart neither loses nor
-repeats a reminder, and a second process scanning at the same time queues nothing twice.
+repeats a reminder, and a second process scanning at the same time queues nothing twice. The
+citizen's overdue notice is queued in the same transaction as that log entry, so they hear of it
+exactly once per ticket and routing round (a redirect or a reopening starts a new round with a
+new deadline).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from bot.core.desk import Desk
 from bot.domain import texts
 from bot.domain.records import TicketRecord
 from bot.domain.states import ACTIVE
+from bot.domain.wire import OutboxKey
 from bot.storage.base import Tx
 
 log = logging.getLogger("bot.core")
@@ -72,4 +77,18 @@ async def _remind(desk: Desk, tx: Tx, ticket: TicketRecord, kind: str) -> None:
         text = texts.OVERDUE_TO_COORDINATOR if kind == OVERDUE else texts.REMINDER_TO_BODY
         text = text.format(number=ticket.number, due=due, body=body.name if body else ticket.body)
         await desk.to_each_coordinator(tx, ticket, kind, text, ticket.route_round)
+    if kind == OVERDUE:
+        await tell_citizen_overdue(desk, tx, ticket, due)
     log.info("ticket %s: %s queued", ticket.number, kind)
+
+
+async def tell_citizen_overdue(desk: Desk, tx: Tx, ticket: TicketRecord, due: str) -> None:
+    """The citizen hears that the deadline passed without an answer, and who now follows it
+    up: silence after a promised date is what makes people write again (or give up)."""
+    template = texts.OVERDUE_TO_CITIZEN if desk.coordinators else texts.OVERDUE_TO_CITIZEN_ALONE
+    await desk.to_citizen(
+        tx,
+        ticket,
+        OutboxKey.to_citizen(ticket.number, OVERDUE, ticket.route_round),
+        template.format(number=ticket.number, due=due),
+    )

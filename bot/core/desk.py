@@ -110,6 +110,8 @@ class Desk:
         self.flood = flood  # per-citizen message limits; None: unlimited
         self.observer = observer  # counts messages and decisions (`bot.metrics`)
         self.bindings: tuple[StaffBinding, ...] = ()  # loaded by `invites.load_staff`
+        #: Body chats the bot cannot write to (`chat_access`), loaded with the bindings.
+        self.unreachable: frozenset[tuple[str, int]] = frozenset()
         self._rebuild_staff()
 
     # -- what a table swap or a new binding replaces ----------------------------------------------
@@ -121,8 +123,15 @@ class Desk:
         self.classifier = classifier
         self._rebuild_staff()
 
-    def replace_bindings(self, bindings: Iterable[StaffBinding]) -> None:
+    def replace_bindings(
+        self,
+        bindings: Iterable[StaffBinding],
+        unreachable: Iterable[tuple[str, int]] | None = None,
+    ) -> None:
+        """New bindings, and (unless ``None``) the new set of unreachable chats."""
         self.bindings = tuple(bindings)
+        if unreachable is not None:
+            self.unreachable = frozenset(unreachable)
         self._rebuild_staff()
 
     def _rebuild_staff(self) -> None:
@@ -131,6 +140,7 @@ class Desk:
             self.table,
             self.bindings,
             [(person.channel, person.user_id) for person in self.coordinators],
+            self.unreachable,
         )
         chats: dict[tuple[str, int], str] = {
             key: bodies[0] for key, bodies in self.staff.chat_bodies.items()
@@ -266,6 +276,12 @@ class Desk:
         due_shown = self.show_due(due)
         chats = self.body_chats(body)
         if not chats:
+            # No chat at all, or none the bot can write to now (`chat_access`).
+            template = (
+                texts.TO_COORDINATOR_CHAT_UNREACHABLE
+                if self.staff.all_chats_of(body.id)
+                else texts.TO_COORDINATOR_NO_CHAT
+            )
             for person in self.coordinators:
                 await self.enqueue(
                     tx,
@@ -276,7 +292,7 @@ class Desk:
                     ),
                     person.channel,
                     person.user_id,
-                    texts.TO_COORDINATOR_NO_CHAT.format(
+                    template.format(
                         number=ticket.number, body=body.name, due=due_shown, text=appeal
                     ),
                     COORDINATOR,

@@ -1,8 +1,9 @@
 """Where an incoming message goes: a few steps every message passes, then one ordered table.
 
 The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: report
-the message and how its handling ended to the observer, make the text storable, wait until the
-send a reply refers to is recorded, keep a citizen within the flood limits. Then the first rule
+the message and how its handling ended to the observer, make the text storable, take a message
+from a body's chat marked unreachable as the sign it is back, wait until the send a reply refers
+to is recorded, keep a citizen within the flood limits. Then the first rule
 of `RULES` whose test matches handles the message. The order is the policy, so it is read in
 one place:
 
@@ -21,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core import citizen, intake, staff_actions, verdicts
+from bot.core import chat_access, citizen, intake, staff_actions, verdicts
 from bot.core.desk import COORDINATOR, Desk
 from bot.core.sanitize import storable_message
 from bot.domain import texts
@@ -93,7 +94,17 @@ def _direct_key(message: IncomingMessage, kind: str) -> OutboxKey:
     )
 
 
-STEPS: tuple[Step, ...] = (observe, make_storable, wait_for_recorded_sends, flood_limit)
+async def chat_is_back(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """A message from a body's chat marked unreachable: the bot is there again (a set lookup
+    for every other message)."""
+    if (message.channel, message.chat_id) in desk.staff.unreachable:
+        await chat_access.access_changed(desk, message.channel, message.chat_id, allowed=True)
+    return await next_(desk, message)
+
+
+STEPS: tuple[Step, ...] = (
+    observe, make_storable, chat_is_back, wait_for_recorded_sends, flood_limit,
+)
 
 
 # -- the rules -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ K = OutcomeKind
 async def load_staff(desk: Desk) -> None:
     """Read the bindings made by invites (on start, after migrations)."""
     async with desk.repo.transaction() as tx:
-        desk.replace_bindings(await tx.staff.bindings())
+        desk.replace_bindings(await tx.staff.bindings(), await tx.staff.unreachable_chats())
 
 
 def _invite_refusal(desk: Desk, message: IncomingMessage, query: str) -> tuple[str | None, list]:

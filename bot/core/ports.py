@@ -53,6 +53,14 @@ class Core(Protocol):
         """The citizen allowed messages again (VK ``message_allow``)."""
         ...
 
+    async def access_changed(
+        self, channel: str, chat_id: int, *, allowed: bool, reason: str = "left"
+    ) -> int:
+        """The platform says whether the bot may write to a chat now: Telegram
+        ``my_chat_member`` (member/administrator, or left/kicked), VK ``message_allow`` or
+        ``message_deny``. The core knows whose chat it is (a body's, a citizen's)."""
+        ...
+
 
 class Classifies(Protocol):
     """`routing.classify.Classifier` or a stand-in with the same ``classify``."""

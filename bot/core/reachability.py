@@ -1,9 +1,10 @@
-"""When a citizen cannot be reached (VK 901: they have not allowed the community's messages),
-and when they can again.
+"""When a citizen cannot be reached (VK 901: they have not allowed the community's messages;
+Telegram 403: they blocked the bot), and when they can again.
 
 The ticket stays as it is — the answer is saved in it — and the people working on it are told
 once per routing round, so that someone contacts the citizen another way. When VK reports
-``message_allow``, what could not be delivered is queued again in its original order.
+``message_allow`` (or Telegram a ``my_chat_member`` update: unblocked), what could not be
+delivered is queued again in its original order. A body's chat is `chat_access`'s.
 """
 
 from __future__ import annotations
@@ -30,15 +31,20 @@ async def citizen_unreachable(desk: Desk, row: OutboxRow) -> None:
         if ticket is None:
             return
         await tx.tickets.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
-        text = texts.CITIZEN_UNREACHABLE_TO_STAFF.format(number=ticket.number)
+        template = (
+            texts.CITIZEN_BLOCKED_BOT_TO_STAFF
+            if row.channel == "tg"
+            else texts.CITIZEN_UNREACHABLE_TO_STAFF
+        )
+        text = template.format(number=ticket.number)
         await desk.to_staff(tx, ticket, "unreachable", text, ticket.route_round)
     log.info("ticket %s: the citizen cannot be reached", ticket.number)
     desk.wake()
 
 
 async def citizen_reachable(desk: Desk, channel: str, user_id: int) -> int:
-    """The citizen allowed messages again (VK ``message_allow``): returns how many messages
-    were queued again."""
+    """The citizen allowed messages again (VK ``message_allow``, Telegram: unblocked the bot):
+    returns how many messages were queued again."""
     now = desk.clock.now()
     requeued = 0
     async with desk.repo.transaction() as tx:

@@ -141,7 +141,7 @@ class Outbox:
         #: recorded (`DeliverySignals.recorded`).
         self.signals = signals or DeliverySignals()
         #: Called with the row when its recipient cannot be reached (`RecipientUnreachable`):
-        #: `AppealCore.citizen_unreachable`.
+        #: `AppealCore.delivery_refused` (a citizen, or a body's chat).
         self.on_unreachable = on_unreachable
         self.observer = observer  # counts every platform call by its `SendResult`
         self._rate_wait: float | None = None

@@ -36,7 +36,8 @@ class PermanentError(DeliveryError):
 class RecipientUnreachable(PermanentError):
     """The person has not allowed the bot to write (VK 901) or has forbidden it since: this
     message cannot go, but the next one may once they allow it. The core tells whoever
-    wrote it (`AppealCore.citizen_unreachable`) instead of failing silently."""
+    wrote it (`AppealCore.delivery_refused`: the people on a citizen's ticket, or the
+    coordinators about a body's chat) instead of failing silently."""
 
 
 class Transport(Protocol):

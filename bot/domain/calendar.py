@@ -1,9 +1,20 @@
-"""Working days and answer deadlines.
+"""Working days and answer deadlines, on Russia's production calendar.
 
 A body's deadline is written in the table as hours, calendar days or working days
 (`routing.model.Deadline`); only here does it become a moment. Working days skip weekends and
-the official non-working days, which change every year by government decree — so the list is
-data (``HOLIDAYS`` setting), with Russia's 2026 calendar shipped as the default.
+the official non-working days, which change every year by government decree (days off moved
+from a holiday that falls on a weekend, a Saturday made a working day). That calendar is data:
+it comes from the ``holidays`` package (`holidays.RU`: the Labour Code's holidays plus each
+year's decree, as far as the installed version knows them), one year at a time, loaded when a
+deadline first reaches it and kept. The deployment's ``HOLIDAYS`` and ``WORKING_WEEKENDS``
+settings are overrides on top of it: a listed holiday is a day off, a listed working weekend is
+a working day, whatever the package says — for a decree newer than the installed package, or a
+regional day off.
+
+A year the package has no decree for (`official_data`) still gets its fixed holidays (1–8
+January, 23 February…), but none of its moved days: `coverage_gaps` names such years so that
+the operator is warned at start (`bot.bootstrap.CoreService.start`) while there is time to
+update the package or list the days in ``HOLIDAYS``.
 
 Semantics, chosen to match how 59-ФЗ terms are usually counted ("from the day after"):
 
@@ -16,35 +27,58 @@ Semantics, chosen to match how 59-ФЗ terms are usually counted ("from the day 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays as production_calendar
+
 from routing.model import Deadline, DeadlineUnit
 
-#: Non-working days in Russia in 2026 besides Saturdays and Sundays (Labour Code art. 112 and
-#: the government decree on moving days off for 2026: 3 Jan → 9 Jan, 4 Jan → 31 Dec;
-#: 8 Mar falls on a Sunday → 9 Mar; 9 May on a Saturday → 11 May).
-RUSSIA_2026_HOLIDAYS: tuple[date, ...] = (
-    *(date(2026, 1, d) for d in range(1, 10)),  # 1–8 Jan holidays, 9 Jan moved from 3 Jan
-    date(2026, 2, 23),
-    date(2026, 3, 9),
-    date(2026, 5, 1),
-    date(2026, 5, 11),
-    date(2026, 6, 12),
-    date(2026, 11, 4),
-    date(2026, 12, 31),
-)
+
+@dataclass(frozen=True)
+class OfficialYear:
+    """One year of the production calendar as the ``holidays`` package gives it."""
+
+    year: int
+    days_off: frozenset[date]  # holidays and the days off moved onto weekdays
+    working_weekends: frozenset[date]  # Saturdays (or Sundays) a decree made working days
+    #: Whether the package knows the year's decree (its moved days off): without it only the
+    #: fixed holidays are known, and a moved day off would be counted as a working day.
+    decreed: bool
+
+
+@functools.cache
+def official_year(year: int) -> OfficialYear:
+    """The package's calendar for ``year``, computed once per process (~0.5 ms a year; the
+    very first call also loads the package's data, ~50 ms, which `WorkingCalendar.warm_up`
+    does at start, not inside a handler)."""
+    russia = production_calendar.RU(years=year)
+    # The package keeps each year's decree (moved days off, holidays moved off a weekend) in
+    # these two tables; should a later version rename them, every year reads as unknown and
+    # the operator is warned, which is the safe side.
+    decreed = any(
+        year in getattr(russia, table, {})
+        for table in ("special_public_holidays", "special_public_holidays_observed")
+    )
+    return OfficialYear(
+        year, frozenset(russia), frozenset(russia.weekend_workdays), bool(decreed)
+    )
 
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Weekends and holidays; ``working_weekends`` are Saturdays a decree made working days."""
+    """The production calendar with the deployment's overrides: ``holidays`` are extra days
+    off, ``working_weekends`` extra working days (both win over the package; a day listed in
+    both is a working day). ``official=False`` leaves only weekends and the overrides (tests
+    of the arithmetic itself)."""
 
-    holidays: frozenset[date] = field(default_factory=lambda: frozenset(RUSSIA_2026_HOLIDAYS))
+    holidays: frozenset[date] = frozenset()
     working_weekends: frozenset[date] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
+    official: bool = True
 
     @classmethod
     def build(
@@ -52,17 +86,30 @@ class WorkingCalendar:
         holidays: Iterable[date] | None = None,
         working_weekends: Iterable[date] = (),
         timezone: str = "Europe/Moscow",
+        *,
+        official: bool = True,
     ) -> WorkingCalendar:
         return cls(
-            frozenset(RUSSIA_2026_HOLIDAYS if holidays is None else holidays),
-            frozenset(working_weekends),
-            ZoneInfo(timezone),
+            frozenset(holidays or ()), frozenset(working_weekends), ZoneInfo(timezone), official
         )
+
+    def warm_up(self, *years: int) -> None:
+        """Load the package's data for ``years`` now (at start), not in the first handler."""
+        if self.official:
+            for year in years:
+                official_year(year)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.working_weekends:
             return True
-        return day.weekday() < 5 and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if not self.official:
+            return day.weekday() < 5
+        year = official_year(day.year)
+        if day in year.working_weekends:
+            return True
+        return day.weekday() < 5 and day not in year.days_off
 
     def add_working_days(self, start: date, count: int) -> date:
         """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
@@ -73,6 +120,15 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 left -= 1
         return day
+
+    def coverage_gaps(self, today: date) -> list[int]:
+        """This year and the next, those the package has no decree for and the overrides do
+        not mention (then the operator is taken to have listed its moved days by hand)."""
+        if not self.official:
+            return []
+        listed = {day.year for day in self.holidays | self.working_weekends}
+        years = (today.year, today.year + 1)
+        return [y for y in years if not official_year(y).decreed and y not in listed]
 
     def _end_of(self, day: date) -> datetime:
         local_midnight = datetime.combine(day + timedelta(days=1), time(0), self.timezone)

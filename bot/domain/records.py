@@ -210,13 +210,16 @@ class StaffInvite:
 @dataclass(frozen=True)
 class StaffBinding:
     """A chat where a body's tickets arrive, and the administrator who bound it there (in a
-    private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket."""
+    private chat both ids are the same). ``forum``: a supergroup with topics, one per ticket.
+    ``unreachable_since``: since when the bot cannot write to the chat (removed from the group,
+    blocked: `bot.core.chat_access`); ``None`` while it can."""
 
     channel: Channel
     chat_id: int
     user_id: int
     body: str
     forum: bool = False
+    unreachable_since: datetime | None = None
 
 
 

@@ -50,6 +50,9 @@ class StaffDirectory:
     user_bodies: dict[ChatKey, frozenset[str]] = field(default_factory=dict)
     forums: frozenset[ChatKey] = frozenset()
     coordinators: frozenset[ChatKey] = frozenset()
+    #: Body chats the bot cannot write to now (removed, blocked): still the body's chats (a
+    #: message from one is the body's), but nothing is sent there until they are back.
+    unreachable: frozenset[ChatKey] = frozenset()
 
     @classmethod
     def build(
@@ -57,6 +60,7 @@ class StaffDirectory:
         table: RoutingTable,
         bindings: Iterable[StaffBinding],
         coordinators: Iterable[ChatKey],
+        unreachable: Iterable[ChatKey] = (),
     ) -> StaffDirectory:
         """Table chats first (in table order), then bindings in the order they were made.
         Bindings to bodies no longer in the table are kept in the database but ignored here,
@@ -82,12 +86,18 @@ class StaffDirectory:
             {k: frozenset(v) for k, v in user_bodies.items()},
             frozenset(forums),
             frozenset(coordinators),
+            frozenset(unreachable),
         )
 
     def bodies_of_chat(self, channel: str, chat_id: int) -> tuple[str, ...]:
         return self.chat_bodies.get((channel, chat_id), ())
 
     def chats_of(self, body_id: str) -> list[ChatKey]:
+        """Where the body's tickets go: its chats the bot can write to."""
+        return [k for k in self.all_chats_of(body_id) if k not in self.unreachable]
+
+    def all_chats_of(self, body_id: str) -> list[ChatKey]:
+        """The body's chats, reachable or not."""
         return [key for key, bodies in self.chat_bodies.items() if body_id in bodies]
 
     def is_forum(self, channel: str, chat_id: int) -> bool:
@@ -103,3 +113,14 @@ class StaffDirectory:
         return body_id in self.bodies_of_chat(channel, chat_id) or body_id in self.user_bodies.get(
             (channel, user_id), ()
         )
+
+
+def chat_kind(channel: str, chat_id: int) -> str:
+    """``"private"`` or ``"group"``: Telegram groups have negative ids, VK conversations peer
+    ids from 2·10⁹ (a private chat's id is the person's)."""
+    if channel == "vk":
+        return "group" if chat_id >= VK_CONVERSATION_BASE else "private"
+    return "group" if chat_id < 0 else "private"
+
+
+VK_CONVERSATION_BASE = 2_000_000_000

@@ -379,6 +379,12 @@ CITIZEN_UNREACHABLE_TO_STAFF = (
     "ему не доставлено. Ответ сохранён в обращении; свяжитесь, пожалуйста, с заявителем "
     "другим способом. Если он разрешит сообщения, бот отправит недоставленное сам."
 )
+# The same for a Telegram citizen who blocked the bot (Telegram 403).
+CITIZEN_BLOCKED_BOT_TO_STAFF = (
+    "Обращение № {number}: гражданин заблокировал бота в Telegram, и сообщение ему не "
+    "доставлено. Ответ сохранён в обращении; свяжитесь, пожалуйста, с заявителем другим "
+    "способом. Если он разблокирует бота, бот отправит недоставленное сам."
+)
 # -- flood limits (bot.core.flood) ---------------------------------------------------------------
 FLOOD_WAIT = (
     "Слишком много сообщений подряд. Бот снова начнёт принимать их через {minutes} мин.; "
@@ -389,3 +395,45 @@ FLOOD_PRESS = "Слишком много действий подряд. Попр
 # A citizen's button that no longer acts: the ticket moved on, it was pressed already, the data
 # is forged, or the ticket is someone else's (which is not said, so nobody can probe numbers).
 BUTTON_INACTIVE = "Эта кнопка больше не действует."
+
+# -- deadlines: the production calendar (to the operator, at start) and the overdue notice ------
+CALENDAR_YEAR_UNKNOWN = (
+    "Производственный календарь на {year} год неизвестен пакету holidays: сроки в рабочих "
+    "днях считаются без переносов выходных этого года. Обновите пакет holidays или "
+    "перечислите перенесённые дни в HOLIDAYS и WORKING_WEEKENDS."
+)
+OVERDUE_TO_CITIZEN = (
+    "Срок ответа по обращению № {number} (до {due}) истёк, а ответа пока нет. Мы сообщили "
+    "координаторам — они проследят, чтобы вам ответили. Писать заново не нужно."
+)
+# The same, for a deployment without coordinators.
+OVERDUE_TO_CITIZEN_ALONE = (
+    "Срок ответа по обращению № {number} (до {due}) истёк, а ответа пока нет. Мы напомнили "
+    "органу. Писать заново не нужно: ответ придёт сюда."
+)
+
+# -- a body's chat the bot cannot write to (removed from the group, blocked) -------------------
+CHAT_KIND = {
+    ("tg", "group"): "группа Telegram",
+    ("tg", "private"): "личный чат Telegram",
+    ("vk", "group"): "беседа ВКонтакте",
+    ("vk", "private"): "личные сообщения ВКонтакте",
+}
+CHAT_UNREACHABLE_TO_COORDINATOR = (
+    "Бот не может писать в чат органа «{body}» ({kind}): бота удалили из чата или "
+    "заблокировали. Пока у органа нет доступного чата, карточки его обращений приходят вам. "
+    "Когда бота вернут в чат, открытые обращения будут отправлены туда снова."
+)
+CHAT_UNREACHABLE_OTHERS_LEFT = (
+    "Бот не может писать в чат органа «{body}» ({kind}): бота удалили из чата или "
+    "заблокировали. Карточки обращений органа по-прежнему приходят в другие его чаты."
+)
+CHAT_REACHABLE_TO_COORDINATOR = (
+    "Чат органа «{body}» ({kind}) снова доступен. Карточки открытых обращений отправлены "
+    "туда: {count}."
+)
+TO_COORDINATOR_CHAT_UNREACHABLE = (
+    "Обращение № {number} направлено органу «{body}», но бот не может писать в его чат "
+    "(бота удалили из чата или заблокировали). Передайте, пожалуйста, вручную или верните "
+    "бота в чат. Срок — до {due}.\n\n{text}"
+)

@@ -276,6 +276,23 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX inbox_received ON inbox (received_at)",
         ),
     ),
+    (
+        14,
+        "body chats the bot cannot write to (removed from the group, blocked): marked until back",
+        (
+            # A chat, not a binding: a chat of the routing table has no binding, and every
+            # binding in the chat is cut off at once. `StaffBinding.unreachable_since` shows it.
+            """
+            CREATE TABLE unreachable_chats (
+                channel TEXT NOT NULL,
+                chat_id BIGINT NOT NULL,
+                since {timestamp} NOT NULL,
+                reason TEXT NOT NULL,
+                PRIMARY KEY (channel, chat_id)
+            )
+            """,
+        ),
+    ),
 )
 
 

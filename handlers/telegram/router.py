@@ -3,8 +3,9 @@
 Everything a citizen, a body's chat or a coordinator writes goes to ``Core.handle``
 (`bot.core.ports`); the core decides what it means and answers through the outbox, so these
 handlers never send replies of their own; commands (/start, /help, /my…) are recognised here and
-answered by the core. The core arrives by name from the dispatcher's workflow data (the
-dispatcher is built with ``core=…``), never as a global.
+answered by the core. The bot's own membership (``my_chat_member``: removed from a group, blocked,
+back) goes to ``Core.access_changed``. The core arrives by name from the dispatcher's workflow
+data (the dispatcher is built with ``core=…``), never as a global.
 
 Handlers are async and filters are aiogram's async ``Command`` ones: plain callables (magic
 filters included) run through ``asyncio.to_thread`` and slow every update down.
@@ -18,7 +19,7 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import AiogramError
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import BotCommand, CallbackQuery, Message
+from aiogram.types import BotCommand, CallbackQuery, ChatMemberUpdated, Message
 
 from bot.core.ports import Core
 from bot.domain import texts
@@ -137,6 +138,24 @@ async def on_start_with_code(message: Message, command: CommandObject, core: Cor
     )
 
 
+#: The bot's own status in a chat that lets it write there (``restricted``: only if it may
+#: still send messages).
+PRESENT = frozenset({"creator", "administrator", "member"})
+
+
+async def on_my_chat_member(update: ChatMemberUpdated, core: Core) -> None:
+    """The bot was removed from a group or blocked (``left``/``kicked``), or is back: the core
+    decides whose chat it is (a body's: marked and coordinators told; a citizen's). The update
+    comes only when the bot's own status changes, so every one is worth passing on."""
+    member = update.new_chat_member
+    allowed = member.status in PRESENT or (
+        member.status == "restricted"
+        and bool(getattr(member, "is_member", False))
+        and bool(getattr(member, "can_send_messages", False))
+    )
+    await core.access_changed("tg", update.chat.id, allowed=allowed)
+
+
 def build_router(albums: Albums) -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="telegram")
@@ -151,6 +170,8 @@ def build_router(albums: Albums) -> Router:
     router.message.register(on_command, is_unknown_command)
     router.message.register(on_message)
     router.callback_query.register(on_callback)
+    # Registered, so polling asks for it and the webhook's allowed_updates include it.
+    router.my_chat_member.register(on_my_chat_member)
     return router
 
 

@@ -6,7 +6,8 @@ aiogram, so every aiogram/aiohttp failure is mapped onto the three `bot.delivery
 * ``TelegramRetryAfter`` (429) → `RetryAfter` with Telegram's seconds; nothing retries for us;
 * 5xx, network errors, timeouts, an undecodable reply → `TransientError`; so are 401/404/409,
   which are about the bot's setup, not this message: dropping the user's mail for them is worse;
-* 403 (blocked, kicked) and other 400s ("chat not found"...) → `PermanentError`; a deleted forum
+* 403 (blocked, kicked) → `RecipientUnreachable` (the core tells the people concerned), other
+  400s ("chat not found"...) → `PermanentError`; a deleted forum
   topic → `ThreadGone`, except for a message with a ``topic_key`` (a ticket's topic, see
   `TelegramTransport.topics`): that one is resent into a newly created topic.
 
@@ -61,7 +62,12 @@ from aiogram.types import (
 )
 
 from bot.delivery.files import FetchedFile, FileBridge, default_name
-from bot.delivery.transport import PermanentError, RetryAfter, TransientError
+from bot.delivery.transport import (
+    PermanentError,
+    RecipientUnreachable,
+    RetryAfter,
+    TransientError,
+)
 from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.domain.texts import ASK_LOCATION_BUTTON
 
@@ -257,7 +263,9 @@ def delivery_error(e: BaseException, token: str) -> Exception:
         gone = any(marker in text.lower() for marker in _THREAD_GONE)
         return (ThreadGone if gone else PermanentError)(text)
     if isinstance(e, TelegramForbiddenError):
-        return PermanentError(text)
+        # Blocked by the user, kicked from the group, not a member any more: the chat refuses
+        # the bot until someone lets it back (`AppealCore.delivery_refused` decides what then).
+        return RecipientUnreachable(text)
     # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
     # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
     return TransientError(text)

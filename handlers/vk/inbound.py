@@ -2,6 +2,8 @@
 
 Thin on purpose: the labeler only translates ``message_new`` and ``message_event`` (a callback
 button) and hands the result to the injected core; what a message means is the core's business.
+``message_allow`` and ``message_deny`` (may the community write to this person?) go to
+``Core.access_changed``.
 
 Which message id: VK gives every message two numbers, the global ``id`` and the per-dialogue
 ``conversation_message_id``. We use ``id``, because that is the number the rest of the VK side
@@ -58,11 +60,20 @@ class VKInbound:
         labeler.raw_event(GroupEventType.MESSAGE_ALLOW, dataclass=GroupTypes.MessageAllow)(
             self.on_allow
         )
+        labeler.raw_event(GroupEventType.MESSAGE_DENY, dataclass=GroupTypes.MessageDeny)(
+            self.on_deny
+        )
         return labeler
 
     async def on_allow(self, event: GroupTypes.MessageAllow) -> None:
-        """The user allowed the community to write: what VK refused earlier (901) goes now."""
-        await self.core.citizen_reachable("vk", event.object.user_id)
+        """The user allowed the community to write: what VK refused earlier (901) goes now —
+        to a citizen, or the cards to an administrator's dialogue (the core knows which)."""
+        await self.core.access_changed("vk", event.object.user_id, allowed=True)
+
+    async def on_deny(self, event: GroupTypes.MessageDeny) -> None:
+        """The user forbade the community to write: for an administrator's dialogue the
+        coordinators are told at once (for a citizen, the next refused send tells the staff)."""
+        await self.core.access_changed("vk", event.object.user_id, allowed=False)
 
     async def on_message(self, message: Message) -> None:
         incoming = incoming_message(message)

@@ -173,6 +173,8 @@ class _Chat:
     topics: dict[int, str] = field(default_factory=dict)
     deleted_topics: set[int] = field(default_factory=set)
     last_message_id: int = 0
+    bot_admin: bool = True  # groups: the bot is an administrator (else a plain member)
+    bot_status: str | None = None  # groups: "kicked" or "left" once removed; None: it is there
 
     def as_json(self) -> dict:
         if self.type == "private":
@@ -505,18 +507,48 @@ class TelegramEmulator:
         """From now on sends to this user fail with 403; the bot gets a my_chat_member update."""
         self.add_user(user_id)
         self.blocked_by.add(user_id)
-        self._member_update(user_id, "member", "kicked")
+        self._member_update(user_id, user_id, "member", "kicked")
 
     def user_unblocks_bot(self, user_id: int) -> None:
         self.blocked_by.discard(user_id)
-        self._member_update(user_id, "kicked", "member")
+        self._member_update(user_id, user_id, "kicked", "member")
 
-    def _member_update(self, user_id: int, old: str, new: str) -> None:
+    def user_removes_bot(self, user_id: int, chat_id: int, *, ban: bool = True,
+                         update_lost: bool = False) -> None:
+        """An admin removes the bot from a group (``ban``: kicked, else it just left). From now
+        on sends there fail with 403, nothing written there reaches the bot, and the bot gets a
+        my_chat_member update, as from Telegram — unless ``update_lost`` (Telegram keeps
+        updates 24 hours: a bot down longer never hears of it)."""
+        chat = self.chats[chat_id]
+        if user_id not in chat.admins:
+            raise PermissionError(f"user {user_id} is not an admin of chat {chat_id}")
+        old = "administrator" if chat.bot_admin else "member"
+        chat.bot_status = "kicked" if ban else "left"
+        if not update_lost:
+            self._member_update(chat_id, user_id, old, chat.bot_status)
+
+    def user_adds_bot(self, user_id: int, chat_id: int, *, admin: bool = True) -> None:
+        """An admin adds the bot to a group again (as an administrator, or a plain member)."""
+        chat = self.chats[chat_id]
+        if user_id not in chat.admins:
+            raise PermissionError(f"user {user_id} is not an admin of chat {chat_id}")
+        old, chat.bot_status, chat.bot_admin = chat.bot_status, None, admin
+        self._member_update(chat_id, user_id, old or "left", "administrator" if admin else "member")
+
+    def _member_update(self, chat_id: int, user_id: int, old: str, new: str) -> None:
         def member(status: str) -> dict:
-            return {"status": status, "user": self.bot_user} | (
-                {"until_date": 0} if status == "kicked" else {})
+            rights = {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                      "can_delete_messages": True, "can_manage_video_chats": True,
+                      "can_restrict_members": True, "can_promote_members": False,
+                      "can_change_info": True, "can_invite_users": True,
+                      "can_post_stories": False, "can_edit_stories": False,
+                      "can_delete_stories": False, "can_manage_topics": True,
+                      "can_send_welcome_messages": False}
+            extra = ({"until_date": 0} if status == "kicked" else
+                     rights if status == "administrator" else {})
+            return {"status": status, "user": self.bot_user} | extra
         self._push("my_chat_member", {
-            "chat": self.chats[user_id].as_json(), "from": self.users[user_id],
+            "chat": self.chats[chat_id].as_json(), "from": self.users[user_id],
             "date": int(time.time()), "old_chat_member": member(old),
             "new_chat_member": member(new)})
 
@@ -557,7 +589,8 @@ class TelegramEmulator:
             raise LookupError(f"no topic {thread_id} in chat {chat.id}")
         target = chat.messages[reply_to] if reply_to is not None else None
         msg = self._new_message(chat, user, content, thread_id, target)
-        self._push("message", msg)
+        if chat.bot_status is None:  # a group the bot was removed from tells it nothing
+            self._push("message", msg)
         return msg
 
     def user_sends_text(self, user_id: int, text: str, chat_id: int | None = None,
@@ -724,6 +757,10 @@ class TelegramEmulator:
             raise _bad("chat not found")
         if sending and chat.id in self.blocked_by:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if sending and chat.bot_status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        if sending and chat.bot_status == "left":
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         return chat
 
     def _thread(self, chat: _Chat, params: dict) -> int | None:
@@ -812,6 +849,8 @@ class TelegramEmulator:
         self._check_webhook_url(p.get("url") or "")
         self.webhook_secret = p.get("secret_token") or ""
         self.webhook_url = p.get("url") or ""
+        if p.get("allowed_updates") is not None:  # omitted: the previous setting is kept
+            self._allowed = frozenset(p["allowed_updates"]) or DEFAULT_UPDATE_TYPES
         self._record("setWebhook", p)
         return True
 
@@ -1018,7 +1057,8 @@ class TelegramEmulator:
         the URL given to setWebhook, at ``via`` (the local address a reverse proxy would forward
         to), with ``X-Telegram-Bot-Api-Secret-Token`` = the ``secret_token`` of setWebhook (or
         ``secret``, to play a forger). An update answered 200 is done; any other answer keeps
-        it, and delivery stops there, as Telegram retries in order. Returns the statuses."""
+        it, and delivery stops there, as Telegram retries in order. Updates of a type outside
+        setWebhook's ``allowed_updates`` are dropped unsent. Returns the statuses."""
         if not self.webhook_url:
             raise RuntimeError("no webhook set")
         target = via.rstrip("/") + urlsplit(self.webhook_url).path
@@ -1027,6 +1067,10 @@ class TelegramEmulator:
         statuses: list[int] = []
         async with aiohttp.ClientSession() as http:
             while self._updates:
+                kind = next(k for k in self._updates[0] if k != "update_id")
+                if kind not in self._allowed:  # allowed_updates of setWebhook: never sent
+                    self._updates.pop(0)
+                    continue
                 async with http.post(target, json=self._updates[0], headers=headers) as r:
                     statuses.append(r.status)
                     if r.status != 200:

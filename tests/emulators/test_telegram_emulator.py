@@ -137,6 +137,32 @@ async def test_blocked_user_is_forbidden():
 
 
 @run_async
+async def test_bot_removed_from_a_group_and_added_again():
+    async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
+        group = tg.create_group(admin_user_id=USER)
+        tg.user_removes_bot(USER, group)
+        with pytest.raises(TelegramForbiddenError, match="bot was kicked from the supergroup"):
+            await bot.send_message(group, "Карточка")
+        tg.user_sends_text(USER, "без бота", chat_id=group)  # the bot does not see it
+        first = await bot.get_updates(timeout=0)
+        [removed] = updates_of("my_chat_member", first)
+        assert removed.chat.id == group and removed.from_user.id == USER
+        assert (removed.old_chat_member.status, removed.new_chat_member.status) == (
+            "administrator", "kicked")
+
+        tg.user_adds_bot(USER, group, admin=False)
+        await bot.send_message(group, "Карточка")
+        updates = await bot.get_updates(offset=first[-1].update_id + 1, timeout=0)
+        [added] = updates_of("my_chat_member", updates)
+        assert (added.old_chat_member.status, added.new_chat_member.status) == ("kicked", "member")
+        assert updates_of("message", updates) == []
+
+        tg.user_removes_bot(USER, group, ban=False)
+        with pytest.raises(TelegramForbiddenError, match="bot is not a member"):
+            await bot.send_message(group, "Карточка")
+
+
+@run_async
 async def test_deleted_forum_topic():
     async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
         group = tg.create_forum_group(admin_user_id=USER)

@@ -30,6 +30,7 @@ class FakeCore:
 
     def __init__(self) -> None:
         self.handled: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+        self.access: list[tuple[str, int, bool]] = []
 
     async def handle(self, message: IncomingMessage) -> None:
         self.handled.put_nowait(message)
@@ -37,6 +38,11 @@ class FakeCore:
             raise RuntimeError("core failed")
 
     async def citizen_reachable(self, channel: str, user_id: int) -> int:
+        return 0
+
+    async def access_changed(self, channel: str, chat_id: int, *, allowed: bool,
+                             reason: str = "left") -> int:
+        self.access.append((channel, chat_id, allowed))
         return 0
 
     async def next(self) -> IncomingMessage:
@@ -68,6 +74,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")
     return tmp_path / "data"
+
+
+@run_async
+async def test_allowing_and_forbidding_messages_reach_the_core(data_dir: Path) -> None:
+    core = FakeCore()
+    async with VKEmulator() as vk, polling_bot(vk, core, data_dir):
+        await vk.user_denies_messages(USER)
+        await vk.user_allows_messages(USER)
+        await vk.wait_for(lambda: len(core.access) == 2)
+    assert core.access == [("vk", USER, False), ("vk", USER, True)]
 
 
 @run_async

@@ -354,6 +354,32 @@ async def test_staff_invites_bindings_and_forum_topics(url):
 
 
 @run_async
+async def test_a_body_chat_marked_unreachable_and_back(url):
+    """Marked per chat (a table chat has no binding); every binding in it shows the mark."""
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            await tx.staff.add_binding(StaffBinding("tg", -1001, 7, "city"), NOW)
+            await tx.staff.add_binding(StaffBinding("tg", 7, 7, "city"), NOW)
+            assert await tx.staff.unreachable_chats() == {}
+            assert await tx.staff.mark_unreachable("tg", -1001, "kicked", NOW)
+            later = NOW + timedelta(hours=1)
+            assert not await tx.staff.mark_unreachable("tg", -1001, "403", later)  # first stays
+            assert await tx.staff.mark_unreachable("vk", 2000000001, "901", NOW)  # a table chat
+        async with repo.transaction() as tx:
+            assert await tx.staff.unreachable_chats() == {
+                ("tg", -1001): NOW, ("vk", 2000000001): NOW,
+            }
+            assert await tx.staff.bindings() == [
+                StaffBinding("tg", -1001, 7, "city", unreachable_since=NOW),
+                StaffBinding("tg", 7, 7, "city"),
+            ]
+            assert await tx.staff.mark_reachable("tg", -1001)
+            assert not await tx.staff.mark_reachable("tg", -1001)
+            assert [b.unreachable_since for b in await tx.staff.bindings()] == [None, None]
+            assert list(await tx.staff.unreachable_chats()) == [("vk", 2000000001)]
+
+
+@run_async
 async def test_routing_table_versions_proposals_and_statistics(url):
     async with opened(url) as repo, repo.transaction() as tx:
         assert await tx.tables.latest() is None

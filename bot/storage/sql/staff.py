@@ -1,14 +1,16 @@
 """Administrators (`bot.storage.base.StaffTx`): single-use invites, the chats where a body's
-tickets arrive, and the forum topic each ticket has in such a chat (migration 4)."""
+tickets arrive, and the forum topic each ticket has in such a chat (migration 4); the body chats
+the bot cannot write to (migration 14)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.records import StaffBinding, StaffInvite
 from bot.storage.sql import values
 from bot.storage.sql.driver import Facet
-from bot.storage.sql.values import to_db_time
+from bot.storage.sql.values import from_db_time, to_db_time
 
 _THREAD_OF_TOPIC = (
     "SELECT thread_id FROM forum_topics WHERE channel = ? AND chat_id = ? AND topic_key = ?"
@@ -63,7 +65,35 @@ class StaffSql(Facet):
 
     async def bindings(self) -> list[StaffBinding]:
         order = self.db.dialect.binding_order
-        return await self._records(values.binding, f"SELECT * FROM staff_bindings ORDER BY {order}")
+        found = await self._records(
+            values.binding, f"SELECT * FROM staff_bindings ORDER BY {order}"
+        )
+        unreachable = await self.unreachable_chats()
+        return [
+            replace(b, unreachable_since=unreachable.get((b.channel, b.chat_id))) for b in found
+        ]
+
+    async def mark_unreachable(
+        self, channel: str, chat_id: int, reason: str, now: datetime
+    ) -> bool:
+        """``False`` if the chat was marked already (the first mark and its time stay)."""
+        count = await self.db.run(
+            "INSERT INTO unreachable_chats (channel, chat_id, since, reason) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (channel, chat_id, to_db_time(now), reason),
+        )
+        return count == 1
+
+    async def mark_reachable(self, channel: str, chat_id: int) -> bool:
+        """``False`` if the chat was not marked."""
+        count = await self.db.run(
+            "DELETE FROM unreachable_chats WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+        )
+        return count == 1
+
+    async def unreachable_chats(self) -> dict[tuple[str, int], datetime]:
+        rows = await self.db.all("SELECT channel, chat_id, since FROM unreachable_chats")
+        return {(r["channel"], r["chat_id"]): from_db_time(r["since"]) for r in rows}
 
     async def forum_thread(self, channel: str, chat_id: int, topic_key: str) -> int | None:
         return await self._value(_THREAD_OF_TOPIC, (channel, chat_id, topic_key), int)

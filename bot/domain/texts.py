@@ -78,6 +78,8 @@ UNKNOWN_TOPIC = "не определена"
 # -- to coordinators -----------------------------------------------------------------------------
 TO_COORDINATOR_UNROUTED = (
     "Обращение № {number}: бот не смог определить ответственный орган.\nПричина: {reason}\n\n{text}"
+    "\n\nЧтобы передать обращение органу, ответьте на это сообщение: «Орган: <номер органа или "
+    "часть названия>»."
 )
 TO_COORDINATOR_NO_CHAT = (
     "Обращение № {number} направлено органу «{body}», но у него не настроен чат. "
@@ -88,7 +90,12 @@ REASON_NOTHING_FITS = "ни одна тема таблицы не подходи
 REASON_ALL_REFUSED = "все подходящие органы ответили «не наше»"
 REASON_TOO_MANY_QUESTIONS = "после уточнений заявителя ответственный орган так и не ясен"
 ASSIGN_UNKNOWN = "Орган «{query}» не найден в таблице. Напишите его номер (id) или часть названия."
-ASSIGN_AMBIGUOUS = "Под «{query}» подходят несколько органов, уточните:\n{names}"
+ASSIGN_AMBIGUOUS = (
+    "Обращение № {number}: под «{query}» подходят несколько органов. Выберите кнопкой или "
+    "напишите точнее:\n{names}"
+)
+ASSIGN_DONE_NOTICE = "Обращение № {number} передано: {body}"
+ASSIGN_BODY_GONE = "Этого органа больше нет в таблице."
 # An incoming message the bot could not handle, however often it tried (bot.core.lost_updates).
 UPDATE_SET_ASIDE = (
     "Бот не смог обработать входящее сообщение ({where}) после {attempts} попыток, и житель "

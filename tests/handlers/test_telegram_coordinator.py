@@ -264,3 +264,23 @@ async def test_citizens_cannot_use_coordinator_tools(tmp_path, saratov):
         answer = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", since=seen)
         assert answer.params.get("text") == texts.ONLY_COORDINATORS
         assert await appeal_goes_to(tg) == old
+
+
+@run_async
+async def test_the_menu_words_and_tools_work_for_a_coordinator_only(tmp_path, saratov):
+    async with world(tmp_path, saratov) as (tg, _table, _old, _new):
+        seen = len(tg.sent)
+        tg.user_sends_text(COORDINATOR, "/tools")
+        listing = await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen)
+        assert listing.text == texts.COORDINATOR_TOOLS
+
+        seen = len(tg.sent)
+        tg.user_sends_text(COORDINATOR, "Таблица")  # the words of VK's menu work here too
+        sent = await tg.wait_for(lambda c: c.method == "sendDocument", since=seen, timeout=SLOW)
+        assert sent.chat_id == COORDINATOR and "версия 1" in sent.caption
+
+        # From a citizen the same word is an appeal like any other text, not a refused command.
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Таблица")
+        answer = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
+        assert answer.text != texts.ONLY_COORDINATORS and not tg.calls("sendPhoto")

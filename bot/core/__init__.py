@@ -6,8 +6,8 @@ area: `intake` (appeals, questions, follow-ups), `staff_actions` (take, «Не �
 close, spam), `verdicts` (the citizen's «Проблема решена?» and rating), `deadlines`,
 `reachability`, `privacy`, `invites`, `citizen` (commands), `coordination` (the routing table
 from a chat), `stats`, `coordinator_tools` (both, as a coordinator's chat in either channel
-uses them), `body_choice` (a coordinator's body chosen by a button). `appeals.AppealCore` binds them into the one object adapters call
-(`ports.Core`).
+uses them), `body_choice` (a coordinator's body chosen by a button). `appeals.AppealCore`
+binds them into the one object adapters call (`ports.Core`).
 
 No platform library is imported here (a test checks it): adapters translate updates into
 `bot.domain.messages.IncomingMessage` and deliver what the desk queued.

@@ -48,6 +48,7 @@ from vkbottle.bot import BotLabeler
 
 from bot.core.appeals import AppealCore
 from bot.core.coordination import Coordination
+from bot.core.coordinator_tools import CoordinatorTools
 from bot.core.flood import FloodWindow
 from bot.core.ports import Addressee, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
@@ -73,6 +74,7 @@ from handlers.telegram.router import build_router, incoming_from_message
 from handlers.telegram.session import TelegramSession
 from handlers.telegram.topics import ForumTopics
 from handlers.telegram.transport import TelegramFiles, TelegramTransport
+from handlers.vk.coordinator import VKCoordinator
 from handlers.vk.inbound import VKInbound, make_vk_bot
 from handlers.vk.inbox import HandlerErrorsRaised
 from handlers.vk.isolation import isolation_for
@@ -270,6 +272,7 @@ class CoreService:
     core: AppealCore
     outbox: Outbox
     coordination: Coordination
+    tools: CoordinatorTools  # the coordination as both channels' coordinators use it
     scheduler: AsyncIOScheduler
     jobs: RunningJobs
     metrics: Metrics
@@ -334,6 +337,7 @@ class CoreService:
             core,
             outbox,
             coordination,
+            CoordinatorTools(coordination),
             scheduler,
             RunningJobs(scheduler),
             metrics,
@@ -460,7 +464,7 @@ def build_dispatcher(service: CoreService, redis: Redis | None = None) -> Dispat
         # Several processes: an album's parts may reach different ones.
         albums = RedisAlbumCollector(incoming_from_message, redis)
     dispatcher = ConfirmingDispatcher(
-        **options, core=service.core, coordination=service.coordination
+        **options, core=service.core, tools=service.tools
     )
     # First: a coordinator's document is a table, not an appeal.
     dispatcher.include_routers(build_coordinator_router(), build_router(albums))
@@ -468,12 +472,19 @@ def build_dispatcher(service: CoreService, redis: Redis | None = None) -> Dispat
 
 
 def build_vk_bot(
-    settings: Settings, core: Core, api: API, group_id: int, redis: Redis | None
+    settings: Settings,
+    core: Core,
+    api: API,
+    group_id: int,
+    redis: Redis | None,
+    tools: CoordinatorTools | None = None,
 ) -> VKBot:
-    """The vkbottle bot: the handlers on the core, one peer's events at a time (across
-    processes with Redis), the polling state in ``DATA_DIR``, handlers' errors raised to the
-    inbox that feeds it."""
-    labeler = VKInbound(core, group_id, isolation_for(redis)).register(BotLabeler())
+    """The vkbottle bot: the handlers on the core (and the coordinator's ``tools``), one peer's
+    events at a time (across processes with Redis), the polling state in ``DATA_DIR``,
+    handlers' errors raised to the inbox that feeds it."""
+    coordinator = VKCoordinator(tools, api) if tools is not None else None
+    inbound = VKInbound(core, group_id, isolation_for(redis), coordinator=coordinator)
+    labeler = inbound.register(BotLabeler())
     return make_vk_bot(
         api, labeler, Path(settings.data_dir), error_handler=HandlerErrorsRaised()
     )

@@ -147,7 +147,9 @@ async def serve(
             dispatcher = build_dispatcher(service, redis)
             processors["tg"] = TelegramUpdates(dispatcher, tg_bot).process
         if vk_api is not None:
-            vk_bot = build_vk_bot(settings, service.core, vk_api, group_id, redis)
+            vk_bot = build_vk_bot(
+                settings, service.core, vk_api, group_id, redis, tools=service.tools
+            )
             processors["vk"] = VKUpdates(vk_bot, vk_api).process
         # Taking up what the last run stored and did not handle; stopped after receiving.
         inbox = await stack.enter_async_context(build_inbox(settings, service, processors))

@@ -52,7 +52,8 @@ from routing.tablefile import parse_table, table_to_bytes
 
 log = logging.getLogger("bot.coordination")
 
-#: Telegram's Bot API lets a bot download files up to 20 MB (getFile).
+#: The largest table file taken, in any channel: Telegram's Bot API lets a bot download files up
+#: to 20 MB (getFile), and a routing table is far smaller (under a megabyte).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TABLE_SUFFIXES = (".xlsx", ".yaml", ".yml", ".zip", ".csv")
 #: Problems listed in the chat; the rest is counted ("…и ещё N").
@@ -64,22 +65,32 @@ SYSTEM = "system"
 
 
 @dataclass(frozen=True)
-class Reply:
-    """What to tell the coordinator: messages in order, buttons under the last one, and a short
-    ``notice`` for the button press that caused it (callback alert / snackbar)."""
-
-    messages: tuple[str, ...] = ()
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    notice: str | None = None
-
-
-@dataclass(frozen=True)
 class TableFile:
     """The current table as a file to send back (`/table`)."""
 
     data: bytes
     filename: str
     caption: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to tell the coordinator: messages in order, buttons under the last one, and a short
+    ``notice`` for the button press that caused it (callback alert / snackbar). A ``document``
+    (`/table`) and a ``photo`` (the PNG chart of `/stats`) go before the messages."""
+
+    messages: tuple[str, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    notice: str | None = None
+    document: TableFile | None = None
+    photo: bytes | None = None
+
+    @property
+    def settles_proposal(self) -> bool:
+        """A press that decided a proposal (applied, cancelled, refused as stale) answers with
+        messages: the buttons under the proposal are spent and are taken away. A press that
+        only gets a notice (already applied, unknown) leaves the message as it is."""
+        return bool(self.messages)
 
 
 def canonical(table: RoutingTable) -> str:

@@ -8,7 +8,8 @@ of `RULES` whose test matches handles the message. The order is the policy, so i
 one place:
 
 1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
-   included); the right to act is checked by the use case;
+   included); the right to act is checked by the use case; a coordinator's choice of a body
+   by a button is one of them;
 2. staff chats next: a body's chat, whatever is written there, is never an appeal;
 3. the citizen's commands and their desk buttons (``/my`` pages, history, ``/forget``);
 4. a coordinator's own chat: one staff path with the body chats;
@@ -22,12 +23,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core import chat_access, citizen, intake, staff_actions, verdicts
+from bot.core import body_choice, chat_access, citizen, intake, staff_actions, verdicts
 from bot.core.desk import COORDINATOR, Desk
 from bot.core.sanitize import storable_message
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
-from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload, Purpose
+from bot.domain.wire import Action, OutboxKey, Outcome, OutcomeKind, Payload, Purpose
 
 log = logging.getLogger("bot.core")
 
@@ -124,6 +125,10 @@ def _card_button(desk: Desk, message: IncomingMessage, payload: Payload | None) 
     return payload is not None and payload.action.by_staff
 
 
+def _body_choice(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    return payload is not None and payload.action == Action.ASSIGN
+
+
 def _in_body_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
     return bool(desk.staff.bodies_of_chat(message.channel, message.chat_id))
 
@@ -159,6 +164,7 @@ async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload |
 
 RULES: tuple[Rule, ...] = (
     Rule("a card button", _card_button, staff_actions.press),
+    Rule("a coordinator's choice of body", _body_choice, body_choice.press),
     Rule("a message in a body's chat", _in_body_chat, staff_actions.in_body_chat),
     Rule("a citizen's command in a private chat", _command, citizen.command),
     Rule("a button of the citizen's /my, /forget", _desk_button, citizen.press),

@@ -316,14 +316,29 @@ async def assign(
         return await redirect(
             desk, ticket.number, by=COORDINATOR, correct_body=found[0].id, actor=actor
         )
+    if not found:
+        await desk.reply_in_chat(message, texts.ASSIGN_UNKNOWN.format(query=query), "assign")
+        return Outcome(K.IGNORED, ticket.number)
     names = "\n".join(f"• {b.name} ({b.id})" for b in found[:10])
-    text = (
-        texts.ASSIGN_AMBIGUOUS.format(query=query, names=names)
-        if found
-        else texts.ASSIGN_UNKNOWN.format(query=query)
+    text = texts.ASSIGN_AMBIGUOUS.format(number=ticket.number, query=query, names=names)
+    key = OutboxKey.about_no_ticket("assign", message.channel, message.chat_id, message.message_id)
+    await desk.say(
+        message.channel, message.chat_id, text, key, purpose=COORDINATOR,
+        reply_to=message.message_id, buttons=body_choice_buttons(ticket.number, found[:10]),
     )
-    await desk.reply_in_chat(message, text, "assign")
     return Outcome(K.IGNORED, ticket.number)
+
+
+def body_choice_buttons(number: str, bodies: list[Body]) -> tuple[tuple[Button, ...], ...]:
+    """One button per body, one to a row (`bot.core.body_choice` acts on the press); a body
+    whose id does not fit the button's data is left to be typed."""
+    rows = []
+    for body in bodies:
+        try:
+            rows.append((Button(body.name, Payload(Action.ASSIGN, number, body.id).pack()),))
+        except ValueError:
+            continue
+    return tuple(rows)
 
 
 async def record_answer(

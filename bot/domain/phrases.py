@@ -26,6 +26,21 @@ COMMAND_WORDS = {
     "отменить": "cancel",
 }
 
+#: A coordinator's tools (`bot.core.coordinator_tools`): the slash commands, whoever sends them
+#: (anyone else is refused), and the words a coordinator types or taps in VK's menu
+#: (`bot.domain.texts.COORDINATOR_MENU`), taken from coordinators only.
+COORDINATOR_COMMANDS = ("table", "rollback", "stats", "versions", "tools")
+COORDINATOR_WORDS = {
+    "статистика": "stats",
+    "таблица": "table",
+    "версии": "versions",
+    "версии таблицы": "versions",
+    "откатить таблицу": "rollback",
+    "откат таблицы": "rollback",
+    "меню координатора": "tools",
+    "инструменты": "tools",
+}
+
 _SLASH = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 
 # A street, a house, a building: what makes a place findable for a crew. Geolocation counts too.
@@ -50,6 +65,19 @@ def command_of(text: str | None) -> str | None:
     if match is not None:
         return match.group(1).lower()
     return COMMAND_WORDS.get(" ".join(stripped.casefold().split()).replace("ё", "е"))
+
+
+def coordinator_command_of(text: str | None, *, words: bool) -> str | None:
+    """``"/stats"`` → ``"stats"``; with ``words``, «Статистика» → ``"stats"`` too; ``None`` for
+    anything else, a citizen's command included."""
+    stripped = (text or "").strip()
+    match = _SLASH.match(stripped)
+    if match is not None:
+        name = match.group(1).lower()
+        return name if name in COORDINATOR_COMMANDS else None
+    if not words:
+        return None
+    return COORDINATOR_WORDS.get(" ".join(stripped.casefold().split()).replace("ё", "е"))
 
 
 def has_address(text: str) -> bool:

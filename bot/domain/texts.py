@@ -78,6 +78,8 @@ UNKNOWN_TOPIC = "не определена"
 # -- to coordinators -----------------------------------------------------------------------------
 TO_COORDINATOR_UNROUTED = (
     "Обращение № {number}: бот не смог определить ответственный орган.\nПричина: {reason}\n\n{text}"
+    "\n\nЧтобы передать обращение органу, ответьте на это сообщение: «Орган: <номер органа или "
+    "часть названия>»."
 )
 TO_COORDINATOR_NO_CHAT = (
     "Обращение № {number} направлено органу «{body}», но у него не настроен чат. "
@@ -88,7 +90,12 @@ REASON_NOTHING_FITS = "ни одна тема таблицы не подходи
 REASON_ALL_REFUSED = "все подходящие органы ответили «не наше»"
 REASON_TOO_MANY_QUESTIONS = "после уточнений заявителя ответственный орган так и не ясен"
 ASSIGN_UNKNOWN = "Орган «{query}» не найден в таблице. Напишите его номер (id) или часть названия."
-ASSIGN_AMBIGUOUS = "Под «{query}» подходят несколько органов, уточните:\n{names}"
+ASSIGN_AMBIGUOUS = (
+    "Обращение № {number}: под «{query}» подходят несколько органов. Выберите кнопкой или "
+    "напишите точнее:\n{names}"
+)
+ASSIGN_DONE_NOTICE = "Обращение № {number} передано: {body}"
+ASSIGN_BODY_GONE = "Этого органа больше нет в таблице."
 # An incoming message the bot could not handle, however often it tried (bot.core.lost_updates).
 UPDATE_SET_ASIDE = (
     "Бот не смог обработать входящее сообщение ({where}) после {attempts} попыток, и житель "
@@ -174,11 +181,12 @@ TABLE_CSV_SHEET_UNKNOWN = (
     "пришлите как .xlsx или .zip со всеми CSV-файлами."
 )
 TABLE_TOO_LARGE = (
-    "Файл «{name}» слишком большой ({size_mb:.1f} МБ): бот может скачать из Telegram не больше "
+    "Файл «{name}» слишком большой ({size_mb:.1f} МБ): бот принимает таблицу размером до "
     "{limit_mb} МБ. Таблица маршрутизации обычно занимает меньше мегабайта — проверьте, что "
     "это тот файл."
 )
-TABLE_DOWNLOAD_FAILED = "Не удалось скачать файл «{name}» из Telegram. Пришлите его ещё раз."
+# {where}: WHERE_NO_CHAT of the channel the file came from.
+TABLE_DOWNLOAD_FAILED = "Не удалось скачать файл «{name}» из {where}. Пришлите его ещё раз."
 TABLE_INVALID = "В таблице «{name}» найдены ошибки ({count}), она не применена:"
 TABLE_MORE_PROBLEMS = "…и ещё {count} (исправьте перечисленные и пришлите таблицу снова)"
 TABLE_UNCHANGED = "Таблица «{name}» совпадает с действующей (версия {version}): менять нечего."
@@ -222,6 +230,23 @@ TABLE_SUMMARY_FILE = "из файла ROUTING_TABLE — {summary}"
 TABLE_SUMMARY_UPLOAD = "«{name}» — {summary}"
 TABLE_SUMMARY_ROLLBACK = "откат к версии {target} — {summary}"
 WHEN = "{date:%d.%m.%Y %H:%M}"
+# The coordinator's tools at a glance (/tools, «Меню координатора»): the same in both channels.
+COORDINATOR_TOOLS = (
+    "Инструменты координатора:\n"
+    "• Таблица маршрутизации: пришлите сюда файл документом (.xlsx, .yaml/.yml, .zip с "
+    "CSV-файлами или один CSV-лист) — бот проверит его, покажет, что изменится, и спросит "
+    "«Применить» или «Отмена».\n"
+    "• /table (Таблица) — действующая таблица файлом .xlsx.\n"
+    "• /versions (Версии таблицы) — последние версии: кто и когда применил.\n"
+    "• /rollback (Откатить таблицу) — вернуть предыдущую версию, тоже с подтверждением.\n"
+    "• /stats (Статистика) — обращения по состояниям и органам, просроченные, с диаграммой.\n"
+    "• /invite <номер органа или часть названия> — приглашение администратора органа.\n"
+    "• Обращение, для которого бот не нашёл орган: ответьте на его сообщение словами "
+    "«Орган: <номер или часть названия>»."
+)
+#: VK's keyboard under a coordinator's input field (rows of labels): pressing a label sends
+#: these words, which `bot.domain.phrases.COORDINATOR_WORDS` reads as the commands.
+COORDINATOR_MENU = (("Статистика", "Версии таблицы"), ("Таблица", "Откатить таблицу"))
 
 STATS_EMPTY = "Обращений пока нет: статистике не из чего складываться."
 STATS_TITLE = "Статистика обращений на {when}"

@@ -66,6 +66,8 @@ class Action(StrEnum):
     REDIRECT = "redirect"  # «Не наше»
     REJECT = "reject"  # «Спам»
     CLOSE = "close"  # «Закрыть»
+    # A coordinator's: the body chosen for a ticket by a button (`bot.core.body_choice`).
+    ASSIGN = "assign"
     # The citizen's desk (`bot.core.citizen`): a ticket's history, the next page of /my,
     # confirming /forget, no photo.
     HISTORY = "history"

@@ -1,5 +1,6 @@
 """Telegram handlers for coordinators: table uploads, «Применить»/«Отмена», /rollback, /table,
-/versions, /stats. The logic is in `bot.core.coordination` and `bot.core.stats`.
+/versions, /stats, /tools. They only translate: what each means, who may, and what to answer is
+`bot.core.coordinator_tools` (the same for VK, `handlers.vk.coordinator`).
 
 Unlike the citizen and body flows, replies here are sent directly (``message.answer``,
 ``answer_document``, ``answer_photo``), not through the outbox: they are synchronous answers to
@@ -27,34 +28,42 @@ from aiogram.types import (
     Message,
 )
 
-from bot.core import stats
-from bot.core.coordination import (
-    BUTTON_PREFIX,
-    MAX_UPLOAD_BYTES,
-    Coordination,
-    Reply,
-    coordinator_ref,
-)
-from bot.domain import texts
+from bot.core.coordination import Reply
+from bot.core.coordinator_tools import CoordinatorTools, DownloadFailed
+from bot.domain.phrases import COORDINATOR_COMMANDS
 from handlers.telegram.router import answer_press
 
 log = logging.getLogger("handlers.coordinator")
 
+
 class CoordinatorDocument(BaseFilter):
     """A document a coordinator sends in their private chat with the bot."""
 
-    async def __call__(self, message: Message, coordination: Coordination) -> bool:
+    async def __call__(self, message: Message, tools: CoordinatorTools) -> bool:
         return (
             message.document is not None
             and message.chat.type == "private"
             and message.from_user is not None
-            and coordination.is_coordinator("tg", message.from_user.id)
+            and tools.is_coordinator("tg", message.from_user.id)
         )
 
 
+class CoordinatorWords(BaseFilter):
+    """A coordinator's tool asked for in words («Статистика»), as VK's menu sends them."""
+
+    async def __call__(self, message: Message, tools: CoordinatorTools) -> bool:
+        return _tool_of(message, tools) is not None
+
+
 class TableButton(BaseFilter):
-    async def __call__(self, callback: CallbackQuery) -> bool:
-        return (callback.data or "").startswith(BUTTON_PREFIX)
+    async def __call__(self, callback: CallbackQuery, tools: CoordinatorTools) -> bool:
+        return tools.owns(callback.data)
+
+
+def _tool_of(message: Message, tools: CoordinatorTools) -> str | None:
+    user = message.from_user
+    user_id = user.id if user is not None else message.chat.id
+    return tools.command_of("tg", user_id, message.text, reply=message.reply_to_message is not None)
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -69,95 +78,61 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def _send(message: Message, reply: Reply) -> None:
+    if reply.document is not None:
+        file = reply.document
+        await message.answer_document(
+            BufferedInputFile(file.data, file.filename), caption=file.caption
+        )
+    if reply.photo is not None:
+        await message.answer_photo(BufferedInputFile(reply.photo, "stats.png"))
     for index, text in enumerate(reply.messages):
         last = index == len(reply.messages) - 1
         await message.answer(text, reply_markup=_markup(reply) if last else None)
 
 
-def _allowed(message: Message, coordination: Coordination) -> bool:
-    user = message.from_user
-    return user is not None and coordination.is_coordinator("tg", user.id)
-
-
-async def on_document(message: Message, bot: Bot, coordination: Coordination) -> None:
+async def on_document(message: Message, bot: Bot, tools: CoordinatorTools) -> None:
     document = message.document
-    name = document.file_name or "file"
-    if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
-        await _send(message, coordination.too_large(name, document.file_size))
-        return
-    try:
-        downloaded = await bot.download(document.file_id)
-    except (TelegramBadRequest, TelegramNetworkError) as error:
-        log.warning("table upload: download failed (%s)", type(error).__name__)
-        await message.answer(texts.TABLE_DOWNLOAD_FAILED.format(name=name))
-        return
-    data = downloaded.read() if downloaded is not None else b""
-    who = coordinator_ref("tg", message.from_user.id)
-    await _send(message, await coordination.propose_upload(data, name, who))
+
+    async def fetch(limit: int) -> bytes:
+        try:
+            downloaded = await bot.download(document.file_id)
+        except (TelegramBadRequest, TelegramNetworkError) as error:
+            raise DownloadFailed(type(error).__name__) from None
+        return downloaded.read(limit) if downloaded is not None else b""
+
+    reply = await tools.upload(
+        "tg", message.from_user.id, document.file_name or "file", document.file_size, fetch
+    )
+    await _send(message, reply)
 
 
-async def on_table_button(callback: CallbackQuery, coordination: Coordination) -> None:
-    reply = Reply(notice=texts.ONLY_COORDINATORS)
+async def on_tool(message: Message, tools: CoordinatorTools) -> None:
+    """/table, /rollback, /stats, /versions, /tools (or their words): the core decides."""
+    name = _tool_of(message, tools)
+    if name is None:  # "/stats@otherbot" cannot reach here: aiogram's Command checked it
+        return
+    user = message.from_user
+    await _send(message, await tools.command("tg", user.id if user else message.chat.id, name))
+
+
+async def on_table_button(callback: CallbackQuery, tools: CoordinatorTools) -> None:
+    reply = Reply()
     try:
-        if coordination.is_coordinator("tg", callback.from_user.id):
-            reply = Reply()  # an error below must not read as "only coordinators"
-            who = coordinator_ref("tg", callback.from_user.id)
-            reply = await coordination.press(callback.data or "", who)
-            message = callback.message
-            if isinstance(message, Message):
-                if reply.messages:  # decided: the buttons under the proposal are spent
-                    await message.edit_reply_markup(reply_markup=None)
-                await _send(message, reply)
+        reply = await tools.press("tg", callback.from_user.id, callback.data or "")
+        message = callback.message
+        if isinstance(message, Message):
+            if reply.settles_proposal:
+                await message.edit_reply_markup(reply_markup=None)
+            await _send(message, reply)
     finally:
         await answer_press(callback, reply.notice)
-
-
-async def on_rollback(message: Message, coordination: Coordination) -> None:
-    if not _allowed(message, coordination):
-        await message.answer(texts.ONLY_COORDINATORS)
-        return
-    who = coordinator_ref("tg", message.from_user.id)
-    await _send(message, await coordination.propose_rollback(who))
-
-
-async def on_table(message: Message, coordination: Coordination) -> None:
-    if not _allowed(message, coordination):
-        await message.answer(texts.ONLY_COORDINATORS)
-        return
-    current = await coordination.current_file()
-    if current is None:
-        await message.answer(texts.TABLE_NONE_YET)
-        return
-    await message.answer_document(
-        BufferedInputFile(current.data, current.filename), caption=current.caption
-    )
-
-
-async def on_versions(message: Message, coordination: Coordination) -> None:
-    if not _allowed(message, coordination):
-        await message.answer(texts.ONLY_COORDINATORS)
-        return
-    await _send(message, await coordination.versions())
-
-
-async def on_stats(message: Message, coordination: Coordination) -> None:
-    if not _allowed(message, coordination):
-        await message.answer(texts.ONLY_COORDINATORS)
-        return
-    lines, png = await stats.report(coordination.core)
-    if png is not None:
-        await message.answer_photo(BufferedInputFile(png, "stats.png"))
-    for text in lines:
-        await message.answer(text)
 
 
 def build_coordinator_router() -> Router:
     """A fresh router per dispatcher; include it before `router.build_router()`."""
     router = Router(name="telegram-coordinator")
-    router.message.register(on_table, Command("table"))
-    router.message.register(on_rollback, Command("rollback"))
-    router.message.register(on_stats, Command("stats"))
-    router.message.register(on_versions, Command("versions"))
+    router.message.register(on_tool, Command(*COORDINATOR_COMMANDS))
+    router.message.register(on_tool, CoordinatorWords())
     router.message.register(on_document, CoordinatorDocument())
     router.callback_query.register(on_table_button, TableButton())
     return router

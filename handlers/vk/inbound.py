@@ -36,6 +36,7 @@ from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.phrases import command_of
 from bot.domain.staff import looks_like_token
+from handlers.vk.coordinator import VKCoordinator
 from handlers.vk.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
@@ -45,10 +46,17 @@ class VKInbound:
     """Registers the VK handlers on a labeler; the core is passed in, never looked up."""
 
     def __init__(
-        self, core: Core, group_id: int | None = None, isolation: Isolation | None = None
+        self,
+        core: Core,
+        group_id: int | None = None,
+        isolation: Isolation | None = None,
+        *,
+        coordinator: VKCoordinator | None = None,
     ) -> None:
         self.core = core
         self.group_id = group_id  # for invite links (vk.me/club<id>?ref=<code>)
+        # The coordinator's tools (a table as a document, /stats…); none: VK has no such tools.
+        self.coordinator = coordinator
         # One peer's events one at a time (across processes with Redis): see `isolation`.
         self.isolation = isolation or LocalIsolation()
         self.on_message = isolated(self.on_message, self.isolation, lambda m: f"vk:{m.peer_id}")
@@ -94,6 +102,8 @@ class VKInbound:
             query = incoming.text.strip()[len("/invite") :]
             await self.core.invite(incoming, query.strip(), links=self._invite_links)
             return
+        if self.coordinator is not None and await self.coordinator.on_message(message):
+            return  # a coordinator's tool (/stats, «Таблица», a table file…) or its refusal
         # "/my", «Мои обращения», «Помощь»… (VK has no command entities: the text is the command)
         command = command_of(incoming.text)
         if command is not None:
@@ -107,7 +117,14 @@ class VKInbound:
         message from the outbox."""
         notice = None
         try:
-            notice = (await self.core.handle(incoming_button(event))).notice
+            incoming = incoming_button(event)
+            if self.coordinator is not None and self.coordinator.owns(incoming.payload):
+                notice = await self.coordinator.on_press(
+                    event.peer_id, event.user_id, event.conversation_message_id,
+                    incoming.payload or "",
+                )
+            else:
+                notice = (await self.core.handle(incoming)).notice
         finally:
             try:
                 if notice:

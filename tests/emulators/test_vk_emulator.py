@@ -287,3 +287,26 @@ async def test_edit_get_by_id_users_and_documents() -> None:
                 uploaded = await response.json()
         saved = await api.request("docs.save", {"file": uploaded["file"], "title": "answer.pdf"})
         assert saved["response"]["doc"]["ext"] == "pdf"
+
+
+@run_async
+async def test_a_users_document_arrives_with_vks_fields_and_a_working_address() -> None:
+    table = b"region: {id: '63', name: x}\n"
+    async with emulator_and_api() as (vk, _api):
+        sent = await vk.user_sends_document(USER, "таблица.yaml", table, text="вот")
+        # vkbottle's own model reads it, as the bot would.
+        message = Message(**{**sent, "group_id": vk.group_id})
+        (attachment,) = message.attachments or ()
+        doc = attachment.doc
+        assert doc is not None and (doc.title, doc.ext, doc.size) == ("таблица.yaml", "yaml",
+                                                                       len(table))
+        assert doc.owner_id == USER and doc.access_key and "?hash=" in doc.url
+        async with aiohttp.ClientSession() as http, http.get(doc.url) as got:
+            assert got.status == 200 and await got.read() == table
+        assert vk.downloads == [f"doc{USER}_{doc.id}"]
+
+        gone = await vk.user_sends_document(USER, "t.yaml", table, deleted=True)
+        async with aiohttp.ClientSession() as http, http.get(
+            gone["attachments"][0]["doc"]["url"]
+        ) as got:
+            assert got.status == 404

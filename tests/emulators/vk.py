@@ -30,6 +30,11 @@ What is modelled, and why:
 * **Rate limit and faults.** 20 calls/s per token (error 6), injectable flood control (9), HTTP
   5xx, dropped connections and slow answers, drawn from a seeded RNG so a failing run repeats.
 
+* **Files.** A user's photo or document arrives as an attachment whose URLs serve its bytes
+  from the emulator (`downloads` lists what the bot fetched); the bot's own go through
+  ``photos.getMessagesUploadServer``/``saveMessagesPhoto`` and ``docs.getMessagesUploadServer``/
+  ``docs.save``, and read back with `photo_bytes`/`doc_bytes`.
+
 Callback API: `VKEmulator.callback_server` POSTs the same events to a bot's server.
 
 Not modelled: chats beyond the bare peer id, ``message_reply`` events, ``execute``.
@@ -173,6 +178,8 @@ class VKEmulator:
         #: every error code given to the bot, counted: ``errors_given[6]``.
         self.errors_given: collections.Counter[int] = collections.Counter()
         self.calls: list[tuple[str, dict[str, str]]] = []
+        #: names of the files the bot downloaded (photos' sizes, documents), in order.
+        self.downloads: list[str] = []
         self.http_5xx_given = 0
         self.connections_dropped = 0
         #: long-poll requests seen so far; a bot is listening once this is above zero.
@@ -289,6 +296,32 @@ class VKEmulator:
         self._photos[f"photo{user_id}_{photo_id}"] = name
         photo = self._photo_object(user_id, photo_id, access_key, name, album_id=-3)
         return await self._incoming(user_id, text, [{"type": "photo", "photo": photo}], {})
+
+    async def user_sends_document(
+        self, user_id: int, title: str, data: bytes, text: str = "", *, deleted: bool = False
+    ) -> dict[str, Any]:
+        """A message with a document, as VK gives it: a ``doc`` attachment with the ``title``
+        the user's file had, its ``ext``, ``size`` and a ``url`` that serves ``data`` (VK's
+        address carries a hash and ``dl``; a community token cannot ask for it later).
+        ``deleted``: the user deleted the document at once, so its address answers 404."""
+        doc_id = self._new_photo_id()
+        name = f"doc{user_id}_{doc_id}"
+        if not deleted:
+            self._files[name] = data
+        ext = title.rsplit(".", 1)[-1].lower() if "." in title else ""
+        doc = {
+            "id": doc_id,
+            "owner_id": user_id,
+            "title": title,
+            "size": len(data),
+            "ext": ext,
+            "date": int(time.time()),
+            "type": _DOC_TYPES.get(ext, 8),
+            "url": f"{self.base_url}/files/{name}?hash={secrets.token_hex(9)}&dl="
+            f"{secrets.token_hex(12)}&api=1&no_preview=1",
+            "access_key": secrets.token_hex(9),
+        }
+        return await self._incoming(user_id, text, [{"type": "doc", "doc": doc}], {})
 
     async def user_sends_geo(self, user_id: int, lat: float, lon: float) -> dict[str, Any]:
         """A location message: VK puts it in the ``geo`` field, not in ``attachments``."""
@@ -722,10 +755,13 @@ class VKEmulator:
         return entry[1]
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        data = self._files.get(request.match_info["name"])
+        name = request.match_info["name"]
+        self.downloads.append(name)
+        data = self._files.get(name)
         if data is None:
             raise web.HTTPNotFound()
-        return web.Response(body=data, content_type="image/jpeg")
+        kind = "application/octet-stream" if name.startswith("doc") else "image/jpeg"
+        return web.Response(body=data, content_type=kind)
 
     def _attachment_objects(self, strings: list[str]) -> list[dict[str, Any]]:
         """Objects for the photos among ``strings`` (the ones the emulator knows), so a message
@@ -920,6 +956,12 @@ def _check_keyboard(keyboard: dict[str, Any]) -> None:
                     raise VKError(911, "payload is longer than 255 bytes")
             if action.get("type") == "location" and (inline or len(row) != 1):
                 raise VKError(911, "location button must be alone in a row, not inline")
+
+
+#: VK's document types by extension: 1 text, 2 archive, 3 gif, 4 image, 5 audio, 6 video,
+#: 7 e-book, 8 anything else.
+_DOC_TYPES = {"txt": 1, "pdf": 1, "doc": 1, "docx": 1, "xlsx": 1, "csv": 1, "zip": 2, "gif": 3,
+              "jpg": 4, "png": 4, "mp3": 5, "mp4": 6, "epub": 7}
 
 
 def _hash(token: str) -> str:

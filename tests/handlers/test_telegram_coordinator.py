@@ -264,3 +264,64 @@ async def test_citizens_cannot_use_coordinator_tools(tmp_path, saratov):
         answer = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", since=seen)
         assert answer.params.get("text") == texts.ONLY_COORDINATORS
         assert await appeal_goes_to(tg) == old
+
+
+@run_async
+async def test_the_menu_words_and_tools_work_for_a_coordinator_only(tmp_path, saratov):
+    async with world(tmp_path, saratov) as (tg, _table, _old, _new):
+        seen = len(tg.sent)
+        tg.user_sends_text(COORDINATOR, "/tools")
+        listing = await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen)
+        assert listing.text == texts.COORDINATOR_TOOLS
+
+        seen = len(tg.sent)
+        tg.user_sends_text(COORDINATOR, "Таблица")  # the words of VK's menu work here too
+        sent = await tg.wait_for(lambda c: c.method == "sendDocument", since=seen, timeout=SLOW)
+        assert sent.chat_id == COORDINATOR and "версия 1" in sent.caption
+
+        # From a citizen the same word is an appeal like any other text, not a refused command.
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Таблица")
+        answer = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
+        assert answer.text != texts.ONLY_COORDINATORS and not tg.calls("sendPhoto")
+
+
+@run_async
+async def test_a_coordinator_chooses_the_body_of_an_unrouted_appeal_by_a_button(tmp_path, saratov):
+    async with world(tmp_path, saratov) as (tg, _table, old, _new):
+        tg.user_sends_text(COORDINATOR, "/tools")  # Telegram: a bot writes only to who wrote
+        await tg.wait_for(lambda c: c.chat_id == COORDINATOR)
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Прошу принять меры")
+        accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text,
+                                 since=seen)
+        assert "«Орган:" in card.text  # the card says how to choose
+
+        tg.user_sends_text(COORDINATOR, "Орган: «Город", reply_to=card.message_id)
+        assert await tg.wait_for(lambda c: c.chat_id == old and number in (c.body or ""),
+                                 since=seen)  # one body fits: routed at once
+
+        seen = len(tg.sent)
+        tg.user_sends_text(CITIZEN, "Прошу принять меры, очень надо")
+        accepted = await tg.wait_for(
+            lambda c: c.chat_id == CITIZEN and number not in c.text, since=seen
+        )
+        number = NUMBER.search(accepted.text).group()
+        card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text,
+                                 since=seen)
+        tg.user_sends_text(COORDINATOR, "Орган: Город", reply_to=card.message_id)
+        choice = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and c.reply_markup,
+                                   since=seen, timeout=SLOW)
+        assert "подходят несколько органов" in choice.text
+        balakovo = ("Администрация муниципального образования город Балаково Балаковского "
+                    "муниципального района")
+        seen = len(tg.sent)
+        tg.user_presses_button(COORDINATOR, choice.message_id, button(choice, balakovo))
+        alert = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", since=seen)
+        assert alert.params.get("text") == texts.ASSIGN_DONE_NOTICE.format(number=number,
+                                                                           body=balakovo)
+        told = await tg.wait_for(lambda c: c.chat_id == CITIZEN and balakovo in c.text,
+                                 since=seen)
+        assert number in told.text

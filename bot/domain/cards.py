@@ -87,7 +87,11 @@ def _previous_answer(
     if len(said) > texts.PREVIOUS_ANSWER_LIMIT:
         said = said[: texts.PREVIOUS_ANSWER_LIMIT - 1].rstrip() + "…"
     text = texts.PREVIOUS_ANSWER.format(who=_STAFF[Purpose(answer.author)], text=said)
-    reopened = ticket.routed_at is not None and ticket.routed_at > answer.at
+    # Sent back after this answer: «Нет, не решена», and routed again since (after a later
+    # answer the stored verdict is the old one, and the route is older than the answer).
+    reopened = (
+        ticket.solved is False and ticket.routed_at is not None and ticket.routed_at >= answer.at
+    )
     if reopened:
         text += texts.PREVIOUS_ANSWER_NOT_SOLVED
     reasons = [m.text.strip() for m in later if m.author == Purpose.CITIZEN and m.text.strip()]

@@ -1,9 +1,11 @@
 """A citizen's words become a ticket: intake, the questions the bot asks, and follow-ups.
 
 `take_in` is the last rule of the dispatcher: whatever a citizen writes that is not a command
-or a button lands here and is one of three things — an answer to the bot's question (the
-ticket waits in ``collecting``), an addition to a ticket (a reply to a bot message about it, or
-a photo right after the appeal), or a new appeal. The classifier decides route, question or
+or a button lands here and is one of four things — small talk («Здравствуйте», «Спасибо!»,
+«ок», emoji alone: a hint, no ticket), an answer to the bot's question (the ticket waits in
+``collecting``; a message that reads as a different problem is offered as a new appeal first,
+`bot.core.new_problem`), an addition to a ticket (a reply to a bot message about it, a photo
+right after the appeal, the reason right after «Нет, не решена»), or a new appeal. The classifier decides route, question or
 coordinators (`apply_classification`); only the citizen's own answers are given back to it as
 facts, never its earlier guesses.
 

@@ -5,9 +5,9 @@ or a button lands here and is one of four things — small talk («Здравс�
 «ок», emoji alone: a hint, no ticket), an answer to the bot's question (the ticket waits in
 ``collecting``; a message that reads as a different problem is offered as a new appeal first,
 `bot.core.new_problem`), an addition to a ticket (a reply to a bot message about it, a photo
-right after the appeal, the reason right after «Нет, не решена»), or a new appeal. The classifier decides route, question or
-coordinators (`apply_classification`); only the citizen's own answers are given back to it as
-facts, never its earlier guesses.
+right after the appeal, the reason right after «Нет, не решена»), or a new appeal. The
+classifier decides route, question or coordinators (`apply_classification`); only the
+citizen's own answers are given back to it as facts, never its earlier guesses.
 
 The same platform message delivered twice makes one ticket: the message is looked up first,
 and the ticket's unique source catches a duplicate that arrives in between.

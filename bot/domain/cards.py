@@ -72,7 +72,7 @@ def appeal_text(ticket: TicketRecord, thread: Iterable[TicketMessage]) -> str:
         lines = (quoted(texts.CLARIFICATION_LINE.format(text=w.strip())) for w in words)
         text += texts.CLARIFICATIONS.format(lines="\n".join(lines))
     if ticket.lat is not None and ticket.lon is not None:
-        text += map_links(ticket.lat, ticket.lon)
+        text += "\n\n" + map_links(ticket.lat, ticket.lon)
     if answers:
         text += _previous_answer(ticket, thread[cut], thread[cut + 1 :])
     return text.lstrip("\n")
@@ -119,7 +119,7 @@ def follow_up_text(
     else:
         head += texts.FOLLOW_UP_FILES
     if location is not None:
-        head += map_links(*location)
+        head += "\n" + map_links(*location)
     if files_elsewhere:
         head += texts.FOLLOW_UP_FILES_ELSEWHERE.format(count=files_elsewhere)
     return head

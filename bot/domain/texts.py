@@ -97,7 +97,7 @@ FOLLOW_UP_FILES_ELSEWHERE = "\nВложений: {count} (пришли чере�
 # so that nobody mistakes a line of the appeal for the bot's or the state's text.
 CITIZEN_QUOTE = "│ "
 APPEAL_HEADING = "Текст обращения (слова заявителя):\n"
-LOCATION_LINE = "\nГеопозиция: {lat:.6f}, {lon:.6f}\n" + "Карта: {osm}\nЯндекс Карты: {yandex}"
+LOCATION_LINE = "Геопозиция: {lat:.6f}, {lon:.6f}\nКарта: {osm}\nЯндекс Карты: {yandex}"
 OSM_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"
 YANDEX_LINK = "https://yandex.ru/maps/?pt={lon:.6f},{lat:.6f}&z=17&l=map"
 # The citizen's answers to the bot's questions (the address, the settlement), under the appeal.

@@ -153,7 +153,7 @@ def test_the_appeal_names_its_author_links_the_map_and_lists_clarifications():
     )
     assert text == (
         "Текст обращения (слова заявителя):\n│ Не горит фонарь\n\n"
-        "Уточнения заявителя:\n│ • Саратов, ул. Мира 5\n"
+        "Уточнения заявителя:\n│ • Саратов, ул. Мира 5\n\n"
         "Геопозиция: 51.533100, 46.034200\n"
         "Карта: https://www.openstreetmap.org/?mlat=51.533100&mlon=46.034200"
         "#map=17/51.533100/46.034200\n"
@@ -185,6 +185,11 @@ def test_a_photo_only_follow_up_is_one_line():
     assert cards.follow_up_text("26-000001", "") == (
         "Дополнение к обращению № 26-000001 (вложения без текста)"
     )
+    located = cards.follow_up_text("26-000001", "", location=(51.5, 46.0))
+    assert located.startswith(
+        "Дополнение к обращению № 26-000001 (вложения без текста)\nГеопозиция: 51.500000, "
+    )
+    assert "\n\n" not in located
     assert cards.follow_up_text("26-000001", "", files_elsewhere=2) == (
         "Дополнение к обращению № 26-000001 (вложения без текста)\n"
         "Вложений: 2 (пришли через другую соцсеть, у координатора)."

@@ -19,7 +19,8 @@ import time as _time
 from datetime import UTC, datetime, timedelta
 
 from bot.core import privacy
-from bot.core.desk import CITIZEN, Desk
+from bot.core.desk import BODY, CITIZEN, COORDINATOR, Desk
+from bot.core.new_problem import HELD
 from bot.domain import texts
 from bot.domain.messages import Button, IncomingMessage
 from bot.domain.phrases import COMMANDS
@@ -147,7 +148,9 @@ async def history(desk: Desk, message: IncomingMessage, number: str) -> Outcome:
         if what is not None:
             lines.append((_event_time(event["at"]), order, what))
     for order, m in enumerate(messages, start=len(events)):
-        template = texts.HISTORY_CITIZEN if m.author == CITIZEN else texts.HISTORY_ANSWER
+        template = _HISTORY_AUTHORS.get(m.author)
+        if template is None:
+            continue  # not the citizen's and no answer to them (e.g. staff's internal words)
         text = m.text.strip() or f"[{texts.HISTORY_ATTACHMENT}]"
         lines.append((m.at, order, template.format(text=text)))
     tz = desk.calendar.timezone
@@ -158,6 +161,16 @@ async def history(desk: Desk, message: IncomingMessage, number: str) -> Outcome:
     key = ("history", number, message.message_id, _time.monotonic_ns())
     await _say(desk, message, text, *key, transient=True)
     return Outcome(K.HISTORY, number, ticket.state)
+
+
+#: Whose messages the citizen's history shows, and how: an allowlist, so that a new kind of
+#: thread message (staff's internal notes) never reaches a citizen by default.
+_HISTORY_AUTHORS = {
+    CITIZEN: texts.HISTORY_CITIZEN,
+    HELD: texts.HISTORY_CITIZEN,
+    BODY: texts.HISTORY_ANSWER,
+    COORDINATOR: texts.HISTORY_ANSWER,
+}
 
 
 def _event_text(desk: Desk, event: dict) -> str | None:

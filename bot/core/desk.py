@@ -15,6 +15,7 @@ Logs carry ticket numbers and body ids only — never names, chat ids or the app
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -239,6 +240,11 @@ class Desk:
             routed_at=now,
             due_at=due,
             route_round=round_,
+        )
+        # What the row now holds: the card shows this route (and, reopened, the answer before).
+        ticket = dataclasses.replace(
+            ticket, body=body.id, topic=topic, municipality=municipality, routed_at=now,
+            due_at=due, route_round=round_,
         )
         template = {
             "routed": texts.ACCEPTED_ROUTED,

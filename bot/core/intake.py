@@ -1,11 +1,13 @@
 """A citizen's words become a ticket: intake, the questions the bot asks, and follow-ups.
 
 `take_in` is the last rule of the dispatcher: whatever a citizen writes that is not a command
-or a button lands here and is one of three things — an answer to the bot's question (the
-ticket waits in ``collecting``), an addition to a ticket (a reply to a bot message about it, or
-a photo right after the appeal), or a new appeal. The classifier decides route, question or
-coordinators (`apply_classification`); only the citizen's own answers are given back to it as
-facts, never its earlier guesses.
+or a button lands here and is one of four things — small talk («Здравствуйте», «Спасибо!»,
+«ок», emoji alone: a hint, no ticket), an answer to the bot's question (the ticket waits in
+``collecting``; a message that reads as a different problem is offered as a new appeal first,
+`bot.core.new_problem`), an addition to a ticket (a reply to a bot message about it, a photo
+right after the appeal, the reason right after «Нет, не решена»), or a new appeal. The
+classifier decides route, question or coordinators (`apply_classification`); only the
+citizen's own answers are given back to it as facts, never its earlier guesses.
 
 The same platform message delivered twice makes one ticket: the message is looked up first,
 and the ticket's unique source catches a duplicate that arrives in between.
@@ -20,12 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core import keyboards
+from bot.core import keyboards, new_problem
 from bot.core.desk import BODY, CITIZEN, Desk, thread_of
 from bot.core.logsafe import describe
-from bot.domain import texts
+from bot.domain import cards, texts
 from bot.domain.messages import IncomingMessage, carried
-from bot.domain.phrases import has_address
+from bot.domain.phrases import has_address, small_talk
 from bot.domain.records import DuplicateTicket, NewTicket, TicketMessage, TicketRecord
 from bot.domain.states import ACTIVE, FINAL, TicketState
 from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload
@@ -76,6 +78,10 @@ async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None 
         )
     if seen is not None:  # the platform delivered this message again
         return Outcome(K.DUPLICATE, seen)
+    chatter = None if message.attachments or message.location else small_talk(message.text)
+    if chatter is not None:
+        waiting = awaiting_answer(desk, message, latest)
+        return await answer_small_talk(desk, message, chatter, waiting)
     if message.reply_to is not None:
         added = await follow_up(desk, message)
         if added is not None:
@@ -89,7 +95,42 @@ async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None 
         recent = await follow_up(desk, message, within=desk.policy.follow_up_window)
         if recent is not None:
             return recent
+    if explains_not_solved(desk, message, latest):
+        assert latest is not None
+        reason = await follow_up(desk, message, ticket=latest)
+        if reason is not None:
+            return reason
     return await intake(desk, message, unseen=True)
+
+
+async def answer_small_talk(
+    desk: Desk, message: IncomingMessage, kind: str, waiting: TicketRecord | None
+) -> Outcome:
+    """«Здравствуйте», «Спасибо!», «ок», «😡😡😡🤬»: a hint (how to write an appeal, where to
+    see one's appeals), no ticket and nothing to anyone else; a question still waiting for an
+    answer is recalled."""
+    prefix = {"greeting": texts.SMALL_TALK_GREETING, "thanks": texts.SMALL_TALK_THANKS}
+    text = prefix.get(kind, "") + texts.SMALL_TALK_HINT
+    if waiting is not None:
+        text += texts.SMALL_TALK_PENDING.format(number=waiting.number)
+    key = OutboxKey.about_no_ticket(
+        "direct", message.channel, message.chat_id, "small-talk", message.message_id
+    )
+    await desk.say(message.channel, message.chat_id, text, key, purpose=CITIZEN, menu=True)
+    return Outcome(K.SMALL_TALK)
+
+
+def explains_not_solved(
+    desk: Desk, message: IncomingMessage, latest: TicketRecord | None
+) -> bool:
+    """Words sent soon after «Нет, не решена» (the bot asked what is still wrong) belong to
+    the reopened ticket: they go to the body as the citizen's reason."""
+    return (
+        latest is not None
+        and latest.state == S.REOPENED
+        and bool(message.text.strip())
+        and desk.clock.now() - latest.updated_at <= desk.policy.follow_up_window
+    )
 
 
 async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) -> Outcome:
@@ -313,22 +354,37 @@ def awaiting_answer(
     return ticket
 
 
-async def clarify(desk: Desk, message: IncomingMessage, ticket: TicketRecord) -> Outcome:
+async def clarify(
+    desk: Desk, message: IncomingMessage, ticket: TicketRecord, *, held: bool = False
+) -> Outcome:
     """Words (or a location) sent while the bot waits for an answer: read the appeal again
-    with them. After ``max_questions`` unanswered questions a person takes over."""
+    with them, unless they read as a new problem (then the citizen is asked, see
+    `bot.core.new_problem`). ``held``: the citizen has said «Нет, это уточнение» about a
+    message held in the thread. After ``max_questions`` unanswered questions a person takes
+    over."""
     now = desk.clock.now()
     lat = message.location.lat if message.location else ticket.lat
     lon = message.location.lon if message.location else ticket.lon
     async with desk.repo.transaction() as tx:
         earlier = [m.text for m in await tx.tickets.messages(ticket.id) if m.author == CITIZEN]
-        answers = answers_of(await tx.tickets.events(ticket.id))
+        events = await tx.tickets.events(ticket.id)
+    if not held and await new_problem.reads_as_new(desk, message, ticket, events):
+        offered = await new_problem.offer(desk, message, ticket)
+        if offered is not None:
+            return offered
     text = "\n".join([ticket.text, *earlier, message.text]).strip()
-    result = await classify(desk, text, lat, lon, **answers)
+    result = await classify(desk, text, lat, lon, **answers_of(events))
     async with desk.repo.transaction() as tx:
         fresh = await tx.tickets.by_id(ticket.id)
         if fresh is None or fresh.state != S.COLLECTING:
             return Outcome(K.IGNORED, ticket.number)
-        if not await tx.tickets.add_message(fresh.id, from_citizen(message, now)):
+        if held:
+            kept = await tx.tickets.set_message_author(
+                fresh.id, message.message_id, new_problem.HELD, CITIZEN
+            )
+        else:
+            kept = await tx.tickets.add_message(fresh.id, from_citizen(message, now))
+        if not kept:
             return Outcome(K.DUPLICATE, fresh.number)
         if message.location is not None:
             await tx.tickets.update(fresh.id, None, now, lat=lat, lon=lon)
@@ -341,14 +397,22 @@ async def clarify(desk: Desk, message: IncomingMessage, ticket: TicketRecord) ->
 
 
 async def follow_up(
-    desk: Desk, message: IncomingMessage, *, within: timedelta | None = None
+    desk: Desk,
+    message: IncomingMessage,
+    *,
+    within: timedelta | None = None,
+    ticket: TicketRecord | None = None,
 ) -> Outcome | None:
-    """Add the citizen's message to a ticket and pass it to the body's chat: the ticket of the
-    bot message it replies to, or (``within``) the citizen's ticket created that recently.
-    ``None`` when there is no such ticket."""
+    """Add the citizen's message to a ticket and pass it to the body's chat: ``ticket`` (just
+    reopened: the message says why), the ticket of the bot message it replies to, or
+    (``within``) the citizen's ticket created that recently. ``None`` when there is no such
+    ticket."""
     now = desk.clock.now()
+    not_solved = ticket is not None
     async with desk.repo.transaction() as tx:
-        if within is None:
+        if ticket is not None:
+            ticket = await tx.tickets.by_id(ticket.id)
+        elif within is None:
             ticket_id = await tx.tickets.id_by_sent_message(
                 message.channel, message.chat_id, message.reply_to or 0
             )
@@ -365,7 +429,7 @@ async def follow_up(
         body = desk.body_of(ticket)
         if ticket.state in ACTIVE and body is not None:
             for channel, chat in desk.body_chats(body):
-                await _follow_up_to_chat(desk, tx, ticket, message, channel, chat)
+                await follow_up_to_chat(desk, tx, ticket, message, channel, chat, not_solved)
         await desk.to_citizen(
             tx,
             ticket,
@@ -376,16 +440,26 @@ async def follow_up(
     return Outcome(K.FOLLOW_UP, ticket.number, ticket.state)
 
 
-async def _follow_up_to_chat(
-    desk: Desk, tx: Tx, ticket: TicketRecord, message: IncomingMessage, channel: str, chat: int
+async def follow_up_to_chat(
+    desk: Desk,
+    tx: Tx,
+    ticket: TicketRecord,
+    message: IncomingMessage,
+    channel: str,
+    chat: int,
+    not_solved: bool = False,
 ) -> None:
-    """The citizen's addition in one body chat, in reply to the card there."""
+    """The citizen's addition in one body chat, in reply to the card there (``not_solved``:
+    their reason after «Нет, не решена»)."""
     files = carried(message.attachments, message.channel, channel)
-    text = texts.FOLLOW_UP_TO_BODY.format(number=ticket.number, text=message.text)
-    if message.location is not None:
-        text += texts.LOCATION_LINE.format(lat=message.location.lat, lon=message.location.lon)
-    if message.attachments and not files:
-        text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(count=len(message.attachments))
+    where = message.location
+    text = cards.follow_up_text(
+        ticket.number,
+        message.text,
+        not_solved=not_solved,
+        location=(where.lat, where.lon) if where is not None else None,
+        files_elsewhere=len(message.attachments) if message.attachments and not files else 0,
+    )
     await desk.enqueue(
         tx,
         ticket,

@@ -7,6 +7,7 @@ these functions make, so a card looks the same whichever use case sends it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.domain import texts
@@ -18,24 +19,110 @@ from routing.model import RoutingTable
 Rows = tuple[tuple[Button, ...], ...]
 
 
+#: Characters that reorder how text is displayed (embeddings, overrides, isolates, marks): in
+#: a citizen's text they could make a line read differently on screen than it is stored, or
+#: make the citizen's words run into the bot's. Russian text never needs them.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_STAFF = {Purpose.BODY: texts.ANSWER_BY_BODY, Purpose.COORDINATOR: texts.ANSWER_BY_COORDINATOR}
+
+
+def neutral(text: str) -> str:
+    """``text`` without bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069,
+    U+200E, U+200F, U+061C)."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def quoted(text: str) -> str:
+    """A citizen's words as a quote: every line behind `texts.CITIZEN_QUOTE`, bidi controls
+    removed, so that no line of it can pass for the bot's own."""
+    lines = neutral(text).strip().splitlines() or [""]
+    return "\n".join((texts.CITIZEN_QUOTE + line).rstrip() for line in lines)
+
+
+def map_links(lat: float, lon: float) -> str:
+    """The coordinates and links that open them on OpenStreetMap and Yandex Maps."""
+    return texts.LOCATION_LINE.format(
+        lat=lat,
+        lon=lon,
+        osm=texts.OSM_LINK.format(lat=lat, lon=lon),
+        yandex=texts.YANDEX_LINK.format(lat=lat, lon=lon),
+    )
+
+
 def appeal_text(ticket: TicketRecord, thread: Iterable[TicketMessage]) -> str:
-    """The first message, then the citizen's later words (answers to the bot's questions — the
-    address, the settlement — which the first message lacked), then the location, if sent."""
-    lines = [
-        texts.CLARIFICATION_LINE.format(text=m.text.strip())
-        for m in thread
+    """The appeal as its readers need it: the first message, then the citizen's later words
+    (answers to the bot's questions, additions), the location with map links; on a ticket that
+    was answered, the last answer and what the citizen said after it («Нет, не решена» and
+    their reason). The citizen's words are quoted (`quoted`)."""
+    thread = list(thread)
+    answers = [i for i, m in enumerate(thread) if m.author in _STAFF]
+    cut = answers[-1] if answers else len(thread)
+    words = [
+        m.text
+        for m in thread[:cut]
         if m.author == Purpose.CITIZEN
         and m.text.strip()
         and m.platform_message_id != ticket.source_message_id
     ]
-    text = ticket.text
-    if lines and not text.strip():  # a photo or a location came first, the words after
-        text = "\n".join(line.removeprefix("• ") for line in lines)
-    elif lines:
+    first = ticket.text
+    if words and not first.strip():  # a photo or a location came first, the words after
+        first, words = "\n".join(words), []
+    text = texts.APPEAL_HEADING + quoted(first) if first.strip() else ""
+    if words:
+        lines = (quoted(texts.CLARIFICATION_LINE.format(text=w.strip())) for w in words)
         text += texts.CLARIFICATIONS.format(lines="\n".join(lines))
     if ticket.lat is not None and ticket.lon is not None:
-        text += texts.LOCATION_LINE.format(lat=ticket.lat, lon=ticket.lon)
+        text += "\n\n" + map_links(ticket.lat, ticket.lon)
+    if answers:
+        text += _previous_answer(ticket, thread[cut], thread[cut + 1 :])
+    return text.lstrip("\n")
+
+
+def _previous_answer(
+    ticket: TicketRecord, answer: TicketMessage, later: list[TicketMessage]
+) -> str:
+    """The last answer and, if the citizen sent the ticket back after it, «Нет, не решена» and
+    what they wrote since."""
+    said = answer.text.strip()
+    if len(said) > texts.PREVIOUS_ANSWER_LIMIT:
+        said = said[: texts.PREVIOUS_ANSWER_LIMIT - 1].rstrip() + "…"
+    text = texts.PREVIOUS_ANSWER.format(who=_STAFF[Purpose(answer.author)], text=said)
+    # Sent back after this answer: «Нет, не решена», and routed again since (after a later
+    # answer the stored verdict is the old one, and the route is older than the answer).
+    reopened = (
+        ticket.solved is False and ticket.routed_at is not None and ticket.routed_at >= answer.at
+    )
+    if reopened:
+        text += texts.PREVIOUS_ANSWER_NOT_SOLVED
+    reasons = [m.text.strip() for m in later if m.author == Purpose.CITIZEN and m.text.strip()]
+    if reasons:
+        template = texts.NOT_SOLVED_REASON if reopened else texts.AFTER_ANSWER
+        text += template.format(text=quoted("\n".join(reasons)))
     return text
+
+
+def follow_up_text(
+    number: str,
+    text: str,
+    *,
+    not_solved: bool = False,
+    location: tuple[float, float] | None = None,
+    files_elsewhere: int = 0,
+) -> str:
+    """A citizen's addition for a body's chat: their words quoted under a heading, or the
+    heading alone when only files or a location came (no empty lines)."""
+    head = (texts.NOT_SOLVED_REASON_TO_BODY if not_solved else texts.FOLLOW_UP_TO_BODY).format(
+        number=number
+    )
+    if text.strip():
+        head += texts.FOLLOW_UP_WORDS.format(text=quoted(text))
+    else:
+        head += texts.FOLLOW_UP_FILES
+    if location is not None:
+        head += "\n" + map_links(*location)
+    if files_elsewhere:
+        head += texts.FOLLOW_UP_FILES_ELSEWHERE.format(count=files_elsewhere)
+    return head
 
 
 def card_text(

@@ -17,13 +17,15 @@ ACCEPTED_TO_COORDINATOR = (
 )
 ALREADY_ACCEPTED = "Это сообщение уже принято: обращение № {number}."
 ASK_TOPIC = "Обращение № {number}. Уточните, пожалуйста, о чём оно:"
+# The settlement first: street names repeat from town to town, and the settlement decides
+# which administration answers.
 ASK_MUNICIPALITY = (
-    "Обращение № {number}. Уточните, пожалуйста, где это: выберите ниже, напишите населённый "
-    "пункт и адрес или отправьте геопозицию."
+    "Обращение № {number}. В каком населённом пункте это? Выберите ниже или напишите название "
+    "(город, село, посёлок), затем улицу и дом. Можно просто отправить геопозицию."
 )
 ASK_PLACE_TEXT = (
-    "Обращение № {number}. Уточните, пожалуйста, где это: напишите населённый пункт и адрес "
-    "или отправьте геопозицию."
+    "Обращение № {number}. В каком населённом пункте это? Напишите название (город, село, "
+    "посёлок), затем улицу и дом. Можно просто отправить геопозицию."
 )
 OTHER_OPTION = "Другое"
 REDIRECTED_TO_CITIZEN = (
@@ -37,7 +39,10 @@ REJECTED_TO_CITIZEN = (
     "Обращение № {number} отклонено: оно не похоже на обращение по существу. Если это ошибка, "
     "напишите, пожалуйста, суть проблемы заново."
 )
-REOPENED_TO_CITIZEN = "Обращение № {number} снова передано: {body}.\nОтвет ожидается до {due}."
+REOPENED_TO_CITIZEN = (
+    "Обращение № {number} снова передано: {body}.\nОтвет ожидается до {due}.\n\n"
+    "Напишите, пожалуйста, следующим сообщением, что осталось не так: мы передадим это органу."
+)
 ASK_SOLVED = "Обращение № {number}. Проблема решена?"
 SOLVED_YES = "Да, решена"
 SOLVED_NO = "Нет, не решена"
@@ -51,6 +56,25 @@ ASK_WHAT_HAPPENED = (
     "описания его не смогут рассмотреть. Фото и геопозиция уже сохранены в обращении."
 )
 EMPTY_APPEAL = "Напишите, пожалуйста, что случилось и где — текстом."
+# Greetings, thanks, «ок», emoji alone (`bot.domain.phrases.small_talk`): no ticket, a hint.
+SMALL_TALK_GREETING = "Здравствуйте! "
+SMALL_TALK_THANKS = "Пожалуйста! "
+SMALL_TALK_HINT = (
+    "Чтобы сообщить о проблеме, опишите одним сообщением, что случилось и где: населённый "
+    "пункт, улица, дом (можно приложить фото или геопозицию). Ваши обращения и ответы на них — "
+    "команда /my («Мои обращения»)."
+)
+SMALL_TALK_PENDING = "\n\nОбращение № {number} ждёт вашего ответа на вопрос выше."
+# A message that reads as a different problem while a question about a ticket is pending.
+ASK_IF_NEW = (
+    "Это новое обращение? Пока мы ждём ответа на вопрос по обращению № {number}, а это "
+    "сообщение похоже на другую проблему."
+)
+NEW_APPEAL_YES = "Да, новое"
+NEW_APPEAL_NO = "Нет, это уточнение"
+NEW_APPEAL_MADE = "Принято как новое обращение"
+NEW_APPEAL_MERGED = "Добавлено к обращению № {number}"
+
 ANONYMISED = "[удалено по просьбе заявителя]"  # replaces texts in the database
 DATA_DELETED = "Ваши данные удалены. Номера обращений сохранены без текста и контактов."
 
@@ -62,11 +86,32 @@ TO_BODY = (
 TO_BODY_ATTACHMENTS_ELSEWHERE = (
     "\n\nВложений: {count} (пришли через другую соцсеть, у координатора)."
 )
-FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}:\n\n{text}"
-LOCATION_LINE = "\nГеопозиция: {lat:.6f}, {lon:.6f}"
+FOLLOW_UP_TO_BODY = "Дополнение к обращению № {number}"
+# What the citizen wrote right after «Нет, не решена» (the bot asks them to say what is wrong).
+NOT_SOLVED_REASON_TO_BODY = "Обращение № {number}: заявитель поясняет, что не решено"
+FOLLOW_UP_WORDS = " (слова заявителя):\n{text}"
+# Photos, files or a location with no words: the heading alone, no empty lines under it.
+FOLLOW_UP_FILES = " (вложения без текста)"
+FOLLOW_UP_FILES_ELSEWHERE = "\nВложений: {count} (пришли через другую соцсеть, у координатора)."
+# Every word a citizen wrote is shown as a quote under a heading saying whose words they are,
+# so that nobody mistakes a line of the appeal for the bot's or the state's text.
+CITIZEN_QUOTE = "│ "
+APPEAL_HEADING = "Текст обращения (слова заявителя):\n"
+LOCATION_LINE = "Геопозиция: {lat:.6f}, {lon:.6f}\nКарта: {osm}\nЯндекс Карты: {yandex}"
+OSM_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"
+YANDEX_LINK = "https://yandex.ru/maps/?pt={lon:.6f},{lat:.6f}&z=17&l=map"
 # The citizen's answers to the bot's questions (the address, the settlement), under the appeal.
 CLARIFICATIONS = "\n\nУточнения заявителя:\n{lines}"
 CLARIFICATION_LINE = "• {text}"
+# A reopened card: what the body answered before, and what the citizen said to it.
+PREVIOUS_ANSWER = "\n\nПрежний ответ {who}:\n{text}"
+ANSWER_BY_BODY = "органа"
+ANSWER_BY_COORDINATOR = "координатора"
+PREVIOUS_ANSWER_NOT_SOLVED = "\n\nЗаявитель ответил: «Нет, не решена»."
+NOT_SOLVED_REASON = "\nПояснение заявителя:\n{text}"
+AFTER_ANSWER = "\n\nЗаявитель написал после ответа:\n{text}"
+#: How much of a previous answer a reopened card quotes (the whole answer is in the history).
+PREVIOUS_ANSWER_LIMIT = 1000
 NOT_OURS_BUTTON = "Не наше"
 TAKE_BUTTON = "Взять в работу"
 REJECT_BUTTON = "Спам"
@@ -107,6 +152,9 @@ WHERE_CHAT = {"tg": "Telegram, чат {chat}", "vk": "ВКонтакте, диа
 WHERE_NO_CHAT = {"tg": "Telegram", "vk": "ВКонтакте"}
 REASON_GIVEN = " (причина: {reason})"
 REASON_CITIZEN_OTHER = "заявитель выбрал «Другое»"
+REASON_CITIZEN_MOVED_ON = (
+    "заявитель не ответил на вопрос бота и написал новое обращение, место или тема не уточнены"
+)
 
 # -- formats -------------------------------------------------------------------------------------
 # A deadline at local midnight is shown as the whole previous day.
@@ -267,10 +315,20 @@ DURATION_DAYS = "{days} дн. {hours} ч"
 DURATION_HOURS = "{hours} ч {minutes} мин"
 DURATION_MINUTES = "{minutes} мин"
 # -- the citizen's commands (bot.core.citizen) --------------------------------------------------
+# What writing here is, and what it is not: the bot collects no name and no postal address, so a
+# message here is not a formal appeal under 59-ФЗ (which needs both and binds the body to answer
+# it in writing within 30 days). Said in /start and /help, so nobody relies on it by mistake.
+NOT_A_FORMAL_APPEAL = (
+    "Важно: сообщение здесь — не официальное обращение по закону № 59-ФЗ «О порядке "
+    "рассмотрения обращений граждан»: бот не спрашивает ваши имя и почтовый адрес. Официальное "
+    "обращение можно подать на сайте органа власти или на Госуслугах: «Обратиться в ведомство» "
+    "(pos.gosuslugi.ru)."
+)
 START = (
     "Здравствуйте! Это бот для обращений жителей в органы власти и местного самоуправления.\n"
     "Напишите одним сообщением, что случилось и где (можно приложить фото или геопозицию), "
-    "и мы передадим обращение тем, кто за это отвечает, и пришлём сюда номер и ответ."
+    "и мы передадим обращение тем, кто за это отвечает, и пришлём сюда номер и ответ.\n\n"
+    + NOT_A_FORMAL_APPEAL
 )
 HELP = (
     "Как написать обращение: одним сообщением опишите, что случилось и где — населённый пункт, "
@@ -282,7 +340,8 @@ HELP = (
     "/cancel — отменить обращение, которое ещё уточняется\n"
     "/privacy — какие данные хранятся и сколько\n"
     "/forget — удалить мои данные\n"
-    "/help — эта справка"
+    "/help — эта справка\n\n"
+    + NOT_A_FORMAL_APPEAL
 )
 UNKNOWN_COMMAND = (
     "Команда /{name} не знакома боту. Список команд — /help. Чтобы написать обращение, просто "
@@ -375,8 +434,8 @@ NOTHING_TO_CANCEL = (
 ASK_LOCATION_BUTTON = "📍 Отправить геопозицию"
 ASK_LOCATION_HINT = "Или нажмите кнопку ниже, чтобы отправить геопозицию."
 ASK_ADDRESS = (
-    "Обращение № {number}. Укажите, пожалуйста, точный адрес: улицу и номер дома (или "
-    "ближайший дом), либо отправьте геопозицию."
+    "Обращение № {number}. Укажите, пожалуйста, точный адрес: населённый пункт, улицу и номер "
+    "дома (или ближайший дом), либо отправьте геопозицию."
 )
 ASK_PHOTO = (
     "\n\nЕсли можете, пришлите фото следующим сообщением — мы передадим его, так проблему решат "

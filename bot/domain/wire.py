@@ -61,6 +61,7 @@ class Action(StrEnum):
     PLACE = "place"
     SOLVED = "solved"
     RATE = "rate"
+    NEW_APPEAL = "new"  # «Это новое обращение?»: «Да, новое» / «Нет, это уточнение»
     # A body's or a coordinator's, under a ticket card.
     TAKE = "take"  # «Взять в работу»
     REDIRECT = "redirect"  # «Не наше»
@@ -77,7 +78,7 @@ class Action(StrEnum):
 
     @property
     def by_citizen(self) -> bool:
-        return self in (Action.TOPIC, Action.PLACE, Action.SOLVED, Action.RATE)
+        return self in (Action.TOPIC, Action.PLACE, Action.SOLVED, Action.RATE, Action.NEW_APPEAL)
 
     @property
     def by_staff(self) -> bool:
@@ -207,6 +208,8 @@ class OutcomeKind(StrEnum):
     HISTORY = "history"
     FORGOTTEN = "forgotten"
     SKIPPED = "skipped"
+    SMALL_TALK = "small_talk"  # a greeting, thanks, «ок», emoji: a hint, no ticket
+    ASKED_IF_NEW = "asked_if_new"  # «Это новое обращение?» asked, the message held
 
 
 @dataclass(frozen=True)

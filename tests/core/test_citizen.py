@@ -82,8 +82,11 @@ async def test_start_help_and_an_unknown_command_answer_without_making_a_ticket(
         await world.core.handle(command(world, name))
     await world.flush()
     start, help_, unknown = world.tg.texts(CITIZEN_TG)
-    assert start == texts.START and len(start.splitlines()) == 2
+    assert start == texts.START and start.endswith(texts.NOT_A_FORMAL_APPEAL)
     assert "/my" in help_ and "/forget" in help_ and "/cancel" in help_
+    # Writing here is not a formal appeal under 59-ФЗ, and both say where to file one.
+    for text in (start, help_):
+        assert "59-ФЗ" in text and "имя и почтовый адрес" in text and "pos.gosuslugi.ru" in text
     assert "/frobnicate" in unknown and "/help" in unknown
     async with world.repo.transaction() as tx:
         assert await tx.tickets.of_citizen("tg", CITIZEN_TG) == []

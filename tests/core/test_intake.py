@@ -223,7 +223,7 @@ async def test_questions_stop_after_two_and_a_person_takes_over(world):
     assert (await world.core.handle(world.citizen("не знаю"))).state == "collecting"
     assert (await world.core.handle(world.citizen("где-то"))).state == "with_coordinator"
     await world.flush()
-    assert len([t for t in world.tg.texts(CITIZEN_TG) if "Уточните" in t]) == 2
+    assert len([t for t in world.tg.texts(CITIZEN_TG) if "В каком населённом пункте" in t]) == 2
     assert number
 
 

@@ -125,7 +125,7 @@ async def test_the_place_question_offers_a_location_button_and_cancel_drops_the_
         keyboard = await tg.wait_for(
             lambda c: c.chat_id == CITIZEN and "keyboard" in (c.reply_markup or {}), since=seen
         )
-        question = next(c for c in tg.sent_to(CITIZEN) if "где это" in (c.text or ""))
+        question = next(c for c in tg.sent_to(CITIZEN) if "населённом пункте" in (c.text or ""))
         number = NUMBER.search(question.text).group()
         (button,) = keyboard.reply_markup["keyboard"][0]
         assert button["request_location"] is True and keyboard.reply_markup["one_time_keyboard"]

@@ -227,6 +227,27 @@ class TicketsSql(Facet):
         sql = "SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id"
         return await self._records(values.message, sql, (ticket_id,))
 
+    async def set_message_author(
+        self, ticket_id: int, platform_message_id: int, author: str, new_author: str
+    ) -> bool:
+        """A held message becomes the citizen's (`bot.core.new_problem`); ``False`` when it
+        is not held in this ticket (any more)."""
+        count = await self.db.run(
+            "UPDATE ticket_messages SET author = ?"
+            " WHERE ticket_id = ? AND platform_message_id = ? AND author = ?",
+            (new_author, ticket_id, platform_message_id, author),
+        )
+        return count == 1
+
+    async def drop_message(self, ticket_id: int, platform_message_id: int, author: str) -> bool:
+        """A held message leaves the thread (it became an appeal of its own)."""
+        count = await self.db.run(
+            "DELETE FROM ticket_messages"
+            " WHERE ticket_id = ? AND platform_message_id = ? AND author = ?",
+            (ticket_id, platform_message_id, author),
+        )
+        return count == 1
+
     # -- reminders -----------------------------------------------------------------------------
     async def record_reminder(
         self, ticket_id: int, route_round: int, kind: str, now: datetime, skipped: bool

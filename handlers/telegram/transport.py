@@ -24,6 +24,12 @@ repeat the album on retry: the transport remembers, per delivery (``dedup_id``),
 already went out, and the retry sends only the rest. That memory is in the process only (bounded,
 dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 
+Edits (`TelegramTransport.edit`, a live card): ``editMessageText``, or ``editMessageCaption``
+for a card that went as a file's caption; "message is not modified" is success (an edit repeated
+after a crash), a message Telegram will not edit is `NotEditable`. A ticket's forum topic is
+retitled, reopened or closed with the edit; a message for a closed topic (TOPIC_CLOSED) reopens
+it, goes, and closes it again unless the ticket is back with the body.
+
 Files of the other channel (``Attachment.channel == "vk"``) are fetched through
 `bot.delivery.files` and uploaded; `TelegramFiles` is the way back (``getFile`` + download) for a
 VK chat.

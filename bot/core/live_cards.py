@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core.ports import Addressee
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import MAX_TEXT, IncomingMessage, OutgoingMessage
@@ -41,6 +42,7 @@ class CardDesk(Protocol):
 
     table: RoutingTable
     calendar: WorkingCalendar
+    coordinators: tuple[Addressee, ...]
 
     def body_of(self, ticket: TicketRecord) -> Body | None: ...
     def body_chats(self, body: Body) -> list[tuple[str, int]]: ...
@@ -135,17 +137,38 @@ async def _edit_cards(
     closed: bool | None,
     now: datetime,
 ) -> None:
-    """An edit row for each card of ``ticket``'s round in its body's chats."""
+    """An edit row for each card of ``ticket``'s round in its body's chats; for a body without
+    a chat, of the card its coordinators got instead (with their buttons while a body holds
+    the ticket)."""
     body = desk.body_of(ticket)
     if body is None:
         return
     compact = texts.CARD_STATUS_MESSAGE.format(number=ticket.number, status=status)
-    for channel, chat in desk.body_chats(body):
-        key = OutboxKey.card(ticket.number, ticket.route_round, channel, chat)
+    number, round_ = ticket.number, ticket.route_round
+    where = [
+        (OutboxKey.card(number, round_, channel, chat), channel, chat, buttons)
+        for channel, chat in desk.body_chats(body)
+    ]
+    if not where:
+        held = cards.card_buttons(number, for_body=False) if ticket.state in ACTIVE else ()
+        where = [
+            (
+                OutboxKey.to_staff(
+                    number, Purpose.COORDINATOR, "no-chat", round_, person.channel,
+                    person.user_id,
+                ),
+                person.channel,
+                person.user_id,
+                held,
+            )
+            for person in desk.coordinators
+        ]
+    for key, channel, chat, buttons in where:
         forum = desk.forum_fields(ticket, channel, chat)
         if forum:
             forum |= {"topic_title": title, "topic_closed": closed}
         row = await tx.outbox.by_key(key.render())
+        target = row
         if row is not None:
             sent = OutgoingMessage.from_json(row.channel, chat, row.payload)
             card = sent.card or sent.text
@@ -162,7 +185,7 @@ async def _edit_cards(
                 )
         else:
             # A card too long for one message went in pieces: the status goes under them.
-            first = await tx.outbox.by_key(key.piece_of(1).render())
+            first = target = await tx.outbox.by_key(key.piece_of(1).render())
             if first is None:
                 continue  # no card in this chat (bound after the card went out)
             message = OutgoingMessage(
@@ -171,13 +194,11 @@ async def _edit_cards(
             )
         await tx.outbox.queue(
             OutboxDraft(
-                key=OutboxKey.card_edit(
-                    ticket.number, ticket.route_round, channel, chat, change
-                ).render(),
+                key=OutboxKey.card_edit(number, round_, channel, chat, change).render(),
                 channel=message.channel,
                 chat_id=chat,
                 payload=message.to_json(),
-                purpose=Purpose.BODY,
+                purpose=target.purpose,  # a body's card, or the coordinators' instead
                 ticket_id=ticket.id,
                 resend_if_uncertain=True,  # an edit repeated changes nothing
             ),

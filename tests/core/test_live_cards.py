@@ -4,10 +4,11 @@ card's message, or sends the compact status with the buttons when it cannot."""
 
 from __future__ import annotations
 
-from core_world import CITIZEN_TG, CITY_CHAT, TRANSPORT_PEER
+from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 from test_states import answer, press
 
 from bot.domain import cards, texts
+from bot.domain.messages import IncomingMessage
 from bot.domain.states import TicketState
 from bot.domain.wire import Action, Payload
 
@@ -98,3 +99,19 @@ async def test_a_card_that_cannot_be_edited_or_was_never_sent_gets_a_status_mess
     status = [m for m in world.tg.sent if m.chat_id == CITY_CHAT][-1]
     assert status.text.startswith(f"Обращение № {other}\n🛠 В работе")
     assert status.reply_to is None and status.buttons
+
+
+async def test_the_coordinators_card_for_a_body_without_a_chat_is_edited_too(world):
+    await world.start()
+    n = (await world.core.handle(world.citizen("больница"))).number  # health: no chat
+    await world.flush()
+    card = next(m for m in world.tg.sent if m.chat_id == COORDINATOR_ID and n in m.text)
+    assert actions(card.buttons) == [Action.REDIRECT, Action.REJECT]
+    pressed = IncomingMessage(
+        "tg", COORDINATOR_ID, COORDINATOR_ID, 99, payload=Payload("reject", n).pack()
+    )
+    assert (await world.core.handle(pressed)).state == S.REJECTED
+    await world.flush()
+    ((_card_id, edit),) = world.tg.edited
+    assert edit.text.startswith(card.text) and "🚫 Отклонено как спам" in edit.text
+    assert edit.buttons == ()

@@ -228,6 +228,7 @@ class Outcome:
 
     @property
     def refused(self) -> bool:
-        """A press that changed nothing: its notice is a refusal the person must not miss
-        (Telegram shows it as an alert); any other notice is a toast saying what happened."""
-        return self.kind == OutcomeKind.IGNORED
+        """A press that changed nothing (refused, stale, over the flood limit): its notice is
+        a refusal the person must not miss (Telegram shows it as an alert); any other notice
+        is a toast saying what happened."""
+        return self.kind in (OutcomeKind.IGNORED, OutcomeKind.FLOODED)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.core import keyboards
+from bot.core import keyboards, live_cards
 from bot.core.flood import FloodGuard
 from bot.core.ports import UNOBSERVED, Addressee, Classifies, Observer
 from bot.domain import cards, texts
@@ -50,6 +50,7 @@ S = TicketState
 CITIZEN = Purpose.CITIZEN
 BODY = Purpose.BODY
 COORDINATOR = Purpose.COORDINATOR
+_TICKET_FIELDS = frozenset(f.name for f in dataclasses.fields(TicketRecord))
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,9 @@ class Desk:
         *,
         actor: str = "system",
         **changes: Any,
-    ) -> None:
+    ) -> TicketRecord:
+        """Move the ticket, record why, and show it on its cards (`live_cards.refresh`); returns
+        the ticket as it is now."""
         check_move(ticket.number, ticket.state, to)
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
@@ -202,6 +205,12 @@ class Desk:
         await tx.tickets.add_event(
             ticket.id, kind, now, ticket.state, to.value, detail or {}, actor
         )
+        moved = dataclasses.replace(
+            ticket, state=to, updated_at=now,
+            **{name: value for name, value in changes.items() if name in _TICKET_FIELDS},
+        )
+        await live_cards.refresh(self, tx, ticket, moved, detail or {}, now)
+        return moved
 
     def deadline_for(self, body: Body, topic_id: str | None) -> Deadline:
         topic = self.table.topic_by_id.get(topic_id or "")
@@ -264,7 +273,8 @@ class Desk:
             buttons=photo_buttons,
         )
         note = texts.REOPENED_NOTE if kind == "reopened" else ""
-        await self.card(tx, ticket, body, topic, municipality, due, round_, note)
+        state = S.REOPENED if kind == "reopened" else S.ROUTED
+        await self.card(tx, ticket, body, topic, municipality, due, round_, note, state=state)
 
     async def card(
         self,
@@ -276,8 +286,11 @@ class Desk:
         due: datetime,
         round_: int,
         note: str = "",
+        *,
+        state: TicketState = S.ROUTED,
     ) -> None:
-        """The ticket card for the body's chats (or, with no chat, for the coordinators)."""
+        """The ticket card for the body's chats (or, with no chat, for the coordinators), with
+        its status line and the buttons of ``state`` (the ticket's state once it is sent)."""
         appeal = await self.appeal_text(tx, ticket)
         due_shown = self.show_due(due)
         chats = self.body_chats(body)
@@ -309,6 +322,8 @@ class Desk:
         text = cards.card_text(
             self.table, ticket.number, topic, municipality, due_shown, appeal, note
         )
+        status = texts.CARD_STATUS_WAITING.format(due=due_shown)
+        shown = dataclasses.replace(ticket, state=state)  # its topic's title and state
         for channel, chat in chats:
             attachments = self.portable(ticket, channel)
             body_text = text
@@ -318,14 +333,15 @@ class Desk:
                 )
             await self.enqueue(
                 tx,
-                ticket,
+                shown,
                 OutboxKey.card(ticket.number, round_, channel, chat),
                 channel,
                 chat,
-                body_text,
+                cards.with_status(body_text, status),
                 BODY,
-                buttons=cards.card_buttons(ticket.number),
+                buttons=cards.card_buttons(ticket.number, state),
                 attachments=attachments,
+                card=body_text,
             )
 
     async def appeal_text(self, tx: Tx, ticket: TicketRecord) -> str:
@@ -437,6 +453,7 @@ class Desk:
         *,
         buttons: tuple = (),
         attachments: tuple[Attachment, ...] = (),
+        then: OutboxDraft | None = None,
     ) -> None:
         if ticket.chat_id is None:  # anonymised
             return
@@ -454,6 +471,7 @@ class Desk:
             reply_to=ticket.source_message_id,
             remove_keyboard=remove,
             menu=not buttons,
+            then=then,
         )
 
     # -- outbox rows -----------------------------------------------------------------------------
@@ -472,9 +490,13 @@ class Desk:
         reply_to: int | None = None,
         remove_keyboard: bool = False,
         menu: bool = False,
+        card: str | None = None,
+        then: OutboxDraft | None = None,
     ) -> None:
         """A message about ``ticket`` (or about none), cut into pieces of at most `MAX_TEXT`.
-        ``menu``: the citizen's standing menu under the last piece, unless it has buttons."""
+        ``menu``: the citizen's standing menu under the last piece, unless it has buttons.
+        ``card``: a card's text without its status line (`live_cards`); ``then``: a message
+        the outbox queues once the last piece is delivered (`bot.delivery.outbox`)."""
         parts = split_text(text, MAX_TEXT)
         forum = self.forum_fields(ticket, channel, chat_id) if ticket is not None else {}
         for index, part in enumerate(parts, start=1):
@@ -491,13 +513,17 @@ class Desk:
                 **forum,
                 remove_keyboard=remove_keyboard and last,
                 menu=menu and last and not buttons,
+                card=card if len(parts) == 1 else None,
             )
+            payload = message.to_json()
+            if then is not None and last:
+                payload["then"] = then.to_json()
             await tx.outbox.queue(
                 OutboxDraft(
                     key=(key.piece_of(index) if len(parts) > 1 else key).render(),
                     channel=channel,
                     chat_id=chat_id,
-                    payload=message.to_json(),
+                    payload=payload,
                     purpose=purpose,
                     ticket_id=ticket.id if ticket is not None else None,
                     # A repeated message in a staff chat is a nuisance; a lost appeal is a
@@ -552,12 +578,17 @@ class Desk:
         )
         return row.platform_message_id if row is not None else None
 
-    def forum_fields(self, ticket: TicketRecord, channel: str, chat_id: int) -> dict[str, str]:
-        """In a forum chat every message about a ticket goes to the ticket's own topic."""
+    def forum_fields(self, ticket: TicketRecord, channel: str, chat_id: int) -> dict[str, Any]:
+        """In a forum chat every message about a ticket goes to the ticket's own topic, titled
+        with its state, and leaves the topic closed or open as the state says."""
         if not self.staff.is_forum(channel, chat_id):
             return {}
         title = cards.forum_topic_title(self.table, ticket)
-        return {"topic_key": ticket.number, "topic_title": title}
+        return {
+            "topic_key": ticket.number,
+            "topic_title": title,
+            "topic_closed": live_cards.topic_closed(ticket.state),
+        }
 
     @staticmethod
     def portable(ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]:

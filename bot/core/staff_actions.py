@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from bot.core import live_cards
 from bot.core.desk import BODY, COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import Button, IncomingMessage, carried
@@ -48,7 +49,7 @@ async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -
         return Outcome(K.IGNORED, ticket.number, ticket.state, notice=notice)
     actor = desk.actor(by, message)
     act = _PRESSES[payload.action]
-    outcome = await act(desk, ticket.number, by=by, actor=actor)
+    outcome = await act(desk, ticket.number, by=by, actor=actor, who=message.user_name)
     if outcome.kind != K.IGNORED:
         return outcome
     async with desk.repo.transaction() as tx:  # why not: read the state as it is now
@@ -139,8 +140,11 @@ def _may_act(ticket: TicketRecord, by: str) -> bool:
     return by == COORDINATOR or (ticket.state in ACTIVE and ticket.body == by)
 
 
-async def take(desk: Desk, number: str, *, by: str, actor: str | None = None) -> Outcome:
-    """The body confirms it works on the ticket; the citizen is told who."""
+async def take(
+    desk: Desk, number: str, *, by: str, actor: str | None = None, who: str = ""
+) -> Outcome:
+    """The body confirms it works on the ticket; the citizen is told who (``who``: the
+    administrator's name, for the card's status line)."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
         ticket = await tx.tickets.by_number(number)
@@ -148,14 +152,15 @@ async def take(desk: Desk, number: str, *, by: str, actor: str | None = None) ->
             return Outcome(K.IGNORED, number)
         if not _may_act(ticket, by):
             return Outcome(K.IGNORED, number)
-        await desk.move(tx, ticket, S.IN_WORK, now, "taken", actor=actor or by)
+        await desk.move(tx, ticket, S.IN_WORK, now, "taken", _named(who), actor=actor or by)
         await _tell_citizen(desk, tx, ticket, "taken", texts.TAKEN_TO_CITIZEN, by_body=True)
     desk.wake()
-    return Outcome(K.TAKEN, number, S.IN_WORK)
+    return Outcome(K.TAKEN, number, S.IN_WORK, notice=texts.NOTICE_TAKEN)
 
 
 async def reject(
-    desk: Desk, number: str, *, by: str, reason: str | None = None, actor: str | None = None
+    desk: Desk, number: str, *, by: str, reason: str | None = None, actor: str | None = None,
+    who: str = "",
 ) -> Outcome:
     """Spam or abuse: the ticket ends here; the citizen gets a neutral notice."""
     now = desk.clock.now()
@@ -166,7 +171,8 @@ async def reject(
         if not _may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         await desk.move(
-            tx, ticket, S.REJECTED, now, "rejected", {"reason": reason}, actor=actor or by
+            tx, ticket, S.REJECTED, now, "rejected", {"reason": reason, **_named(who)},
+            actor=actor or by,
         )
         await desk.to_citizen(
             tx,
@@ -176,10 +182,13 @@ async def reject(
         )
     log.info("ticket %s rejected by %s", number, by)
     desk.wake()
-    return Outcome(K.REJECTED, number, S.REJECTED)
+    notice = texts.NOTICE_REJECTED.format(number=number)
+    return Outcome(K.REJECTED, number, S.REJECTED, notice=notice)
 
 
-async def close_by_staff(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+async def close_by_staff(
+    desk: Desk, number: str, *, by: str, actor: str, who: str = ""
+) -> Outcome:
     """«Закрыть» under a card: the body (or a coordinator) considers the matter settled; the
     citizen is told. A body closes only what it holds or has answered."""
     now = desk.clock.now()
@@ -190,13 +199,13 @@ async def close_by_staff(desk: Desk, number: str, *, by: str, actor: str) -> Out
         holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
         if by != COORDINATOR and not holding:
             return Outcome(K.IGNORED, number)
-        await desk.move(tx, ticket, S.CLOSED, now, "closed", {"by": by}, actor=actor)
+        await desk.move(tx, ticket, S.CLOSED, now, "closed", {"by": by, **_named(who)}, actor=actor)
         await _tell_citizen(
             desk, tx, ticket, "closed", texts.CLOSED_TO_CITIZEN, by_body=by != COORDINATOR
         )
     log.info("ticket %s closed by %s", number, by)
     desk.wake()
-    return Outcome(K.CLOSED, number, S.CLOSED)
+    return Outcome(K.CLOSED, number, S.CLOSED, notice=texts.NOTICE_CLOSED.format(number=number))
 
 
 async def _tell_citizen(
@@ -275,6 +284,7 @@ async def redirect(
                 actor=actor,
             )
             state = S.REDIRECTED
+            notice = texts.NOTICE_TO_COORDINATORS
         else:
             body, topic, municipality = choice
             await desk.route(
@@ -282,9 +292,10 @@ async def redirect(
                 detail={"from": ticket.body if holding else None, "reason": reason},
             )
             state = S.ROUTED
+            notice = texts.NOTICE_REDIRECTED.format(body=body.name)
     log.info("ticket %s redirected by %s: %s", number, by, state)
     desk.wake()
-    return Outcome(K.REDIRECTED, number, state)
+    return Outcome(K.REDIRECTED, number, state, notice=notice)
 
 
 def _next_body(
@@ -370,7 +381,9 @@ async def record_answer(
             return Outcome(K.DUPLICATE, ticket.number)
         first = ticket.state != S.ANSWERED
         if first:
-            await desk.move(tx, ticket, S.ANSWERED, now, "answered", actor=actor)
+            await desk.move(
+                tx, ticket, S.ANSWERED, now, "answered", _named(message.user_name), actor=actor
+            )
             if ticket.tried_bodies and ticket.body:  # the redirect found the right body
                 await tx.training.add(
                     TrainingExample(
@@ -392,6 +405,9 @@ async def record_answer(
             ),
             texts.ANSWER_TO_CITIZEN.format(number=ticket.number, body=body_name, text=message.text),
             attachments=carried(message.attachments, message.channel, ticket.channel),
+            then=live_cards.delivered_ack(
+                desk, ticket, message, COORDINATOR if by == COORDINATOR else BODY
+            ),
         )
         if first:
             yes = Button(texts.SOLVED_YES, Payload(Action.SOLVED, ticket.number, "yes").pack())
@@ -408,15 +424,20 @@ async def record_answer(
     return Outcome(K.ANSWER, ticket.number, S.ANSWERED)
 
 
-async def _reject_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
-    return await reject(desk, number, by=by, actor=actor)
+def _named(who: str) -> dict[str, str]:
+    """The move's detail naming who made it (the card's status line shows it)."""
+    return {"by_name": who} if who else {}
 
 
-async def _take_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
-    return await take(desk, number, by=by, actor=actor)
+async def _reject_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
+    return await reject(desk, number, by=by, actor=actor, who=who)
 
 
-async def _redirect_press(desk: Desk, number: str, *, by: str, actor: str) -> Outcome:
+async def _take_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
+    return await take(desk, number, by=by, actor=actor, who=who)
+
+
+async def _redirect_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
     return await redirect(desk, number, by=by, actor=actor)
 
 

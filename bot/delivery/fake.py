@@ -10,6 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
+from bot.delivery.transport import NotEditable
 from bot.domain.messages import Channel, OutgoingMessage, SentMessage
 
 
@@ -32,6 +33,8 @@ class FakeTransport:
         # from here to imitate a crash between delivery and recording.
         self.after_delivery: Callable[[OutgoingMessage], None] | None = None
         self.delay = 0.0  # seconds each send takes, for concurrency tests
+        self.edited: list[tuple[int, OutgoingMessage]] = []
+        self.not_editable: set[int] = set()
 
     def fail_next(self, *errors: BaseException) -> None:
         self._failures.extend(errors)
@@ -52,6 +55,19 @@ class FakeTransport:
         if self.after_delivery is not None:
             self.after_delivery(message)
         return SentMessage(self._next_id)
+
+    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+        """Edits are recorded in ``edited`` (message id, new message); ``not_editable`` holds
+        ids the platform refuses to edit (`NotEditable`)."""
+        self.calls.append(message)
+        if self._failures:
+            raise self._failures.popleft()
+        if message_id in self.not_editable:
+            raise NotEditable(f"message {message_id} can't be edited")
+        self.edited.append((message_id, message))
+        if self.after_delivery is not None:
+            self.after_delivery(message)
+        return SentMessage(message_id)
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [m.text for m in self.sent if chat_id is None or m.chat_id == chat_id]

@@ -25,6 +25,12 @@ message arrived. On start, `Outbox.recover` decides per row:
 
 A timeout of our own around ``send`` is the same ambiguity and follows the same rule.
 
+Edits. A row may edit the message an earlier row sent (`OutgoingMessage.edits`, a live card):
+the transport's ``edit`` is called with that row's ``platform_message_id``. An edit is safe to
+repeat, so it is re-sent after a crash like any staff row; if the platform refuses it (or the
+card never went out) the row's compact status goes as a new message instead (`Outbox._edit`).
+Edits are API calls like sends: they queue, pace and back off the same way.
+
 Throughput. A pass reads the due chat heads (citizens' messages first, see
 `OutboxDraft.priority`), reserves them in the rate limiter and marks them ``sending`` in one
 transaction, then starts the sends and does not wait for them: the next pass can start while
@@ -52,14 +58,15 @@ from bot.delivery.backoff import backoff
 from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.signals import DeliverySignals
 from bot.delivery.transport import (
+    NotEditable,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
     TransientError,
     Transport,
 )
-from bot.domain.messages import Clock, OutgoingMessage
-from bot.domain.records import OutboxRow
+from bot.domain.messages import Clock, OutgoingMessage, SentMessage
+from bot.domain.records import OutboxDraft, OutboxRow
 from bot.domain.states import OutboxState
 from bot.domain.wire import Purpose
 from bot.storage.base import Repository, Tx
@@ -351,6 +358,11 @@ class Outbox:
         if sent:  # the common outcome: one statement for all of them
             await tx.outbox.mark_sent([(s.row.id, s.message_id, s.at) for s in sent])
         for each in sent:
+            # What waits for this delivery (an administrator's «доставлено» after their
+            # answer): queued in the transaction that records it, so it is never told early.
+            follow = each.row.payload.get("then")
+            if follow:
+                await tx.outbox.queue(OutboxDraft.from_json(follow), each.at)
             # The last message to someone who asked to be forgotten: keep no address of
             # theirs; a copy of stored data sent on request: keep no second copy.
             if Purpose(each.row.purpose).blanked_after_delivery:
@@ -370,7 +382,10 @@ class Outbox:
         )
         attempt = row.attempts + 1
         try:
-            sent = await asyncio.wait_for(transport.send(message), self.send_timeout)
+            work = transport.send(message) if message.edits is None else self._edit(
+                transport, message
+            )
+            sent = await asyncio.wait_for(work, self.send_timeout)
         except RetryAfter as exc:
             self._ended(row, SendResult.RATE_LIMITED)
             await self.limiter.pause(row.channel, row.chat_id, exc.seconds)
@@ -413,6 +428,25 @@ class Outbox:
         else:
             self._ended(row, SendResult.SENT)
             await self._record(Sent(row, sent.platform_message_id, self.clock.now()))
+
+    async def _edit(self, transport: Transport, message: OutgoingMessage) -> SentMessage:
+        """An edit row (`OutgoingMessage.edits`): edit the message the named row sent. Per chat
+        the rows leave in order, so that row has been tried already; if it never went out, or
+        the platform refuses the edit, the compact status goes as a new message instead, so no
+        state change is lost. An edit repeated (after a crash) finds the content unchanged,
+        which the transports count as done."""
+        assert message.edits is not None
+        async with self.repo.transaction() as tx:
+            target = await tx.outbox.by_key(message.edits)
+        target_id = None
+        if target is not None and target.state == OutboxState.SENT:
+            target_id = target.platform_message_id
+        if target_id is not None:
+            try:
+                return await transport.edit(message, target_id)
+            except NotEditable as exc:
+                log.info("edit refused (%s): a status message goes instead", type(exc).__name__)
+        return await transport.send(message.instead_of_edit(reply_to=target_id))
 
     def _ended(self, row: OutboxRow, result: SendResult) -> None:
         self.observer.send_ended(row.channel, result)

@@ -40,6 +40,11 @@ class RecipientUnreachable(PermanentError):
     coordinators about a body's chat) instead of failing silently."""
 
 
+class NotEditable(PermanentError):
+    """The platform refuses to edit that message (Telegram "message can't be edited" or not
+    found, VK 909 too old / 920 / gone): the outbox sends the compact status instead."""
+
+
 class Transport(Protocol):
     """Sends one `OutgoingMessage`. Expectations on an adapter:
 
@@ -53,3 +58,8 @@ class Transport(Protocol):
     channel: Channel
 
     async def send(self, message: OutgoingMessage) -> SentMessage: ...
+
+    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+        """Replace the text and buttons of the bot's message ``message_id`` in
+        ``message.chat_id`` (and, with ``topic_key``, retitle/close/reopen its forum topic).
+        Content already equal counts as done; `NotEditable` when the platform refuses."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from bot.domain import texts
 from bot.domain.messages import Button
 from bot.domain.records import TicketMessage, TicketRecord
+from bot.domain.states import TicketState
 from bot.domain.wire import Action, Payload, Purpose
 from routing.model import RoutingTable
 
@@ -145,14 +146,39 @@ def card_text(
     )
 
 
-def card_buttons(number: str, *, for_body: bool = True) -> Rows:
-    """«Взять в работу», «Не наше», «Закрыть», «Спам» under a body's card; a coordinator
-    holding a ticket for a body without a chat gets «Не наше» and «Спам»."""
-    take = Button(texts.TAKE_BUTTON, Payload(Action.TAKE, number).pack())
-    not_ours = Button(texts.NOT_OURS_BUTTON, Payload(Action.REDIRECT, number).pack())
-    spam = Button(texts.REJECT_BUTTON, Payload(Action.REJECT, number).pack())
-    close = Button(texts.CLOSE_BUTTON, Payload(Action.CLOSE, number).pack())
-    return ((take, not_ours), (close, spam)) if for_body else ((not_ours, spam),)
+#: The buttons under a body's card, row by row, by the ticket's state: what the body may still
+#: do. A state not listed (ended, handed on, with the coordinators) has no buttons.
+CARD_BUTTONS: dict[TicketState, tuple[tuple[Action, ...], ...]] = {
+    TicketState.ROUTED: ((Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT)),
+    TicketState.REOPENED: ((Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT)),
+    TicketState.IN_WORK: ((Action.REDIRECT, Action.CLOSE), (Action.REJECT,)),
+    TicketState.ANSWERED: ((Action.CLOSE,),),
+}
+#: A coordinator holding a ticket for a body without a chat.
+COORDINATOR_CARD_BUTTONS: tuple[tuple[Action, ...], ...] = ((Action.REDIRECT, Action.REJECT),)
+#: What each card button says.
+BUTTON_LABELS = {
+    Action.TAKE: texts.TAKE_BUTTON,
+    Action.REDIRECT: texts.NOT_OURS_BUTTON,
+    Action.CLOSE: texts.CLOSE_BUTTON,
+    Action.REJECT: texts.REJECT_BUTTON,
+}
+
+
+def card_buttons(
+    number: str, state: TicketState = TicketState.ROUTED, *, for_body: bool = True
+) -> Rows:
+    """The buttons under a card (`CARD_BUTTONS`; a coordinator's: `COORDINATOR_CARD_BUTTONS`)."""
+    layout = CARD_BUTTONS.get(state, ()) if for_body else COORDINATOR_CARD_BUTTONS
+    return tuple(
+        tuple(Button(BUTTON_LABELS[action], Payload(action, number).pack()) for action in row)
+        for row in layout
+    )
+
+
+def with_status(card: str, status: str) -> str:
+    """The card's text with its status line under it, above the buttons."""
+    return texts.CARD_WITH_STATUS.format(card=card, status=status)
 
 
 def question_buttons(action: Action, number: str, options: Iterable[str], names: dict) -> Rows:
@@ -166,9 +192,14 @@ def question_buttons(action: Action, number: str, options: Iterable[str], names:
     return tuple(rows)
 
 
-def forum_topic_title(table: RoutingTable, ticket: TicketRecord) -> str:
+def forum_topic_title(table: RoutingTable, ticket: TicketRecord, mark: str | None = None) -> str:
+    """«✅ № 26-000123 · Дороги»: the number, the topic and a mark of the ticket's state
+    (`texts.TOPIC_STATE_MARKS`, or ``mark``), so the list of topics reads as a list of tickets."""
     topic = table.topic_by_id.get(ticket.topic or "")
     title = texts.FORUM_TOPIC_TITLE.format(
         number=ticket.number, topic=topic.name if topic else texts.UNKNOWN_TOPIC
     )
+    mark = mark or texts.TOPIC_STATE_MARKS.get(ticket.state)
+    if mark:
+        title = f"{mark} {title}"
     return title[:128]  # Telegram's limit on a topic name

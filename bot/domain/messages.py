@@ -8,7 +8,7 @@ references the adapter of the same channel knows how to resend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
@@ -97,6 +97,10 @@ class IncomingMessage:
     # A citizen's command, as the adapter recognised it: "my" for /my or «Мои обращения»,
     # "foo" for an unknown /foo (see `bot.domain.phrases.command_of`).
     command: str | None = None
+    # The sender's display name as the platform gives it with the update (Telegram
+    # ``from_user.full_name``), for a staff member's card status («взял(а) …»); "" when the
+    # platform gives none. Never logged.
+    user_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,24 @@ class OutgoingMessage:
     # The citizen's standing menu (VK: a «Мои обращения» button under the input field, which VK
     # keeps until another keyboard replaces it). Telegram shows its command menu instead.
     menu: bool = False
+    # Live cards (`bot.core.live_cards`). ``edits``: the rendered `OutboxKey` of an earlier row
+    # whose platform message this one edits instead of sending a new one; ``status``: the
+    # compact text sent instead (in reply to that message) when it cannot be edited.
+    edits: str | None = None
+    status: str | None = None
+    # A card's text without its status line, kept on the card row so that every later edit
+    # shows the same card with a new status.
+    card: str | None = None
+    # The forum topic's state after this message: closed (True), open (False), as it is (None).
+    topic_closed: bool | None = None
+
+    def instead_of_edit(self, reply_to: int | None) -> OutgoingMessage:
+        """What goes when the message named by ``edits`` cannot be edited: the compact status
+        with the same buttons, as a new message replying to it (when it exists)."""
+        return replace(
+            self, text=self.status or self.text, attachments=(), reply_to=reply_to, edits=None,
+            status=None, card=None,
+        )
 
     def to_json(self) -> dict:
         data = {
@@ -141,6 +163,9 @@ class OutgoingMessage:
             data["remove_keyboard"] = True
         if self.menu:
             data["menu"] = True
+        for name in ("edits", "status", "card", "topic_closed"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         return data
 
     @classmethod
@@ -161,6 +186,10 @@ class OutgoingMessage:
             request_location=bool(data.get("request_location", False)),
             remove_keyboard=bool(data.get("remove_keyboard", False)),
             menu=bool(data.get("menu", False)),
+            edits=data.get("edits"),
+            status=data.get("status"),
+            card=data.get("card"),
+            topic_closed=data.get("topic_closed"),
         )
 
 

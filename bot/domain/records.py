@@ -115,6 +115,19 @@ class OutboxDraft:
         `Purpose.priority`); a set lookup, since it is asked for every queued row."""
         return 0 if self.purpose in CITIZEN_PURPOSES else 1
 
+    def to_json(self) -> dict[str, Any]:
+        """Kept inside another row's payload as the message to queue once that row is
+        delivered (``payload["then"]``, `bot.delivery.outbox`)."""
+        return {
+            "key": self.key, "channel": self.channel, "chat_id": self.chat_id,
+            "payload": self.payload, "purpose": str(self.purpose), "ticket_id": self.ticket_id,
+            "resend_if_uncertain": self.resend_if_uncertain,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutboxDraft:
+        return cls(**{**data, "purpose": Purpose(data["purpose"])})
+
 
 @dataclass(frozen=True)
 class OutboxRow:

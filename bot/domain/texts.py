@@ -120,6 +120,44 @@ REMINDER_TO_BODY = "Напоминание: обращение № {number} жд
 UNKNOWN_PLACE = "не указано"
 UNKNOWN_TOPIC = "не определена"
 
+# -- live cards (bot.core.live_cards): the status line under a card, the forum topic's state ----
+CARD_WITH_STATUS = "{card}\n\n{status}"
+# Sent instead of an edit when the card cannot be edited (VK: too old; the card was not sent).
+CARD_STATUS_MESSAGE = "Обращение № {number}\n{status}"
+CARD_STATUS_WAITING = "⏳ Ждёт: в работу ещё никто не взял. Срок — до {due}."
+CARD_STATUS_TAKEN = "🛠 В работе: {who}, с {when}. Срок — до {due}."
+CARD_STATUS_TAKEN_ANONYMOUS = "🛠 В работе с {when}. Срок — до {due}."
+CARD_STATUS_ANSWERED = "✉️ Ответ отправлен заявителю {when}{who}."
+CARD_STATUS_CLOSED = "✅ Закрыто {when}{who}."
+CARD_STATUS_SOLVED = "✅ Закрыто {when}: заявитель подтвердил, что проблема решена."
+CARD_STATUS_REJECTED = "🚫 Отклонено как спам {when}{who}."
+CARD_STATUS_TO_COORDINATORS = "↪️ Передано координаторам {when}: они выберут орган."
+CARD_STATUS_HANDED_ON = "↪️ Передано в «{body}» {when}. Действия с обращением здесь больше не нужны."
+CARD_STATUS_RETURNED = (
+    "🔁 {when} заявитель сообщил, что проблема не решена: обращение пришло снова, "
+    "новая карточка — ниже."
+)
+CARD_WHO = " ({who})"
+#: The forum topic's title starts with the ticket's state (a fresh ticket has no mark).
+TOPIC_STATE_MARKS = {
+    "in_work": "🛠",
+    "answered": "✉️",
+    "closed": "✅",
+    "rejected": "🚫",
+    "redirected": "↪️",
+    "with_coordinator": "↪️",
+    "reopened": "🔁",
+}
+TOPIC_HANDED_ON_MARK = "↪️"
+# The toast after a press that did something (Telegram callback answer, VK snackbar).
+NOTICE_TAKEN = "Взято в работу. Заявитель уведомлён."
+NOTICE_REDIRECTED = "Передано: {body}. Заявитель уведомлён."
+NOTICE_TO_COORDINATORS = "Передано координаторам: они выберут орган."
+NOTICE_CLOSED = "Обращение № {number} закрыто. Заявитель уведомлён."
+NOTICE_REJECTED = "Обращение № {number} отклонено как спам."
+# In reply to an administrator's answer, once the outbox has recorded it as delivered.
+ANSWER_DELIVERED = "✅ Ответ по обращению № {number} доставлен заявителю."
+
 # -- to coordinators -----------------------------------------------------------------------------
 TO_COORDINATOR_UNROUTED = (
     "Обращение № {number}: бот не смог определить ответственный орган.\nПричина: {reason}\n\n{text}"

@@ -147,6 +147,14 @@ class OutboxKey:
         return cls(number, f"{Purpose.BODY}", (route_round, channel, chat))
 
     @classmethod
+    def card_edit(
+        cls, number: str, route_round: int, channel: str, chat: int, change: str
+    ) -> OutboxKey:
+        """An edit of that card (`card`) announcing one state change (``change``: the new
+        state and the moment, unique per change)."""
+        return cls(number, f"{Purpose.BODY}-edit", (route_round, channel, chat, change))
+
+    @classmethod
     def to_staff(
         cls, number: str, audience: Purpose, event: str | None, *parts: str | int
     ) -> OutboxKey:
@@ -222,3 +230,10 @@ class Outcome:
     # A short Russian line for the person who pressed a button (Telegram callback answer, VK
     # snackbar), e.g. why their press was refused; ``None`` answers the press silently.
     notice: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        """A press that changed nothing (refused, stale, over the flood limit): its notice is
+        a refusal the person must not miss (Telegram shows it as an alert); any other notice
+        is a toast saying what happened."""
+        return self.kind in (OutcomeKind.IGNORED, OutcomeKind.FLOODED)

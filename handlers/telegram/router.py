@@ -52,6 +52,7 @@ def incoming_from_message(message: Message) -> IncomingMessage:
         location=location,
         reply_to=reply.message_id if reply is not None else None,
         thread_id=message.message_thread_id if message.is_topic_message else None,
+        user_name=message.from_user.full_name if message.from_user else "",
     )
 
 
@@ -66,6 +67,7 @@ def incoming_from_callback(callback: CallbackQuery) -> IncomingMessage | None:
         user_id=callback.from_user.id,
         message_id=message.message_id,
         payload=callback.data or "",
+        user_name=callback.from_user.full_name,
     )
 
 
@@ -86,23 +88,24 @@ async def on_message(message: Message, core: Core) -> None:
 
 
 async def on_callback(callback: CallbackQuery, core: Core) -> None:
-    notice = None
+    notice, alert = None, False
     try:
         incoming = incoming_from_callback(callback)
         if incoming is not None:
-            notice = (await core.handle(incoming)).notice
+            outcome = await core.handle(incoming)
+            notice, alert = outcome.notice, outcome.refused
     finally:
         # Always, or the button keeps spinning; a refusal is shown as an alert the person must
-        # dismiss, so that it is not missed.
-        await answer_press(callback, notice)
+        # dismiss, so that it is not missed; what a press did, as a toast.
+        await answer_press(callback, notice, alert=alert)
 
 
-async def answer_press(callback: CallbackQuery, notice: str | None) -> None:
+async def answer_press(callback: CallbackQuery, notice: str | None, *, alert: bool = True) -> None:
     """Answer a button press. Telegram takes one answer per press, within seconds: the
     inbox's second attempt at a press (or one taken up after a restart) finds it answered or
     expired, which must not fail the attempt."""
     try:
-        await callback.answer(notice, show_alert=notice is not None)
+        await callback.answer(notice, show_alert=alert and notice is not None)
     except (AiogramError, OSError, TimeoutError) as exc:
         log.info("button press not answered: %s", type(exc).__name__)
 

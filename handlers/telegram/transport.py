@@ -25,6 +25,12 @@ repeat the album on retry: the transport remembers, per delivery (``dedup_id``),
 already went out, and the retry sends only the rest. That memory is in the process only (bounded,
 dropped on success); after a crash the delivered part is repeated: Telegram has no dedup key.
 
+Edits (`TelegramTransport.edit`, a live card): ``editMessageText``, or ``editMessageCaption``
+for a card that went as a file's caption; "message is not modified" is success (an edit repeated
+after a crash), a message Telegram will not edit is `NotEditable`. A ticket's forum topic is
+retitled, reopened or closed with the edit; a message for a closed topic (TOPIC_CLOSED) reopens
+it, goes, and closes it again unless the ticket is back with the body.
+
 Files of the other channel (``Attachment.channel == "vk"``) are fetched through
 `bot.delivery.files` and uploaded; `TelegramFiles` is the way back (``getFile`` + download) for a
 VK chat.
@@ -63,6 +69,7 @@ from aiogram.types import (
 
 from bot.delivery.files import FetchedFile, FileBridge, default_name
 from bot.delivery.transport import (
+    NotEditable,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -123,6 +130,63 @@ class TelegramTransport:
             raise error from None
         self._delivered_parts.pop(_parts_key(message), None)
         return SentMessage(platform_message_id=ids[-1], extra={"message_ids": ids})
+
+    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+        """A live card's edit: its forum topic first (reopened, retitled), then the message's
+        text (or caption, for a card that went as a file's caption) and buttons, then the topic
+        closed if the ticket ended. Telegram's "message is not modified" is success, so a
+        repeated edit changes nothing; a message Telegram will not edit raises `NotEditable`."""
+        try:
+            thread = await self._topic_of(message)
+            if thread is not None and message.topic_closed is False:
+                await self._topic_call(self.bot.reopen_forum_topic, message, thread)
+            if thread is not None and message.topic_title:
+                await self._topic_call(self.bot.edit_forum_topic, message, thread,
+                                       name=message.topic_title[:128])
+            await self._edit(message, message_id)
+            if thread is not None and message.topic_closed:
+                await self._topic_call(self.bot.close_forum_topic, message, thread)
+        except NotEditable:
+            raise
+        except (AiogramError, aiohttp.ClientError, TimeoutError, ConnectionError) as e:
+            raise delivery_error(e, self.bot.token) from None
+        return SentMessage(platform_message_id=message_id)
+
+    async def _edit(self, m: OutgoingMessage, message_id: int) -> None:
+        markup = _keyboard(m)  # none: the buttons go
+        where = {"chat_id": m.chat_id, "message_id": message_id, "reply_markup": markup}
+        try:
+            await self.bot.edit_message_text(text=m.text, **where)
+            return
+        except TelegramBadRequest as e:
+            if not _says(e, "there is no text in the message"):
+                _raise_edit_refusal(e)
+                return
+        if len(m.text) > CAPTION_LIMIT:  # the card went as a caption: the status goes apart
+            raise NotEditable("the new text does not fit a caption")
+        try:
+            await self.bot.edit_message_caption(caption=m.text, **where)
+        except TelegramBadRequest as e:
+            _raise_edit_refusal(e)
+
+    async def _topic_of(self, m: OutgoingMessage) -> int | None:
+        if not m.topic_key or self.topics is None:
+            return None
+        return await self.topics.thread(m.chat_id, m.topic_key)
+
+    async def _topic_call(
+        self, method: Callable[..., Awaitable[Any]], m: OutgoingMessage, thread: int,
+        **params: Any,
+    ) -> None:
+        """Retitle, close or reopen a ticket's topic. It is how the list of topics reads, not
+        the state change itself: a topic already so, deleted, or a bot without the right to
+        manage topics is logged and the edit of the card goes on."""
+        try:
+            await method(chat_id=m.chat_id, message_thread_id=thread, **params)
+        except TelegramBadRequest as e:
+            if not _says(e, "topic_not_modified"):
+                log.info("forum topic not changed: %s",
+                         getattr(method, "__name__", "?"))
 
     async def _send(
         self, m: OutgoingMessage, uploads: dict[Attachment, InputFile] | None = None
@@ -192,6 +256,8 @@ class TelegramTransport:
             try:
                 return await self._send(replace(m, thread_id=thread), uploads)
             except TelegramBadRequest as e:
+                if _says(e, "topic_closed"):
+                    return await self._send_in_closed_topic(m, thread, uploads)
                 if not _thread_gone(e):
                     raise
             m = replace(m, reply_to=None)  # what it replied to went with the topic
@@ -205,6 +271,18 @@ class TelegramTransport:
             return await self._send(m, uploads)
         await self.topics.remember(m.chat_id, m.topic_key, topic.message_thread_id)
         return await self._send(replace(m, thread_id=topic.message_thread_id), uploads)
+
+    async def _send_in_closed_topic(
+        self, m: OutgoingMessage, thread: int, uploads: dict[Attachment, InputFile]
+    ) -> list[int]:
+        """Telegram refuses messages to a closed topic (TOPIC_CLOSED): reopen it, send, and
+        close it again unless the message is about a ticket a body holds again
+        (``topic_closed`` False: a new card after the ticket came back)."""
+        await self.bot.reopen_forum_topic(chat_id=m.chat_id, message_thread_id=thread)
+        ids = await self._send(replace(m, thread_id=thread), uploads)
+        if m.topic_closed is not False:
+            await self._topic_call(self.bot.close_forum_topic, m, thread)
+        return ids
 
     async def _uploads(
         self, m: OutgoingMessage
@@ -269,6 +347,25 @@ def delivery_error(e: BaseException, token: str) -> Exception:
     # TelegramServerError, TelegramNetworkError, timeouts, aiohttp errors, a garbled reply
     # (ClientDecodeError) and 401/404/409: none of them says this message is undeliverable.
     return TransientError(text)
+
+
+#: Telegram's words for a message it will not edit: someone else's, one with a reply
+#: keyboard, one deleted.
+_NOT_EDITABLE = ("message can't be edited", "message to edit not found", "message_id_invalid")
+
+
+def _says(e: TelegramBadRequest, marker: str) -> bool:
+    return marker in (e.message or "").lower()
+
+
+def _raise_edit_refusal(e: TelegramBadRequest) -> None:
+    """After a failed edit: nothing if the content was already so, `NotEditable` if Telegram
+    will not edit that message, else the error itself."""
+    if _says(e, "message is not modified"):
+        return
+    if any(_says(e, marker) for marker in _NOT_EDITABLE):
+        raise NotEditable(e.message or "message can't be edited") from None
+    raise e
 
 
 def _thread_gone(e: TelegramBadRequest) -> bool:

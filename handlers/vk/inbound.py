@@ -36,10 +36,13 @@ from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.phrases import command_of
 from bot.domain.staff import looks_like_token
+from bot.domain.wire import Payload
 from handlers.vk.coordinator import VKCoordinator
 from handlers.vk.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
+#: Staff members whose names are remembered (`VKInbound.name_of`).
+NAMES_CACHED = 1000
 
 
 class VKInbound:
@@ -61,6 +64,7 @@ class VKInbound:
         self.isolation = isolation or LocalIsolation()
         self.on_message = isolated(self.on_message, self.isolation, lambda m: f"vk:{m.peer_id}")
         self.on_button = isolated(self.on_button, self.isolation, lambda e: f"vk:{e.peer_id}")
+        self._names: dict[int, str] = {}  # staff members' display names (`name_of`)
 
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.message()(self.on_message)
@@ -124,6 +128,9 @@ class VKInbound:
                     incoming.payload or "",
                 )
             else:
+                payload = Payload.unpack(incoming.payload)
+                if payload is not None and payload.action.by_staff:
+                    incoming = dataclasses.replace(incoming, user_name=await self.name_of(event))
                 notice = (await self.core.handle(incoming)).notice
         finally:
             try:
@@ -137,6 +144,23 @@ class VKInbound:
                 # By type only: aiohttp errors carry the request URL, and with it the token.
                 log.warning("VK unreachable for the button answer: %s", type(exc).__name__)
 
+
+    async def name_of(self, event: MessageEvent) -> str:
+        """The name of a staff member who pressed a card button, for the card's status line
+        («В работе: Иван Петров»). VK sends no name with an event: one ``users.get`` per person
+        per process (cached); "" if VK does not answer — the status line then names nobody."""
+        user_id = event.user_id
+        if user_id not in self._names:
+            try:
+                users = await event.ctx_api.users.get(user_ids=[user_id])
+            except (VKAPIError, TimeoutError, aiohttp.ClientError) as exc:
+                log.info("VK gave no name for a button press: %s", type(exc).__name__)
+                return ""
+            name = f"{users[0].first_name} {users[0].last_name}".strip() if users else ""
+            if len(self._names) >= NAMES_CACHED:
+                self._names.pop(next(iter(self._names)))
+            self._names[user_id] = name
+        return self._names[user_id]
 
     def _invite_links(self, token: str) -> str:
         if self.group_id is None:

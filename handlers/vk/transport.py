@@ -38,6 +38,7 @@ from vkbottle import (
 
 from bot.delivery.files import FetchedFile, FileBridge, default_name
 from bot.delivery.transport import (
+    NotEditable,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -65,6 +66,10 @@ RETRY_AFTER = {6: 1.0, 9: 10.0}
 # not the message: as with Telegram's 401 in the Telegram transport, the message waits in the
 # outbox until an operator fixes the token instead of being dropped for good.
 TRANSIENT_CODES = frozenset({1, 5, 10, 27, 28})
+# messages.edit refused for this message: 909 too old, 920 this kind of message, 100 no such
+# message (deleted, or not in this dialogue), 15 access denied. The outbox then sends the
+# compact status instead of the edit.
+NOT_EDITABLE_CODES = frozenset({15, 100, 909, 920})
 # 7: no permission; 15: access denied; 902: the user's privacy settings; 914: text too long.
 # Any other code is a request VK will refuse again (bad parameter, keyboard), so it is
 # permanent too: better to fail loudly than to retry something that cannot work.
@@ -122,6 +127,38 @@ class VKTransport:
             return await self._send(params)
         except VKAPIError as exc:
             raise self._map(exc, message.chat_id) from None
+
+    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+        """``messages.edit`` of the community's message ``message_id`` (the global id, which is
+        what `send` records; our staff dialogues are private ones, where VK gives it). VK drops
+        attachments not named again, so the card's own files are named again; a card with
+        files of the other channel (uploaded for it, their VK ids unknown) is not edited.
+        The keyboard is always given: an empty inline one takes the buttons away."""
+        if len(message.text) > MAX_TEXT:
+            raise NotEditable(f"text of {len(message.text)} characters")
+        if any(a.channel not in (None, self.channel) for a in message.attachments):
+            raise NotEditable("the card carries files of another channel")
+        params: dict = {
+            "peer_id": message.chat_id,
+            "message_id": message_id,
+            "message": message.text,
+            "keyboard": inline_keyboard(message) if message.buttons else EMPTY_INLINE_KEYBOARD,
+        }
+        if message.attachments:
+            params["attachment"] = ",".join(a.ref for a in message.attachments)
+        try:
+            await self.api.messages.edit(**params)
+        except VKAPIError as exc:
+            if exc.code in NOT_EDITABLE_CODES:
+                raise NotEditable(self._scrub(f"VK error {exc.code}: {exc.error_msg}")) from None
+            raise self._map(exc, message.chat_id) from None
+        except aiohttp.ClientResponseError as exc:
+            if exc.status >= 500:
+                raise TransientError(f"VK answered HTTP {exc.status}") from None
+            raise PermanentError(f"VK answered HTTP {exc.status}") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TransientError(f"VK unreachable: {type(exc).__name__}") from None
+        return SentMessage(platform_message_id=message_id)
 
     async def _send(self, params: dict) -> SentMessage:
         try:
@@ -218,6 +255,7 @@ def inline_keyboard(message: OutgoingMessage) -> str:
 
 
 EMPTY_KEYBOARD = json.dumps({"one_time": True, "buttons": []})
+EMPTY_INLINE_KEYBOARD = json.dumps({"inline": True, "buttons": []})
 
 
 def menu_keyboard() -> str:

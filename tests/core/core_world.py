@@ -198,7 +198,7 @@ class World:
         chat = chat if chat is not None else (CITIZEN_TG if channel == "tg" else CITIZEN_VK)
         return IncomingMessage(channel, chat, chat, message_id, text, **extra)  # type: ignore[arg-type]
 
-    async def flush(self, passes: int = 20, step: float = 1.1) -> None:
+    async def flush(self, passes: int = 100, step: float = 1.1) -> None:
         """Run the outbox until nothing is due, advancing the clock past per-chat limits."""
         for _ in range(passes):
             await self.outbox.run_once()

@@ -172,6 +172,12 @@ class _Chat:
     messages: dict[int, dict] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     deleted_topics: set[int] = field(default_factory=set)
+    closed_topics: set[int] = field(default_factory=set)
+    topic_creators: dict[int, int] = field(default_factory=dict)
+    # The bot is an admin with can_manage_topics (needed for topics it did not create).
+    bot_manages_topics: bool = True
+    # Messages the bot sent with a reply (custom) keyboard: Telegram will not edit them.
+    reply_keyboard_messages: set[int] = field(default_factory=set)
     last_message_id: int = 0
     bot_admin: bool = True  # groups: the bot is an administrator (else a plain member)
     bot_status: str | None = None  # groups: "kicked" or "left" once removed; None: it is there
@@ -503,6 +509,21 @@ class TelegramEmulator:
                     if msg.get("message_thread_id") == thread_id]:
             del chat.messages[mid]
 
+    def user_creates_topic(self, user_id: int, chat_id: int, name: str) -> int:
+        """An administrator opens a topic by hand; returns its thread id."""
+        chat = self.chats[chat_id]
+        service = self._new_message(chat, self.add_user(user_id),
+                                    {"forum_topic_created": {"name": name}}, None, None)
+        thread_id = service["message_id"]
+        chat.topics[thread_id] = name
+        chat.topic_creators[thread_id] = user_id
+        return thread_id
+
+    def topic_state(self, chat_id: int, thread_id: int) -> tuple[str, bool]:
+        """A topic's name as it is now, and whether it is closed."""
+        chat = self.chats[chat_id]
+        return chat.topics[thread_id], thread_id in chat.closed_topics
+
     def user_blocks_bot(self, user_id: int) -> None:
         """From now on sends to this user fail with 403; the bot gets a my_chat_member update."""
         self.add_user(user_id)
@@ -769,6 +790,8 @@ class TelegramEmulator:
             return thread_id
         if thread_id not in chat.topics or thread_id in chat.deleted_topics:
             raise _bad("message thread not found")
+        if thread_id in chat.closed_topics:
+            raise _bad("TOPIC_CLOSED")
         return thread_id
 
     def _reply_target(self, chat: _Chat, params: dict) -> dict | None:
@@ -807,6 +830,8 @@ class TelegramEmulator:
         if markup and "inline_keyboard" in markup:
             content = content | {"reply_markup": markup}  # only inline keyboards come back
         msg = self._new_message(chat, self.bot_user, content, thread_id, target)
+        if markup and "keyboard" in markup:
+            chat.reply_keyboard_messages.add(msg["message_id"])
         self._record(method, params, msg, chat_id=chat.id)
         return msg
 
@@ -934,18 +959,28 @@ class TelegramEmulator:
         return self._bot_sends("forwardMessage", p, content | {"forward_origin": origin})
 
     def _editable(self, p: dict) -> dict:
-        msg = self._chat(p.get("chat_id")).messages.get(p.get("message_id"))
+        """The bot's own message, without a reply keyboard ("it is currently only possible to
+        edit messages without reply_markup or with inline keyboards"). No time limit: the
+        Bot API documents none for the bot's own messages in groups and private chats."""
+        chat = self._chat(p.get("chat_id"))
+        msg = chat.messages.get(p.get("message_id"))
         if msg is None:
             raise _bad("message to edit not found")
-        if msg["from"]["id"] != self.bot_id:
+        if msg["from"]["id"] != self.bot_id or msg["message_id"] in chat.reply_keyboard_messages:
             raise _bad("message can't be edited")
         return msg
 
-    def _apply_edit(self, method: str, p: dict, msg: dict, changes: dict) -> dict:
+    def _apply_edit(self, method: str, p: dict, msg: dict, changes: dict,
+                    original: dict | None = None) -> dict:
+        """Replace content and inline keyboard (one not given is removed); the same content
+        and keyboard again is "message is not modified"."""
         markup = self._markup(p)
+        if markup and "inline_keyboard" not in markup:
+            raise _bad("reply markup must be an inline keyboard")
         new = {k: v for k, v in msg.items() if k != "reply_markup"} | changes
-        if markup and "inline_keyboard" in markup:
+        if markup and markup.get("inline_keyboard"):
             new["reply_markup"] = markup
+        msg = original if original is not None else msg
         if {k: v for k, v in new.items() if k != "edit_date"} == {
                 k: v for k, v in msg.items() if k != "edit_date"}:
             raise _bad("message is not modified: specified new message content and reply "
@@ -967,6 +1002,15 @@ class TelegramEmulator:
         if "text" not in msg:
             raise _bad("there is no text in the message to edit")
         return self._apply_edit("editMessageText", p, msg, {"text": text})
+
+    def _m_editMessageCaption(self, p: dict, f: dict) -> dict:
+        msg = self._editable(p)
+        self._check_caption(p.get("caption"))
+        if "text" in msg or not any(k in msg for k in ("photo", "document", "video", "voice")):
+            raise _bad("there is no caption in the message to edit")
+        caption = {"caption": p["caption"]} if p.get("caption") else {}
+        current = {k: v for k, v in msg.items() if k != "caption"}
+        return self._apply_edit("editMessageCaption", p, current, caption, original=msg)
 
     def _m_editMessageReplyMarkup(self, p: dict, f: dict) -> dict:
         return self._apply_edit("editMessageReplyMarkup", p, self._editable(p), {})
@@ -1008,8 +1052,48 @@ class TelegramEmulator:
         thread_id = service["message_id"]
         service |= {"message_thread_id": thread_id, "is_topic_message": True}
         chat.topics[thread_id] = name
+        chat.topic_creators[thread_id] = self.bot_id
         self._record("createForumTopic", p, service, chat_id=chat.id)
         return topic | {"message_thread_id": thread_id}
+
+    def _topic(self, p: dict) -> tuple[_Chat, int]:
+        """A topic the bot may manage: its own, or any with can_manage_topics."""
+        chat = self._chat(p.get("chat_id"))
+        if not chat.is_forum:
+            raise _bad("the chat is not a forum")
+        thread_id = p.get("message_thread_id")
+        if thread_id not in chat.topics or thread_id in chat.deleted_topics:
+            raise _bad("TOPIC_ID_INVALID")
+        if chat.topic_creators.get(thread_id) != self.bot_id and not chat.bot_manages_topics:
+            raise _bad("not enough rights to manage topics")
+        return chat, thread_id
+
+    def _m_editForumTopic(self, p: dict, f: dict) -> bool:
+        chat, thread_id = self._topic(p)
+        name = p.get("name")
+        if name is not None and not 1 <= len(name) <= 128:
+            raise _bad("TOPIC_NAME_INVALID")
+        if name is None or name == chat.topics[thread_id]:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        chat.topics[thread_id] = name
+        self._record("editForumTopic", p, chat_id=chat.id)
+        return True
+
+    def _m_closeForumTopic(self, p: dict, f: dict) -> bool:
+        chat, thread_id = self._topic(p)
+        if thread_id in chat.closed_topics:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        chat.closed_topics.add(thread_id)
+        self._record("closeForumTopic", p, chat_id=chat.id)
+        return True
+
+    def _m_reopenForumTopic(self, p: dict, f: dict) -> bool:
+        chat, thread_id = self._topic(p)
+        if thread_id not in chat.closed_topics:
+            raise _bad("TOPIC_NOT_MODIFIED")
+        chat.closed_topics.discard(thread_id)
+        self._record("reopenForumTopic", p, chat_id=chat.id)
+        return True
 
     def _m_deleteForumTopic(self, p: dict, f: dict) -> bool:
         chat = self._chat(p.get("chat_id"))

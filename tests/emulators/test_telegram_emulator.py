@@ -382,3 +382,84 @@ async def test_sending_to_a_chat_before_its_retry_after_is_a_recorded_violation(
             await bot.send_message(USER, "2")  # not waiting as told
         assert [v["chat_id"] for v in tg.limit_violations] == [USER]
         assert [c.text for c in tg.sent_to(USER)] == ["1"]
+
+
+@run_async
+async def test_edits_follow_telegrams_rules():
+    """Text and caption edits, "message is not modified", no edit of a message sent with a
+    reply keyboard or of someone else's message, an omitted keyboard is removed."""
+    from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
+
+    async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
+        tg.add_user(USER)
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="Взять", callback_data="take:1:")]]
+        )
+        card = await bot.send_message(USER, "Карточка", reply_markup=keyboard)
+        edited = await bot.edit_message_text(
+            chat_id=USER, message_id=card.message_id, text="Карточка\n\nВ работе"
+        )
+        assert edited.text == "Карточка\n\nВ работе" and edited.reply_markup is None
+        with pytest.raises(TelegramBadRequest, match="message is not modified"):
+            await bot.edit_message_text(
+                chat_id=USER, message_id=card.message_id, text="Карточка\n\nВ работе"
+            )
+        # The same text with a keyboard again is a change.
+        await bot.edit_message_text(chat_id=USER, message_id=card.message_id,
+                                    text="Карточка\n\nВ работе", reply_markup=keyboard)
+        await bot.edit_message_reply_markup(chat_id=USER, message_id=card.message_id)
+        assert tg.chats[USER].messages[card.message_id].get("reply_markup") is None
+
+        photo = await bot.send_photo(USER, BufferedInputFile(b"\xff\xd8", "a.jpg"),
+                                     caption="Фото")
+        with pytest.raises(TelegramBadRequest, match="there is no text in the message"):
+            await bot.edit_message_text(chat_id=USER, message_id=photo.message_id, text="x")
+        recaptioned = await bot.edit_message_caption(
+            chat_id=USER, message_id=photo.message_id, caption="Фото\n\nЗакрыто"
+        )
+        assert recaptioned.caption == "Фото\n\nЗакрыто"
+        with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+            await bot.edit_message_caption(chat_id=USER, message_id=photo.message_id,
+                                           caption="x" * 1025)
+        with pytest.raises(TelegramBadRequest, match="there is no caption"):
+            await bot.edit_message_caption(chat_id=USER, message_id=card.message_id, caption="x")
+
+        asked = await bot.send_message(USER, "Где это?", reply_markup=ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text="📍", request_location=True)]]))
+        with pytest.raises(TelegramBadRequest, match="message can't be edited"):
+            await bot.edit_message_text(chat_id=USER, message_id=asked.message_id, text="x")
+        theirs = tg.user_sends_text(USER, "Моё")
+        with pytest.raises(TelegramBadRequest, match="message can't be edited"):
+            await bot.edit_message_text(chat_id=USER, message_id=theirs["message_id"], text="x")
+        with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+            await bot.edit_message_text(chat_id=USER, message_id=9999, text="x")
+
+
+@run_async
+async def test_forum_topics_are_renamed_closed_and_reopened_with_rights():
+    async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
+        group = tg.create_forum_group(admin_user_id=USER)
+        topic = await bot.create_forum_topic(group, "№ 26-000001 · Дороги")
+        thread = topic.message_thread_id
+        await bot.edit_forum_topic(group, thread, name="✅ № 26-000001 · Дороги")
+        with pytest.raises(TelegramBadRequest, match="TOPIC_NOT_MODIFIED"):
+            await bot.edit_forum_topic(group, thread, name="✅ № 26-000001 · Дороги")
+        await bot.close_forum_topic(group, thread)
+        assert tg.topic_state(group, thread) == ("✅ № 26-000001 · Дороги", True)
+        with pytest.raises(TelegramBadRequest, match="TOPIC_NOT_MODIFIED"):
+            await bot.close_forum_topic(group, thread)
+        with pytest.raises(TelegramBadRequest, match="TOPIC_CLOSED"):
+            await bot.send_message(group, "Дополнение", message_thread_id=thread)
+        await bot.reopen_forum_topic(group, thread)
+        await bot.send_message(group, "Дополнение", message_thread_id=thread)
+        with pytest.raises(TelegramBadRequest, match="TOPIC_NOT_MODIFIED"):
+            await bot.reopen_forum_topic(group, thread)
+
+        # A topic an administrator opened: only with can_manage_topics.
+        theirs = tg.user_creates_topic(USER, group, "Общие вопросы")
+        tg.chats[group].bot_manages_topics = False
+        with pytest.raises(TelegramBadRequest, match="not enough rights"):
+            await bot.close_forum_topic(group, theirs)
+        await bot.close_forum_topic(group, thread)  # its own topic: allowed all the same
+        with pytest.raises(TelegramBadRequest, match="TOPIC_ID_INVALID"):
+            await bot.edit_forum_topic(group, 9999, name="x")

@@ -273,7 +273,7 @@ async def test_edit_get_by_id_users_and_documents() -> None:
             "Когда отремонтируют дорогу?",
             "Передано в администрацию",
         ]
-        with pytest.raises(VKAPIError[100]):  # the community cannot edit the citizen's message
+        with pytest.raises(VKAPIError[920]):  # the community cannot edit the citizen's message
             await api.messages.edit(peer_id=USER, message_id=citizen["id"], message="x")
 
         (user,) = await api.users.get(user_ids=[USER])
@@ -310,3 +310,32 @@ async def test_a_users_document_arrives_with_vks_fields_and_a_working_address() 
             gone["attachments"][0]["doc"]["url"]
         ) as got:
             assert got.status == 404
+
+
+@run_async
+async def test_edit_rules_too_old_someone_elses_wrong_peer_and_attachments() -> None:
+    async with emulator_and_api() as (vk, api):
+        await vk.user_allows_messages(USER)
+        await vk.user_allows_messages(OTHER_USER)
+        keyboard = Keyboard(inline=True).add(Callback("Взять", payload={"p": "take"})).get_json()
+        photo = await vk.user_sends_photo(USER, b"\xff\xd8")
+        ref = f"photo{USER}_{photo['attachments'][0]['photo']['id']}"
+        card = await api.messages.send(
+            peer_id=USER, random_id=1, message="Карточка", keyboard=keyboard, attachment=ref
+        )
+        await api.messages.edit(
+            peer_id=USER, message_id=card, message="Карточка\n\nВ работе", attachment=ref,
+            keyboard=json.dumps({"inline": True, "buttons": []}),
+        )
+        assert vk.message(card)["text"] == "Карточка\n\nВ работе"
+        assert vk.buttons_of(card) == [] and len(vk.message(card)["attachments"]) == 1
+        # Attachments not named again are gone; a keyboard not given is kept.
+        await api.messages.edit(peer_id=USER, message_id=card, message="Без фото")
+        assert vk.message(card)["attachments"] == []
+
+        with pytest.raises(VKAPIError[100]):  # not in that dialogue
+            await api.messages.edit(peer_id=OTHER_USER, message_id=card, message="x")
+        vk.age_message(card, 25 * 3600)
+        with pytest.raises(VKAPIError[909]):
+            await api.messages.edit(peer_id=USER, message_id=card, message="Поздно")
+        assert vk.errors_given[909] == 1

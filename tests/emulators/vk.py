@@ -74,9 +74,12 @@ ERROR_TEXTS = {
     9: "Flood control",
     10: "Internal server error",
     100: "One of the parameters specified was missing or invalid",
+    15: "Access denied",
     901: "Can't send messages for users without permission",
+    909: "Can't edit this message, because it's too old",
     911: "Keyboard format is invalid",
     914: "Message is too long",
+    920: "Can't edit this kind of message",
 }
 
 
@@ -158,6 +161,7 @@ class VKEmulator:
         dedup_window: float = 3600.0,
         max_long_poll_wait: float = 1.0,
         event_ttl: float = 60.0,
+        edit_age_limit: float = 24 * 3600.0,
     ) -> None:
         self.group_id = group_id
         self.group_name = group_name
@@ -169,6 +173,9 @@ class VKEmulator:
         #: that stops the bot does not wait 25 s for the last poll to come back.
         self.max_long_poll_wait = max_long_poll_wait
         self.event_ttl = event_ttl
+        #: messages older than this (seconds) answer ``messages.edit`` with 909; the old
+        #: vk.com/dev page said 24 hours (dev.vk.com gives no number). See `age_message`.
+        self.edit_age_limit = edit_age_limit
         self.faults = Faults()
         self.rng = random.Random(seed)
 
@@ -418,6 +425,15 @@ class VKEmulator:
     def message(self, message_id: int) -> dict[str, Any]:
         return self._stored(message_id)
 
+    def age_message(self, message_id: int, seconds: float) -> None:
+        """Make a message ``seconds`` older (a test hook for 909 "too old to edit")."""
+        self._stored(message_id)["date"] -= int(seconds)
+
+    def buttons_of(self, message_id: int) -> list[str]:
+        """The labels of a message's keyboard as it is now (after any edits)."""
+        keyboard = self._stored(message_id).get("keyboard") or {}
+        return [b["action"].get("label", "") for row in keyboard.get("buttons", []) for b in row]
+
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(self, method: str, times: int = 1, code: int | str = 10) -> None:
@@ -637,11 +653,16 @@ class VKEmulator:
         return 1
 
     async def _m_messages_edit(self, params: dict[str, str]) -> Any:
+        """VK's rules as far as they are known: the message must be in ``peer_id`` (100
+        otherwise) and the community's own (920, "this kind of message", for someone else's);
+        older than `edit_age_limit` → 909. The text and the attachments are replaced: those
+        not named again are gone; the keyboard is replaced when given (an empty one takes the
+        buttons away) and kept otherwise."""
         peer_id = int(params.get("peer_id", 0))
         if params.get("message_id"):
             message = self._messages.get(int(params["message_id"]))
         else:
-            cmid = int(params.get("conversation_message_id", 0))
+            cmid = int(params.get("conversation_message_id") or params.get("cmid") or 0)
             message = next(
                 (
                     m
@@ -650,14 +671,29 @@ class VKEmulator:
                 ),
                 None,
             )
-        if message is None or message["peer_id"] != peer_id or message["out"] != 1:
+        if message is None or message["peer_id"] != peer_id:
             raise VKError(100, "message_id is undefined")
-        if len(params.get("message", "")) > MAX_MESSAGE_LENGTH:
+        if message["out"] != 1:
+            raise VKError(920)
+        if time.time() - message["date"] > self.edit_age_limit:
+            raise VKError(909)
+        text = params.get("message", "")
+        attachments = [a for a in params.get("attachment", "").split(",") if a]
+        if len(text) > MAX_MESSAGE_LENGTH:
             raise VKError(914)
-        if "message" in params:
-            message["text"] = params["message"]
+        if not text and not attachments:
+            raise VKError(100, "message is empty or invalid")
         if params.get("keyboard"):
-            message["keyboard"] = json.loads(params["keyboard"])
+            try:
+                keyboard = json.loads(params["keyboard"])
+            except ValueError:
+                raise VKError(911) from None
+            if not isinstance(keyboard, dict) or not isinstance(keyboard.get("buttons"), list):
+                raise VKError(911)
+            _check_keyboard(keyboard)
+            message["keyboard"] = keyboard
+        message["text"] = text
+        message["attachments"] = self._attachment_objects(attachments)
         message["update_time"] = int(time.time())
         self.edits.append({"message_id": message["id"], **params})
         return 1

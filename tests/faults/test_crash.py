@@ -303,10 +303,11 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -
     assert Counter(r["state"] for r in rows).keys() <= {"sent", "uncertain"}, Counter(
         r["state"] for r in rows)
 
-    # Every delivery the outbox knows of, as the emulator saw it.
+    # Every delivery the outbox knows of, as the emulator saw it (a live card's edit row as
+    # the edit it made: a repeat of it after a kill is "not modified", and not seen).
     got: Counter[tuple[int, str]] = Counter(
         (int(c.chat_id), c.body or "") for c in delivered
-        if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+        if c.method in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
     )
     expected_sent: Counter[tuple[int, str]] = Counter()
     expected_unsure: Counter[tuple[int, str]] = Counter()
@@ -425,3 +426,68 @@ def test_sigkill_between_storing_updates_and_handling_them_loses_nothing(tmp_pat
     for citizen, confirmations in told.items():
         assert len(confirmations) == 1 or (citizen in unsure and len(confirmations) <= 1), (
             citizen, confirmations)
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_between_sending_an_edit_and_recording_it_leaves_the_card_right(
+    tmp_path: Path,
+) -> None:
+    """«Взять в работу»: Telegram edits the card at once, but its answer to the bot is slow, and
+    the bot is killed while it waits (the edit row is ``sending``). After the restart the edit
+    goes again, Telegram finds nothing to change ("message is not modified", counted as done):
+    the card shows who took it, nothing is sent twice, the citizen is told once."""
+    db = tmp_path / "bot.sqlite3"
+    (tmp_path / "run").mkdir()
+    citizen = CITIZENS[0]
+    with Emulator() as world:
+        tg = world.tg
+        group = world.do(lambda: tg.create_group(CITY_ADMIN, "Администрация Саратова"))
+        city_with_chat(group, tmp_path / "table.yaml")
+        bot = Bot(env=bot_env(tmp_path, tg, tmp_path / "table.yaml"), workdir=tmp_path / "run")
+
+        def edit_rows() -> list[dict]:
+            return [r for r in outbox(db) if "edits" in json.loads(r["payload"])]
+
+        def receiving() -> None:
+            until(lambda: world.do(lambda: tg.polling_now), "the bot to poll", START)
+
+        try:
+            bot.start()
+            receiving()
+            world.do(lambda: tg.user_sends_text(citizen, appeal_of(citizen)))
+            until(lambda: world.do(lambda: tg.sent_to(group)), "the card", START,
+                  detail=bot.stderr)
+            (card,) = world.do(lambda: tg.sent_to(group))
+            take = next(b["callback_data"] for b in card.buttons
+                        if b["text"] == texts.TAKE_BUTTON)
+            world.do(lambda: tg.fail_next("editMessageText", error="slow_after", delay=20))
+            world.do(lambda: tg.user_presses_button(CITY_ADMIN, card.message_id, take,
+                                                    chat_id=group))
+            until(lambda: world.do(lambda: tg.calls("editMessageText"))
+                  and [r["state"] for r in edit_rows()] == ["sending"],
+                  "the edit made and not yet recorded", detail=bot.stderr)
+            bot.kill()
+            bot.start()
+            receiving()
+            until(lambda: [r["state"] for r in edit_rows()] == ["sent"],
+                  "the edit recorded after the restart", START, detail=bot.stderr)
+            until(lambda: not any(r["state"] in ("pending", "sending") for r in outbox(db)),
+                  "the bot to settle")
+        finally:
+            bot.stop()
+        shown = world.do(lambda: dict(tg.chats[group].messages[card.message_id]))
+        delivered = world.do(lambda: list(tg.sent))
+        (row,) = edit_rows()
+
+    assert row["attempts"] == 2  # made before the kill, tried again after it
+    assert "🛠 В работе" in shown["text"] and shown["text"].startswith("Обращение № ")
+    buttons = [b["text"] for r in shown["reply_markup"]["inline_keyboard"] for b in r]
+    assert texts.TAKE_BUTTON not in buttons and texts.NOT_OURS_BUTTON in buttons
+    # One edit reached the chat; no status message was sent instead of it.
+    assert len([c for c in delivered if c.method == "editMessageText"]) == 1
+    assert [c.method for c in delivered if c.chat_id == group and c.method == "sendMessage"] == [
+        "sendMessage"
+    ]
+    mine = [c.body or "" for c in delivered if c.chat_id == citizen]
+    assert sum("принято" in b.lower() for b in mine) == 1
+    assert sum("взято в работу" in b for b in mine) <= 1

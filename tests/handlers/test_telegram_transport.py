@@ -172,3 +172,60 @@ async def test_token_quoted_by_the_http_client_is_scrubbed():
         mapped = delivery_error(quoted, bot.token)
         assert isinstance(mapped, TransientError) and "<token>" in str(mapped)
         assert_clean(mapped, tg)
+
+
+class Topics:
+    """An in-memory `TopicDirectory`."""
+
+    def __init__(self) -> None:
+        self.threads: dict[tuple[int, str], int] = {}
+
+    async def thread(self, chat_id: int, key: str) -> int | None:
+        return self.threads.get((chat_id, key))
+
+    async def remember(self, chat_id: int, key: str, thread_id: int) -> None:
+        self.threads[(chat_id, key)] = thread_id
+
+
+@run_async
+async def test_a_message_for_a_closed_topic_reopens_it_and_closes_it_again():
+    async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
+        topics = Topics()
+        transport = TelegramTransport(bot, topics)
+        group = tg.create_forum_group(admin_user_id=USER)
+        ended = dict(topic_key="26-000001", topic_title="✅ № 26-000001 · Дороги")
+        card = await transport.send(out("Карточка", chat_id=group, buttons=BUTTONS, **ended))
+        thread = topics.threads[(group, "26-000001")]
+        await transport.edit(out("Карточка\n\n✅ Закрыто", chat_id=group, topic_closed=True,
+                                 **ended), card.platform_message_id)
+        assert tg.topic_state(group, thread) == ("✅ № 26-000001 · Дороги", True)
+        assert tg.chats[group].messages[card.platform_message_id].get("reply_markup") is None
+        # A late message about the ended ticket still goes, and the topic stays closed.
+        await transport.send(out("✅ Ответ доставлен", chat_id=group, topic_closed=True, **ended))
+        assert tg.sent_to(group, thread)[-1].text == "✅ Ответ доставлен"
+        assert tg.topic_state(group, thread)[1] is True
+        # The ticket comes back to the body: its new card reopens the topic for good.
+        await transport.send(out("Новая карточка", chat_id=group, topic_closed=False, **ended))
+        assert tg.topic_state(group, thread)[1] is False
+        # The same edit again: "message is not modified" is success.
+        await transport.edit(out("Карточка\n\n✅ Закрыто", chat_id=group, **ended),
+                             card.platform_message_id)
+
+
+@run_async
+async def test_an_edit_telegram_refuses_is_not_editable():
+    from bot.delivery.transport import NotEditable
+
+    async with TelegramEmulator(limits=NO_LIMITS) as tg, tg.make_bot() as bot:
+        transport = TelegramTransport(bot)
+        theirs = tg.user_sends_text(USER, "Моё сообщение")
+        with pytest.raises(NotEditable):
+            await transport.edit(out("x"), theirs["message_id"])
+        with pytest.raises(NotEditable):
+            await transport.edit(out("x"), 987654)
+        photo = await transport.send(out("Подпись", attachments=(
+            Attachment("photo", photo_ids(tg, 1)[0]),), buttons=BUTTONS))
+        await transport.edit(out("Подпись, новая"), photo.platform_message_id)
+        assert tg.calls("editMessageCaption")[-1].caption == "Подпись, новая"
+        with pytest.raises(NotEditable):  # a caption this long: the status goes apart
+            await transport.edit(out("x" * 1100), photo.platform_message_id)

@@ -162,3 +162,29 @@ def test_payload_too_long_for_vk_is_refused_before_sending() -> None:
     assert keyboard["buttons"] == [
         [{"action": {"type": "callback", "label": "Да", "payload": {"p": "y"}}}]
     ]
+
+
+@run_async
+async def test_an_edit_replaces_text_and_buttons_and_keeps_the_cards_photo() -> None:
+    from bot.delivery.transport import NotEditable
+
+    async with transport_on_emulator() as (vk, transport):
+        citizen_photo = await vk.user_sends_photo(USER, b"\xff\xd8")
+        ref = f"photo{USER}_{citizen_photo['attachments'][0]['photo']['id']}"
+        photo = (Attachment("photo", ref),)
+        buttons = ((Button("Взять в работу", "take:1:"), Button("Не наше", "redirect:1:")),)
+        card = await transport.send(out("Карточка", buttons=buttons, attachments=photo))
+        card_id = card.platform_message_id
+        edited = await transport.edit(out("Карточка\n\nВ работе", attachments=photo), card_id)
+        assert edited.platform_message_id == card_id
+        assert vk.message(card_id)["text"] == "Карточка\n\nВ работе"
+        assert vk.buttons_of(card_id) == [] and len(vk.message(card_id)["attachments"]) == 1
+        with pytest.raises(NotEditable):  # a file of the other channel cannot be named again
+            await transport.edit(out("x", attachments=(Attachment("photo", "AgAD", "tg"),)),
+                                 card_id)
+        vk.age_message(card_id, 2 * 24 * 3600)
+        with pytest.raises(NotEditable, match="909"):
+            await transport.edit(out("Поздно"), card_id)
+        theirs = citizen_photo["id"]
+        with pytest.raises(NotEditable, match="920"):
+            await transport.edit(out("Чужое"), theirs)

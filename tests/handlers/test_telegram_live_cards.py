@@ -1,0 +1,138 @@
+"""Live cards in Telegram, end to end (the real bot polling the emulator, see
+`tests.handlers.test_telegram_staff`): what administrators see change on a card after each
+press and each answer — the status line, the buttons, the toast, the «доставлено» under their
+answer, the forum topic's title and whether it is closed.
+"""
+
+from __future__ import annotations
+
+from bot.domain import texts
+from tests.emulators.aio import run_async
+from tests.emulators.telegram import SentCall
+from tests.handlers.test_telegram_staff import ADMIN, ADMIN2, CITIZEN, world_at
+
+EDITS = ("editMessageText", "editMessageCaption")
+
+
+async def edited(w, card: SentCall, needle: str, since: int = 0) -> SentCall:
+    """The bot's next edit of ``card`` whose text contains ``needle``."""
+    return await w.tg.wait_for(
+        lambda c: c.method in EDITS and c.chat_id == card.chat_id
+        and c.params.get("message_id") == card.message_id and needle in (c.body or ""),
+        since=since,
+    )
+
+
+def labels(call: SentCall) -> list[str]:
+    return [b["text"] for b in call.buttons]
+
+
+def name_of(w, user: int) -> str:
+    user = w.tg.users[user]
+    return f"{user['first_name']} {user.get('last_name', '')}".strip()
+
+
+@run_async
+async def test_take_edits_the_card_of_every_administrator_and_toasts_the_presser(tmp_path):
+    async with world_at(tmp_path) as w:
+        await w.bind_private(ADMIN, "city")
+        await w.bind_private(ADMIN2, "city")
+        number, _ack = await w.appeal()
+        mine, theirs = await w.card(ADMIN, number), await w.card(ADMIN2, number)
+        assert "⏳ Ждёт: в работу ещё никто не взял" in mine.text
+        assert labels(mine) == ["Взять в работу", "Не наше", "Закрыть", "Спам"]
+
+        answer = await w.press(ADMIN, mine, "take")
+        assert answer["text"] == texts.NOTICE_TAKEN and not answer.get("show_alert")
+        for card in (mine, theirs):
+            now = await edited(w, card, "🛠 В работе")
+            assert name_of(w, ADMIN) in now.text  # who took it, as Telegram names them
+            assert now.text.startswith(f"Обращение № {number}\n")  # the same card
+            assert labels(now) == ["Не наше", "Закрыть", "Спам"]  # no «Взять» any more
+        # The colleague's stale «Взять» is refused, and says why.
+        late = await w.press(ADMIN2, theirs, "take")
+        assert late["show_alert"] is True and "уже в работе" in late["text"]
+
+
+@run_async
+async def test_not_ours_marks_the_old_card_handed_on_and_the_next_body_gets_a_card(tmp_path):
+    async with world_at(tmp_path) as w:
+        await w.bind_private(ADMIN, "city")
+        await w.bind_private(ADMIN2, "transport")
+        number, _ack = await w.appeal()
+        card = await w.card(ADMIN, number)
+        answer = await w.press(ADMIN, card, "redirect")
+        assert answer["text"] == texts.NOTICE_REDIRECTED.format(body="Министерство транспорта")
+        old = await edited(w, card, "↪️ Передано в «Министерство транспорта»")
+        assert old.buttons == []  # nothing left to press there
+        theirs = await w.card(ADMIN2, number)
+        assert labels(theirs)[:2] == ["Взять в работу", "Не наше"]
+
+
+@run_async
+async def test_an_answer_is_acknowledged_once_delivered_and_the_card_says_answered(tmp_path):
+    async with world_at(tmp_path) as w:
+        await w.bind_private(ADMIN, "city")
+        number, _ack = await w.appeal()
+        card = await w.card(ADMIN, number)
+        answer = w.tg.user_sends_text(ADMIN, "Яму заделаем до пятницы.", reply_to=card.message_id)
+        await w.said(CITIZEN, "Яму заделаем до пятницы.")
+        ack = await w.said(ADMIN, "доставлен заявителю")
+        assert ack.text == texts.ANSWER_DELIVERED.format(number=number)
+        assert ack.reply_to == answer["message_id"]
+        now = await edited(w, card, "✉️ Ответ отправлен заявителю")
+        assert labels(now) == ["Закрыть"]
+
+
+@run_async
+async def test_a_closed_ticket_renames_and_closes_its_forum_topic(tmp_path):
+    async with world_at(tmp_path) as w:
+        tg = w.tg
+        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
+        code = await w.invite("city")
+        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
+        await w.said(group, "подключён к органу")
+        number, _ack = await w.appeal()
+        card = await w.card(group, number)
+        thread = card.thread_id
+        assert tg.topic_state(group, thread) == (f"№ {number} · Дороги", False)
+
+        await w.press(ADMIN, card, "take", chat=group)
+        await edited(w, card, "🛠 В работе")
+        assert tg.topic_state(group, thread) == (f"🛠 № {number} · Дороги", False)
+
+        closed = await w.press(ADMIN, card, "close", chat=group)
+        assert closed["text"] == texts.NOTICE_CLOSED.format(number=number)
+        now = await edited(w, card, "✅ Закрыто")
+        assert now.buttons == []
+        await tg.wait_for(lambda c: c.method == "closeForumTopic")
+        assert tg.topic_state(group, thread) == (f"✅ № {number} · Дороги", True)
+
+
+@run_async
+async def test_a_card_sent_as_a_photo_caption_is_edited_as_a_caption(tmp_path):
+    async with world_at(tmp_path) as w:
+        await w.bind_private(ADMIN, "city")
+        w.tg.user_sends_photo(CITIZEN, caption="Яма на улице Московской, дом 5")
+        card = await w.tg.wait_for(lambda c: c.chat_id == ADMIN and c.method == "sendPhoto"
+                                   and "Обращение №" in (c.caption or ""))
+        await w.press(ADMIN, card, "take")
+        now = await edited(w, card, "🛠 В работе")
+        assert now.method == "editMessageCaption" and labels(now) == ["Не наше", "Закрыть", "Спам"]
+
+
+@run_async
+async def test_a_card_that_cannot_be_edited_gets_a_status_message_with_the_buttons(tmp_path):
+    async with world_at(tmp_path) as w:
+        await w.bind_private(ADMIN, "city")
+        number, _ack = await w.appeal()
+        card = await w.card(ADMIN, number)
+        w.tg.fail_next("editMessageText", error=400,
+                       description="Bad Request: message can't be edited")
+        since = len(w.tg.sent)
+        await w.press(ADMIN, card, "take")
+        status = await w.said(ADMIN, "🛠 В работе", since)
+        assert status.text.startswith(f"Обращение № {number}\n") and len(status.text) < 200
+        assert status.reply_to == card.message_id
+        assert labels(status) == ["Не наше", "Закрыть", "Спам"]
+

@@ -26,11 +26,13 @@ DEADLINE_SECONDS = 10
 SLOW = 90.0  # seconds: a bot process loads the morphology dictionaries and the classifier
 
 
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+def run_async(
+    test: Callable[..., Coroutine[Any, Any, None]], deadline: float = DEADLINE_SECONDS
+) -> Callable[..., None]:
     @functools.wraps(test)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         async def guarded() -> None:
-            async with asyncio.timeout(DEADLINE_SECONDS):
+            async with asyncio.timeout(deadline):
                 await test(*args, **kwargs)
 
         with warnings.catch_warnings():
@@ -38,6 +40,14 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
             asyncio.run(guarded())
 
     return wrapper
+
+
+def run_async_paced(
+    test: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[..., None]:
+    """`run_async` for a story that sends more than a burst into one Telegram group: the
+    outbox keeps to the group's 20 messages a minute (edits included), so it takes longer."""
+    return run_async(test, deadline=3 * DEADLINE_SECONDS)
 
 
 class EmulatorThread:

@@ -18,7 +18,7 @@ from tests.app_world import (  # the autouse fixture builds the classifier
     telegram_only,
 )
 from tests.app_world import TG_ADMIN as ADMIN
-from tests.emulators.aio import run_async
+from tests.emulators.aio import run_async, run_async_paced
 from tests.handlers.test_telegram_citizen import CITIZEN, labels, next_message, presses, says
 
 COORDINATOR = 3003
@@ -113,7 +113,7 @@ async def test_no_it_is_a_clarification_merges_it(tmp_path):
         assert numbers_told(tg) == {first}
 
 
-@run_async
+@run_async_paced
 async def test_not_solved_asks_no_rating_and_the_reason_reaches_the_reopened_card(tmp_path):
     async with telegram_only(tmp_path) as (tg, group):
         accepted = await says(tg, APPEAL)

@@ -58,14 +58,27 @@ def card_text(
     )
 
 
-def card_buttons(number: str, *, for_body: bool = True) -> Rows:
+def card_buttons(number: str, *, for_body: bool = True, templates: bool = False) -> Rows:
     """«Взять в работу», «Не наше», «Закрыть», «Спам» under a body's card; a coordinator
-    holding a ticket for a body without a chat gets «Не наше» and «Спам»."""
+    holding a ticket for a body without a chat gets «Не наше» and «Спам». ``templates``: the
+    body has reply templates (`routing.model.ReplyTemplate`): «Шаблоны ответов» below."""
     take = Button(texts.TAKE_BUTTON, Payload(Action.TAKE, number).pack())
     not_ours = Button(texts.NOT_OURS_BUTTON, Payload(Action.REDIRECT, number).pack())
     spam = Button(texts.REJECT_BUTTON, Payload(Action.REJECT, number).pack())
     close = Button(texts.CLOSE_BUTTON, Payload(Action.CLOSE, number).pack())
-    return ((take, not_ours), (close, spam)) if for_body else ((not_ours, spam),)
+    rows = ((take, not_ours), (close, spam)) if for_body else ((not_ours, spam),)
+    if templates:
+        rows += ((Button(texts.TEMPLATES_BUTTON, Payload(Action.TEMPLATES, number).pack()),),)
+    return rows
+
+
+def answer_hint(channel: str, forum: bool) -> str:
+    """The line under a card saying what reaches the citizen: in a forum topic only a reply to
+    the card or /answer (the rest of the topic is staff talk); elsewhere a reply to the card,
+    and /note for what stays among staff."""
+    if forum:
+        return texts.ANSWER_HINT_FORUM
+    return texts.ANSWER_HINT_PLAIN.format(note=texts.NOTE_COMMAND.get(channel, "/note"))
 
 
 def question_buttons(action: Action, number: str, options: Iterable[str], names: dict) -> Rows:

@@ -61,6 +61,22 @@ class StaffSql(Facet):
             )
         return inserted == 1
 
+    async def remove_binding(self, binding: StaffBinding, now: datetime, actor: str) -> bool:
+        key = (binding.channel, binding.chat_id, binding.user_id, binding.body)
+        removed = await self.db.run(
+            "DELETE FROM staff_bindings WHERE channel = ? AND chat_id = ? AND user_id = ?"
+            " AND body = ?",
+            key,
+        )
+        if removed != 1:
+            return False
+        await self.db.run(
+            "INSERT INTO staff_audit (at, kind, actor, channel, chat_id, user_id, body)"
+            " VALUES (?, 'revoked', ?, ?, ?, ?, ?)",
+            (to_db_time(now), actor, *key),
+        )
+        return True
+
     async def bindings(self) -> list[StaffBinding]:
         order = self.db.dialect.binding_order
         return await self._records(values.binding, f"SELECT * FROM staff_bindings ORDER BY {order}")

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from routing.errors import MAX_PROBLEMS as MAX_PROBLEMS
-from routing.errors import Problem, ProblemList, TableError
+from routing.errors import Problem, ProblemList
 from routing.model import (
     ASKABLE,
     MUNICIPALITY_KINDS,
@@ -581,8 +581,7 @@ def validate(raw: RawTable) -> RoutingTable:
     _check_bodies(raw.sections.get("bodies") or RawSection("bodies", raw.file),
                   parsed["bodies"], index["topics"], index["municipalities"], problems)
     for item in parsed["templates"]:
-        body = _good(item.values, "body")
-        if body is not None and body not in index["bodies"]:
+        if (body := _good(item.values, "body")) is not None and body not in index["bodies"]:
             problems.append(Problem(f"орган «{body}» не найден в листе bodies", raw.file,
                                     "templates", item.row, "body"))
     if problems:

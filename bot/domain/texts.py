@@ -231,8 +231,8 @@ STAFF_NOT_ALLOWED = (
 )
 STAFF_LIST_HEADER = "Кто подключён к органу «{body}» ({body_id}):"
 STAFF_LIST_EMPTY = "К органу «{body}» ({body_id}) пока никто не подключён. Пригласить: /invite."
-STAFF_LINE = "{n}. {where} {chat} — подключил {who}, с {since:%d.%m.%Y}"
-STAFF_LINE_TABLE = "• {where} {chat} — из таблицы маршрутизации (меняется только в таблице)"
+STAFF_LINE = "{n}. {where} {chat} — подключил(а) {who}, с {since:%d.%m.%Y}"
+STAFF_LINE_TABLE = "• {where}, чат {chat} — из таблицы маршрутизации (меняется только в таблице)"
 STAFF_WHERE = {
     "private": "личный чат",
     "group": "группа",
@@ -246,7 +246,7 @@ STAFF_REVOKE_CONFIRM = (
 )
 STAFF_REVOKE_YES = "Да, отозвать"
 STAFF_REVOKE_NO = "Отмена"
-STAFF_REVOKED = "Подключение к органу «{body}» отозвано: {where} {chat}."
+STAFF_REVOKED = "Подключение к органу «{body}» отозвано: {where}."
 STAFF_REVOKED_NOTICE = "Отозвано"
 STAFF_REVOKE_GONE = "Этого подключения уже нет."
 STAFF_REVOKE_KEPT = "Ничего не отозвано."
@@ -279,8 +279,8 @@ TABLE_UNKNOWN_FORMAT = (
 )
 TABLE_CSV_SHEET_UNKNOWN = (
     "CSV-файл «{name}» — это один лист таблицы, и по имени должно быть понятно какой: "
-    "region.csv, municipalities.csv, topics.csv или bodies.csv. Всю таблицу целиком "
-    "пришлите как .xlsx или .zip со всеми CSV-файлами."
+    "region.csv, municipalities.csv, topics.csv, bodies.csv или templates.csv. Всю таблицу "
+    "целиком пришлите как .xlsx или .zip со всеми CSV-файлами."
 )
 TABLE_TOO_LARGE = (
     "Файл «{name}» слишком большой ({size_mb:.1f} МБ): бот может скачать из Telegram не больше "

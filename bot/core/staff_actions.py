@@ -95,10 +95,11 @@ async def _staff_message(desk: Desk, message: IncomingMessage, *, body_chat: boo
     """A message in a staff chat (``body_chat``: a body's; else a coordinator's own)."""
     if message.payload:  # a citizen's button pressed in a staff chat, or forged data
         return Outcome(K.IGNORED)
+    verb = None  # "note" or "answer" when written with /note or /answer
     command = staff_command(message.text)
-    verb = command[0] if command is not None and command[0] in ("note", "answer") else None
-    if command is not None and verb is not None:
-        message = dataclasses.replace(message, text=command[1])  # the words after /note
+    if command is not None and command[0] in ("note", "answer"):
+        verb, words = command
+        message = dataclasses.replace(message, text=words)
     found = await _ticket_in_staff_chat(desk, message)
     if found is None:
         if verb is not None:

@@ -235,3 +235,17 @@ async def test_a_reply_template_is_sent_as_the_answer_once(world):
     await world.flush()
     answers = [t for t in said(world, CITIZEN_TG) if "Яму заделали, спасибо" in t]
     assert len(answers) == 1 and "Администрация города Саратова" in answers[0]
+
+
+async def test_retention_blanks_the_notes_of_an_ended_ticket(world):
+    await world.start()
+    await bind(world, "city", ADMIN, ADMIN)
+    number = await appeal(world)
+    card = await card_id(world, ADMIN, number)
+    await world.core.handle(write(ADMIN, ADMIN, 751, "/note Иванов, дом 5", reply_to=card))
+    await world.core.close(number)
+    world.clock.advance(days=1096)
+    assert await world.core.anonymise_expired() == 1
+    ticket = await world.ticket(number)
+    async with world.repo.transaction() as tx:
+        assert [n.text for n in await tx.tickets.notes(ticket.id)] == [texts.ANONYMISED]

@@ -15,6 +15,7 @@ _TITLES = {
     "municipalities": "Муниципальные образования",
     "topics": "Темы",
     "bodies": "Органы",
+    "templates": "Шаблоны ответов",
 }
 
 
@@ -38,6 +39,7 @@ class TableDiff:
     municipalities: EntityDiff
     topics: EntityDiff
     bodies: EntityDiff
+    templates: EntityDiff = EntityDiff()
 
     @property
     def region_changed(self) -> bool:
@@ -86,6 +88,7 @@ def _index(table: RoutingTable, section: str) -> dict:
         "municipalities": table.municipality_by_id,
         "topics": table.topic_by_id,
         "bodies": table.body_by_id,
+        "templates": {t.id: _Titled(t.id, t.title) for t in table.templates},
     }[section]
 
 
@@ -129,4 +132,13 @@ def diff_tables(old: RoutingTable, new: RoutingTable) -> TableDiff:
         municipalities=_entity_diff(old.municipalities, new.municipalities),
         topics=_entity_diff(old.topics, new.topics),
         bodies=_entity_diff(old.bodies, new.bodies),
+        templates=_entity_diff(old.templates, new.templates),
     )
+
+
+@dataclass(frozen=True)
+class _Titled:
+    """A reply template as the diff names it: by its title (templates have no ``name``)."""
+
+    id: str
+    name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -53,6 +54,31 @@ class TableError(Exception):
         if self.unlisted:
             lines.append(UNLISTED.format(count=self.unlisted))
         return lines
+
+
+#: More problems than this are not listed one by one: nobody reads the 201st line in a chat.
+MAX_PROBLEMS = 200
+
+
+class ProblemList:
+    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting all of them."""
+
+    def __init__(self, initial: Iterable[Problem] = ()):
+        self.items: list[Problem] = []
+        self.total = 0
+        for problem in initial:
+            self.append(problem)
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(problem)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def error(self) -> TableError:
+        return TableError(self.items, self.total)
 
 
 UNLISTED = "…и ещё {count} (исправьте эти и загрузите таблицу снова)"

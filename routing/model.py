@@ -140,6 +140,18 @@ class Body:
         return self.territory == WHOLE_REGION
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyTemplate:
+    """A ready answer a body's administrator can send with two taps (a «Шаблоны ответов» button
+    under the card). ``body`` empty: a region-wide default offered to every body. Kept in the
+    table, so templates are versioned, reviewed in the upload's diff and rolled back with it."""
+
+    id: str
+    title: str
+    text: str
+    body: str | None = None
+
+
 @dataclass(frozen=True)
 class RoutingTable:
     """The validated table with the lookups the classifier needs, built once per load."""
@@ -148,6 +160,7 @@ class RoutingTable:
     municipalities: tuple[Municipality, ...]
     topics: tuple[Topic, ...]
     bodies: tuple[Body, ...]
+    templates: tuple[ReplyTemplate, ...] = ()
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _responsible_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -170,6 +183,16 @@ class RoutingTable:
     @cached_property
     def body_by_id(self) -> dict[str, Body]:
         return {b.id: b for b in self.bodies}
+
+    @cached_property
+    def template_by_id(self) -> dict[str, ReplyTemplate]:
+        return {t.id: t for t in self.templates}
+
+    def templates_for(self, body_id: str) -> tuple[ReplyTemplate, ...]:
+        """The body's own templates first, then the region-wide defaults."""
+        return tuple(t for t in self.templates if t.body == body_id) + tuple(
+            t for t in self.templates if t.body is None
+        )
 
     @cached_property
     def children(self) -> dict[str | None, tuple[str, ...]]:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from routing.bounds import UPLOAD, Bounds, MiB
 from routing.errors import Problem, TableError
-from routing.model import Body, Municipality, RoutingTable, Topic
+from routing.model import Body, Municipality, ReplyTemplate, RoutingTable, Topic
 
 log = logging.getLogger("routing.sandbox")
 
@@ -159,7 +159,8 @@ class _TableUnpickler(pickle.Unpickler):
     ALLOWED = frozenset({
         ("routing.model", "Municipality"), ("routing.model", "Topic"), ("routing.model", "Body"),
         ("routing.model", "Deadline"), ("routing.model", "DeadlineUnit"),
-        ("routing.model", "Level"), ("routing.errors", "Problem"),
+        ("routing.model", "Level"), ("routing.model", "ReplyTemplate"),
+        ("routing.errors", "Problem"),
     })
 
     def find_class(self, module: str, name: str) -> type:
@@ -179,7 +180,7 @@ def _in_pieces(table: RoutingTable) -> tuple:
     return (_TABLE, table.region, *(
         [pickle.dumps(entries[i:i + _PIECE], protocol=pickle.HIGHEST_PROTOCOL)
          for i in range(0, len(entries), _PIECE)]
-        for entries in (table.municipalities, table.topics, table.bodies)))
+        for entries in (table.municipalities, table.topics, table.bodies, table.templates)))
 
 
 def _assembled(region: object, *sections: list) -> RoutingTable | None:
@@ -198,7 +199,7 @@ def _assembled(region: object, *sections: list) -> RoutingTable | None:
     return RoutingTable(region, *parts)
 
 
-_ENTRY_TYPES = (Municipality, Topic, Body)
+_ENTRY_TYPES = (Municipality, Topic, Body, ReplyTemplate)
 
 
 def _answer(output: bytes) -> tuple | None:

@@ -25,7 +25,7 @@ from xml.etree.ElementTree import ParseError
 
 from routing.bounds import Budget, thousands
 from routing.errors import Problem, TableError
-from routing.validate import SECTIONS, RawSection, RawTable
+from routing.validate import OPTIONAL_SECTIONS, SECTIONS, RawSection, RawTable
 
 SHEETS = ("region", *SECTIONS)
 
@@ -162,7 +162,8 @@ def read_xlsx(data: bytes, file: str, budget: Budget) -> RawTable:
         names = {name.strip().lower(): name for name in book.sheetnames}
         for sheet in SHEETS:
             if sheet not in names:
-                raw.problems.append(Problem(f"нет листа «{sheet}»", file, sheet))
+                if sheet not in OPTIONAL_SECTIONS:
+                    raw.problems.append(Problem(f"нет листа «{sheet}»", file, sheet))
                 continue
             worksheet = book[names[sheet]]
             try:
@@ -223,7 +224,8 @@ def _read_csv_files(files: dict[str, tuple[str, bytes | None]], file: str, budge
         if unreadable and sheet in unreadable:
             continue
         if data is None:
-            raw.problems.append(Problem(f"нет файла {sheet}.csv", label, sheet))
+            if sheet not in OPTIONAL_SECTIONS:
+                raw.problems.append(Problem(f"нет файла {sheet}.csv", label, sheet))
             continue
         text = decode_utf8(data, label, sheet, raw.problems)
         if text is None:

@@ -15,7 +15,9 @@ which the bot parses in a child process: ``routing.sandbox``).
 Layouts
 -------
 YAML: top-level ``region`` (text) and the lists ``municipalities``, ``topics``, ``bodies`` of
-mappings whose keys are the field names; optional fields may be omitted. Files are written one
+mappings whose keys are the field names; optional fields may be omitted. The list
+``templates`` (reply templates: ``id``, ``body`` — empty for every body —, ``title``, ``text``)
+may be left out, in every format (an XLSX sheet, a CSV file). Files are written one
 entry per line as a flow mapping in JSON syntax (still plain YAML, readable by any YAML tool).
 That line layout is read by a fast path (``json`` per line) because PyYAML, even with libyaml,
 needs about a minute for a national table; anything else (block style, comments inside entries,
@@ -57,7 +59,14 @@ from routing.bounds import FILE, Bounds, Budget
 from routing.errors import Problem, TableError
 from routing.model import Deadline, RoutingTable
 from routing.sheets import SHEETS, decode_utf8, os_reason, read_csv_dir, read_xlsx, read_zip
-from routing.validate import COLUMNS, SECTIONS, RawSection, RawTable, validate
+from routing.validate import (
+    COLUMNS,
+    OPTIONAL_SECTIONS,
+    SECTIONS,
+    RawSection,
+    RawTable,
+    validate,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -357,6 +366,8 @@ def _yaml_text(table: RoutingTable) -> str:
     ]
     for section in SECTIONS:
         entries = list(_entries(table, section))
+        if not entries and section in OPTIONAL_SECTIONS:
+            continue  # a table without reply templates reads as it did before they existed
         if not entries:
             lines.append(f"{section}: []")
             continue
@@ -410,7 +421,8 @@ def _xlsx_bytes(table: RoutingTable) -> bytes:
 def _widths(sheet: str) -> list[int]:
     if sheet == "region":
         return [12, 40]
-    wide = {"name": 50, "examples": 50, "keywords": 40, "aliases": 30, "territory": 30}
+    wide = {"name": 50, "examples": 50, "keywords": 40, "aliases": 30, "territory": 30,
+            "title": 30, "text": 80}
     return [wide.get(column, 14) for column in COLUMNS[sheet]]
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from routing.errors import Problem, TableError
+from routing.errors import MAX_PROBLEMS as MAX_PROBLEMS
+from routing.errors import Problem, ProblemList
 from routing.model import (
     ASKABLE,
     MUNICIPALITY_KINDS,
@@ -30,12 +31,15 @@ from routing.model import (
     Deadline,
     Level,
     Municipality,
+    ReplyTemplate,
     RoutingTable,
     Topic,
 )
 
 #: Entity sections in the order they are read, written and reported.
-SECTIONS = ("municipalities", "topics", "bodies")
+SECTIONS = ("municipalities", "topics", "bodies", "templates")
+#: Sections a table may leave out (sheet, CSV file or YAML key): tables made before them.
+OPTIONAL_SECTIONS = frozenset({"templates"})
 
 #: Column names per section, in the order they are written (the dataclass field order).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -45,19 +49,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "name", "level", "topics", "territory", "priority", "deadline",
         "telegram_chat", "vk_peer",
     ),
+    "templates": ("id", "body", "title", "text"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "municipalities": ("id", "name", "kind"),
     "topics": ("id", "name"),
     "bodies": ("id", "name", "level", "topics", "territory"),
+    "templates": ("id", "title", "text"),
 }
 #: Fields holding several values: separated by "; " in a cell, except examples (line breaks).
 LIST_FIELDS = frozenset({"aliases", "keywords", "examples", "asks", "topics", "territory"})
 
-#: More problems than this are not listed one by one: nobody reads the 201st line in a chat.
-MAX_PROBLEMS = 200
-
-_SECTION_NOUN = {"municipalities": "муниципальное образование", "topics": "тема", "bodies": "орган"}
 _OKTMO_RE = re.compile(r"\d{8}(?:\d{3})?")
 _LEVEL_WORDS = {
     "federal": Level.FEDERAL, "федеральный": Level.FEDERAL,
@@ -93,27 +95,6 @@ class RawTable:
     region_column: str | None = "region"
     sections: dict[str, RawSection] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-
-
-class ProblemList:
-    """Collects problems, keeping the first ``MAX_PROBLEMS`` and counting all of them."""
-
-    def __init__(self, initial: Iterable[Problem] = ()):
-        self.items: list[Problem] = []
-        self.total = 0
-        for problem in initial:
-            self.append(problem)
-
-    def append(self, problem: Problem) -> None:
-        self.total += 1
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(problem)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def error(self) -> TableError:
-        return TableError(self.items, self.total)
 
 
 class _Bad(ValueError):
@@ -323,6 +304,24 @@ def _territory(value: object) -> tuple[str, ...] | str:
     return tuple(result)
 
 
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,24}")  # in a button's data: short and Latin
+_TEMPLATE_TEXT_LIMIT = 3500  # a message is 4096: room for the preview's own words
+
+
+def _template_id(value: object) -> str | None:
+    text = _ident(value)
+    if text is not None and not _TEMPLATE_ID.fullmatch(text):
+        raise _Bad(f"id шаблона «{text}»: до 24 латинских букв, цифр, «-» или «_»")
+    return text
+
+
+def _template_text(value: object) -> str | None:
+    text = _text(value)
+    if text is not None and len(text) > _TEMPLATE_TEXT_LIMIT:
+        raise _Bad(f"текст шаблона длиннее {_TEMPLATE_TEXT_LIMIT} символов ({len(text)})")
+    return text
+
+
 _Converter = Callable[[object], object]
 _CONVERTERS: dict[str, dict[str, _Converter]] = {
     "municipalities": {
@@ -338,6 +337,7 @@ _CONVERTERS: dict[str, dict[str, _Converter]] = {
         "territory": _territory, "priority": _priority, "deadline": _deadline,
         "telegram_chat": _text, "vk_peer": _text,
     },
+    "templates": {"id": _template_id, "body": _ident, "title": _text, "text": _template_text},
 }
 
 
@@ -580,6 +580,10 @@ def validate(raw: RawTable) -> RoutingTable:
     _check_parents(municipalities, index["municipalities"], problems)
     _check_bodies(raw.sections.get("bodies") or RawSection("bodies", raw.file),
                   parsed["bodies"], index["topics"], index["municipalities"], problems)
+    for item in parsed["templates"]:
+        if (body := _good(item.values, "body")) is not None and body not in index["bodies"]:
+            problems.append(Problem(f"орган «{body}» не найден в листе bodies", raw.file,
+                                    "templates", item.row, "body"))
     if problems:
         raise problems.error()
     return RoutingTable(
@@ -587,6 +591,7 @@ def validate(raw: RawTable) -> RoutingTable:
         municipalities=tuple(_build(Municipality, p.values) for p in parsed["municipalities"]),
         topics=tuple(_build(Topic, p.values) for p in parsed["topics"]),
         bodies=tuple(_build(Body, p.values) for p in parsed["bodies"]),
+        templates=tuple(_build(ReplyTemplate, p.values) for p in parsed["templates"]),
     )
 
 

@@ -313,7 +313,8 @@ class Desk:
                     person.user_id,
                     template.format(
                         number=ticket.number, body=body.name, due=due_shown, text=appeal
-                    ),
+                    )
+                    + cards.answer_hint(person.channel, forum=False),
                     COORDINATOR,
                     buttons=cards.card_buttons(ticket.number, for_body=False),
                     attachments=self.portable(ticket, person.channel),
@@ -331,6 +332,7 @@ class Desk:
                 body_text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(
                     count=len(ticket.attachments)
                 )
+            body_text += cards.answer_hint(channel, self.staff.is_forum(channel, chat))
             await self.enqueue(
                 tx,
                 shown,
@@ -339,7 +341,9 @@ class Desk:
                 chat,
                 cards.with_status(body_text, status),
                 BODY,
-                buttons=cards.card_buttons(ticket.number, state),
+                buttons=cards.card_buttons(
+                    ticket.number, state, templates=bool(self.table.templates_for(body.id))
+                ),
                 attachments=attachments,
                 card=body_text,
             )
@@ -492,13 +496,20 @@ class Desk:
         menu: bool = False,
         card: str | None = None,
         then: OutboxDraft | None = None,
+        thread_id: int | None = None,
     ) -> None:
         """A message about ``ticket`` (or about none), cut into pieces of at most `MAX_TEXT`.
         ``menu``: the citizen's standing menu under the last piece, unless it has buttons.
         ``card``: a card's text without its status line (`live_cards`); ``then``: a message
-        the outbox queues once the last piece is delivered (`bot.delivery.outbox`)."""
+        the outbox queues once the last piece is delivered (`bot.delivery.outbox`);
+        ``thread_id``: the forum topic of a message about no ticket (an answer to a command
+        given in a topic); a ticket's messages go to the ticket's own topic."""
         parts = split_text(text, MAX_TEXT)
-        forum = self.forum_fields(ticket, channel, chat_id) if ticket is not None else {}
+        forum: dict[str, Any] = (
+            self.forum_fields(ticket, channel, chat_id) if ticket is not None else {}
+        )
+        if not forum and thread_id is not None:
+            forum = {"thread_id": thread_id}
         for index, part in enumerate(parts, start=1):
             last = index == len(parts)
             message = OutgoingMessage(
@@ -545,28 +556,33 @@ class Desk:
         reply_to: int | None = None,
         buttons: tuple = (),
         menu: bool = False,
+        thread_id: int | None = None,
     ) -> None:
         """A message about no ticket (a command's answer, an invite, a refusal), in its own
         transaction unless ``tx`` is given."""
         if tx is not None:
             await self.enqueue(
                 tx, None, key, channel, chat_id, text, purpose, buttons=buttons,
-                reply_to=reply_to, menu=menu,
+                reply_to=reply_to, menu=menu, thread_id=thread_id,
             )
             return
         async with self.repo.transaction() as own:
             await self.say(
                 channel, chat_id, text, key, purpose=purpose, tx=own, reply_to=reply_to,
-                buttons=buttons, menu=menu,
+                buttons=buttons, menu=menu, thread_id=thread_id,
             )
         self.wake()
 
-    async def reply_in_chat(self, message: IncomingMessage, text: str, kind: str) -> None:
-        """A staff-facing answer to a command or a refused message, in the chat it came from."""
+    async def reply_in_chat(
+        self, message: IncomingMessage, text: str, kind: str, *, tx: Tx | None = None,
+        buttons: tuple = (), purpose: Purpose = COORDINATOR,
+    ) -> None:
+        """A staff-facing answer to a command or a refused message, in the chat (and the forum
+        topic) it came from."""
         key = OutboxKey.about_no_ticket(kind, message.channel, message.chat_id, message.message_id)
         await self.say(
-            message.channel, message.chat_id, text, key, purpose=COORDINATOR,
-            reply_to=message.message_id,
+            message.channel, message.chat_id, text, key, purpose=purpose, tx=tx,
+            reply_to=message.message_id, buttons=buttons, thread_id=message.thread_id,
         )
 
     async def card_id(self, tx: Tx, ticket: TicketRecord, channel: str, chat: int) -> int | None:

@@ -8,8 +8,10 @@ of `RULES` whose test matches handles the message. The order is the policy, so i
 one place:
 
 1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
-   included); the right to act is checked by the use case; a coordinator's choice of a body
-   by a button is one of them;
+   included); the right to act is checked by the use case; so are a coordinator's choice of
+   a body by a button, the staff tools' buttons (reply templates, revoking a binding) and
+   commands (``/ticket``, a ticket number typed in a staff chat, ``/staff``), whose use cases
+   refuse whoever may not use them;
 2. staff chats next: a body's chat, whatever is written there, is never an appeal;
 3. the citizen's commands and their desk buttons (``/my`` pages, history, ``/forget``);
 4. a coordinator's own chat: one staff path with the body chats;
@@ -23,7 +25,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core import body_choice, chat_access, citizen, intake, staff_actions, verdicts
+from bot.core import (
+    body_choice,
+    chat_access,
+    citizen,
+    intake,
+    staff_actions,
+    staff_list,
+    templates,
+    ticket_view,
+    verdicts,
+)
 from bot.core.desk import COORDINATOR, Desk
 from bot.core.sanitize import storable_message
 from bot.domain import texts
@@ -165,6 +177,10 @@ async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload |
 RULES: tuple[Rule, ...] = (
     Rule("a card button", _card_button, staff_actions.press),
     Rule("a coordinator's choice of body", _body_choice, body_choice.press),
+    Rule("a reply template button", templates.pressed, templates.press),
+    Rule("«Отозвать» under /staff", staff_list.pressed, staff_list.press),
+    Rule("/ticket, or a ticket number in a staff chat", ticket_view.asked, ticket_view.show),
+    Rule("/staff", staff_list.asked, staff_list.show),
     Rule("a message in a body's chat", _in_body_chat, staff_actions.in_body_chat),
     Rule("a citizen's command in a private chat", _command, citizen.command),
     Rule("a button of the citizen's /my, /forget", _desk_button, citizen.press),

@@ -121,7 +121,10 @@ async def refresh(
     if status is None:
         return
     await _edit_cards(
-        desk, tx, after, change, status, cards.card_buttons(after.number, after.state),
+        desk, tx, after, change, status,
+        cards.card_buttons(
+            after.number, after.state, templates=bool(desk.table.templates_for(after.body or ""))
+        ),
         cards.forum_topic_title(desk.table, after), topic_closed(after.state), now,
     )
 

@@ -20,7 +20,8 @@ log = logging.getLogger("bot.core")
 
 
 async def export_citizen(desk: Desk, channel: str, user_id: int) -> dict[str, Any]:
-    """Everything stored about one citizen, as JSON-ready data (a 152-ФЗ access request)."""
+    """Everything stored about one citizen, as JSON-ready data (a 152-ФЗ access request).
+    Staff's internal notes (`bot.core.notes`) are never shown to a citizen, here neither."""
     async with desk.repo.transaction() as tx:
         items = []
         for t in await tx.tickets.of_citizen(channel, user_id):

@@ -4,8 +4,11 @@ Two ways in, one path each. A card button (`press`) can be pressed by anyone who
 card, forged data included, so the right to act is checked here (`Desk.authority`) and a
 refused press is told why. A message in a staff chat (`message`) — a body's chat or a
 coordinator's own — is about the ticket of its forum topic or of the bot message it replies
-to; it is a refusal («Не наше: …»), a coordinator naming the body («Орган: минтранс»), or else
-the answer that goes to the citizen.
+to. Nothing reaches the citizen by accident (`_is_addressed`): in a private chat or a plain
+group a reply to the card (or to a bot message about the ticket) is the answer and ``/note``
+as such a reply an internal note (`bot.core.notes`); in a forum topic only a reply to the card
+or ``/answer`` is the answer and anything else in the topic is a note. An answer may also be a
+refusal («Не наше: …») or a coordinator naming the body («Орган: минтранс»).
 
 Every «Не наше» is kept as a labelled example for the classifier (`redirect`): the text, the
 body that was wrong and, when known, the right one.
@@ -16,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from bot.core import live_cards
+from bot.core import live_cards, notes
 from bot.core.desk import BODY, COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import Button, IncomingMessage, carried
-from bot.domain.phrases import assigned_body, not_ours_reason
+from bot.domain.phrases import assigned_body, not_ours_reason, staff_command
 from bot.domain.records import TicketMessage, TicketRecord, TrainingExample
 from bot.domain.states import ACTIVE, ANSWERABLE, REDIRECTABLE, TicketState, may_move
 from bot.domain.wire import Action, OutboxKey, Outcome, OutcomeKind, Payload
@@ -92,12 +95,26 @@ async def _staff_message(desk: Desk, message: IncomingMessage, *, body_chat: boo
     """A message in a staff chat (``body_chat``: a body's; else a coordinator's own)."""
     if message.payload:  # a citizen's button pressed in a staff chat, or forged data
         return Outcome(K.IGNORED)
-    ticket = await _ticket_in_staff_chat(desk, message)
-    if ticket is None:
-        if body_chat and message.chat_id == message.user_id and message.text.strip():
+    verb = None  # "note" or "answer" when written with /note or /answer
+    command = staff_command(message.text)
+    if command is not None and command[0] in ("note", "answer"):
+        verb, words = command
+        message = dataclasses.replace(message, text=words)
+    found = await _ticket_in_staff_chat(desk, message)
+    if found is None:
+        if verb is not None:
+            text = texts.NOTE_NEEDS_TICKET.format(command=f"/{verb}")
+            await desk.reply_in_chat(message, text, "needs-ticket")
+        elif body_chat and message.chat_id == message.user_id and message.text.strip():
             # An administrator wrote to the bot directly, not about a ticket: say how.
             await desk.reply_in_chat(message, texts.STAFF_HOW_TO_ANSWER, "how-to")
         return Outcome(K.IGNORED)
+    ticket, addressed = found
+    if verb == "note" or (verb is None and not addressed):
+        return await notes.take_note(desk, message, ticket, explicit=verb == "note")
+    if verb == "answer" and not message.text.strip() and not message.attachments:
+        await desk.reply_in_chat(message, texts.NOTE_EMPTY.format(command="/answer"), "empty")
+        return Outcome(K.IGNORED, ticket.number, ticket.state)
     # A coordinator's own chat acts as the coordinators, whoever the platform says wrote.
     by = desk.authority(ticket, message) if body_chat else COORDINATOR
     if by is None:
@@ -115,23 +132,41 @@ async def _staff_message(desk: Desk, message: IncomingMessage, *, body_chat: boo
     return await record_answer(desk, message, ticket, by=by)
 
 
-async def _ticket_in_staff_chat(desk: Desk, message: IncomingMessage) -> TicketRecord | None:
-    """The ticket a staff message is about: its forum topic, else the bot message it replies
-    to. In a topic every message "replies" to the topic's first message, so the topic is asked
-    first."""
+async def _ticket_in_staff_chat(
+    desk: Desk, message: IncomingMessage
+) -> tuple[TicketRecord, bool] | None:
+    """The ticket a staff message is about — its forum topic, else the bot message it replies
+    to — and whether the message is addressed to the citizen (`_is_addressed`). In a topic
+    every message "replies" to the topic's first message, so the topic is asked first."""
     async with desk.repo.transaction() as tx:
         if message.thread_id is not None:
             number = await tx.staff.topic_key_by_thread(
                 message.channel, message.chat_id, message.thread_id
             )
-            if number is not None:
-                return await tx.tickets.by_number(number)
+            ticket = await tx.tickets.by_number(number) if number is not None else None
+            if ticket is not None:
+                return ticket, await _is_addressed(tx, message, ticket)
         if message.reply_to is None:
             return None
         ticket_id = await tx.tickets.id_by_sent_message(
             message.channel, message.chat_id, message.reply_to
         )
-        return await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
+        ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
+        return (ticket, True) if ticket is not None else None
+
+
+async def _is_addressed(tx: Tx, message: IncomingMessage, ticket: TicketRecord) -> bool:
+    """In a ticket's forum topic, whether a message replies to the ticket's card (of any
+    routing round) itself: only that is meant for the citizen; a message replying to nothing
+    (Telegram then names the topic's first message), to a colleague or to another bot message
+    is talk among staff."""
+    if message.reply_to is None or message.reply_to == message.thread_id:
+        return False
+    key = await tx.outbox.key_of_sent(message.channel, message.chat_id, message.reply_to)
+    if key is None:
+        return False
+    sent = OutboxKey.parse(key)
+    return sent.ticket == ticket.number and sent.name == BODY  # `OutboxKey.card`
 
 
 # -- the actions ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from bot.domain import texts
 from bot.domain.messages import Button
 from bot.domain.records import TicketMessage, TicketRecord
-from bot.domain.states import TicketState
+from bot.domain.states import ANSWERABLE, TicketState
 from bot.domain.wire import Action, Payload, Purpose
 from routing.model import RoutingTable
 
@@ -166,19 +166,37 @@ BUTTON_LABELS = {
 
 
 def card_buttons(
-    number: str, state: TicketState = TicketState.ROUTED, *, for_body: bool = True
+    number: str,
+    state: TicketState = TicketState.ROUTED,
+    *,
+    for_body: bool = True,
+    templates: bool = False,
 ) -> Rows:
-    """The buttons under a card (`CARD_BUTTONS`; a coordinator's: `COORDINATOR_CARD_BUTTONS`)."""
+    """The buttons under a card (`CARD_BUTTONS`; a coordinator's: `COORDINATOR_CARD_BUTTONS`).
+    ``templates``: the body has reply templates (`routing.model.ReplyTemplate`), offered with
+    «Шаблоны ответов» below while the ticket can still be answered."""
     layout = CARD_BUTTONS.get(state, ()) if for_body else COORDINATOR_CARD_BUTTONS
-    return tuple(
+    rows = tuple(
         tuple(Button(BUTTON_LABELS[action], Payload(action, number).pack()) for action in row)
         for row in layout
     )
+    if templates and for_body and state in ANSWERABLE:
+        rows += ((Button(texts.TEMPLATES_BUTTON, Payload(Action.TEMPLATES, number).pack()),),)
+    return rows
 
 
 def with_status(card: str, status: str) -> str:
     """The card's text with its status line under it, above the buttons."""
     return texts.CARD_WITH_STATUS.format(card=card, status=status)
+
+
+def answer_hint(channel: str, forum: bool) -> str:
+    """The line under a card saying what reaches the citizen: in a forum topic only a reply to
+    the card or /answer (the rest of the topic is staff talk); elsewhere a reply to the card,
+    and /note for what stays among staff."""
+    if forum:
+        return texts.ANSWER_HINT_FORUM
+    return texts.ANSWER_HINT_PLAIN.format(note=texts.NOTE_COMMAND.get(channel, "/note"))
 
 
 def question_buttons(action: Action, number: str, options: Iterable[str], names: dict) -> Rows:

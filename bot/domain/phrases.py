@@ -191,3 +191,39 @@ def is_new_problem(
     if own_decision not in ("route", "ask_municipality"):
         return False
     return names_a_problem(text)
+
+#: Staff commands, with the Russian words typed for them in VK (where a slash command is plain
+#: text and nobody has to remember the English name): an internal note, an explicit answer to
+#: the citizen, a ticket by its number, the people bound to a body.
+STAFF_COMMANDS = {
+    "note": "note",
+    "заметка": "note",
+    "answer": "answer",
+    "ответ": "answer",
+    "ticket": "ticket",
+    "обращение": "ticket",
+    "staff": "staff",
+    "сотрудники": "staff",
+}
+
+_STAFF_SLASH = re.compile(r"^\s*/([A-Za-zА-Яа-яЁё]{2,16})(?:@\w+)?(?=\s|$)")
+_BARE_NUMBER = re.compile(r"^\s*(?:№\s*)?(\d{2}-\d{6,})\s*[.!?]?\s*$")
+
+
+def staff_command(text: str | None) -> tuple[str, str] | None:
+    """``"/note Вася, глянь"`` → ``("note", "Вася, глянь")``, «/заметка …» likewise,
+    ``"/ticket@bot 26-000123"`` → ``("ticket", "26-000123")``; ``None`` for anything else."""
+    match = _STAFF_SLASH.match(text or "")
+    if match is None:
+        return None
+    name = STAFF_COMMANDS.get(match.group(1).casefold().replace("ё", "е"))
+    if name is None:
+        return None
+    return name, (text or "")[match.end() :].strip()
+
+
+def bare_ticket_number(text: str | None) -> str | None:
+    """A message that is only a ticket number (``26-000123``, «№ 26-000123»): staff looking a
+    ticket up, as citizens quote it on the phone."""
+    match = _BARE_NUMBER.match(text or "")
+    return match.group(1) if match else None

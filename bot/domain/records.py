@@ -201,6 +201,21 @@ class TicketMessage:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class TicketNote:
+    """An internal note of a body's staff or a coordinator on a ticket: kept in its history for
+    staff, never shown or sent to the citizen. ``author`` is who, as the audit log names them
+    (`Desk.actor`: ``body:city:tg:2002``, ``coordinator:tg:500``)."""
+
+    author: str
+    channel: Channel
+    chat_id: int
+    platform_message_id: int
+    text: str
+    at: datetime
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
 class DuplicateTicket(Exception):
     """The same platform message was already taken in as a ticket."""
 
@@ -233,6 +248,8 @@ class StaffBinding:
     body: str
     forum: bool = False
     unreachable_since: datetime | None = None
+    #: When it was made (read back from the database; not part of what identifies it).
+    since: datetime | None = field(default=None, compare=False)
 
 
 

@@ -79,10 +79,17 @@ ANONYMISED = "[удалено по просьбе заявителя]"  # replac
 DATA_DELETED = "Ваши данные удалены. Номера обращений сохранены без текста и контактов."
 
 # -- to a body -----------------------------------------------------------------------------------
-TO_BODY = (
-    "Обращение № {number}\nТема: {topic}\nМесто: {place}\nСрок ответа: до {due}\n\n{text}\n\n"
-    "Ответьте на это сообщение (функция «Ответить»), и ответ получит заявитель."
+TO_BODY = "Обращение № {number}\nТема: {topic}\nМесто: {place}\nСрок ответа: до {due}\n\n{text}"
+# Under every card: what reaches the citizen and what stays among staff (`cards.answer_hint`).
+ANSWER_HINT_PLAIN = (
+    "\n\n↩️ Ответ заявителю — ответом (reply) на эту карточку. Заметка для коллег — "
+    "{note} текст ответом на карточку: заявитель её не увидит."
 )
+ANSWER_HINT_FORUM = (
+    "\n\n↩️ Заявителю уходит только ответ (reply) на эту карточку или /answer текст. Всё "
+    "остальное в этой теме — внутренние заметки, заявитель их не увидит."
+)
+NOTE_COMMAND = {"tg": "/note", "vk": "/note (или /заметка)"}
 TO_BODY_ATTACHMENTS_ELSEWHERE = (
     "\n\nВложений: {count} (пришли через другую соцсеть, у координатора)."
 )
@@ -226,9 +233,12 @@ INVITE_AMBIGUOUS = "Под «{query}» подходят несколько ор�
 INVITE_BOUND = (
     "Готово: этот чат подключён к органу «{body}». Сюда будут приходить обращения, на которые "
     "он отвечает.\nКнопки под обращением: «Взять в работу», «Не наше», «Закрыть». Ответ "
-    "заявителю — ответом на сообщение об обращении{forum_hint}."
+    "заявителю — ответом на сообщение об обращении{forum_hint}. Заметка для коллег — /note "
+    "текст ответом на карточку. Найти обращение — /ticket номер, кто подключён — /staff."
 )
-INVITE_BOUND_FORUM_HINT = " или любым сообщением в теме обращения"
+INVITE_BOUND_FORUM_HINT = (
+    " или командой /answer в теме обращения; остальные сообщения в теме — заметки для коллег"
+)
 INVITE_ALREADY_BOUND = "Этот чат уже подключён к органу «{body}»."
 INVITE_JOINED = "К органу «{body}» подключился администратор {who} ({where})."
 INVITE_WHERE_PRIVATE = "личный чат"
@@ -250,8 +260,109 @@ STAFF_REPLY_REFUSED = (
 )
 STAFF_HOW_TO_ANSWER = (
     "Этот чат подключён к органу как рабочий: обращения жителей приходят сюда. Чтобы ответить "
-    "заявителю, ответьте на сообщение об обращении (функция «Ответить»)."
+    "заявителю, ответьте на сообщение об обращении (функция «Ответить»). Заметка для коллег — "
+    "/note текст ответом на карточку; найти обращение — /ticket номер; кто подключён — /staff."
 )
+# -- internal notes (bot.core.notes) ------------------------------------------------------------
+NOTE_SAVED = "📝 Заметка к обращению № {number} сохранена. Заявитель её не увидит."
+NOTE_FIRST_IN_TOPIC = (
+    "📝 Сообщения в этой теме — внутренние заметки к обращению № {number}: заявитель их не "
+    "видит. Ответ заявителю — ответом (reply) на карточку или командой /answer текст."
+)
+NOTE_NEEDS_TICKET = (
+    "Команду {command} отправьте ответом (reply) на карточку обращения — так бот поймёт, к "
+    "какому обращению она относится."
+)
+NOTE_EMPTY = "Напишите текст после команды: {command} текст."
+NOTE_REFUSED = "Обращение № {number} не у вашего органа: заметка не сохранена."
+# -- staff tools: /ticket, /staff, revoking a binding (bot.core.ticket_view, staff_list) --------
+TICKET_USAGE = "Напишите номер обращения: /ticket 26-000123 (или просто номер)."
+TICKET_REFUSED = (
+    "Обращение № {number} не найдено среди обращений, которые вам доступны. Координаторы видят "
+    "все обращения, администраторы органа — те, что были у их органа."
+)
+TICKET_ONLY_STAFF = (
+    "Команды /ticket и /staff — для администраторов органов и координаторов. Ваши обращения — "
+    "в /my."
+)
+TICKET_VIEW = (
+    "Обращение № {number} — {state}\nОрган: {body}\nТема: {topic}\nМесто: {place}\n"
+    "Срок ответа: {due}\n\n{text}\n\nИстория:\n{history}"
+)
+TICKET_NO_DUE = "—"
+TICKET_LINE = "{at:%d.%m.%Y %H:%M} — {what}"
+TICKET_WHO = " ({who})"
+TICKET_CITIZEN_SAID = "заявитель: {text}"
+TICKET_ANSWER = "ответ заявителю{who}: {text}"
+TICKET_NOTE = "📝 заметка{who}: {text}"
+TICKET_REASON = ", причина: {reason}"
+TICKET_SYSTEM = "бот"
+TICKET_CITIZEN = "заявитель"
+TICKET_BODY_ACTOR = "{body}, {channel} {user}"
+TICKET_COORDINATOR_ACTOR = "координатор, {channel} {user}"
+#: Events as staff read them; an event not listed is shown by its internal name.
+TICKET_EVENTS = {
+    "created": "принято",
+    "classified": "тема определена",
+    "routed": "передано: {body}",
+    "redirected": "«Не наше» — передано: {body}",
+    "reopened": "заявитель: не решено — передано снова: {body}",
+    "to_coordinator": "передано координатору",
+    "taken": "взято в работу",
+    "answered": "ответ",
+    "answer_added": "дополнение к ответу",
+    "closed": "закрыто",
+    "rejected": "отклонено как спам",
+    "rated": "оценка заявителя: {rating}",
+    "cancelled": "заявитель отменил",
+    "anonymised": "данные заявителя удалены",
+    "clarified": "заявитель уточнил",
+    "follow_up": "заявитель дополнил",
+    "delivery_failed": "сообщение не доставлено",
+}
+STAFF_USAGE = "Напишите, чьих сотрудников показать: /staff <номер органа или часть названия>."
+STAFF_NOT_ALLOWED = (
+    "Список сотрудников органа видят его администраторы (в чате органа) и координаторы."
+)
+STAFF_LIST_HEADER = "Кто подключён к органу «{body}» ({body_id}):"
+STAFF_LIST_EMPTY = "К органу «{body}» ({body_id}) пока никто не подключён. Пригласить: /invite."
+STAFF_LINE = "{n}. {where} {chat} — подключил(а) {who}, с {since:%d.%m.%Y}"
+STAFF_LINE_TABLE = "• {where}, чат {chat} — из таблицы маршрутизации (меняется только в таблице)"
+STAFF_WHERE = {
+    "private": "личный чат",
+    "group": "группа",
+    "forum": "группа с темами",
+}
+STAFF_CHANNEL = {"tg": "Telegram", "vk": "ВКонтакте"}
+STAFF_REVOKE_BUTTON = "Отозвать {n}"
+STAFF_REVOKE_CONFIRM = (
+    "Отозвать подключение {n} к органу «{body}»? Этот чат сразу перестанет получать обращения "
+    "органа, фото и геопозиции заявителей."
+)
+STAFF_REVOKE_YES = "Да, отозвать"
+STAFF_REVOKE_NO = "Отмена"
+STAFF_REVOKED = "Подключение к органу «{body}» отозвано: {where}."
+STAFF_REVOKED_NOTICE = "Отозвано"
+STAFF_REVOKE_GONE = "Этого подключения уже нет."
+STAFF_REVOKE_KEPT = "Ничего не отозвано."
+STAFF_REVOKED_TO_CHAT = (
+    "Координатор отключил этот чат от органа «{body}»: обращения сюда больше не приходят. "
+    "Если это ошибка, обратитесь к координатору."
+)
+# -- reply templates (bot.core.templates) -------------------------------------------------------
+TEMPLATES_BUTTON = "Шаблоны ответов"
+TEMPLATES_LIST = "Шаблоны ответов для обращения № {number}: выберите, чтобы увидеть текст."
+TEMPLATES_NONE = "Для вашего органа шаблонов ответов нет: их задаёт координатор в таблице."
+TEMPLATE_PREVIEW = (
+    "Шаблон «{title}» для обращения № {number}:\n\n{text}\n\n"
+    "Отправить заявителю как есть? Чтобы изменить, скопируйте текст и отправьте его ответом "
+    "на карточку."
+)
+TEMPLATE_SEND_BUTTON = "Отправить гражданину"
+TEMPLATE_CANCEL_BUTTON = "Отмена"
+TEMPLATE_SENT = "Ответ отправлен заявителю"
+TEMPLATE_CANCELLED = "Не отправлено"
+TEMPLATE_GONE = "Этого шаблона больше нет в таблице."
 # -- coordinator tools: routing table and statistics (bot.core.coordination, bot.core.stats) -----
 ONLY_COORDINATORS = "Эта команда доступна только координаторам."
 TABLE_APPLY_BUTTON = "Применить"
@@ -263,8 +374,8 @@ TABLE_UNKNOWN_FORMAT = (
 )
 TABLE_CSV_SHEET_UNKNOWN = (
     "CSV-файл «{name}» — это один лист таблицы, и по имени должно быть понятно какой: "
-    "region.csv, municipalities.csv, topics.csv или bodies.csv. Всю таблицу целиком "
-    "пришлите как .xlsx или .zip со всеми CSV-файлами."
+    "region.csv, municipalities.csv, topics.csv, bodies.csv или templates.csv. Всю таблицу "
+    "целиком пришлите как .xlsx или .zip со всеми CSV-файлами."
 )
 TABLE_TOO_LARGE = (
     "Файл «{name}» слишком большой ({size_mb:.1f} МБ): бот принимает таблицу размером до "

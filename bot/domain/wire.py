@@ -27,6 +27,8 @@ class Purpose(StrEnum):
     CITIZEN_TRANSIENT = "citizen-transient"
     BODY = "body"
     COORDINATOR = "coordinator"
+    #: A copy of stored data shown to staff on request (/ticket): blanked once delivered.
+    STAFF_TRANSIENT = "staff-transient"
 
     @property
     def to_citizen(self) -> bool:
@@ -42,7 +44,9 @@ class Purpose(StrEnum):
 
     @property
     def blanked_after_delivery(self) -> bool:
-        return self in (Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT)
+        return self in (
+            Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT, Purpose.STAFF_TRANSIENT
+        )
 
 
 #: What goes to a citizen (and so comes first, and is never re-sent after a crash on Telegram).
@@ -75,6 +79,15 @@ class Action(StrEnum):
     MY = "my"
     FORGET = "forget"
     SKIP = "skip"
+    # Staff tools (`bot.core.templates`, `bot.core.staff_list`): the reply templates of a
+    # ticket, one template shown, sent; a binding to revoke, confirmed.
+    TEMPLATES = "tpls"
+    TEMPLATE = "tpl"
+    TEMPLATE_SEND = "tpl-send"
+    TEMPLATE_CANCEL = "tpl-no"
+    REVOKE = "revoke"
+    REVOKE_YES = "revoke-yes"
+    REVOKE_NO = "revoke-no"
 
     @property
     def by_citizen(self) -> bool:
@@ -83,6 +96,13 @@ class Action(StrEnum):
     @property
     def by_staff(self) -> bool:
         return self in (Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE)
+
+    @property
+    def staff_tool(self) -> bool:
+        return self in (
+            Action.TEMPLATES, Action.TEMPLATE, Action.TEMPLATE_SEND, Action.TEMPLATE_CANCEL,
+            Action.REVOKE, Action.REVOKE_YES, Action.REVOKE_NO,
+        )
 
     @property
     def on_desk(self) -> bool:
@@ -202,6 +222,9 @@ class OutcomeKind(StrEnum):
     CLARIFIED = "clarified"
     FOLLOW_UP = "follow_up"
     ANSWER = "answer"
+    NOTE = "note"  # an internal note of staff, stored, never sent to the citizen
+    SHOWN = "shown"  # a staff tool answered (/ticket, /staff, a template list)
+    REVOKED = "revoked"
     TAKEN = "taken"
     REDIRECTED = "redirected"
     REJECTED = "rejected"

@@ -33,6 +33,7 @@ from bot.domain.records import (
     TableProposal,
     TableVersion,
     TicketMessage,
+    TicketNote,
     TicketRecord,
     TrainingExample,
 )
@@ -82,6 +83,9 @@ class TicketsTx(Protocol):
     ) -> bool: ...
     async def drop_message(self, ticket_id: int, platform_message_id: int, author: str) -> bool:
         ...
+    async def add_note(self, ticket_id: int, note: TicketNote) -> bool:
+        """An internal note (migration 11); False for a platform message already stored."""
+    async def notes(self, ticket_id: int) -> list[TicketNote]: ...
     async def seen_message(self, channel: str, chat_id: int, message_id: int) -> str | None: ...
     async def id_by_sent_message(
         self, channel: str, chat_id: int, platform_message_id: int
@@ -107,6 +111,12 @@ class OutboxTx(Protocol):
     async def in_state(self, state: str) -> list[OutboxRow]: ...
     async def next_due_at(self, after: datetime | None = None) -> datetime | None: ...
     async def scrub_chat(self, channel: str, chat_id: int, placeholder: str) -> None: ...
+    async def key_of_sent(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> str | None:
+        """The key of the row whose send made this platform message (what a reply points at)."""
+    async def cancel_pending(self, channel: str, chat_id: int, purpose: str) -> int:
+        """Pending rows of ``purpose`` to a chat not sent after all; how many."""
     async def scrub_row(self, row_id: int, placeholder: str) -> None: ...
 
 
@@ -143,6 +153,11 @@ class StaffTx(Protocol):
     async def invite(self, token: str) -> StaffInvite | None: ...
     async def use_invite(self, token: str, now: datetime) -> bool: ...
     async def add_binding(self, binding: StaffBinding, now: datetime) -> bool: ...
+    async def remove_binding(
+        self, binding: StaffBinding, now: datetime, actor: str
+    ) -> bool:
+        """Delete it and record who revoked it (``staff_audit``, migration 11); False when it
+        was gone already."""
     async def bindings(self) -> list[StaffBinding]: ...
     async def mark_unreachable(
         self, channel: str, chat_id: int, reason: str, now: datetime

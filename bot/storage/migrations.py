@@ -277,7 +277,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        14,
+        10,
         "body chats the bot cannot write to (removed from the group, blocked): marked until back",
         (
             # A chat, not a binding: a chat of the routing table has no binding, and every
@@ -289,6 +289,41 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 since {timestamp} NOT NULL,
                 reason TEXT NOT NULL,
                 PRIMARY KEY (channel, chat_id)
+            )
+            """,
+        ),
+    ),
+    (
+        11,
+        "internal notes of staff on tickets; an audit of revoked staff bindings",
+        (
+            # A note is never a thread message: nothing that shows a thread to a citizen reads
+            # this table. One row per platform message (a repeated delivery is a no-op).
+            """
+            CREATE TABLE ticket_notes (
+                id {id_column},
+                ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                at {timestamp} NOT NULL,
+                author TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                chat_id BIGINT NOT NULL,
+                platform_message_id BIGINT NOT NULL,
+                text TEXT NOT NULL,
+                attachments {json} NOT NULL,
+                UNIQUE (channel, chat_id, platform_message_id)
+            )
+            """,
+            "CREATE INDEX ticket_notes_ticket ON ticket_notes (ticket_id)",
+            """
+            CREATE TABLE staff_audit (
+                id {id_column},
+                at {timestamp} NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                chat_id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                body TEXT NOT NULL
             )
             """,
         ),

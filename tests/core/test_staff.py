@@ -208,14 +208,24 @@ async def test_in_a_forum_every_message_about_a_ticket_names_its_topic(world):
     await world.flush()
     reminder = [m for m in world.tg.sent if m.chat_id == FORUM][-1]
     assert "Напоминание" in reminder.text and reminder.topic_key == number
-    # The adapter created topic 55 for it; any plain message there is the answer.
+    # The adapter created topic 55 for it. A plain message there is a note among staff (issue
+    # 16: it used to be the answer); a reply to the card is the answer.
     async with world.repo.transaction() as tx:
         await tx.staff.set_forum_thread("tg", FORUM, number, 55, world.clock.now())
-    answer = IncomingMessage("tg", FORUM, ADMIN + 5, 902, "Заделаем.", reply_to=55, thread_id=55)
+    chatter = IncomingMessage("tg", FORUM, ADMIN + 5, 902, "Вася, глянь", reply_to=55, thread_id=55)
+    assert (await world.core.handle(chatter)).kind == "note"
+    (card_id,) = [
+        r["platform_message_id"] for r in await world.outbox_rows("sent")
+        if r["chat_id"] == FORUM and r["idempotency_key"].startswith(f"{number}:body:1:")
+    ]
+    answer = IncomingMessage(
+        "tg", FORUM, ADMIN + 5, 903, "Заделаем.", reply_to=card_id, thread_id=55
+    )
     outcome = await world.core.handle(answer)
     assert (outcome.kind, outcome.state) == ("answer", TicketState.ANSWERED)
     await world.flush()
     assert any("Заделаем." in t for t in said(world, CITIZEN_TG))
+    assert not any("глянь" in t for t in said(world, CITIZEN_TG))
 
 
 async def test_a_new_administrator_also_gets_the_tickets_the_body_already_holds(world):

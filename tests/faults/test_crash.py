@@ -491,3 +491,87 @@ def test_sigkill_between_sending_an_edit_and_recording_it_leaves_the_card_right(
     mine = [c.body or "" for c in delivered if c.chat_id == citizen]
     assert sum("принято" in b.lower() for b in mine) == 1
     assert sum("взято в работу" in b for b in mine) <= 1
+
+
+NOTED = CITIZENS[:6]
+
+
+def note_of(citizen: int, index: int) -> str:
+    return f"Заметка {index} к дому {citizen}: проверить участок"
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_among_notes_stores_each_once_and_sends_none_to_citizens(tmp_path: Path) -> None:
+    """Internal notes (issue 16) through kills: the city's administrators write three ``/note``
+    replies on each of six cards and then the answer; the bot is killed at a random point of
+    that burst and restarted (Telegram re-delivers what was not confirmed, the inbox keeps what
+    was). Each note is stored exactly once, no outbox row to a citizen and no message a citizen
+    received holds a note, and the answers still arrive once."""
+    rng = random.Random(SEED + 16)
+    db = tmp_path / "bot.sqlite3"
+    (tmp_path / "run").mkdir()
+    with Emulator() as world:
+        tg = world.tg
+        group = world.do(lambda: tg.create_group(CITY_ADMIN, "Администрация Саратова"))
+        city_with_chat(group, tmp_path / "table.yaml")
+        bot = Bot(env=bot_env(tmp_path, tg, tmp_path / "table.yaml"), workdir=tmp_path / "run")
+
+        def receiving() -> None:
+            until(lambda: world.do(lambda: tg.polling_now), "the bot to poll", START)
+
+        def settled() -> bool:
+            for _ in range(2):
+                if world.do(lambda: tg.unconfirmed_updates) or stored_not_handled(db):
+                    return False
+                if any(r["state"] in ("pending", "sending") for r in outbox(db)):
+                    return False
+                time.sleep(0.2)
+            return True
+
+        def card_of(citizen: int) -> Any:
+            return next((c for c in world.do(lambda: tg.sent_to(group))
+                         if f"дом {citizen}," in (c.body or "")), None)
+
+        try:
+            bot.start()
+            receiving()
+            for citizen in NOTED:
+                world.do(lambda c=citizen: tg.user_sends_text(c, appeal_of(c)))
+            until(lambda: all(card_of(c) for c in NOTED), "a card for every appeal",
+                  detail=bot.stderr)
+            until(settled, "the bot to settle after the appeals")
+            for citizen in NOTED:
+                card = card_of(citizen).message_id
+                for index in range(3):
+                    world.do(lambda c=citizen, i=index, m=card: tg.user_sends_text(
+                        CITY_ADMIN, f"/note {note_of(c, i)}", chat_id=group, reply_to=m))
+                world.do(lambda c=citizen, m=card: tg.user_sends_text(
+                    CITY_ADMIN, answer_of(c), chat_id=group, reply_to=m))
+            time.sleep(rng.uniform(0.02, 0.4))  # a random point of the burst, not an assertion
+            bot.kill()
+            bot.start()
+            receiving()
+            until(settled, "the bot to settle after the notes", timeout=START,
+                  detail=lambda: bot.stderr()[-2000:])
+        finally:
+            bot.stop()
+        rows = outbox(db)
+        delivered = world.do(lambda: list(tg.sent))
+
+    with sqlite3.connect(db) as conn:
+        notes = Counter(text for (text,) in conn.execute("SELECT text FROM ticket_notes"))
+    assert notes == Counter({note_of(c, i): 1 for c in NOTED for i in range(3)}), notes
+    for r in rows:
+        if r["purpose"].startswith("citizen"):
+            assert "Заметка" not in json.loads(r["payload"])["text"], r
+    unsure = {int(r["chat_id"]) for r in rows if r["state"] == "uncertain"}
+    for citizen in NOTED:
+        mine = [c.body or "" for c in delivered if c.chat_id == citizen]
+        assert not any("Заметка" in b for b in mine), mine
+        answers = [b for b in mine if answer_of(citizen) in b]
+        assert len(answers) == 1 or (citizen in unsure and not answers), (citizen, mine)
+    # Each note acknowledged (in reply to it), a staff message repeated at most once a kill.
+    acknowledged = Counter(c.reply_to for c in delivered if c.chat_id == group
+                           and (c.body or "").startswith("📝 Заметка к обращению"))
+    assert sum(acknowledged.values()) >= len(notes) and all(
+        n <= 1 + bot.kills for n in acknowledged.values()), acknowledged

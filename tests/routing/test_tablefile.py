@@ -42,7 +42,31 @@ def test_round_trip_yaml_xlsx_csv_dir_zip_yaml(tiny: RoutingTable, tmp_path: Pat
     save_table(from_zip, tmp_path / "e.yml")
     assert load_table(tmp_path / "e.yml") == from_zip == from_dir == from_xlsx == from_yaml == tiny
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [
-        "bodies.csv", "municipalities.csv", "region.csv", "topics.csv"]
+        "bodies.csv", "municipalities.csv", "region.csv", "templates.csv", "topics.csv"]
+
+
+def test_reply_templates_round_trip_through_every_format_and_are_checked(
+    tiny: RoutingTable, tmp_path: Path
+) -> None:
+    """Reply templates (issue 16) are an optional section: tables without them load as before,
+    and with them every format carries them, multi-line texts included."""
+    body = tiny.bodies[0].id
+    text = TINY_YAML + (
+        "templates:\n"
+        f'- {{"id": "done", "body": "{body}", "title": "Сделано", "text": "Сделано.\\nСпасибо!"}}\n'
+        '- {"id": "wait", "title": "Ждите", "text": "Передали в работу."}\n'
+    )
+    table = parse_table(text.encode(), "t.yaml")
+    assert [t.id for t in table.templates_for(body)] == ["done", "wait"]
+    assert table.template_by_id["done"].text == "Сделано.\nСпасибо!"
+    for name in ("a.yaml", "b.xlsx", "d.zip"):
+        save_table(table, tmp_path / name)
+        assert load_table(tmp_path / name) == table, name
+    assert "templates" not in table_to_bytes(tiny, "yaml").decode()
+    bad = TINY_YAML + 'templates:\n- {"id": "x y", "body": "nobody", "title": "T", "text": "t"}\n'
+    found = problems_of(bad.encode(), "bad.yaml")
+    assert any("id шаблона" in p for p in found)
+    assert any("орган «nobody» не найден" in p for p in found)
 
 
 def test_written_yaml_means_the_same_to_any_yaml_reader(tiny: RoutingTable) -> None:
@@ -83,7 +107,7 @@ def _xlsx(tiny: RoutingTable, edit) -> bytes:
 
 def test_xlsx_layout_is_what_the_docs_say(tiny: RoutingTable) -> None:
     book = openpyxl.load_workbook(io.BytesIO(table_to_bytes(tiny, "xlsx")))
-    assert book.sheetnames == ["region", "municipalities", "topics", "bodies"]
+    assert book.sheetnames == ["region", "municipalities", "topics", "bodies", "templates"]
     assert (book["region"]["A1"].value, book["region"]["B1"].value) == (
         "region", "Саратовская область")
     topics = book["topics"]
@@ -306,3 +330,15 @@ def test_zip_claiming_an_unsupported_version_is_a_problem_not_a_crash(tmp_path):
     with pytest.raises(TableError) as caught:
         parse_table(bytes(data), "t.zip")
     assert "ZIP" in str(caught.value)
+
+
+def test_the_upload_diff_names_added_and_changed_reply_templates(tiny: RoutingTable) -> None:
+    from routing.diff import diff_tables
+
+    with_one = TINY_YAML + 'templates:\n- {"id": "wait", "title": "Ждите", "text": "Ждите."}\n'
+    changed = with_one.replace('"Ждите."', '"Ждите ответа."')
+    added = diff_tables(tiny, parse_table(with_one.encode(), "a.yaml")).render_ru()
+    assert "Шаблоны ответов: +1" in added and "+ Ждите (wait)" in added
+    edited = diff_tables(parse_table(with_one.encode(), "a.yaml"),
+                         parse_table(changed.encode(), "b.yaml")).render_ru()
+    assert "~ Ждите (wait): text" in edited

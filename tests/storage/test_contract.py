@@ -24,6 +24,7 @@ from bot.domain.records import (
     StaffBinding,
     StaffInvite,
     TicketMessage,
+    TicketNote,
     TrainingExample,
 )
 from bot.storage import repository_from_url
@@ -480,6 +481,44 @@ async def test_training_examples_and_anonymising_a_ticket(url):
             await tx.outbox.enqueue(note("other", chat=555), NOW)
             await tx.outbox.scrub_chat("tg", 555, "")
             assert (await tx.outbox.by_key("other")).state == "cancelled"
+
+
+@run_async
+async def test_notes_revoked_bindings_and_what_a_reply_points_at(url):
+    """Issue 16: internal notes (once per platform message, blanked with the ticket), a revoked
+    binding (gone, audited, once), the key of the row a platform message was sent by, pending
+    staff rows of a chat cancelled."""
+    async with opened(url) as repo, repo.transaction() as tx:
+        ticket_id = await tx.tickets.insert("2026-000001", draft(10), "routed", NOW)
+        first = TicketNote("body:city:tg:7", "tg", -1001, 31, "Вася, глянь", NOW, (PHOTO,))
+        assert await tx.tickets.add_note(ticket_id, first)
+        assert not await tx.tickets.add_note(ticket_id, first)  # a repeated delivery
+        later = TicketNote("coordinator:tg:42", "tg", 42, 5, "Ок", NOW + timedelta(minutes=1))
+        assert await tx.tickets.add_note(ticket_id, later)
+        assert await tx.tickets.notes(ticket_id) == [first, later]
+        assert await tx.tickets.messages(ticket_id) == []  # never part of the thread
+        row = await tx.outbox.enqueue(
+            OutboxDraft("2026-000001:body:1:tg:-1001", "tg", -1001, {"text": "Карточка"},
+                        "body", ticket_id), NOW)
+        await tx.outbox.mark_sent([(row, 900, NOW)])
+        assert await tx.outbox.key_of_sent("tg", -1001, 900) == "2026-000001:body:1:tg:-1001"
+        assert await tx.outbox.key_of_sent("tg", -1001, 901) is None
+        await tx.outbox.enqueue(
+            OutboxDraft("later", "tg", -1001, {"text": "Ещё"}, "body", ticket_id), NOW)
+        assert await tx.outbox.cancel_pending("tg", -1001, "body") == 1
+        assert (await tx.outbox.by_key("later")).state == "cancelled"
+        binding = StaffBinding("tg", -1001, 7, "city")
+        await tx.staff.add_binding(binding, NOW)
+        assert (await tx.staff.bindings())[0].since == NOW
+        assert await tx.staff.remove_binding(binding, NOW, "coordinator:tg:42")
+        assert not await tx.staff.remove_binding(binding, NOW, "coordinator:tg:42")
+        assert await tx.staff.bindings() == []
+        audit = await tx.sql.all("SELECT kind, actor, chat_id, user_id, body FROM staff_audit")
+        assert [tuple(r) for r in audit] == [("revoked", "coordinator:tg:42", -1001, 7, "city")]
+        await tx.tickets.anonymise(ticket_id, "[удалено]", NOW)
+        blanked = await tx.tickets.notes(ticket_id)
+        assert [(n.text, n.attachments, n.author) for n in blanked] == [
+            ("[удалено]", (), "body:city:tg:7"), ("[удалено]", (), "coordinator:tg:42")]
 
 
 @run_async

@@ -120,6 +120,22 @@ class OutboxSql(Facet):
             (to_json({"text": placeholder}), channel, chat_id),
         )
 
+    async def key_of_sent(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> str | None:
+        return await self._value(
+            "SELECT idempotency_key FROM outbox WHERE channel = ? AND chat_id = ?"
+            " AND platform_message_id = ? LIMIT 1",
+            (channel, chat_id, platform_message_id),
+        )
+
+    async def cancel_pending(self, channel: str, chat_id: int, purpose: str) -> int:
+        return await self.db.run(
+            "UPDATE outbox SET state = 'cancelled' WHERE channel = ? AND chat_id = ?"
+            " AND purpose = ? AND state = 'pending'",
+            (channel, chat_id, purpose),
+        )
+
     async def scrub_row(self, row_id: int, placeholder: str) -> None:
         await self.db.run(
             "UPDATE outbox SET chat_id = NULL, payload = ? WHERE id = ?",

@@ -1,6 +1,6 @@
 """Administrators (`bot.storage.base.StaffTx`): single-use invites, the chats where a body's
 tickets arrive, and the forum topic each ticket has in such a chat (migration 4); the body chats
-the bot cannot write to (migration 14)."""
+the bot cannot write to (migration 10)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,22 @@ class StaffSql(Facet):
                 (int(binding.forum), *key),
             )
         return inserted == 1
+
+    async def remove_binding(self, binding: StaffBinding, now: datetime, actor: str) -> bool:
+        key = (binding.channel, binding.chat_id, binding.user_id, binding.body)
+        removed = await self.db.run(
+            "DELETE FROM staff_bindings WHERE channel = ? AND chat_id = ? AND user_id = ?"
+            " AND body = ?",
+            key,
+        )
+        if removed != 1:
+            return False
+        await self.db.run(
+            "INSERT INTO staff_audit (at, kind, actor, channel, chat_id, user_id, body)"
+            " VALUES (?, 'revoked', ?, ?, ?, ?, ?)",
+            (to_db_time(now), actor, *key),
+        )
+        return True
 
     async def bindings(self) -> list[StaffBinding]:
         order = self.db.dialect.binding_order

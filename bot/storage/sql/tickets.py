@@ -10,6 +10,7 @@ from bot.domain.records import (
     DuplicateTicket,
     NewTicket,
     TicketMessage,
+    TicketNote,
     TicketRecord,
     TrainingExample,
 )
@@ -64,6 +65,12 @@ _ADD_MESSAGE = (
     "INSERT INTO ticket_messages (ticket_id, at, author, channel, chat_id,"
     " platform_message_id, text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
+)
+
+
+_ADD_NOTE = (
+    "INSERT INTO ticket_notes (ticket_id, at, author, channel, chat_id, platform_message_id,"
+    " text, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 
@@ -247,6 +254,18 @@ class TicketsSql(Facet):
             (ticket_id, platform_message_id, author),
         )
         return count == 1
+    # -- internal notes (never part of the thread a citizen sees) -----------------------------
+    async def add_note(self, ticket_id: int, note: TicketNote) -> bool:
+        """False when this platform message is already a note (a repeated delivery)."""
+        params = (
+            *(ticket_id, to_db_time(note.at), note.author, note.channel, note.chat_id),
+            *(note.platform_message_id, note.text, attachments_json(note.attachments)),
+        )
+        return await self.db.run(_ADD_NOTE, params) == 1
+
+    async def notes(self, ticket_id: int) -> list[TicketNote]:
+        sql = "SELECT * FROM ticket_notes WHERE ticket_id = ? ORDER BY id"
+        return await self._records(values.note, sql, (ticket_id,))
 
     # -- reminders -----------------------------------------------------------------------------
     async def record_reminder(
@@ -273,6 +292,11 @@ class TicketsSql(Facet):
         await self.db.run(
             "UPDATE ticket_messages SET text = ?, attachments = '[]', chat_id = NULL,"
             " platform_message_id = NULL WHERE ticket_id = ?",
+            (placeholder, ticket_id),
+        )
+        # Staff notes may quote the citizen too; who wrote them and when stays.
+        await self.db.run(
+            "UPDATE ticket_notes SET text = ?, attachments = '[]' WHERE ticket_id = ?",
             (placeholder, ticket_id),
         )
         # Every queued copy quotes the appeal or addresses the citizen: blank it, and do not

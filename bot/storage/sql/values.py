@@ -157,7 +157,18 @@ def invite(row: Row) -> records.StaffInvite:
 
 def binding(row: Row) -> records.StaffBinding:
     as_is = ("channel", "chat_id", "user_id", "body")
-    return records.StaffBinding(**columns(row, as_is), forum=bool(row["forum"]))
+    return records.StaffBinding(
+        **columns(row, as_is),
+        forum=bool(row["forum"]),
+        since=from_db_time(row["created_at"]),
+    )
+
+
+def note(row: Row) -> records.TicketNote:
+    as_is = ("author", "channel", "chat_id", "platform_message_id", "text")
+    return records.TicketNote(
+        **columns(row, as_is, ("at",)), attachments=attachments(row["attachments"])
+    )
 
 
 def version(row: Row) -> records.TableVersion:

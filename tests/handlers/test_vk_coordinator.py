@@ -266,7 +266,7 @@ async def test_a_coordinator_chooses_the_body_of_an_unrouted_appeal_by_a_reply(t
 
         await vk.user_sends_text(COORDINATOR, f"Орган: {CITY}", reply_to=card.message_id)
         routed = await next_sent(vk, seen, lambda m: m.peer_id == OLD and number in m.text)
-        assert "Ответьте на это сообщение" in routed.text
+        assert "Ответ заявителю — ответом (reply) на эту карточку" in routed.text
         told = await next_sent(vk, seen, lambda m: m.peer_id == CITIZEN and m is not accepted)
         assert number in told.text
 

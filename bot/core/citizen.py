@@ -147,7 +147,7 @@ async def history(desk: Desk, message: IncomingMessage, number: str) -> Outcome:
         if what is not None:
             lines.append((_event_time(event["at"]), order, what))
     for order, m in enumerate(messages, start=len(events)):
-        template = texts.HISTORY_CITIZEN if m.author == CITIZEN else texts.HISTORY_ANSWER
+        template = _HISTORY_OF.get(m.author, texts.HISTORY_ANSWER)
         text = m.text.strip() or f"[{texts.HISTORY_ATTACHMENT}]"
         lines.append((m.at, order, template.format(text=text)))
     tz = desk.calendar.timezone
@@ -158,6 +158,10 @@ async def history(desk: Desk, message: IncomingMessage, number: str) -> Outcome:
     key = ("history", number, message.message_id, _time.monotonic_ns())
     await _say(desk, message, text, *key, transient=True)
     return Outcome(K.HISTORY, number, ticket.state)
+
+
+#: How the citizen's history shows a thread message, by its author (else: an answer).
+_HISTORY_OF = {CITIZEN: texts.HISTORY_CITIZEN, "interim": texts.HISTORY_INTERIM}
 
 
 def _event_text(desk: Desk, event: dict) -> str | None:

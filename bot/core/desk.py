@@ -182,7 +182,9 @@ class Desk:
         actor: str = "system",
         **changes: Any,
     ) -> None:
-        check_move(ticket.number, ticket.state, to)
+        # The actor as `Desk.actor` writes it: a coordinator's moves start with "coordinator".
+        by_coordinator = actor.partition(":")[0] == COORDINATOR.value
+        check_move(ticket.number, ticket.state, to, by_coordinator=by_coordinator)
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
         expected = None if ticket.untouched else ticket.state
@@ -210,9 +212,11 @@ class Desk:
         kind: str = "routed",
         actor: str = "system",
         detail: dict | None = None,
+        note: str | None = None,
     ) -> None:
         """Hand the ticket to ``body`` with a fresh deadline: first routing, after "не наше"
-        (``kind="redirected"``) or after the citizen's "not solved" (``kind="reopened"``)."""
+        (``kind="redirected"``), after the citizen's "not solved" (``kind="reopened"``) or when
+        a coordinator returns a closed ticket (``kind="returned"``). ``note`` opens the card."""
         due = self.calendar.due(now, self.deadline_for(body, topic))
         round_ = ticket.route_round + 1
         await self.move(
@@ -229,11 +233,13 @@ class Desk:
             routed_at=now,
             due_at=due,
             route_round=round_,
+            extended_at=None,  # a new round: its deadline may be extended once again
         )
         template = {
             "routed": texts.ACCEPTED_ROUTED,
             "redirected": texts.REDIRECTED_TO_CITIZEN,
             "reopened": texts.REOPENED_TO_CITIZEN,
+            "returned": texts.RETURNED_TO_CITIZEN,
         }[kind]
         # On acceptance, a topic that wants a photo invites one (never waits for it).
         photo_line, photo_buttons = ("", ())
@@ -247,7 +253,8 @@ class Desk:
             + photo_line,
             buttons=photo_buttons,
         )
-        note = texts.REOPENED_NOTE if kind == "reopened" else ""
+        if note is None:
+            note = texts.REOPENED_NOTE if kind == "reopened" else ""
         await self.card(tx, ticket, body, topic, municipality, due, round_, note)
 
     async def card(

@@ -2,12 +2,13 @@
 
 The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: report
 the message and how its handling ended to the observer, make the text storable, wait until the
-send a reply refers to is recorded, keep a citizen within the flood limits. Then the first rule
+send a reply refers to is recorded, keep a citizen within the flood limits, and take a staff
+reply to one of the bot's questions (a reason) as that question's answer. Then the first rule
 of `RULES` whose test matches handles the message. The order is the policy, so it is read in
 one place:
 
 1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
-   included); the right to act is checked by the use case;
+   included); the right to act is checked by the use case; then a coordinator's ``/reopen``;
 2. staff chats next: a body's chat, whatever is written there, is never an appeal;
 3. the citizen's commands and their desk buttons (``/my`` pages, history, ``/forget``);
 4. a coordinator's own chat: one staff path with the body chats;
@@ -21,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core import citizen, intake, staff_actions, verdicts
+from bot.core import citizen, intake, prompts, safe_actions, staff_actions, verdicts
 from bot.core.desk import COORDINATOR, Desk
 from bot.core.sanitize import storable_message
 from bot.domain import texts
@@ -93,7 +94,23 @@ def _direct_key(message: IncomingMessage, kind: str) -> OutboxKey:
     )
 
 
-STEPS: tuple[Step, ...] = (observe, make_storable, wait_for_recorded_sends, flood_limit)
+async def answers_to_prompts(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """A reply in a staff chat to one of the bot's questions (a reason, an interim answer:
+    `prompts`) is the answer to that question, before any rule could read it as the answer
+    to the citizen; every other message goes on to the rules."""
+    if message.reply_to is None or message.payload:
+        return await next_(desk, message)
+    if (message.channel, message.chat_id) not in desk.staff_chats:
+        return await next_(desk, message)
+    quoted = await prompts.quoted(desk, message)
+    if quoted is None:
+        return await next_(desk, message)
+    return await safe_actions.answer_prompt(desk, message, quoted)
+
+
+STEPS: tuple[Step, ...] = (
+    observe, make_storable, wait_for_recorded_sends, flood_limit, answers_to_prompts,
+)
 
 
 # -- the rules -----------------------------------------------------------------------------------
@@ -111,6 +128,14 @@ class Rule:
 
 def _card_button(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
     return payload is not None and payload.action.by_staff
+
+
+def _reopen_command(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    """``/reopen`` from staff (a citizen's is an unknown command like any other)."""
+    if message.command != "reopen":
+        return False
+    where = (message.channel, message.chat_id)
+    return where in desk.staff_chats or desk.staff.is_coordinator(message.channel, message.user_id)
 
 
 def _in_body_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
@@ -147,7 +172,8 @@ async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload |
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("a card button", _card_button, staff_actions.press),
+    Rule("a card button", _card_button, safe_actions.press),
+    Rule("a coordinator's /reopen <номер>", _reopen_command, safe_actions.reopen_command),
     Rule("a message in a body's chat", _in_body_chat, staff_actions.in_body_chat),
     Rule("a citizen's command in a private chat", _command, citizen.command),
     Rule("a button of the citizen's /my, /forget", _desk_button, citizen.press),

@@ -59,13 +59,19 @@ def card_text(
 
 
 def card_buttons(number: str, *, for_body: bool = True) -> Rows:
-    """«Взять в работу», «Не наше», «Закрыть», «Спам» under a body's card; a coordinator
-    holding a ticket for a body without a chat gets «Не наше» and «Спам»."""
+    """«Взять в работу», «Не наше», «Закрыть», «Спам», and while the deadline runs (the states
+    `states.ACTIVE`, which a new card is in) «Промежуточный ответ» and «Продлить срок», under
+    a body's card; a coordinator holding a ticket for a body without a chat gets «Не наше» and
+    «Спам»."""
     take = Button(texts.TAKE_BUTTON, Payload(Action.TAKE, number).pack())
     not_ours = Button(texts.NOT_OURS_BUTTON, Payload(Action.REDIRECT, number).pack())
     spam = Button(texts.REJECT_BUTTON, Payload(Action.REJECT, number).pack())
     close = Button(texts.CLOSE_BUTTON, Payload(Action.CLOSE, number).pack())
-    return ((take, not_ours), (close, spam)) if for_body else ((not_ours, spam),)
+    interim = Button(texts.INTERIM_BUTTON, Payload(Action.INTERIM, number).pack())
+    extend = Button(texts.EXTEND_BUTTON, Payload(Action.EXTEND, number).pack())
+    if not for_body:
+        return ((not_ours, spam),)
+    return ((take, not_ours), (close, spam), (interim, extend))
 
 
 def question_buttons(action: Action, number: str, options: Iterable[str], names: dict) -> Rows:

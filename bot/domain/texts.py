@@ -302,6 +302,8 @@ HISTORY_EVENTS = {
     "rated": "ваша оценка: {rating}",
     "cancelled": "вы отменили обращение",
     "anonymised": "данные обращения удалены",
+    "extended": "срок ответа продлён",
+    "returned": "координатор вернул обращение в работу: {body}",
 }
 STATE_NAMES = {
     "new": "принимается",
@@ -389,3 +391,100 @@ FLOOD_PRESS = "Слишком много действий подряд. Попр
 # A citizen's button that no longer acts: the ticket moved on, it was pressed already, the data
 # is forged, or the ticket is someone else's (which is not said, so nobody can probe numbers).
 BUTTON_INACTIVE = "Эта кнопка больше не действует."
+# -- safe actions: a question before «Закрыть», «Спам», «Не наше»; the undo of a close ----------
+# (bot.core.safe_actions; the buttons' reasons are codes → labels, the label is what is stored
+# and what the citizen reads)
+CONFIRM_CLOSE = "Закрыть обращение № {number}?"
+CONFIRM_CLOSE_YES = "Да, закрыть"
+ASK_CLOSE_REASON = (
+    "Закрыть обращение № {number} без ответа? Заявитель получит причину закрытия.\n"
+    "Выберите причину ниже или напишите свою ответом на это сообщение (функция «Ответить»)."
+)
+CLOSE_REASONS = {
+    "phone": "Решено по телефону или лично",
+    "repeat": "Повторное обращение",
+    "not_appeal": "Не является обращением",
+}
+CONFIRM_REJECT = "Отметить обращение № {number} как спам? Гражданин больше не получит ответа."
+CONFIRM_REJECT_YES = "Да, спам"
+ASK_REDIRECT_REASON = (
+    "Почему обращение № {number} не ваше? Выберите причину ниже или напишите её ответом на это "
+    "сообщение (функция «Ответить»). Обращение уйдёт следующему органу или координатору, и они "
+    "увидят причину."
+)
+REDIRECT_REASONS = {
+    "territory": "Другая территория",
+    "topic": "Другая тема",
+    "region": "Вопрос к региональному органу",
+}
+CANCEL_BUTTON = "Отмена"
+DISMISSED = "Отменено: обращение № {number} не изменено."
+PROMPT_STALE = (
+    "Этот вопрос об обращении № {number} устарел: с тех пор обращение передавали. "
+    "Нажмите кнопку на карточке ещё раз."
+)
+PROMPT_BUTTONS_ONLY = "Чтобы отметить обращение № {number} как спам, нажмите «Да, спам» выше."
+REASON_AS_TEXT = "Напишите, пожалуйста, причину текстом — ответом на вопрос бота."
+REASON_REQUIRED = (
+    "Обращение № {number} ещё без ответа: чтобы закрыть его, нужна причина. Нажмите «Закрыть» "
+    "на карточке и выберите её."
+)
+CLOSED_WITH_REASON_TO_CITIZEN = "Обращение № {number} закрыто: {body}.\nПричина: {reason}"
+DONE_CLOSED = "Обращение № {number} закрыто."
+DONE_CLOSED_WITH_REASON = "Обращение № {number} закрыто, заявитель получил причину."
+DONE_REJECTED = "Обращение № {number} отмечено как спам."
+DONE_REDIRECTED = "Обращение № {number} передано дальше, причина сохранена."
+# To the next holder of a ticket a body refused: the next body's card, the coordinators' notice.
+REDIRECTED_NOTE = "Орган «{body}» вернул обращение: не их вопрос. Причина: {reason}\n\n"
+REDIRECTED_NOTE_NO_REASON = "Орган «{body}» вернул обращение: не их вопрос.\n\n"
+CLOSED_UNANSWERED_TO_COORDINATOR = (
+    "Обращение № {number} закрыто органом «{body}» без ответа заявителю.\nПричина: {reason}\n"
+    "Если обращение закрыли по ошибке, верните его в работу: кнопка ниже или /reopen {number}."
+)
+RETURN_BUTTON = "Вернуть в работу"
+RETURNED_TO_CITIZEN = (
+    "Обращение № {number} снова в работе: {body}.\nОтвет ожидается до {due}."
+)
+RETURNED_NOTE = "Координатор вернул обращение в работу: его закрыли без ответа заявителю.\n\n"
+DONE_RETURNED = "Обращение № {number} возвращено в работу: {body}, срок — до {due}."
+RETURN_USAGE = "Напишите номер обращения: /reopen 26-000123."
+RETURN_UNKNOWN = "Обращение № {number} не найдено."
+RETURN_NOT_CLOSED = "Обращение № {number} не закрыто (сейчас: {state}): возвращать нечего."
+RETURN_BY_CITIZEN = (
+    "Обращение № {number} закрыл сам заявитель: вернуть его может только он, написав снова."
+)
+RETURN_NO_BODY = (
+    "У обращения № {number} нет органа, которому его вернуть. Если нужно, попросите заявителя "
+    "написать снова."
+)
+RETURN_ANONYMISED = "Данные обращения № {number} удалены: вернуть его в работу нельзя."
+RETURN_ONLY_COORDINATORS = "Вернуть обращение в работу может только координатор."
+# -- before the answer: an interim answer, one extension of the deadline (bot.core.interim) -----
+INTERIM_BUTTON = "Промежуточный ответ"
+EXTEND_BUTTON = "Продлить срок"
+ASK_INTERIM = (
+    "Напишите промежуточный ответ заявителю по обращению № {number} ответом на это сообщение "
+    "(функция «Ответить»). Обращение останется в работе, срок не изменится."
+)
+INTERIM_TO_CITIZEN = "Промежуточный ответ по обращению № {number} ({body}):\n\n{text}"
+DONE_INTERIM = "Промежуточный ответ по обращению № {number} отправлен заявителю."
+INTERIM_AS_TEXT = "Напишите промежуточный ответ текстом — ответом на вопрос бота."
+ASK_EXTEND_REASON = (
+    "Продлить срок ответа по обращению № {number}? Сейчас — до {due}, после продления — до "
+    "{new_due}. Продлить можно один раз.\nЗаявитель увидит причину: выберите её ниже или "
+    "напишите свою ответом на это сообщение (функция «Ответить»)."
+)
+EXTEND_REASONS = {
+    "visit": "Нужна выездная проверка",
+    "request": "Запрошены сведения в другом органе",
+    "works": "Нужно время на работы",
+}
+EXTENDED_TO_CITIZEN = (
+    "Срок ответа по обращению № {number} продлён до {due} ({body}).\nПричина: {reason}"
+)
+EXTENDED_TO_BODY = "Обращение № {number}: срок ответа продлён до {due}.\nПричина: {reason}"
+EXTEND_ONCE = (
+    "Срок по обращению № {number} уже продлевали (сейчас — до {due}): продлить можно один раз. "
+    "Если не успеваете, дайте промежуточный ответ."
+)
+HISTORY_INTERIM = "промежуточный ответ: {text}"

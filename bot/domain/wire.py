@@ -66,6 +66,14 @@ class Action(StrEnum):
     REDIRECT = "redirect"  # «Не наше»
     REJECT = "reject"  # «Спам»
     CLOSE = "close"  # «Закрыть»
+    INTERIM = "interim"  # «Промежуточный ответ»
+    EXTEND = "extend"  # «Продлить срок»
+    # Under the bot's question before a staff action (`bot.domain.prompts`): «Да, …» or a
+    # reason (the value names what and for which routing round), «Отмена».
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+    # «Вернуть в работу» under a coordinator's notice of a close without an answer.
+    RETURN = "return"
     # The citizen's desk (`bot.core.citizen`): a ticket's history, the next page of /my,
     # confirming /forget, no photo.
     HISTORY = "history"
@@ -79,7 +87,7 @@ class Action(StrEnum):
 
     @property
     def by_staff(self) -> bool:
-        return self in (Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE)
+        return self in _STAFF_ACTIONS
 
     @property
     def on_desk(self) -> bool:
@@ -114,6 +122,12 @@ class Payload:
 
 
 _ACTIONS = {a.value: a for a in Action}
+_STAFF_ACTIONS = frozenset(
+    {
+        *(Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE, Action.INTERIM),
+        *(Action.EXTEND, Action.CONFIRM, Action.DISMISS, Action.RETURN),
+    }
+)
 
 _TICKET_NUMBER = re.compile(r"\d{2}-\d{6,}")
 
@@ -205,6 +219,11 @@ class OutcomeKind(StrEnum):
     HISTORY = "history"
     FORGOTTEN = "forgotten"
     SKIPPED = "skipped"
+    ASKED = "asked"  # the bot asked staff to confirm or to give a reason before acting
+    DISMISSED = "dismissed"  # «Отмена» under such a question: nothing changed
+    INTERIM = "interim"
+    EXTENDED = "extended"
+    RETURNED = "returned"  # a coordinator returned a closed ticket to its body
 
 
 @dataclass(frozen=True)

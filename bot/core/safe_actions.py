@@ -26,7 +26,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.core import interim, prompts, staff_actions
-from bot.core.desk import CITIZEN, COORDINATOR, Desk
+from bot.core.desk import BODY, CITIZEN, COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
 from bot.domain.prompts import Asked, Choice, confirm_buttons, reason_buttons
@@ -192,23 +192,25 @@ async def answer_prompt(
     else:  # a coordinator's own chat acts as the coordinators
         by = COORDINATOR
     if by is None:
-        return await _say(desk, message, texts.STAFF_REPLY_REFUSED.format(number=ticket.number))
+        refused = texts.STAFF_REPLY_REFUSED.format(number=ticket.number)
+        return await _say(desk, message, ticket, refused)
     if quoted.round != ticket.route_round:
-        return await _say(desk, message, texts.PROMPT_STALE.format(number=ticket.number))
+        return await _say(desk, message, ticket, texts.PROMPT_STALE.format(number=ticket.number))
     if quoted.what == Asked.REJECT:
-        return await _say(desk, message, texts.PROMPT_BUTTONS_ONLY.format(number=ticket.number))
+        buttons_only = texts.PROMPT_BUTTONS_ONLY.format(number=ticket.number)
+        return await _say(desk, message, ticket, buttons_only)
     text = message.text.strip()
     if quoted.what == Asked.INTERIM:
         if not text and not message.attachments:
-            return await _say(desk, message, texts.INTERIM_AS_TEXT)
+            return await _say(desk, message, ticket, texts.INTERIM_AS_TEXT)
     elif not text:
-        return await _say(desk, message, texts.REASON_AS_TEXT)
+        return await _say(desk, message, ticket, texts.REASON_AS_TEXT)
     outcome = await act(desk, message, ticket, by, quoted.what, text)
     if outcome.kind == K.IGNORED and outcome.notice is None:
         payload = Payload(_ACTION_OF[quoted.what], ticket.number)
         outcome = await staff_actions.why_not(desk, payload, ticket, by)
     if outcome.notice:
-        await _say(desk, message, outcome.notice, outcome)
+        await _say(desk, message, ticket, outcome.notice, outcome)
     return outcome
 
 
@@ -223,11 +225,25 @@ _ACTION_OF = {
 
 
 async def _say(
-    desk: Desk, message: IncomingMessage, text: str, outcome: Outcome | None = None
+    desk: Desk,
+    message: IncomingMessage,
+    ticket: TicketRecord,
+    text: str,
+    outcome: Outcome | None = None,
 ) -> Outcome:
-    """A line in the chat the reply came from (a reply has no button to answer with a toast)."""
-    await desk.reply_in_chat(message, text, "prompt-reply")
-    return outcome or Outcome(K.IGNORED, notice=text)
+    """A line in the chat the reply came from, in the ticket's forum topic if it has one (a
+    reply has no button to answer with a toast)."""
+    channel, chat = message.channel, message.chat_id
+    audience = BODY if desk.staff.bodies_of_chat(channel, chat) else COORDINATOR
+    key = OutboxKey.to_staff(
+        ticket.number, audience, "prompt-reply", channel, chat, message.message_id
+    )
+    async with desk.repo.transaction() as tx:
+        await desk.enqueue(
+            tx, ticket, key, channel, chat, text, audience, reply_to=message.message_id
+        )
+    desk.wake()
+    return outcome or Outcome(K.IGNORED, ticket.number, notice=text)
 
 
 # -- undoing a close -------------------------------------------------------------------------------

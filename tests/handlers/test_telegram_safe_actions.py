@@ -159,3 +159,27 @@ async def test_an_interim_answer_and_one_extension_reach_the_citizen(tmp_path):
 
         refused = await tap(w, ADMIN, card, "Продлить срок")
         assert refused["show_alert"] is True and "продлить можно один раз" in refused["text"]
+
+
+@run_async
+async def test_in_a_forum_topic_the_reason_replying_to_the_question_is_no_answer(tmp_path):
+    """In a forum topic any plain message is the answer; a reply to the bot's question is not."""
+    async with world_at(tmp_path) as w:
+        tg = w.tg
+        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
+        code = await w.invite("city")
+        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
+        await w.said(group, "подключён к органу")
+        number, _ack = await w.appeal()
+        card = await w.card(group, number)
+
+        since = len(tg.sent)
+        await tap(w, ADMIN2, card, "Не наше")
+        why = await question(w, group, f"Почему обращение № {number} не ваше?", since)
+        assert why.thread_id == card.thread_id and why.reply_to == card.message_id
+        tg.user_sends_text(ADMIN2, "Это двор ТСЖ, не муниципальная дорога", chat_id=group,
+                           thread_id=card.thread_id, reply_to=why.message_id)
+        await w.said(CITIZEN, "передано в другой орган", since)
+        assert not any("ТСЖ" in (c.body or "") for c in tg.sent_to(CITIZEN))
+        done = await w.said(group, "передано дальше, причина сохранена", since)
+        assert done.thread_id == card.thread_id

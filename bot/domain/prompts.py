@@ -18,6 +18,7 @@ from bot.domain.messages import Button
 from bot.domain.wire import Action, OutboxKey, Payload, Purpose
 
 _ASK = "-ask-"
+_STAFF = (Purpose.BODY.value, Purpose.COORDINATOR.value)
 
 
 class Asked(StrEnum):
@@ -85,8 +86,10 @@ def prompt_key(
 def asked_in(key: OutboxKey) -> tuple[Asked, int] | None:
     """What a question with this key asked, and in which routing round; ``None`` for any other
     message (a card, a reminder, a notice)."""
-    _, ask, what = key.name.partition(_ASK)
-    if not ask or what not in _BY_VALUE or not key.parts or not str(key.parts[0]).isdigit():
+    audience, ask, what = key.name.partition(_ASK)
+    if audience not in _STAFF or not ask or what not in _BY_VALUE:
+        return None
+    if not key.parts or not str(key.parts[0]).isdigit():
         return None
     return _BY_VALUE[what], int(key.parts[0])
 

@@ -283,7 +283,8 @@ class Desk:
                     ),
                     person.channel,
                     person.user_id,
-                    texts.TO_COORDINATOR_NO_CHAT.format(
+                    note  # who refused it and why, as a body's card would say
+                    + texts.TO_COORDINATOR_NO_CHAT.format(
                         number=ticket.number, body=body.name, due=due_shown, text=appeal
                     ),
                     COORDINATOR,

@@ -337,7 +337,7 @@ async def redirect(
             await desk.route(
                 tx, ticket, body, topic, municipality, now, kind="redirected", actor=actor,
                 detail={"from": ticket.body if holding else None, "reason": reason},
-                note=_refused_note(desk, ticket, reason) if holding else "",
+                note=_refused_note(desk, ticket, reason) if holding and by != COORDINATOR else "",
             )
             state = S.ROUTED
     log.info("ticket %s redirected by %s: %s", number, by, state)

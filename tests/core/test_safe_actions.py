@@ -5,6 +5,8 @@ closed by mistake; a crash inside the confirmed action leaves neither the move n
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 from staff_steps import MEMBER, last, sent_id, tap, written
@@ -249,3 +251,25 @@ async def test_a_crash_inside_a_confirmed_close_leaves_neither_the_move_nor_its_
     await world.flush()
     assert world.tg.texts(CITIZEN_TG)[-1].endswith("Причина: Решено по телефону или лично")
     assert "без ответа" in world.tg.texts(COORDINATOR_ID)[-1]
+
+
+async def test_for_a_body_without_a_chat_the_coordinators_read_who_refused_and_why(world):
+    bodies = tuple(
+        dataclasses.replace(b, vk_peer=None) if b.id == "transport" else b
+        for b in world.table.bodies
+    )
+    world.table = dataclasses.replace(world.table, bodies=bodies)
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма во дворе"))).number
+    why = Choice(Asked.REDIRECT, 1, "territory").pack()
+    assert (await tap(world, CITY_CHAT, "confirm", number, why)).state == S.ROUTED
+    await world.flush()
+    assert last(world, COORDINATOR_ID).text.startswith(
+        f"Орган «{CITY}» вернул обращение: не их вопрос. Причина: Другая территория\n\n"
+        f"Обращение № {number} направлено органу «Министерство транспорта», но у него не "
+        "настроен чат."
+    )
+    # A coordinator's own choice of a body is no refusal: no such line.
+    await world.core.redirect(number, by="coordinator", correct_body="city")
+    await world.flush()
+    assert last(world, CITY_CHAT).text.startswith(f"Обращение № {number}\n")

@@ -17,10 +17,12 @@ from bot.core import (
     deadlines,
     dispatch,
     intake,
+    interim,
     invites,
     lost_updates,
     privacy,
     reachability,
+    safe_actions,
     staff_actions,
 )
 from bot.core.desk import Desk
@@ -79,6 +81,8 @@ class AppealCore:
     redirect = _UseCase(staff_actions.redirect)
     reject = _UseCase(staff_actions.reject)
     close = _UseCase(staff_actions.close)
+    return_to_work = _UseCase(safe_actions.return_to_work)
+    extend = _UseCase(interim.extend)
     # Timed work.
     scan_deadlines = _UseCase(deadlines.scan_deadlines)
     anonymise_expired = _UseCase(privacy.anonymise_expired)

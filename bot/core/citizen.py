@@ -170,6 +170,7 @@ _HISTORY_AUTHORS = {
     HELD: texts.HISTORY_CITIZEN,
     BODY: texts.HISTORY_ANSWER,
     COORDINATOR: texts.HISTORY_ANSWER,
+    "interim": texts.HISTORY_INTERIM,  # a body's interim answer (`bot.core.interim`)
 }
 
 

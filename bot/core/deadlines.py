@@ -1,12 +1,12 @@
 """Deadlines: reminders to the body before the deadline; after it, a notice to the
 coordinators and one to the citizen (that the deadline passed and the coordinators know).
 
-Timers are not kept in memory: a periodic scan derives them from the stored deadline and a
-reminder log with a unique key (ticket, routing round, mark), so a restart neither loses nor
-repeats a reminder, and a second process scanning at the same time queues nothing twice. The
-citizen's overdue notice is queued in the same transaction as that log entry, so they hear of it
-exactly once per ticket and routing round (a redirect or a reopening starts a new round with a
-new deadline).
+Timers are not kept in memory: a periodic scan derives them from the stored deadline (and its
+one extension) and a reminder log with a unique key (ticket, routing round, mark), so a restart
+neither loses nor repeats a reminder, and a second process scanning at the same time queues
+nothing twice. The citizen's overdue notice is queued in the same transaction as that log entry,
+so they hear of it exactly once per ticket and routing round (a redirect or a reopening starts a
+new round with a new deadline).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from bot.storage.base import Tx
 log = logging.getLogger("bot.core")
 
 OVERDUE = "overdue"
+#: The prefix of the marks of an extended deadline ("extended:overdue").
+EXTENDED = "extended:"
 
 
 async def scan_deadlines(desk: Desk) -> int:
@@ -39,12 +41,15 @@ async def scan_deadlines(desk: Desk) -> int:
     for ticket in tickets:
         if ticket.due_at is None or ticket.routed_at is None:
             continue
-        span = ticket.due_at - ticket.routed_at
+        # After the one extension (`interim.extend`) the reminders run anew, over the new
+        # term and under names of their own: the first term's may all have been sent.
+        start = ticket.extended_at or ticket.routed_at
+        term = EXTENDED if ticket.extended_at is not None else ""
+        span = ticket.due_at - start
         marks = [
-            (f"reminder:{f:g}", ticket.routed_at + span * f)
-            for f in desk.policy.reminder_fractions
+            (f"{term}reminder:{f:g}", start + span * f) for f in desk.policy.reminder_fractions
         ]
-        marks.append((OVERDUE, ticket.due_at))
+        marks.append((term + OVERDUE, ticket.due_at))
         passed = [kind for kind, moment in marks if moment <= now]
         if not passed:
             continue
@@ -73,8 +78,9 @@ async def _remind(desk: Desk, tx: Tx, ticket: TicketRecord, kind: str) -> None:
     chats = await desk.to_staff(
         tx, ticket, kind, reminder, ticket.route_round, everyone_without_chat=False
     )
-    if kind == OVERDUE or not chats:
-        text = texts.OVERDUE_TO_COORDINATOR if kind == OVERDUE else texts.REMINDER_TO_BODY
+    overdue = kind.removeprefix(EXTENDED) == OVERDUE
+    if overdue or not chats:
+        text = texts.OVERDUE_TO_COORDINATOR if overdue else texts.REMINDER_TO_BODY
         text = text.format(number=ticket.number, due=due, body=body.name if body else ticket.body)
         await desk.to_each_coordinator(tx, ticket, kind, text, ticket.route_round)
     if kind == OVERDUE:

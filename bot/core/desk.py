@@ -196,7 +196,9 @@ class Desk:
     ) -> TicketRecord:
         """Move the ticket, record why, and show it on its cards (`live_cards.refresh`); returns
         the ticket as it is now."""
-        check_move(ticket.number, ticket.state, to)
+        # The actor as `Desk.actor` writes it: a coordinator's moves start with "coordinator".
+        by_coordinator = actor.partition(":")[0] == COORDINATOR.value
+        check_move(ticket.number, ticket.state, to, by_coordinator=by_coordinator)
         # An `untouched` ticket is in the transaction that inserts it: nobody else can have
         # moved it, so its first move needs no check (and no answer from the database).
         expected = None if ticket.untouched else ticket.state
@@ -230,9 +232,11 @@ class Desk:
         kind: str = "routed",
         actor: str = "system",
         detail: dict | None = None,
+        note: str | None = None,
     ) -> None:
         """Hand the ticket to ``body`` with a fresh deadline: first routing, after "не наше"
-        (``kind="redirected"``) or after the citizen's "not solved" (``kind="reopened"``)."""
+        (``kind="redirected"``), after the citizen's "not solved" (``kind="reopened"``) or when
+        a coordinator returns a closed ticket (``kind="returned"``). ``note`` opens the card."""
         due = self.calendar.due(now, self.deadline_for(body, topic))
         round_ = ticket.route_round + 1
         await self.move(
@@ -249,6 +253,7 @@ class Desk:
             routed_at=now,
             due_at=due,
             route_round=round_,
+            extended_at=None,  # a new round: its deadline may be extended once again
         )
         # What the row now holds: the card shows this route (and, reopened, the answer before).
         ticket = dataclasses.replace(
@@ -259,6 +264,7 @@ class Desk:
             "routed": texts.ACCEPTED_ROUTED,
             "redirected": texts.REDIRECTED_TO_CITIZEN,
             "reopened": texts.REOPENED_TO_CITIZEN,
+            "returned": texts.RETURNED_TO_CITIZEN,
         }[kind]
         # On acceptance, a topic that wants a photo invites one (never waits for it).
         photo_line, photo_buttons = ("", ())
@@ -272,7 +278,8 @@ class Desk:
             + photo_line,
             buttons=photo_buttons,
         )
-        note = texts.REOPENED_NOTE if kind == "reopened" else ""
+        if note is None:
+            note = texts.REOPENED_NOTE if kind == "reopened" else ""
         state = S.REOPENED if kind == "reopened" else S.ROUTED
         await self.card(tx, ticket, body, topic, municipality, due, round_, note, state=state)
 
@@ -311,7 +318,8 @@ class Desk:
                     ),
                     person.channel,
                     person.user_id,
-                    template.format(
+                    note  # who refused it and why, as a body's card would say
+                    + template.format(
                         number=ticket.number, body=body.name, due=due_shown, text=appeal
                     )
                     + cards.answer_hint(person.channel, forum=False),

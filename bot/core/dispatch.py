@@ -3,15 +3,16 @@
 The steps (`STEPS`) have aiogram's middleware shape, ``step(desk, message, next)``: report
 the message and how its handling ended to the observer, make the text storable, take a message
 from a body's chat marked unreachable as the sign it is back, wait until the send a reply refers
-to is recorded, keep a citizen within the flood limits. Then the first rule
+to is recorded, keep a citizen within the flood limits, and take a staff reply to one of the
+bot's questions (a reason) as that question's answer. Then the first rule
 of `RULES` whose test matches handles the message. The order is the policy, so it is read in
 one place:
 
 1. card buttons first — from anyone, since anyone who sees a card can press it (forged data
    included); the right to act is checked by the use case; so are a coordinator's choice of
-   a body by a button, the staff tools' buttons (reply templates, revoking a binding) and
-   commands (``/ticket``, a ticket number typed in a staff chat, ``/staff``), whose use cases
-   refuse whoever may not use them;
+   a body by a button, a coordinator's ``/reopen``, the staff tools' buttons (reply templates,
+   revoking a binding) and commands (``/ticket``, a ticket number typed in a staff chat,
+   ``/staff``), whose use cases refuse whoever may not use them;
 2. staff chats next: a body's chat, whatever is written there, is never an appeal;
 3. the citizen's commands and their desk buttons (``/my`` pages, history, ``/forget``);
 4. a coordinator's own chat: one staff path with the body chats;
@@ -30,6 +31,8 @@ from bot.core import (
     chat_access,
     citizen,
     intake,
+    prompts,
+    safe_actions,
     staff_actions,
     staff_list,
     templates,
@@ -115,8 +118,23 @@ async def chat_is_back(desk: Desk, message: IncomingMessage, next_: Next) -> Out
     return await next_(desk, message)
 
 
+async def answers_to_prompts(desk: Desk, message: IncomingMessage, next_: Next) -> Outcome:
+    """A reply in a staff chat to one of the bot's questions (a reason, an interim answer:
+    `prompts`) is the answer to that question, before any rule could read it as the answer
+    to the citizen; every other message goes on to the rules."""
+    if message.reply_to is None or message.payload:
+        return await next_(desk, message)
+    if (message.channel, message.chat_id) not in desk.staff_chats:
+        return await next_(desk, message)
+    quoted = await prompts.quoted(desk, message)
+    if quoted is None:
+        return await next_(desk, message)
+    return await safe_actions.answer_prompt(desk, message, quoted)
+
+
 STEPS: tuple[Step, ...] = (
     observe, make_storable, chat_is_back, wait_for_recorded_sends, flood_limit,
+    answers_to_prompts,
 )
 
 
@@ -139,6 +157,14 @@ def _card_button(desk: Desk, message: IncomingMessage, payload: Payload | None) 
 
 def _body_choice(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
     return payload is not None and payload.action == Action.ASSIGN
+
+
+def _reopen_command(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
+    """``/reopen`` from staff (a citizen's is an unknown command like any other)."""
+    if message.command != "reopen":
+        return False
+    where = (message.channel, message.chat_id)
+    return where in desk.staff_chats or desk.staff.is_coordinator(message.channel, message.user_id)
 
 
 def _in_body_chat(desk: Desk, message: IncomingMessage, payload: Payload | None) -> bool:
@@ -175,8 +201,9 @@ async def _stale_button(desk: Desk, message: IncomingMessage, payload: Payload |
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("a card button", _card_button, staff_actions.press),
+    Rule("a card button", _card_button, safe_actions.press),
     Rule("a coordinator's choice of body", _body_choice, body_choice.press),
+    Rule("a coordinator's /reopen <номер>", _reopen_command, safe_actions.reopen_command),
     Rule("a reply template button", templates.pressed, templates.press),
     Rule("«Отозвать» under /staff", staff_list.pressed, staff_list.press),
     Rule("/ticket, or a ticket number in a staff chat", ticket_view.asked, ticket_view.show),

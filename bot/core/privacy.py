@@ -117,6 +117,7 @@ async def export_training_examples(desk: Desk, *, only_labelled: bool = True) ->
             "wrong_body": e.wrong_body,
             "ticket": e.ticket,
             "source": e.source,
+            "reason": e.reason,
         }
         for e in examples
         if e.body is not None or not only_labelled

@@ -38,24 +38,43 @@ K = OutcomeKind
 
 # -- the two ways in -----------------------------------------------------------------------------
 async def press(desk: Desk, message: IncomingMessage, payload: Payload | None) -> Outcome:
-    """A card button: «Взять в работу», «Не наше», «Закрыть», «Спам». Anyone without the right
-    or a press the ticket's state no longer allows gets a notice saying why; nothing changes."""
+    """«Взять в работу» under a card (the other card buttons ask first: `safe_actions`).
+    Anyone without the right or a press the ticket's state no longer allows gets a notice
+    saying why; nothing changes."""
     assert payload is not None  # the dispatcher's rule: a card button
+    ticket, by, refused = await authorise(desk, message, payload)
+    if refused is not None:
+        return refused
+    assert ticket is not None and by is not None
+    act = _PRESSES[payload.action]
+    outcome = await act(
+        desk, ticket.number, by=by, actor=desk.actor(by, message), who=message.user_name
+    )
+    if outcome.kind != K.IGNORED:
+        return outcome
+    return await why_not(desk, payload, ticket, by)
+
+
+async def authorise(
+    desk: Desk, message: IncomingMessage, payload: Payload
+) -> tuple[TicketRecord | None, str | None, Outcome | None]:
+    """The ticket a staff button is about and on whose behalf the presser acts, or the refusal
+    to answer the press with (no such ticket, no right to act on it)."""
     async with desk.repo.transaction() as tx:
         ticket = await tx.tickets.by_number(payload.number)
     if ticket is None:
-        return Outcome(K.IGNORED, payload.number, notice=texts.STAFF_NOT_ALLOWED)
+        return None, None, Outcome(K.IGNORED, payload.number, notice=texts.STAFF_NOT_ALLOWED)
     by = desk.authority(ticket, message)
     if by is None:
         log.info("ticket %s: %s refused (no right to act)", ticket.number, payload.action)
         notice = _refusal(desk, ticket, message)
-        return Outcome(K.IGNORED, ticket.number, ticket.state, notice=notice)
-    actor = desk.actor(by, message)
-    act = _PRESSES[payload.action]
-    outcome = await act(desk, ticket.number, by=by, actor=actor, who=message.user_name)
-    if outcome.kind != K.IGNORED:
-        return outcome
-    async with desk.repo.transaction() as tx:  # why not: read the state as it is now
+        return ticket, None, Outcome(K.IGNORED, ticket.number, ticket.state, notice=notice)
+    return ticket, by, None
+
+
+async def why_not(desk: Desk, payload: Payload, ticket: TicketRecord, by: str) -> Outcome:
+    """A press that changed nothing: why, from the ticket's state as it is now."""
+    async with desk.repo.transaction() as tx:
         fresh = await tx.tickets.by_number(payload.number)
     state = fresh.state if fresh is not None else ticket.state
     name = texts.STATE_NAMES.get(state, state)
@@ -170,7 +189,7 @@ async def _is_addressed(tx: Tx, message: IncomingMessage, ticket: TicketRecord) 
 
 
 # -- the actions ---------------------------------------------------------------------------------
-def _may_act(ticket: TicketRecord, by: str) -> bool:
+def may_act(ticket: TicketRecord, by: str) -> bool:
     """A body acts only on a ticket it currently holds; coordinators on any open one."""
     return by == COORDINATOR or (ticket.state in ACTIVE and ticket.body == by)
 
@@ -185,7 +204,7 @@ async def take(
         ticket = await tx.tickets.by_number(number)
         if ticket is None or ticket.state not in (S.ROUTED, S.REOPENED):
             return Outcome(K.IGNORED, number)
-        if not _may_act(ticket, by):
+        if not may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         await desk.move(tx, ticket, S.IN_WORK, now, "taken", _named(who), actor=actor or by)
         await _tell_citizen(desk, tx, ticket, "taken", texts.TAKEN_TO_CITIZEN, by_body=True)
@@ -203,7 +222,7 @@ async def reject(
         ticket = await tx.tickets.by_number(number)
         if ticket is None or not may_move(ticket.state, S.REJECTED):
             return Outcome(K.IGNORED, number)
-        if not _may_act(ticket, by):
+        if not may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         await desk.move(
             tx, ticket, S.REJECTED, now, "rejected", {"reason": reason, **_named(who)},
@@ -222,10 +241,13 @@ async def reject(
 
 
 async def close_by_staff(
-    desk: Desk, number: str, *, by: str, actor: str, who: str = ""
+    desk: Desk, number: str, *, by: str, actor: str, reason: str | None = None, who: str = ""
 ) -> Outcome:
-    """«Закрыть» under a card: the body (or a coordinator) considers the matter settled; the
-    citizen is told. A body closes only what it holds or has answered."""
+    """«Закрыть» (confirmed): the body (or a coordinator) considers the matter settled; the
+    citizen is told, with ``reason`` — which a ticket without an answer in this round must have.
+    A body closes only what it holds or has answered; when it closes without an answer the
+    coordinators are told, with a button to return the ticket to it. ``who``: the presser's
+    name for the card's status line."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
         ticket = await tx.tickets.by_number(number)
@@ -234,17 +256,51 @@ async def close_by_staff(
         holding = ticket.body == by and ticket.state in ACTIVE | {S.ANSWERED}
         if by != COORDINATOR and not holding:
             return Outcome(K.IGNORED, number)
-        await desk.move(tx, ticket, S.CLOSED, now, "closed", {"by": by, **_named(who)}, actor=actor)
+        answered = ticket.state == S.ANSWERED
+        if not answered and not reason:
+            notice = texts.REASON_REQUIRED.format(number=number)
+            return Outcome(K.IGNORED, number, ticket.state, notice=notice)
+        detail = {"by": by, "answered": answered, "reason": reason, **_named(who)}
+        await desk.move(tx, ticket, S.CLOSED, now, "closed", detail, actor=actor)
+        template = texts.CLOSED_WITH_REASON_TO_CITIZEN if reason else texts.CLOSED_TO_CITIZEN
         await _tell_citizen(
-            desk, tx, ticket, "closed", texts.CLOSED_TO_CITIZEN, by_body=by != COORDINATOR
+            desk, tx, ticket, "closed", template, by_body=by != COORDINATOR, reason=reason
         )
+        if not answered and by != COORDINATOR:
+            await _closed_unanswered(desk, tx, ticket, reason or "")
     log.info("ticket %s closed by %s", number, by)
     desk.wake()
-    return Outcome(K.CLOSED, number, S.CLOSED, notice=texts.NOTICE_CLOSED.format(number=number))
+    notice = texts.DONE_CLOSED_WITH_REASON if reason else texts.DONE_CLOSED
+    return Outcome(K.CLOSED, number, S.CLOSED, notice=notice.format(number=number))
+
+
+async def _closed_unanswered(desk: Desk, tx: Tx, ticket: TicketRecord, reason: str) -> None:
+    """Tell the coordinators that a body closed a ticket it never answered: they may return it
+    (`safe_actions.return_to_work`)."""
+    body = desk.body_of(ticket)
+    text = texts.CLOSED_UNANSWERED_TO_COORDINATOR.format(
+        number=ticket.number, body=body.name if body else ticket.body, reason=reason
+    )
+    button = Button(texts.RETURN_BUTTON, Payload(Action.RETURN, ticket.number).pack())
+    for person in desk.coordinators:
+        await desk.enqueue(
+            tx,
+            ticket,
+            OutboxKey.to_staff(
+                ticket.number, COORDINATOR, "closed-unanswered", ticket.route_round,
+                person.channel, person.user_id,
+            ),
+            person.channel,
+            person.user_id,
+            text,
+            COORDINATOR,
+            buttons=((button,),),
+        )
 
 
 async def _tell_citizen(
-    desk: Desk, tx: Tx, ticket: TicketRecord, event: str, template: str, *, by_body: bool
+    desk: Desk, tx: Tx, ticket: TicketRecord, event: str, template: str, *, by_body: bool,
+    reason: str | None = None,
 ) -> None:
     """«Обращение № … взято в работу / закрыто: <who>» — the body, when it is the one acting
     and the ticket has one, else «координатор»."""
@@ -254,7 +310,8 @@ async def _tell_citizen(
         ticket,
         OutboxKey.to_citizen(ticket.number, event, ticket.route_round),
         template.format(
-            number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME
+            number=ticket.number, body=body.name if body else texts.COORDINATOR_NAME,
+            reason=reason,
         ),
     )
 
@@ -285,7 +342,7 @@ async def redirect(
     actor = actor or by
     async with desk.repo.transaction() as tx:
         ticket = await tx.tickets.by_number(number)
-        if ticket is None or ticket.state not in REDIRECTABLE or not _may_act(ticket, by):
+        if ticket is None or ticket.state not in REDIRECTABLE or not may_act(ticket, by):
             return Outcome(K.IGNORED, number)
         holding = ticket.state in ACTIVE
         tried = [*ticket.tried_bodies]
@@ -304,6 +361,7 @@ async def redirect(
                 wrong_body=ticket.body if holding else None,
                 at=now,
                 source="coordinator" if correct_body else "redirect",
+                reason=reason if holding else None,
             ),
             ticket.id,
         )
@@ -325,12 +383,22 @@ async def redirect(
             await desk.route(
                 tx, ticket, body, topic, municipality, now, kind="redirected", actor=actor,
                 detail={"from": ticket.body if holding else None, "reason": reason},
+                note=_refused_note(desk, ticket, reason) if holding and by != COORDINATOR else "",
             )
             state = S.ROUTED
             notice = texts.NOTICE_REDIRECTED.format(body=body.name)
     log.info("ticket %s redirected by %s: %s", number, by, state)
     desk.wake()
     return Outcome(K.REDIRECTED, number, state, notice=notice)
+
+
+def _refused_note(desk: Desk, ticket: TicketRecord, reason: str | None) -> str:
+    """The first lines of the next body's card: who refused the ticket, and why."""
+    body = desk.body_of(ticket)
+    name = body.name if body is not None else ticket.body
+    if reason:
+        return texts.REDIRECTED_NOTE.format(body=name, reason=reason)
+    return texts.REDIRECTED_NOTE_NO_REASON.format(body=name)
 
 
 def _next_body(
@@ -464,22 +532,11 @@ def _named(who: str) -> dict[str, str]:
     return {"by_name": who} if who else {}
 
 
-async def _reject_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
-    return await reject(desk, number, by=by, actor=actor, who=who)
-
-
 async def _take_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
     return await take(desk, number, by=by, actor=actor, who=who)
 
 
-async def _redirect_press(desk: Desk, number: str, *, by: str, actor: str, who: str) -> Outcome:
-    return await redirect(desk, number, by=by, actor=actor)
-
-
-#: What each card button does.
+#: What a card button does at once; the others ask first (`bot.core.safe_actions`).
 _PRESSES = {
     Action.TAKE: _take_press,
-    Action.CLOSE: close_by_staff,
-    Action.REDIRECT: _redirect_press,
-    Action.REJECT: _reject_press,
 }

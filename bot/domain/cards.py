@@ -147,11 +147,17 @@ def card_text(
 
 
 #: The buttons under a body's card, row by row, by the ticket's state: what the body may still
-#: do. A state not listed (ended, handed on, with the coordinators) has no buttons.
+#: do. A state not listed (ended, handed on, with the coordinators) has no buttons. While the
+#: deadline runs (`states.ACTIVE`) a body may also send an interim answer or extend it once.
+_WHILE_DUE = (Action.INTERIM, Action.EXTEND)
 CARD_BUTTONS: dict[TicketState, tuple[tuple[Action, ...], ...]] = {
-    TicketState.ROUTED: ((Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT)),
-    TicketState.REOPENED: ((Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT)),
-    TicketState.IN_WORK: ((Action.REDIRECT, Action.CLOSE), (Action.REJECT,)),
+    TicketState.ROUTED: (
+        (Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT), _WHILE_DUE
+    ),
+    TicketState.REOPENED: (
+        (Action.TAKE, Action.REDIRECT), (Action.CLOSE, Action.REJECT), _WHILE_DUE
+    ),
+    TicketState.IN_WORK: ((Action.REDIRECT, Action.CLOSE), (Action.REJECT,), _WHILE_DUE),
     TicketState.ANSWERED: ((Action.CLOSE,),),
 }
 #: A coordinator holding a ticket for a body without a chat.
@@ -162,6 +168,8 @@ BUTTON_LABELS = {
     Action.REDIRECT: texts.NOT_OURS_BUTTON,
     Action.CLOSE: texts.CLOSE_BUTTON,
     Action.REJECT: texts.REJECT_BUTTON,
+    Action.INTERIM: texts.INTERIM_BUTTON,
+    Action.EXTEND: texts.EXTEND_BUTTON,
 }
 
 

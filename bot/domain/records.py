@@ -44,6 +44,8 @@ class TicketRecord:
     anonymised_at: datetime | None
     solved: bool | None = None  # the citizen's answer to «Проблема решена?»
     rating: int | None = None  # 1–5
+    #: When the body extended the deadline of this routing round (once per round).
+    extended_at: datetime | None = None
 
     @property
     def untouched(self) -> bool:
@@ -188,6 +190,7 @@ class TrainingExample:
     ticket: str | None = None
     at: datetime | None = None
     source: str = "redirect"
+    reason: str | None = None  # why the wrong body said «Не наше», in its words
 
 
 @dataclass(frozen=True)

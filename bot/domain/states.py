@@ -20,7 +20,7 @@ class TicketState(StrEnum):
     ROUTED = "routed"  # sent to a body; the deadline runs
     IN_WORK = "in_work"  # the body took it ("Взять в работу"); the deadline still runs
     ANSWERED = "answered"  # the body's answer was passed on; «Проблема решена?» asked
-    CLOSED = "closed"  # solved, or closed by a coordinator
+    CLOSED = "closed"  # solved, or closed by staff (a coordinator may return it to the body)
     REDIRECTED = "redirected"  # every candidate body said "не наше": a coordinator picks one
     REOPENED = "reopened"  # the citizen said "not solved": back to the same body, new deadline
     REJECTED = "rejected"  # spam or abuse, by the body or a coordinator
@@ -41,20 +41,32 @@ TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
     S.WITH_COORDINATOR: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
     S.REDIRECTED: frozenset({S.ROUTED, S.ANSWERED, S.REJECTED, S.CLOSED}),
     S.ANSWERED: frozenset({S.REOPENED, S.CLOSED}),
-    S.CLOSED: frozenset(),
+    # Only a coordinator's undo of a close made by mistake (`COORDINATOR_ONLY`).
+    S.CLOSED: frozenset({S.ROUTED}),
     S.REJECTED: frozenset(),
 }
+#: Moves only a coordinator may make: returning a ticket a body closed by mistake to it
+#: (`bot.core.safe_actions.return_to_work`). `check_move` refuses them to anyone else.
+COORDINATOR_ONLY: frozenset[tuple[TicketState, TicketState]] = frozenset({(S.CLOSED, S.ROUTED)})
 #: Open tickets a body or a coordinator may still hand on ("не наше").
 REDIRECTABLE = ACTIVE | {S.WITH_COORDINATOR, S.REDIRECTED}
 #: Tickets an answer of a body or a coordinator still reaches the citizen for.
 ANSWERABLE = REDIRECTABLE | {S.ANSWERED}
-#: Where nothing changes any more.
-FINAL = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+#: Where nothing changes any more, unless a coordinator undoes it.
+FINAL = frozenset(
+    state
+    for state, moves in TRANSITIONS.items()
+    if all((state, move) in COORDINATOR_ONLY for move in moves)
+)
 
 
-def may_move(current: str, wanted: TicketState) -> bool:
-    """Whether the table allows ``current`` → ``wanted`` (``current`` as stored)."""
-    return wanted in TRANSITIONS[TicketState(current)]
+def may_move(current: str, wanted: TicketState, *, by_coordinator: bool = False) -> bool:
+    """Whether the table allows ``current`` → ``wanted`` (``current`` as stored), to a
+    coordinator (``by_coordinator``) or to anyone."""
+    state = TicketState(current)
+    if (state, wanted) in COORDINATOR_ONLY and not by_coordinator:
+        return False
+    return wanted in TRANSITIONS[state]
 
 
 class InvalidTransition(Exception):
@@ -62,9 +74,11 @@ class InvalidTransition(Exception):
         super().__init__(f"{number}: {current} → {wanted} is not allowed")
 
 
-def check_move(number: str, current: str, wanted: TicketState) -> None:
+def check_move(
+    number: str, current: str, wanted: TicketState, *, by_coordinator: bool = False
+) -> None:
     """Raise `InvalidTransition` unless the table allows the move."""
-    if not may_move(current, wanted):
+    if not may_move(current, wanted, by_coordinator=by_coordinator):
         raise InvalidTransition(number, current, wanted)
 
 

@@ -73,6 +73,14 @@ class Action(StrEnum):
     CLOSE = "close"  # «Закрыть»
     # A coordinator's: the body chosen for a ticket by a button (`bot.core.body_choice`).
     ASSIGN = "assign"
+    INTERIM = "interim"  # «Промежуточный ответ»
+    EXTEND = "extend"  # «Продлить срок»
+    # Under the bot's question before a staff action (`bot.domain.prompts`): «Да, …» or a
+    # reason (the value names what and for which routing round), «Отмена».
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+    # «Вернуть в работу» under a coordinator's notice of a close without an answer.
+    RETURN = "return"
     # The citizen's desk (`bot.core.citizen`): a ticket's history, the next page of /my,
     # confirming /forget, no photo.
     HISTORY = "history"
@@ -95,7 +103,7 @@ class Action(StrEnum):
 
     @property
     def by_staff(self) -> bool:
-        return self in (Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE)
+        return self in _STAFF_ACTIONS
 
     @property
     def staff_tool(self) -> bool:
@@ -137,6 +145,12 @@ class Payload:
 
 
 _ACTIONS = {a.value: a for a in Action}
+_STAFF_ACTIONS = frozenset(
+    {
+        *(Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE, Action.INTERIM),
+        *(Action.EXTEND, Action.CONFIRM, Action.DISMISS, Action.RETURN),
+    }
+)
 
 _TICKET_NUMBER = re.compile(r"\d{2}-\d{6,}")
 
@@ -241,6 +255,11 @@ class OutcomeKind(StrEnum):
     SKIPPED = "skipped"
     SMALL_TALK = "small_talk"  # a greeting, thanks, «ок», emoji: a hint, no ticket
     ASKED_IF_NEW = "asked_if_new"  # «Это новое обращение?» asked, the message held
+    ASKED = "asked"  # the bot asked staff to confirm or to give a reason before acting
+    DISMISSED = "dismissed"  # «Отмена» under such a question: nothing changed
+    INTERIM = "interim"
+    EXTENDED = "extended"
+    RETURNED = "returned"  # a coordinator returned a closed ticket to its body
 
 
 @dataclass(frozen=True)

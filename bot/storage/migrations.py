@@ -328,6 +328,17 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        12,
+        "safe actions: the one extension of a ticket's deadline; why a body refused a ticket",
+        (
+            # When the body extended the deadline of the current routing round (NULL: not yet);
+            # reminders are planned from it to the new deadline (bot.core.deadlines).
+            "ALTER TABLE tickets ADD COLUMN extended_at {timestamp}",
+            # The reason a body gave for «Не наше», with the example it labels.
+            "ALTER TABLE training_examples ADD COLUMN reason TEXT",
+        ),
+    ),
 )
 
 

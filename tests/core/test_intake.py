@@ -33,7 +33,7 @@ async def test_routed_appeal_gets_a_number_a_deadline_and_two_messages(world):
     (to_body,) = [m for m in world.tg.sent if m.chat_id == CITY_CHAT]
     assert "Яма на Московской" in to_body.text and "город Саратов" in to_body.text
     actions = [Payload.unpack(b.payload).action for row in to_body.buttons for b in row]
-    assert actions == ["take", "redirect", "close", "reject"]
+    assert actions == ["take", "redirect", "close", "reject", "interim", "extend"]
     assert await world.events("26-000001") == ["created", "classified", "routed"]
     await world.stop()
 

@@ -6,6 +6,7 @@ import pytest
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
 from bot.domain.messages import IncomingMessage
+from bot.domain.prompts import Asked, Choice
 from bot.domain.states import InvalidTransition, TicketState
 from bot.domain.wire import Payload
 
@@ -31,7 +32,9 @@ async def test_not_ours_goes_to_the_next_candidate_and_the_citizen_is_told(world
     await world.flush()
     clock.advance(days=2)
     press = staff("tg", CITY_CHAT, 500, payload=Payload("redirect", number).pack())
-    outcome = await world.core.handle(press)
+    assert (await world.core.handle(press)).kind == "asked"  # «Не наше» asks why first
+    why = Payload("confirm", number, Choice(Asked.REDIRECT, 1, "territory").pack())
+    outcome = await world.core.handle(staff("tg", CITY_CHAT, 500, payload=why.pack()))
     assert (outcome.kind, outcome.state) == ("redirected", TicketState.ROUTED)
     ticket = await world.ticket(number)
     assert ticket.body == "transport" and ticket.tried_bodies == ("city",)
@@ -40,10 +43,16 @@ async def test_not_ours_goes_to_the_next_candidate_and_the_citizen_is_told(world
     assert "Министерство транспорта" in world.tg.texts(CITIZEN_TG)[-1]
     (to_vk,) = world.vk.sent
     assert to_vk.chat_id == TRANSPORT_PEER and "яма у школы" in to_vk.text
-    # Not labelled yet: we only know which body was wrong.
+    # The next body reads who refused it and why.
+    assert to_vk.text.startswith(
+        "Орган «Администрация города Саратова» вернул обращение: не их вопрос. "
+        "Причина: Другая территория\n\nОбращение № "
+    )
+    # Not labelled yet: we only know which body was wrong, and why.
     assert await world.core.export_training_examples() == []
     (example,) = await world.core.export_training_examples(only_labelled=False)
     assert example["wrong_body"] == "city" and example["body"] is None
+    assert example["reason"] == "Другая территория"
 
     # The second body answers: now the example is labelled.
     reply_to = await platform_id(world, "body", TRANSPORT_PEER)
@@ -58,6 +67,7 @@ async def test_not_ours_goes_to_the_next_candidate_and_the_citizen_is_told(world
             "wrong_body": None,
             "ticket": number,
             "source": "answered_after_redirect",
+            "reason": None,
         }
     ]
     await world.flush()

@@ -8,6 +8,7 @@ from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
+from bot.domain.prompts import Asked, Choice
 from bot.domain.states import TicketState
 from bot.domain.wire import Payload
 
@@ -79,7 +80,7 @@ async def test_an_invited_administrator_gets_the_cards_of_the_body_and_the_coord
     for chat in (CITY_CHAT, ADMIN):
         (card,) = [m for m in world.tg.sent if m.chat_id == chat and number in m.text]
         actions = [Payload.unpack(b.payload).action for row in card.buttons for b in row]
-        assert actions == ["take", "redirect", "close", "reject"]
+        assert actions == ["take", "redirect", "close", "reject", "interim", "extend"]
 
 
 async def test_two_administrators_of_one_body_both_get_the_card(world):
@@ -150,15 +151,19 @@ async def test_take_close_and_repeated_presses_get_notices(world):
     assert taken.notice == texts.NOTICE_TAKEN
     again = await world.core.handle(press(ADMIN, ADMIN, "take", number))
     assert again.notice == texts.STAFF_ALREADY_TAKEN.format(number=number)
-    closed = await world.core.handle(press(ADMIN, ADMIN, "close", number))
+    asked = await world.core.handle(press(ADMIN, ADMIN, "close", number))
+    assert asked.kind == "asked"  # never answered: «Закрыть» asks for a reason first
+    reason = Payload("confirm", number, Choice(Asked.CLOSE, 1, "phone").pack()).pack()
+    closed = await world.core.handle(IncomingMessage("tg", ADMIN, ADMIN, 78, payload=reason))
     assert (closed.kind, closed.state) == ("closed", TicketState.CLOSED)
     late = await world.core.handle(press(ADMIN, ADMIN, "take", number))
     assert "уже закрыто" in late.notice
     await world.flush()
     citizen = said(world, CITIZEN_TG)
     assert any("взято в работу" in t for t in citizen)
-    assert citizen[-1] == texts.CLOSED_TO_CITIZEN.format(
-        number=number, body="Администрация города Саратова"
+    assert citizen[-1] == texts.CLOSED_WITH_REASON_TO_CITIZEN.format(
+        number=number, body="Администрация города Саратова",
+        reason=texts.CLOSE_REASONS["phone"],
     )
     assert (await world.events(number)).count("closed") == 1
 
@@ -171,7 +176,9 @@ async def test_after_a_redirect_the_old_body_can_neither_press_nor_answer(world)
     await world.flush()
     not_yet = await world.core.handle(press(OTHER_ADMIN, OTHER_ADMIN, "take", number))
     assert not_yet.notice == texts.STAFF_NOT_ALLOWED
-    redirected = await world.core.handle(press(ADMIN, ADMIN, "redirect", number))
+    assert (await world.core.handle(press(ADMIN, ADMIN, "redirect", number))).kind == "asked"
+    reason = Payload("confirm", number, Choice(Asked.REDIRECT, 1, "region").pack()).pack()
+    redirected = await world.core.handle(IncomingMessage("tg", ADMIN, ADMIN, 78, payload=reason))
     assert redirected.state == TicketState.ROUTED
     assert (await world.ticket(number)).body == "transport"
     # The city's card is stale now.

@@ -7,6 +7,7 @@ import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
 from bot.domain.messages import IncomingMessage
+from bot.domain.prompts import Asked, Choice
 from bot.domain.states import TRANSITIONS, InvalidTransition, TicketState
 from bot.domain.wire import Payload
 
@@ -20,8 +21,19 @@ def press(world, chat, action, number, value="", channel="tg"):
     )
 
 
+async def confirmed(world, chat, action, number, channel="tg"):
+    """A card button that asks first («Не наше», «Спам», «Закрыть»), then its answer: «Да, …»
+    or the first of the common reasons."""
+    asked = await world.core.handle(press(world, chat, action, number, channel=channel))
+    if asked.kind != "asked":
+        return asked
+    what = Asked(action)
+    choice = Choice(what, (await world.ticket(number)).route_round, next(iter(what.reasons), ""))
+    return await world.core.handle(press(world, chat, "confirm", number, choice.pack(), channel))
+
+
 async def body_card(world, number, chat=CITY_CHAT):
-    await world.flush()
+    await world.flush(passes=200)  # the group's per-minute limit: the questions queue up too
     ticket = await world.ticket(number)
     async with world.repo.transaction() as tx:
         row = await tx.sql.one(
@@ -63,26 +75,30 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
 
     # routed → routed (не наше) → redirected → routed (coordinator) → rejected
     n = await new("яма")
-    await core.handle(press(world, CITY_CHAT, "redirect", n))
-    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
-    assert (await core.handle(peer)).state == S.REDIRECTED
+    await confirmed(world, CITY_CHAT, "redirect", n)
+    peer = await confirmed(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert peer.state == S.REDIRECTED
     assert (await core.redirect(n, by="coordinator", correct_body="city")).state == S.ROUTED
-    assert (await core.handle(press(world, CITY_CHAT, "reject", n))).state == S.REJECTED
+    assert (await confirmed(world, CITY_CHAT, "reject", n)).state == S.REJECTED
 
     # in work → routed (не наше after taking), in work → redirected, in work → rejected,
     # in work → closed
     n = await new("яма")
     await core.handle(press(world, CITY_CHAT, "take", n))
-    await core.handle(press(world, CITY_CHAT, "redirect", n))  # → transport
+    await confirmed(world, CITY_CHAT, "redirect", n)  # → transport
     await core.handle(press(world, TRANSPORT_PEER, "take", n, channel="vk"))
-    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
-    assert (await core.handle(peer)).state == S.REDIRECTED
+    peer = await confirmed(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert peer.state == S.REDIRECTED
     assert (await core.redirect(n, by="coordinator", correct_body="city")).state == S.ROUTED
     await core.handle(press(world, CITY_CHAT, "take", n))
-    assert (await core.handle(press(world, CITY_CHAT, "reject", n))).state == S.REJECTED
+    assert (await confirmed(world, CITY_CHAT, "reject", n)).state == S.REJECTED
     n = await new("яма")
     await core.handle(press(world, CITY_CHAT, "take", n))
     await core.close(n)
+    # closed → routed: a coordinator returns a ticket closed by mistake to its body
+    n = await new("яма")
+    assert (await confirmed(world, CITY_CHAT, "close", n)).state == S.CLOSED
+    assert (await core.return_to_work(n)).state == S.ROUTED
 
     # reopened → routed / redirected / answered / rejected / closed
     async def reopened_ticket():
@@ -92,11 +108,11 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
         return n
 
     n = await reopened_ticket()
-    await core.handle(press(world, CITY_CHAT, "redirect", n))  # reopened → routed
+    await confirmed(world, CITY_CHAT, "redirect", n)  # reopened → routed
     n = await reopened_ticket()
     await answer(world, n)  # reopened → answered
     n = await reopened_ticket()
-    await core.handle(press(world, CITY_CHAT, "reject", n))  # reopened → rejected
+    await confirmed(world, CITY_CHAT, "reject", n)  # reopened → rejected
     n = await reopened_ticket()
     await core.close(n)  # reopened → closed
     # routed → answered, routed → redirected, routed → closed, answered → closed
@@ -110,8 +126,8 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
     n = await new("яма")
     await core.close(n)
     n = await new("яма")
-    await core.handle(press(world, CITY_CHAT, "redirect", n))
-    await core.handle(press(world, TRANSPORT_PEER, "redirect", n, channel="vk"))
+    await confirmed(world, CITY_CHAT, "redirect", n)
+    await confirmed(world, TRANSPORT_PEER, "redirect", n, channel="vk")
     await answer(world, n, chat=COORDINATOR_ID)  # redirected → answered (a coordinator)
     n = await new("яма")
     await core.redirect(n, by="city")
@@ -122,11 +138,11 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
     assert (await world.ticket(n)).state == S.ROUTED
     # reopened → redirected: the body that reopened refuses and nobody else is left.
     n = await new("яма")
-    await core.handle(press(world, CITY_CHAT, "redirect", n))  # → transport
+    await confirmed(world, CITY_CHAT, "redirect", n)  # → transport
     await answer(world, n, chat=TRANSPORT_PEER, channel="vk")
     await core.handle(press(world, CITIZEN_TG, "solved", n, "no"))  # reopened at transport
-    peer = press(world, TRANSPORT_PEER, "redirect", n, channel="vk")
-    assert (await core.handle(peer)).state == S.REDIRECTED
+    peer = await confirmed(world, TRANSPORT_PEER, "redirect", n, channel="vk")
+    assert peer.state == S.REDIRECTED
 
     # collecting → collecting → routed; collecting → with coordinator → routed / answered /
     # rejected / closed; collecting → rejected / closed

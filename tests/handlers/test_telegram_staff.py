@@ -122,7 +122,7 @@ class World:
     async def card(self, chat: int, number: str) -> SentCall:
         return await self.tg.wait_for(
             lambda c: c.chat_id == chat and c.text is not None
-            and c.text.startswith(f"Обращение № {number}\n")
+            and f"Обращение № {number}\n" in c.text  # after a note, if any
         )
 
     async def press(self, user: int, card: SentCall, action: str, chat: int | None = None) -> dict:
@@ -131,6 +131,15 @@ class World:
         data = Payload(action, number).pack()
         assert data in [b.get("callback_data") for b in card.buttons]
         query = self.tg.user_presses_button(user, card.message_id, data, chat_id=chat)
+        answer = await self.tg.wait_for(lambda c: c.method == "answerCallbackQuery"
+                                        and c.params.get("callback_query_id") == query)
+        return answer.params
+
+
+    async def answer_question(self, user: int, question: SentCall, label: str) -> dict:
+        """``user`` taps the button ``label`` under the bot's question; returns the answer."""
+        (data,) = [b["callback_data"] for b in question.buttons if b["text"] == label]
+        query = self.tg.user_presses_button(user, question.message_id, data)
         answer = await self.tg.wait_for(lambda c: c.method == "answerCallbackQuery"
                                         and c.params.get("callback_query_id") == query)
         return answer.params
@@ -167,7 +176,9 @@ async def test_an_invited_administrator_takes_a_ticket_and_answers_by_a_plain_re
         number, _ack = await w.appeal()
         card = await w.card(ADMIN, number)
         assert "Яма на улице Московской" in card.text
-        assert [b["text"] for b in card.buttons] == ["Взять в работу", "Не наше", "Закрыть", "Спам"]
+        assert [b["text"] for b in card.buttons] == [
+            "Взять в работу", "Не наше", "Закрыть", "Спам", "Промежуточный ответ", "Продлить срок"
+        ]
 
         answer = await w.press(ADMIN, card, "take")
         assert not answer.get("show_alert")
@@ -256,7 +267,10 @@ async def test_not_ours_then_the_stale_card_is_refused_and_the_next_body_closes(
         number, _ack = await w.appeal()
         card = await w.card(ADMIN, number)
 
+        # «Не наше» asks why first (tests/handlers/test_telegram_safe_actions.py): any reason.
         assert not (await w.press(ADMIN, card, "redirect")).get("show_alert")
+        why = await w.said(ADMIN, "не ваше?")
+        await w.answer_question(ADMIN, why, "Другая тема")
         await w.said(CITIZEN, "передано в другой орган: Министерство транспорта")
         their_card = await w.card(ADMIN2, number)
 
@@ -268,6 +282,8 @@ async def test_not_ours_then_the_stale_card_is_refused_and_the_next_body_closes(
         await w.said(ADMIN, "ответ заявителю не отправлен", since)
 
         assert not (await w.press(ADMIN2, their_card, "close")).get("show_alert")
+        asked = await w.said(ADMIN2, "без ответа?")
+        await w.answer_question(ADMIN2, asked, "Не является обращением")
         closed = await w.said(CITIZEN, f"Обращение № {number} закрыто")
         assert "Министерство транспорта" in closed.text
         assert not any("Сделаем." in (c.body or "") for c in w.tg.sent_to(CITIZEN))

@@ -133,6 +133,7 @@ async def test_an_update_happens_only_from_the_expected_state(url):
                 candidates=[{"body": "city", "score": 0.8}],
                 tried_bodies=["transport"],
                 due_at=later + timedelta(days=10),
+                extended_at=later,
                 solved=True,
                 rating=5,
             )
@@ -146,7 +147,7 @@ async def test_an_update_happens_only_from_the_expected_state(url):
         assert ticket.candidates == ({"body": "city", "score": 0.8},)
         assert ticket.tried_bodies == ("transport",)
         assert ticket.due_at == later + timedelta(days=10) and ticket.updated_at == later
-        assert (ticket.solved, ticket.rating) == (True, 5)
+        assert (ticket.solved, ticket.rating, ticket.extended_at) == (True, 5, later)
 
 
 @run_async
@@ -310,6 +311,10 @@ async def test_outbox_rows_are_queued_once_and_claimed_once_in_chat_order(url):
             assert [r.id for r in await tx.outbox.due(NOW + timedelta(minutes=5), 1)] == [second]
             assert await tx.outbox.row(later) is not None
             assert await tx.outbox.by_key("nope") is None
+            # What a reply quoting message 42 of chat 555 is about (another chat's 42 is not).
+            assert (await tx.outbox.sent_as("tg", 555, 42)).key == "a1"
+            assert await tx.outbox.sent_as("tg", 777, 42) is None
+            assert await tx.outbox.sent_as("vk", 555, 42) is None
             await tx.outbox.scrub_row(first, "")
             assert (await tx.outbox.row(first)).chat_id is None
 
@@ -458,13 +463,16 @@ async def test_training_examples_and_anonymising_a_ticket(url):
             await tx.outbox.enqueue(
                 OutboxDraft("city", "tg", -1001, {"text": "Яма"}, "body", ticket_id), NOW
             )
-            example = TrainingExample("Яма во дворе", "roads", "city", "transport", at=NOW)
+            example = TrainingExample(
+                "Яма во дворе", "roads", "city", "transport", at=NOW, reason="другой район"
+            )
             await tx.training.add(example, ticket_id)
             await tx.training.add(
                 TrainingExample("Мусор", "trash", "city", at=NOW, source="seed"), None
             )
             assert [e.ticket for e in await tx.training.examples()] == ["2026-000001", None]
             assert (await tx.training.examples())[0].wrong_body == "transport"
+            assert [e.reason for e in await tx.training.examples()] == ["другой район", None]
 
             await tx.tickets.anonymise(ticket_id, "[удалено]", NOW + timedelta(days=1))
         async with repo.transaction() as tx:

@@ -97,6 +97,13 @@ class OutboxSql(Facet):
     async def by_key(self, key: str) -> OutboxRow | None:
         return await self._row("idempotency_key = ?", (key,))
 
+    async def sent_as(
+        self, channel: str, chat_id: int, platform_message_id: int
+    ) -> OutboxRow | None:
+        """The row whose message the platform numbered so in that chat (what a reply quotes)."""
+        where = "channel = ? AND chat_id = ? AND platform_message_id = ? ORDER BY id DESC LIMIT 1"
+        return await self._row(where, (channel, chat_id, platform_message_id))
+
     async def in_state(self, state: str) -> list[OutboxRow]:
         sql = "SELECT * FROM outbox WHERE state = ? ORDER BY id"
         return await self._records(values.outbox, sql, (state,))

@@ -24,6 +24,7 @@ _UPDATABLE = frozenset(
     (
         *("state", "topic", "municipality", "body", "candidates", "tried_bodies"),
         *("route_round", "routed_at", "due_at", "lat", "lon", "solved", "rating"),
+        "extended_at",
     )
 )
 
@@ -323,11 +324,12 @@ class TrainingSql(Facet):
 
     async def add(self, example: TrainingExample, ticket_id: int | None) -> None:
         await self.db.run(
-            "INSERT INTO training_examples (ticket_id, at, text, topic, body, wrong_body, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO training_examples"
+            " (ticket_id, at, text, topic, body, wrong_body, source, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 *(ticket_id, to_db_time(example.at), example.text, example.topic),
-                *(example.body, example.wrong_body, example.source),
+                *(example.body, example.wrong_body, example.source, example.reason),
             ),
         )
 

@@ -80,7 +80,9 @@ _TICKET_AS_IS = (
     *("id", "number", "channel", "chat_id", "user_id", "source_message_id", "text"),
     *("lat", "lon", "topic", "municipality", "body", "route_round", "rating"),
 )
-_TICKET_TIMES = ("created_at", "updated_at", "routed_at", "due_at", "anonymised_at")
+_TICKET_TIMES = (
+    *("created_at", "updated_at", "routed_at", "due_at", "anonymised_at", "extended_at"),
+)
 
 # Stored text → enum member by a dict: calling the enum (``TicketState(text)``) costs ~1 µs, a
 # lookup ~0.03, and rows are read on every message.
@@ -146,7 +148,7 @@ def event(row: Row) -> dict[str, Any]:
 
 
 def training_example(row: Row) -> records.TrainingExample:
-    as_is = ("text", "topic", "body", "wrong_body", "source")
+    as_is = ("text", "topic", "body", "wrong_body", "source", "reason")
     return records.TrainingExample(**columns(row, as_is, ("at",)), ticket=row["number"])
 
 

@@ -6,7 +6,7 @@ platform says so either at once (Telegram ``my_chat_member`` with ``left``/``kic
 `delivery_refused`). Until then a card sent there was only logged; now the chat is marked
 (`StaffTx.mark_unreachable`, shown on each binding as ``unreachable_since``), the coordinators
 are told at once which body and what kind of chat, and while no chat of the body is reachable
-its cards go to the coordinators (`Desk.card`) — those of the tickets it holds now included.
+its cards go to the coordinators (`live_cards.send_cards`) — those of the tickets it holds now included.
 
 When the chat is back (``my_chat_member`` with ``member``/``administrator``, VK
 ``message_allow``, or simply a message from it: `dispatch.chat_is_back`), the mark is removed
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import reachability
+from bot.core import live_cards, reachability
 from bot.core.desk import COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.records import OutboxRow, TicketRecord
@@ -142,7 +142,7 @@ async def _card_again(
     desk: Desk, tx: Tx, ticket: TicketRecord, body: Body, channel: str, chat_id: int
 ) -> bool:
     """The ticket's card in a chat that is back, unless it reached the chat before: a card
-    refused there is queued again, a missing one is queued (`Desk.card`: chats that have the
+    refused there is queued again, a missing one is queued (`live_cards.send_cards`: chats that have the
     card get nothing twice). ``False`` when the chat has it already."""
     key = OutboxKey.card(ticket.number, ticket.route_round, channel, chat_id)
     rows = [row for k in _pieces(key) if (row := await tx.outbox.by_key(k)) is not None]
@@ -170,9 +170,9 @@ async def _card(desk: Desk, tx: Tx, ticket: TicketRecord, body: Body) -> None:
     if ticket.due_at is None:
         return
     note = texts.REOPENED_NOTE if ticket.state == TicketState.REOPENED else ""
-    await desk.card(
-        tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at, ticket.route_round,
-        note,
+    await live_cards.send_cards(
+        desk, tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
+        ticket.route_round, note,
     )
 
 

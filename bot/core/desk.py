@@ -281,80 +281,9 @@ class Desk:
         if note is None:
             note = texts.REOPENED_NOTE if kind == "reopened" else ""
         state = S.REOPENED if kind == "reopened" else S.ROUTED
-        await self.card(tx, ticket, body, topic, municipality, due, round_, note, state=state)
-
-    async def card(
-        self,
-        tx: Tx,
-        ticket: TicketRecord,
-        body: Body,
-        topic: str | None,
-        municipality: str | None,
-        due: datetime,
-        round_: int,
-        note: str = "",
-        *,
-        state: TicketState = S.ROUTED,
-    ) -> None:
-        """The ticket card for the body's chats (or, with no chat, for the coordinators), with
-        its status line and the buttons of ``state`` (the ticket's state once it is sent)."""
-        appeal = await self.appeal_text(tx, ticket)
-        due_shown = self.show_due(due)
-        chats = self.body_chats(body)
-        if not chats:
-            # No chat at all, or none the bot can write to now (`chat_access`).
-            template = (
-                texts.TO_COORDINATOR_CHAT_UNREACHABLE
-                if self.staff.all_chats_of(body.id)
-                else texts.TO_COORDINATOR_NO_CHAT
-            )
-            for person in self.coordinators:
-                await self.enqueue(
-                    tx,
-                    ticket,
-                    OutboxKey.to_staff(
-                        ticket.number, COORDINATOR, "no-chat", round_, person.channel,
-                        person.user_id,
-                    ),
-                    person.channel,
-                    person.user_id,
-                    note  # who refused it and why, as a body's card would say
-                    + template.format(
-                        number=ticket.number, body=body.name, due=due_shown, text=appeal
-                    )
-                    + cards.answer_hint(person.channel, forum=False),
-                    COORDINATOR,
-                    buttons=cards.card_buttons(ticket.number, for_body=False),
-                    attachments=self.portable(ticket, person.channel),
-                )
-            return
-        text = cards.card_text(
-            self.table, ticket.number, topic, municipality, due_shown, appeal, note
+        await live_cards.send_cards(
+            self, tx, ticket, body, topic, municipality, due, round_, note, state=state
         )
-        status = texts.CARD_STATUS_WAITING.format(due=due_shown)
-        shown = dataclasses.replace(ticket, state=state)  # its topic's title and state
-        for channel, chat in chats:
-            attachments = self.portable(ticket, channel)
-            body_text = text
-            if ticket.attachments and not attachments:
-                body_text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(
-                    count=len(ticket.attachments)
-                )
-            body_text += cards.answer_hint(channel, self.staff.is_forum(channel, chat))
-            await self.enqueue(
-                tx,
-                shown,
-                OutboxKey.card(ticket.number, round_, channel, chat),
-                channel,
-                chat,
-                cards.with_status(body_text, status),
-                BODY,
-                buttons=cards.card_buttons(
-                    ticket.number, state, templates=bool(self.table.templates_for(body.id))
-                ),
-                attachments=attachments,
-                card=body_text,
-            )
 
     async def appeal_text(self, tx: Tx, ticket: TicketRecord) -> str:
         """The appeal as a body or coordinator must read it (`cards.appeal_text`)."""

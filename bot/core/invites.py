@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable
 
+from bot.core import live_cards
 from bot.core.desk import BODY, COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
@@ -171,8 +172,8 @@ async def _send_open_cards(desk: Desk, body: Body) -> None:
                 if ticket.body != body.id or ticket.due_at is None:
                     continue
                 note = texts.REOPENED_NOTE if state == TicketState.REOPENED else ""
-                await desk.card(
-                    tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
+                await live_cards.send_cards(
+                    desk, tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
                     ticket.route_round, note,
                 )
     desk.wake()

@@ -1,6 +1,6 @@
 """Live cards: every state change of a ticket edits its cards in the body chats.
 
-A card is sent once per routing round to each chat of the body (`Desk.card`), with a status
+A card is sent once per routing round to each chat of the body (`send_cards`), with a status
 line under it and the buttons its state allows (`bot.domain.cards.CARD_BUTTONS`). When the
 ticket moves (`Desk.move` calls `refresh`, in the same transaction), an edit row is queued for
 every card of the round: the same card, the new status line, the new buttons; in a forum
@@ -19,14 +19,16 @@ This module knows the desk only through `CardDesk` (the desk imports it, not the
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.ports import Addressee
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
-from bot.domain.messages import MAX_TEXT, IncomingMessage, OutgoingMessage
+from bot.domain.messages import MAX_TEXT, Attachment, Channel, IncomingMessage, OutgoingMessage
 from bot.domain.records import OutboxDraft, TicketRecord
+from bot.domain.staff import StaffDirectory
 from bot.domain.states import ACTIVE, TicketState
 from bot.domain.wire import OutboxKey, Purpose
 from bot.storage.base import Tx
@@ -43,11 +45,18 @@ class CardDesk(Protocol):
     table: RoutingTable
     calendar: WorkingCalendar
     coordinators: tuple[Addressee, ...]
+    staff: StaffDirectory
 
     def body_of(self, ticket: TicketRecord) -> Body | None: ...
     def body_chats(self, body: Body) -> list[tuple[str, int]]: ...
     def forum_fields(self, ticket: TicketRecord, channel: str, chat_id: int) -> dict[str, Any]: ...
     def show_due(self, due: datetime) -> str: ...
+    def portable(self, ticket: TicketRecord, channel: str) -> tuple[Attachment, ...]: ...
+    async def appeal_text(self, tx: Tx, ticket: TicketRecord) -> str: ...
+    async def enqueue(
+        self, tx: Tx, ticket: TicketRecord | None, key: OutboxKey, channel: Channel,
+        chat_id: int, text: str, purpose: Purpose, **options: Any,
+    ) -> None: ...
 
 
 def topic_closed(state: str) -> bool | None:
@@ -225,3 +234,77 @@ def delivered_ack(
         key.render(), answer.channel, answer.chat_id, ack.to_json(), audience, ticket.id,
         resend_if_uncertain=True,
     )
+
+
+async def send_cards(
+    desk: CardDesk,
+    tx: Tx,
+    ticket: TicketRecord,
+    body: Body,
+    topic: str | None,
+    municipality: str | None,
+    due: datetime,
+    round_: int,
+    note: str = "",
+    *,
+    state: TicketState = S.ROUTED,
+) -> None:
+    """The ticket card for the body's chats (or, with no chat, for the coordinators), with
+    its status line and the buttons of ``state`` (the ticket's state once it is sent)."""
+    appeal = await desk.appeal_text(tx, ticket)
+    due_shown = desk.show_due(due)
+    chats = desk.body_chats(body)
+    if not chats:
+        # No chat at all, or none the bot can write to now (`chat_access`).
+        template = (
+            texts.TO_COORDINATOR_CHAT_UNREACHABLE
+            if desk.staff.all_chats_of(body.id)
+            else texts.TO_COORDINATOR_NO_CHAT
+        )
+        for person in desk.coordinators:
+            await desk.enqueue(
+                tx,
+                ticket,
+                OutboxKey.to_staff(
+                    ticket.number, Purpose.COORDINATOR, "no-chat", round_, person.channel,
+                    person.user_id,
+                ),
+                person.channel,
+                person.user_id,
+                note  # who refused it and why, as a body's card would say
+                + template.format(
+                    number=ticket.number, body=body.name, due=due_shown, text=appeal
+                )
+                + cards.answer_hint(person.channel, forum=False),
+                Purpose.COORDINATOR,
+                buttons=cards.card_buttons(ticket.number, for_body=False),
+                attachments=desk.portable(ticket, person.channel),
+            )
+        return
+    text = cards.card_text(
+        desk.table, ticket.number, topic, municipality, due_shown, appeal, note
+    )
+    status = texts.CARD_STATUS_WAITING.format(due=due_shown)
+    shown = dataclasses.replace(ticket, state=state)  # its topic's title and state
+    for channel, chat in chats:
+        attachments = desk.portable(ticket, channel)
+        body_text = text
+        if ticket.attachments and not attachments:
+            body_text += texts.TO_BODY_ATTACHMENTS_ELSEWHERE.format(
+                count=len(ticket.attachments)
+            )
+        body_text += cards.answer_hint(channel, desk.staff.is_forum(channel, chat))
+        await desk.enqueue(
+            tx,
+            shown,
+            OutboxKey.card(ticket.number, round_, channel, chat),
+            channel,
+            chat,
+            cards.with_status(body_text, status),
+            Purpose.BODY,
+            buttons=cards.card_buttons(
+                ticket.number, state, templates=bool(desk.table.templates_for(body.id))
+            ),
+            attachments=attachments,
+            card=body_text,
+        )

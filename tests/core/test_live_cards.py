@@ -4,11 +4,14 @@ card's message, or sends the compact status with the buttons when it cannot."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 from test_states import answer, press
 
 from bot.domain import cards, texts
 from bot.domain.messages import IncomingMessage
+from bot.domain.prompts import Asked, Choice
 from bot.domain.states import TicketState
 from bot.domain.wire import Action, Payload
 
@@ -21,7 +24,7 @@ def actions(buttons) -> list[str]:
 
 def test_the_buttons_fit_the_state() -> None:
     assert actions(cards.card_buttons("26-000001", S.ROUTED)) == [
-        Action.TAKE, Action.REDIRECT, Action.CLOSE, Action.REJECT
+        Action.TAKE, Action.REDIRECT, Action.CLOSE, Action.REJECT, Action.INTERIM, Action.EXTEND
     ]
     assert cards.card_buttons("26-000001", S.REOPENED) == cards.card_buttons("26-000001")
     assert Action.TAKE not in actions(cards.card_buttons("26-000001", S.IN_WORK))
@@ -65,8 +68,11 @@ async def test_a_new_round_marks_the_old_card_and_sends_a_new_one(world):
     assert edit.buttons == ()
     new = [m for m in world.tg.sent if m.chat_id == CITY_CHAT and m.text.startswith("Заявитель")]
     assert len(new) == 1 and Action.TAKE in actions(new[0].buttons)
-    # «Не наше» now: the city's new card says where it went; the ministry gets one (VK).
+    # «Не наше» now (with its reason): the city's new card says where it went; the ministry
+    # gets one (VK).
     await world.core.handle(press(world, CITY_CHAT, "redirect", n))
+    why = Choice(Asked.REDIRECT, 2, "topic").pack()
+    await world.core.handle(press(world, CITY_CHAT, "confirm", n, why))
     await world.flush()
     handed = world.tg.edited[-1][1]
     assert "↪️ Передано в «Министерство транспорта»" in handed.text and handed.buttons == ()
@@ -110,7 +116,11 @@ async def test_the_coordinators_card_for_a_body_without_a_chat_is_edited_too(wor
     pressed = IncomingMessage(
         "tg", COORDINATOR_ID, COORDINATOR_ID, 99, payload=Payload("reject", n).pack()
     )
-    assert (await world.core.handle(pressed)).state == S.REJECTED
+    assert (await world.core.handle(pressed)).kind == "asked"  # «Спам» asks first
+    confirmed = dataclasses.replace(
+        pressed, message_id=100, payload=Payload("confirm", n, "reject.1").pack()
+    )
+    assert (await world.core.handle(confirmed)).state == S.REJECTED
     await world.flush()
     ((_card_id, edit),) = world.tg.edited
     assert edit.text.startswith(card.text) and "🚫 Отклонено как спам" in edit.text

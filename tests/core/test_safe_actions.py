@@ -28,6 +28,7 @@ async def answered_ticket(world) -> str:
     number = (await world.core.handle(world.citizen("яма во дворе"))).number
     card = await sent_id(world, number, "body")
     assert (await written(world, CITY_CHAT, "Заделали.", card)).state == S.ANSWERED
+    await world.flush()  # the answer delivered and acknowledged («доставлено») before what follows
     return number
 
 

@@ -72,7 +72,7 @@ async def show(desk: Desk, message: IncomingMessage, payload: Payload | None) ->
         revocable = False
         if not bodies:
             await desk.reply_in_chat(
-                message, texts.STAFF_NOT_ALLOWED, "staff", purpose=Purpose.CITIZEN
+                message, texts.STAFF_LIST_NOT_ALLOWED, "staff", purpose=Purpose.CITIZEN
             )
             return Outcome(K.IGNORED)
     for index, body in enumerate(bodies):

@@ -170,7 +170,7 @@ async def test_staff_lists_bindings_and_a_coordinator_revokes_one(world):
     # The coordinator sees buttons and revokes the private chat.
     await world.core.handle(write(COORDINATOR_ID, COORDINATOR_ID, 903, "/staff Администрация"))
     await world.flush()
-    assert said(world, STRANGER)[-1] == texts.STAFF_NOT_ALLOWED
+    assert said(world, STRANGER)[-1] == texts.STAFF_LIST_NOT_ALLOWED
     listing = [m for m in world.tg.sent if m.chat_id == COORDINATOR_ID][-1]
     revoke_first = listing.buttons[0][0]
     assert revoke_first.text == "Отозвать 1"

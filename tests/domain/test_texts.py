@@ -4,7 +4,10 @@ would never show. And every placeholder a text uses must be one the code can fil
 
 from __future__ import annotations
 
+import ast
+import collections
 import string
+from pathlib import Path
 
 from bot.domain import texts
 from bot.domain.texts import citizen, coordination, staff
@@ -30,3 +33,18 @@ def test_every_text_is_a_well_formed_format_string() -> None:
         for text in value.values() if isinstance(value, dict) else [value]:
             if isinstance(text, str):
                 list(string.Formatter().parse(text))  # raises ValueError on a broken field
+
+
+def test_no_text_is_assigned_twice() -> None:
+    """Two engineers naming two different texts alike: the second silently replaces the first
+    (a card button's refusal once read «Список сотрудников органа видят…»)."""
+    for module in (citizen, staff, coordination):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        assigned = collections.Counter(
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        )
+        assert not [name for name, count in assigned.items() if count > 1], module.__name__

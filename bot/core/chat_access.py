@@ -6,7 +6,8 @@ platform says so either at once (Telegram ``my_chat_member`` with ``left``/``kic
 `delivery_refused`). Until then a card sent there was only logged; now the chat is marked
 (`StaffTx.mark_unreachable`, shown on each binding as ``unreachable_since``), the coordinators
 are told at once which body and what kind of chat, and while no chat of the body is reachable
-its cards go to the coordinators (`live_cards.send_cards`) — those of the tickets it holds now included.
+its cards go to the coordinators (`live_cards.send_cards`) — those of the tickets it holds now
+included.
 
 When the chat is back (``my_chat_member`` with ``member``/``administrator``, VK
 ``message_allow``, or simply a message from it: `dispatch.chat_is_back`), the mark is removed
@@ -142,8 +143,8 @@ async def _card_again(
     desk: Desk, tx: Tx, ticket: TicketRecord, body: Body, channel: str, chat_id: int
 ) -> bool:
     """The ticket's card in a chat that is back, unless it reached the chat before: a card
-    refused there is queued again, a missing one is queued (`live_cards.send_cards`: chats that have the
-    card get nothing twice). ``False`` when the chat has it already."""
+    refused there is queued again, a missing one is queued (`live_cards.send_cards`: chats that
+    have the card get nothing twice). ``False`` when the chat has it already."""
     key = OutboxKey.card(ticket.number, ticket.route_round, channel, chat_id)
     rows = [row for k in _pieces(key) if (row := await tx.outbox.by_key(k)) is not None]
     if rows and all(row.state == OutboxState.SENT for row in rows):

@@ -83,18 +83,23 @@ async def _remind(desk: Desk, tx: Tx, ticket: TicketRecord, kind: str) -> None:
         text = texts.OVERDUE_TO_COORDINATOR if overdue else texts.REMINDER_TO_BODY
         text = text.format(number=ticket.number, due=due, body=body.name if body else ticket.body)
         await desk.to_each_coordinator(tx, ticket, kind, text, ticket.route_round)
-    if kind == OVERDUE:
-        await tell_citizen_overdue(desk, tx, ticket, due)
+    if overdue:  # the first term's or, after the one extension, the new one's
+        await tell_citizen_overdue(desk, tx, ticket, due, extended=kind != OVERDUE)
     log.info("ticket %s: %s queued", ticket.number, kind)
 
 
-async def tell_citizen_overdue(desk: Desk, tx: Tx, ticket: TicketRecord, due: str) -> None:
+async def tell_citizen_overdue(
+    desk: Desk, tx: Tx, ticket: TicketRecord, due: str, *, extended: bool = False
+) -> None:
     """The citizen hears that the deadline passed without an answer, and who now follows it
-    up: silence after a promised date is what makes people write again (or give up)."""
+    up: silence after a promised date is what makes people write again (or give up). Once a
+    round, and once more for the extended deadline of that round (its own outbox key)."""
     template = texts.OVERDUE_TO_CITIZEN if desk.coordinators else texts.OVERDUE_TO_CITIZEN_ALONE
     await desk.to_citizen(
         tx,
         ticket,
-        OutboxKey.to_citizen(ticket.number, OVERDUE, ticket.route_round),
+        OutboxKey.to_citizen(
+            ticket.number, f"{OVERDUE}-extended" if extended else OVERDUE, ticket.route_round
+        ),
         template.format(number=ticket.number, due=due),
     )

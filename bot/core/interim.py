@@ -12,10 +12,11 @@ and the messages announcing it are written in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 
-from bot.core import prompts, staff_actions
+from bot.core import live_cards, prompts, staff_actions
 from bot.core.desk import COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage, carried
@@ -126,7 +127,9 @@ async def send_interim(
     return Outcome(K.INTERIM, number, ticket.state, notice=notice)
 
 
-async def extend(desk: Desk, number: str, *, by: str, actor: str, reason: str) -> Outcome:
+async def extend(
+    desk: Desk, number: str, *, by: str, actor: str, reason: str, who: str = ""
+) -> Outcome:
     """Move the deadline once per routing round (see the module docstring); the citizen reads
     the reason and the new date, the body's chats too."""
     now = desk.clock.now()
@@ -146,6 +149,10 @@ async def extend(desk: Desk, number: str, *, by: str, actor: str, reason: str) -
             "reason": reason,
         }
         await tx.tickets.add_event(ticket.id, "extended", now, detail=detail, actor=actor)
+        extended = dataclasses.replace(ticket, due_at=due, extended_at=now, updated_at=now)
+        named = {"by_name": who} if who else {}
+        shown_detail = {"extended_to": due.isoformat(), "reason": reason, **named}
+        await live_cards.refresh(desk, tx, ticket, extended, shown_detail, now)
         body = desk.body_of(ticket)
         shown = desk.show_due(due)
         await desk.to_citizen(

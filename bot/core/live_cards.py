@@ -79,6 +79,9 @@ def status_line(
     who = texts.CARD_WHO.format(who=name) if name else ""
     due = desk.show_due(ticket.due_at) if ticket.due_at is not None else "—"
     state = ticket.state
+    if "extended_to" in detail:  # not a move: the one extension (`interim.extend`)
+        reason = detail.get("reason") or "—"
+        return texts.CARD_STATUS_EXTENDED.format(when=when, who=who, due=due, reason=reason)
     if state in (S.ROUTED, S.REOPENED):
         return texts.CARD_STATUS_WAITING.format(due=due)
     if state == S.IN_WORK:

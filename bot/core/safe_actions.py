@@ -158,7 +158,9 @@ async def act(
         outcome = await staff_actions.redirect(desk, number, by=by, reason=reason, actor=actor)
         done = texts.DONE_REDIRECTED
     elif what == Asked.EXTEND:
-        return await interim.extend(desk, number, by=by, actor=actor, reason=reason or "")
+        return await interim.extend(
+            desk, number, by=by, actor=actor, reason=reason or "", who=message.user_name
+        )
     else:
         return await interim.send_interim(desk, message, number, by=by)
     if outcome.kind == K.IGNORED:

@@ -90,6 +90,11 @@ async def test_the_deadline_is_extended_once_with_a_reason_and_reminders_follow_
         "Причина: Нужна выездная проверка"
     )
     assert "срок ответа продлён до 02.04.2026" in last(world, CITY_CHAT).text
+    # The card itself shows the new deadline and why (the status line under it).
+    card_edit = world.tg.edited[-1][1]
+    assert "⏳ Срок продлён" in card_edit.text and "теперь — до 02.04.2026 включительно" in (
+        card_edit.text
+    ) and "Причина: Нужна выездная проверка" in card_edit.text
 
     # Once only: the card button and an old question's reason are refused alike.
     once = texts.EXTEND_ONCE.format(number=number, due="02.04.2026 включительно")
@@ -107,6 +112,10 @@ async def test_the_deadline_is_extended_once_with_a_reason_and_reminders_follow_
     assert await world.core.scan_deadlines() == 1
     await world.flush()
     assert "не ответил до 02.04.2026 включительно" in world.tg.texts(COORDINATOR_ID)[-1]
+    # The citizen hears of the extended deadline passing too, with its date.
+    assert world.tg.texts(CITIZEN_TG)[-1].startswith(
+        f"Срок ответа по обращению № {number} (до 02.04.2026 включительно) истёк"
+    )
     async with world.repo.transaction() as tx:
         rows = await tx.sql.all("SELECT kind, skipped FROM reminders ORDER BY kind")
     assert [(r["kind"], bool(r["skipped"])) for r in rows] == [

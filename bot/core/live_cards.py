@@ -118,7 +118,13 @@ async def refresh(
         when = texts.WHEN.format(date=now.astimezone(desk.calendar.timezone))
         same_body = after.body == before.body
         if same_body:
-            status = texts.CARD_STATUS_RETURNED.format(when=when)
+            # Back from the citizen («не решена») or from a coordinator (a close undone).
+            back = (
+                texts.CARD_STATUS_RETURNED
+                if after.state == S.REOPENED
+                else texts.CARD_STATUS_BACK_FROM_COORDINATOR
+            )
+            status = back.format(when=when)
             title, closed = cards.forum_topic_title(desk.table, after), None
         else:
             new_body = desk.body_of(after)

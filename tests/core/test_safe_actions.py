@@ -104,6 +104,9 @@ async def test_close_without_an_answer_needs_a_reason_the_citizen_reads_and_can_
     assert last(world, CITIZEN_TG).text.startswith(f"Обращение № {number} снова в работе: {CITY}.")
     card = last(world, CITY_CHAT)
     assert card.text.startswith(texts.RETURNED_NOTE + f"Обращение № {number}\n")
+    # The old card says who brought the ticket back (not the citizen's «не решена»).
+    old_card = world.tg.edited[-1][1]
+    assert "координатор вернул обращение в работу" in old_card.text and not old_card.buttons
     async with world.repo.transaction() as tx:
         events = await tx.tickets.events(ticket.id)
     assert (events[-1]["kind"], events[-1]["from_state"], events[-1]["to_state"]) == (

@@ -70,6 +70,10 @@ CARD_STATUS_RETURNED = (
     "🔁 {when} заявитель сообщил, что проблема не решена: обращение пришло снова, "
     "новая карточка — ниже."
 )
+# The same body gets the ticket again from a coordinator (a mistaken close returned, a choice).
+CARD_STATUS_BACK_FROM_COORDINATOR = (
+    "🔁 {when} координатор вернул обращение в работу: новая карточка — ниже."
+)
 CARD_WHO = " ({who})"
 #: The forum topic's title starts with the ticket's state (a fresh ticket has no mark).
 TOPIC_STATE_MARKS = {

@@ -173,7 +173,7 @@ async def _card(desk: Desk, tx: Tx, ticket: TicketRecord, body: Body) -> None:
     note = texts.REOPENED_NOTE if ticket.state == TicketState.REOPENED else ""
     await live_cards.send_cards(
         desk, tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
-        ticket.route_round, note,
+        ticket.route_round, note, state=ticket.state,
     )
 
 

@@ -174,6 +174,6 @@ async def _send_open_cards(desk: Desk, body: Body) -> None:
                 note = texts.REOPENED_NOTE if state == TicketState.REOPENED else ""
                 await live_cards.send_cards(
                     desk, tx, ticket, body, ticket.topic, ticket.municipality, ticket.due_at,
-                    ticket.route_round, note,
+                    ticket.route_round, note, state=ticket.state,
                 )
     desk.wake()

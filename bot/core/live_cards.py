@@ -101,6 +101,17 @@ def status_line(
     return None
 
 
+async def _status_as_it_is(desk: CardDesk, tx: Tx, ticket: TicketRecord) -> str:
+    """The status line of a card sent again later (its chat came back, a new administrator):
+    as the move that put the ticket in its state showed it then (who took it, and when)."""
+    for event in reversed(await tx.tickets.events(ticket.id)):
+        if event["to_state"] == ticket.state:
+            at = event["at"]
+            moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+            return status_line(desk, ticket, event["detail"], moment) or ""
+    return status_line(desk, ticket, {}, ticket.updated_at) or ""
+
+
 async def refresh(
     desk: CardDesk,
     tx: Tx,
@@ -293,7 +304,11 @@ async def send_cards(
     text = cards.card_text(
         desk.table, ticket.number, topic, municipality, due_shown, appeal, note
     )
-    status = texts.CARD_STATUS_WAITING.format(due=due_shown)
+    status = (
+        texts.CARD_STATUS_WAITING.format(due=due_shown)
+        if state in (S.ROUTED, S.REOPENED)
+        else await _status_as_it_is(desk, tx, dataclasses.replace(ticket, state=state))
+    )
     shown = dataclasses.replace(ticket, state=state)  # its topic's title and state
     for channel, chat in chats:
         attachments = desk.portable(ticket, channel)

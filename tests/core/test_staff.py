@@ -254,3 +254,22 @@ async def test_an_administrator_writing_not_in_reply_is_told_how_to_answer(world
     await world.flush()
     assert said(world, ADMIN)[-1] == texts.STAFF_HOW_TO_ANSWER
     assert (await world.core.handle(world.citizen("яма"))).kind == "created"
+
+
+async def test_a_new_administrator_sees_a_taken_ticket_as_taken(world):
+    """The cards a newly bound chat gets show each ticket as it is: one a colleague already
+    took reads «В работе: …» (who, since when) and offers no «Взять в работу»."""
+    await world.start()
+    number = (await world.core.handle(world.citizen("яма"))).number
+    world.message_ids += 1
+    taken = IncomingMessage(
+        "tg", CITY_CHAT, 7, world.message_ids, payload=Payload("take", number).pack(),
+        user_name="Анна Петрова",
+    )
+    assert (await world.core.handle(taken)).kind == "taken"
+    await bind(world, "city", ADMIN, ADMIN)
+    await world.flush()
+    card = next(m for m in world.tg.sent if m.chat_id == ADMIN and number in m.text)
+    assert "🛠 В работе: Анна Петрова, с 04.03.2026 10:00." in card.text
+    labels = [b.text for row in card.buttons for b in row]
+    assert texts.TAKE_BUTTON not in labels and texts.NOT_OURS_BUTTON in labels

@@ -98,7 +98,11 @@ async def show(desk: Desk, message: IncomingMessage, payload: Payload | None) ->
         for order, event in enumerate(events):
             lines.append((_time(event["at"]), order, _event_line(desk, event)))
         for m in thread:
-            template = texts.TICKET_CITIZEN_SAID if m.author == "citizen" else texts.TICKET_ANSWER
+            template = (
+                texts.TICKET_CITIZEN_SAID
+                if m.author == "citizen"
+                else texts.TICKET_AUTHORS.get(m.author, texts.TICKET_ANSWER)
+            )
             what = template.format(who="", text=_quoted(m.text, len(m.attachments)))
             lines.append((m.at, len(lines), what))
         for n in notes:

@@ -49,6 +49,16 @@ async def test_an_interim_answer_reaches_the_citizen_and_the_ticket_stays_in_wor
     await world.core.handle(world.citizen("", payload=Payload("history", number).pack()))
     await world.flush()
     assert "промежуточный ответ: Подрядчик выйдет" in world.tg.texts(CITIZEN_TG)[-1]
+    # So does /ticket for staff: every event and message by its Russian name.
+    world.message_ids += 1
+    await world.core.handle(IncomingMessage(
+        "tg", COORDINATOR_ID, COORDINATOR_ID, world.message_ids, f"/ticket {number}"
+    ))
+    await world.flush()
+    shown = world.tg.texts(COORDINATOR_ID)[-1]
+    # The event and the message itself: neither reads as the answer or by its code name.
+    assert shown.count("промежуточный ответ") == 2 and "Подрядчик выйдет" in shown
+    assert "ответ заявителю" not in shown and "interim" not in shown
     # The answer that follows is the answer, as before.
     card = await sent_id(world, number, "body")
     assert (await written(world, CITY_CHAT, "Заделали.", card)).state == S.ANSWERED

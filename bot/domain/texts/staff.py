@@ -210,6 +210,22 @@ TICKET_EVENTS = {
     "clarified": "заявитель уточнил",
     "follow_up": "заявитель дополнил",
     "delivery_failed": "сообщение не доставлено",
+    "delivery_uncertain": "неизвестно, дошло ли сообщение (сбой при отправке)",
+    "interim": "промежуточный ответ",
+    "extended": "срок продлён",
+    "returned": "координатор вернул в работу: {body}",
+    "asked_topic": "бот спросил тему",
+    "asked_place": "бот спросил место",
+    "asked_address": "бот спросил адрес",
+    "offered_new": "бот спросил, новое ли это обращение",
+    "citizen_unreachable": "заявитель недоступен (закрыл сообщения)",
+    "card_resent": "карточка отправлена снова",
+    "retention": "данные удалены по сроку хранения",
+}
+#: What `/ticket` calls a thread message, by its author (else: an answer to the citizen).
+TICKET_AUTHORS = {
+    "interim": "промежуточный ответ{who}: {text}",
+    "held": "заявитель (пока бот спрашивал, новое ли это обращение){who}: {text}",
 }
 STAFF_USAGE = "Напишите, чьих сотрудников показать: /staff <номер органа или часть названия>."
 STAFF_LIST_NOT_ALLOWED = (

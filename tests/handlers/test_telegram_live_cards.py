@@ -1,7 +1,8 @@
 """Live cards in Telegram, end to end (the real bot polling the emulator, see
 `tests.handlers.test_telegram_staff`): what administrators see change on a card after each
 press and each answer — the status line, the buttons, the toast, the «доставлено» under their
-answer, the forum topic's title and whether it is closed.
+answer, the forum topic's title and whether it is closed. «Не наше» and «Закрыть» ask first
+(`tests.handlers.test_telegram_safe_actions`): the cards change only once the question is answered.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 from bot.domain import texts
 from tests.emulators.aio import run_async
 from tests.emulators.telegram import SentCall
+from tests.handlers.test_telegram_safe_actions import labels, question, tap
 from tests.handlers.test_telegram_staff import ADMIN, ADMIN2, CITIZEN, world_at
 
 EDITS = ("editMessageText", "editMessageCaption")
+#: The buttons of a card nobody has taken yet, and of one in work (no «Взять» any more).
+WAITING = ["Взять в работу", "Не наше", "Закрыть", "Спам", "Промежуточный ответ", "Продлить срок"]
+IN_WORK = ["Не наше", "Закрыть", "Спам", "Промежуточный ответ", "Продлить срок"]
 
 
 async def edited(w, card: SentCall, needle: str, since: int = 0) -> SentCall:
@@ -21,10 +26,6 @@ async def edited(w, card: SentCall, needle: str, since: int = 0) -> SentCall:
         and c.params.get("message_id") == card.message_id and needle in (c.body or ""),
         since=since,
     )
-
-
-def labels(call: SentCall) -> list[str]:
-    return [b["text"] for b in call.buttons]
 
 
 def name_of(w, user: int) -> str:
@@ -40,7 +41,7 @@ async def test_take_edits_the_card_of_every_administrator_and_toasts_the_presser
         number, _ack = await w.appeal()
         mine, theirs = await w.card(ADMIN, number), await w.card(ADMIN2, number)
         assert "⏳ Ждёт: в работу ещё никто не взял" in mine.text
-        assert labels(mine) == ["Взять в работу", "Не наше", "Закрыть", "Спам"]
+        assert labels(mine) == WAITING
 
         answer = await w.press(ADMIN, mine, "take")
         assert answer["text"] == texts.NOTICE_TAKEN and not answer.get("show_alert")
@@ -48,7 +49,7 @@ async def test_take_edits_the_card_of_every_administrator_and_toasts_the_presser
             now = await edited(w, card, "🛠 В работе")
             assert name_of(w, ADMIN) in now.text  # who took it, as Telegram names them
             assert now.text.startswith(f"Обращение № {number}\n")  # the same card
-            assert labels(now) == ["Не наше", "Закрыть", "Спам"]  # no «Взять» any more
+            assert labels(now) == IN_WORK
         # The colleague's stale «Взять» is refused, and says why.
         late = await w.press(ADMIN2, theirs, "take")
         assert late["show_alert"] is True and "уже в работе" in late["text"]
@@ -61,12 +62,21 @@ async def test_not_ours_marks_the_old_card_handed_on_and_the_next_body_gets_a_ca
         await w.bind_private(ADMIN2, "transport")
         number, _ack = await w.appeal()
         card = await w.card(ADMIN, number)
-        answer = await w.press(ADMIN, card, "redirect")
-        assert answer["text"] == texts.NOTICE_REDIRECTED.format(body="Министерство транспорта")
-        old = await edited(w, card, "↪️ Передано в «Министерство транспорта»")
+        since = len(w.tg.sent)
+        pressed = await w.press(ADMIN, card, "redirect")
+        assert not pressed.get("show_alert") and not pressed.get("text")  # the question says it
+        why = await question(w, ADMIN, f"Почему обращение № {number} не ваше?", since)
+        assert why.reply_to == card.message_id
+        answer = await tap(w, ADMIN, why, "Другая тема")
+        assert answer["text"] == texts.DONE_REDIRECTED.format(number=number)
+        old = await edited(w, card, "↪️ Передано в «Министерство транспорта»", since)
         assert old.buttons == []  # nothing left to press there
+        # Asking changed nothing on the card: its one edit is the hand-over.
+        edits = [c for c in w.tg.sent[since:] if c.method in EDITS
+                 and c.params.get("message_id") == card.message_id]
+        assert edits == [old]
         theirs = await w.card(ADMIN2, number)
-        assert labels(theirs)[:2] == ["Взять в работу", "Не наше"]
+        assert labels(theirs) == WAITING
 
 
 @run_async
@@ -101,9 +111,14 @@ async def test_a_closed_ticket_renames_and_closes_its_forum_topic(tmp_path):
         await edited(w, card, "🛠 В работе")
         assert tg.topic_state(group, thread) == (f"🛠 № {number} · Дороги", False)
 
-        closed = await w.press(ADMIN, card, "close", chat=group)
-        assert closed["text"] == texts.NOTICE_CLOSED.format(number=number)
-        now = await edited(w, card, "✅ Закрыто")
+        since = len(tg.sent)
+        await w.press(ADMIN, card, "close", chat=group)
+        asked = await question(w, group, f"Закрыть обращение № {number} без ответа?", since)
+        assert asked.reply_to == card.message_id and asked.thread_id == thread
+        assert tg.topic_state(group, thread) == (f"🛠 № {number} · Дороги", False)  # not yet
+        closed = await tap(w, ADMIN, asked, "Решено по телефону или лично")
+        assert closed["text"] == texts.DONE_CLOSED_WITH_REASON.format(number=number)
+        now = await edited(w, card, "✅ Закрыто", since)
         assert now.buttons == []
         await tg.wait_for(lambda c: c.method == "closeForumTopic")
         assert tg.topic_state(group, thread) == (f"✅ № {number} · Дороги", True)
@@ -118,7 +133,7 @@ async def test_a_card_sent_as_a_photo_caption_is_edited_as_a_caption(tmp_path):
                                    and "Обращение №" in (c.caption or ""))
         await w.press(ADMIN, card, "take")
         now = await edited(w, card, "🛠 В работе")
-        assert now.method == "editMessageCaption" and labels(now) == ["Не наше", "Закрыть", "Спам"]
+        assert now.method == "editMessageCaption" and labels(now) == IN_WORK
 
 
 @run_async
@@ -134,5 +149,5 @@ async def test_a_card_that_cannot_be_edited_gets_a_status_message_with_the_butto
         status = await w.said(ADMIN, "🛠 В работе", since)
         assert status.text.startswith(f"Обращение № {number}\n") and len(status.text) < 200
         assert status.reply_to == card.message_id
-        assert labels(status) == ["Не наше", "Закрыть", "Спам"]
+        assert labels(status) == IN_WORK
 

@@ -1,7 +1,8 @@
 """Live cards in VK, end to end (the whole bot on both emulators, `tests.app_world`): the city
 administration has a Telegram group and a VK administrator (both from the routing table), so
 every change shows on both cards — edited with ``messages.edit`` in VK, or, when VK refuses
-(909: too old), as a compact status message with the buttons under the card.
+(909: too old), as a compact status message with the buttons under the card. «Не наше» asks
+first (`tests.handlers.test_vk_safe_actions`): the cards change once the question is answered.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from tests.app_world import APPEAL, NUMBER, TG_ADMIN, VK_ADMIN, both_channels
 from tests.emulators.aio import run_async
 from tests.emulators.vk import SentMessage, VKEmulator
 from tests.handlers.test_vk_end_to_end import VK_CITIZEN, callback_buttons
+from tests.handlers.test_vk_safe_actions import next_to, tap
+
+#: The buttons of a card in work (no «Взять» any more).
+IN_WORK = ["Не наше", "Закрыть", "Спам", "Промежуточный ответ", "Продлить срок"]
 
 
 async def appeal_and_cards(w) -> tuple[str, SentMessage, object]:
@@ -51,17 +56,18 @@ async def test_take_in_vk_edits_both_cards_and_the_snackbar_says_what_happened(
         vk.add_user(VK_ADMIN, "Пётр", "Сидоров")
         number, vk_card, tg_card = await appeal_and_cards(w)
         assert "⏳ Ждёт" in vk_card.text
+        assert [label for label, _ in callback_buttons(vk_card)] == ["Взять в работу", *IN_WORK]
 
         snackbar = await press(vk, vk_card, "Взять в работу")
         assert snackbar == {"type": "show_snackbar", "text": texts.NOTICE_TAKEN}
         now = await shows(vk, vk_card, "🛠 В работе: Пётр Сидоров")
         assert now["text"].startswith(f"Обращение № {number}\n")
-        assert vk.buttons_of(vk_card.message_id) == ["Не наше", "Закрыть", "Спам"]
+        assert vk.buttons_of(vk_card.message_id) == IN_WORK
         # The colleague in Telegram sees it too.
         edit = await tg.wait_for(lambda c: c.method == "editMessageText"
                                  and c.params.get("message_id") == tg_card.message_id)
         assert "🛠 В работе: Пётр Сидоров" in edit.text
-        assert [b["text"] for b in edit.buttons] == ["Не наше", "Закрыть", "Спам"]
+        assert [b["text"] for b in edit.buttons] == IN_WORK
 
 
 @run_async
@@ -79,7 +85,7 @@ async def test_a_card_too_old_to_edit_gets_a_status_message_with_the_buttons(
         assert vk.errors_given[909] == 1
         assert status.text.startswith(f"Обращение № {number}\n") and len(status.text) < 200
         assert status.reply_to == vk_card.message_id
-        assert [label for label, _ in callback_buttons(status)] == ["Не наше", "Закрыть", "Спам"]
+        assert [label for label, _ in callback_buttons(status)] == IN_WORK
         assert "⏳ Ждёт" in vk.message(vk_card.message_id)["text"]  # the card as it was
 
 
@@ -102,9 +108,15 @@ async def test_a_vk_answer_is_acknowledged_in_reply_once_delivered(tmp_path: Pat
 async def test_not_ours_in_vk_leaves_both_cards_without_buttons(tmp_path: Path) -> None:
     async with both_channels(tmp_path) as w:
         vk, tg = w.vk, w.tg
-        _number, vk_card, tg_card = await appeal_and_cards(w)
-        snackbar = await press(vk, vk_card, "Не наше")
-        assert snackbar["text"].startswith("Передано")
+        number, vk_card, tg_card = await appeal_and_cards(w)
+        seen = len(vk.sent)
+        assert await press(vk, vk_card, "Не наше") == {}  # no snackbar: the question says it
+        why = await next_to(vk, VK_ADMIN, f"Почему обращение № {number} не ваше?", seen)
+        assert why.reply_to == vk_card.message_id
+        assert "⏳ Ждёт" in vk.message(vk_card.message_id)["text"]  # nothing changed yet
+        snackbar = await tap(vk, VK_ADMIN, why, "Другая тема")
+        assert snackbar == {"type": "show_snackbar",
+                            "text": texts.DONE_REDIRECTED.format(number=number)}
         await shows(vk, vk_card, "↪️ Передано")
         assert vk.buttons_of(vk_card.message_id) == []
         edit = await tg.wait_for(lambda c: c.method == "editMessageText"

@@ -114,7 +114,9 @@ async def _ask(
     async with desk.repo.transaction() as tx:
         await prompts.ask(desk, tx, ticket, message, what, text, buttons)
     desk.wake()
-    return Outcome(K.ASKED, ticket.number, ticket.state)
+    # The toast says why nothing changed yet: the question is the next message in the chat.
+    notice = texts.NOTICE_ASKED.format(number=ticket.number)
+    return Outcome(K.ASKED, ticket.number, ticket.state, notice=notice)
 
 
 async def _confirm(

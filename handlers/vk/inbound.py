@@ -19,6 +19,7 @@ the message that carries the button (all VK gives), and the core reads only its 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -41,6 +42,11 @@ from handlers.vk.coordinator import VKCoordinator
 from handlers.vk.isolation import Isolation, LocalIsolation, isolated
 
 log = logging.getLogger("handlers.vk")
+#: VK's "too many requests per second"; a press's answer is tried this often, pausing longer
+#: each time (seconds), well within the minute an event lives.
+TOO_MANY_REQUESTS = 6
+ANSWER_ATTEMPTS = 4
+ANSWER_PAUSE = 0.4
 #: Staff members whose names are remembered (`VKInbound.name_of`).
 NAMES_CACHED = 1000
 
@@ -133,16 +139,29 @@ class VKInbound:
                     incoming = dataclasses.replace(incoming, user_name=await self.name_of(event))
                 notice = (await self.core.handle(incoming)).notice
         finally:
+            await self._answer_press(event, notice)
+
+    async def _answer_press(self, event: MessageEvent, notice: str | None) -> None:
+        """The snackbar (or the empty answer) for a press. It shares the token's 20 calls a
+        second with the outbox, which may be using all of them: "too many requests" (error 6)
+        is retried after a pause, within the minute VK keeps the event."""
+        for attempt in range(1, ANSWER_ATTEMPTS + 1):
             try:
                 if notice:
                     await event.show_snackbar(notice)
                 else:
                     await event.send_empty_answer()
-            except VKAPIError as exc:  # the event expired (VK keeps it about a minute)
+                return
+            except VKAPIError as exc:  # expired (VK keeps it about a minute), or too many calls
+                if exc.code == TOO_MANY_REQUESTS and attempt < ANSWER_ATTEMPTS:
+                    await asyncio.sleep(ANSWER_PAUSE * attempt)
+                    continue
                 log.warning("VK did not take the button answer: error %s", exc.code)
+                return
             except (TimeoutError, aiohttp.ClientError) as exc:
                 # By type only: aiohttp errors carry the request URL, and with it the token.
                 log.warning("VK unreachable for the button answer: %s", type(exc).__name__)
+                return
 
 
     async def name_of(self, event: MessageEvent) -> str:

@@ -64,7 +64,9 @@ async def test_not_ours_marks_the_old_card_handed_on_and_the_next_body_gets_a_ca
         card = await w.card(ADMIN, number)
         since = len(w.tg.sent)
         pressed = await w.press(ADMIN, card, "redirect")
-        assert not pressed.get("show_alert") and not pressed.get("text")  # the question says it
+        # A toast, not an alert: nothing changed yet, the question below says what to do.
+        assert not pressed.get("show_alert")
+        assert pressed["text"] == texts.NOTICE_ASKED.format(number=number)
         why = await question(w, ADMIN, f"Почему обращение № {number} не ваше?", since)
         assert why.reply_to == card.message_id
         answer = await tap(w, ADMIN, why, "Другая тема")

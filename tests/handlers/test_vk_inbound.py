@@ -208,3 +208,18 @@ async def test_an_expired_button_answer_is_logged_and_polling_goes_on(
         assert (await core.next()).text == "Спасибо"
     assert vk.event_answers == [] and vk.errors_given[100] == 1
     assert "error 100" in caplog.text
+
+
+@run_async
+async def test_a_button_answer_refused_as_too_many_requests_is_answered_after_a_pause(
+    data_dir: Path,
+) -> None:
+    """The press's answer shares the token's 20 calls a second with the outbox: when VK says
+    "too many requests" (error 6) the button must still stop spinning, a moment later."""
+    core = FakeCore()
+    async with VKEmulator() as vk, polling_bot(vk, core, data_dir):
+        vk.fail_next("messages.sendMessageEventAnswer", times=2, code=6)
+        event_id = await vk.user_presses_callback_button(USER, 4, {"p": "rate:A-17:5"})
+        assert (await core.next()).payload == "rate:A-17:5"
+        answers = await vk.wait_for(lambda: vk.event_answers)
+        assert [a.event_id for a in answers] == [event_id] and vk.errors_given[6] == 2

@@ -110,7 +110,9 @@ async def test_not_ours_in_vk_leaves_both_cards_without_buttons(tmp_path: Path) 
         vk, tg = w.vk, w.tg
         number, vk_card, tg_card = await appeal_and_cards(w)
         seen = len(vk.sent)
-        assert await press(vk, vk_card, "Не наше") == {}  # no snackbar: the question says it
+        asked = await press(vk, vk_card, "Не наше")  # the snackbar points at the question
+        assert asked == {"type": "show_snackbar",
+                         "text": texts.NOTICE_ASKED.format(number=number)}
         why = await next_to(vk, VK_ADMIN, f"Почему обращение № {number} не ваше?", seen)
         assert why.reply_to == vk_card.message_id
         assert "⏳ Ждёт" in vk.message(vk_card.message_id)["text"]  # nothing changed yet

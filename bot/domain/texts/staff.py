@@ -267,6 +267,7 @@ TEMPLATE_PREVIEW = (
 )
 TEMPLATE_SEND_BUTTON = "Отправить гражданину"
 TEMPLATE_CANCEL_BUTTON = "Отмена"
+NOTICE_ASKED = "№ {number}: ответьте на вопрос бота ниже — пока ничего не изменено."
 TEMPLATE_SENT = "Ответ отправлен заявителю"
 TEMPLATE_CANCELLED = "Не отправлено"
 TEMPLATE_GONE = "Этого шаблона больше нет в таблице."

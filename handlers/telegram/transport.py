@@ -62,6 +62,7 @@ from aiogram.types import (
     InputMediaPhoto,
     InputMediaVideo,
     KeyboardButton,
+    LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -86,6 +87,9 @@ BUTTONS_ONLY_TEXT = "⬆️"  # a text message cannot be empty; used for buttons
 _ALBUM_KIND = {"photo": "visual", "video": "visual", "document": "document", "voice": None}
 _MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
 _THREAD_GONE = ("message thread not found", "topic_deleted", "topic_id_invalid")
+#: No link previews: a card's map links (and a citizen's quoted URL) would each unfold into a
+#: preview of somebody else's page under the card.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 #: Deliveries whose delivered parts are remembered while they wait for a retry.
 PARTS_MEMORY = 1000
 
@@ -156,7 +160,9 @@ class TelegramTransport:
         markup = _keyboard(m)  # none: the buttons go
         where = {"chat_id": m.chat_id, "message_id": message_id, "reply_markup": markup}
         try:
-            await self.bot.edit_message_text(text=m.text, **where)
+            await self.bot.edit_message_text(
+                text=m.text, link_preview_options=NO_PREVIEW, **where
+            )
             return
         except TelegramBadRequest as e:
             if not _says(e, "there is no text in the message"):
@@ -198,7 +204,8 @@ class TelegramTransport:
                  if m.reply_to is not None else None)
         if not m.attachments:
             sent = await self.bot.send_message(text=m.text, reply_markup=markup,
-                                               reply_parameters=reply, **where)
+                                               reply_parameters=reply,
+                                               link_preview_options=NO_PREVIEW, **where)
             return [sent.message_id]
         chunks = _chunks(m.attachments)
         single = len(chunks) == 1 and len(chunks[0]) == 1
@@ -224,6 +231,7 @@ class TelegramTransport:
                                     reply_markup=last_markup, **extra)
         if tail is not None:
             ids += await self._part(m, len(chunks), self.bot.send_message, text=tail,
+                                    link_preview_options=NO_PREVIEW,
                                     reply_markup=markup, **where)
         return ids
 

@@ -10,6 +10,8 @@ quotes the citizen without bidi controls and links the location on two maps.
 
 from __future__ import annotations
 
+import json
+
 from bot.domain import texts
 from tests.app_world import (  # the autouse fixture builds the classifier
     APPEAL,
@@ -179,3 +181,7 @@ async def test_the_card_quotes_the_citizen_and_links_the_location_on_two_maps(tm
         assert "\u202e" not in card.body and "\u202c" not in card.body
         assert "https://www.openstreetmap.org/?mlat=51.533100&mlon=46.034200" in card.body
         assert "https://yandex.ru/maps/?pt=46.034200,51.533100&z=17&l=map" in card.body
+        # Without a preview of somebody's map page unfolding under every card.
+        preview = card.params.get("link_preview_options")
+        preview = json.loads(preview) if isinstance(preview, str) else preview
+        assert preview == {"is_disabled": True}

@@ -59,15 +59,7 @@ def ticket_number(year: int, sequence: int) -> str:
 
 def from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
     """The citizen's message as it is kept in the ticket thread."""
-    return TicketMessage(
-        author=CITIZEN,
-        channel=message.channel,
-        chat_id=message.chat_id,
-        platform_message_id=message.message_id,
-        text=message.text,
-        at=now,
-        attachments=message.attachments,
-    )
+    return TicketMessage.of(message, CITIZEN, now)
 
 
 async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None = None) -> Outcome:

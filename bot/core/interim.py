@@ -91,15 +91,7 @@ async def send_interim(
             return Outcome(K.IGNORED, number)
         if not await tx.tickets.add_message(
             ticket.id,
-            TicketMessage(
-                author=INTERIM_AUTHOR,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                platform_message_id=message.message_id,
-                text=message.text,
-                at=now,
-                attachments=message.attachments,
-            ),
+            TicketMessage.of(message, INTERIM_AUTHOR, now),
         ):
             return Outcome(K.DUPLICATE, number)
         await tx.tickets.add_event(

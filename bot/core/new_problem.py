@@ -75,15 +75,7 @@ async def offer(desk: Desk, message: IncomingMessage, ticket: TicketRecord) -> O
         fresh = await tx.tickets.by_id(ticket.id)
         if fresh is None or fresh.state != TicketState.COLLECTING:
             return None
-        held = TicketMessage(
-            author=HELD,
-            channel=message.channel,
-            chat_id=message.chat_id,
-            platform_message_id=message.message_id,
-            text=message.text,
-            at=now,
-            attachments=message.attachments,
-        )
+        held = TicketMessage.of(message, HELD, now)
         if not await tx.tickets.add_message(fresh.id, held):
             return Outcome(OutcomeKind.DUPLICATE, fresh.number)
         detail = {"message": message.message_id}

@@ -59,15 +59,7 @@ async def take_note(
             await desk.reply_in_chat(message, text, "note-empty")
         return Outcome(K.IGNORED, ticket.number, ticket.state)
     now = desk.clock.now()
-    note = TicketNote(
-        author=author,
-        channel=message.channel,
-        chat_id=message.chat_id,
-        platform_message_id=message.message_id,
-        text=message.text,
-        at=now,
-        attachments=message.attachments,
-    )
+    note = TicketNote.of(message, author, now)
     async with desk.repo.transaction() as tx:
         if not await tx.tickets.add_note(ticket.id, note):
             return Outcome(K.DUPLICATE, ticket.number, ticket.state)

@@ -471,15 +471,7 @@ async def record_answer(
         body_name = body.name if body is not None else texts.COORDINATOR_NAME
         if not await tx.tickets.add_message(
             ticket.id,
-            TicketMessage(
-                author=COORDINATOR if by == COORDINATOR else BODY,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                platform_message_id=message.message_id,
-                text=message.text,
-                at=now,
-                attachments=message.attachments,
-            ),
+            TicketMessage.of(message, COORDINATOR if by == COORDINATOR else BODY, now),
         ):
             return Outcome(K.DUPLICATE, ticket.number)
         first = ticket.state != S.ANSWERED

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.domain.messages import Attachment, Channel
+from bot.domain.messages import Attachment, Channel, IncomingMessage
 from bot.domain.states import InboxState, OutboxState, ProposalState, TicketState
 from bot.domain.wire import CITIZEN_PURPOSES, Purpose
 
@@ -203,6 +203,15 @@ class TicketMessage:
     at: datetime
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def of(cls, message: IncomingMessage, author: str, at: datetime) -> TicketMessage:
+        """What someone wrote, as the ticket's thread keeps it (the platform ids identify a
+        repeated delivery)."""
+        return cls(
+            author, message.channel, message.chat_id, message.message_id, message.text, at,
+            message.attachments,
+        )
+
 
 @dataclass(frozen=True)
 class TicketNote:
@@ -217,6 +226,13 @@ class TicketNote:
     text: str
     at: datetime
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, message: IncomingMessage, author: str, at: datetime) -> TicketNote:
+        return cls(
+            author, message.channel, message.chat_id, message.message_id, message.text, at,
+            message.attachments,
+        )
 
 
 class DuplicateTicket(Exception):

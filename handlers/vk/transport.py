@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 from vkbottle import (
@@ -147,30 +149,17 @@ class VKTransport:
         if message.attachments:
             params["attachment"] = ",".join(a.ref for a in message.attachments)
         try:
-            await self.api.messages.edit(**params)
+            async with _http_errors():
+                await self.api.messages.edit(**params)
         except VKAPIError as exc:
             if exc.code in NOT_EDITABLE_CODES:
                 raise NotEditable(self._scrub(f"VK error {exc.code}: {exc.error_msg}")) from None
             raise self._map(exc, message.chat_id) from None
-        except aiohttp.ClientResponseError as exc:
-            if exc.status >= 500:
-                raise TransientError(f"VK answered HTTP {exc.status}") from None
-            raise PermanentError(f"VK answered HTTP {exc.status}") from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise TransientError(f"VK unreachable: {type(exc).__name__}") from None
         return SentMessage(platform_message_id=message_id)
 
     async def _send(self, params: dict) -> SentMessage:
-        try:
+        async with _http_errors():
             message_id = await self.api.messages.send(**params)
-        except VKAPIError:
-            raise
-        except aiohttp.ClientResponseError as exc:
-            if exc.status >= 500:
-                raise TransientError(f"VK answered HTTP {exc.status}") from None
-            raise PermanentError(f"VK answered HTTP {exc.status}") from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise TransientError(f"VK unreachable: {type(exc).__name__}") from None
         return SentMessage(platform_message_id=int(message_id))
 
     def _map(self, exc: VKAPIError, chat_id: int) -> Exception:
@@ -220,6 +209,24 @@ class VKTransport:
     def _scrub(self, text: str) -> str:
         token = getattr(self.api.token_generator, "token", None)
         return text.replace(token, "***") if isinstance(token, str) and token else text
+
+
+@asynccontextmanager
+async def _http_errors() -> AsyncIterator[None]:
+    """HTTP and network failures around one VK call, as the outbox's errors (VK's own API
+    errors pass through: each caller maps them). A 5xx or no answer: not taken, try again;
+    another HTTP status will not change on a retry. Only the type is kept: aiohttp's message
+    carries the request URL, and with it the token."""
+    try:
+        yield
+    except VKAPIError:
+        raise
+    except aiohttp.ClientResponseError as exc:
+        if exc.status >= 500:
+            raise TransientError(f"VK answered HTTP {exc.status}") from None
+        raise PermanentError(f"VK answered HTTP {exc.status}") from None
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise TransientError(f"VK unreachable: {type(exc).__name__}") from None
 
 
 class VKFiles:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 
 from bot.core.desk import BODY, COORDINATOR, Desk
 from bot.domain import texts
@@ -86,14 +87,14 @@ def _listing(desk: Desk, body: Body, revocable: bool) -> tuple[str, tuple]:
     for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
         if chat:
             lines.append(texts.STAFF_LINE_TABLE.format(
-                where=texts.STAFF_CHANNEL[channel], chat=chat))
+                where=texts.STAFF_CHANNEL[channel], chat=chat) + _cut_off(desk, channel, chat))
     bound = [b for b in desk.bindings if b.body == body.id]
     buttons: list[Button] = []
     for n, binding in enumerate(bound, start=1):
         lines.append(texts.STAFF_LINE.format(
             n=n, where=_where(binding), chat=binding.chat_id,
             who=f"{binding.channel} {binding.user_id}", since=_local(desk, binding),
-        ))
+        ) + _cut_off(desk, binding.channel, binding.chat_id, binding.unreachable_since))
         if revocable and n <= MAX_BUTTONS:
             data = Payload(Action.REVOKE, str(n), token_of(binding)).pack()
             buttons.append(Button(texts.STAFF_REVOKE_BUTTON.format(n=n), data))
@@ -108,6 +109,16 @@ def _where(binding: StaffBinding) -> str:
     kind = ("private" if binding.chat_id == binding.user_id
             else "forum" if binding.forum else "group")
     return f"{texts.STAFF_CHANNEL.get(binding.channel, binding.channel)}, {texts.STAFF_WHERE[kind]}"
+
+
+def _cut_off(desk: Desk, channel: str, chat: int, since: datetime | None = None) -> str:
+    """The mark of a chat the bot cannot write to (`chat_access`): its cards go to the
+    coordinators until somebody brings the bot back."""
+    if (channel, chat) not in desk.staff.unreachable:
+        return ""
+    if since is None:
+        return texts.STAFF_CUT_OFF
+    return texts.STAFF_CUT_OFF_SINCE.format(since=since.astimezone(desk.calendar.timezone))
 
 
 def _local(desk: Desk, binding: StaffBinding):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from core_world import CITIZEN_TG, CITY_CHAT, COORDINATOR_ID
 
 from bot.delivery.transport import RecipientUnreachable
+from bot.domain.messages import IncomingMessage
 
 CITY = "Администрация города Саратова"
 
@@ -154,6 +155,15 @@ async def test_a_bound_chat_shows_the_mark_on_its_bindings(world, clock):
         assert [b.unreachable_since for b in await tx.staff.bindings()] == [clock.now()]
     await world.flush()
     assert "«Министерство транспорта» (группа Telegram)" in world.tg.texts(COORDINATOR_ID)[0]
+    # /staff shows the coordinator which chat is cut off, and since when.
+    world.message_ids += 1
+    await world.core.handle(IncomingMessage(
+        "tg", COORDINATOR_ID, COORDINATOR_ID, world.message_ids, "/staff transport"
+    ))
+    await world.flush()
+    listing = world.tg.texts(COORDINATOR_ID)[-1]
+    assert f"{group} — подключил(а) tg 7" in listing
+    assert "⚠️ бот не может сюда писать с 04.03.2026" in listing
 
     await world.core.access_changed("tg", group, allowed=True)
     assert [b.unreachable_since for b in world.core.desk.bindings] == [None]

@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from routing.hierarchy import dispatcher_for
 from routing.model import RoutingTable
 from routing.places import Gazetteer, PlaceMatch
 from routing.text import (
@@ -354,9 +355,10 @@ class Classifier:
             evidence = max(evidence, max(model_bodies.values()))
         ranked = sorted(candidates.items(), key=lambda item: -item[1])[:CANDIDATE_LIMIT]
         result = tuple(Candidate(t, m, b, c) for (t, m, b), c in ranked)
-        return self._decide(
+        decided = self._decide(
             result, topics, ranked_topics, places, evidence, topic, matched_words, model_topics
         )
+        return self._back_off_to_dispatcher(decided)  # issue 17, body hierarchy (wt-hier)
 
     def _reweigh_by_body_model(
         self,
@@ -499,6 +501,29 @@ class Classifier:
         return replace(
             base, decision=Decision.ROUTE, topic=topic_id, municipality=best.municipality,
             body=best_body, confidence=best_body_confidence, why=why,
+        )
+
+    # -- issue 17 (wt-hier): the body hierarchy, a post-step over the ranked bodies -----------
+    def _back_off_to_dispatcher(self, result: Classification) -> Classification:
+        """Route to the parent body instead of asking when the doubt is only between its units
+        (``routing.hierarchy``); any other decision is left as the classifier made it."""
+        if result.decision == Decision.TO_COORDINATOR:
+            return result
+        totals: dict[str, float] = defaultdict(float)
+        for candidate in result.candidates:
+            if candidate.body:
+                totals[candidate.body] += candidate.confidence
+        found = dispatcher_for(self.table, totals, self.thresholds.route)
+        if found is None:
+            return result
+        best = next(c for c in result.candidates if c.body in found.units)
+        parent = self.table.body_by_id[found.body]
+        municipality = parent.territory[0] if _single_place(parent) else best.municipality
+        return replace(
+            result, decision=Decision.ROUTE, topic=best.topic, municipality=municipality,
+            body=found.body, confidence=found.confidence, topic_options=(),
+            municipality_options=(),
+            why=f"сомнение только между подразделениями органа «{parent.name}»; " + result.why,
         )
 
     @staticmethod

@@ -76,6 +76,13 @@ class Report:
     final_right: float = 0.0  # after the simulated questions, reached the right body
     final_wrong: float = 0.0
     final_coordinator: float = 0.0
+    # The same counting a route to a body that dispatches for the labelled one (its parent in
+    # the table) as right; ``None`` when the table has no hierarchy or the labels are topics.
+    top1_dispatch: float | None = None
+    routed_precision_dispatch: float | None = None
+    routed_wrong_dispatch: float | None = None
+    final_right_dispatch: float | None = None
+    final_wrong_dispatch: float | None = None
 
     def lines(self) -> list[str]:
         def pct(value: float | None) -> str:
@@ -97,6 +104,15 @@ class Report:
             f"после вопросов: верно {pct(self.final_right)}, не туда {pct(self.final_wrong)}, "
             f"координатору {pct(self.final_coordinator)}",
         ]
+        if self.routed_precision_dispatch is not None:
+            rows += [
+                "считая верным вышестоящий орган, который передаёт обращение подразделению:",
+                f"  орган top-1: {pct(self.top1_dispatch)}; направлено сразу верно "
+                f"{pct(self.routed_precision_dispatch)}, уверенно не туда "
+                f"{pct(self.routed_wrong_dispatch)}",
+                f"  после вопросов: верно {pct(self.final_right_dispatch)}, "
+                f"не туда {pct(self.final_wrong_dispatch)}",
+            ]
         return rows
 
     def as_dict(self) -> dict:
@@ -150,11 +166,19 @@ def evaluate(
 ) -> Report:
     """Score ``classifier`` on appeals whose resolved labels are ``topics``/``bodies``."""
     use_body = any(bodies)
+    table = classifier.table
+    hierarchy = use_body and bool(table.subordinates)
+
+    def right(chosen: str | None, target: str) -> bool:
+        """A route to the labelled body or to a body dispatching for it."""
+        return chosen is not None and table.dispatches_for(chosen, target)
+
     report = Report()
     counted = topic_counted = 0
     sums = dict.fromkeys(
         ("top1", "top3", "topic_top1", "topic_top3", "asked", "to_coordinator", "routed",
-         "routed_wrong", "routed_right", "final_right", "final_wrong", "final_coordinator"),
+         "routed_wrong", "routed_right", "final_right", "final_wrong", "final_coordinator",
+         "top1_dispatch", "routed_right_dispatch", "final_right_dispatch"),
         0,
     )
     for appeal, true_topic, true_body in zip(appeals, topics, bodies, strict=True):
@@ -166,6 +190,8 @@ def evaluate(
         ranked = result.ranked_bodies() if use_body else result.ranked_topics()
         sums["top1"] += ranked[:1] == [target]
         sums["top3"] += target in ranked[:3]
+        if hierarchy:
+            sums["top1_dispatch"] += right(next(iter(ranked), None), target)
         if true_topic is not None:
             topic_counted += 1
             ranked_topics = result.ranked_topics()
@@ -176,6 +202,8 @@ def evaluate(
             sums["routed"] += 1
             sums["routed_right"] += chosen == target
             sums["routed_wrong"] += chosen != target
+            if hierarchy:
+                sums["routed_right_dispatch"] += right(chosen, target)
         elif result.decision == Decision.TO_COORDINATOR:
             sums["to_coordinator"] += 1
         else:
@@ -188,6 +216,8 @@ def evaluate(
         if final.decision == Decision.ROUTE:
             sums["final_right"] += final_choice == target
             sums["final_wrong"] += final_choice != target
+            if hierarchy:
+                sums["final_right_dispatch"] += right(final_choice, target)
         else:
             sums["final_coordinator"] += 1
     if counted == 0:
@@ -197,6 +227,15 @@ def evaluate(
                  "final_right", "final_wrong", "final_coordinator"):
         setattr(report, name, sums[name] / counted)
     report.routed_precision = sums["routed_right"] / sums["routed"] if sums["routed"] else 0.0
+    if hierarchy:
+        routed = sums["routed"]
+        report.top1_dispatch = sums["top1_dispatch"] / counted
+        report.routed_precision_dispatch = (
+            sums["routed_right_dispatch"] / routed if routed else 0.0)
+        report.routed_wrong_dispatch = (routed - sums["routed_right_dispatch"]) / counted
+        report.final_right_dispatch = sums["final_right_dispatch"] / counted
+        report.final_wrong_dispatch = (
+            sums["final_right"] + sums["final_wrong"] - sums["final_right_dispatch"]) / counted
     if topic_counted:
         report.topic_top1 = sums["topic_top1"] / topic_counted
         report.topic_top3 = sums["topic_top3"] / topic_counted

@@ -134,6 +134,10 @@ class Body:
     # Filled by administrator invites (a later issue); kept in the table so an export round-trips.
     telegram_chat: str | None = None
     vk_peer: str | None = None
+    #: The body that receives and dispatches appeals for this one (a city administration for its
+    #: committees and okrugs): the router backs off to it when unsure between its units, and its
+    #: card offers «Передать подразделению».
+    parent: str | None = None
 
     @property
     def covers_whole_region(self) -> bool:
@@ -193,6 +197,29 @@ class RoutingTable:
         return tuple(t for t in self.templates if t.body == body_id) + tuple(
             t for t in self.templates if t.body is None
         )
+
+    @cached_property
+    def subordinates(self) -> dict[str, tuple[str, ...]]:
+        """Body id → ids of the bodies naming it as ``parent``, in file order."""
+        kids: dict[str, list[str]] = {}
+        for body in self.bodies:
+            if body.parent is not None:
+                kids.setdefault(body.parent, []).append(body.id)
+        return {k: tuple(v) for k, v in kids.items()}
+
+    def chain_of_command(self, body_id: str) -> tuple[str, ...]:
+        """The body itself, then its parent, up to the top (cycles are refused by validation)."""
+        chain: list[str] = []
+        current: str | None = body_id
+        while current is not None and current in self.body_by_id and current not in chain:
+            chain.append(current)
+            current = self.body_by_id[current].parent
+        return tuple(chain)
+
+    def dispatches_for(self, dispatcher_id: str, body_id: str) -> bool:
+        """Whether an appeal sent to ``dispatcher_id`` reaches ``body_id`` by the hierarchy:
+        the same body, or one of its ancestors."""
+        return dispatcher_id in self.chain_of_command(body_id)
 
     @cached_property
     def children(self) -> dict[str | None, tuple[str, ...]]:

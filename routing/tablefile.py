@@ -409,7 +409,7 @@ def _xlsx_bytes(table: RoutingTable) -> bytes:
         worksheet = book.create_sheet(sheet)
         if sheet != "region":
             worksheet.freeze_panes = "A2"
-        for column, width in zip("ABCDEFGHI", _widths(sheet), strict=False):
+        for column, width in zip("ABCDEFGHIJKL", _widths(sheet), strict=False):
             worksheet.column_dimensions[column].width = width
         for row in _sheet_rows(table, sheet):
             worksheet.append(row)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from routing.errors import MAX_PROBLEMS as MAX_PROBLEMS
 from routing.errors import Problem, ProblemList
+from routing.lineage import BODY_WORDS, MUNICIPALITY_WORDS, ParentWords, check_parents
 from routing.model import (
     ASKABLE,
     MUNICIPALITY_KINDS,
@@ -47,7 +48,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("id", "name", "level", "keywords", "examples", "asks", "deadline"),
     "bodies": (
         "id", "name", "level", "topics", "territory", "priority", "deadline",
-        "telegram_chat", "vk_peer",
+        "telegram_chat", "vk_peer", "parent",
     ),
     "templates": ("id", "body", "title", "text"),
 }
@@ -335,7 +336,7 @@ _CONVERTERS: dict[str, dict[str, _Converter]] = {
     "bodies": {
         "id": _ident, "name": _text, "level": _level, "topics": _text_list,
         "territory": _territory, "priority": _priority, "deadline": _deadline,
-        "telegram_chat": _text, "vk_peer": _text,
+        "telegram_chat": _text, "vk_peer": _text, "parent": _ident,
     },
     "templates": {"id": _template_id, "body": _ident, "title": _text, "text": _template_text},
 }
@@ -454,40 +455,10 @@ def _check_duplicates(section: RawSection, rows: list[_Parsed], problems: Proble
     return first
 
 
-def _check_parents(section: RawSection, index: dict[str, _Parsed], problems: ProblemList
-                   ) -> None:
-    parents: dict[str, str] = {}
-    for ident, item in index.items():
-        parent = _good(item.values, "parent")
-        if parent is None:
-            continue
-        if parent == ident:
-            problems.append(Problem("муниципальное образование указано родителем самого себя",
-                                    section.file, section.name, item.row, "parent"))
-        elif parent not in index:
-            problems.append(Problem(f"родитель «{parent}» не найден среди муниципальных "
-                                    "образований", section.file, section.name, item.row,
-                                    "parent"))
-        else:
-            parents[ident] = parent
-    done: set[str] = set()
-    for start in parents:
-        path: list[str] = []
-        on_path: set[str] = set()
-        current: str | None = start
-        while current is not None and current not in done and current not in on_path:
-            path.append(current)
-            on_path.add(current)
-            current = parents.get(current)
-        if current is not None and current in on_path:
-            cycle = path[path.index(current):]
-            first = min(cycle, key=lambda i: index[i].row)
-            at = cycle.index(first)
-            ordered = cycle[at:] + cycle[:at]
-            problems.append(Problem(
-                f"цикл в родителях: {' → '.join([*ordered, first])}",
-                section.file, section.name, index[first].row, "parent"))
-        done.update(path)
+def _check_parents(section: RawSection, index: dict[str, _Parsed], words: ParentWords,
+                   problems: ProblemList) -> None:
+    links = {ident: (item.row, _good(item.values, "parent")) for ident, item in index.items()}
+    check_parents(links, words, section.file, section.name, problems)
 
 
 def _check_bodies(section: RawSection, rows: list[_Parsed], topics: dict[str, _Parsed],
@@ -577,8 +548,10 @@ def validate(raw: RawTable) -> RoutingTable:
             file = section.file if section is not None else raw.file
             problems.append(Problem(f"в таблице нет {noun}", file, name))
     municipalities = raw.sections.get("municipalities") or RawSection("municipalities", raw.file)
-    _check_parents(municipalities, index["municipalities"], problems)
-    _check_bodies(raw.sections.get("bodies") or RawSection("bodies", raw.file),
+    _check_parents(municipalities, index["municipalities"], MUNICIPALITY_WORDS, problems)
+    bodies = raw.sections.get("bodies") or RawSection("bodies", raw.file)
+    _check_parents(bodies, index["bodies"], BODY_WORDS, problems)
+    _check_bodies(bodies,
                   parsed["bodies"], index["topics"], index["municipalities"], problems)
     for item in parsed["templates"]:
         if (body := _good(item.values, "body")) is not None and body not in index["bodies"]:

@@ -265,6 +265,7 @@ class Desk:
             "redirected": texts.REDIRECTED_TO_CITIZEN,
             "reopened": texts.REOPENED_TO_CITIZEN,
             "returned": texts.RETURNED_TO_CITIZEN,
+            "dispatched": texts.DISPATCHED_TO_CITIZEN,
         }[kind]
         # On acceptance, a topic that wants a photo invites one (never waits for it).
         photo_line, photo_buttons = ("", ())

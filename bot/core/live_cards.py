@@ -152,7 +152,8 @@ async def refresh(
     await _edit_cards(
         desk, tx, after, change, status,
         cards.card_buttons(
-            after.number, after.state, templates=bool(desk.table.templates_for(after.body or ""))
+            after.number, after.state, templates=bool(desk.table.templates_for(after.body or "")),
+            units=after.body in desk.table.subordinates,
         ),
         cards.forum_topic_title(desk.table, after), topic_closed(after.state), now,
     )
@@ -327,7 +328,8 @@ async def send_cards(
             cards.with_status(body_text, status),
             Purpose.BODY,
             buttons=cards.card_buttons(
-                ticket.number, state, templates=bool(desk.table.templates_for(body.id))
+                ticket.number, state, templates=bool(desk.table.templates_for(body.id)),
+                units=body.id in desk.table.subordinates,
             ),
             attachments=attachments,
             card=body_text,

@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from bot.core import interim, prompts, staff_actions
+from bot.core import interim, prompts, staff_actions, units
 from bot.core.desk import BODY, CITIZEN, COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.messages import IncomingMessage
@@ -330,4 +330,6 @@ _HANDLERS: dict[Action, Handler] = {
     Action.CONFIRM: _confirm,
     Action.DISMISS: _dismiss,
     Action.RETURN: _return_press,
+    Action.UNITS: units.offer,  # a parent body's «Передать подразделению» (issue 17)
+    Action.TO_UNIT: units.hand_over,
 }

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from bot.domain import texts
 from bot.domain.messages import Button
 from bot.domain.records import TicketMessage, TicketRecord
-from bot.domain.states import ANSWERABLE, TicketState
+from bot.domain.states import ACTIVE, ANSWERABLE, TicketState
 from bot.domain.wire import Action, Payload, Purpose
 from routing.model import RoutingTable
 
@@ -170,7 +170,10 @@ BUTTON_LABELS = {
     Action.REJECT: texts.REJECT_BUTTON,
     Action.INTERIM: texts.INTERIM_BUTTON,
     Action.EXTEND: texts.EXTEND_BUTTON,
+    Action.UNITS: texts.UNITS_BUTTON,
 }
+#: A body that dispatches for others (a ``parent`` in the table) may hand an open ticket on.
+_UNITS_ROW = (Action.UNITS,)
 
 
 def card_buttons(
@@ -179,11 +182,15 @@ def card_buttons(
     *,
     for_body: bool = True,
     templates: bool = False,
+    units: bool = False,
 ) -> Rows:
     """The buttons under a card (`CARD_BUTTONS`; a coordinator's: `COORDINATOR_CARD_BUTTONS`).
     ``templates``: the body has reply templates (`routing.model.ReplyTemplate`), offered with
-    «Шаблоны ответов» below while the ticket can still be answered."""
+    «Шаблоны ответов» below while the ticket can still be answered. ``units``: the body
+    dispatches for others (`bot.core.units`), offered «Передать подразделению» while open."""
     layout = CARD_BUTTONS.get(state, ()) if for_body else COORDINATOR_CARD_BUTTONS
+    if units and for_body and state in ACTIVE:
+        layout = (*layout, _UNITS_ROW)
     rows = tuple(
         tuple(Button(BUTTON_LABELS[action], Payload(action, number).pack()) for action in row)
         for row in layout

@@ -75,6 +75,9 @@ class Action(StrEnum):
     ASSIGN = "assign"
     INTERIM = "interim"  # «Промежуточный ответ»
     EXTEND = "extend"  # «Продлить срок»
+    # A parent body's (issue 17): «Передать подразделению», then the unit chosen (its id).
+    UNITS = "units"
+    TO_UNIT = "to-unit"
     # Under the bot's question before a staff action (`bot.domain.prompts`): «Да, …» or a
     # reason (the value names what and for which routing round), «Отмена».
     CONFIRM = "confirm"
@@ -149,6 +152,7 @@ _STAFF_ACTIONS = frozenset(
     {
         *(Action.TAKE, Action.REDIRECT, Action.REJECT, Action.CLOSE, Action.INTERIM),
         *(Action.EXTEND, Action.CONFIRM, Action.DISMISS, Action.RETURN),
+        *(Action.UNITS, Action.TO_UNIT),
     }
 )
 

@@ -78,6 +78,7 @@ def _model(raw: dict) -> RoutingTable:
                 else tuple(b["territory"]),
                 priority=b["priority"],
                 deadline=Deadline.parse(b["deadline"]),
+                parent=b.get("parent"),
             )
             for b in raw["bodies"]
         ),
@@ -318,6 +319,24 @@ def test_kursk_bodies_sit_where_their_name_says(kursk: dict) -> None:
     assert where["Администрация Льговского района"] == ["38622000"]
     assert where["Администрация города Льгов"] == ["38710000"]
     assert where["Администрация Центрального округа города Курска"] == ["38701000901"]
+
+
+def test_kursk_city_administration_dispatches_for_its_units(kursk: dict) -> None:
+    """Issue 17: the committees, departments, okrugs and institutions of the city of Kursk are
+    units of its administration; regional committees and management companies are nobody's."""
+    table = _model(kursk)
+    units = {table.body_by_id[i].name for i in table.subordinates["adm-38701000"]}
+    assert {"Комитет дорожного хозяйства города Курска",
+            "Комитет экономического развития Администрации города Курска",
+            "Департамент пассажирского транспорта города Курска",
+            "Администрация Центрального округа города Курска",
+            "Администрация Сеймского округа города Курска",
+            "Администрация Железнодорожного округа города Курска",
+            "МКУ «Управление по делам ГО и ЧС при Администрации города Курска»"} <= units
+    assert len(units) == 16
+    assert not any(name.startswith("ООО") or "Курской области" in name for name in units)
+    assert set(table.subordinates) == {"adm-38701000"}
+    assert table.body_by_id["adm-38701000"].parent is None
 
 
 @needs_data

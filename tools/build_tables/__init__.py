@@ -57,6 +57,8 @@ def self_check(table: dict, oktmo: list[dict[str, str]] | None = None) -> list[s
             problems.append(f"тема {t['id']}: asks {t['asks']}")
     seen: dict[tuple[str, str, int], str] = {}
     for b in table["bodies"]:
+        if b.get("parent") is not None and b["parent"] not in body_ids:
+            problems.append(f"орган {b['id']}: нет вышестоящего органа {b['parent']}")
         Level(b["level"])
         Deadline.parse(b["deadline"])
         for t in b["topics"]:

@@ -373,6 +373,10 @@ def build_kursk(data: Path, keep: Callable[[str], bool] | None = None) -> tuple[
                 "vk_peer": None,
             }
         )
+    parent_of = kursk_body_parents(all_bodies)
+    for entry in bodies:
+        if entry["name"] in parent_of:  # the others stay as they were, without the key
+            entry["parent"] = ids[parent_of[entry["name"]]]
     table = {
         "region": PLACES["region"],
         "municipalities": municipalities,
@@ -387,6 +391,19 @@ def build_kursk(data: Path, keep: Callable[[str], bool] | None = None) -> tuple[
         "dropped": dropped,
     }
     return table, stats
+
+
+def kursk_body_parents(names: list[str]) -> dict[str, str]:
+    """Body name → the name of the body that dispatches for it, by the words of
+    ``units`` in kursk-bodies.yaml (a body is never its own unit)."""
+    parents: dict[str, str] = {}
+    for parent, words in BODIES["units"].items():
+        if parent not in names:
+            raise SystemExit(f"вышестоящий орган «{parent}» не встречается в обращениях")
+        for name in names:
+            if name != parent and any(word in name for word in words):
+                parents[name] = parent
+    return parents
 
 
 def _closest_sibling(body: str, handled: dict[str, list[str]], place_of: dict[str, str]) -> str:

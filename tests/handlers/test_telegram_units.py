@@ -1,0 +1,65 @@
+"""«Передать подразделению» in Telegram, end to end (issue 17; the real bot polling the emulator,
+see `tests.handlers.test_telegram_staff`): the city administration dispatches for its road
+committee; its administrator lists the units under the card and taps one; the committee gets a
+card saying where it came from, the citizen is told, the old card shows where the ticket went,
+and the list pressed again is refused with an alert."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.domain import texts
+from bot.domain.wire import CALLBACK_LIMIT
+from routing.model import Body, Deadline, Level
+from tests.emulators.aio import run_async
+from tests.handlers.test_telegram_live_cards import EDITS, WAITING
+from tests.handlers.test_telegram_safe_actions import labels, question, tap
+from tests.handlers.test_telegram_staff import ADMIN, ADMIN2, CITIZEN, SARATOV, TABLE, world_at
+
+CITY = "Администрация города Саратова"
+ROADS = "Комитет дорожного хозяйства, благоустройства и транспорта"
+WITH_UNITS = dataclasses.replace(TABLE, bodies=(
+    *TABLE.bodies,
+    Body("roads-committee", ROADS, Level.MUNICIPAL, ("roads",), (SARATOV,), priority=-1,
+         deadline=Deadline.parse("10wd"), parent="city"),
+))
+
+
+@run_async
+async def test_the_administration_hands_a_ticket_to_its_committee_with_one_tap(tmp_path):
+    async with world_at(tmp_path, WITH_UNITS) as w:
+        await w.bind_private(ADMIN, "city")
+        await w.bind_private(ADMIN2, "roads-committee")
+        number, _ack = await w.appeal()
+        card = await w.card(ADMIN, number)
+        assert labels(card) == [*WAITING, texts.UNITS_BUTTON]
+
+        since = len(w.tg.sent)
+        listed = await tap(w, ADMIN, card, texts.UNITS_BUTTON)
+        assert not listed.get("show_alert")
+        assert listed["text"] == texts.NOTICE_UNITS.format(number=number)
+        units = await question(w, ADMIN, f"Кому передать обращение № {number}?", since)
+        assert labels(units) == [ROADS]
+        assert all(len(b["callback_data"].encode()) <= CALLBACK_LIMIT for b in units.buttons)
+        assert units.params.get("reply_parameters", {}).get("message_id") == card.message_id \
+            or units.params.get("reply_to_message_id") == card.message_id
+
+        done = await tap(w, ADMIN, units, ROADS)
+        assert not done.get("show_alert")
+        assert done["text"] == texts.NOTICE_DISPATCHED.format(body=ROADS)
+        told = await w.said(CITIZEN, "передано в подразделение", since)
+        assert f"Обращение № {number} передано в подразделение, которое им занимается: " \
+               f"{ROADS}." in told.text
+        theirs = await w.card(ADMIN2, number)
+        assert theirs.text.startswith(texts.DISPATCHED_NOTE.format(body=CITY))
+        assert texts.UNITS_BUTTON not in labels(theirs)  # the committee has no units
+        old = await w.tg.wait_for(
+            lambda c: c.method in EDITS and c.chat_id == ADMIN
+            and c.params.get("message_id") == card.message_id and ROADS in (c.body or ""),
+            since=since,
+        )
+        assert labels(old) == []
+
+        again = await tap(w, ADMIN, units, ROADS)
+        assert again["show_alert"] is True
+        assert again["text"] == texts.STAFF_HANDED_OVER.format(number=number)

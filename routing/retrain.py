@@ -100,7 +100,10 @@ def retrain(
     table: RoutingTable, current: Classifier, examples: Sequence[Example], now: datetime
 ) -> Verdict:
     """Train a candidate on all but the newest examples and judge both on the newest."""
-    known = [e for e in examples if e.body in table.body_by_id and e.text.strip()]
+    # One ticket may be labelled twice (the body a coordinator named, then the same body
+    # answering): the same text and body count once, at its latest.
+    latest = {(e.text, e.body): e for e in sorted(examples, key=lambda e: e.at)}
+    known = [e for e in latest.values() if e.body in table.body_by_id and e.text.strip()]
     train, test = split_recent(known) if len(known) > 1 else ([], [])
     if len({e.body for e in train}) < 2:
         return Verdict(None, len(train), len(test), 0, 0)

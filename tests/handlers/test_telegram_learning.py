@@ -4,9 +4,9 @@ real Saratov classifier, a temporary SQLite file.
 Lamp appeals go, by the table, to the city administration; its administrators say «Не наше»,
 the coordinator names the regional ministry, whose administrators answer. Before that the
 coordinator uploaded labelled appeals as a CSV document. After the retrain job (every second
-here) has run, `/model` shows the accepted version with its figures and a new lamp appeal goes straight to the
-ministry; «Вернуть исходную» under `/model` puts the original model back (until the next
-retrain judges a candidate again).
+here) has run, `/model` shows the accepted version with its figures and a new lamp appeal goes
+straight to the ministry; «Вернуть исходную» under `/model` puts the original model back
+(until the next retrain judges a candidate again).
 """
 
 from __future__ import annotations

@@ -129,10 +129,12 @@ class Learning:
             rows = await tx.models.versions(SHOWN_VERSIONS)
         if not rows:
             return Reply((texts.MODEL_NONE_YET.format(base=self._base_name()),))
-        serving = next((v.id for v in rows if v.swapped), None)
-        lines = [self._line(v) + (texts.MODEL_VERSION_CURRENT if v.id == serving else "")
+        serving = next((v for v in rows if v.swapped), None)
+        lines = [self._line(v) + (texts.MODEL_VERSION_CURRENT if v is serving else "")
                  for v in rows]
-        earlier = [v.id for v in rows if v.swapped and v.id != serving and v.path]
+        in_force = serving.path if serving else None
+        earlier = [v.id for v in rows
+                   if v.swapped and v.source == MODEL_RETRAIN and v.path and v.path != in_force]
         buttons = [
             Button(texts.MODEL_ROLLBACK_BUTTON.format(version=n), f"{MODEL_PREFIX}{n}")
             for n in earlier[:ROLLBACK_BUTTONS]

@@ -50,6 +50,7 @@ from bot.core.appeals import AppealCore
 from bot.core.coordination import Coordination
 from bot.core.coordinator_tools import CoordinatorTools
 from bot.core.flood import FloodWindow
+from bot.core.learning import Learning
 from bot.core.ports import Addressee, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.inbox import Inbox, Process
@@ -90,6 +91,7 @@ REDIS_TIMEOUT_SECONDS = 5.0
 SCAN_STOP_TIMEOUT = 10.0
 DEADLINE_SCAN_JOB = "deadline-scan"
 RETENTION_SCAN_JOB = "retention-scan"
+MODEL_RETRAIN_JOB = "model-retrain"
 #: Retention is counted in days: a scan every few hours keeps the promise to within a day.
 RETENTION_SCAN_SECONDS = 6 * 3600
 
@@ -279,6 +281,8 @@ class CoreService:
     #: The ``ROUTING_TABLE`` file, to be synchronised with the stored versions on start;
     #: ``None`` keeps the table the core was built with (tests).
     file_table: RoutingTable | None = None
+    #: The retrained model's versions (`bot.core.learning`); its job is in ``scheduler``.
+    learning: Learning | None = None
     _stop: asyncio.Event | None = None
     _worker: asyncio.Task | None = None
 
@@ -331,17 +335,29 @@ class CoreService:
             model_path=settings.routing_model,
             coordinators=tuple(coordinators),
         )
+        learning = Learning(coordination, Path(settings.data_dir) / "models")
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)
+        if settings.model_retrain_hours:
+            scheduler.add_job(
+                learning.retrain,
+                "interval",
+                hours=settings.model_retrain_hours,
+                id=MODEL_RETRAIN_JOB,
+                max_instances=1,  # a retrain that outlasts the interval is not started twice
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         return cls(
             repo,
             core,
             outbox,
             coordination,
-            CoordinatorTools(coordination),
+            CoordinatorTools(coordination, learning),
             scheduler,
             RunningJobs(scheduler),
             metrics,
             file_table=table if sync_table else None,
+            learning=learning,
         )
 
     async def start(self) -> None:
@@ -350,6 +366,8 @@ class CoreService:
         await self.core.load_staff()  # administrators' chats, bound by invites
         if self.file_table is not None:
             await self.coordination.sync_with_file(self.file_table)
+        if self.learning is not None:
+            await self.learning.restore()  # the retrained model in force before the restart
         await self.outbox.recover()
         self._stop = asyncio.Event()
         self._worker = asyncio.create_task(self.outbox.run_forever(self._stop), name="outbox")

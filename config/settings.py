@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     routing_table: Path = Field(default_factory=_shipped_table)
     # Обученная модель классификатора тем; без неё бот обходится правилами из таблицы.
     routing_model: Path | None = None
+    # Как часто (в часах) бот переобучает модель на обращениях, где стал известен верный орган
+    # (ответил другой орган, орган назвал координатор, «Не наше»). 0 — не переобучать.
+    # Новая модель заменяет прежнюю, только если на последних обращениях она не хуже;
+    # файлы моделей лежат в data_dir/models.
+    model_retrain_hours: float = Field(24.0, ge=0)
 
     # Токен бота Telegram от @BotFather («123456789:AA…»).
     telegram_bot_token: SecretStr | None = None

@@ -142,20 +142,13 @@ def _labelled(table, data: Path, holdout: float, part: str):
 
 
 def cmd_train(args) -> int:
-    from routing.classify import Classifier
     from routing.learn import train_model
-    from routing.text import analyse
+    from routing.retrain import analysed_with_places
 
     table = _load_table(args.table)
     appeals, topics, bodies = _labelled(table, args.data, args.holdout, "train")
     started = time.perf_counter()
-    gazetteer = Classifier(table).gazetteer
-    texts, places = [], []
-    for appeal in appeals:
-        analysed = analyse(appeal.text)
-        texts.append(analysed)
-        found = gazetteer.find(analysed)
-        places.append([a for m in found for a in table.ancestry(m.municipality_id)])
+    texts, places = analysed_with_places(table, [appeal.text for appeal in appeals])
     model = train_model(table, texts, places, topics, bodies)
     model.save(args.out)
     heads = [name for name, head in (("темы", model.topic_head), ("органы", model.body_head))

@@ -121,8 +121,12 @@ def train_model(
     bodies: Sequence[str | None],
     *,
     regularisation: float = 0.3,
+    weights: Sequence[float] | None = None,
 ) -> AppealModel:
-    """Fit both heads on whichever labels are present (ids already resolved against the table)."""
+    """Fit both heads on whichever labels are present (ids already resolved against the table).
+
+    ``weights`` (one per appeal, default all 1) let recent appeals count more when the bot
+    retrains itself on drifting labels (`routing.retrain`)."""
     words = TfidfVectorizer(
         analyzer=_identity, ngram_range=(1, 1), sublinear_tf=True, min_df=1, lowercase=False
     )
@@ -140,7 +144,10 @@ def train_model(
         if len({labels[i] for i in rows}) < 2:
             return None
         classifier = LinearSVC(C=regularisation)
-        classifier.fit(features[rows], np.array([labels[i] for i in rows]))
+        sample_weight = None if weights is None else np.array([weights[i] for i in rows])
+        classifier.fit(
+            features[rows], np.array([labels[i] for i in rows]), sample_weight=sample_weight
+        )
         return classifier
 
     model.topic_head = head(topics)

@@ -62,6 +62,7 @@ class AppealCore:
     # What the composition root and the coordinator tools read.
     repo = property(lambda self: self.desk.repo)
     table = property(lambda self: self.desk.table)
+    classifier = property(lambda self: self.desk.classifier)
     clock = property(lambda self: self.desk.clock)
     calendar = property(lambda self: self.desk.calendar)
     coordinators = property(lambda self: self.desk.coordinators)

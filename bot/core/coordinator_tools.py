@@ -1,6 +1,7 @@
 """A coordinator's tools as a chat sees them, whichever channel: a table file sent as a document,
-«Применить» / «Отмена» under the proposal, ``/table``, ``/versions``, ``/rollback``, ``/stats``
-and ``/tools`` (their list), with the same refusal for anyone who is not a coordinator.
+«Применить» / «Отмена» under the proposal, ``/table``, ``/versions``, ``/rollback``, ``/stats``,
+``/model`` (`bot.core.learning`) and ``/tools`` (their list), a CSV of labelled appeals, with
+the same refusal for anyone who is not a coordinator.
 
 The adapters only translate. They ask `command_of` whether a text is one of these commands
 (a slash command from anyone, the words of VK's menu from coordinators only), `owns` whether a
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from bot.core import stats
 from bot.core.coordination import (
@@ -31,8 +32,11 @@ from bot.core.coordination import (
     Reply,
     coordinator_ref,
 )
+from bot.core.labels import looks_labelled
+from bot.core.learning import Learning
 from bot.domain import texts
 from bot.domain.phrases import coordinator_command_of
+from routing.sheets import SHEETS
 
 log = logging.getLogger("bot.coordination")
 
@@ -49,8 +53,9 @@ class DownloadFailed(Exception):
 class CoordinatorTools:
     """The coordinator's commands, uploads and presses, for both channels."""
 
-    def __init__(self, coordination: Coordination) -> None:
+    def __init__(self, coordination: Coordination, learning: Learning | None = None) -> None:
         self.coordination = coordination
+        self.learning = learning or Learning(coordination, Path("models"))
 
     def is_coordinator(self, channel: str, user_id: int) -> bool:
         return self.coordination.is_coordinator(channel, user_id)
@@ -81,6 +86,8 @@ class CoordinatorTools:
             return await coordination.versions()
         if name == "rollback":
             return await coordination.propose_rollback(coordinator_ref(channel, user_id))
+        if name == "model":
+            return await self.learning.versions()
         if name == "stats":
             lines, png = await stats.report(coordination.core)
             return Reply(tuple(lines), photo=png)
@@ -105,6 +112,9 @@ class CoordinatorTools:
             log.warning("table upload: download failed in %s (%s)", channel, error)
             where = texts.WHERE_NO_CHAT.get(channel, channel)
             return Reply((texts.TABLE_DOWNLOAD_FAILED.format(name=name, where=where),))
+        stem = PurePosixPath(name.lower()).stem
+        if name.lower().endswith(".csv") and stem not in SHEETS and looks_labelled(data):
+            return await self.learning.upload_labels(data, name)  # appeals, not a table sheet
         who = coordinator_ref(channel, user_id)
         return await self.coordination.propose_upload(data, name, who)
 
@@ -113,4 +123,7 @@ class CoordinatorTools:
         if not self.is_coordinator(channel, user_id):
             log.info("table button refused: not a coordinator (%s)", channel)
             return Reply(notice=texts.ONLY_COORDINATORS)
-        return await self.coordination.press(payload, coordinator_ref(channel, user_id))
+        who = coordinator_ref(channel, user_id)
+        if self.learning.owns(payload):
+            return await self.learning.rollback(payload, who)
+        return await self.coordination.press(payload, who)

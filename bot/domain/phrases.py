@@ -29,7 +29,7 @@ COMMAND_WORDS = {
 #: A coordinator's tools (`bot.core.coordinator_tools`): the slash commands, whoever sends them
 #: (anyone else is refused), and the words a coordinator types or taps in VK's menu
 #: (`bot.domain.texts.COORDINATOR_MENU`), taken from coordinators only.
-COORDINATOR_COMMANDS = ("table", "rollback", "stats", "versions", "tools")
+COORDINATOR_COMMANDS = ("table", "rollback", "stats", "versions", "tools", "model")
 COORDINATOR_WORDS = {
     "статистика": "stats",
     "таблица": "table",
@@ -39,6 +39,7 @@ COORDINATOR_WORDS = {
     "откат таблицы": "rollback",
     "меню координатора": "tools",
     "инструменты": "tools",
+    "модель": "model",
 }
 
 _SLASH = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")

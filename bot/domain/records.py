@@ -307,3 +307,23 @@ class TableProposal:
     state: ProposalState
 
 
+
+
+# -- trained model versions (migration 13, `bot.core.learning`) ----------------------------------
+MODEL_RETRAIN = "retrain"  # the scheduled job trained it on the bot's own tickets
+MODEL_ROLLBACK = "rollback"  # a coordinator put an earlier version back
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    id: int
+    at: datetime
+    source: str  # MODEL_RETRAIN or MODEL_ROLLBACK
+    path: str | None  # the model file; None: the ROUTING_MODEL file (or no model)
+    swapped: bool  # it served from ``at`` on; False: judged worse, never served
+    trained_on: int
+    tested_on: int
+    current_right: int
+    candidate_right: int
+    restores: int | None
+    applied_by: str

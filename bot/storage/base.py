@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from bot.domain.records import (
     InboxDraft,
     InboxRow,
+    ModelVersion,
     NewTicket,
     OutboxDraft,
     OutboxRow,
@@ -218,6 +219,15 @@ class TrainingTx(Protocol):
     async def examples(self) -> list[TrainingExample]: ...
 
 
+class ModelsTx(Protocol):
+    """Trained model versions with their figures (migration 13), append-only."""
+
+    async def add(self, version: ModelVersion) -> int: ...
+    async def in_force(self) -> ModelVersion | None: ...
+    async def version(self, version_id: int) -> ModelVersion | None: ...
+    async def versions(self, limit: int) -> list[ModelVersion]: ...
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
@@ -228,6 +238,7 @@ class Tx(Protocol):
     stats: StatsTx
     training: TrainingTx
     inbox: InboxTx
+    models: ModelsTx
 
 
 class Repository(Protocol):

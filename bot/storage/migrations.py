@@ -339,6 +339,30 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "ALTER TABLE training_examples ADD COLUMN reason TEXT",
         ),
     ),
+    (
+        13,
+        "trained model versions: each retrain's figures, which one serves, rollbacks",
+        (
+            # Append-only like routing_versions. ``path``: the model file (NULL: the
+            # ROUTING_MODEL file, or none); ``swapped`` 1: it served from ``at`` on (the
+            # latest such row is in force), 0: a candidate judged worse, kept for its figures.
+            """
+            CREATE TABLE model_versions (
+                id {id_column},
+                at {timestamp} NOT NULL,
+                source TEXT NOT NULL,
+                path TEXT,
+                swapped INTEGER NOT NULL,
+                trained_on INTEGER NOT NULL,
+                tested_on INTEGER NOT NULL,
+                current_right INTEGER NOT NULL,
+                candidate_right INTEGER NOT NULL,
+                restores BIGINT,
+                applied_by TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 

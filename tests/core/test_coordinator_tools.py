@@ -109,5 +109,7 @@ def test_every_label_of_the_vk_menu_is_a_command():
     assert {coordinator_command_of(label, words=True) for label in labels} == {
         "stats", "table", "versions", "rollback"
     }
-    assert set(COORDINATOR_WORDS.values()) <= {"stats", "table", "versions", "rollback", "tools"}
+    assert set(COORDINATOR_WORDS.values()) <= {
+        "stats", "table", "versions", "rollback", "tools", "model"
+    }
     assert all(len(label) <= 40 for label in labels)  # VK's limit on a button label

@@ -19,6 +19,7 @@ import pytest
 from bot.domain.messages import Attachment
 from bot.domain.records import (
     DuplicateTicket,
+    ModelVersion,
     NewTicket,
     OutboxDraft,
     StaffBinding,
@@ -448,6 +449,29 @@ async def test_the_outbox_backlog_counts_unsent_rows_and_dates_the_oldest(url):
         async with repo.transaction() as tx:
             assert await tx.stats.unsent() == {"pending": 2}
             assert await tx.stats.oldest_unsent_at() == NOW + timedelta(minutes=2)
+
+
+@run_async
+async def test_model_versions_keep_their_figures_and_the_latest_swapped_one_serves(url):
+    def version(path, swapped, at, restores=None):
+        return ModelVersion(0, at, "retrain", path, swapped, 80, 20, 11, 14, restores, "system")
+
+    async with opened(url) as repo:
+        async with repo.transaction() as tx:
+            assert await tx.models.in_force() is None and await tx.models.versions(5) == []
+            first = await tx.models.add(version("/m/1.pkl.gz", True, NOW))
+            second = await tx.models.add(version(None, False, NOW + timedelta(hours=1)))
+        async with repo.transaction() as tx:
+            serving = await tx.models.in_force()
+            assert serving == ModelVersion(
+                first, NOW, "retrain", "/m/1.pkl.gz", True, 80, 20, 11, 14, None, "system"
+            )
+            assert [v.id for v in await tx.models.versions(5)] == [second, first]
+            assert (await tx.models.version(second)).swapped is False
+            third = await tx.models.add(version(None, True, NOW + timedelta(hours=2), first))
+            assert (await tx.models.in_force()).id == third
+            assert (await tx.models.version(third)).restores == first
+            assert await tx.models.version(999) is None
 
 
 @run_async

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from bot.storage.base import (
     InboxTx,
+    ModelsTx,
     OutboxTx,
     StaffTx,
     StatsTx,
@@ -34,7 +35,7 @@ from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.staff import StaffSql
-from bot.storage.sql.tables import StatsSql, TablesSql
+from bot.storage.sql.tables import ModelsSql, StatsSql, TablesSql
 from bot.storage.sql.tickets import TicketsSql, TrainingSql
 from bot.storage.sql.values import to_db_time
 
@@ -47,7 +48,17 @@ class SqlTx:
     """One transaction (`bot.storage.base.Tx`). ``sql`` is its driver: raw statements for
     migrations, the copy tool and tests' direct looks, never for the core."""
 
-    __slots__ = ("inbox", "outbox", "sql", "staff", "stats", "tables", "tickets", "training")
+    __slots__ = (
+        "inbox",
+        "models",
+        "outbox",
+        "sql",
+        "staff",
+        "stats",
+        "tables",
+        "tickets",
+        "training",
+    )
 
     def __init__(self, driver: Driver):
         self.sql = driver
@@ -58,6 +69,7 @@ class SqlTx:
         self.stats: StatsTx = StatsSql(driver)
         self.training: TrainingTx = TrainingSql(driver)
         self.inbox: InboxTx = InboxSql(driver)
+        self.models: ModelsTx = ModelsSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.records import TableProposal, TableVersion
+from bot.domain.records import ModelVersion, TableProposal, TableVersion
 from bot.domain.states import ProposalState
 from bot.storage.sql import values
 from bot.storage.sql.driver import Facet
@@ -168,3 +168,35 @@ def _overdue(states: tuple[str, ...], now: datetime) -> tuple[str, tuple]:
     """Tickets in ``states`` whose deadline has passed (served by ``tickets_state_due``)."""
     marks = ", ".join("?" for _ in states)
     return f"state IN ({marks}) AND due_at IS NOT NULL AND due_at < ?", (*states, to_db_time(now))
+
+
+class ModelsSql(Facet):
+    """Trained model versions (migration 13): append-only, the latest swapped one serves."""
+
+    __slots__ = ()
+
+    async def add(self, version: ModelVersion) -> int:
+        """Store ``version`` (its ``id`` is ignored) and return the id it got."""
+        return await self._value(
+            "INSERT INTO model_versions (at, source, path, swapped, trained_on, tested_on,"
+            " current_right, candidate_right, restores, applied_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                *(to_db_time(version.at), version.source, version.path, int(version.swapped)),
+                *(version.trained_on, version.tested_on, version.current_right),
+                *(version.candidate_right, version.restores, version.applied_by),
+            ),
+            int,
+        )
+
+    async def in_force(self) -> ModelVersion | None:
+        sql = "SELECT * FROM model_versions WHERE swapped = 1 ORDER BY id DESC LIMIT 1"
+        return await self._record(values.model_version, sql)
+
+    async def version(self, version_id: int) -> ModelVersion | None:
+        sql = "SELECT * FROM model_versions WHERE id = ?"
+        return await self._record(values.model_version, sql, (version_id,))
+
+    async def versions(self, limit: int) -> list[ModelVersion]:
+        sql = "SELECT * FROM model_versions ORDER BY id DESC LIMIT ?"
+        return await self._records(values.model_version, sql, (limit,))

@@ -184,3 +184,11 @@ def proposal(row: Row) -> records.TableProposal:
         **columns(row, (*as_is, "proposed_by", "summary"), ("created_at",)),
         state=_PROPOSAL_STATES[row["state"]],
     )
+
+
+def model_version(row: Row) -> records.ModelVersion:
+    as_is = ("id", "source", "path", "trained_on", "tested_on", "current_right")
+    return records.ModelVersion(
+        **columns(row, (*as_is, "candidate_right", "restores", "applied_by"), ("at",)),
+        swapped=bool(row["swapped"]),
+    )

@@ -322,6 +322,24 @@ class Gazetteer:
         return any(lemmas[j] in PLACE_MARKERS or tokens[j] in PLACE_MARKERS for j in around)
 
     # -- location ---------------------------------------------------------------------------
+    def with_location(self, matches: list[PlaceMatch], lat: float, lon: float
+                      ) -> list[PlaceMatch]:
+        """The places named in the text, read with the citizen's shared location.
+
+        The location settles what the text leaves open, before anybody asks: no place named
+        → the town or district at the pin; namesakes («в Михайловке», fifteen of them) → those
+        in the pin's district. A text naming somewhere else keeps both, and the question stays.
+        """
+        located = self.nearest(lat, lon)
+        if located is None or any(m.municipality_id == located.municipality_id
+                                  for m in matches):
+            return matches
+        district = self._table.ancestry(located.municipality_id)[-1]
+        near = [m for m in matches if district in self._table.ancestry(m.municipality_id)]
+        if near and len(near) < len(matches):
+            return near
+        return [*matches, located]
+
     def nearest(self, lat: float, lon: float) -> PlaceMatch | None:
         """The municipality at a shared location: the town if inside it, else its district.
 

@@ -18,6 +18,7 @@ import pytest
 
 from routing.classify import Classifier, Decision
 from routing.tablefile import load_table
+from routing.text import analyse
 
 SARATOV = "63701000"
 ENGELS = "63650101"
@@ -136,3 +137,49 @@ def test_the_place_is_found_once_the_topic_is_known(saratov, classifier, text, t
     assert wrong_place(saratov, result, place) is None, result.why
     if not saratov.body_by_id[result.body].covers_whole_region:
         assert result.municipality in acceptable(place), result.why
+
+
+ATKARSK_PIN = (51.8736, 45.0003)
+BALAKOVO_PIN = (52.0224, 47.7828)
+
+
+def test_namesake_villages_are_asked_about_with_their_districts(saratov, classifier):
+    result = classifier.classify("Нет света на улицах в Михайловке, фонари не горят")
+    assert result.decision is Decision.ASK_MUNICIPALITY
+    shown = [saratov.display_name(m) for m in result.municipality_options]
+    assert len(shown) > 1 and all(s.startswith(("село Михайловка (", "деревня Михайловка ("))
+                                  and "район" in s for s in shown)
+
+
+def test_the_shared_location_settles_namesakes_before_any_question(saratov, classifier):
+    text = "Нет света на улицах в Михайловке, фонари не горят"
+    result = classifier.classify(text, *ATKARSK_PIN, topic="lighting")
+    assert result.decision is Decision.ROUTE
+    assert result.municipality in acceptable("63604481116")  # деревня Михайловка, Аткарский р-н
+
+
+def test_the_shared_location_places_an_appeal_that_names_no_place(classifier):
+    result = classifier.classify("Во дворе не горят фонари", *BALAKOVO_PIN, topic="lighting")
+    assert result.decision is Decision.ROUTE and result.municipality == BALAKOVO
+
+
+def test_a_location_elsewhere_does_not_override_the_named_place(classifier):
+    result = classifier.classify("В Усть-Курдюме не горят фонари", *BALAKOVO_PIN, topic="lighting")
+    assert result.decision is not Decision.ROUTE or result.municipality in acceptable(
+        "63643496101"
+    )
+
+
+def test_a_surname_is_not_a_village(saratov, classifier):
+    found = classifier.gazetteer.find(analyse("Обращается Сысоев Иван Петрович, Балаково"))
+    assert [m.municipality_id for m in found] == [BALAKOVO]
+
+
+def test_a_formation_named_by_its_word_is_not_the_village_of_that_name(classifier):
+    found = classifier.gazetteer.find(analyse("в Октябрьском МО не вывозят мусор"))
+    assert found and all(len(m.municipality_id) == 8 for m in found)
+
+
+def test_the_district_is_meant_when_the_adjective_says_district(classifier):
+    found = classifier.gazetteer.find(analyse("в Балаковском районе яма на дороге"))
+    assert [m.municipality_id for m in found] == ["63607000"]

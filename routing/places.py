@@ -391,3 +391,15 @@ def _prefer_kind(hits: list, before: str, after: str) -> list:
         kind = _KIND_MARKERS.get(before, "")
         chosen = [hit for hit in hits if kind and hit[0].kind_word == kind]
     return chosen or hits
+
+
+def municipality_of_oktmo(table: RoutingTable, oktmo: str | None) -> str | None:
+    """The table's municipality for an address service's OKTMO code: the settlement itself
+    (11 digits), else its formation (first 8), else its district (first 5 + «000»)."""
+    if not oktmo or not oktmo.isdigit():
+        return None
+    known = table.municipality_by_id
+    for code in (oktmo, oktmo[:8], oktmo[:5] + "000"):
+        if len(code) in (8, 11) and code in known:
+            return code
+    return None

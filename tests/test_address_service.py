@@ -3,25 +3,39 @@
 The adapter against a local emulator of DaData's HTTP API (`tests.emulators.dadata`): what it
 sends (the key in one header, the pin, the region), what it reads (OKTMO), and that every
 failure is «no answer» with nothing secret or personal in the log. End to end on the Telegram
-emulator: a pin the offline gazetteer would put in the nearest big town (Saratov, 19 km away)
-goes, with the service configured, to the village it is in; without it, as before.
+and VK emulators: a pin the offline gazetteer would put in the nearest big town (Saratov, 17 km
+away) goes, with the service configured, to the village it is in; without it, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from vkbottle import API, AiohttpClient
+from vkbottle.bot import BotLabeler
 
 from bot.addresses.dadata import DaDataAddresses
+from bot.bootstrap import CoreService
+from bot.domain import texts
+from bot.storage import repository_from_url
 from config import Settings
+from handlers.vk.inbound import VKInbound, make_vk_bot
+from handlers.vk.transport import VKTransport
 from routing.places import municipality_of_oktmo
 from routing.tablefile import load_table
 from tests.app_world import (  # the autouse fixture builds the classifier
+    saratov,
     saratov_built_outside_the_deadline,  # noqa: F401
     telegram_only,
 )
 from tests.emulators.aio import run_async
 from tests.emulators.dadata import DaDataEmulator, Place
 from tests.emulators.telegram import TelegramEmulator
+from tests.emulators.vk import VKEmulator
 
 KEY = "dadata-test-key-0123456789"
 CITIZEN = 1001
@@ -129,3 +143,45 @@ async def test_without_the_address_service_the_offline_gazetteer_places_the_pin(
     async with telegram_only(tmp_path) as (tg, _group):
         accepted = await pin_answers_the_place_question(tg)
     assert CITY_NAME in accepted  # the nearest town within 45 km, as before
+
+
+@asynccontextmanager
+async def vk_bot(tmp_path: Path, table, classifier, settings: Settings):
+    """The real vkbottle bot on the VK emulator, the core built with ``settings``."""
+    async with VKEmulator() as vk:
+        api = API(vk.token, http_client=AiohttpClient())
+        api.API_URL = vk.api_url
+        service = CoreService.build(
+            repo=repository_from_url(f"sqlite:///{tmp_path / 'bot.sqlite3'}"),
+            table=table, classifier=classifier, transports={"vk": VKTransport(api)},
+            settings=settings,
+        )
+        async with service:
+            labeler = VKInbound(service.core).register(BotLabeler())
+            bot = make_vk_bot(api, labeler, tmp_path / "data")
+            polling = asyncio.create_task(bot.run_polling())
+            try:
+                await vk.wait_for_listener()
+                yield vk
+            finally:
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+                await api.http_client.close()
+
+
+@run_async
+async def test_on_vk_too_a_pin_goes_to_the_village_it_is_in(tmp_path):
+    table, classifier = saratov()
+    async with DaDataEmulator(KEY, PLACES) as dadata:
+        settings = Settings(_env_file=None, dadata_api_key=KEY, dadata_url=dadata.base_url)
+        async with vk_bot(tmp_path, table, classifier, settings) as vk:
+            seen = len(vk.sent)
+            await vk.user_sends_text(CITIZEN, "Не горит фонарь во дворе")
+            await vk.wait_for(lambda: next((m for m in vk.sent[seen:] if m.peer_id == CITIZEN
+                                            and m.text == texts.ASK_LOCATION_HINT), None))
+            seen = len(vk.sent)
+            await vk.user_sends_geo(CITIZEN, *UST_KURDYUM_PIN)
+            accepted = await vk.wait_for(lambda: next(
+                (m for m in vk.sent[seen:] if m.peer_id == CITIZEN), None))
+    assert UST_KURDYUM_ADMIN in accepted.text, accepted.text

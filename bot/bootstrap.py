@@ -46,12 +46,13 @@ from vkbottle import API, AiohttpClient
 from vkbottle.bot import Bot as VKBot
 from vkbottle.bot import BotLabeler
 
+from bot.addresses.dadata import DaDataAddresses
 from bot.core.appeals import AppealCore
 from bot.core.coordination import Coordination
 from bot.core.coordinator_tools import CoordinatorTools
 from bot.core.flood import FloodWindow
 from bot.core.learning import Learning
-from bot.core.ports import Addressee, Classifies, Core
+from bot.core.ports import Addressee, AddressService, Classifies, Core
 from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.inbox import Inbox, Process
 from bot.delivery.outbox import Outbox
@@ -178,6 +179,15 @@ def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
     classifier = Classifier(table, model)
     classifier.warm_up()
     return classifier
+
+
+def address_service(settings: Settings, table: RoutingTable) -> AddressService | None:
+    """DaData when ``DADATA_API_KEY`` is set (suggestions kept to the table's region)."""
+    if settings.dadata_api_key is None:
+        return None
+    region = table.region.split()[0] if table.region else None
+    return DaDataAddresses(settings.dadata_api_key.get_secret_value(), settings.dadata_url,
+                           region=region)
 
 
 def connect_redis(settings: Settings) -> Redis | None:
@@ -317,6 +327,7 @@ class CoreService:
             retention=timedelta(days=settings.retention_days),
             flood=flood_guard(clock, flood_windows(settings), redis),
             observer=metrics,
+            addresses=address_service(settings, table),
         )
         outbox = Outbox(
             repo,
@@ -396,6 +407,8 @@ class CoreService:
                 self._worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._worker
+        if self.core.desk.addresses is not None:
+            await self.core.desk.addresses.close()
         await self.repo.close()
 
     async def __aenter__(self) -> CoreService:

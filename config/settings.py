@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     # счётчики частоты сообщений, лимиты платформ и сборка альбомов. Не задан — всё это в памяти
     # процесса.
     redis_url: str | None = None
+    # Адресный сервис DaData (необязательно): ключ API из личного кабинета. Задан — бот, не
+    # найдя населённый пункт в тексте, спрашивает DaData, где стоит геометка жителя (ОКТМО),
+    # прежде чем задать вопрос о месте. Не задан — только встроенный справочник мест.
+    dadata_api_key: SecretStr | None = None
+    # Адрес API подсказок DaData (менять только для тестов или прокси).
+    dadata_url: str = "https://suggestions.dadata.ru"
 
     @field_validator("holidays", "working_weekends", "reminder_fractions", mode="before")
     @classmethod

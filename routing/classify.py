@@ -286,10 +286,7 @@ class Classifier:
     ) -> list[PlaceMatch]:
         matches = self.gazetteer.find(text)
         if lat is not None and lon is not None:
-            located = self.gazetteer.nearest(lat, lon)
-            if located is not None and all(m.municipality_id != located.municipality_id
-                                           for m in matches):
-                matches.append(located)
+            matches = self.gazetteer.with_location(matches, lat, lon)
         # A settlement named together with its own district: the settlement is the answer.
         # (Linear in the number of matches: a common village name can match a hundred places.)
         enclosing = {a for m in matches for a in self.table.ancestry(m.municipality_id)[1:]}

@@ -330,6 +330,9 @@ class RoutingTable:
         parent_id = municipality.parent
         if parent_id is None or parent_id not in self.municipality_by_id:
             return municipality.name
+        grandparent = self.municipality_by_id[parent_id].parent
+        if municipality.kind == "населённый пункт" and grandparent in self.municipality_by_id:
+            parent_id = grandparent  # «село Михайловка (Саратовский район)»: the district
         label = self._district_labels.get(parent_id)
         if label is None:
             parent = self.municipality_by_id[parent_id].name

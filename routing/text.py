@@ -282,7 +282,10 @@ def as_written(word: str, *, known: bool = False) -> WordInfo:
 def hyphenated(parts: list[WordInfo]) -> WordInfo:
     """A hyphenated word from its parts' analyses ("северо-восточный", "кто-то")."""
     lemma = "-".join(p.lemma for p in parts)
-    return WordInfo(lemma, (lemma,), known=all(p.known for p in parts), name_like=False,
+    # Every reading of the last part: «Усть-Курдюме» is «усть-курдюма» or «усть-курдюм».
+    head = lemma[: len(lemma) - len(parts[-1].lemma)]
+    forms = tuple(dict.fromkeys([lemma, *(head + f for f in parts[-1].forms)]))[:4]
+    return WordInfo(lemma, forms, known=all(p.known for p in parts), name_like=False,
                     geo=any(p.geo for p in parts))
 
 

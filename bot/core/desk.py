@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.core import keyboards, live_cards
 from bot.core.flood import FloodGuard
-from bot.core.ports import UNOBSERVED, Addressee, Classifies, Observer
+from bot.core.ports import UNOBSERVED, Addressee, AddressService, Classifies, Observer
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.messages import (
@@ -92,6 +92,7 @@ class Desk:
         follow_up_window: timedelta = Policy.follow_up_window,
         retention: timedelta | None = None,
         observer: Observer = UNOBSERVED,
+        addresses: AddressService | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -111,6 +112,7 @@ class Desk:
         self.sends_recorded = sends_recorded
         self.flood = flood  # per-citizen message limits; None: unlimited
         self.observer = observer  # counts messages and decisions (`bot.metrics`)
+        self.addresses = addresses  # an address service reading a location, if configured
         self.bindings: tuple[StaffBinding, ...] = ()  # loaded by `invites.load_staff`
         #: Body chats the bot cannot write to (`chat_access`), loaded with the bindings.
         self.unreachable: frozenset[tuple[str, int]] = frozenset()

@@ -4,14 +4,16 @@
 so an adapter depends on these few methods and not on `bot.core.appeals.AppealCore` with all of
 its use cases; a test may hand an adapter anything with the same methods. `Classifies` and
 `Addressee` are what the core takes in: the routing classifier and the coordinators of
-`config.Settings`, described by what the core reads of them. `Observer` is who hears what the
-core and the outbox did (`bot.metrics.Metrics` counts it for Prometheus), so that neither
-imports a metrics library.
+`config.Settings`, described by what the core reads of them; `AddressService` is the optional
+address service (DaData) that reads a shared location when the text names no place.
+`Observer` is who hears what the core and the outbox did (`bot.metrics.Metrics` counts it for
+Prometheus), so that neither imports a metrics library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.messages import IncomingMessage
@@ -74,6 +76,28 @@ class Classifies(Protocol):
         topic: str | None = None,
         municipality: str | None = None,
     ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """What an address service says of a place: its codes and name, no coordinates kept."""
+
+    value: str  # «г Саратов, ул Чернышевского, д 1», as the service writes it
+    fias_id: str | None = None
+    oktmo: str | None = None  # 8 or 11 digits; what the routing table's municipalities use
+
+
+class AddressService(Protocol):
+    """An optional address service (`bot.addresses.dadata.DaDataAddresses`): reverse geocoding
+    of a shared location and suggestions for a written address. Without one the offline
+    gazetteer of the routing table is all there is. Failures are ``None`` / ``[]``: an address
+    service that is down must never hold an appeal."""
+
+    async def geolocate(self, lat: float, lon: float) -> Address | None: ...
+
+    async def suggest(self, query: str) -> list[Address]: ...
+
+    async def close(self) -> None: ...
 
 
 class Addressee(Protocol):

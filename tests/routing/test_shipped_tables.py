@@ -119,8 +119,13 @@ def test_loader_accepts_table(path: Path) -> None:
 
 
 # -- Saratov -------------------------------------------------------------------------------------
+def _formations(table: dict) -> list[dict]:
+    """Municipal formations, without the villages listed below them for citizens to name."""
+    return [m for m in table["municipalities"] if m["kind"] != "населённый пункт"]
+
+
 def test_saratov_has_every_municipal_formation(saratov: dict) -> None:
-    municipalities = saratov["municipalities"]
+    municipalities = _formations(saratov)
     top = [m for m in municipalities if m["parent"] is None]
     settlements = [m for m in municipalities if m["parent"] is not None]
     assert saratov["region"] == "Саратовская область"
@@ -130,14 +135,34 @@ def test_saratov_has_every_municipal_formation(saratov: dict) -> None:
 
 
 @needs_data
+def test_saratov_villages_belong_to_todays_formations(saratov: dict) -> None:
+    """Every row of the settlement list is in the table below a formation that exists today
+    (rows of the 39 formations merged before 2019 below their district), except railway
+    points nobody lives at and the towns their own formation already names."""
+    rows = _read("settlements-saratov.csv")
+    formations = {m["id"]: m for m in _formations(saratov)}
+    villages = {m["id"]: m for m in saratov["municipalities"] if m["kind"] == "населённый пункт"}
+    assert len(villages) == 1748
+    assert all(v["parent"] in formations for v in villages.values())
+    merged = [r for r in rows if r["mo_oktmo8"] not in formations]
+    assert len(merged) == 168
+    listed = [r for r in merged if r["oktmo11"] in villages]
+    assert listed and all(
+        villages[r["oktmo11"]]["parent"] == r["mo_oktmo8"][:5] + "000" for r in listed
+    )
+    assert villages["63643496101"]["name"] == "село Усть-Курдюм"
+    assert villages["63643496101"]["parent"] == "63643496"  # Усть-Курдюмское
+
+
+@needs_data
 def test_saratov_matches_oktmo(saratov: dict) -> None:
     rows = [
         r
         for r in _read("oktmo-saratov-kursk-2019.csv")
         if r["region_code"] == "63" and r["kind"] in ("MO_level1", "MO_level2")
     ]
-    assert sorted(m["id"] for m in saratov["municipalities"]) == sorted(r["oktmo8"] for r in rows)
-    names = {m["id"]: m["name"] for m in saratov["municipalities"]}
+    assert sorted(m["id"] for m in _formations(saratov)) == sorted(r["oktmo8"] for r in rows)
+    names = {m["id"]: m["name"] for m in _formations(saratov)}
     assert all(names[r["oktmo8"]] == r["name"] for r in rows)
 
 
@@ -147,7 +172,7 @@ def test_every_saratov_municipality_has_its_administration(saratov: dict) -> Non
         for b in saratov["bodies"]
         if b["territory"] != WHOLE_REGION and b["name"].startswith("Администрация")
     }
-    missing = [m["name"] for m in saratov["municipalities"] if m["id"] not in own]
+    missing = [m["name"] for m in _formations(saratov) if m["id"] not in own]
     assert missing == []
     assert own["63701000"]["name"] == "Администрация муниципального образования «Город Саратов»"
     assert own["63650000"]["name"] == "Администрация Энгельсского муниципального района"

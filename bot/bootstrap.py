@@ -173,7 +173,7 @@ def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
         from routing.learn import AppealModel
 
         model = AppealModel.load(settings.routing_model, table)
-    classifier = Classifier(table, model)
+    classifier = Classifier(table, model, route_precision=settings.route_precision)
     classifier.warm_up()
     return classifier
 
@@ -329,6 +329,7 @@ class CoreService:
             core,
             clock,
             model_path=settings.routing_model,
+            route_precision=settings.route_precision,
             coordinators=tuple(coordinators),
         )
         scheduler = build_scheduler(core, scan_every_seconds=settings.deadline_scan_seconds)

@@ -176,7 +176,7 @@ def build_classifier(settings: Settings, table: RoutingTable) -> Classifier:
         from routing.learn import AppealModel
 
         model = AppealModel.load(settings.routing_model, table)
-    classifier = Classifier(table, model)
+    classifier = Classifier(table, model, route_precision=settings.route_precision)
     classifier.warm_up()
     return classifier
 
@@ -344,6 +344,7 @@ class CoreService:
             core,
             clock,
             model_path=settings.routing_model,
+            route_precision=settings.route_precision,
             coordinators=tuple(coordinators),
         )
         learning = Learning(coordination, Path(settings.data_dir) / "models")

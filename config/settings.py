@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     # Новая модель заменяет прежнюю, только если на последних обращениях она не хуже;
     # файлы моделей лежат в data_dir/models.
     model_retrain_hours: float = Field(24.0, ge=0)
+    # Какая доля обращений, направленных без вопроса, должна попадать в нужный орган (от 0 до 1,
+    # не включая концы). Порог уверенности выбирается по перекрёстной проверке модели
+    # (`python -m routing train`); без обученной модели не действует.
+    route_precision: float = 0.88
 
     # Токен бота Telegram от @BotFather («123456789:AA…»).
     telegram_bot_token: SecretStr | None = None
@@ -212,6 +216,16 @@ class Settings(BaseSettings):
                 f"не подходят: {', '.join(f'{f:g}' for f in wrong)}"
             )
         return sorted(set(value))
+
+    @field_validator("route_precision")
+    @classmethod
+    def _precision_is_a_share(cls, value: float) -> float:
+        if not 0 < value < 1:
+            raise ValueError(
+                "точность направления должна быть больше 0 и меньше 1, например 0.88, "
+                f"а не {value:g}"
+            )
+        return value
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -17,13 +17,16 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from routing.calibration import Calibration, CurvePoint
+from routing.decisions import Candidate, Classification, Decision, Thresholds
 from routing.hierarchy import dispatcher_for
-from routing.model import RoutingTable
+from routing.levels import LevelCues
+from routing.model import WHOLE_REGION, RoutingTable
 from routing.places import Gazetteer, PlaceMatch
+from routing.questions import place_question_gain, question_gain
 from routing.text import (
     LEMMA_FIXES,
     STOP_WORDS,
@@ -37,80 +40,6 @@ from routing.text import (
 
 if TYPE_CHECKING:  # scikit-learn costs ~100 MB of RSS; a bot without a model never loads it
     from routing.learn import AppealModel
-
-
-class Decision(StrEnum):
-    ROUTE = "route"
-    ASK_TOPIC = "ask_topic"
-    ASK_MUNICIPALITY = "ask_municipality"
-    TO_COORDINATOR = "to_coordinator"
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    topic: str | None
-    municipality: str | None
-    body: str | None
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """When to route, ask or give up. Tuned on held-in Kursk appeals; see the README table."""
-
-    route: float = 0.55  # aggregated confidence in one body that routes without a question
-    topic: float = 0.5  # below this the topic is asked (if the answer would change the body)
-    place: float = 0.75  # share of place evidence the best municipality needs to be "known"
-    evidence: float = 0.12  # below this best-topic probability nothing fits: coordinators
-
-
-@dataclass(frozen=True)
-class Classification:
-    decision: Decision
-    topic: str | None
-    municipality: str | None
-    body: str | None
-    confidence: float
-    candidates: tuple[Candidate, ...]
-    topic_options: tuple[str, ...] = ()
-    municipality_options: tuple[str, ...] = ()
-    why: str = ""
-
-    def ranked_bodies(self) -> list[str]:
-        """Bodies in order of total confidence (a body reached via several topics adds up)."""
-        totals: dict[str, float] = defaultdict(float)
-        for candidate in self.candidates:
-            if candidate.body:
-                totals[candidate.body] += candidate.confidence
-        return sorted(totals, key=lambda b: -totals[b])
-
-    def ranked_topics(self) -> list[str]:
-        totals: dict[str, float] = defaultdict(float)
-        for candidate in self.candidates:
-            if candidate.topic:
-                totals[candidate.topic] += candidate.confidence
-        return sorted(totals, key=lambda t: -totals[t])
-
-    def to_json(self) -> dict:
-        return {
-            "decision": self.decision.value,
-            "topic": self.topic,
-            "municipality": self.municipality,
-            "body": self.body,
-            "confidence": round(self.confidence, 4),
-            "candidates": [
-                {
-                    "topic": c.topic,
-                    "municipality": c.municipality,
-                    "body": c.body,
-                    "confidence": round(c.confidence, 4),
-                }
-                for c in self.candidates
-            ],
-            "topic_options": list(self.topic_options),
-            "municipality_options": list(self.municipality_options),
-            "why": self.why,
-        }
 
 
 @dataclass
@@ -135,6 +64,9 @@ MODEL_TOPIC_WEIGHT = 0.35
 #: Confidence of the table's responsibility order: first body, second, third…
 ORDER_PRIOR = (1.0, 0.35, 0.15, 0.08)
 CANDIDATE_LIMIT = 12
+#: The share of appeals routed without a question that must reach the right body, when the
+#: model is calibrated (`ROUTE_PRECISION` in the bot's settings).
+DEFAULT_ROUTE_PRECISION = 0.88
 #: With a trained body model: its weight against the table's topic × place view (0..1).
 MODEL_BODY_WEIGHT = 0.3
 #: Keeps a body the table path missed from being zeroed by the product of experts.
@@ -159,16 +91,26 @@ class Classifier:
         model: AppealModel | None = None,
         thresholds: Thresholds | None = None,
         morph: Morphology | None = None,
+        *,
+        route_precision: float = DEFAULT_ROUTE_PRECISION,
     ):
         self.table = table
         self.model = model
         self.thresholds = thresholds or Thresholds()
+        # A model trained with cross-validation says what its scores mean; then the route
+        # threshold is the one its held-out appeals needed for ``route_precision``.
+        self.calibration: Calibration | None = getattr(model, "calibration", None)
+        self.route_point: CurvePoint | None = None
+        if self.calibration is not None and thresholds is None:
+            self.route_point = self.calibration.threshold_for(route_precision)
+            self.thresholds = replace(self.thresholds, route=self.route_point.threshold)
         self.morph = morph or morphology()
         self.gazetteer = Gazetteer(table, self.morph)
         self._topic_ids = [t.id for t in table.topics]
         self._index = self._build_index()
         # A phrase can only occur in a text that has its first lemma: most texts skip the search.
         self._phrase_starts = frozenset(p[0] for ps in self._index.phrases for p in ps)
+        self.level_cues = LevelCues.build(self.morph)
         self.lexicon = Lexicon(self.morph, self._vocabulary())
 
     @cached_property
@@ -199,7 +141,7 @@ class Classifier:
         """Lemmas that can change a decision: the topic index's, the gazetteer's, stop words,
         the dictionary fixes and the trained model's words."""
         words = set(self._index.postings) | self.gazetteer.vocabulary() | STOP_WORDS
-        words |= set(LEMMA_FIXES) | set(LEMMA_FIXES.values())
+        words |= set(LEMMA_FIXES) | set(LEMMA_FIXES.values()) | self.level_cues.vocabulary()
         for phrases in self._index.phrases:
             for phrase in phrases:
                 words.update(phrase)
@@ -350,12 +292,26 @@ class Classifier:
         if model_bodies:
             candidates = self._reweigh_by_body_model(candidates, model_bodies, topics, places)
             evidence = max(evidence, max(model_bodies.values()))
+        cues = self.level_cues.count(analysed)
+        if cues:
+            candidates = self._towards_region(candidates, LevelCues.weight(cues))
         ranked = sorted(candidates.items(), key=lambda item: -item[1])[:CANDIDATE_LIMIT]
         result = tuple(Candidate(t, m, b, c) for (t, m, b), c in ranked)
         decided = self._decide(
             result, topics, ranked_topics, places, evidence, topic, matched_words, model_topics
         )
         return self._back_off_to_dispatcher(decided)  # issue 17, body hierarchy (wt-hier)
+
+    def _towards_region(self, candidates: dict[tuple, float], factor: float) -> dict[tuple, float]:
+        """Region-wide bodies weigh ``factor`` times more (level cues); the total stays."""
+        total = sum(candidates.values())
+        body_by_id = self.table.body_by_id
+        weighed = {
+            key: value * (factor if key[2] and body_by_id[key[2]].covers_whole_region else 1.0)
+            for key, value in candidates.items()
+        }
+        scale = total / (sum(weighed.values()) or 1.0)
+        return {key: value * scale for key, value in weighed.items()}
 
     def _reweigh_by_body_model(
         self,
@@ -454,22 +410,24 @@ class Classifier:
             best = next(c for c in candidates if c.body == best_body)
         topic_confidence = topics.get(ranked_topics[0], 0.0) if ranked_topics else 0.0
         why = self._explain(best, places, matched_words, model_topics)
+        score = self._calibrated(best_body_confidence)
 
-        if best_body is not None and best_body_confidence >= limits.route:
+        if best_body is not None and score >= limits.route:
             return replace(
                 base, decision=Decision.ROUTE, topic=best.topic, municipality=best.municipality,
-                body=best_body, confidence=best_body_confidence, why=why,
+                body=best_body, confidence=score, why=why,
             )
         if fixed_topic is None and topic_confidence < limits.topic and len(ranked_topics) > 1:
             options = tuple(
                 t for t in ranked_topics[:4]
-                if topics[t] >= 0.15 * topic_confidence
+                if topics[t] >= 0.15 * topic_confidence and self._offerable(t)
             )
-            if len(options) >= 2 and self._answer_matters(options, candidates):
+            gain = question_gain(options, topics, candidates, self._handles, self._calibrated)
+            if len(options) >= 2 and gain >= limits.gain:
                 return replace(
                     base, decision=Decision.ASK_TOPIC, topic=best.topic,
                     municipality=best.municipality, body=best_body,
-                    confidence=best_body_confidence, topic_options=options,
+                    confidence=score, topic_options=options,
                     why=f"тема не ясна: {', '.join(options)}; " + why,
                 )
         place_share = places[0].score / sum(m.score for m in places) if places else 0.0
@@ -479,6 +437,7 @@ class Classifier:
             topic_id is not None
             and self.table.needs_municipality(topic_id)
             and not place_known
+            and self._place_gain(body_totals) >= limits.gain
         ):
             options = tuple(dict.fromkeys(
                 [m.municipality_id for m in places[:6]]
@@ -487,7 +446,7 @@ class Classifier:
             return replace(
                 base, decision=Decision.ASK_MUNICIPALITY, topic=topic_id,
                 municipality=best.municipality, body=best_body,
-                confidence=best_body_confidence, municipality_options=options,
+                confidence=score, municipality_options=options,
                 why="нужно уточнить населённый пункт; " + why,
             )
         if best_body is None:
@@ -497,7 +456,7 @@ class Classifier:
             )
         return replace(
             base, decision=Decision.ROUTE, topic=topic_id, municipality=best.municipality,
-            body=best_body, confidence=best_body_confidence, why=why,
+            body=best_body, confidence=score, why=why,
         )
 
     # -- issue 17 (wt-hier): the body hierarchy, a post-step over the ranked bodies -----------
@@ -506,11 +465,7 @@ class Classifier:
         (``routing.hierarchy``); any other decision is left as the classifier made it."""
         if result.decision == Decision.TO_COORDINATOR:
             return result
-        totals: dict[str, float] = defaultdict(float)
-        for candidate in result.candidates:
-            if candidate.body:
-                totals[candidate.body] += candidate.confidence
-        found = dispatcher_for(self.table, totals, self.thresholds.route)
+        found = dispatcher_for(self.table, result.body_totals(), self.thresholds.route)
         if found is None:
             return result
         best = next(c for c in result.candidates if c.body in found.units)
@@ -523,14 +478,24 @@ class Classifier:
             why=f"сомнение только между подразделениями органа «{parent.name}»; " + result.why,
         )
 
-    @staticmethod
-    def _answer_matters(options: tuple[str, ...], candidates: tuple[Candidate, ...]) -> bool:
-        """Whether the offered topics lead to different bodies (else asking is pointless)."""
-        first_body = {}
-        for candidate in candidates:
-            if candidate.topic in options and candidate.topic not in first_body:
-                first_body[candidate.topic] = candidate.body
-        return len(set(first_body.values())) > 1 or len(first_body) < len(options)
+    def _handles(self, body_id: str, topic_id: str) -> bool:
+        return topic_id in self.table.body_by_id[body_id].topics
+
+    def _calibrated(self, raw: float) -> float:
+        return raw if self.calibration is None else self.calibration.probability(raw)
+
+    def _offerable(self, topic_id: str) -> bool:
+        """A topic no body handles (a test or junk category left in the data) is never a
+        button: tapping it could only hand the appeal to the coordinators."""
+        return bool(self._bodies_by_topic.get(topic_id))
+
+    def _place_gain(self, body_totals: dict[str | None, float]) -> float:
+        return place_question_gain(
+            body_totals, self._territory, self._calibrated, region_wide=WHOLE_REGION
+        )
+
+    def _territory(self, body_id: str) -> object:
+        return self.table.body_by_id[body_id].territory
 
     def _explain(
         self,

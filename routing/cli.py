@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, required=True)
     train.add_argument("--holdout", type=float, default=0.0,
                        help="доля обращений, отложенных для eval (по хешу id)")
+    train.add_argument("--folds", type=int, default=5,
+                       help="частей для калибровки уверенности перекрёстной проверкой "
+                            "(0 — без калибровки)")
 
     evaluate = commands.add_parser("eval", help="измерить качество маршрутизации")
     evaluate.add_argument("--table", type=Path, required=True)
@@ -53,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="оценивать только на отложенной доле (та же, что при train)")
     evaluate.add_argument("--sweep", action="store_true",
                           help="показать компромисс «вопросы ↔ ошибки» для разных порогов")
+    evaluate.add_argument("--route-precision", type=float, default=None,
+                          help="целевая точность направления без вопроса (как ROUTE_PRECISION)")
     evaluate.add_argument("--json", action="store_true", help="вывести цифры в JSON")
     return parser
 
@@ -63,13 +68,23 @@ def _load_table(path: Path):
     return load_table(path)
 
 
-def _classifier(table_path: Path, model_path: Path | None):
-    from routing.classify import Classifier
+def _classifier(table_path: Path, model_path: Path | None, route_precision: float | None = None):
+    from routing.classify import DEFAULT_ROUTE_PRECISION, Classifier
     from routing.learn import AppealModel
 
+    if route_precision is None:
+        route_precision = DEFAULT_ROUTE_PRECISION
+    _check_precision(route_precision)
     table = _load_table(table_path)
     model = AppealModel.load(model_path, table) if model_path else None
-    return Classifier(table, model)
+    return Classifier(table, model, route_precision=route_precision)
+
+
+def _check_precision(value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise RoutingError(
+            f"целевая точность должна быть больше 0 и меньше 1 (например 0.88), а не {value}"
+        )
 
 
 def _check_holdout(value: float) -> None:
@@ -142,26 +157,37 @@ def _labelled(table, data: Path, holdout: float, part: str):
 
 
 def cmd_train(args) -> int:
+    from routing.crossval import calibrate
     from routing.learn import train_model
     from routing.retrain import analysed_with_places
 
+    if not 0 <= args.folds <= 20 or args.folds == 1:
+        raise RoutingError(
+            f"--folds должно быть 0 (без калибровки) или от 2 до 20, а не {args.folds}"
+        )
     table = _load_table(args.table)
     appeals, topics, bodies = _labelled(table, args.data, args.holdout, "train")
     started = time.perf_counter()
     texts, places = analysed_with_places(table, [appeal.text for appeal in appeals])
     model = train_model(table, texts, places, topics, bodies)
+    model.calibration = calibrate(table, appeals, texts, places, topics, bodies, args.folds)
     model.save(args.out)
     heads = [name for name, head in (("темы", model.topic_head), ("органы", model.body_head))
              if head is not None]
     print(f"{args.out}: обучено на {len(appeals)} обращениях ({', '.join(heads)}) "
           f"за {time.perf_counter() - started:.0f} с")
+    if model.calibration is not None:
+        print(f"уверенность откалибрована на {len(model.calibration.raw)} обращениях "
+              f"перекрёстной проверкой ({args.folds} частей)")
+    elif args.folds:
+        print("уверенность не откалибрована: мало обращений с органом (нужно от 100)")
     return EXIT_OK
 
 
 def cmd_eval(args) -> int:
     from routing.evaluate import evaluate, sweep
 
-    classifier = _classifier(args.table, args.model)
+    classifier = _classifier(args.table, args.model, args.route_precision)
     appeals, topics, bodies = _labelled(classifier.table, args.data, args.holdout, "test")
     report = evaluate(classifier, appeals, topics, bodies)
     if args.json:
@@ -169,13 +195,34 @@ def cmd_eval(args) -> int:
     else:
         print("\n".join(report.lines()))
     if args.sweep:
-        print("\nпорог | направлено сразу | из них верно | не туда | вопрос | итог верно")
+        _print_calibration(classifier)
+        print("\nна этих обращениях:")
+        print("порог | направлено сразу | из них верно | не туда | вопрос | итог верно")
         levels = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        chosen = classifier.thresholds.route
+        if chosen not in levels:
+            levels = tuple(sorted((*levels, chosen)))
         for level, row in sweep(classifier, appeals, topics, bodies, levels):
+            mark = "  ← выбран" if level == chosen else ""
             print(f"{level:.2f} | {100 * row.routed:5.1f}% | {100 * row.routed_precision:5.1f}% "
                   f"| {100 * row.routed_wrong:5.1f}% | {100 * row.asked:5.1f}% "
-                  f"| {100 * row.final_right:5.1f}%")
+                  f"| {100 * row.final_right:5.1f}%{mark}")
     return EXIT_OK
+
+
+def _print_calibration(classifier) -> None:
+    """The cross-validated curve the threshold was chosen from (what `train` saw)."""
+    calibration, point = classifier.calibration, classifier.route_point
+    if calibration is None or point is None:
+        print("\nмодель не откалибрована (нет модели или обучена с --folds 0): "
+              f"порог {classifier.thresholds.route:.2f} задан в коде")
+        return
+    print(f"\nкалибровка перекрёстной проверкой ({len(calibration.raw)} обращений обучения):")
+    print("порог | направлено сразу | из них верно")
+    for row in calibration.curve():
+        mark = "  ← выбран" if row == point else ""
+        print(f"{row.threshold:.2f} | {100 * row.coverage:5.1f}% "
+              f"| {100 * row.precision:5.1f}%{mark}")
 
 
 COMMANDS = {

@@ -73,6 +73,8 @@ class Report:
     routed: float = 0.0  # routed without a question
     routed_wrong: float = 0.0  # routed without a question, to the wrong body: the bad case
     routed_precision: float = 0.0
+    routed_sure: float = 0.0  # routed because the score reached the route threshold
+    routed_sure_precision: float = 0.0
     final_right: float = 0.0  # after the simulated questions, reached the right body
     final_wrong: float = 0.0
     final_coordinator: float = 0.0
@@ -98,6 +100,8 @@ class Report:
             )
         rows += [
             f"направлено сразу: {pct(self.routed)} (из них верно {pct(self.routed_precision)})",
+            f"  по порогу уверенности: {pct(self.routed_sure)} "
+            f"(из них верно {pct(self.routed_sure_precision)}); остальные — вопрос бы не помог",
             f"уверенно, но не туда: {pct(self.routed_wrong)}",
             f"понадобился вопрос: {pct(self.asked)}; "
             f"сразу координатору: {pct(self.to_coordinator)}",
@@ -178,7 +182,8 @@ def evaluate(
     sums = dict.fromkeys(
         ("top1", "top3", "topic_top1", "topic_top3", "asked", "to_coordinator", "routed",
          "routed_wrong", "routed_right", "final_right", "final_wrong", "final_coordinator",
-         "top1_dispatch", "routed_right_dispatch", "final_right_dispatch"),
+         "top1_dispatch", "routed_right_dispatch", "final_right_dispatch",
+         "routed_sure", "routed_sure_right"),
         0,
     )
     for appeal, true_topic, true_body in zip(appeals, topics, bodies, strict=True):
@@ -204,6 +209,9 @@ def evaluate(
             sums["routed_wrong"] += chosen != target
             if hierarchy:
                 sums["routed_right_dispatch"] += right(chosen, target)
+            if result.confidence >= classifier.thresholds.route:
+                sums["routed_sure"] += 1
+                sums["routed_sure_right"] += chosen == target
         elif result.decision == Decision.TO_COORDINATOR:
             sums["to_coordinator"] += 1
         else:
@@ -224,7 +232,7 @@ def evaluate(
         raise RoutingError("нет обращений с метками, которые знает таблица")
     report.appeals = counted
     for name in ("top1", "top3", "asked", "to_coordinator", "routed", "routed_wrong",
-                 "final_right", "final_wrong", "final_coordinator"):
+                 "final_right", "final_wrong", "final_coordinator", "routed_sure"):
         setattr(report, name, sums[name] / counted)
     report.routed_precision = sums["routed_right"] / sums["routed"] if sums["routed"] else 0.0
     if hierarchy:
@@ -236,6 +244,8 @@ def evaluate(
         report.final_right_dispatch = sums["final_right_dispatch"] / counted
         report.final_wrong_dispatch = (
             sums["final_right"] + sums["final_wrong"] - sums["final_right_dispatch"]) / counted
+    if sums["routed_sure"]:
+        report.routed_sure_precision = sums["routed_sure_right"] / sums["routed_sure"]
     if topic_counted:
         report.topic_top1 = sums["topic_top1"] / topic_counted
         report.topic_top3 = sums["topic_top3"] / topic_counted

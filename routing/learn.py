@@ -27,6 +27,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from routing.calibration import Calibration
 from routing.errors import RoutingError
 from routing.model import RoutingTable
 from routing.text import AnalysedText
@@ -66,6 +67,9 @@ class AppealModel:
     topic_head: LinearSVC | None
     body_head: LinearSVC | None
     trained_on: int  # number of appeals, reported by the CLI
+    # What the classifier's scores meant on appeals the model had not seen (`routing.crossval`);
+    # None for a model trained without cross-validation (the scores are used raw).
+    calibration: Calibration | None = None
 
     def _features(self, texts: Sequence[AnalysedText], places: Sequence[Sequence[str]]):
         tokens = [model_tokens(t, p) for t, p in zip(texts, places, strict=True)]

@@ -170,6 +170,16 @@ def test_numbers_out_of_range_are_explained_in_russian(monkeypatch: pytest.Monke
     ]
 
 
+def test_route_precision_is_a_share_explained_in_russian(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load().route_precision == 0.88
+    assert load(route_precision=0.95).route_precision == 0.95
+    for bad, expected in (("1.5", "больше 0 и меньше 1, например 0.88, а не 1.5"),
+                          ("0", "а не 0"), ("много", "ожидается число")):
+        monkeypatch.setenv("ROUTE_PRECISION", bad)
+        with pytest.raises(SettingsError, match=f"^ROUTE_PRECISION: .*{expected}"):
+            load()
+
+
 def test_non_numeric_group_id_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VK_GROUP_ID", "club123")
     with pytest.raises(SettingsError, match=r"^VK_GROUP_ID: ожидается целое число$"):

@@ -120,12 +120,15 @@ def model_misfit(model: object, table: RoutingTable) -> str | None:
     return texts.TABLE_MODEL_UNKNOWN_IDS if known else None
 
 
-def build_classifier(table: RoutingTable, model_path: Path | None) -> tuple[Classifies, str | None]:
+def build_classifier(
+    table: RoutingTable, model_path: Path | None, route_precision: float | None = None
+) -> tuple[Classifies, str | None]:
     """The classifier for ``table`` (blocking: call in a thread) and, if the trained model had to
     be left out, the reason to tell the coordinator."""
-    from routing.classify import Classifier
+    from routing.classify import DEFAULT_ROUTE_PRECISION, Classifier
     from routing.errors import RoutingError
 
+    precision = DEFAULT_ROUTE_PRECISION if route_precision is None else route_precision
     if model_path is None:
         return Classifier(table), None
     from routing.learn import AppealModel
@@ -135,7 +138,7 @@ def build_classifier(table: RoutingTable, model_path: Path | None) -> tuple[Clas
     except RoutingError as error:
         return Classifier(table), str(error)
     reason = model_misfit(model, table)
-    return Classifier(table, None if reason else model), reason
+    return Classifier(table, None if reason else model, route_precision=precision), reason
 
 
 def _chunks(header: str, lines: list[str], more: str | None) -> tuple[str, ...]:
@@ -161,12 +164,14 @@ class Coordination:
         clock: Clock,
         *,
         model_path: Path | None = None,
+        route_precision: float | None = None,
         coordinators: tuple = (),
     ):
         self.repo = repo
         self.core = core
         self.clock = clock
         self.model_path = model_path
+        self.route_precision = route_precision
         self.coordinators = {(c.channel, c.user_id) for c in coordinators}
 
     def is_coordinator(self, channel: str, user_id: int) -> bool:
@@ -176,7 +181,9 @@ class Coordination:
         return texts.WHEN.format(date=moment.astimezone(self.core.calendar.timezone))
 
     async def _swap(self, table: RoutingTable) -> str | None:
-        classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
+        classifier, dropped = await asyncio.to_thread(
+            build_classifier, table, self.model_path, self.route_precision
+        )
         self.core.replace_table(table, classifier)
         return dropped
 
@@ -397,7 +404,9 @@ class Coordination:
             return Reply((stale,), notice=stale[: stale.index(":")])
         # Build everything before committing: the commit and the swap then happen back to back.
         table = await asyncio.to_thread(from_stored, proposal.content)
-        classifier, dropped = await asyncio.to_thread(build_classifier, table, self.model_path)
+        classifier, dropped = await asyncio.to_thread(
+            build_classifier, table, self.model_path, self.route_precision
+        )
         try:
             async with self.repo.transaction() as tx:
                 # The proposal is claimed first, by one conditional UPDATE: of two presses at

@@ -197,3 +197,22 @@ async def test_the_answer_from_the_body_then_solved_and_a_rating(tmp_path, sarat
         await presses(vk, rating, "1")
         listing = await says(vk, "/my")
         assert vk.sent[seen:] == [listing] and texts.STATE_NAMES["closed"] in listing.text
+
+
+#: A real appeal (Kursk data) that names no place: every topic it might be waits for the place,
+#: so a topic question would buy nothing. The community used to offer four topics first.
+NO_PLACE_SIDEWALK = (
+    "На тротуарах на проспекте Плевицкой имеются множественные загрязнения в результате смыва "
+    "грунта. Прошу произвести уборку тротуара и предусмотреть мероприятия по предотвращению "
+    "смыва грунта на тротуар."
+)
+
+
+@run_async
+async def test_a_topic_question_that_would_change_nothing_is_not_asked(tmp_path, saratov):
+    async with running_bot(tmp_path, saratov) as vk:
+        question = await says(vk, NO_PLACE_SIDEWALK, first="Обращение")
+        number = NUMBER.search(question.text).group()
+        assert "населённом пункте" in question.text
+        assert not any(m.text.startswith(texts.ASK_TOPIC.format(number=number))
+                       for m in vk.sent if m.peer_id == CITIZEN)

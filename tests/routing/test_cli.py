@@ -103,6 +103,16 @@ def test_unknown_command_is_explained_in_russian():
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory) -> Path:
     """Appeals labelled by body name, as a past-appeals export would have them."""
+    return _labelled_file(tmp_path_factory.mktemp("data") / "appeals.csv", repeats=4)
+
+
+@pytest.fixture(scope="module")
+def many_labelled(tmp_path_factory) -> Path:
+    """Enough labelled appeals (120) for `train` to calibrate by cross-validation."""
+    return _labelled_file(tmp_path_factory.mktemp("data") / "many.csv", repeats=12)
+
+
+def _labelled_file(path: Path, repeats: int) -> Path:
     rows = []
     phrasing = {
         "Министерство здравоохранения Саратовской области": [
@@ -114,11 +124,10 @@ def labelled(tmp_path_factory) -> Path:
             "школьный автобус не ходит"],
     }
     for body, texts in phrasing.items():
-        for repeat in range(4):
+        for repeat in range(repeats):
             for number, text in enumerate(texts):
                 rows.append({"id": f"{body[:5]}-{repeat}-{number}", "text": f"{text} {repeat}",
                              "body": body})
-    path = tmp_path_factory.mktemp("data") / "appeals.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=["id", "text", "body"])
         writer.writeheader()
@@ -149,6 +158,41 @@ def test_eval_prints_every_figure_the_coordinator_needs(labelled):
     assert result.returncode == 0, result.stderr
     for words in ("top-1", "top-3", "понадобился вопрос", "уверенно, но не туда"):
         assert words in result.stdout
+
+
+def test_train_calibrates_and_eval_sweep_shows_the_curve_and_the_chosen_point(
+    tmp_path, many_labelled
+):
+    model = tmp_path / "model.bin"
+    trained = run("train", "--table", str(SARATOV), "--data", str(many_labelled), "--out",
+                  str(model), "--folds", "3")
+    assert trained.returncode == 0, trained.stderr
+    assert "откалибрована на 120 обращениях перекрёстной проверкой (3 частей)" in trained.stdout
+    swept = run("eval", "--table", str(SARATOV), "--model", str(model), "--data",
+                str(many_labelled), "--sweep", "--route-precision", "0.9")
+    assert swept.returncode == 0, swept.stderr
+    assert "калибровка перекрёстной проверкой (120 обращений обучения)" in swept.stdout
+    assert swept.stdout.count("← выбран") == 2  # on the training curve and on these appeals
+
+
+def test_uncalibrated_sweep_says_where_its_threshold_comes_from(labelled):
+    swept = run("eval", "--table", str(SARATOV), "--data", str(labelled), "--sweep")
+    assert swept.returncode == 0, swept.stderr
+    assert "модель не откалибрована" in swept.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("train", "--folds", "1"), "--folds должно быть 0 (без калибровки) или от 2 до 20"),
+        (("eval", "--route-precision", "1.2"), "целевая точность должна быть больше 0 и меньше 1"),
+    ],
+)
+def test_bad_folds_or_precision_is_one_russian_line(tmp_path, labelled, args, words):
+    command, *rest = args
+    extra = ("--out", str(tmp_path / "m")) if command == "train" else ()
+    result = run(command, "--table", str(SARATOV), "--data", str(labelled), *extra, *rest)
+    assert_one_clear_line(result, words)
 
 
 def test_data_for_another_table_is_refused(tmp_path):

@@ -479,14 +479,15 @@ async def record_answer(
             await desk.move(
                 tx, ticket, S.ANSWERED, now, "answered", _named(message.user_name), actor=actor
             )
-            if ticket.tried_bodies and ticket.body:  # the redirect found the right body
+            if ticket.body:
+                # The body that answers is the label, whether the first choice was right or a
+                # redirect found it: the retrain (`bot.core.learning`) judges a candidate on
+                # the newest labels, which must not be only the router's corrections.
+                source = "answered_after_redirect" if ticket.tried_bodies else "answered"
                 await tx.training.add(
                     TrainingExample(
-                        text=ticket.text,
-                        topic=ticket.topic,
-                        body=ticket.body,
-                        at=now,
-                        source="answered_after_redirect",
+                        text=ticket.text, topic=ticket.topic, body=ticket.body, at=now,
+                        source=source,
                     ),
                     ticket.id,
                 )

@@ -119,10 +119,14 @@ async def test_body_answer_reaches_the_citizen_with_files_in_the_same_channel(wo
     await world.flush()
     (delivered,) = [m for m in world.tg.sent if m.chat_id == CITIZEN_TG and "Сделано" in m.text]
     assert delivered.attachments == photo
+    # The first choice was right: the answer labels the appeal for the model's retrain, once.
+    (example,) = await world.core.export_training_examples()
+    assert (example["body"], example["source"], example["ticket"]) == ("city", "answered", number)
     # A second answer is passed on too, without changing the state.
     more = staff("tg", CITY_CHAT, 601, "Фото после ремонта", reply_to=reply_to)
     assert (await world.core.handle(more)).state == TicketState.ANSWERED
     assert (await world.events(number))[-1] == "answer_added"
+    assert len(await world.core.export_training_examples()) == 1
     # Unrelated messages in the staff chat are not answers.
     assert (await world.core.handle(staff("tg", CITY_CHAT, 602, "обед"))).kind == "ignored"
 

@@ -103,12 +103,26 @@ class Learning:
             number = await tx.models.add(version)
         if path is not None:
             await self._serve(path)
+            await self._prune()
         log.info(
             "model retrain: version %d %s (%d/%d right, was %d)", number,
             "in force" if verdict.not_worse else "rejected", verdict.candidate_right,
             verdict.tested_on, verdict.current_right,
         )
         return version
+
+    async def _prune(self) -> None:
+        """Delete the model files no version a coordinator can still see refers to: a model is
+        tens of megabytes and a retrain may be accepted every day, so old files would fill the
+        disk. What `/model` lists (the last `SHOWN_VERSIONS`) keeps its file, the one in force
+        included."""
+        async with self.repo.transaction() as tx:
+            shown = await tx.models.versions(SHOWN_VERSIONS)
+            serving = await tx.models.in_force()
+        keep = {Path(v.path) for v in [*shown, *([serving] if serving else [])] if v.path}
+        removed = await asyncio.to_thread(delete_model_files, self.model_dir, keep)
+        if removed:
+            log.info("model files: %d old ones deleted", removed)
 
     async def restore(self) -> None:
         """On start: the version in force, if any, serves again."""
@@ -183,6 +197,8 @@ class Learning:
         ):
             return Reply(notice=texts.MODEL_ALREADY)
         path = Path(target_path) if target_path else self.base_path
+        if path is not None and not path.exists():  # an old version whose file was deleted
+            return Reply(notice=texts.MODEL_ROLLBACK_GONE.format(target=target_id))
         misfit = await self._serve(path)
         if misfit:
             return Reply((texts.MODEL_ROLLBACK_FAILED.format(target=target_id, reason=misfit),))
@@ -217,3 +233,13 @@ class Learning:
                 await tx.training.add(example, None)
         log.info("labelled appeals: %d stored from a coordinator's file", len(check.rows))
         return Reply((texts.LABELS_TITLE_OK.format(name=name, count=len(check.rows)),))
+
+
+def delete_model_files(model_dir: Path, keep: set[Path]) -> int:
+    """Delete this bot's model files in ``model_dir`` that are not in ``keep``; how many."""
+    removed = 0
+    for file in model_dir.glob("model-*.pkl.gz"):
+        if file not in keep:
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -13,7 +13,7 @@ from core_world import COORDINATOR_ID, World
 import routing
 from bot.core.coordination import Coordination
 from bot.core.coordinator_tools import CoordinatorTools
-from bot.core.learning import MODEL_PREFIX, Learning
+from bot.core.learning import MODEL_PREFIX, Learning, delete_model_files
 from bot.domain import texts
 from bot.domain.records import TrainingExample
 from bot.domain.states import TicketState
@@ -107,6 +107,23 @@ async def test_a_coordinators_choices_teach_the_next_route(learning_world, tmp_p
     assert [b.text for [b] in shown.buttons] == ["Вернуть № 1", texts.MODEL_ROLLBACK_BASE_BUTTON]
     await tools.press("tg", COORDINATOR_ID, shown.buttons[0][0].payload)
     assert await routed_body(world, NEW_LAMP) == MINISTRY
+    # A version whose file was deleted (old files are pruned) is refused with a reason.
+    await tools.press("tg", COORDINATOR_ID, back.payload)
+    Path(version.path).unlink()
+    gone = await tools.press("tg", COORDINATOR_ID, shown.buttons[0][0].payload)
+    assert gone.notice == texts.MODEL_ROLLBACK_GONE.format(target=1)
+    assert await routed_body(world, NEW_LAMP) == CITY
+
+
+def test_old_model_files_are_deleted_and_the_kept_ones_stay(tmp_path):
+    """Tens of megabytes a model, one a day: only the files `/model` can still offer stay."""
+    kept = tmp_path / "model-20261205-090000-aaaaaaaa.pkl.gz"
+    old = tmp_path / "model-20261101-090000-bbbbbbbb.pkl.gz"
+    someone_elses = tmp_path / "notes.txt"
+    for file in (kept, old, someone_elses):
+        file.write_bytes(b"x")
+    assert delete_model_files(tmp_path, {kept}) == 1
+    assert kept.exists() and not old.exists() and someone_elses.exists()
 
 
 async def test_a_candidate_worse_on_the_newest_tickets_does_not_serve(learning_world, tmp_path):

@@ -171,6 +171,10 @@ MODEL_ROLLBACK_BASE_BUTTON = "Вернуть исходную"
 MODEL_ROLLED_BACK = "Модель возвращена к № {target}: новые обращения маршрутизирует она."
 MODEL_ROLLED_BACK_BASE = "Возвращена исходная модель ({base}): новые обращения маршрутизирует она."
 MODEL_ROLLED_BACK_NOTICE = "Модель возвращена"
+MODEL_ROLLBACK_GONE = (
+    "Файла модели № {target} больше нет (старые модели удаляются): вернуть можно версии из "
+    "последнего списка /model."
+)
 MODEL_ROLLBACK_UNKNOWN = "Этой версии модели нет."
 MODEL_ROLLBACK_FAILED = "Модель № {target} не подходит к действующей таблице: {reason}"
 MODEL_ALREADY = "Эта модель уже действует."

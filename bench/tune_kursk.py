@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from routing import classify
 from routing.classify import Classifier
-from routing.dataset import in_holdout, read_labelled, split
+from routing.dataset import LabelledAppeal, in_holdout, read_labelled, split
 from routing.evaluate import LabelResolver, evaluate
-from routing.learn import train_model
+from routing.learn import AppealModel, train_model
+from routing.model import RoutingTable
+from routing.retrain import analysed_with_places
 from routing.tablefile import parse_table
-from routing.text import analyse
+from routing.text import AnalysedText
 from tools.build_tables.common import dump_yaml
 from tools.build_tables.kursk import build_kursk
 
@@ -30,24 +32,46 @@ ROOT = Path(__file__).resolve().parents[1]
 KURSK_APPEALS = ROOT.parent / "shared" / "data" / "kursk-appeals-dev.csv"
 
 
+@dataclass(frozen=True)
+class InnerSplit:
+    """The training part split again: a table derived from and a model trained on ``inner``,
+    to be scored on ``valid`` (labels resolved in the derived table)."""
+
+    table: RoutingTable
+    inner: list[LabelledAppeal]
+    valid: list[LabelledAppeal]
+    texts: list[AnalysedText]
+    places: list[list[str]]
+    topics: list
+    bodies: list
+    model: AppealModel
+    v_topics: list
+    v_bodies: list
+
+
+def inner_split(data: Path) -> InnerSplit:
+    train = split(read_labelled(data), 0.2, "train")
+    inner = [a for a in train if not in_holdout(a.id + "/inner", 0.25)]
+    valid = [a for a in train if in_holdout(a.id + "/inner", 0.25)]
+    inner_ids = {a.id for a in inner}
+    derived, _ = build_kursk(data.parent, keep=inner_ids.__contains__)
+    table = parse_table(dump_yaml(derived).encode(), "kursk-inner.yaml")
+    resolver = LabelResolver(table)
+    texts, places = analysed_with_places(table, [a.text for a in inner])
+    topics, bodies = resolver.resolve_all(inner, "inner")
+    model = train_model(table, texts, places, topics, bodies)
+    v_topics, v_bodies = resolver.resolve_all(valid, "valid")
+    return InnerSplit(table, inner, valid, texts, places, topics, bodies, model, v_topics,
+                      v_bodies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=KURSK_APPEALS)
     args = parser.parse_args()
-    train = split(read_labelled(args.data), 0.2, "train")
-    inner = [a for a in train if not in_holdout(a.id + "/inner", 0.25)]
-    valid = [a for a in train if in_holdout(a.id + "/inner", 0.25)]
-    inner_ids = {a.id for a in inner}
-    derived, _ = build_kursk(args.data.parent, keep=inner_ids.__contains__)
-    table = parse_table(dump_yaml(derived).encode(), "kursk-inner.yaml")
-    resolver = LabelResolver(table)
-    base = Classifier(table)
-    texts = [analyse(a.text) for a in inner]
-    places = [[x for m in base.gazetteer.find(t) for x in table.ancestry(m.municipality_id)]
-              for t in texts]
-    topics, bodies = resolver.resolve_all(inner, "inner")
-    model = train_model(table, texts, places, topics, bodies)
-    v_topics, v_bodies = resolver.resolve_all(valid, "valid")
+    part = inner_split(args.data)
+    table, inner, valid, model = part.table, part.inner, part.valid, part.model
+    v_topics, v_bodies = part.v_topics, part.v_bodies
     print(f"inner {len(inner)}, validation {len(valid)}")
     print("body_w topic_w floor route | top1 top3 | routed prec wrong | asked coord | "
           "final right wrong")

@@ -14,16 +14,10 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from bench.tune_kursk import KURSK_APPEALS
+from bench.tune_kursk import KURSK_APPEALS, inner_split
 from routing.classify import Classifier
 from routing.crossval import calibrate
-from routing.dataset import in_holdout, read_labelled, split
-from routing.evaluate import LabelResolver, evaluate
-from routing.learn import train_model
-from routing.tablefile import parse_table
-from routing.text import analyse
-from tools.build_tables.common import dump_yaml
-from tools.build_tables.kursk import build_kursk
+from routing.evaluate import evaluate
 
 GAINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 1.0)
 
@@ -32,21 +26,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=KURSK_APPEALS)
     args = parser.parse_args()
-    train = split(read_labelled(args.data), 0.2, "train")
-    inner = [a for a in train if not in_holdout(a.id + "/inner", 0.25)]
-    valid = [a for a in train if in_holdout(a.id + "/inner", 0.25)]
-    inner_ids = {a.id for a in inner}
-    derived, _ = build_kursk(args.data.parent, keep=inner_ids.__contains__)
-    table = parse_table(dump_yaml(derived).encode(), "kursk-inner.yaml")
-    resolver = LabelResolver(table)
-    base = Classifier(table)
-    texts = [analyse(a.text) for a in inner]
-    places = [[x for m in base.gazetteer.find(t) for x in table.ancestry(m.municipality_id)]
-              for t in texts]
-    topics, bodies = resolver.resolve_all(inner, "inner")
-    model = train_model(table, texts, places, topics, bodies)
-    model.calibration = calibrate(table, inner, texts, places, topics, bodies)
-    v_topics, v_bodies = resolver.resolve_all(valid, "valid")
+    part = inner_split(args.data)
+    table, inner, valid, model = part.table, part.inner, part.valid, part.model
+    model.calibration = calibrate(table, inner, part.texts, part.places, part.topics, part.bodies)
+    v_topics, v_bodies = part.v_topics, part.v_bodies
     classifier = Classifier(table, model)
     print(f"inner {len(inner)}, validation {len(valid)}, route threshold "
           f"{classifier.thresholds.route:.3f}")

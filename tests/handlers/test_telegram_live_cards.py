@@ -100,10 +100,7 @@ async def test_an_answer_is_acknowledged_once_delivered_and_the_card_says_answer
 async def test_a_closed_ticket_renames_and_closes_its_forum_topic(tmp_path):
     async with world_at(tmp_path) as w:
         tg = w.tg
-        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
-        code = await w.invite("city")
-        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
-        await w.said(group, "подключён к органу")
+        group, _bound = await w.bind_forum("city")
         number, _ack = await w.appeal()
         card = await w.card(group, number)
         thread = card.thread_id

@@ -29,10 +29,7 @@ def texts_to(tg, chat: int) -> list[str]:
 async def test_a_colleagues_words_in_the_forum_topic_never_reach_the_citizen(tmp_path):
     async with world_at(tmp_path) as w:
         tg = w.tg
-        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
-        code = await w.invite("city")
-        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
-        bound = await w.said(group, "подключён к органу")
+        group, bound = await w.bind_forum("city")
         assert "/answer" in bound.text
         number, _ack = await w.appeal()
         card = await w.card(group, number)

@@ -163,13 +163,11 @@ async def test_an_interim_answer_and_one_extension_reach_the_citizen(tmp_path):
 
 @run_async
 async def test_in_a_forum_topic_the_reason_replying_to_the_question_is_no_answer(tmp_path):
-    """In a forum topic any plain message is the answer; a reply to the bot's question is not."""
+    """In a forum topic a reply to the bot's question is the reason, never an answer to the
+    citizen."""
     async with world_at(tmp_path) as w:
         tg = w.tg
-        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
-        code = await w.invite("city")
-        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
-        await w.said(group, "подключён к органу")
+        group, _bound = await w.bind_forum("city")
         number, _ack = await w.appeal()
         card = await w.card(group, number)
 

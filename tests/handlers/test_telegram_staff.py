@@ -113,6 +113,14 @@ class World:
         self.tg.user_sends_text(user, f"/start {code}")
         await self.said(user, "подключён к органу", since)
 
+    async def bind_forum(self, query: str, title: str = "Дороги Саратова") -> tuple[int, SentCall]:
+        """A forum group of ``ADMIN`` bound to the body by an invite: the group and the bot's
+        «подключён к органу»."""
+        group = self.tg.create_forum_group(admin_user_id=ADMIN, title=title)
+        code = await self.invite(query)
+        self.tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
+        return group, await self.said(group, "подключён к органу")
+
     async def appeal(self, text: str = "Яма на улице Московской, дом 5") -> tuple[str, SentCall]:
         since = len(self.tg.sent)
         self.tg.user_sends_text(CITIZEN, text)
@@ -295,10 +303,7 @@ async def test_not_ours_then_the_stale_card_is_refused_and_the_next_body_closes(
 async def test_a_forum_group_gets_a_topic_per_ticket_answers_in_it_and_recreates_it(tmp_path):
     async with world_at(tmp_path) as w:
         tg = w.tg
-        group = tg.create_forum_group(admin_user_id=ADMIN, title="Дороги Саратова")
-        code = await w.invite("city")
-        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
-        bound = await w.said(group, "подключён к органу")
+        group, bound = await w.bind_forum("city")
         assert "в теме обращения" in bound.text
 
         number, ack = await w.appeal()
@@ -334,10 +339,7 @@ async def test_a_forum_group_gets_a_topic_per_ticket_answers_in_it_and_recreates
 async def test_a_reminder_lands_in_the_ticket_topic_after_a_restart(tmp_path):
     async with world_at(tmp_path) as w:
         tg = w.tg
-        group = tg.create_forum_group(admin_user_id=ADMIN)
-        code = await w.invite("city")
-        tg.user_sends_text(ADMIN, f"/start@obrashcheniya_test_bot {code}", chat_id=group)
-        await w.said(group, "подключён к органу")
+        group, _bound = await w.bind_forum("city")
         number, _ack = await w.appeal()
         card = await w.card(group, number)
 

@@ -67,6 +67,13 @@ CANDIDATE_LIMIT = 12
 #: The share of appeals routed without a question that must reach the right body, when the
 #: model is calibrated (`ROUTE_PRECISION` in the bot's settings).
 DEFAULT_ROUTE_PRECISION = 0.88
+#: With a calibrated model: the least chance of being right at which an appeal that no question
+#: can settle is still routed to its best body; below it the coordinators route it by hand. A
+#: wrong page costs the citizen days (the body must notice, say «Не наше», and the coordinators
+#: then route it anyway); the coordinators cost hours. On held-out Kursk appeals 0.6 kept the
+#: routes made without a question right 86% of the time (counting the dispatching parent), where
+#: routing every such appeal was right 74% of the time (`bench/README.md`, "Routing v2").
+GUESS_CHANCE = 0.6
 #: With a trained body model: its weight against the table's topic × place view (0..1).
 MODEL_BODY_WEIGHT = 0.3
 #: Keeps a body the table path missed from being zeroed by the product of experts.
@@ -103,7 +110,9 @@ class Classifier:
         self.route_point: CurvePoint | None = None
         if self.calibration is not None and thresholds is None:
             self.route_point = self.calibration.threshold_for(route_precision)
-            self.thresholds = replace(self.thresholds, route=self.route_point.threshold)
+            self.thresholds = replace(
+                self.thresholds, route=self.route_point.threshold, guess=GUESS_CHANCE
+            )
         self.morph = morph or morphology()
         self.gazetteer = Gazetteer(table, self.morph)
         self._topic_ids = [t.id for t in table.topics]
@@ -453,6 +462,11 @@ class Classifier:
             return replace(
                 base, topic=topic_id, municipality=best.municipality,
                 why="в таблице нет органа для этой темы и территории; " + why,
+            )
+        if score < limits.guess:
+            return replace(
+                base, topic=topic_id, municipality=best.municipality, body=best_body,
+                confidence=score, why="не уверен, а вопрос жителю не поможет; " + why,
             )
         return replace(
             base, decision=Decision.ROUTE, topic=topic_id, municipality=best.municipality,

@@ -33,6 +33,7 @@ class Thresholds:
     place: float = 0.75  # share of place evidence the best municipality needs to be "known"
     evidence: float = 0.12  # below this best-topic probability nothing fits: coordinators
     gain: float = 0.15  # least expected drop in the chance of a wrong body a question must buy
+    guess: float = 0.0  # least score routed when no question would help; below: coordinators
 
 
 @dataclass(frozen=True)

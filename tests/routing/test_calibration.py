@@ -156,3 +156,16 @@ def test_a_calibrated_model_routes_by_the_threshold_for_its_target_precision(tab
     result = strict.classify("Не пришла выплата на ребёнка")
     assert result.confidence == pytest.approx(calibration.probability(
         sum(result.body_totals().values()) and max(result.body_totals().values())))
+
+
+def test_an_unsure_appeal_no_question_settles_goes_to_the_coordinators_not_a_guessed_page(table):
+    # Both water topics are the city's in Saratov, so no question helps; what is left is how sure
+    # the model is. Here it is right only above a raw 0.75, which this appeal does not reach.
+    unsure = Calibration.fit([i / 100 for i in range(100)], [i >= 75 for i in range(100)])
+    result = Classifier(table, _Headless(unsure)).classify("Нет воды, течёт из крана в Саратове")
+    assert result.decision == Decision.TO_COORDINATOR, (result, result.body_totals())
+    assert result.body == "saratov" and "вопрос жителю не поможет" in result.why
+    # The same appeal, with a model whose scores at that level are right 9 times in 10: routed.
+    sure = Calibration.fit([i / 100 for i in range(100)], [i % 10 != 0 for i in range(100)])
+    routed = Classifier(table, _Headless(sure)).classify("Нет воды, течёт из крана в Саратове")
+    assert routed.decision == Decision.ROUTE and routed.body == "saratov"

@@ -89,11 +89,14 @@ def settings_for(
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, table: RoutingTable, clock: Clock | None = None
+    settings: Settings, table: RoutingTable, clock: Clock | None = None,
+    classifier: Classifier | None = None,
 ) -> AsyncIterator[None]:
     """`serve` in a task until the block ends; the block starts once every channel receives.
-    ``clock``: the bot's time, when a test moves it (deadlines)."""
-    _, classifier = saratov()
+    ``clock``: the bot's time, when a test moves it (deadlines); ``classifier``: another than
+    the shipped Saratov one."""
+    if classifier is None:
+        _, classifier = saratov()
     started = asyncio.Event()
     task = asyncio.create_task(
         serve(settings, table, classifier, polling_timeout=1, handle_signals=False,

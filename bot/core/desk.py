@@ -322,8 +322,10 @@ class Desk:
         told_citizen: str | None = None,
         state: TicketState = S.WITH_COORDINATOR,
         actor: str = "system",
+        likely: Sequence[Body] = (),
     ) -> None:
-        """Hand the ticket to the coordinators: nothing fits, too many questions, all refused."""
+        """Hand the ticket to the coordinators: nothing fits, too many questions, all refused,
+        or the classifier is unsure between ``likely`` bodies (offered as one-tap buttons)."""
         await self.move(tx, ticket, state, now, "to_coordinator", {"reason": reason}, actor=actor)
         await self.to_citizen(
             tx,
@@ -346,6 +348,7 @@ class Desk:
                 ),
                 COORDINATOR,
                 attachments=self.portable(ticket, person.channel),
+                buttons=cards.body_choice_buttons(ticket.number, likely),
             )
 
     async def to_staff(

@@ -32,6 +32,7 @@ from bot.domain.records import DuplicateTicket, NewTicket, TicketMessage, Ticket
 from bot.domain.states import ACTIVE, FINAL, TicketState
 from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload
 from bot.storage.base import Tx
+from routing.model import Body
 from routing.places import municipality_of_oktmo
 
 log = logging.getLogger("bot.core")
@@ -260,8 +261,27 @@ async def apply_classification(
         # No options means "we know nothing about the place": ask for it in words.
         await desk.ask(tx, ticket, "place", result.municipality_options, now)
         return S.COLLECTING
+    if body is not None:  # a likely body, too unsure to route and no question would help
+        likely = likely_bodies(desk, result, body)
+        reason = texts.REASON_UNSURE.format(bodies="; ".join(f"«{b.name}»" for b in likely))
+        await desk.to_coordinators(tx, ticket, reason, now, likely=likely)
+        return S.WITH_COORDINATOR
     await desk.to_coordinators(tx, ticket, texts.REASON_NOTHING_FITS, now)
     return S.WITH_COORDINATOR
+
+
+#: How many of the likely bodies a coordinator gets as buttons for an appeal the bot was unsure of.
+UNSURE_CHOICES = 3
+
+
+def likely_bodies(desk: Desk, result: Any, best: Body) -> list[Body]:
+    """The classifier's best body first, then the next likeliest by their summed confidence."""
+    totals: dict[str, float] = {}
+    for candidate in result.candidates:
+        if candidate.body in desk.table.body_by_id:
+            totals[candidate.body] = totals.get(candidate.body, 0.0) + candidate.confidence
+    others = sorted((b for b in totals if b != best.id), key=lambda b: -totals[b])
+    return [best, *(desk.table.body_by_id[b] for b in others[: UNSURE_CHOICES - 1])]
 
 
 async def ask_address(

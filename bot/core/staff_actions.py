@@ -21,7 +21,7 @@ import logging
 
 from bot.core import live_cards, notes
 from bot.core.desk import BODY, COORDINATOR, Desk
-from bot.domain import texts
+from bot.domain import cards, texts
 from bot.domain.messages import Button, IncomingMessage, carried
 from bot.domain.phrases import assigned_body, not_ours_reason, staff_command
 from bot.domain.records import TicketMessage, TicketRecord, TrainingExample
@@ -438,21 +438,9 @@ async def assign(
     key = OutboxKey.about_no_ticket("assign", message.channel, message.chat_id, message.message_id)
     await desk.say(
         message.channel, message.chat_id, text, key, purpose=COORDINATOR,
-        reply_to=message.message_id, buttons=body_choice_buttons(ticket.number, found[:10]),
+        reply_to=message.message_id, buttons=cards.body_choice_buttons(ticket.number, found[:10]),
     )
     return Outcome(K.IGNORED, ticket.number)
-
-
-def body_choice_buttons(number: str, bodies: list[Body]) -> tuple[tuple[Button, ...], ...]:
-    """One button per body, one to a row (`bot.core.body_choice` acts on the press); a body
-    whose id does not fit the button's data is left to be typed."""
-    rows = []
-    for body in bodies:
-        try:
-            rows.append((Button(body.name, Payload(Action.ASSIGN, number, body.id).pack()),))
-        except ValueError:
-            continue
-    return tuple(rows)
 
 
 async def record_answer(

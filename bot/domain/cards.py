@@ -15,7 +15,7 @@ from bot.domain.messages import Button
 from bot.domain.records import TicketMessage, TicketRecord
 from bot.domain.states import ACTIVE, ANSWERABLE, TicketState
 from bot.domain.wire import Action, Payload, Purpose
-from routing.model import RoutingTable
+from routing.model import Body, RoutingTable
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -236,3 +236,15 @@ def forum_topic_title(table: RoutingTable, ticket: TicketRecord, mark: str | Non
     if mark:
         title = f"{mark} {title}"
     return title[:128]  # Telegram's limit on a topic name
+
+
+def body_choice_buttons(number: str, bodies: Iterable[Body]) -> tuple[tuple[Button, ...], ...]:
+    """One button per body, one to a row (`bot.core.body_choice` acts on the press); a body
+    whose id does not fit the button's data is left to be typed."""
+    rows = []
+    for body in bodies:
+        try:
+            rows.append((Button(body.name, Payload(Action.ASSIGN, number, body.id).pack()),))
+        except ValueError:
+            continue
+    return tuple(rows)

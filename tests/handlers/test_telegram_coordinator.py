@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 from bot.domain import texts
+from routing.calibration import Calibration
 from routing.classify import Classifier
 from routing.model import RoutingTable
 from routing.tablefile import parse_table, table_to_bytes
@@ -325,3 +326,49 @@ async def test_a_coordinator_chooses_the_body_of_an_unrouted_appeal_by_a_button(
         told = await tg.wait_for(lambda c: c.chat_id == CITIZEN and balakovo in c.text,
                                  since=seen)
         assert number in told.text
+
+
+class _UnsureModel:
+    """A trained model's calibration without its heads: right only at a raw score ≥ 0.75."""
+
+    calibration = Calibration.fit([i / 100 for i in range(100)], [i >= 75 for i in range(100)])
+    words = type("Words", (), {"vocabulary_": {}})()
+
+    def predict(self, text, places):
+        return {}, {}
+
+
+@run_async
+async def test_an_appeal_the_bot_is_unsure_of_reaches_the_coordinator_with_the_likely_bodies(
+    tmp_path, saratov
+):
+    """No question would settle this pothole (the city handles every topic it could be) and
+    the model gives the city less than a 60% chance: the coordinator decides with one tap."""
+    shipped, _ = saratov
+    unsure = Classifier(shipped, _UnsureModel())
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
+        city_chat = tg.create_forum_group(admin_user_id=ADMIN, title="Администрация")
+        table = with_city_chat(shipped, city_chat)
+        settings = app_world.settings_for(tmp_path, tg, None, coordinators=f"tg:{COORDINATOR}")
+        async with app_world.running(settings, table, classifier=unsure):
+            tg.user_sends_text(COORDINATOR, "/tools")  # a bot writes only to who wrote first
+            await tg.wait_for(lambda c: c.chat_id == COORDINATOR)
+            seen = len(tg.sent)
+            tg.user_sends_text(CITIZEN, "Яма на дороге на улице Чапаева в Саратове")
+            accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
+            number = NUMBER.search(accepted.text).group()
+            card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text,
+                                     since=seen)
+            city = table.body_by_id[CITY].name
+            assert "бот не уверен в органе" in card.text and f"«{city}»" in card.text
+            assert all(number not in (c.body or "") for c in tg.sent_to(city_chat))
+            offered = [b["text"] for row in card.reply_markup["inline_keyboard"] for b in row]
+            assert offered[0] == city and 1 < len(offered) <= 3
+
+            seen = len(tg.sent)
+            tg.user_presses_button(COORDINATOR, card.message_id, button(card, city))
+            assert await tg.wait_for(lambda c: c.chat_id == city_chat
+                                     and f"Обращение № {number}\n" in (c.body or ""), since=seen)
+            told = await tg.wait_for(lambda c: c.chat_id == CITIZEN and city in c.text,
+                                     since=seen)
+            assert number in told.text

@@ -81,6 +81,7 @@ class Report:
     # The same counting a route to a body that dispatches for the labelled one (its parent in
     # the table) as right; ``None`` when the table has no hierarchy or the labels are topics.
     top1_dispatch: float | None = None
+    top3_dispatch: float | None = None
     routed_precision_dispatch: float | None = None
     routed_wrong_dispatch: float | None = None
     final_right_dispatch: float | None = None
@@ -111,7 +112,8 @@ class Report:
         if self.routed_precision_dispatch is not None:
             rows += [
                 "считая верным вышестоящий орган, который передаёт обращение подразделению:",
-                f"  орган top-1: {pct(self.top1_dispatch)}; направлено сразу верно "
+                f"  орган top-1: {pct(self.top1_dispatch)}; top-3: {pct(self.top3_dispatch)}; "
+                f"направлено сразу верно "
                 f"{pct(self.routed_precision_dispatch)}, уверенно не туда "
                 f"{pct(self.routed_wrong_dispatch)}",
                 f"  после вопросов: верно {pct(self.final_right_dispatch)}, "
@@ -182,7 +184,7 @@ def evaluate(
     sums = dict.fromkeys(
         ("top1", "top3", "topic_top1", "topic_top3", "asked", "to_coordinator", "routed",
          "routed_wrong", "routed_right", "final_right", "final_wrong", "final_coordinator",
-         "top1_dispatch", "routed_right_dispatch", "final_right_dispatch",
+         "top1_dispatch", "top3_dispatch", "routed_right_dispatch", "final_right_dispatch",
          "routed_sure", "routed_sure_right"),
         0,
     )
@@ -197,6 +199,7 @@ def evaluate(
         sums["top3"] += target in ranked[:3]
         if hierarchy:
             sums["top1_dispatch"] += right(next(iter(ranked), None), target)
+            sums["top3_dispatch"] += any(right(b, target) for b in ranked[:3])
         if true_topic is not None:
             topic_counted += 1
             ranked_topics = result.ranked_topics()
@@ -238,6 +241,7 @@ def evaluate(
     if hierarchy:
         routed = sums["routed"]
         report.top1_dispatch = sums["top1_dispatch"] / counted
+        report.top3_dispatch = sums["top3_dispatch"] / counted
         report.routed_precision_dispatch = (
             sums["routed_right_dispatch"] / routed if routed else 0.0)
         report.routed_wrong_dispatch = (routed - sums["routed_right_dispatch"]) / counted

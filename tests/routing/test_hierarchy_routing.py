@@ -107,6 +107,7 @@ def test_evaluate_counts_a_route_to_the_dispatching_parent_in_the_second_figures
     report = evaluate(classifier, appeals, [None, None], ["water-committee", "heat-committee"])
     assert (report.routed, report.routed_precision) == (1.0, 0.0)
     assert report.routed_precision_dispatch == 1.0
+    assert report.top3 == report.top3_dispatch == 1.0  # both committees rank in the top three
     assert report.routed_wrong_dispatch == 0.0
     assert report.final_right_dispatch == 1.0 and report.final_wrong_dispatch == 0.0
     assert "считая верным вышестоящий орган" in "\n".join(report.lines())

@@ -40,7 +40,16 @@ PUBLIC = Purpose.CITIZEN_PUBLIC
 
 
 async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
-    """A new comment (or an edited one that had no ticket): see the module's opening."""
+    """A new comment (or an edited one that had no ticket): see the module's opening. In a
+    staff chat (a reply to a card in a body's group looks alike) it is `NOT_A_COMMENT`; over
+    the citizen's flood limit it is dropped."""
+    ref = comment.ref
+    if (ref.channel, ref.place_id) in desk.staff_chats:
+        return Outcome(K.NOT_A_COMMENT)
+    if desk.flood is not None and not (
+        await desk.flood.check_async(ref.channel, comment.author_id)
+    ).allowed:
+        return Outcome(K.FLOODED)
     async with desk.repo.transaction() as tx:
         seen = await tx.comments.ticket_of(comment.ref)
         ticket = await tx.tickets.by_id(seen) if seen is not None else None
@@ -54,7 +63,6 @@ async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
         result = await intake.classify(desk, comment.text, None, None)
     now = desk.clock.now()
     year = now.astimezone(desk.calendar.timezone).year
-    ref = comment.ref
     draft = NewTicket(
         ref.channel, comment.author_id, comment.author_id, None, comment.text,
         comment.attachments, origin=COMMENT,

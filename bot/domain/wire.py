@@ -269,6 +269,7 @@ class OutcomeKind(StrEnum):
     RETURNED = "returned"  # a coordinator returned a closed ticket to its body
     EDITED = "edited"  # a citizen edited the comment a ticket was made from
     DELETED = "deleted"  # …or deleted it
+    NOT_A_COMMENT = "not_a_comment"  # a reply in a staff group, not a comment: a message
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from core_world import CITY_CHAT, COORDINATOR_ID
 from test_states import answer
 
@@ -87,4 +88,35 @@ async def test_forget_covers_comment_tickets(world):
     await answer(world, outcome.number, text="Заделаем")
     await world.flush()
     assert len([m for m in world.vk.sent if m.chat_id == WALL]) == sent  # nothing published
+    await world.stop()
+
+
+async def test_a_failure_before_the_public_reply_is_queued_leaves_nothing_half_done(
+    world, monkeypatch
+):
+    """The ticket, its comment, its card and the public reply are one transaction: a failure
+    while queueing the reply leaves no ticket, and the retry (the inbox's) makes exactly one."""
+    from bot.storage.sql.outbox import OutboxSql
+
+    queue, failures = OutboxSql.queue, [1]
+
+    async def failing_queue(self, draft, now):
+        if draft.purpose == Purpose.CITIZEN_PUBLIC and failures[0]:
+            failures[0] -= 1
+            raise RuntimeError("the database went away")
+        return await queue(self, draft, now)
+
+    monkeypatch.setattr(OutboxSql, "queue", failing_queue)
+    await world.start()
+    comment = vk_comment("Яма у дома 5, когда?")
+    with pytest.raises(RuntimeError):
+        await world.core.comment_posted(comment)
+    async with world.repo.transaction() as tx:
+        assert await tx.comments.ticket_of(comment.ref) is None
+        assert await tx.sql.all("SELECT id FROM tickets") == []
+    assert await world.outbox_rows() == []
+    outcome = await world.core.comment_posted(comment)
+    assert outcome.kind == "created"
+    await world.flush()
+    assert len([m for m in world.vk.sent if m.chat_id == WALL]) == 1
     await world.stop()

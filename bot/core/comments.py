@@ -79,7 +79,7 @@ async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
             state = await _abuse(desk, tx, ticket, comment, now)
         else:
             state = await _accept(desk, tx, ticket, ref, result, now)
-    log.info("ticket %s from a comment (place %s): %s", number, ref.place_id, state)
+    log.info("ticket %s from a %s comment: %s", number, ref.channel, state)
     desk.wake()
     return Outcome(K.CREATED, number, state)
 

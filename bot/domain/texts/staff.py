@@ -222,6 +222,10 @@ TICKET_EVENTS = {
     "citizen_unreachable": "заявитель недоступен (закрыл сообщения)",
     "card_resent": "карточка отправлена снова",
     "retention": "данные удалены по сроку хранения",
+    "spam_comment": "комментарий под записью — спам или оскорбление: закрыто как спам",
+    "comment_edited": "заявитель изменил комментарий",
+    "comment_deleted": "заявитель удалил комментарий",
+    "public_reply_refused": "ответ под комментарием не опубликован (платформа отказала)",
 }
 #: What `/ticket` calls a thread message, by its author (else: an answer to the citizen).
 TICKET_AUTHORS = {

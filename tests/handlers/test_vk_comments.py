@@ -10,8 +10,10 @@ with a link to hide it; comments closed — the answer still reaches the citizen
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from bot.domain import texts
 from tests.app_world import APPEAL, NUMBER, TG_ADMIN, VK_ADMIN, both_channels, free_port
 from tests.emulators.aio import run_async
 from tests.emulators.vk import VKEmulator
@@ -184,3 +186,36 @@ async def test_comments_arrive_through_the_callback_api_too(tmp_path: Path) -> N
         # The community's own reply comes back as an event too, and is no appeal.
         assert await callback.deliver() == [(200, "ok")]
         assert len(vk.community_comments()) == 1
+
+
+@run_async
+async def test_forget_covers_the_tickets_made_from_comments(tmp_path: Path) -> None:
+    async with both_channels(tmp_path) as w:
+        vk = w.vk
+        await vk.user_allows_messages(CITIZEN)
+        post = vk.add_post()
+        comment = await vk.user_comments(CITIZEN, post, APPEAL)
+        number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
+        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+
+        await vk.user_sends_text(CITIZEN, "Мои обращения")
+        mine = await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and number in m.text)
+        assert mine.text
+        await vk.user_sends_text(CITIZEN, "/forget")
+        question = await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and m.keyboard
+                                          and texts.FORGET_YES in json.dumps(m.keyboard,
+                                                                             ensure_ascii=False))
+        yes = next(b["action"]["payload"] for row in question.keyboard["buttons"] for b in row
+                   if b["action"]["label"] == texts.FORGET_YES)
+        await vk.user_presses_callback_button(CITIZEN, question.conversation_message_id, yes)
+        await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and m.text == texts.DATA_DELETED)
+
+        # The body's answer after that is published nowhere: the ticket no longer knows where.
+        seen = len(vk.comments)
+        await vk.user_sends_text(VK_ADMIN, "Фонарь заменим до пятницы.", reply_to=card.message_id)
+        await vk.wait_for(lambda: any(str(e["message_id"]) == str(card.message_id)
+                                      and "Ответ отправлен" in e.get("message", "")
+                                      for e in vk.edits))
+        await vk.user_sends_text(CITIZEN, "Мои обращения")
+        await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and m.text == texts.MY_EMPTY)
+        assert len(vk.comments) == seen

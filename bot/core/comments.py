@@ -11,9 +11,11 @@ published under the comment too, besides going privately as every answer does. S
 insults make a ticket closed as spam at once, and the coordinators (who run the page) get the
 link that lets them hide the comment: a community token cannot delete it.
 
-Edits and deletions of the comment are told to whoever holds the ticket; after a deletion the
-answer goes privately only. A public reply VK refuses (comments closed, post deleted) is told
-to the staff by `public_reply_refused`; the ticket and the private answer are not affected.
+The author's answer under the community's reply joins their ticket (`_follow_up`), as a reply
+to the bot's message does in a private chat. Edits and deletions of the comment are told to
+whoever holds the ticket; after a deletion the answer goes privately only. A public reply VK
+refuses (comments closed, post deleted) is told to the staff by `public_reply_refused`; the
+ticket and the private answer are not affected.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from bot.core import intake
 from bot.core.desk import Desk
 from bot.domain import texts
 from bot.domain.comments import COMMENT, CommentRef, IncomingComment
+from bot.domain.messages import IncomingMessage
+from bot.domain.phrases import small_talk
 from bot.domain.records import NewTicket, OutboxRow, TicketRecord
-from bot.domain.states import FINAL, TicketState
+from bot.domain.states import ACTIVE, FINAL, TicketState
 from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Purpose
 from bot.storage.base import Tx
 from routing.comments import CommentKind, classify_comment
@@ -55,6 +59,10 @@ async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
         ticket = await tx.tickets.by_id(seen) if seen is not None else None
     if ticket is not None:
         return Outcome(K.DUPLICATE, ticket.number)
+    if comment.reply_to is not None:
+        added = await _follow_up(desk, comment)
+        if added is not None:
+            return added
     kind = classify_comment(comment.text, reply_to_citizen=comment.reply_to_citizen)
     if kind == CommentKind.OTHER:
         return Outcome(K.IGNORED)
@@ -82,6 +90,38 @@ async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
     log.info("ticket %s from a %s comment: %s", number, ref.channel, state)
     desk.wake()
     return Outcome(K.CREATED, number, state)
+
+
+async def _follow_up(desk: Desk, comment: IncomingComment) -> Outcome | None:
+    """The author answers under the community's reply about their open ticket: their words
+    join the ticket and reach the body under its card (thanks and the like: nothing). ``None``
+    when the comment answers something else: it is read as a comment of its own."""
+    ref = comment.ref
+    assert comment.reply_to is not None
+    async with desk.repo.transaction() as tx:
+        ticket_id = await tx.tickets.id_by_sent_message(ref.channel, ref.place_id,
+                                                        comment.reply_to)
+        ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
+    if ticket is None or ticket.user_id != comment.author_id or ticket.state in FINAL:
+        return None
+    if small_talk(comment.text) is not None:
+        return Outcome(K.SMALL_TALK, ticket.number)
+    now = desk.clock.now()
+    message = IncomingMessage(ref.channel, ref.place_id, comment.author_id, ref.comment_id,
+                              comment.text)
+    async with desk.repo.transaction() as tx:
+        ticket = await tx.tickets.by_id(ticket.id)
+        if ticket is None or ticket.state in FINAL:
+            return None
+        if not await tx.tickets.add_message(ticket.id, intake.from_citizen(message, now)):
+            return Outcome(K.DUPLICATE, ticket.number)
+        await tx.tickets.add_event(ticket.id, "follow_up", now, actor="citizen")
+        body = desk.body_of(ticket)
+        if ticket.state in ACTIVE and body is not None:
+            for channel, chat in desk.body_chats(body):
+                await intake.follow_up_to_chat(desk, tx, ticket, message, channel, chat)
+    desk.wake()
+    return Outcome(K.FOLLOW_UP, ticket.number, ticket.state)
 
 
 async def _accept(

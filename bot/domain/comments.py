@@ -45,10 +45,14 @@ class CommentRef:
 @dataclass(frozen=True, slots=True)
 class IncomingComment:
     """A new or edited comment. ``reply_to_citizen``: the platform says it answers another
-    citizen (VK ``reply_to_user`` of a person, a Telegram reply to a person's comment)."""
+    citizen (VK ``reply_to_user`` of a person, a Telegram reply to a person's comment).
+    ``text`` is the citizen's; like any appeal it is never logged."""
 
     ref: CommentRef
     author_id: int
     text: str
     attachments: tuple[Attachment, ...] = ()
     reply_to_citizen: bool = False
+    #: The comment (VK) or group message (Telegram) this one answers, if any: an answer under
+    #: the community's own reply is the author adding to their ticket.
+    reply_to: int | None = None

@@ -48,6 +48,7 @@ def comment_of(message: Message) -> IncomingComment | None:
         author_id=author.id,
         text=message.text or message.caption or "",
         reply_to_citizen=to_person,
+        reply_to=None if reply.is_automatic_forward else reply.message_id,
     )
 
 

@@ -71,6 +71,7 @@ class VKWall:
             author_id=obj.from_id,
             text=obj.text or "",
             reply_to_citizen=reply_to_user > 0 and reply_to_user != obj.from_id,
+            reply_to=obj.reply_to_comment,
         )
 
     def _our_wall(self, owner_id: int) -> bool:

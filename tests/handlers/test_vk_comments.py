@@ -219,3 +219,29 @@ async def test_forget_covers_the_tickets_made_from_comments(tmp_path: Path) -> N
         await vk.user_sends_text(CITIZEN, "Мои обращения")
         await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and m.text == texts.MY_EMPTY)
         assert len(vk.comments) == seen
+
+
+@run_async
+async def test_the_authors_answer_under_the_communitys_reply_joins_the_ticket(
+    tmp_path: Path,
+) -> None:
+    async with both_channels(tmp_path) as w:
+        vk = w.vk
+        post = vk.add_post()
+        comment = await vk.user_comments(CITIZEN, post, APPEAL)
+        reply = await public_reply(vk, comment.id)
+        number = NUMBER.search(reply.text).group()
+        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+
+        await vk.user_comments(CITIZEN, post, "Это напротив аптеки, дом 14", reply_to=reply.id)
+        added = await vk.wait_for_sent(
+            lambda m: m.peer_id == VK_ADMIN and "напротив аптеки" in m.text
+        )
+        assert number in added.text and added.reply_to == card.message_id
+        # Thanks under the same reply, and a neighbour's question there, start nothing.
+        await vk.user_comments(CITIZEN, post, "Спасибо!", reply_to=reply.id)
+        await vk.user_comments(NEIGHBOUR, post, "А когда у нас на Садовой фонари починят?",
+                               reply_to=reply.id)
+        neighbour = await public_reply(vk, vk.comments[max(vk.comments)].id)
+        assert NUMBER.search(neighbour.text).group() != number  # the neighbour's own ticket
+        assert len(vk.replies_to(comment.id)) == 1

@@ -81,6 +81,7 @@ from handlers.vk.inbound import VKInbound, make_vk_bot
 from handlers.vk.inbox import HandlerErrorsRaised
 from handlers.vk.isolation import isolation_for
 from handlers.vk.transport import VKFiles, VKTransport
+from handlers.vk.wall import VKWall
 from routing.classify import Classifier
 from routing.model import RoutingTable
 
@@ -516,7 +517,7 @@ def build_vk_bot(
     handlers' errors raised to the inbox that feeds it."""
     coordinator = VKCoordinator(tools, api) if tools is not None else None
     inbound = VKInbound(core, group_id, isolation_for(redis), coordinator=coordinator)
-    labeler = inbound.register(BotLabeler())
+    labeler = VKWall(core, group_id).register(inbound.register(BotLabeler()))
     return make_vk_bot(
         api, labeler, Path(settings.data_dir), error_handler=HandlerErrorsRaised()
     )

@@ -14,6 +14,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from bot.core import (
     chat_access,
+    comments,
     deadlines,
     dispatch,
     intake,
@@ -77,6 +78,10 @@ class AppealCore:
     # Messages: everything an adapter receives goes to `handle`.
     handle = _UseCase(dispatch.handle)
     intake = _UseCase(intake.intake)
+    # Comments under posts (VK wall, Telegram discussion groups).
+    comment_posted = _UseCase(comments.comment_posted)
+    comment_edited = _UseCase(comments.comment_edited)
+    comment_deleted = _UseCase(comments.comment_deleted)
     # Staff, by name (tests, the coordinator tools).
     take = _UseCase(staff_actions.take)
     redirect = _UseCase(staff_actions.redirect)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import live_cards, reachability
+from bot.core import comments, live_cards, reachability
 from bot.core.desk import COORDINATOR, Desk
 from bot.domain import texts
 from bot.domain.records import OutboxRow, TicketRecord
@@ -48,6 +48,9 @@ async def delivery_refused(desk: Desk, row: OutboxRow) -> None:
     (`reachability.citizen_unreachable`)."""
     if row.purpose == Purpose.BODY and row.chat_id is not None:
         await access_changed(desk, row.channel, row.chat_id, allowed=False, reason=REFUSED)
+        return
+    if row.purpose == Purpose.CITIZEN_PUBLIC:  # a reply under a comment, not a chat
+        await comments.public_reply_refused(desk, row)
         return
     await reachability.citizen_unreachable(desk, row)
 

@@ -27,6 +27,7 @@ from bot.core.flood import FloodGuard
 from bot.core.ports import UNOBSERVED, Addressee, AddressService, Classifies, Observer
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
+from bot.domain.comments import ANNOUNCED_PUBLICLY, COMMENT
 from bot.domain.messages import (
     MAX_TEXT,
     Attachment,
@@ -404,6 +405,8 @@ class Desk:
     ) -> None:
         if ticket.chat_id is None:  # anonymised
             return
+        if ticket.origin == COMMENT and key.name in ANNOUNCED_PUBLICLY:
+            return  # the citizen wrote in public, and got the reply there (`bot.core.comments`)
         remove = not buttons and not attachments and await keyboards.keyboard_shown(tx, ticket)
         await self.enqueue(
             tx,
@@ -440,6 +443,7 @@ class Desk:
         card: str | None = None,
         then: OutboxDraft | None = None,
         thread_id: int | None = None,
+        post_id: int | None = None,
     ) -> None:
         """A message about ``ticket`` (or about none), cut into pieces of at most `MAX_TEXT`.
         ``menu``: the citizen's standing menu under the last piece, unless it has buttons.
@@ -468,6 +472,7 @@ class Desk:
                 remove_keyboard=remove_keyboard and last,
                 menu=menu and last and not buttons,
                 card=card if len(parts) == 1 else None,
+                post_id=post_id,
             )
             payload = message.to_json()
             if then is not None and last:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.domain.comments import CommentRef, IncomingComment
 from bot.domain.messages import IncomingMessage
 from bot.domain.wire import Outcome
 
@@ -50,6 +51,14 @@ class Core(Protocol):
     ) -> Outcome:
         """An administrator came by an invite (Telegram ``/start <code>``, VK ``ref``)."""
         ...
+
+    async def comment_posted(self, comment: IncomingComment) -> Outcome:
+        """A new comment under a post (VK ``wall_reply_new``, a Telegram discussion group)."""
+        ...
+
+    async def comment_edited(self, comment: IncomingComment) -> Outcome: ...
+
+    async def comment_deleted(self, ref: CommentRef) -> Outcome: ...
 
     async def citizen_reachable(self, channel: str, user_id: int) -> int:
         """The citizen allowed messages again (VK ``message_allow``)."""

@@ -13,6 +13,7 @@ import logging
 
 from bot.core.desk import Desk
 from bot.domain import texts
+from bot.domain.comments import COMMENT
 from bot.domain.records import OutboxRow
 from bot.domain.states import OutboxState
 from bot.domain.wire import Purpose
@@ -32,7 +33,9 @@ async def citizen_unreachable(desk: Desk, row: OutboxRow) -> None:
             return
         await tx.tickets.add_event(ticket.id, "citizen_unreachable", now, detail={"outbox": row.id})
         template = (
-            texts.CITIZEN_BLOCKED_BOT_TO_STAFF
+            texts.COMMENT_CITIZEN_NO_PM_TO_STAFF  # answered under the comment all the same
+            if ticket.origin == COMMENT
+            else texts.CITIZEN_BLOCKED_BOT_TO_STAFF
             if row.channel == "tg"
             else texts.CITIZEN_UNREACHABLE_TO_STAFF
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from bot.core import live_cards, notes
+from bot.core import comments, live_cards, notes
 from bot.core.desk import BODY, COORDINATOR, Desk
 from bot.domain import cards, texts
 from bot.domain.messages import Button, IncomingMessage, carried
@@ -492,6 +492,11 @@ async def record_answer(
             then=live_cards.delivered_ack(
                 desk, ticket, message, COORDINATOR if by == COORDINATOR else BODY
             ),
+        )
+        await comments.answer_publicly(
+            desk, tx, ticket,
+            texts.ANSWER_TO_CITIZEN.format(number=ticket.number, body=body_name, text=message.text),
+            message.channel, message.chat_id, message.message_id,
         )
         if first:
             yes = Button(texts.SOLVED_YES, Payload(Action.SOLVED, ticket.number, "yes").pack())

@@ -137,6 +137,10 @@ class OutgoingMessage:
     card: str | None = None
     # The forum topic's state after this message: closed (True), open (False), as it is (None).
     topic_closed: bool | None = None
+    # A public reply under a VK post (`bot.core.comments`): ``chat_id`` is the wall's owner
+    # (-community id), ``reply_to`` the comment answered; sent by ``wall.createComment``.
+    # Telegram needs none: a discussion group is a chat, and the reply is a plain reply.
+    post_id: int | None = None
 
     def instead_of_edit(self, reply_to: int | None) -> OutgoingMessage:
         """What goes when the message named by ``edits`` cannot be edited: the compact status
@@ -163,7 +167,7 @@ class OutgoingMessage:
             data["remove_keyboard"] = True
         if self.menu:
             data["menu"] = True
-        for name in ("edits", "status", "card", "topic_closed"):
+        for name in ("edits", "status", "card", "topic_closed", "post_id"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         return data
@@ -190,6 +194,7 @@ class OutgoingMessage:
             status=data.get("status"),
             card=data.get("card"),
             topic_closed=data.get("topic_closed"),
+            post_id=data.get("post_id"),
         )
 
 

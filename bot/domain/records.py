@@ -46,6 +46,9 @@ class TicketRecord:
     rating: int | None = None  # 1–5
     #: When the body extended the deadline of this routing round (once per round).
     extended_at: datetime | None = None
+    #: Where the appeal was written: ``None`` a message to the bot, `COMMENT` a comment under
+    #: a post (its public place: `CommentRef`, ``tx.comments``).
+    origin: str | None = None
 
     @property
     def untouched(self) -> bool:
@@ -60,11 +63,12 @@ class NewTicket:
     channel: Channel
     chat_id: int
     user_id: int
-    source_message_id: int
+    source_message_id: int | None  # None: a comment (its ids are in `CommentRef`)
     text: str
     attachments: tuple[Attachment, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    origin: str | None = None
 
     def stored(
         self, ticket_id: int, number: str, state: TicketState, now: datetime
@@ -94,6 +98,7 @@ class NewTicket:
             routed_at=None,
             due_at=None,
             anonymised_at=None,
+            origin=self.origin,
         )
 
 

@@ -33,7 +33,8 @@ ACTIVE = frozenset({S.ROUTED, S.IN_WORK, S.REOPENED})
 #: Where a ticket goes when its holder is done with it, one way or another.
 _OUT = frozenset({S.ANSWERED, S.REDIRECTED, S.REJECTED, S.CLOSED})
 TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
-    S.NEW: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR}),
+    # REJECTED at once: a comment that is spam or an insult (`bot.core.comments`).
+    S.NEW: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR, S.REJECTED}),
     S.COLLECTING: frozenset({S.COLLECTING, S.ROUTED, S.WITH_COORDINATOR, S.REJECTED, S.CLOSED}),
     S.ROUTED: frozenset({S.ROUTED, S.IN_WORK}) | _OUT,
     S.IN_WORK: frozenset({S.ROUTED}) | _OUT,

@@ -25,6 +25,9 @@ class Purpose(StrEnum):
     CITIZEN_FORGOTTEN = "citizen-forgotten"
     #: Copies of stored data sent on request (/my, a ticket's history): blanked once delivered.
     CITIZEN_TRANSIENT = "citizen-transient"
+    #: A public reply under a citizen's comment (`bot.core.comments`): refused (comments
+    #: closed, post deleted) it is the staff's to know, not a citizen's blocked chat.
+    CITIZEN_PUBLIC = "citizen-public"
     BODY = "body"
     COORDINATOR = "coordinator"
     #: A copy of stored data shown to staff on request (/ticket): blanked once delivered.
@@ -51,7 +54,7 @@ class Purpose(StrEnum):
 
 #: What goes to a citizen (and so comes first, and is never re-sent after a crash on Telegram).
 CITIZEN_PURPOSES = frozenset(
-    {Purpose.CITIZEN, Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT}
+    {Purpose.CITIZEN, Purpose.CITIZEN_FORGOTTEN, Purpose.CITIZEN_TRANSIENT, Purpose.CITIZEN_PUBLIC}
 )
 #: ``purpose IN (…)`` for SQL that touches only what went to citizens.
 CITIZEN_PURPOSES_SQL = "(" + ", ".join(f"'{p.value}'" for p in sorted(CITIZEN_PURPOSES)) + ")"
@@ -264,6 +267,9 @@ class OutcomeKind(StrEnum):
     INTERIM = "interim"
     EXTENDED = "extended"
     RETURNED = "returned"  # a coordinator returned a closed ticket to its body
+    EDITED = "edited"  # a citizen edited the comment a ticket was made from
+    DELETED = "deleted"  # …or deleted it
+    NOT_A_COMMENT = "not_a_comment"  # a reply in a staff group, not a comment: a message
 
 
 @dataclass(frozen=True)

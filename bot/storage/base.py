@@ -4,9 +4,9 @@
 Everything goes through a transaction (`Repository.transaction`): a state change and the
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
-``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``), so that a call site
-names what it touches and a type checker sees every method without the core knowing which
-backend it has.
+``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``), so
+that a call site names what it touches and a type checker sees every method without the core
+knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -22,6 +22,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.comments import CommentRef
 from bot.domain.records import (
     InboxDraft,
     InboxRow,
@@ -228,10 +229,20 @@ class ModelsTx(Protocol):
     async def versions(self, limit: int) -> list[ModelVersion]: ...
 
 
+class CommentsTx(Protocol):
+    """Where the tickets made from comments were written (`bot.core.comments`)."""
+
+    async def add(self, ticket_id: int, ref: CommentRef, author_id: int, now: datetime) -> bool:
+        """False when the comment has a ticket already."""
+    async def ticket_of(self, ref: CommentRef) -> int | None: ...
+    async def of_ticket(self, ticket_id: int) -> CommentRef | None: ...
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
     tickets: TicketsTx
+    comments: CommentsTx
     outbox: OutboxTx
     staff: StaffTx
     tables: TablesTx

@@ -363,6 +363,32 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        17,
+        "comments under posts: the ticket a public comment made, and where it was written",
+        (
+            # NULL: a message to the bot; "comment": a comment under a post (bot.core.comments).
+            "ALTER TABLE tickets ADD COLUMN origin TEXT",
+            # The public place of a comment ticket: ``place_id`` is the VK wall's owner
+            # (-community id) or the Telegram discussion group, ``post_id`` the post (VK) or
+            # the thread's root message (Telegram), ``comment_id`` the comment itself. One
+            # ticket a comment; deleted when the ticket is anonymised (the ids point at the
+            # citizen's public words).
+            """
+            CREATE TABLE ticket_comments (
+                ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                channel TEXT NOT NULL,
+                place_id BIGINT NOT NULL,
+                post_id BIGINT NOT NULL,
+                comment_id BIGINT NOT NULL,
+                author_id BIGINT NOT NULL,
+                at {timestamp} NOT NULL,
+                UNIQUE (channel, place_id, comment_id)
+            )
+            """,
+            "CREATE INDEX ticket_comments_ticket ON ticket_comments (ticket_id)",
+        ),
+    ),
 )
 
 

@@ -26,6 +26,7 @@ from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
 from bot.domain.phrases import COMMANDS, command_of
 from bot.domain.staff import looks_like_token
+from handlers.telegram import discussion
 from handlers.telegram.albums import Albums, is_album_part
 
 log = logging.getLogger("handlers.telegram")
@@ -171,6 +172,8 @@ def build_router(albums: Albums) -> Router:
     router.message.register(on_command, Command(*COMMANDS, ignore_case=True))
     # Other /commands (coordinators', administrators') are registered above this line.
     router.message.register(on_command, is_unknown_command)
+    # Comments in a channel's discussion group (and the channel posts' copies there).
+    discussion.register(router, otherwise=on_message)
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     # Registered, so polling asks for it and the webhook's allowed_updates include it.

@@ -39,7 +39,9 @@ def peer_of(event: dict[str, Any]) -> int | None:
     message = obj.get("message")
     if isinstance(message, dict) and isinstance(message.get("peer_id"), int):
         return message["peer_id"]  # message_new, message_reply, message_edit
-    for name in ("peer_id", "user_id"):  # message_event; message_allow, message_deny
+    # message_event; message_allow, message_deny; wall_reply_*: one author's comments in order
+    # (a deletion: whoever deleted it).
+    for name in ("peer_id", "user_id", "from_id", "deleter_id"):
         if isinstance(obj.get(name), int):
             return obj[name]
     return None

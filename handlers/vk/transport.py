@@ -88,6 +88,12 @@ class MessagesDenied(RecipientUnreachable):
         super().__init__(message or f"VK user {chat_id} does not allow messages (901)")
 
 
+class CommentRefused(RecipientUnreachable):
+    """VK will not take a public reply under a comment (comments closed, post or comment
+    deleted, links forbidden, too many replies): the core tells the staff
+    (`bot.core.comments.public_reply_refused`); the private copy goes its own way."""
+
+
 class VKTransport:
     """`Transport` for VK over a real vkbottle `API` (token, URL and HTTP client are the API's)."""
 
@@ -100,6 +106,8 @@ class VKTransport:
     async def send(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:
             raise PermanentError(f"text of {len(message.text)} characters, VK allows {MAX_TEXT}")
+        if message.post_id is not None:
+            return await self._comment(message)
         params: dict = {
             "peer_id": message.chat_id,
             # VK only de-duplicates a non-zero random_id; with no dedup_id a fresh one at least
@@ -156,6 +164,30 @@ class VKTransport:
                 raise NotEditable(self._scrub(f"VK error {exc.code}: {exc.error_msg}")) from None
             raise self._map(exc, message.chat_id) from None
         return SentMessage(platform_message_id=message_id)
+
+    async def _comment(self, message: OutgoingMessage) -> SentMessage:
+        """A public reply under a comment on the community's wall (``chat_id``: the wall's
+        owner, -community id; ``reply_to``: the comment). ``guid`` is VK's guard against a
+        repeated comment, as ``random_id`` is for messages."""
+        params: dict = {
+            "owner_id": message.chat_id,
+            "post_id": message.post_id,
+            "from_group": -message.chat_id,
+            "message": message.text,
+            "guid": str(message.dedup_id or secrets.randbelow(2**31 - 1) + 1),
+        }
+        if message.reply_to is not None:
+            params["reply_to_comment"] = message.reply_to
+        try:
+            async with _http_errors():
+                answer = await self.api.wall.create_comment(**params)
+        except VKAPIError as exc:
+            if exc.code in RETRY_AFTER or exc.code in TRANSIENT_CODES:
+                raise self._map(exc, message.chat_id) from None
+            # Comments closed (212), post or comment gone (100, 211), access (15), links
+            # forbidden (222), too many replies (223)…: this reply will never go.
+            raise CommentRefused(self._scrub(f"VK error {exc.code}: {exc.error_msg}")) from None
+        return SentMessage(platform_message_id=int(answer.comment_id))
 
     async def _send(self, params: dict) -> SentMessage:
         async with _http_errors():

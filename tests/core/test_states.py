@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from core_world import CITIZEN_TG, CITIZEN_VK, CITY_CHAT, COORDINATOR_ID, TRANSPORT_PEER
 
+from bot.domain.comments import CommentRef, IncomingComment
 from bot.domain.messages import IncomingMessage
 from bot.domain.prompts import Asked, Choice
 from bot.domain.states import TRANSITIONS, InvalidTransition, TicketState
@@ -162,6 +163,9 @@ async def test_every_allowed_transition_happens_and_is_audited(world):
     await core.reject(n, by="coordinator")  # collecting → rejected
     n = await new("мусор")
     await core.close(n)  # collecting → closed
+    # new → rejected: a spam comment under a post is closed as spam at once
+    spam = IncomingComment(CommentRef("vk", -1, 1, 1), 9, "Заработок от 5000 в день, пиши в лс")
+    assert (await core.comment_posted(spam)).state == S.REJECTED
 
     seen = set()
     async with world.repo.transaction() as tx:

@@ -51,6 +51,6 @@ def test_what_a_citizen_waits_for_leaves_first():
     def draft(purpose):
         return OutboxDraft("k", "tg", 1, {}, purpose)
 
-    assert [draft(p).priority for p in Purpose] == [0, 0, 0, 1, 1, 1]
+    assert [draft(p).priority for p in Purpose] == [0, 0, 0, 0, 1, 1, 1]
     assert Purpose.CITIZEN_TRANSIENT.blanked_after_delivery
     assert not Purpose.CITIZEN.blanked_after_delivery

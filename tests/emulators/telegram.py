@@ -36,6 +36,7 @@ from aiohttp import web
 
 from tests.emulators.broken import KINDS as BROKEN_KINDS
 from tests.emulators.broken import broken_answer
+from tests.emulators.telegram_discussion import DiscussionEmulation
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -192,8 +193,9 @@ class _Chat:
         return chat | ({"is_forum": True} if self.is_forum else {})
 
 
-class TelegramEmulator:
-    """The server plus the world it serves; see the module docstring for how tests use it."""
+class TelegramEmulator(DiscussionEmulation):
+    """The server plus the world it serves; see the module docstring for how tests use it.
+    Channels' discussion groups: `tests.emulators.telegram_discussion`."""
 
     def __init__(
         self,
@@ -240,6 +242,7 @@ class TelegramEmulator:
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self._discussion_init()
         self._handlers: dict[str, Callable] = {
             name[len("_m_"):].lower(): getattr(self, name)
             for name in dir(self) if name.startswith("_m_")
@@ -778,6 +781,8 @@ class TelegramEmulator:
             raise _bad("chat not found")
         if sending and chat.id in self.blocked_by:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if sending and chat.id in self.strangers:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if sending and chat.bot_status == "kicked":
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         if sending and chat.bot_status == "left":

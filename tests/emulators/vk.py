@@ -61,6 +61,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.emulators.broken import broken_answer
+from tests.emulators.vk_wall import WallEmulation
 
 API_VERSION = "5.199"
 MAX_MESSAGE_LENGTH = 4096
@@ -80,6 +81,7 @@ ERROR_TEXTS = {
     911: "Keyboard format is invalid",
     914: "Message is too long",
     920: "Can't edit this kind of message",
+    212: "Access to post comments denied",
 }
 
 
@@ -144,11 +146,14 @@ class _User:
     allowed: bool = False
 
 
-class VKEmulator:
-    """VK API + Bots Long Poll for one community, on ``127.0.0.1`` and a free port.
+class VKEmulator(WallEmulation):
+    """VK API + Bots Long Poll for one community, on ``127.0.0.1`` and a free port; its wall
+    (posts, comments) is `tests.emulators.vk_wall`.
 
     Everything runs in the test's event loop; no threads.
     """
+
+    VKError = VKError
 
     def __init__(
         self,
@@ -210,6 +215,7 @@ class VKEmulator:
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self._wall_init()
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -245,3 +245,15 @@ FLOOD_PRESS = "Слишком много действий подряд. Попр
 # A citizen's button that no longer acts: the ticket moved on, it was pressed already, the data
 # is forged, or the ticket is someone else's (which is not said, so nobody can probe numbers).
 BUTTON_INACTIVE = "Эта кнопка больше не действует."
+
+# -- comments under posts (bot.core.comments): public replies in the comment's thread ----------
+COMMENT_ACCEPTED_ROUTED = (
+    "Спасибо! Ваш вопрос зарегистрирован как обращение № {number} и передан: {body}. "
+    "Ответ ожидается до {due}; мы опубликуем его здесь, в ответ на ваш комментарий, и пришлём "
+    "в личные сообщения, если они у вас открыты."
+)
+COMMENT_ACCEPTED_TO_COORDINATOR = (
+    "Спасибо! Ваш вопрос зарегистрирован как обращение № {number}. Сейчас определим, какой "
+    "орган за это отвечает; ответ опубликуем здесь, в ответ на ваш комментарий, и пришлём в "
+    "личные сообщения, если они у вас открыты."
+)

@@ -21,6 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from bot.storage.base import (
+    CommentsTx,
     InboxTx,
     ModelsTx,
     OutboxTx,
@@ -31,6 +32,7 @@ from bot.storage.base import (
     TrainingTx,
 )
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, Dialect, statements
+from bot.storage.sql.comments import CommentsSql
 from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
@@ -49,6 +51,7 @@ class SqlTx:
     migrations, the copy tool and tests' direct looks, never for the core."""
 
     __slots__ = (
+        "comments",
         "inbox",
         "models",
         "outbox",
@@ -63,6 +66,7 @@ class SqlTx:
     def __init__(self, driver: Driver):
         self.sql = driver
         self.tickets: TicketsTx = TicketsSql(driver)
+        self.comments: CommentsTx = CommentsSql(driver)
         self.outbox: OutboxTx = OutboxSql(driver)
         self.staff: StaffTx = StaffSql(driver)
         self.tables: TablesTx = TablesSql(driver)

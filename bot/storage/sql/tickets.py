@@ -36,8 +36,8 @@ _NEXT_SEQUENCE = (
 
 _INSERT = (
     "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id, text,"
-    " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?)"
+    " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at, origin)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?)"
 )
 
 _SEEN_MESSAGE = (
@@ -114,7 +114,7 @@ class TicketsSql(Facet):
         params = (
             *(number, draft.channel, draft.chat_id, draft.user_id, draft.source_message_id),
             *(draft.text, attachments_json(draft.attachments), draft.lat, draft.lon),
-            *(state, stamp, stamp),
+            *(state, stamp, stamp, draft.origin),
         )
         ticket_id = await self.db.insert(_INSERT, params, unique="source_message_id")
         if ticket_id is None:
@@ -295,6 +295,8 @@ class TicketsSql(Facet):
             " platform_message_id = NULL WHERE ticket_id = ?",
             (placeholder, ticket_id),
         )
+        # A comment's ids lead to the citizen's public words.
+        await self.db.run("DELETE FROM ticket_comments WHERE ticket_id = ?", (ticket_id,))
         # Staff notes may quote the citizen too; who wrote them and when stays.
         await self.db.run(
             "UPDATE ticket_notes SET text = ?, attachments = '[]' WHERE ticket_id = ?",

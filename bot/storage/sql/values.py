@@ -78,7 +78,7 @@ def outbox_values(draft: records.OutboxDraft, now: datetime) -> tuple:
 # -- rows → records ---------------------------------------------------------------------------
 _TICKET_AS_IS = (
     *("id", "number", "channel", "chat_id", "user_id", "source_message_id", "text"),
-    *("lat", "lon", "topic", "municipality", "body", "route_round", "rating"),
+    *("lat", "lon", "topic", "municipality", "body", "route_round", "rating", "origin"),
 )
 _TICKET_TIMES = (
     *("created_at", "updated_at", "routed_at", "due_at", "anonymised_at", "extended_at"),

@@ -364,7 +364,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        17,
+        14,
         "comments under posts: the ticket a public comment made, and where it was written",
         (
             # NULL: a message to the bot; "comment": a comment under a post (bot.core.comments).

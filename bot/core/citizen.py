@@ -210,7 +210,9 @@ async def _confirm_forget(desk: Desk, message: IncomingMessage, payload: Payload
     window = CONFIRM_WINDOW.total_seconds() // 60
     if answer != "yes" or not minute.isdigit() or now_minute - int(minute) > window:
         return Outcome(K.IGNORED, notice=texts.FORGET_STALE)
-    count = await privacy.forget_citizen(desk, message.channel, message.user_id)
+    count = await privacy.forget_citizen(
+        desk, message.channel, message.user_id, chat_id=message.chat_id
+    )
     return Outcome(K.FORGOTTEN, str(count))
 
 

@@ -16,8 +16,10 @@ where the platform lets them (Telegram).
 
 The adapters call `PageTools.command` for the three commands and `PageTools.press` for a
 button whose data `PageTools.owns`; the answer is a `bot.core.coordination.Reply`, sent
-directly like the coordinator tools' answers. ``on_change`` tells the VK adapter to take up
-the new set of pages (its Callback endpoint, its long polls, its senders).
+directly like the coordinator tools' answers. ``on_change`` hands the VK adapter the stored
+pages after every change (and `PageTools.hand_over` at start): its Callback endpoint, its long
+polls and its senders follow them. With several processes, each learns of a change made in
+another on its next start only (noted in the README).
 
 Logs name community ids and body ids only; a token or a secret never reaches a log or a reply.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.coordination import Reply
@@ -97,7 +99,7 @@ class PageTools:
         lookup: CommunityLookup | None,
         own_group_id: int | None = None,
         callback_path: str | None = None,
-        on_change: Callable[[], Awaitable[None]] | None = None,
+        on_change: Callable[[list[ConnectedPage]], None] | None = None,
     ) -> None:
         self.desk = desk
         self.sealer = sealer  # None: SECRETS_KEY is not set, nothing can be connected
@@ -279,4 +281,12 @@ class PageTools:
 
     async def _changed(self) -> None:
         if self.on_change is not None:
-            await self.on_change()
+            await self.hand_over()
+
+    async def hand_over(self) -> None:
+        """Give ``on_change`` the stored pages (at start, and after every change)."""
+        if self.on_change is None:
+            return
+        async with self.desk.repo.transaction() as tx:
+            pages = await tx.pages.pages()
+        self.on_change(pages)

@@ -7,8 +7,8 @@
 - `VKPages`: the enabled pages with their opened tokens, as the adapter needs them — a vkbottle
   `API` per page (sharing the bot's HTTP client and VK address) for the transport, the page's
   Callback confirmation and secret for the endpoint, and in long-poll mode a poll per page
-  (``start_poll``). `VKPages.reload` reads them again after ``/page`` or ``/unpage``
-  (`bot.core.pages.PageTools` calls it) and at start.
+  (`VKPages.poll_with`). `VKPages.take` is given the stored pages at start and after every
+  ``/page`` or ``/unpage`` (`bot.core.pages.PageTools` calls it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -25,8 +25,7 @@ from vkbottle import API
 
 from bot.core.ports import Community, CommunityUnavailable, TokenRefused
 from bot.core.sealing import SealBroken, Sealer
-from bot.domain.pages import page_of
-from bot.storage.base import Repository
+from bot.domain.pages import ConnectedPage, page_of
 
 log = logging.getLogger("handlers.vk.pages")
 
@@ -110,20 +109,13 @@ StartPoll = Callable[[int, API], "asyncio.Task[None]"]
 class VKPages:
     """The enabled connected pages, their APIs built from their opened tokens."""
 
-    def __init__(
-        self,
-        repo: Repository,
-        sealer: Sealer | None,
-        main_api: API,
-        *,
-        start_poll: StartPoll | None = None,
-    ) -> None:
-        self.repo = repo
+    def __init__(self, sealer: Sealer | None, main_api: API) -> None:
         self.sealer = sealer
         self.main_api = main_api
-        self.start_poll = start_poll
+        self._start_poll: StartPoll | None = None
         self._links: dict[int, PageLink] = {}
         self._polls: dict[int, asyncio.Task[None]] = {}
+        self._polled: dict[int, API] = {}  # which API (token) each poll uses
 
     def link(self, group_id: int) -> PageLink | None:
         return self._links.get(group_id)
@@ -139,12 +131,11 @@ class VKPages:
     def group_ids(self) -> list[int]:
         return sorted(self._links)
 
-    async def reload(self) -> None:
-        """Take up the stored pages again: new ones get an API (and a poll), disconnected ones
-        lose theirs. A token that does not open under ``SECRETS_KEY`` (the key was changed) is
-        logged by community id and skipped: that page must be connected again."""
-        async with self.repo.transaction() as tx:
-            pages = await tx.pages.pages()
+    def take(self, pages: Sequence[ConnectedPage]) -> None:
+        """The stored pages, at start and after every change (`bot.core.pages.PageTools`):
+        new ones get an API (and a poll), disconnected ones lose theirs. A token that does
+        not open under ``SECRETS_KEY`` (the key was changed) is logged by community id and
+        skipped: that page must be connected again."""
         links: dict[int, PageLink] = {}
         for page in pages:
             if not page.enabled or not page.body or self.sealer is None:
@@ -162,9 +153,15 @@ class VKPages:
                 page.group_id, page.body, page.name, api, page.confirmation, secret
             )
         self._links = links
-        if self.start_poll is not None:
+        if self._start_poll is not None:
             self._restart_polls()
         log.info("connected pages in force: %d", len(links))
+
+    def poll_with(self, start_poll: StartPoll) -> None:
+        """Long-poll mode: from now on every page in force is polled (``start_poll`` starts
+        one page's poll into the inbox); called once the inbox takes updates."""
+        self._start_poll = start_poll
+        self._restart_polls()
 
     def _api(self, token: str) -> API:
         api = API(token, http_client=self.main_api.http_client)
@@ -172,18 +169,17 @@ class VKPages:
         return api
 
     def _restart_polls(self) -> None:
-        assert self.start_poll is not None
+        assert self._start_poll is not None
         for group_id in list(self._polls):
             link = self._links.get(group_id)
             task = self._polls[group_id]
-            if link is None or task.done() or getattr(task, "page_api", None) is not link.api:
+            if link is None or task.done() or self._polled[group_id] is not link.api:
                 task.cancel()
                 del self._polls[group_id]
         for group_id, link in self._links.items():
             if group_id not in self._polls:
-                task = self.start_poll(group_id, link.api)
-                task.page_api = link.api  # type: ignore[attr-defined]  # which token it polls
-                self._polls[group_id] = task
+                self._polls[group_id] = self._start_poll(group_id, link.api)
+                self._polled[group_id] = link.api
 
     async def close(self) -> None:
         """Stop every page's poll."""

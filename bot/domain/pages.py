@@ -46,6 +46,12 @@ def peer_of(chat_id: int) -> int:
     return chat_id % PAGE_CHAT_BASE if chat_id >= PAGE_CHAT_BASE else chat_id
 
 
+def is_private(channel: str, chat_id: int, user_id: int) -> bool:
+    """Whether a message from ``user_id`` in ``chat_id`` is in their private dialogue: with
+    the bot (the chat id is the person's) or with a connected page."""
+    return (peer_of(chat_id) if channel == "vk" else chat_id) == user_id
+
+
 def lane(channel: str, chat_id: int | None) -> str:
     """Whose rate budget a message to this chat draws on: the channel's own token (``"vk"``,
     ``"tg"``) or the page's (``"vk#<group id>"``); VK counts 20 calls a second per token."""

@@ -92,8 +92,8 @@ PAGES_CHOICE_STALE = "Эта страница уже подключена или
 
 # The citizen, from the page they wrote to, when the appeal is another body's business.
 PAGE_MISDIRECTED_CITIZEN = (
-    "Вы написали на страницу «{page}». Ваш вопрос решает {body}: обращение № {number} "
-    "передано туда. Ответ придёт сюда, в этот диалог."
+    "Вы написали на страницу «{page}». Ваш вопрос решает другой орган — {body}: мы передали "
+    "обращение туда, а ответ придёт сюда, в этот диалог."
 )
 # The page's own body, in its chat: an appeal written to its page went elsewhere.
 PAGE_MISDIRECTED_BODY = (

@@ -151,6 +151,8 @@ async def serve(
             settings, service, vk=vk_api, group_id=group_id, vk_pages=vk_pages
         )
         await pages.hand_over()  # the pages connected before this start
+        if vk_pages is not None:  # a page another process connects since: read on demand
+            vk_pages.reread_with(pages.hand_over)
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
         processors: dict[str, Process] = {}  # how each channel's stored updates are handled

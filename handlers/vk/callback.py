@@ -52,13 +52,15 @@ class VKCallbackEndpoint:
         self.store = store
         self.pages = pages  # the connected pages, whose events come here too
 
-    def _community(self, group_id: object) -> tuple[str, str | None] | None:
+    async def _community(self, group_id: object) -> tuple[str, str | None] | None:
         """The confirmation string and secret of the community ``group_id``; ``None``: not
         ours to take (a mistyped address in another community's settings, or a page that is
         not, or no longer, connected)."""
         if group_id == self.group_id:
             return self.confirmation, self.secret
-        link = self.pages.link(group_id) if self.pages and isinstance(group_id, int) else None
+        if self.pages is None or not isinstance(group_id, int):
+            return None
+        link = await self.pages.find(group_id)
         if link is None or link.confirmation is None or link.secret is None:
             return None
         return link.confirmation, link.secret
@@ -71,7 +73,7 @@ class VKCallbackEndpoint:
         if not isinstance(event, dict):
             return web.Response(status=400, text="bad event")
         group_id = event.get("group_id")
-        community = self._community(group_id)
+        community = await self._community(group_id)
         if community is None:
             return web.Response(status=403, text="wrong group")
         confirmation, secret = community

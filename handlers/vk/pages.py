@@ -17,7 +17,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -25,12 +26,14 @@ from vkbottle import API
 
 from bot.core.ports import Community, CommunityUnavailable, TokenRefused
 from bot.core.sealing import SealBroken, Sealer
-from bot.domain.pages import ConnectedPage, page_of
+from bot.domain.pages import ConnectedPage
 
 log = logging.getLogger("handlers.vk.pages")
 
 #: Seconds a token check may take before VK counts as not answering.
 CHECK_SECONDS = 10.0
+#: The stored pages are read again for an unknown community at most this often (`VKPages.find`).
+REREAD_SECONDS = 30.0
 #: VK errors that mean "this token is not a community's" (5: authorisation failed; 27/28: a
 #: token of the wrong kind; 100: no ``group_id`` given, which only a community token may omit;
 #: 15: access denied).
@@ -113,19 +116,14 @@ class VKPages:
         self.sealer = sealer
         self.main_api = main_api
         self._start_poll: StartPoll | None = None
+        self._reread: Callable[[], Awaitable[None]] | None = None
+        self._reread_at = -REREAD_SECONDS
         self._links: dict[int, PageLink] = {}
         self._polls: dict[int, asyncio.Task[None]] = {}
         self._polled: dict[int, API] = {}  # which API (token) each poll uses
 
     def link(self, group_id: int) -> PageLink | None:
         return self._links.get(group_id)
-
-    def api_of_chat(self, chat_id: int) -> API | None:
-        """The API of the page a dialogue belongs to; ``None`` for the bot's own community
-        and for a page that is not (or no longer) connected."""
-        group = page_of("vk", chat_id)
-        link = self._links.get(group) if group is not None else None
-        return link.api if link is not None else None
 
     @property
     def group_ids(self) -> list[int]:
@@ -156,6 +154,23 @@ class VKPages:
         if self._start_poll is not None:
             self._restart_polls()
         log.info("connected pages in force: %d", len(links))
+
+    def reread_with(self, reread: Callable[[], Awaitable[None]]) -> None:
+        """How to read the stored pages again (`bot.core.pages.PageTools.hand_over`), for a
+        page connected by another process since this one started (`find`)."""
+        self._reread = reread
+
+    async def find(self, group_id: int) -> PageLink | None:
+        """The page ``group_id``, reading the stored pages again if it is not known here: with
+        several processes, another one may have connected it. At most once in
+        `REREAD_SECONDS`, so events of a stranger community cost no database read each."""
+        link = self._links.get(group_id)
+        now = time.monotonic()
+        if link is None and self._reread is not None and now - self._reread_at >= REREAD_SECONDS:
+            self._reread_at = now
+            await self._reread()
+            link = self._links.get(group_id)
+        return link
 
     def poll_with(self, start_poll: StartPoll) -> None:
         """Long-poll mode: from now on every page in force is polled (``start_poll`` starts

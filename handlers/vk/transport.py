@@ -17,8 +17,8 @@ downloads a VK photo for a Telegram chat from its URL.
 A dialogue with a connected page (`bot.domain.pages`: its chat id carries the community) is
 sent with that page's own API (`handlers.vk.pages.VKPages`): the citizen is answered from the
 page they wrote to, with the page's token, whose 20 calls a second are its own
-(`bot.domain.pages.lane`). A page that is no longer connected cannot be written to: that is a
-`PermanentError`.
+(`bot.domain.pages.lane`). A page not connected (or not yet known to this process) is a
+`TransientError`: tried again, and given up after the outbox's attempts.
 
 Errors are mapped onto the three of `bot.delivery.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
@@ -33,7 +33,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from vkbottle import (
@@ -109,13 +109,18 @@ class VKTransport:
         self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
         self.pages = pages  # the connected pages' APIs; None: the bot's own community only
 
-    def _on(self, chat_id: int) -> VKTransport:
+    async def _for(self, chat_id: int) -> VKTransport:
         """The transport for this chat: this one, or the same over the page's own API."""
-        if page_of("vk", chat_id) is None:
+        group = page_of("vk", chat_id)
+        if group is None:
             return self
-        api = self.pages.api_of_chat(chat_id) if self.pages is not None else None
+        link = await self.pages.find(group) if self.pages is not None else None
+        api = link.api if link is not None else None
         if api is None:
-            raise PermanentError(f"VK community {page_of('vk', chat_id)} is not connected")
+            # Disconnected, or connected by another process since this one read the pages:
+            # tried again later (`handlers.vk.pages.VKPages.find` reads them again), and
+            # given up after the outbox's attempts if it stays disconnected.
+            raise TransientError(f"VK community {page_of('vk', chat_id)} is not connected")
         return VKTransport(api, self.files)  # the same sends over the page's API
 
     @property
@@ -123,11 +128,11 @@ class VKTransport:
         return self.main_api
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        on = self._on(message.chat_id)
+        on = await self._for(message.chat_id)
         return await on._send_message(replace(message, chat_id=peer_of(message.chat_id)))
 
     async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
-        on = self._on(message.chat_id)
+        on = await self._for(message.chat_id)
         peer = peer_of(message.chat_id)
         return await on._edit_message(replace(message, chat_id=peer), message_id)
 
@@ -248,7 +253,7 @@ class VKTransport:
 class PageApis(Protocol):
     """`handlers.vk.pages.VKPages` as the transport sees it."""
 
-    def api_of_chat(self, chat_id: int) -> API | None: ...
+    async def find(self, group_id: int) -> Any: ...
 
 
 @asynccontextmanager

@@ -303,7 +303,13 @@ class Outbox:
             return None
         total = 0
         for channel in self.transports:
-            for lane_name in self.limiter.lanes(channel):
+            lanes = self.limiter.lanes(channel)
+            if len(lanes) > 1:
+                # Connected pages in use (`bot.domain.pages.lane`): a page whose rows this
+                # worker has not read yet has a budget of its own that no bucket shows, and
+                # must not wait behind the pages read first; so every pass reads its room.
+                return None
+            for lane_name in lanes:
                 available = self.limiter.available(lane_name)
                 if available is None:
                     return None

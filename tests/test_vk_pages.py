@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ from tests.emulators.aio import run_async
 from tests.emulators.telegram import Limits, TelegramEmulator
 from tests.emulators.vk import VKEmulator
 
-COORDINATOR = 9001
+COORDINATOR, VK_COORDINATOR = 9001, 9002
+CODE = re.compile(r"Код приглашения: (\S+)")
 HEALTH_ADMIN, TRANSPORT_ADMIN = 2101, 2102
 CITIZEN = 500_600
 KEY = Fernet.generate_key().decode()
@@ -92,7 +94,8 @@ async def region(tmp_path: Path, **extra: Any) -> AsyncIterator[Region]:
                                            screen_name="minzdrav64"),
             "min-transport": vk.add_community(TRANSPORT_PAGE, "Минтранс Саратовской области"),
         }
-        options = {"secrets_key": KEY, "coordinators": f"tg:{COORDINATOR}", **extra}
+        coordinators = f"tg:{COORDINATOR},vk:{VK_COORDINATOR}"
+        options = {"secrets_key": KEY, "coordinators": coordinators, **extra}
         settings = settings_for(tmp_path, tg, vk, **options)
         async with running(settings, with_body_chats(shipped, chats)):
             if settings.vk_callback_confirmation is None:
@@ -213,6 +216,32 @@ async def test_bad_tokens_and_strangers_store_nothing_and_are_told_why(tmp_path:
         assert "«Минздрав Саратовской области»" in await r.ask("/pages")
         assert "отключена" in await r.ask(f"/unpage {HEALTH_PAGE}")
         assert "не подключена" in await r.ask("/unpage 42")
+
+
+@story(30)
+async def test_a_bodys_administrator_connects_their_own_page_and_a_vk_coordinator_any(
+    tmp_path: Path,
+) -> None:
+    async with region(tmp_path) as r:
+        # The ministry of health's administrator joins by an invite, in their private chat.
+        code = CODE.search(await r.ask("/invite min-health")).group(1)
+        assert "Министерство здравоохранения" in await r.ask(f"/start {code}", user=HEALTH_ADMIN)
+        health, transport = r.pages["min-health"], r.pages["min-transport"]
+        mine = await r.ask(f"/page {health.token}", user=HEALTH_ADMIN)
+        assert "подключена к органу «Министерство здравоохранения Саратовской области»" in mine
+        theirs = await r.ask(f"/page {transport.token} орган: min-transport", user=HEALTH_ADMIN)
+        assert theirs.startswith("Вы администратор другого органа")
+        assert "Минтранс" not in await r.ask("/pages", user=HEALTH_ADMIN)
+        # A coordinator in VK connects the ministry of transport's page from the bot's dialogue.
+        await r.vk.user_sends_text(VK_COORDINATOR, f"/page {transport.token} орган: min-transport")
+        answer = await r.vk.wait_for_sent(
+            lambda m: m.peer_id == VK_COORDINATOR and "подключена" in m.text, timeout=10
+        )
+        assert "«Минтранс Саратовской области» (vk.com/club229100003)" in answer.text
+        await transport.wait_for_listener()  # its long poll started
+        await transport.user_sends_text(CITIZEN, "В Саратове на ул. Чапаева не горит фонарь")
+        accepted = await transport.wait_for_sent(lambda m: m.peer_id == CITIZEN, timeout=10)
+        assert accepted.text.startswith("Вы написали на страницу «Минтранс Саратовской области»")
 
 
 @run_async

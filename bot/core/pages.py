@@ -26,6 +26,7 @@ Logs name community ids and body ids only; a token or a secret never reaches a l
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -226,8 +227,8 @@ class PageTools:
             page = await tx.pages.page(int(group_text))
             if page is None or page.body:
                 return Reply(notice=texts.PAGES_CHOICE_STALE)
-            page = ConnectedPage(**{**page.__dict__, "body": body.id, "enabled": True,
-                                    "connected_by": f"{channel}:{user_id}"})
+            page = dataclasses.replace(page, body=body.id, enabled=True,
+                                       connected_by=f"{channel}:{user_id}")
             await tx.pages.save(page)
         log.info("page %d connected to body %s", page.group_id, body.id)
         await self._changed()

@@ -52,7 +52,9 @@ from bot.core.coordination import Coordination
 from bot.core.coordinator_tools import CoordinatorTools
 from bot.core.flood import FloodWindow
 from bot.core.learning import Learning
+from bot.core.pages import PageTools
 from bot.core.ports import Addressee, AddressService, Classifies, Core
+from bot.core.sealing import Sealer
 from bot.delivery.files import FileBridge, FileSource
 from bot.delivery.inbox import Inbox, Process
 from bot.delivery.outbox import Outbox
@@ -80,6 +82,7 @@ from handlers.vk.coordinator import VKCoordinator
 from handlers.vk.inbound import VKInbound, make_vk_bot
 from handlers.vk.inbox import HandlerErrorsRaised
 from handlers.vk.isolation import isolation_for
+from handlers.vk.pages import VKCommunityLookup, VKPages
 from handlers.vk.transport import VKFiles, VKTransport
 from handlers.vk.wall import VKWall
 from routing.classify import Classifier
@@ -450,9 +453,11 @@ def build_service(
     vk: API | None,
     redis: Redis | None,
     clock: Clock | None = None,
+    vk_pages: VKPages | None = None,
 ) -> CoreService:
     """Everything behind the channels, on the database of ``DATABASE_URL``, sending through the
-    channels that are on (``telegram``, ``vk``: their checked clients, or ``None``)."""
+    channels that are on (``telegram``, ``vk``: their checked clients, or ``None``; VK's
+    connected pages through ``vk_pages``, their own tokens)."""
     repo = repository_from_url(settings.database_url)
     sources: dict[str, FileSource] = {}
     if telegram is not None:
@@ -464,7 +469,7 @@ def build_service(
     if telegram is not None:
         transports["tg"] = TelegramTransport(telegram, topics=ForumTopics(repo), files=files)
     if vk is not None:
-        transports["vk"] = VKTransport(vk, files=files)
+        transports["vk"] = VKTransport(vk, files=files, pages=vk_pages)
     return CoreService.build(
         repo=repo,
         table=table,
@@ -478,7 +483,42 @@ def build_service(
     )
 
 
-def build_dispatcher(service: CoreService, redis: Redis | None = None) -> Dispatcher:
+def sealer_of(settings: Settings) -> Sealer | None:
+    """What seals the connected pages' tokens: ``SECRETS_KEY``'s (``None``: not set)."""
+    key = settings.secrets_key
+    return Sealer(key.get_secret_value()) if key is not None else None
+
+
+def build_vk_pages(settings: Settings, vk: API) -> VKPages:
+    """The connected VK pages' APIs (`handlers.vk.pages`), on the bot's own HTTP client."""
+    return VKPages(sealer_of(settings), vk)
+
+
+def build_page_tools(
+    settings: Settings,
+    service: CoreService,
+    *,
+    vk: API | None = None,
+    group_id: int | None = None,
+    vk_pages: VKPages | None = None,
+) -> PageTools:
+    """``/page``, ``/pages``, ``/unpage`` (`bot.core.pages`): tokens checked with VK through
+    the bot's own client, changes handed to ``vk_pages``. Without VK it answers that VK is
+    off; without ``SECRETS_KEY``, that nothing can be connected."""
+    lookup = VKCommunityLookup(vk.http_client, vk.API_URL) if vk is not None else None
+    return PageTools(
+        service.core.desk,
+        sealer=sealer_of(settings),
+        lookup=lookup,
+        own_group_id=group_id,
+        callback_path=settings.vk_callback_path if settings.vk_callback else None,
+        on_change=vk_pages.take if vk_pages is not None else None,
+    )
+
+
+def build_dispatcher(
+    service: CoreService, redis: Redis | None = None, pages: PageTools | None = None
+) -> Dispatcher:
     """The Telegram dispatcher; its handlers find the core and the coordinator tools by name.
 
     With Redis, aiogram's `RedisStorage` with ``events_isolation``: a chat's updates are handled
@@ -496,8 +536,9 @@ def build_dispatcher(service: CoreService, redis: Redis | None = None) -> Dispat
         options = {"storage": storage, "events_isolation": storage.create_isolation()}
         # Several processes: an album's parts may reach different ones.
         albums = RedisAlbumCollector(incoming_from_message, redis)
+    pages = pages or PageTools(service.core.desk, sealer=None, lookup=None)
     dispatcher = ConfirmingDispatcher(
-        **options, core=service.core, tools=service.tools
+        **options, core=service.core, tools=service.tools, pages=pages
     )
     # First: a coordinator's document is a table, not an appeal.
     dispatcher.include_routers(build_coordinator_router(), build_router(albums))
@@ -511,12 +552,15 @@ def build_vk_bot(
     group_id: int,
     redis: Redis | None,
     tools: CoordinatorTools | None = None,
+    pages: PageTools | None = None,
 ) -> VKBot:
     """The vkbottle bot: the handlers on the core (and the coordinator's ``tools``), one peer's
     events at a time (across processes with Redis), the polling state in ``DATA_DIR``,
     handlers' errors raised to the inbox that feeds it."""
     coordinator = VKCoordinator(tools, api) if tools is not None else None
-    inbound = VKInbound(core, group_id, isolation_for(redis), coordinator=coordinator)
+    inbound = VKInbound(
+        core, group_id, isolation_for(redis), coordinator=coordinator, pages=pages
+    )
     labeler = VKWall(core, group_id).register(inbound.register(BotLabeler()))
     return make_vk_bot(
         api, labeler, Path(settings.data_dir), error_handler=HandlerErrorsRaised()

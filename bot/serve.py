@@ -31,6 +31,7 @@ import functools
 import logging
 import secrets
 import signal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,9 +42,11 @@ from bot.bootstrap import (
     build_bot,
     build_dispatcher,
     build_inbox,
+    build_page_tools,
     build_service,
     build_vk_api,
     build_vk_bot,
+    build_vk_pages,
     connect_redis,
 )
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
@@ -58,7 +61,9 @@ from handlers.telegram.polling import poll_until_cancelled
 from handlers.telegram.router import publish_commands
 from handlers.telegram.webhook import TelegramWebhook
 from handlers.vk.callback import VKCallbackEndpoint
-from handlers.vk.inbox import VKUpdates, poll_into_inbox
+from handlers.vk.inbound import VKPollingState
+from handlers.vk.inbox import VKUpdates, listen_into_inbox, poll_into_inbox
+from handlers.vk.pages import VKPages
 from routing.model import RoutingTable
 
 log = logging.getLogger("bot")
@@ -116,7 +121,7 @@ async def serve(
     Raises `ChannelStartError` if a channel's token or the webhook port is refused.
     """
     async with contextlib.AsyncExitStack() as stack:
-        tg_bot = vk_api = None
+        tg_bot = vk_api = vk_pages = group_id = None
         if settings.telegram_enabled:
             tg_bot = build_bot(settings)
             stack.push_async_callback(tg_bot.session.close)
@@ -125,12 +130,14 @@ async def serve(
             vk_api = build_vk_api(settings)
             stack.push_async_callback(vk_api.http_client.close)
             group_id = await check_vk(vk_api, settings.vk_group_id)
+            vk_pages = build_vk_pages(settings, vk_api)  # the connected state pages
 
         redis = connect_redis(settings)  # several processes share these; None: one process
         if redis is not None:
             stack.push_async_callback(redis.aclose)  # after everything that uses it has stopped
         service = build_service(
-            settings, table, classifier, telegram=tg_bot, vk=vk_api, redis=redis, clock=clock
+            settings, table, classifier, telegram=tg_bot, vk=vk_api, redis=redis, clock=clock,
+            vk_pages=vk_pages,
         )
         if tg_bot is not None:
             await publish_commands(tg_bot)
@@ -140,19 +147,27 @@ async def serve(
             raise ChannelStartError(str(exc)) from None
         stack.enter_context(service.metrics.counting_logged_errors())
 
+        pages = build_page_tools(
+            settings, service, vk=vk_api, group_id=group_id, vk_pages=vk_pages
+        )
+        await pages.hand_over()  # the pages connected before this start
+        if vk_pages is not None:  # a page another process connects since: read on demand
+            vk_pages.reread_with(pages.hand_over)
         loops: list[asyncio.Task] = []
         telegram_route = vk_route = None
         processors: dict[str, Process] = {}  # how each channel's stored updates are handled
         if tg_bot is not None:
-            dispatcher = build_dispatcher(service, redis)
+            dispatcher = build_dispatcher(service, redis, pages)
             processors["tg"] = TelegramUpdates(dispatcher, tg_bot).process
         if vk_api is not None:
             vk_bot = build_vk_bot(
-                settings, service.core, vk_api, group_id, redis, tools=service.tools
+                settings, service.core, vk_api, group_id, redis, tools=service.tools, pages=pages
             )
-            processors["vk"] = VKUpdates(vk_bot, vk_api).process
+            processors["vk"] = VKUpdates(vk_bot, vk_api, vk_pages).process
         # Taking up what the last run stored and did not handle; stopped after receiving.
         inbox = await stack.enter_async_context(build_inbox(settings, service, processors))
+        if vk_pages is not None:
+            stack.push_async_callback(vk_pages.close)  # the pages' polls, before the inbox
         if tg_bot is not None:
             telegram_route = await _start_telegram(
                 settings, dispatcher, tg_bot, inbox, loops, polling_timeout
@@ -168,7 +183,7 @@ async def serve(
                     functools.partial(dispatcher.emit_shutdown, bot=tg_bot, **workflow)
                 )
         if vk_api is not None:
-            vk_route = _start_vk(settings, vk_bot, group_id, inbox, loops)
+            vk_route = _start_vk(settings, vk_bot, group_id, inbox, loops, vk_pages)
         health = HealthEndpoints(
             service.metrics, service.repo, service.core.clock, service.delivering
         )
@@ -264,6 +279,7 @@ def _start_vk(
     group_id: int,
     inbox: Inbox,
     loops: list[asyncio.Task],
+    pages: VKPages,
 ) -> tuple[str, VKCallbackEndpoint] | None:
     if settings.vk_callback_confirmation is None:
         loops.append(
@@ -271,7 +287,16 @@ def _start_vk(
                 poll_into_inbox(vk_bot, group_id, inbox.accept_patiently), name="vk-polling"
             )
         )
-        log.info("ВКонтакте: Bots Long Poll запущен")
+
+        def poll_page(page_id: int, api: Any) -> asyncio.Task[None]:
+            # Each page's Bots Long Poll with its own token; its ts beside the bot's own.
+            polling = VKPollingState(Path(settings.data_dir), api=api, group_id=page_id)
+            listening = listen_into_inbox(polling, page_id, inbox.accept_patiently)
+            return asyncio.create_task(listening, name=f"vk-page-polling-{page_id}")
+
+        pages.poll_with(poll_page)
+        log.info("ВКонтакте: Bots Long Poll запущен (подключённых страниц: %d)",
+                 len(pages.group_ids))
         return None
     secret = settings.vk_callback_secret
     endpoint = VKCallbackEndpoint(
@@ -279,6 +304,7 @@ def _start_vk(
         confirmation=settings.vk_callback_confirmation.get_secret_value(),
         secret=secret.get_secret_value() if secret is not None else None,
         store=inbox.accept,
+        pages=pages,
     )
     log.info("ВКонтакте: Callback API включён")
     return settings.vk_callback_path, endpoint

@@ -8,6 +8,7 @@ channel token. Tokens are ``SecretStr``: they never show in ``repr``, logs or er
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import re
 import zoneinfo
@@ -138,6 +139,11 @@ class Settings(BaseSettings):
     vk_callback_secret: SecretStr | None = None
     # Путь, по которому принимаются события Callback API.
     vk_callback_path: str = "/vk/callback"
+    # Ключ шифрования секретов в базе (ключи доступа и секреты подключённых страниц ВКонтакте):
+    # ключ Fernet — 32 байта в base64 (44 символа), получить:
+    # python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+    # Не задан — подключать страницы нельзя (бот объяснит это в чате).
+    secrets_key: SecretStr | None = None
     # Где слушает HTTP-сервер вебхуков (Telegram и Callback API ВКонтакте): адрес и порт.
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(8080, ge=1, le=65535)
@@ -289,6 +295,24 @@ class Settings(BaseSettings):
                 " Callback API сообщества"
             )
         return value
+
+    @field_validator("secrets_key")
+    @classmethod
+    def _secrets_key_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = value.get_secret_value().strip()
+        try:
+            decoded = base64.urlsafe_b64decode(raw.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            decoded = b""
+        if len(decoded) != 32 or len(raw) != 44:
+            raise ValueError(
+                "ключ шифрования должен быть ключом Fernet: 44 символа base64 (32 байта); "
+                "получите новый командой python -c \"from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())\""
+            )
+        return SecretStr(raw)
 
     @field_validator("vk_group_id")
     @classmethod

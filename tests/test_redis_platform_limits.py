@@ -20,6 +20,7 @@ from redis.backoff import NoBackoff
 
 from bot.delivery.ratelimit import DEFAULT_LIMITS, VK_WINDOW, ChannelLimits, Rate, RateLimiter
 from bot.delivery.ratelimit_redis import SharedRateLimiter, rate_limiter
+from bot.domain.pages import page_chat
 from tests.emulators.aio import run_async
 from tests.servers_redis import redis_server, redis_url  # noqa: F401 (fixtures)
 
@@ -217,3 +218,24 @@ async def test_without_redis_each_process_keeps_its_own_limits_and_says_so_once(
 def test_without_redis_the_limits_are_the_processs_own():
     limiter = rate_limiter(SteppedClock(), DEFAULT_LIMITS)
     assert type(limiter) is RateLimiter
+
+
+@run_async
+async def test_a_connected_pages_token_is_shared_by_processes_and_apart_from_other_pages(
+    redis_url,  # noqa: F811
+):
+    """Issue 18: a connected VK page has its own token, so its own 20 a second, kept by every
+    process together (its buckets named by the page's community id); another page's messages
+    do not count against it."""
+    clock = SteppedClock()
+    page_a = [page_chat(229_000_002, peer) for peer in range(1, 1001)]
+    page_b = [page_chat(229_000_003, peer) for peer in range(1, 1001)]
+    async with Redis.from_url(redis_url) as one, Redis.from_url(redis_url) as two:
+        limiters: list[RateLimiter] = [shared(clock, one), shared(clock, two)]
+        same = await deliver(clock, limiters, "vk", [page_a[:500], page_a[500:]], seconds=5)
+        assert most_in_any(VK_WINDOW, same[0] + same[1]) <= 20
+        assert len(same[0] + same[1]) >= 0.95 * 20 / VK_WINDOW * 5
+        clock.seconds += 5
+        apart = await deliver(clock, limiters, "vk", [page_a[:500], page_b], seconds=5)
+    assert most_in_any(VK_WINDOW, apart[0]) <= 20 and most_in_any(VK_WINDOW, apart[1]) <= 20
+    assert most_in_any(VK_WINDOW, apart[0] + apart[1]) > 30  # two tokens side by side

@@ -23,6 +23,7 @@ from bot.core.desk import BODY, CITIZEN, COORDINATOR, Desk
 from bot.core.new_problem import HELD
 from bot.domain import texts
 from bot.domain.messages import Button, IncomingMessage
+from bot.domain.pages import is_private
 from bot.domain.phrases import COMMANDS
 from bot.domain.records import TicketRecord
 from bot.domain.states import TicketState
@@ -42,9 +43,11 @@ CONFIRM_WINDOW = timedelta(minutes=15)
 
 
 def serves(message: IncomingMessage, staff: str | None) -> bool:
-    """A command in a private chat. An unknown one from staff (a coordinator's /stats that no
-    adapter handler took) is not answered with «unknown command»: it is theirs."""
-    if message.command is None or message.chat_id != message.user_id:
+    """A command in a private chat (with the bot, or with a connected page). An unknown one
+    from staff (a coordinator's /stats that no adapter handler took) is not answered with
+    «unknown command»: it is theirs."""
+    if message.command is None or not is_private(message.channel, message.chat_id,
+                                                 message.user_id):
         return False
     return message.command in COMMANDS or staff is None
 
@@ -210,7 +213,9 @@ async def _confirm_forget(desk: Desk, message: IncomingMessage, payload: Payload
     window = CONFIRM_WINDOW.total_seconds() // 60
     if answer != "yes" or not minute.isdigit() or now_minute - int(minute) > window:
         return Outcome(K.IGNORED, notice=texts.FORGET_STALE)
-    count = await privacy.forget_citizen(desk, message.channel, message.user_id)
+    count = await privacy.forget_citizen(
+        desk, message.channel, message.user_id, chat_id=message.chat_id
+    )
     return Outcome(K.FORGOTTEN, str(count))
 
 

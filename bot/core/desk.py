@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.core import keyboards, live_cards
 from bot.core.flood import FloodGuard
+from bot.core.page_appeals import note_page_appeal
 from bot.core.ports import UNOBSERVED, Addressee, AddressService, Classifies, Observer
 from bot.domain import cards, texts
 from bot.domain.calendar import WorkingCalendar
@@ -271,14 +272,17 @@ class Desk:
             "dispatched": texts.DISPATCHED_TO_CITIZEN,
         }[kind]
         # On acceptance, a topic that wants a photo invites one (never waits for it).
-        photo_line, photo_buttons = ("", ())
+        photo_line, photo_buttons, page_line = ("", (), "")
         if kind == "routed":
             photo_line, photo_buttons = await keyboards.photo_offer(self.table, tx, ticket, topic)
+            # Written to a connected page of another body: where it went (`page_appeals`).
+            page_line = await note_page_appeal(self, tx, ticket, body, now)
         await self.to_citizen(
             tx,
             ticket,
             OutboxKey.to_citizen(ticket.number, "routed", round_),
-            template.format(number=ticket.number, body=body.name, due=self.show_due(due))
+            page_line
+            + template.format(number=ticket.number, body=body.name, due=self.show_due(due))
             + photo_line,
             buttons=photo_buttons,
         )

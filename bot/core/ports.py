@@ -109,6 +109,36 @@ class AddressService(Protocol):
     async def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Community:
+    """A VK community as its own access token shows it (`CommunityLookup`)."""
+
+    group_id: int
+    name: str
+
+
+class TokenRefused(Exception):
+    """The platform refused the token: wrong, revoked, or not a community's token."""
+
+
+class CommunityUnavailable(Exception):
+    """The platform did not answer (or answered an error unrelated to the token)."""
+
+
+class CommunityLookup(Protocol):
+    """Checks a community access token before a page is connected (VK ``groups.getById``;
+    `handlers.vk.pages.VKCommunityLookup`). Never puts the token in an error's text."""
+
+    async def community_of(self, token: str) -> Community:
+        """The community the token belongs to; `TokenRefused` when it is no community's."""
+        ...
+
+    async def named(self, token: str, address: str) -> Community | None:
+        """The community at ``address`` (``club123``, a short name), looked up with the
+        token; ``None`` when VK knows no such community."""
+        ...
+
+
 class Addressee(Protocol):
     """`config.Coordinator`: a user reached in a private chat whose id equals the user id."""
 

@@ -55,24 +55,32 @@ async def export_citizen(desk: Desk, channel: str, user_id: int) -> dict[str, An
     return {"channel": channel, "user_id": user_id, "tickets": items}
 
 
-async def forget_citizen(desk: Desk, channel: str, user_id: int, *, notify: bool = True) -> int:
+async def forget_citizen(
+    desk: Desk, channel: str, user_id: int, *, notify: bool = True, chat_id: int | None = None
+) -> int:
     """Anonymise every ticket of a citizen; returns how many. With ``notify`` the citizen is
-    told in their private chat (whose id is their user id on both platforms); that one message
-    is the last thing queued for them, and the outbox blanks it once delivered."""
+    told in ``chat_id``, the dialogue they asked in (by default their private chat, whose id is
+    their user id on both platforms); that one message is the last thing queued for them, and
+    the outbox blanks it once delivered. Every dialogue of theirs is scrubbed: the private chat
+    and those with connected pages (`bot.domain.pages`), which their tickets name."""
     now = desk.clock.now()
+    told = user_id if chat_id is None else chat_id
     async with desk.repo.transaction() as tx:
         tickets = await tx.tickets.of_citizen(channel, user_id)
+        chats = {user_id, told} | {t.chat_id for t in tickets if t.chat_id is not None}
         for t in tickets:
             await tx.tickets.anonymise(t.id, texts.ANONYMISED, now)
             await tx.tickets.add_event(t.id, "anonymised", now)
-        # Updates from the private chat the bot gave up on keep their raw copy until now.
-        await tx.inbox.scrub_chat(channel, user_id)
+        for chat in sorted(chats):
+            # Updates from the private chat the bot gave up on keep their raw copy until now.
+            await tx.inbox.scrub_chat(channel, chat)
+            if notify:
+                await tx.outbox.scrub_chat(channel, chat, texts.ANONYMISED)
         if notify:
-            await tx.outbox.scrub_chat(channel, user_id, texts.ANONYMISED)
             # Nothing about the person in the key.
             key = OutboxKey.about_no_ticket("forgotten", now.isoformat(), secrets.token_hex(8))
             await desk.say(
-                channel, user_id, texts.DATA_DELETED, key, purpose=Purpose.CITIZEN_FORGOTTEN,
+                channel, told, texts.DATA_DELETED, key, purpose=Purpose.CITIZEN_FORGOTTEN,
                 tx=tx,
             )
     await desk.repo.erase_traces()

@@ -1,5 +1,6 @@
 """`/stats` for coordinators: tickets by state and by body, the overdue list, the median time to
-the first answer — as a short Russian text and a PNG chart.
+the first answer, the appeals through each connected page and how many of them were meant for
+another body (`bot.core.page_appeals`) — as a short Russian text and a PNG chart.
 
 Numbers come from the database in one transaction (``tx.stats``, `bot.storage.base.StatsTx`);
 the chart is drawn with matplotlib's Agg backend through the object API (``Figure``, not
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.appeals import AppealCore
@@ -31,6 +32,8 @@ class Stats:
     by_body: list[tuple[str, int]]  # (body name, tickets), the largest first, at most TOP_BODIES
     overdue: list[tuple[str, str, timedelta]]  # (number, body name, how late), most late first
     answer_delays: list[float]  # seconds from creation to the first answer
+    #: Connected VK pages: (page name, appeals through it, of them misdirected).
+    pages: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -50,6 +53,8 @@ async def collect(core: AppealCore) -> Stats:
         by_body = await tx.stats.by_body()
         overdue = await tx.stats.overdue(tuple(s.value for s in ACTIVE), now)
         delays = await tx.stats.first_answer_delays()
+        pages = {page.group_id: page.name for page in await tx.pages.pages()}
+        page_counts = await tx.pages.appeal_counts()
 
     def name(body_id: str | None) -> str:
         body = core.table.body_by_id.get(body_id or "")
@@ -62,6 +67,8 @@ async def collect(core: AppealCore) -> Stats:
         by_body=[(name(b), n) for b, n in bodies],
         overdue=[(number, name(body), now - due) for number, body, due in overdue],
         answer_delays=delays,
+        pages=[(pages.get(group, f"club{group}"), appeals, misdirected)
+               for group, (appeals, misdirected) in page_counts.items()],
     )
 
 
@@ -108,6 +115,10 @@ def render_text(stats: Stats, when: str) -> list[str]:
         lines.append(
             texts.STATS_MEDIAN.format(median=duration(median), count=len(stats.answer_delays))
         )
+    if stats.pages:
+        lines += ["", texts.STATS_PAGES_HEADER]
+        lines += [texts.STATS_PAGES_LINE.format(name=n, appeals=a, misdirected=m)
+                  for n, a, m in stats.pages]
     return split_text("\n".join(lines))
 
 

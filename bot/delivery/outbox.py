@@ -66,6 +66,7 @@ from bot.delivery.transport import (
     Transport,
 )
 from bot.domain.messages import Clock, OutgoingMessage, SentMessage
+from bot.domain.pages import lane
 from bot.domain.records import OutboxDraft, OutboxRow
 from bot.domain.states import OutboxState
 from bot.domain.wire import Purpose
@@ -221,7 +222,11 @@ class Outbox:
                 return []
             if budget == 0:
                 # Nothing can leave on any channel yet: no need to ask the database.
-                self._rate_wait = min(self.limiter.overall_wait(c) for c in self.transports)
+                self._rate_wait = min(
+                    self.limiter.overall_wait(lane_name)
+                    for channel in self.transports
+                    for lane_name in self.limiter.lanes(channel)
+                )
                 return []
             now = self._last_pass = self.clock.now()
             chosen: list[OutboxRow] = []
@@ -229,7 +234,8 @@ class Outbox:
                 # A little more than the budget: a head held back by its chat's own limit must
                 # not stop the heads behind it.
                 limit = room if budget is None else min(room, budget + HEADS_SLACK)
-                left = {channel: self.limiter.available(channel) for channel in self.transports}
+                # Per token: the channel's own, or a connected page's (`bot.domain.pages`).
+                left: dict[str, int | None] = {}
                 for row in await tx.outbox.due(now, limit):
                     if row.channel not in self.transports or row.chat_id is None:
                         await tx.outbox.set_state(
@@ -239,20 +245,23 @@ class Outbox:
                             last_error="no transport for this channel",
                         )
                         continue
-                    if left[row.channel] == 0:
+                    row_lane = lane(row.channel, row.chat_id)
+                    if row_lane not in left:
+                        left[row_lane] = self.limiter.available(row_lane)
+                    if left[row_lane] == 0:
                         # Spent by this pass (its sends make the next pass come at once), or
                         # empty when asked: then wait for it, not for the poll; at once if it
                         # came back while the rows were read (a slow query).
-                        self._held_for(self.limiter.overall_wait(row.channel))
+                        self._held_for(self.limiter.overall_wait(row_lane))
                         continue
                     wait = self.limiter.wait(row.channel, row.chat_id)
                     if wait > 0:
                         self._held_for(wait)
                         continue
                     chosen.append(row)
-                    remaining = left[row.channel]
+                    remaining = left[row_lane]
                     if remaining is not None:
-                        left[row.channel] = remaining - 1
+                        left[row_lane] = remaining - 1
                 chosen = await self._granted(chosen)
                 # Conditional on still being pending: a second worker on the same database
                 # (say, during a rolling restart) cannot send the same row.
@@ -294,10 +303,17 @@ class Outbox:
             return None
         total = 0
         for channel in self.transports:
-            available = self.limiter.available(channel)
-            if available is None:
+            lanes = self.limiter.lanes(channel)
+            if len(lanes) > 1:
+                # Connected pages in use (`bot.domain.pages.lane`): a page whose rows this
+                # worker has not read yet has a budget of its own that no bucket shows, and
+                # must not wait behind the pages read first; so every pass reads its room.
                 return None
-            total += available
+            for lane_name in lanes:
+                available = self.limiter.available(lane_name)
+                if available is None:
+                    return None
+                total += available
         return total
 
     def _track(self, row: OutboxRow, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

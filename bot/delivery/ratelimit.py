@@ -15,6 +15,12 @@ absorbs a worker pass that came a few milliseconds late, so the rate stays at th
 ``window`` additionally caps what any ``window`` seconds may see at ``per_second · window``, which
 a burst after a quiet spell would otherwise exceed by ``burst - 1``.
 
+Per token, not per channel: a connected VK page (`bot.domain.pages`) has its own token and its
+own 20 calls a second, so a message to a page's dialogue draws on that page's overall bucket,
+its lane ``"vk#<group id>"`` (`bot.domain.pages.lane`); the limits are the channel's. Methods
+that take a ``channel`` for the overall budget (`RateLimiter.available`, `overall_wait`) take a
+lane as well.
+
 These buckets are one process's. With several processes on one token the platform's limit is
 theirs together: `bot.delivery.ratelimit_redis.SharedRateLimiter` keeps the same buckets in
 Redis and takes them in `RateLimiter.claim`, which here has nothing to take.
@@ -29,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.messages import Clock
+from bot.domain.pages import lane, lane_channel
 
 #: Messages the overall (bot-wide, token-wide) buckets let go at once; see the module docstring.
 OVERALL_BURST = 2.0
@@ -148,7 +155,7 @@ class RateLimiter:
 
     def rate(self, channel: str, chat_id: int | None) -> Rate | None:
         """The limit of the channel (``chat_id`` ``None``) or of one chat; ``None``: none."""
-        limits = self.limits.get(channel)
+        limits = self.limits.get(lane_channel(channel))
         if limits is None:
             return None
         if chat_id is None:
@@ -172,10 +179,15 @@ class RateLimiter:
             del self._buckets[key]
 
     def _limits(self, channel: str, chat_id: int, now: float) -> list[TokenBucket]:
-        """The buckets a message to ``chat_id`` draws on: the channel's and the chat's."""
-        return [
-            b for b in (self._bucket(channel, None, now), self._bucket(channel, chat_id, now)) if b
-        ]
+        """The buckets a message to ``chat_id`` draws on: its token's (the channel's, or a
+        connected page's) and the chat's."""
+        overall_bucket = self._bucket(lane(channel, chat_id), None, now)
+        return [b for b in (overall_bucket, self._bucket(channel, chat_id, now)) if b]
+
+    def lanes(self, channel: str) -> list[str]:
+        """The channel's own lane and every page lane of it in use (`bot.domain.pages.lane`)."""
+        pages = {k[0] for k in self._buckets if k[1] is None and k[0].startswith(channel + "#")}
+        return [channel, *sorted(pages)]
 
     @staticmethod
     def _longest_wait(buckets: list[TokenBucket], now: float) -> float:
@@ -225,7 +237,8 @@ class RateLimiter:
     async def pause(self, channel: str, chat_id: int | None, seconds: float) -> None:
         """The platform said "retry after": hold the chat (or the whole channel) that long."""
         now = self._now()
-        bucket = self._bucket(channel, chat_id, now) or self._bucket(channel, None, now)
+        bucket = self._bucket(channel, chat_id, now) if chat_id is not None else None
+        bucket = bucket or self._bucket(lane(channel, chat_id), None, now)
         if bucket is not None:
             bucket.blocked_until = max(bucket.blocked_until, now + seconds)
 

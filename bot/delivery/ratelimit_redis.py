@@ -44,6 +44,7 @@ from redis.exceptions import RedisError
 
 from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.domain.messages import Clock
+from bot.domain.pages import lane, lane_channel
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -202,14 +203,24 @@ class SharedRateLimiter(RateLimiter):
         self._local_until = 0.0
         self._unreachable = False
 
+    def _namespace(self, channel: str) -> str | None:
+        """A channel's token's, or a connected page's lane (``vk#<group>``): a page is named by
+        its community id, which every process knows and which is no secret."""
+        if channel in self._namespaces:
+            return self._namespaces[channel]
+        base = lane_channel(channel)
+        if base != channel and base in self._namespaces:
+            return token_namespace(channel)
+        return None
+
     def _key(self, bucket: Bucket) -> str:
         channel, chat_id = bucket
         chat = "all" if chat_id is None else str(chat_id)
-        return f"{self.prefix}:{channel}:{self._namespaces[channel]}:{chat}"
+        return f"{self.prefix}:{channel}:{self._namespace(channel)}:{chat}"
 
     def _shared(self, channel: str, now: float) -> bool:
         return (
-            channel in self._namespaces
+            self._namespace(channel) is not None
             and self.rate(channel, None) is not None
             and now >= self._local_until
         )
@@ -219,7 +230,8 @@ class SharedRateLimiter(RateLimiter):
 
     def wait(self, channel: str, chat_id: int) -> float:
         now = self._now()
-        held = max(self._held_for((channel, None), now), self._held_for((channel, chat_id), now))
+        overall_bucket = (lane(channel, chat_id), None)
+        held = max(self._held_for(overall_bucket, now), self._held_for((channel, chat_id), now))
         return max(super().wait(channel, chat_id), held)
 
     def available(self, channel: str) -> int | None:
@@ -234,7 +246,8 @@ class SharedRateLimiter(RateLimiter):
     async def claim(self, wanted: Sequence[tuple[str, int]]) -> list[float]:
         waits = [0.0] * len(wanted)
         now = self._now()
-        asked = [i for i, (channel, _) in enumerate(wanted) if self._shared(channel, now)]
+        asked = [i for i, (channel, chat) in enumerate(wanted)
+                 if self._shared(lane(channel, chat), now)]
         if not asked:
             return waits
         numbers: dict[Bucket, int] = {}  # bucket → its number in the script, from 1
@@ -243,7 +256,7 @@ class SharedRateLimiter(RateLimiter):
         messages: list[int] = []  # per message: its channel's bucket, its chat's (or 0)
         for i in asked:
             channel, chat_id = wanted[i]
-            for bucket in ((channel, None), (channel, chat_id)):
+            for bucket in ((lane(channel, chat_id), None), (channel, chat_id)):
                 rate = self.rate(*bucket)
                 if rate is None:
                     messages.append(0)
@@ -292,10 +305,10 @@ class SharedRateLimiter(RateLimiter):
         await super().pause(channel, chat_id, seconds)
         now = self._now()
         bucket: Bucket = (channel, chat_id)
-        if self.rate(*bucket) is None:
-            bucket = (channel, None)
+        if chat_id is None or self.rate(*bucket) is None:
+            bucket = (lane(channel, chat_id), None)
         rate = self.rate(*bucket)
-        if rate is None or not self._shared(channel, now):
+        if rate is None or not self._shared(bucket[0] if bucket[1] is None else channel, now):
             return
         keep = math.ceil(
             (seconds + max(rate.window or 0.0, rate.burst / rate.per_second) + 1) * 1000

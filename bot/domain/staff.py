@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.domain.pages import peer_of
 from bot.domain.records import StaffBinding
 from routing.model import RoutingTable
 
@@ -119,7 +120,8 @@ def chat_kind(channel: str, chat_id: int) -> str:
     """``"private"`` or ``"group"``: Telegram groups have negative ids, VK conversations peer
     ids from 2·10⁹ (a private chat's id is the person's)."""
     if channel == "vk":
-        return "group" if chat_id >= VK_CONVERSATION_BASE else "private"
+        # A connected page's dialogue carries the community above the peer (bot.domain.pages).
+        return "group" if peer_of(chat_id) >= VK_CONVERSATION_BASE else "private"
     return "group" if chat_id < 0 else "private"
 
 

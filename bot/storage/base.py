@@ -4,9 +4,9 @@
 Everything goes through a transaction (`Repository.transaction`): a state change and the
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
-``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``), so
-that a call site names what it touches and a type checker sees every method without the core
-knowing which backend it has.
+``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``,
+``tx.pages``), so that a call site names what it touches and a type checker sees every method
+without the core knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.comments import CommentRef
+from bot.domain.pages import ConnectedPage, PageAppeal
 from bot.domain.records import (
     InboxDraft,
     InboxRow,
@@ -238,6 +239,17 @@ class CommentsTx(Protocol):
     async def of_ticket(self, ticket_id: int) -> CommentRef | None: ...
 
 
+class PagesTx(Protocol):
+    """Connected VK pages (migration 15), their tokens sealed; appeals through them (16)."""
+
+    async def save(self, page: ConnectedPage) -> bool: ...
+    async def page(self, group_id: int) -> ConnectedPage | None: ...
+    async def pages(self) -> list[ConnectedPage]: ...
+    async def set_enabled(self, group_id: int, enabled: bool) -> bool: ...
+    async def add_appeal(self, appeal: PageAppeal) -> None: ...
+    async def appeal_counts(self) -> dict[int, tuple[int, int]]: ...
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
@@ -250,6 +262,7 @@ class Tx(Protocol):
     training: TrainingTx
     inbox: InboxTx
     models: ModelsTx
+    pages: PagesTx
 
 
 class Repository(Protocol):

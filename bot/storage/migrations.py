@@ -389,6 +389,43 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX ticket_comments_ticket ON ticket_comments (ticket_id)",
         ),
     ),
+    (
+        15,
+        "connected VK pages: a community per body, its token and Callback secret sealed",
+        (
+            # ``token_sealed``/``secret_sealed``: Fernet under SECRETS_KEY (bot.core.sealing),
+            # never the plain token. ``connected_by``: "<channel>:<user id>".
+            """
+            CREATE TABLE vk_pages (
+                group_id BIGINT PRIMARY KEY,
+                body TEXT NOT NULL,
+                name TEXT NOT NULL,
+                token_sealed TEXT NOT NULL,
+                confirmation TEXT,
+                secret_sealed TEXT,
+                connected_by TEXT NOT NULL,
+                connected_at {timestamp} NOT NULL,
+                enabled INTEGER NOT NULL
+            )
+            """,
+        ),
+    ),
+    (
+        16,
+        "appeals that came through a connected page: the page's body and the routed one",
+        (
+            """
+            CREATE TABLE page_appeals (
+                ticket_id BIGINT PRIMARY KEY,
+                group_id BIGINT NOT NULL,
+                page_body TEXT NOT NULL,
+                routed_body TEXT,
+                at {timestamp} NOT NULL
+            )
+            """,
+            "CREATE INDEX page_appeals_by_group ON page_appeals (group_id)",
+        ),
+    ),
 )
 
 

@@ -1,6 +1,7 @@
 """Telegram handlers for coordinators: table uploads, «Применить»/«Отмена», /rollback, /table,
-/versions, /stats, /tools. They only translate: what each means, who may, and what to answer is
-`bot.core.coordinator_tools` (the same for VK, `handlers.vk.coordinator`).
+/versions, /stats, /tools; and /page, /pages, /unpage (connected state pages, `bot.core.pages`),
+which bodies' administrators may use too. They only translate: what each means, who may, and
+what to answer is `bot.core.coordinator_tools` (the same for VK, `handlers.vk.coordinator`).
 
 Unlike the citizen and body flows, replies here are sent directly (``message.answer``,
 ``answer_document``, ``answer_photo``), not through the outbox: they are synchronous answers to
@@ -30,6 +31,8 @@ from aiogram.types import (
 
 from bot.core.coordination import Reply
 from bot.core.coordinator_tools import CoordinatorTools, DownloadFailed
+from bot.core.pages import PAGE_COMMANDS, PageTools, page_command_of
+from bot.domain import texts
 from bot.domain.phrases import COORDINATOR_COMMANDS
 from handlers.telegram.router import answer_press
 
@@ -115,6 +118,42 @@ async def on_tool(message: Message, tools: CoordinatorTools) -> None:
     await _send(message, await tools.command("tg", user.id if user else message.chat.id, name))
 
 
+async def on_page(message: Message, pages: PageTools) -> None:
+    """/page, /pages, /unpage (coordinators and bodies' administrators; the core decides).
+    The message that carried a token is deleted (best effort: a bot may delete what it was
+    sent in a private chat within 48 hours), so the token does not stay in the chat."""
+    user = message.from_user
+    text = message.text or ""
+    reply = await pages.command("tg", user.id if user else message.chat.id, text)
+    if page_command_of(text) == "page" and len(text.split()) > 1:
+        try:
+            await message.delete()
+        except (TelegramBadRequest, TelegramNetworkError) as error:
+            log.warning("the message with a page token was not deleted: %s", type(error).__name__)
+        else:
+            reply = Reply((*reply.messages, texts.PAGES_TOKEN_MESSAGE_DELETED),
+                          buttons=reply.buttons)
+    await _send(message, reply)
+
+
+async def on_page_button(callback: CallbackQuery, pages: PageTools) -> None:
+    """A body chosen for a checked page."""
+    reply = Reply()
+    try:
+        reply = await pages.press("tg", callback.from_user.id, callback.data or "")
+        message = callback.message
+        if isinstance(message, Message) and reply.messages:
+            await message.edit_reply_markup(reply_markup=None)
+            await _send(message, reply)
+    finally:
+        await answer_press(callback, reply.notice)
+
+
+class PageButton(BaseFilter):
+    async def __call__(self, callback: CallbackQuery, pages: PageTools) -> bool:
+        return pages.owns(callback.data)
+
+
 async def on_table_button(callback: CallbackQuery, tools: CoordinatorTools) -> None:
     reply = Reply()
     try:
@@ -132,7 +171,9 @@ def build_coordinator_router() -> Router:
     """A fresh router per dispatcher; include it before `router.build_router()`."""
     router = Router(name="telegram-coordinator")
     router.message.register(on_tool, Command(*COORDINATOR_COMMANDS))
+    router.message.register(on_page, Command(*PAGE_COMMANDS))
     router.message.register(on_tool, CoordinatorWords())
     router.message.register(on_document, CoordinatorDocument())
     router.callback_query.register(on_table_button, TableButton())
+    router.callback_query.register(on_page_button, PageButton())
     return router

@@ -13,6 +13,12 @@ the bot's message. So a reply arrives with ``reply_to`` equal to what the outbox
 multi-user chats does VK hide ``id`` from communities (it is 0 there); there we fall back to
 ``conversation_message_id`` so that the core's duplicate check still has a distinct number.
 
+Connected pages (`bot.domain.pages`): their events come through the same bot, each with its
+``group_id``. A page's dialogue becomes the chat ``page_chat(group_id, peer)``, so the core
+answers the citizen from that page and keeps its dialogue apart from the same person's with the
+bot's own community. A page is for citizens: invites, ``/page`` and the coordinator's tools are
+the bot's own community's business, so a page's messages go straight to the core.
+
 A button press has no message of its own: its ``message_id`` is the ``conversation_message_id`` of
 the message that carries the button (all VK gives), and the core reads only its ``payload``.
 """
@@ -32,9 +38,11 @@ from vkbottle.bot import Bot, BotLabeler, Message, MessageEvent
 from vkbottle.polling import BotPolling
 from vkbottle_types.events import GroupEventType, GroupTypes
 
+from bot.core.pages import PageTools, page_command_of
 from bot.core.ports import Core
 from bot.domain import texts
 from bot.domain.messages import Attachment, IncomingMessage, Location
+from bot.domain.pages import page_chat
 from bot.domain.phrases import command_of
 from bot.domain.staff import looks_like_token
 from bot.domain.wire import Payload
@@ -61,15 +69,21 @@ class VKInbound:
         isolation: Isolation | None = None,
         *,
         coordinator: VKCoordinator | None = None,
+        pages: PageTools | None = None,
     ) -> None:
         self.core = core
         self.group_id = group_id  # for invite links (vk.me/club<id>?ref=<code>)
+        self.pages = pages  # /page, /pages, /unpage (`bot.core.pages.PageTools`)
         # The coordinator's tools (a table as a document, /stats…); none: VK has no such tools.
         self.coordinator = coordinator
         # One peer's events one at a time (across processes with Redis): see `isolation`.
         self.isolation = isolation or LocalIsolation()
-        self.on_message = isolated(self.on_message, self.isolation, lambda m: f"vk:{m.peer_id}")
-        self.on_button = isolated(self.on_button, self.isolation, lambda e: f"vk:{e.peer_id}")
+        self.on_message = isolated(
+            self.on_message, self.isolation, lambda m: f"vk:{self.chat_of(m.group_id, m.peer_id)}"
+        )
+        self.on_button = isolated(
+            self.on_button, self.isolation, lambda e: f"vk:{self.chat_of(e.group_id, e.peer_id)}"
+        )
         self._names: dict[int, str] = {}  # staff members' display names (`name_of`)
 
     def register(self, labeler: BotLabeler) -> BotLabeler:
@@ -83,18 +97,43 @@ class VKInbound:
         )
         return labeler
 
+    def chat_of(self, group_id: int | None, peer_id: int) -> int:
+        """The core's chat id: the peer in the bot's own community, the page dialogue's id
+        (`bot.domain.pages.page_chat`) in a connected page."""
+        if group_id is None or self.group_id is None or group_id == self.group_id:
+            return peer_id
+        return page_chat(group_id, peer_id)
+
+    def _on_page(self, group_id: int | None) -> bool:
+        return self.chat_of(group_id, 1) != 1
+
     async def on_allow(self, event: GroupTypes.MessageAllow) -> None:
         """The user allowed the community to write: what VK refused earlier (901) goes now —
         to a citizen, or the cards to an administrator's dialogue (the core knows which)."""
-        await self.core.access_changed("vk", event.object.user_id, allowed=True)
+        chat = self.chat_of(event.group_id, event.object.user_id)
+        await self.core.access_changed("vk", chat, allowed=True)
 
     async def on_deny(self, event: GroupTypes.MessageDeny) -> None:
         """The user forbade the community to write: for an administrator's dialogue the
         coordinators are told at once (for a citizen, the next refused send tells the staff)."""
-        await self.core.access_changed("vk", event.object.user_id, allowed=False)
+        chat = self.chat_of(event.group_id, event.object.user_id)
+        await self.core.access_changed("vk", chat, allowed=False)
 
     async def on_message(self, message: Message) -> None:
         incoming = incoming_message(message)
+        if self._on_page(message.group_id):  # a citizen writing to a connected page
+            chat = self.chat_of(message.group_id, message.peer_id)
+            incoming = dataclasses.replace(incoming, chat_id=chat)
+            command = command_of(incoming.text)
+            if command is not None:
+                incoming = dataclasses.replace(incoming, command=command)
+            await self.core.handle(incoming)
+            return
+        if self.pages is not None and page_command_of(incoming.text) is not None:
+            reply = await self.pages.command("vk", message.from_id, incoming.text)
+            if self.coordinator is not None:
+                await self.coordinator.send(message.peer_id, reply)
+            return
         code = invite_code(message)
         if code is not None:  # an administrator came by an invite link, or sent its code
             await self.core.redeem(
@@ -128,7 +167,19 @@ class VKInbound:
         notice = None
         try:
             incoming = incoming_button(event)
-            if self.coordinator is not None and self.coordinator.owns(incoming.payload):
+            on_page = self._on_page(event.group_id)
+            if on_page:
+                chat = self.chat_of(event.group_id, event.peer_id)
+                incoming = dataclasses.replace(incoming, chat_id=chat)
+            elif self.pages is not None and self.pages.owns(incoming.payload):
+                reply = await self.pages.press("vk", event.user_id, incoming.payload or "")
+                if self.coordinator is not None and reply.messages:
+                    await self.coordinator.send(event.peer_id, reply)
+                notice = reply.notice
+                return
+            if not on_page and self.coordinator is not None and self.coordinator.owns(
+                incoming.payload
+            ):
                 notice = await self.coordinator.on_press(
                     event.peer_id, event.user_id, event.conversation_message_id,
                     incoming.payload or "",

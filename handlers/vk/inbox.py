@@ -20,13 +20,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from vkbottle import API, ErrorHandler
+from vkbottle import API, ABCPolling, ErrorHandler
 from vkbottle.bot import Bot
 
 from bot.delivery.inbox import InboxEntry
 from bot.domain.records import InboxDraft
+
+
+class PageLinks(Protocol):
+    """`handlers.vk.pages.VKPages` as the processor sees it."""
+
+    def link(self, group_id: int) -> Any: ...
+
 
 #: `bot.delivery.inbox.Inbox.accept` (or ``accept_patiently``).
 Store = Callable[[Sequence[InboxDraft]], Awaitable[int]]
@@ -87,18 +94,26 @@ class HandlerErrorsRaised(ErrorHandler):
 
 
 class VKUpdates:
-    """The inbox's processor for VK rows (the bot built with `HandlerErrorsRaised`)."""
+    """The inbox's processor for VK rows (the bot built with `HandlerErrorsRaised`). A
+    connected page's event is handled with that page's API (``pages``), so what the handlers
+    answer directly (a button's snackbar) goes from the page the citizen pressed it in."""
 
-    def __init__(self, bot: Bot, api: API) -> None:
+    def __init__(self, bot: Bot, api: API, pages: PageLinks | None = None) -> None:
         self.bot = bot
         self.api = api
+        self.pages = pages
+
+    def _api_for(self, event: dict[str, Any]) -> API:
+        group_id = event.get("group_id")
+        link = self.pages.link(group_id) if self.pages and isinstance(group_id, int) else None
+        return link.api if link is not None else self.api
 
     async def process(self, entry: InboxEntry) -> None:
         event = entry.parsed
         if not isinstance(event, dict):
             event = json.loads(entry.row.payload or "{}")
         try:
-            await self.bot.process_event(event, self.api)
+            await self.bot.process_event(event, self._api_for(event))
         except HandlerFailed as failed:
             cause = failed.__cause__
             raise cause if isinstance(cause, Exception) else failed from None
@@ -107,7 +122,12 @@ class VKUpdates:
 async def poll_into_inbox(bot: Bot, group_id: int, store: Store) -> None:
     """Bots Long Poll until cancelled; each response's events are stored (``store``: the
     inbox's ``accept_patiently``) before vkbottle saves the ``ts`` past them and asks again."""
-    async for response in bot.polling.listen():
+    await listen_into_inbox(bot.polling, group_id, store)
+
+
+async def listen_into_inbox(polling: ABCPolling, group_id: int, store: Store) -> None:
+    """`poll_into_inbox` on any community's polling (a connected page's has its own token)."""
+    async for response in polling.listen():
         events = [e for e in response.get("updates", ()) if isinstance(e, dict)]
         if events:
             await store([event_draft(group_id, event) for event in events])

@@ -14,6 +14,12 @@ Files of the other channel (``Attachment.channel == "tg"``) are fetched through
 ``photos.getMessagesUploadServer``/``saveMessagesPhoto``, anything else as a document); `VKFiles`
 downloads a VK photo for a Telegram chat from its URL.
 
+A dialogue with a connected page (`bot.domain.pages`: its chat id carries the community) is
+sent with that page's own API (`handlers.vk.pages.VKPages`): the citizen is answered from the
+page they wrote to, with the page's token, whose 20 calls a second are its own
+(`bot.domain.pages.lane`). A page not connected (or not yet known to this process) is a
+`TransientError`: tried again, and given up after the outbox's attempts.
+
 Errors are mapped onto the three of `bot.delivery.transport`; their messages never contain the
 access token (aiohttp errors carry the request URL, whose query string has it, so they are
 reported by type only and not chained).
@@ -26,6 +32,8 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any, Protocol
 
 import aiohttp
 from vkbottle import (
@@ -48,6 +56,7 @@ from bot.delivery.transport import (
 )
 from bot.domain import texts
 from bot.domain.messages import Attachment, Button, Channel, OutgoingMessage, SentMessage
+from bot.domain.pages import page_of, peer_of
 
 log = logging.getLogger("handlers.vk.transport")
 
@@ -99,11 +108,41 @@ class VKTransport:
 
     channel: Channel = "vk"
 
-    def __init__(self, api: API, files: FileBridge | None = None) -> None:
-        self.api = api
+    def __init__(
+        self, api: API, files: FileBridge | None = None, pages: PageApis | None = None
+    ) -> None:
+        self.main_api = api
         self.files = files  # where files of the other channel come from (see `bot.delivery.files`)
+        self.pages = pages  # the connected pages' APIs; None: the bot's own community only
+
+    async def _for(self, chat_id: int) -> VKTransport:
+        """The transport for this chat: this one, or the same over the page's own API."""
+        group = page_of("vk", chat_id)
+        if group is None:
+            return self
+        link = await self.pages.find(group) if self.pages is not None else None
+        api = link.api if link is not None else None
+        if api is None:
+            # Disconnected, or connected by another process since this one read the pages:
+            # tried again later (`handlers.vk.pages.VKPages.find` reads them again), and
+            # given up after the outbox's attempts if it stays disconnected.
+            raise TransientError(f"VK community {page_of('vk', chat_id)} is not connected")
+        return VKTransport(api, self.files)  # the same sends over the page's API
+
+    @property
+    def api(self) -> API:
+        return self.main_api
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
+        on = await self._for(message.chat_id)
+        return await on._send_message(replace(message, chat_id=peer_of(message.chat_id)))
+
+    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+        on = await self._for(message.chat_id)
+        peer = peer_of(message.chat_id)
+        return await on._edit_message(replace(message, chat_id=peer), message_id)
+
+    async def _send_message(self, message: OutgoingMessage) -> SentMessage:
         if len(message.text) > MAX_TEXT:
             raise PermanentError(f"text of {len(message.text)} characters, VK allows {MAX_TEXT}")
         if message.post_id is not None:
@@ -138,7 +177,7 @@ class VKTransport:
         except VKAPIError as exc:
             raise self._map(exc, message.chat_id) from None
 
-    async def edit(self, message: OutgoingMessage, message_id: int) -> SentMessage:
+    async def _edit_message(self, message: OutgoingMessage, message_id: int) -> SentMessage:
         """``messages.edit`` of the community's message ``message_id`` (the global id, which is
         what `send` records; our staff dialogues are private ones, where VK gives it). VK drops
         attachments not named again, so the card's own files are named again; a card with
@@ -241,6 +280,12 @@ class VKTransport:
     def _scrub(self, text: str) -> str:
         token = getattr(self.api.token_generator, "token", None)
         return text.replace(token, "***") if isinstance(token, str) and token else text
+
+
+class PageApis(Protocol):
+    """`handlers.vk.pages.VKPages` as the transport sees it."""
+
+    async def find(self, group_id: int) -> Any: ...
 
 
 @asynccontextmanager

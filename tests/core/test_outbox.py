@@ -14,6 +14,7 @@ from bot.delivery.fake import FakeTransport
 from bot.delivery.outbox import Outbox, dedup_id
 from bot.delivery.ratelimit import ChannelLimits, Rate, RateLimiter
 from bot.delivery.transport import PermanentError, RetryAfter, TransientError
+from bot.domain.pages import page_chat, page_of
 from bot.domain.records import OutboxDraft
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sqlite import SqliteRepository
@@ -477,3 +478,24 @@ async def test_killing_the_worker_before_the_send_loses_nothing(file_world):
     await world.outbox.recover()
     await world.flush()
     assert sorted(m.chat_id for m in world.tg.sent) == [CITY_CHAT, CITIZEN_TG]
+
+
+async def test_each_connected_page_has_its_own_twenty_a_second_and_the_bots_own_is_untouched():
+    """Issue 18: VK counts 20 calls a second per community token. Messages to two connected
+    pages' dialogues and to the bot's own community go at 20 a second each, not 20 together."""
+    clock, repo, _tg, vk, outbox = await make()
+    pages = {229_000_002: [], 229_000_003: [], None: []}
+    chats = [(page_chat(group, 1000 + i) if group else 1000 + i, group)
+             for group in pages for i in range(40)]
+    await queue(repo, clock, *((f"m{n}", "vk", chat, "citizen")
+                               for n, (chat, _) in enumerate(chats)))
+    vk.after_delivery = lambda message: pages[page_of("vk", message.chat_id)].append(
+        clock.now().timestamp()
+    )
+    for _ in range(250):
+        await outbox.run_once()
+        clock.advance(seconds=0.01)
+    for sent_at in pages.values():
+        assert most_in_any(1.0, sent_at) == 20 and len(sent_at) == 40
+    # Side by side: the three tokens' messages together, 60 in a second.
+    assert most_in_any(1.0, sorted(t for sent_at in pages.values() for t in sent_at)) == 60

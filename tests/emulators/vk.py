@@ -37,6 +37,14 @@ What is modelled, and why:
 
 Callback API: `VKEmulator.callback_server` POSTs the same events to a bot's server.
 
+Several communities (`VKEmulator.add_community`): each is a `VKEmulator` of its own — its own
+token, users' permissions, messages, events, long poll and 20 calls a second — answering on the
+first one's address; a call goes to the community its token belongs to. ``groups.getById``
+without a ``group_id`` names the token's community; with one, any community of the emulator (by
+id, ``club<id>`` or short name). `VKEmulator.user_token` makes a user's token: it has no
+community, so ``groups.getById`` without ``group_id`` answers error 100, as VK does. Files are
+the first community's only.
+
 Not modelled: chats beyond the bare peer id, ``message_reply`` events, ``execute``.
 Error codes without a well-known VK text (an unknown ``event_id``, a missing message to edit) use
 error 100 "One of the parameters specified was missing or invalid", which is what VK answers for
@@ -216,6 +224,12 @@ class VKEmulator(WallEmulation):
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self._wall_init()
+        #: Every community answering on this address, by token and by id (itself included).
+        self._by_token: dict[str, VKEmulator] = {self.token: self}
+        self._by_group: dict[int, VKEmulator] = {self.group_id: self}
+        self._user_tokens: set[str] = set()
+        self.screen_name = f"club{group_id}"
+        self._host: VKEmulator | None = None  # the community whose address this one answers on
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -238,6 +252,9 @@ class VKEmulator(WallEmulation):
         self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for other in list(self._by_group.values()):
+            if other._host is self:
+                await other.stop()
         self._closing.set()
         async with self._changed:
             self._changed.notify_all()
@@ -253,6 +270,40 @@ class VKEmulator(WallEmulation):
     @property
     def long_poll_server(self) -> str:
         return f"{self.base_url}/longpoll/{self.group_id}"
+
+    # ------------------------------------------------------------------ several communities
+
+    def add_community(
+        self, group_id: int, name: str, *, token: str | None = None, screen_name: str | None = None
+    ) -> VKEmulator:
+        """Another community on this emulator's address, with its own token and limits (the
+        same `rate_limit`); call after `start`. Returns it: its `user_sends_text`,
+        `sent`, `callback_server`… are its own."""
+        other = VKEmulator(
+            group_id=group_id, group_name=name, token=token, rate_limit=self.rate_limit,
+            max_long_poll_wait=self.max_long_poll_wait, event_ttl=self.event_ttl,
+        )
+        other.base_url = self.base_url
+        other._host = self
+        other.screen_name = screen_name or f"club{group_id}"
+        self._by_token[other.token] = other
+        self._by_group[group_id] = other
+        other._by_group = self._by_group  # every community can look every other up
+        return other
+
+    def user_token(self) -> str:
+        """A user's access token: valid, but no community's."""
+        token = "vk1.a.user-" + secrets.token_hex(16)
+        self._user_tokens.add(token)
+        return token
+
+    @property
+    def communities(self) -> list[VKEmulator]:
+        return list(self._by_group.values())
+
+    def errors_everywhere(self, code: int) -> int:
+        """How often error ``code`` was given, to every community together."""
+        return sum(c.errors_given[code] for c in self.communities)
 
     # ------------------------------------------------------------------ the user's side
 
@@ -465,6 +516,34 @@ class VKEmulator(WallEmulation):
             form = await request.post()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
         token = params.pop("access_token", "")
+        if token in self._user_tokens:
+            return web.json_response(self._as_user(name, params))
+        owner = self._by_token.get(token)
+        if owner is not None and owner is not self:
+            return await owner._answer(name, params, token, request)
+        return await self._answer(name, params, token, request)
+
+    def _as_user(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        """A user's token: ``groups.getById`` needs a ``group_id`` (no community of its own)."""
+        wanted = params.get("group_id") or params.get("group_ids")
+        if name == "groups.getById" and wanted:
+            found = self._lookup(wanted)
+            if found is not None:
+                return {"response": {"groups": [found._community()], "profiles": []}}
+        code = 100
+        return {"error": {"error_code": code, "error_msg": ERROR_TEXTS.get(code, ""),
+                          "request_params": []}}
+
+    def _lookup(self, wanted: str) -> VKEmulator | None:
+        for community in self._by_group.values():
+            if wanted in (str(community.group_id), f"club{community.group_id}",
+                          community.screen_name):
+                return community
+        return None
+
+    async def _answer(
+        self, name: str, params: dict[str, str], token: str, request: web.Request
+    ) -> web.StreamResponse:
         self.calls.append((name, dict(params)))
         if self._fail_next.get(name) and isinstance(self._fail_next[name][0], str):
             return broken_answer(str(self._fail_next[name].pop(0)), request)
@@ -528,7 +607,7 @@ class VKEmulator(WallEmulation):
         return {
             "id": self.group_id,
             "name": self.group_name,
-            "screen_name": f"club{self.group_id}",
+            "screen_name": self.screen_name,
             "is_closed": 0,
             "type": "group",
             "photo_50": f"{self.base_url}/files/group_50.jpg",
@@ -538,7 +617,11 @@ class VKEmulator(WallEmulation):
 
     async def _m_groups_getById(self, params: dict[str, str]) -> Any:
         # v5.199 shape: an object with "groups" (vkbottle's BotPolling.get_server reads it).
-        return {"groups": [self._community()], "profiles": []}
+        wanted = params.get("group_id") or params.get("group_ids")
+        community = self._lookup(wanted) if wanted else self
+        if community is None:
+            raise VKError(100, "group_id is invalid")
+        return {"groups": [community._community()], "profiles": []}
 
     async def _m_groups_getLongPollServer(self, params: dict[str, str]) -> Any:
         if int(params.get("group_id", 0)) != self.group_id:
@@ -846,6 +929,10 @@ class VKEmulator(WallEmulation):
     # ------------------------------------------------------------------ long poll
 
     async def _handle_long_poll(self, request: web.Request) -> web.StreamResponse:
+        group = request.match_info.get("group_id", "")
+        owner = self._by_group.get(int(group)) if group.isdigit() else None
+        if owner is not None and owner is not self:
+            return await owner._handle_long_poll(request)
         params: dict[str, str] = dict(request.query)
         if request.can_read_body:
             form = await request.post()

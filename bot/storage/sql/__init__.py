@@ -25,6 +25,7 @@ from bot.storage.base import (
     InboxTx,
     ModelsTx,
     OutboxTx,
+    PagesTx,
     StaffTx,
     StatsTx,
     TablesTx,
@@ -36,6 +37,7 @@ from bot.storage.sql.comments import CommentsSql
 from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
+from bot.storage.sql.pages import PagesSql
 from bot.storage.sql.staff import StaffSql
 from bot.storage.sql.tables import ModelsSql, StatsSql, TablesSql
 from bot.storage.sql.tickets import TicketsSql, TrainingSql
@@ -55,6 +57,7 @@ class SqlTx:
         "inbox",
         "models",
         "outbox",
+        "pages",
         "sql",
         "staff",
         "stats",
@@ -74,6 +77,7 @@ class SqlTx:
         self.training: TrainingTx = TrainingSql(driver)
         self.inbox: InboxTx = InboxSql(driver)
         self.models: ModelsTx = ModelsSql(driver)
+        self.pages: PagesTx = PagesSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

@@ -553,15 +553,17 @@ def build_vk_bot(
     redis: Redis | None,
     tools: CoordinatorTools | None = None,
     pages: PageTools | None = None,
+    vk_pages: VKPages | None = None,
 ) -> VKBot:
     """The vkbottle bot: the handlers on the core (and the coordinator's ``tools``), one peer's
     events at a time (across processes with Redis), the polling state in ``DATA_DIR``,
-    handlers' errors raised to the inbox that feeds it."""
+    handlers' errors raised to the inbox that feeds it; the connected pages' walls
+    (``vk_pages``) are read like the bot's own."""
     coordinator = VKCoordinator(tools, api) if tools is not None else None
     inbound = VKInbound(
         core, group_id, isolation_for(redis), coordinator=coordinator, pages=pages
     )
-    labeler = VKWall(core, group_id).register(inbound.register(BotLabeler()))
+    labeler = VKWall(core, group_id, vk_pages).register(inbound.register(BotLabeler()))
     return make_vk_bot(
         api, labeler, Path(settings.data_dir), error_handler=HandlerErrorsRaised()
     )

@@ -161,7 +161,8 @@ async def serve(
             processors["tg"] = TelegramUpdates(dispatcher, tg_bot).process
         if vk_api is not None:
             vk_bot = build_vk_bot(
-                settings, service.core, vk_api, group_id, redis, tools=service.tools, pages=pages
+                settings, service.core, vk_api, group_id, redis, tools=service.tools, pages=pages,
+                vk_pages=vk_pages,
             )
             processors["vk"] = VKUpdates(vk_bot, vk_api, vk_pages).process
         # Taking up what the last run stored and did not handle; stopped after receiving.

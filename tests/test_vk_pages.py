@@ -338,3 +338,40 @@ def tg_now():
 test_fifty_pages_times_five_appeals_in_a_burst_make_no_limit_violation = run_async(
     _fifty_pages_in_a_burst, deadline=110
 )
+
+
+@story(40)
+async def test_a_complaint_under_a_connected_pages_post_is_answered_there_and_from_that_page(
+    tmp_path: Path,
+) -> None:
+    """Comments under posts (issue 18) on a page connected by /page, not only the bot's own
+    community: the public reply and the administrator's answer appear under the comment,
+    written by that page, and the private copy comes from the same page."""
+    async with region(tmp_path) as r:
+        health = r.pages["min-health"]
+        answer = await r.ask(f"/page {health.token} орган: Министерство здрав")
+        assert "подключена" in answer
+        await health.wait_for_listener()
+        post = health.add_post("Минздрав: график работы поликлиник")
+        await health.user_allows_messages(CITIZEN)
+
+        comment = await health.user_comments(CITIZEN, post, APPEAL)
+        public = await health.wait_for(lambda: health.replies_to(comment.id), timeout=10)
+        number = NUMBER.search(public[0].text).group()
+        assert "Администрация" in public[0].text  # where it went, said on the page's wall
+        assert not r.vk.community_comments()  # the bot's own community wrote nothing
+        card = await r.tg.wait_for(
+            lambda c: c.chat_id == r.chats[CITY] and number in (c.body or ""), timeout=10
+        )
+
+        r.tg.user_sends_text(TG_ADMIN, "Фонарь заменим до пятницы.", chat_id=r.chats[CITY],
+                             reply_to=card.message_id, thread_id=card.thread_id)
+        await health.wait_for(
+            lambda: any("Фонарь заменим" in c.text for c in health.replies_to(comment.id)),
+            timeout=10,
+        )
+        privately = await health.wait_for_sent(
+            lambda m: m.peer_id == CITIZEN and "Фонарь заменим" in m.text, timeout=10
+        )
+        assert number in privately.text
+        assert not r.vk.sent_to(CITIZEN)

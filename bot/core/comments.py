@@ -72,7 +72,8 @@ async def comment_posted(desk: Desk, comment: IncomingComment) -> Outcome:
     now = desk.clock.now()
     year = now.astimezone(desk.calendar.timezone).year
     draft = NewTicket(
-        ref.channel, comment.author_id, comment.author_id, None, comment.text,
+        ref.channel, comment.private_chat or comment.author_id, comment.author_id, None,
+        comment.text,
         comment.attachments, origin=COMMENT,
     )
     async with desk.repo.transaction() as tx:

@@ -56,3 +56,6 @@ class IncomingComment:
     #: The comment (VK) or group message (Telegram) this one answers, if any: an answer under
     #: the community's own reply is the author adding to their ticket.
     reply_to: int | None = None
+    #: The author's private dialogue the answer is also sent to: with the bot (``None``: the
+    #: author's own id) or with the connected page whose wall it is (`bot.domain.pages`).
+    private_chat: int | None = None

@@ -116,8 +116,14 @@ class VKTransport:
         self.pages = pages  # the connected pages' APIs; None: the bot's own community only
 
     async def _for(self, chat_id: int) -> VKTransport:
-        """The transport for this chat: this one, or the same over the page's own API."""
+        """The transport for this chat: this one, or the same over the page's own API. A
+        negative chat is a wall (public replies under comments): a connected page's wall is
+        written with that page's token, any other with the bot's."""
         group = page_of("vk", chat_id)
+        if group is None and chat_id < 0 and self.pages is not None:
+            link = self.pages.link(-chat_id)
+            if link is not None and link.api is not None:
+                return VKTransport(link.api, self.files)
         if group is None:
             return self
         link = await self.pages.find(group) if self.pages is not None else None
@@ -286,6 +292,7 @@ class PageApis(Protocol):
     """`handlers.vk.pages.VKPages` as the transport sees it."""
 
     async def find(self, group_id: int) -> Any: ...
+    def link(self, group_id: int) -> Any: ...
 
 
 @asynccontextmanager

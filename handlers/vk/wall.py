@@ -16,14 +16,17 @@ from vkbottle_types.events.objects.group_event_objects import WallReplyNewObject
 
 from bot.core.ports import Core
 from bot.domain.comments import CommentRef, IncomingComment
+from bot.domain.pages import page_chat
+from handlers.vk.pages import VKPages
 
 
 class VKWall:
-    """Registers the wall handlers for the community ``group_id``."""
+    """Registers the wall handlers for the community ``group_id`` and the connected pages."""
 
-    def __init__(self, core: Core, group_id: int | None) -> None:
+    def __init__(self, core: Core, group_id: int | None, pages: VKPages | None = None) -> None:
         self.core = core
         self.group_id = group_id
+        self.pages = pages  # whose walls are ours too; their authors are answered from them
 
     def register(self, labeler: BotLabeler) -> BotLabeler:
         labeler.raw_event(GroupEventType.WALL_REPLY_NEW, dataclass=GroupTypes.WallReplyNew)(
@@ -72,7 +75,15 @@ class VKWall:
             text=obj.text or "",
             reply_to_citizen=reply_to_user > 0 and reply_to_user != obj.from_id,
             reply_to=obj.reply_to_comment,
+            private_chat=self._private_chat(owner, obj.from_id),
         )
 
     def _our_wall(self, owner_id: int) -> bool:
-        return self.group_id is None or owner_id == -self.group_id
+        return self.group_id is None or owner_id == -self.group_id or self._page(owner_id)
+
+    def _page(self, owner_id: int) -> bool:
+        return self.pages is not None and self.pages.link(-owner_id) is not None
+
+    def _private_chat(self, owner_id: int, author_id: int) -> int | None:
+        """A page's commenter is answered privately from that page, as its messages are."""
+        return page_chat(-owner_id, author_id) if self._page(owner_id) else None

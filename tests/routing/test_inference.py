@@ -16,7 +16,7 @@ from routing.classify import Classifier
 from routing.crossval import out_of_fold_scores
 from routing.dataset import read_labelled, split
 from routing.evaluate import LabelResolver
-from routing.inference import ModelInference
+from routing.inference import ModelInference, word_ngrams
 from routing.learn import train_model
 from routing.retrain import analysed_with_places
 from routing.tablefile import load_table
@@ -113,3 +113,14 @@ def test_a_model_set_up_otherwise_goes_through_scikit_learn(kursk):
     classifier = Classifier(table, other)
     assert classifier.model_opinion is other
     assert classifier.classify("Яма на дороге у дома 5 по улице Ленина").candidates
+
+
+def test_word_ngrams_are_scikit_learns_for_every_length_of_word(kursk):
+    _, model, texts = kursk
+    words = {w for text in texts for w in text.lower().split()}
+    words |= {"я", "ок", "дом", "яма", "улица", "😡", "а-б", "x" * 30}
+    for word in words:
+        ours = word_ngrams(word, *model.chars.ngram_range)
+        assert sorted(ours) == sorted(model.chars._char_wb_ngrams(word)), word
+    assert word_ngrams("я", 2, 5) == [" я", "я ", " я "]  # short: its padded self, once
+    assert word_ngrams("я", 3, 5) == [" я "]

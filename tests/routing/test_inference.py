@@ -10,13 +10,14 @@ import copy
 from pathlib import Path
 
 import pytest
+from sklearn.feature_extraction.text import CountVectorizer
 
 from routing.calibration import Calibration
 from routing.classify import Classifier
 from routing.crossval import out_of_fold_scores
 from routing.dataset import read_labelled, split
 from routing.evaluate import LabelResolver
-from routing.inference import ModelInference, word_ngrams
+from routing.inference import CharNgrams, ModelInference
 from routing.learn import train_model
 from routing.retrain import analysed_with_places
 from routing.tablefile import load_table
@@ -38,6 +39,7 @@ EDGE_TEXTS = [
     "<a href=x>яма</a> на дороге &amp; нет света",
     "Курск",
     "Не горит фонарь у дома 5. " * 400,
+    "яма \ud800 дорога",  # a lone surrogate, as a broken client may send
 ]
 
 
@@ -94,16 +96,6 @@ def test_every_classification_is_the_one_the_scikit_learn_path_gives(kursk):
     assert len(decisions) >= 3  # routes, questions and hand-overs were all compared
 
 
-def test_the_word_memo_is_bounded_and_a_fresh_start_changes_nothing(kursk):
-    table, model, texts = kursk
-    fast = ModelInference(model)
-    fast.WORD_LIMIT = 50
-    analysed, places = analysed_with_places(table, texts[:40])
-    for text, place_ids in zip(analysed, places, strict=True):
-        assert fast.predict(text, place_ids) == model.predict(text, place_ids)
-        assert len(fast._columns_of_word) <= 50
-
-
 def test_a_model_set_up_otherwise_goes_through_scikit_learn(kursk):
     table, model, _ = kursk
     other = copy.copy(model)
@@ -115,12 +107,18 @@ def test_a_model_set_up_otherwise_goes_through_scikit_learn(kursk):
     assert classifier.classify("Яма на дороге у дома 5 по улице Ленина").candidates
 
 
-def test_word_ngrams_are_scikit_learns_for_every_length_of_word(kursk):
+
+def test_character_ngrams_are_counted_as_scikit_learn_counts_them(kursk):
     _, model, texts = kursk
-    words = {w for text in texts for w in text.lower().split()}
-    words |= {"я", "ок", "дом", "яма", "улица", "😡", "а-б", "x" * 30}
-    for word in words:
-        ours = word_ngrams(word, *model.chars.ngram_range)
-        assert sorted(ours) == sorted(model.chars._char_wb_ngrams(word)), word
-    assert word_ngrams("я", 2, 5) == [" я", "я ", " я "]  # short: its padded self, once
-    assert word_ngrams("я", 3, 5) == [" я "]
+    chars = model.chars
+    counting = CountVectorizer(
+        analyzer="char_wb", ngram_range=chars.ngram_range, vocabulary=chars.vocabulary_
+    )
+    ngrams = CharNgrams(chars.vocabulary_, *chars.ngram_range)
+    odd = ["я", "ок я ы", "x" * 30, "а-б 5-й", "яма \ud800 дорога", "ǅ ß ﬁ", "\t я \n\n ок  "]
+    for text in texts + odd:
+        words = chars._white_spaces.sub(" ", chars.build_preprocessor()(text)).split()
+        columns, counts = ngrams.count(words)
+        expected = counting.transform([text])
+        assert columns.tolist() == expected.indices.tolist(), text
+        assert counts.tolist() == expected.data.tolist(), text

@@ -4,6 +4,7 @@ wall-clock figures of ``bench.classify_speed``.
     python -m bench.classify_cpu saratov cold     # the classifier as built, caches empty
     python -m bench.classify_cpu saratov warm     # after Classifier.warm_up(), as the bot starts
     python -m bench.classify_cpu national cold
+    python -m bench.classify_cpu kursk warm build/kursk.model   # the Kursk table with a model
     python -m bench.classify_cpu saratov warm unguessed   # what if unknown words went unguessed
 
 ``time.thread_time_ns`` counts only this thread's CPU time, so preemption by other processes
@@ -24,7 +25,7 @@ import itertools
 import sys
 import time
 
-from bench.classify_speed import NATIONAL, SARATOV, _place_appeals, _real_appeals
+from bench.classify_speed import KURSK, NATIONAL, SARATOV, _place_appeals, _real_appeals
 
 
 def main(argv: list[str]) -> int:
@@ -32,8 +33,14 @@ def main(argv: list[str]) -> int:
     from routing.tablefile import load_table
 
     kind, warm, unguessed = argv[0], "warm" in argv[1:], "unguessed" in argv[1:]
-    table = load_table({"saratov": SARATOV, "national": NATIONAL}[kind])
-    classifier = Classifier(table)
+    table = load_table({"saratov": SARATOV, "national": NATIONAL, "kursk": KURSK}[kind])
+    model = None
+    if kind == "kursk":  # a model trained for the Kursk table (python -m routing train ...)
+        from routing.learn import AppealModel
+
+        paths = [a for a in argv[1:] if a not in ("cold", "warm", "unguessed")]
+        model = AppealModel.load(paths[0] if paths else "build/kursk.model", table)
+    classifier = Classifier(table, model)
     if unguessed:
         leave_unknown_words_unguessed(classifier)
     if warm:  # as the bot starts: the lexicon analysed, then the heap frozen (bot.heap)

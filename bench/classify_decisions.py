@@ -3,14 +3,16 @@
     PYTHONHASHSEED=0 python -m bench.classify_decisions dump build/before.jsonl [--warm-up]
     PYTHONHASHSEED=0 python -m bench.classify_decisions dump build/after.jsonl  [--warm-up]
     python -m bench.classify_decisions diff build/before.jsonl build/after.jsonl
+    PYTHONHASHSEED=0 python -m bench.classify_decisions dump build/x.jsonl --model build/kursk.model
 
 A speed-up of ``routing`` must not change what citizens are told: ``dump`` classifies the
 appeals of ``bench.classify_speed`` (topic examples, the Kursk appeals, edge inputs, and 1,000
 place-named appeals nationally) on the Saratov, Kursk and national tables with fresh caches,
 and writes one line per appeal: decision, topic, municipality, body, confidence (``repr``, every
 bit), every candidate, the options offered and the explanation; then, for the national table,
-how many place-named appeals the gazetteer finds. ``diff`` counts the lines that differ per
-table and shows the first few.
+how many place-named appeals the gazetteer finds. With ``--model PATH`` (a model trained for
+the Kursk table) the Kursk appeals are classified once more with it ("kursk+model"). ``diff``
+counts the lines that differ per table and shows the first few.
 
 Fix ``PYTHONHASHSEED`` on both sides: the topic index is built by iterating sets of strings, so
 two runs of the same code can differ in the last bit of a candidate's confidence.
@@ -32,19 +34,27 @@ from bench.classify_speed import (
 )
 
 
-def dump(path: str, warm_up: bool = False) -> None:
+def dump(path: str, warm_up: bool = False, model_path: str | None = None) -> None:
     from routing.classify import Classifier
     from routing.tablefile import load_table
     from routing.text import analyse
 
     real = _real_appeals()
+    sections = [("saratov", SARATOV), ("kursk", KURSK), ("national", NATIONAL)]
+    if model_path:
+        sections.append(("kursk+model", KURSK))
     with open(path, "w", encoding="utf-8") as out:
-        for name, source in (("saratov", SARATOV), ("kursk", KURSK), ("national", NATIONAL)):
+        for name, source in sections:
             if not source.exists():
                 print(f"{name}: {source} not found, skipped", file=sys.stderr)
                 continue
             table = load_table(source)
-            classifier = Classifier(table)
+            model = None
+            if name == "kursk+model":
+                from routing.learn import AppealModel
+
+                model = AppealModel.load(model_path, table)
+            classifier = Classifier(table, model)
             if warm_up:
                 classifier.warm_up()
             texts = [e for t in table.topics for e in t.examples] + real
@@ -87,8 +97,20 @@ def diff(before: str, after: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["dump"] and len(argv) in (2, 3):
-        dump(argv[1], warm_up=argv[2:] == ["--warm-up"])
+    if argv[:1] == ["dump"] and len(argv) in (2, 3, 4, 5):
+        options = argv[2:]
+        model = None
+        if "--model" in options:
+            at = options.index("--model")
+            model = options[at + 1] if at + 1 < len(options) else None
+            if model is None:
+                print("--model needs a path")
+                return 2
+            del options[at:at + 2]
+        if options not in ([], ["--warm-up"]):
+            print(__doc__.strip().split("\n\n")[1])
+            return 2
+        dump(argv[1], warm_up=options == ["--warm-up"], model_path=model)
         return 0
     if argv[:1] == ["diff"] and len(argv) == 3:
         return diff(argv[1], argv[2])

@@ -39,6 +39,7 @@ from routing.text import (
 )
 
 if TYPE_CHECKING:  # scikit-learn costs ~100 MB of RSS; a bot without a model never loads it
+    from routing.inference import Predicts
     from routing.learn import AppealModel
 
 
@@ -103,6 +104,13 @@ class Classifier:
     ):
         self.table = table
         self.model = model
+        # The model's predict without scikit-learn's per-call overhead, same numbers
+        # (`routing.inference`); imported here so a bot without a model never loads sklearn.
+        self.model_opinion: Predicts | None = None
+        if model is not None:
+            from routing.inference import ModelInference
+
+            self.model_opinion = ModelInference.of(model)
         self.thresholds = thresholds or Thresholds()
         # A model trained with cross-validation says what its scores mean; then the route
         # threshold is the one its held-out appeals needed for ``route_precision``.
@@ -268,8 +276,8 @@ class Classifier:
         lexical, matched_words = self._lexical(analysed)
         model_topics: dict[str, float] = {}
         model_bodies: dict[str, float] = {}
-        if self.model is not None and analysed.content:
-            model_topics, model_bodies = self.model.predict(analysed, place_ids)
+        if self.model_opinion is not None and analysed.content:
+            model_topics, model_bodies = self.model_opinion.predict(analysed, place_ids)
         if topic in self.table.topic_by_id:
             topics = {topic: 1.0}
         elif model_topics:

@@ -332,6 +332,7 @@ class CoreService:
             flood=flood_guard(clock, flood_windows(settings), redis),
             observer=metrics,
             addresses=address_service(settings, table),
+            console_url=str(settings.public_url) if settings.console_enabled else None,
         )
         outbox = Outbox(
             repo,

@@ -91,6 +91,15 @@ class ConsoleSql(Facet):
             (token_hash, channel, user_id, to_db_time(now), to_db_time(expires_at)),
         )
 
+    async def login_is_open(self, token_hash: str, now: datetime) -> bool:
+        """Whether a link can still be used (the «Войти» page before it is)."""
+        found = await self._value(
+            "SELECT 1 FROM console_logins WHERE token_hash = ? AND used_at IS NULL"
+            " AND expires_at > ?",
+            (token_hash, to_db_time(now)),
+        )
+        return found is not None
+
     async def use_login(self, token_hash: str, now: datetime) -> tuple[str, int] | None:
         """The account of a link not used and not expired, marked used (once, even under a
         race); ``None`` for a forged, used or expired one."""

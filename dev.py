@@ -165,7 +165,8 @@ def ensure_system_packages() -> None:
 
 def _cannot_install(names: str, why: str) -> None:
     say(
-        f"не удалось установить {names}: {why}. Без них тесты PostgreSQL/Redis и браузерные тесты консоли не запустить —"
+        f"не удалось установить {names}: {why}. Без них тесты PostgreSQL/Redis и браузерные"
+        f" тесты консоли не запустить —"
         f" установите вручную: sudo apt-get install {names}"
     )
     sys.exit(1)

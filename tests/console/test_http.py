@@ -149,3 +149,15 @@ async def test_answer_from_the_page_reaches_the_citizen_as_from_the_chat() -> No
             f"/console/ticket/{number}", {"action": "note", "text": "проверить в пятницу"}
         )
         assert "Заметка к обращению" in page and "проверить в пятницу" in page
+
+
+def test_the_console_needs_a_public_url() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from config import Settings
+
+    with pytest.raises(ValidationError, match=r"PUBLIC_URL=https://bot\.example\.ru"):
+        Settings(_env_file=None, console_enabled=True)
+    on = Settings(_env_file=None, console_enabled=True, public_url="https://bot.example.ru")
+    assert str(on.public_url) == "https://bot.example.ru/"

@@ -42,6 +42,7 @@ from bot import heap
 from bot.bootstrap import (
     build_bot,
     build_dispatcher,
+    build_file_bridge,
     build_inbox,
     build_page_tools,
     build_service,
@@ -199,6 +200,7 @@ async def serve(
             console_app(
                 service.core.desk,
                 ConsoleOptions(timedelta(hours=settings.console_session_hours)),
+                files=build_file_bridge(tg_bot, vk_api).fetch,
             )
             if settings.console_enabled
             else None

@@ -21,11 +21,13 @@ from bot.console import pages
 from bot.console.common import (
     CSRF,
     DESK,
+    FILES,
     FORM,
     OPTIONS,
     ROLE,
     SECRET,
     ConsoleOptions,
+    FetchFile,
     message_page,
 )
 from bot.core import console_access
@@ -114,11 +116,16 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def console_app(desk: Desk, options: ConsoleOptions | None = None) -> web.Application:
-    """The sub-application to mount at ``/console/``."""
+def console_app(
+    desk: Desk, options: ConsoleOptions | None = None, files: FetchFile | None = None
+) -> web.Application:
+    """The sub-application to mount at ``/console/``; ``files`` downloads a ticket's
+    attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links)."""
     app = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
     app[DESK] = desk
     app[OPTIONS] = options or ConsoleOptions()
+    if files is not None:
+        app[FILES] = files
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -132,6 +139,7 @@ def console_app(desk: Desk, options: ConsoleOptions | None = None) -> web.Applic
     app.router.add_post("/bulk", pages.bulk)
     app.router.add_get("/ticket/{number}", pages.ticket)
     app.router.add_post("/ticket/{number}", pages.act)
+    app.router.add_get("/ticket/{number}/file/{index}", pages.attachment)
     app.router.add_static("/static/", HERE / "static")
     return app
 

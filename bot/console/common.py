@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from multidict import MultiDictProxy
 
 from bot.core.console_access import Role
 from bot.core.desk import Desk
+from bot.delivery.files import FetchedFile
+from bot.domain.messages import Attachment
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class ConsoleOptions:
 
 DESK = web.AppKey("desk", Desk)
 OPTIONS = web.AppKey("console_options", ConsoleOptions)
+FetchFile = Callable[[Attachment], Awaitable[FetchedFile]]
+FILES = web.AppKey("console_files", FetchFile)
 #: What the guard found for a request: the role, the session's CSRF token and cookie secret,
 #: and a POST's form (read once, its token checked).
 ROLE = web.RequestKey("console_role", Role)

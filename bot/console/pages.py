@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,11 +11,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.console import params
-from bot.console.common import DESK, FORM, ROLE, message_page
+from bot.console.common import DESK, FILES, FORM, ROLE, message_page
 from bot.core import console_desk
 from bot.core.console_access import Role
 from bot.core.console_desk import Access
 from bot.core.desk import Desk
+from bot.delivery.transport import DeliveryError
 from bot.domain import texts
 from bot.domain.console import QueueView
 from bot.domain.states import TicketState
@@ -132,6 +134,7 @@ async def _ticket_page(request: web.Request, notice: str | None, ok: bool) -> we
         "ok": ok,
         "bodies": sorted(desk.table.bodies, key=lambda b: b.name),
         "tz": desk.calendar.timezone,
+        "files": FILES in request.app,
     }
     return aiohttp_jinja2.render_template("ticket.html", request, context)
 
@@ -160,3 +163,36 @@ async def act(request: web.Request) -> web.StreamResponse:
         return _bad(request, error)
     result = await console_desk.act(desk, role, number, action, text, body)
     return await _ticket_page(request, result.notice, result.ok)
+
+
+#: Shown in the browser; anything else is downloaded, never rendered (an HTML "document"
+#: from a citizen must not run on the console's origin).
+_INLINE = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    """A ticket's file, downloaded through the bot from its channel, for those who may see
+    the ticket."""
+    desk = _desk(request)
+    number, index = request.match_info["number"], request.match_info["index"]
+    fetch = request.app.get(FILES)
+    if fetch is None or not index.isdigit() or len(number) > 32:
+        return message_page(request, texts.CONSOLE_FILE_MISSING, 404)
+    access, found = await console_desk.attachment(desk, request[ROLE], number, int(index))
+    if access == Access.FORBIDDEN:
+        return message_page(request, texts.CONSOLE_FORBIDDEN, 403)
+    if found is None:
+        return message_page(request, texts.CONSOLE_FILE_MISSING, 404)
+    try:
+        file = await fetch(found)
+    except DeliveryError:
+        return message_page(request, texts.CONSOLE_FILE_UNAVAILABLE, 502)
+    suffix = PurePath(file.name).suffix.lower()
+    inline = suffix in _INLINE
+    name = f"{number}-{int(index) + 1}{suffix if suffix.isascii() else ''}"
+    return web.Response(
+        body=file.data,
+        content_type=_INLINE.get(suffix, "application/octet-stream"),
+        headers={"Content-Disposition": f'{"inline" if inline else "attachment"}; '
+                                        f'filename="{name}"'},
+    )

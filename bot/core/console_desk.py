@@ -27,7 +27,7 @@ from bot.core.desk import COORDINATOR, Desk
 from bot.core.ticket_view import _event_line, _quoted, _time, actor_name, bodies_of
 from bot.domain import texts
 from bot.domain.console import QueueQuery
-from bot.domain.messages import IncomingMessage
+from bot.domain.messages import Attachment, IncomingMessage
 from bot.domain.records import TicketNote, TicketRecord
 from bot.domain.states import ACTIVE, ANSWERABLE, REDIRECTABLE, TicketState, may_move
 from bot.domain.wire import Outcome, OutcomeKind
@@ -130,6 +130,23 @@ async def ticket_page(desk: Desk, role: Role, number: str) -> tuple[Access, Tick
         allowed_actions(ticket, role),
     )
     return Access.OK, page
+
+
+async def attachment(
+    desk: Desk, role: Role, number: str, index: int
+) -> tuple[Access, Attachment | None]:
+    """The ticket's ``index``-th file with the channel it came through, if ``role`` may see
+    the ticket (``None``: no such file)."""
+    access, page = await ticket_page(desk, role, number)
+    if page is None:
+        return access, None
+    files = page.row.ticket.attachments
+    if not 0 <= index < len(files):
+        return access, None
+    found = files[index]
+    return access, found if found.channel else dataclasses.replace(
+        found, channel=page.row.ticket.channel
+    )
 
 
 def allowed_actions(ticket: TicketRecord, role: Role) -> frozenset[str]:

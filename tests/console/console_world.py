@@ -86,14 +86,17 @@ async def sign_in(world: World, visitor: Visitor, user_id: int, channel: str = "
 
 
 @contextlib.asynccontextmanager
-async def console_world(tmp_path=None, **options) -> AsyncIterator[tuple[World, Visitor]]:
+async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Visitor]]:
+    """``files``: what downloads a ticket's attachment (``None``: no file links); ``options``:
+    `ConsoleOptions`."""
     world = World(":memory:", FakeClock(START))
     await world.start({"console_url": PUBLIC})
     async with world.repo.transaction() as tx:
         for user, body in ((CITY_ADMIN, "city"), (TRANSPORT_ADMIN, "transport")):
             await tx.staff.add_binding(StaffBinding("tg", user, user, body), START)
     await world.core.load_staff()
-    app = build_web_app(console=console_app(world.core.desk, ConsoleOptions(**options)))
+    console = console_app(world.core.desk, ConsoleOptions(**options), files=files)
+    app = build_web_app(console=console)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

@@ -48,3 +48,7 @@ CONSOLE_ACTION_REFUSED = (
 )
 CONSOLE_ANSWER_SENT = "Ответ по обращению № {number} отправлен заявителю."
 CONSOLE_NOTE_SAVED = "Заметка к обращению № {number} сохранена."
+CONSOLE_FILE_MISSING = "Такого файла у обращения нет."
+CONSOLE_FILE_UNAVAILABLE = (
+    "Файл сейчас не удаётся получить из мессенджера. Попробуйте позже или откройте его в чате."
+)

@@ -115,7 +115,7 @@ async def _link_for(tg: TelegramEmulator, user_id: int) -> str:
     since = len(tg.sent)
     tg.user_sends_text(user_id, "/web")
     call = await tg.wait_for(lambda c: c.chat_id == user_id and "/console/login/" in (c.body or ""),
-                             since=since, timeout=10)
+                             since=since, timeout=30)
     return LINK.search(call.body).group(0)
 
 
@@ -123,7 +123,7 @@ async def _appeal(tg: TelegramEmulator, citizen: int, text: str) -> str:
     since = len(tg.sent)
     tg.user_sends_text(citizen, text)
     call = await tg.wait_for(lambda c: c.chat_id == citizen and NUMBER.search(c.body or ""),
-                             since=since, timeout=10)
+                             since=since, timeout=30)
     return NUMBER.search(call.body).group(0)
 
 
@@ -175,7 +175,7 @@ async def _scenario(
     # A citizen asking for the console is refused, in Russian.
     since = len(tg.sent)
     tg.user_sends_text(CITIZENS[0], "/web")
-    refusal = await tg.wait_for(lambda c: c.chat_id == CITIZENS[0], since=since, timeout=10)
+    refusal = await tg.wait_for(lambda c: c.chat_id == CITIZENS[0], since=since, timeout=30)
     assert "только координаторам и администраторам органов" in refusal.body
 
     # Sign in as the coordinator through the bot's link: «Войти», then the queue.
@@ -187,6 +187,9 @@ async def _scenario(
     assert "Очередь обращений" in page and "Координатор" in page
     assert all(n in page for n in numbers)
     await browser.shot("02-queue")
+    await browser(browser.driver.set_window_size, 390, 844)  # a phone
+    await browser.shot("02-queue-phone")
+    await browser(browser.driver.set_window_size, 1280, 1000)
 
     # Filter: the city's tickets, searched by the first number.
     await browser.choose("select[name=body]", CITY)
@@ -207,7 +210,7 @@ async def _scenario(
     assert "отправлен заявителю" in await browser.text()
     answer = await tg.wait_for(
         lambda c: c.chat_id == CITIZENS[0] and "Фонарь заменим до пятницы." in (c.body or ""),
-        since=since, timeout=10,
+        since=since, timeout=30,
     )
     assert first in answer.body
     await browser.shot("05-ticket-answered")
@@ -232,7 +235,7 @@ async def _scenario(
     assert "Готово: 3 из 3." in page
     await browser.shot("07-bulk-reassigned")
     for citizen in CITIZENS[1:]:
-        await tg.wait_for(lambda c, who=citizen: c.chat_id == who, since=since, timeout=10)
+        await tg.wait_for(lambda c, who=citizen: c.chat_id == who, since=since, timeout=30)
     await browser.open(base + f"/console/?body={other.id}")
     page = await browser.text()
     assert "Найдено: 3" in page and all(n in page for n in three)

@@ -161,3 +161,18 @@ def test_the_console_needs_a_public_url() -> None:
         Settings(_env_file=None, console_enabled=True)
     on = Settings(_env_file=None, console_enabled=True, public_url="https://bot.example.ru")
     assert str(on.public_url) == "https://bot.example.ru/"
+
+
+async def test_the_queue_pages_by_25_and_keeps_the_filters() -> None:
+    async with console_world() as (world, visitor):
+        for i in range(27):
+            await world.core.handle(world.citizen(f"яма номер {i}", chat=9000 + i))
+        await sign_in(world, visitor, COORDINATOR_ID)
+        status, page = await visitor.get("/console/?body=city")
+        assert status == 200 and "Найдено: 27" in page and "Страница 1 из 2" in page
+        assert page.count('class="number"') == 25
+        assert 'href="?body=city&amp;page=2"' in page
+        status, page = await visitor.get("/console/?body=city&page=2")
+        assert status == 200 and page.count('class="number"') == 2
+        assert "Страница 2 из 2" in page
+        assert 'href="?body=city&amp;page=1"' in page

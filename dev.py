@@ -3,7 +3,8 @@
 
     python3 dev.py run [ARGS…]   # .venv + requirements.lock      → python -m bot ARGS…
     python3 dev.py test [ARGS…]  # .venv + requirements-dev.lock  → ruff check . ; pytest ARGS…
-                                 # (and apt-get install postgresql redis-server when missing)
+                                 # (and apt-get install postgresql redis-server chromium
+                                 #  chromium-driver when missing)
     python3 dev.py lock [--upgrade]  # pyproject.toml → both lock files (uv pip compile)
 
 Dependencies come from the lock files, every version pinned with its hashes, so a clean clone,
@@ -119,10 +120,13 @@ def _postgres_present() -> bool:
 
 
 #: Debian packages whose servers the tests start for real (tests/servers_pg.py and the Redis
-#: one), each with how to tell it is already there.
+#: one) and the browser the console's tests drive (tests/console/test_browser.py: Chromium
+#: through its WebDriver), each with how to tell it is already there.
 SYSTEM_PACKAGES = {
     "postgresql": _postgres_present,
     "redis-server": lambda: shutil.which("redis-server") is not None,
+    "chromium": lambda: shutil.which("chromium") is not None,
+    "chromium-driver": lambda: shutil.which("chromedriver") is not None,
 }
 
 
@@ -161,7 +165,8 @@ def ensure_system_packages() -> None:
 
 def _cannot_install(names: str, why: str) -> None:
     say(
-        f"не удалось установить {names}: {why}. Без них тесты PostgreSQL/Redis не запустить —"
+        f"не удалось установить {names}: {why}. Без них тесты PostgreSQL/Redis и браузерные"
+        f" тесты консоли не запустить —"
         f" установите вручную: sudo apt-get install {names}"
     )
     sys.exit(1)

@@ -332,6 +332,7 @@ class CoreService:
             flood=flood_guard(clock, flood_windows(settings), redis),
             observer=metrics,
             addresses=address_service(settings, table),
+            console_url=str(settings.public_url) if settings.console_enabled else None,
         )
         outbox = Outbox(
             repo,
@@ -444,6 +445,17 @@ def build_vk_api(settings: Settings) -> API:
     return api
 
 
+def build_file_bridge(telegram: Bot | None, vk: API | None) -> FileBridge:
+    """Where a ticket's files are downloaded from: the channel each came through (the
+    transports of the other channel, and the web console's attachment links)."""
+    sources: dict[str, FileSource] = {}
+    if telegram is not None:
+        sources["tg"] = TelegramFiles(telegram)
+    if vk is not None:
+        sources["vk"] = VKFiles(vk)
+    return FileBridge(sources)
+
+
 def build_service(
     settings: Settings,
     table: RoutingTable,
@@ -459,12 +471,7 @@ def build_service(
     channels that are on (``telegram``, ``vk``: their checked clients, or ``None``; VK's
     connected pages through ``vk_pages``, their own tokens)."""
     repo = repository_from_url(settings.database_url)
-    sources: dict[str, FileSource] = {}
-    if telegram is not None:
-        sources["tg"] = TelegramFiles(telegram)
-    if vk is not None:
-        sources["vk"] = VKFiles(vk)
-    files = FileBridge(sources)  # a photo sent in one channel, shown in the other
+    files = build_file_bridge(telegram, vk)  # a photo sent in one channel, shown in the other
     transports: dict[str, Transport] = {}
     if telegram is not None:
         transports["tg"] = TelegramTransport(telegram, topics=ForumTopics(repo), files=files)

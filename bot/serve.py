@@ -31,6 +31,7 @@ import functools
 import logging
 import secrets
 import signal
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,7 @@ from bot import heap
 from bot.bootstrap import (
     build_bot,
     build_dispatcher,
+    build_file_bridge,
     build_inbox,
     build_page_tools,
     build_service,
@@ -50,6 +52,8 @@ from bot.bootstrap import (
     connect_redis,
 )
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
+from bot.console.app import console_app
+from bot.console.common import ConsoleOptions
 from bot.core.ports import Classifies
 from bot.delivery.inbox import Inbox, Process
 from bot.domain.messages import Clock
@@ -90,10 +94,14 @@ def build_web_app(
     telegram: tuple[str, Any] | None = None,
     vk: tuple[str, VKCallbackEndpoint] | None = None,
     health: HealthEndpoints | None = None,
+    console: web.Application | None = None,
 ) -> web.Application:
     """The app with the routes that are on: ``(path, SimpleRequestHandler)`` for Telegram,
-    ``(path, VKCallbackEndpoint)`` for VK, ``/healthz`` and ``/metrics``."""
+    ``(path, VKCallbackEndpoint)`` for VK, ``/healthz`` and ``/metrics``, and the web console
+    (`bot.console`) under ``/console/``."""
     app = web.Application()
+    if console is not None:
+        app.add_subapp("/console", console)
     if health is not None:
         health.register(app)
     if telegram is not None:
@@ -188,7 +196,16 @@ async def serve(
         health = HealthEndpoints(
             service.metrics, service.repo, service.core.clock, service.delivering
         )
-        for app, port, refused in _web_apps(settings, telegram_route, vk_route, health):
+        console = (
+            console_app(
+                service.core.desk,
+                ConsoleOptions(timedelta(hours=settings.console_session_hours)),
+                files=build_file_bridge(tg_bot, vk_api).fetch,
+            )
+            if settings.console_enabled
+            else None
+        )
+        for app, port, refused in _web_apps(settings, telegram_route, vk_route, health, console):
             runner = web.AppRunner(app)
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
@@ -218,16 +235,20 @@ def _web_apps(
     telegram: tuple[str, Any] | None,
     vk: tuple[str, VKCallbackEndpoint] | None,
     health: HealthEndpoints,
+    console: web.Application | None = None,
 ) -> list[tuple[web.Application, int, str]]:
     """The aiohttp apps to serve, with their ports and the message if a port is refused: the
-    webhooks' (with /healthz and /metrics unless ``METRICS_PORT`` is another port), and
-    /healthz and /metrics alone on ``METRICS_PORT``."""
+    webhooks' and the console's (with /healthz and /metrics unless ``METRICS_PORT`` is another
+    port), and /healthz and /metrics alone on ``METRICS_PORT``. The console is served in
+    polling mode too."""
     apps = []
-    webhooks = telegram is not None or vk is not None
+    webhooks = telegram is not None or vk is not None or console is not None
     metrics_port = settings.metrics_port
     if webhooks:
         shared = metrics_port is None or metrics_port == settings.webhook_port
-        app = build_web_app(telegram=telegram, vk=vk, health=health if shared else None)
+        app = build_web_app(
+            telegram=telegram, vk=vk, health=health if shared else None, console=console
+        )
         apps.append((app, settings.webhook_port, MSG_WEB_PORT))
     if metrics_port is not None and not (webhooks and metrics_port == settings.webhook_port):
         apps.append((build_web_app(health=health), metrics_port, MSG_METRICS_PORT))

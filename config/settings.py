@@ -150,6 +150,14 @@ class Settings(BaseSettings):
     # Порт для /healthz (проверка здоровья) и /metrics (Prometheus), на адресе WEBHOOK_HOST.
     # Не задан — они отвечают на порту вебхуков, если вебхуки включены, а при опросе их нет.
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    # Веб-консоль координаторов и администраторов органов (очередь обращений, карточка,
+    # действия). Включается здесь; отвечает на порту WEBHOOK_PORT (и при опросе тоже).
+    console_enabled: bool = False
+    # Публичный адрес бота (https://bot.example.ru): из него собираются ссылки входа в консоль,
+    # которые бот присылает по команде /web. Обязателен, когда консоль включена.
+    public_url: HttpUrl | None = None
+    # Сколько часов действует вход в консоль (потом — снова /web).
+    console_session_hours: float = Field(12, gt=0, le=24 * 30)
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)
@@ -293,6 +301,18 @@ class Settings(BaseSettings):
                 " без него любой, кто узнает адрес, сможет писать боту от имени любого"
                 " пользователя, в том числе координатора; задайте секретный ключ из настроек"
                 " Callback API сообщества"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _console_needs_a_public_url(
+        cls, value: HttpUrl | None, info: ValidationInfo
+    ) -> HttpUrl | None:
+        if info.data.get("console_enabled") and value is None:
+            raise ValueError(
+                "обязателен, когда включена веб-консоль (CONSOLE_ENABLED=true): из него бот"
+                " собирает ссылки входа, например PUBLIC_URL=https://bot.example.ru"
             )
         return value
 

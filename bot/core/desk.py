@@ -95,6 +95,7 @@ class Desk:
         retention: timedelta | None = None,
         observer: Observer = UNOBSERVED,
         addresses: AddressService | None = None,
+        console_url: str | None = None,
     ):
         self.repo = repo
         self.table = table
@@ -115,6 +116,7 @@ class Desk:
         self.flood = flood  # per-citizen message limits; None: unlimited
         self.observer = observer  # counts messages and decisions (`bot.metrics`)
         self.addresses = addresses  # an address service reading a location, if configured
+        self.console_url = console_url  # the web console's public address; None: console off
         self.bindings: tuple[StaffBinding, ...] = ()  # loaded by `invites.load_staff`
         #: Body chats the bot cannot write to (`chat_access`), loaded with the bindings.
         self.unreachable: frozenset[tuple[str, int]] = frozenset()

@@ -444,9 +444,12 @@ async def assign(
 
 
 async def record_answer(
-    desk: Desk, message: IncomingMessage, ticket: TicketRecord, *, by: str
+    desk: Desk, message: IncomingMessage, ticket: TicketRecord, *, by: str,
+    acknowledge: bool = True,
 ) -> Outcome:
-    """A body (or coordinator) replied about ``ticket``: pass it to the citizen."""
+    """A body (or coordinator) replied about ``ticket``: pass it to the citizen.
+    ``acknowledge``: reply «доставлено» to ``message`` in its chat once delivered (the web
+    console has no chat message to reply to: it shows the result on the page)."""
     now = desk.clock.now()
     async with desk.repo.transaction() as tx:
         ticket = await tx.tickets.by_id(ticket.id)  # as it is now, in this transaction
@@ -491,7 +494,7 @@ async def record_answer(
             attachments=carried(message.attachments, message.channel, ticket.channel),
             then=live_cards.delivered_ack(
                 desk, ticket, message, COORDINATOR if by == COORDINATOR else BODY
-            ),
+            ) if acknowledge else None,
         )
         await comments.answer_publicly(
             desk, tx, ticket,

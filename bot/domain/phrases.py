@@ -205,6 +205,9 @@ STAFF_COMMANDS = {
     "обращение": "ticket",
     "staff": "staff",
     "сотрудники": "staff",
+    "web": "web",
+    "веб": "web",
+    "консоль": "web",
 }
 
 _STAFF_SLASH = re.compile(r"^\s*/([A-Za-zА-Яа-яЁё]{2,16})(?:@\w+)?(?=\s|$)")

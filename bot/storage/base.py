@@ -5,8 +5,8 @@ Everything goes through a transaction (`Repository.transaction`): a state change
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
 ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``,
-``tx.pages``), so that a call site names what it touches and a type checker sees every method
-without the core knowing which backend it has.
+``tx.pages``, ``tx.console``), so that a call site names what it touches and a type checker
+sees every method without the core knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.comments import CommentRef
+from bot.domain.console import ConsoleSession, QueueQuery
 from bot.domain.pages import ConnectedPage, PageAppeal
 from bot.domain.records import (
     InboxDraft,
@@ -250,6 +251,23 @@ class PagesTx(Protocol):
     async def appeal_counts(self) -> dict[int, tuple[int, int]]: ...
 
 
+class ConsoleTx(Protocol):
+    """The web console (migrations 17, 18): login links and sessions by the hash of their
+    secret, and the queue page's tickets."""
+
+    async def add_login(
+        self, token_hash: str, channel: str, user_id: int, now: datetime, expires_at: datetime
+    ) -> None: ...
+    async def login_is_open(self, token_hash: str, now: datetime) -> bool: ...
+    async def use_login(self, token_hash: str, now: datetime) -> tuple[str, int] | None:
+        """The link's account, the link marked used; ``None``: forged, used or expired."""
+    async def add_session(self, session_hash: str, session: ConsoleSession) -> None: ...
+    async def session(self, session_hash: str) -> ConsoleSession | None: ...
+    async def end_session(self, session_hash: str, now: datetime) -> bool: ...
+    async def queue(self, query: QueueQuery) -> tuple[list[TicketRecord], int]:
+        """One page of the queue, newest first, and how many tickets match in all."""
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
@@ -263,6 +281,7 @@ class Tx(Protocol):
     inbox: InboxTx
     models: ModelsTx
     pages: PagesTx
+    console: ConsoleTx
 
 
 class Repository(Protocol):

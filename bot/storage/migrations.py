@@ -426,6 +426,39 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX page_appeals_by_group ON page_appeals (group_id)",
         ),
     ),
+    (
+        17,
+        "web console: single-use login links sent by /web (only their SHA-256 is kept)",
+        (
+            """
+            CREATE TABLE console_logins (
+                token_hash TEXT PRIMARY KEY,
+                channel TEXT NOT NULL,
+                user_id BIGINT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                expires_at {timestamp} NOT NULL,
+                used_at {timestamp}
+            )
+            """,
+        ),
+    ),
+    (
+        18,
+        "web console: sessions (the cookie's SHA-256), their CSRF token, expiry and logout",
+        (
+            """
+            CREATE TABLE console_sessions (
+                session_hash TEXT PRIMARY KEY,
+                channel TEXT NOT NULL,
+                user_id BIGINT NOT NULL,
+                csrf TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                expires_at {timestamp} NOT NULL,
+                ended_at {timestamp}
+            )
+            """,
+        ),
+    ),
 )
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from bot.storage.base import (
     CommentsTx,
+    ConsoleTx,
     InboxTx,
     ModelsTx,
     OutboxTx,
@@ -34,6 +35,7 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE, Dialect, statements
 from bot.storage.sql.comments import CommentsSql
+from bot.storage.sql.console import ConsoleSql
 from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
@@ -54,6 +56,7 @@ class SqlTx:
 
     __slots__ = (
         "comments",
+        "console",
         "inbox",
         "models",
         "outbox",
@@ -78,6 +81,7 @@ class SqlTx:
         self.inbox: InboxTx = InboxSql(driver)
         self.models: ModelsTx = ModelsSql(driver)
         self.pages: PagesTx = PagesSql(driver)
+        self.console: ConsoleTx = ConsoleSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

@@ -1,0 +1,41 @@
+"""What the console's modules share: the app keys, the options, the message page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.core.console_access import Role
+from bot.core.desk import Desk
+from bot.delivery.files import FetchedFile
+from bot.domain.messages import Attachment
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    session_lifetime: timedelta = timedelta(hours=12)
+    #: Off only where a browser refuses Secure cookies over plain http (never in production).
+    secure_cookie: bool = True
+
+
+DESK = web.AppKey("desk", Desk)
+OPTIONS = web.AppKey("console_options", ConsoleOptions)
+FetchFile = Callable[[Attachment], Awaitable[FetchedFile]]
+FILES = web.AppKey("console_files", FetchFile)
+#: What the guard found for a request: the role, the session's CSRF token and cookie secret,
+#: and a POST's form (read once, its token checked).
+ROLE = web.RequestKey("console_role", Role)
+CSRF = web.RequestKey("console_csrf", str)
+SECRET = web.RequestKey("console_secret", str)
+FORM = web.RequestKey("console_form", MultiDictProxy)
+
+
+def message_page(request: web.Request, text: str, status: int) -> web.Response:
+    """A page with one message: a refusal, a bad parameter, «вы вышли»."""
+    context = {"text": text, "role": request.get(ROLE), "csrf": request.get(CSRF, "")}
+    return aiohttp_jinja2.render_template("message.html", request, context, status=status)

@@ -43,16 +43,14 @@ def with_city_peer(table: RoutingTable, peer: int) -> RoutingTable:
 
 
 @contextlib.asynccontextmanager
-async def world(tmp_path: Path, table: RoutingTable | None = None, **extra: Any):
-    """The VK emulator and the bot on VK alone (with ``extra`` settings besides the coordinator);
-    yields the emulator and the table in force."""
+async def world(tmp_path: Path, table: RoutingTable | None = None):
+    """The VK emulator and the bot on VK alone; yields the emulator and the table in force."""
     shipped, _ = app_world.saratov()
     table = table or with_city_peer(shipped, OLD)
     async with VKEmulator() as vk:
         for user in (COORDINATOR, OLD, NEW):
             await vk.user_allows_messages(user)
-        settings = app_world.settings_for(tmp_path, None, vk, coordinators=f"vk:{COORDINATOR}",
-                                          **extra)
+        settings = app_world.settings_for(tmp_path, None, vk, coordinators=f"vk:{COORDINATOR}")
         async with app_world.running(settings, table):
             await vk.wait_for_listener()
             yield vk, table

@@ -309,9 +309,9 @@ class Classifier:
         if model_bodies:
             candidates = self._reweigh_by_body_model(candidates, model_bodies, topics, places)
             evidence = max(evidence, max(model_bodies.values()))
-        cues = self.level_cues.count(analysed)
-        if cues:
-            candidates = self._towards_region(candidates, LevelCues.weight(cues))
+        factor = self.level_cues.factor(analysed)
+        if factor > 1.0:
+            candidates = self._towards_region(candidates, factor)
         ranked = sorted(candidates.items(), key=lambda item: -item[1])[:CANDIDATE_LIMIT]
         result = tuple(Candidate(t, m, b, c) for (t, m, b), c in ranked)
         decided = self._decide(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -403,3 +404,19 @@ def municipality_of_oktmo(table: RoutingTable, oktmo: str | None) -> str | None:
         if len(code) in (8, 11) and code in known:
             return code
     return None
+
+
+def municipality_of_addresses(
+    table: RoutingTable, oktmos: Iterable[str | None]
+) -> str | None:
+    """The place several suggestions of an address service agree on: the deepest
+    municipality of the table that holds every one of them that the table knows. A typed
+    address is often found in several places («ул. Молодёжная, д. 2»); when they lie in
+    different towns or districts nothing is certain, ``None``, and the citizen is asked."""
+    places = [p for p in (municipality_of_oktmo(table, code) for code in oktmos) if p]
+    if not places:
+        return None
+    shared = set(table.ancestry(places[0]))
+    for place in places[1:]:
+        shared &= set(table.ancestry(place))
+    return next((p for p in table.ancestry(places[0]) if p in shared), None)

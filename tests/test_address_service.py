@@ -4,7 +4,10 @@ The adapter against a local emulator of DaData's HTTP API (`tests.emulators.dada
 sends (the key in one header, the pin, the region), what it reads (OKTMO), and that every
 failure is «no answer» with nothing secret or personal in the log. End to end on the Telegram
 and VK emulators: a pin the offline gazetteer would put in the nearest big town (Saratov, 17 km
-away) goes, with the service configured, to the village it is in; without it, as before.
+away) goes, with the service configured, to the village it is in; without it, as before. A
+typed street address the gazetteer cannot place (in the appeal, or the answer to «В каком
+населённом пункте это?») is looked up among the service's suggestions: routed where they all
+agree, asked as before where they disagree or without the service.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from bot.storage import repository_from_url
 from config import Settings
 from handlers.vk.inbound import VKInbound, make_vk_bot
 from handlers.vk.transport import VKTransport
-from routing.places import municipality_of_oktmo
+from routing.places import municipality_of_addresses, municipality_of_oktmo
 from routing.tablefile import load_table
 from tests.app_world import (  # the autouse fixture builds the classifier
     saratov,
@@ -42,6 +45,13 @@ CITIZEN = 1001
 UST_KURDYUM_PIN = (51.6750, 46.0560)  # the village, ~17 km north of Saratov's centre
 PLACES = [Place(*UST_KURDYUM_PIN, "Саратовский р-н, село Усть-Курдюм, ул Молодёжная, д 2",
                 "63643496101")]
+CHERNYSHEVSKOGO = Place(51.5331, 46.0342, "г Саратов, ул им Чернышевского Н.Г., д 88",
+                        "63701000")
+#: One address in two districts: a suggestion alone cannot tell which.
+LESNAYA = [Place(51.70, 46.10, "Саратовский р-н, село Усть-Курдюм, ул Лесная, д 1",
+                 "63643496101"),
+           Place(51.49, 46.21, "г Энгельс, ул Лесная, д 1", "63650101")]
+TYPED = [*PLACES, CHERNYSHEVSKOGO, *LESNAYA]
 UST_KURDYUM_ADMIN = ("Администрация Усть-Курдюмского муниципального образования Саратовского "
                      "муниципального района")
 CITY_NAME = "Администрация муниципального образования «Город Саратов»"
@@ -185,3 +195,56 @@ async def test_on_vk_too_a_pin_goes_to_the_village_it_is_in(tmp_path):
             accepted = await vk.wait_for(lambda: next(
                 (m for m in vk.sent[seen:] if m.peer_id == CITIZEN), None))
     assert UST_KURDYUM_ADMIN in accepted.text, accepted.text
+
+
+async def typed(tg: TelegramEmulator, citizen: int, *lines: str) -> str:
+    """The citizen writes the appeal, then each further line in answer to the bot; the bot's
+    reply to the last one."""
+    reply = None
+    for line in lines:
+        seen = len(tg.sent)
+        tg.user_sends_text(citizen, line)
+        reply = await tg.wait_for(lambda c: c.chat_id == citizen and c.method == "sendMessage"
+                                  and c.text != texts.ASK_LOCATION_HINT, since=seen)
+    return reply.text or ""
+
+
+@run_async
+async def test_with_the_address_service_a_typed_address_places_the_appeal(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="bot")  # the bot's own logs, every level
+    async with DaDataEmulator(KEY, TYPED) as dadata, telegram_only(
+        tmp_path, dadata_api_key=KEY, dadata_url=dadata.base_url
+    ) as (tg, _group):
+        in_the_appeal = await typed(tg, 1001, "Не горит фонарь у дома 88 на улице Чернышевского, "
+                                              "темно вечером")
+        assert in_the_appeal.startswith("Обращение № ") and CITY_NAME in in_the_appeal
+        (_, _, sent), = [r for r in dadata.requests if r[0].endswith("/suggest/address")]
+        assert sent["query"] == "дома 88 улице Чернышевского"  # the address, not the appeal
+
+        answered = await typed(tg, 1002, "Не горит фонарь во дворе", "ул. Молодёжная, д. 2")
+        assert UST_KURDYUM_ADMIN in answered, answered
+
+        # In two districts: nothing certain, the citizen is asked again, as without the service.
+        ambiguous = await typed(tg, 1003, "Не горит фонарь во дворе", "ул. Лесная, д. 1")
+        assert "В каком населённом пункте это?" in ambiguous
+    assert "typed address placed in municipality 63701000" in caplog.text  # ids only
+    assert "typed address not placed (2 suggestions)" in caplog.text
+    assert KEY not in caplog.text
+    assert not any(word in caplog.text for word in ("Чернышевск", "Молодёжн", "Лесн"))
+
+
+@run_async
+async def test_without_the_address_service_a_typed_address_is_asked_about_as_before(tmp_path):
+    async with telegram_only(tmp_path) as (tg, _group):
+        answered = await typed(tg, 1002, "Не горит фонарь во дворе", "ул. Молодёжная, д. 2")
+    assert "В каком населённом пункте это?" in answered
+
+
+def test_suggestions_place_an_address_only_where_they_all_agree():
+    table = load_table("routing/tables/saratov.yaml")
+    village, formation = "63643496101", "63643496"
+    assert municipality_of_addresses(table, [village, village, None]) == village
+    assert municipality_of_addresses(table, [village, "63643496999"]) == formation
+    assert municipality_of_addresses(table, [village, "63701000"]) is None  # two towns
+    assert municipality_of_addresses(table, ["45000000", None]) is None  # not this table
+    assert municipality_of_addresses(table, []) is None

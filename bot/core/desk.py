@@ -540,13 +540,18 @@ class Desk:
         )
 
     async def card_id(self, tx: Tx, ticket: TicketRecord, channel: str, chat: int) -> int | None:
-        """The platform id of the ticket card in a body's chat, once it has been sent: later
-        messages about the ticket reply to it, so the chat reads as one thread per ticket."""
+        """The platform id of the ticket card in a body's chat (or of the card a coordinator
+        got instead, for a body without a chat), once it has been sent: later messages about
+        the ticket reply to it, so the chat reads as one thread per ticket."""
         card = OutboxKey.card(ticket.number, ticket.route_round, channel, chat)
-        row = await tx.outbox.by_key(card.render()) or await tx.outbox.by_key(
-            card.piece_of(1).render()
+        instead = OutboxKey.to_staff(
+            ticket.number, Purpose.COORDINATOR, "no-chat", ticket.route_round, channel, chat
         )
-        return row.platform_message_id if row is not None else None
+        for key in (card, card.piece_of(1), instead, instead.piece_of(1)):
+            row = await tx.outbox.by_key(key.render())
+            if row is not None:
+                return row.platform_message_id
+        return None
 
     def forum_fields(self, ticket: TicketRecord, channel: str, chat_id: int) -> dict[str, Any]:
         """In a forum chat every message about a ticket goes to the ticket's own topic, titled

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core import keyboards, new_problem
+from bot.core import address_lookup, keyboards, new_problem
 from bot.core.desk import BODY, CITIZEN, Desk, thread_of
 from bot.core.logsafe import describe
 from bot.domain import cards, texts
@@ -33,7 +33,6 @@ from bot.domain.states import ACTIVE, FINAL, TicketState
 from bot.domain.wire import OutboxKey, Outcome, OutcomeKind, Payload
 from bot.storage.base import Tx
 from routing.model import Body
-from routing.places import municipality_of_oktmo
 
 log = logging.getLogger("bot.core")
 
@@ -193,33 +192,13 @@ async def classify(
     try:
         # CPU-bound (morphology, a model): off the event loop.
         result = await asyncio.to_thread(desk.classifier.classify, text, lat, lon, **answers)
-        if desk.addresses is not None and lat is not None and not answers.get("municipality"):
-            result = await with_address_service(desk, result, text, lat, lon, answers)
+        if desk.addresses is not None:  # production's address service, when configured
+            result = await address_lookup.place(desk, result, text, lat, lon, answers)
     except Exception as exc:
         log.error("classifier failed; the appeal goes to the coordinators: %s", describe(exc))
         result = Unclassified()
     desk.observer.classified(decision_of(result))
     return result
-
-
-async def with_address_service(
-    desk: Desk, result: Any, text: str, lat: float, lon: float, answers: dict[str, str | None]
-) -> Any:
-    """When the text alone leaves the place open, the address service's reading of the pin
-    (its OKTMO code) beats the offline guess «nearest town within 45 km», and comes before any
-    place question. No answer from the service: the offline result stands."""
-    if desk.addresses is None:
-        return result
-    textual = await asyncio.to_thread(desk.classifier.classify, text, None, None, **answers)
-    if decision_of(textual) != "ask_municipality":
-        return result
-    address = await desk.addresses.geolocate(lat, lon)
-    place = municipality_of_oktmo(desk.table, address.oktmo if address else None)
-    if place is None:
-        return result
-    return await asyncio.to_thread(
-        desk.classifier.classify, text, lat, lon, **(answers | {"municipality": place})
-    )
 
 
 def decision_of(result: Any) -> str:

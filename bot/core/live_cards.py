@@ -183,7 +183,15 @@ async def _edit_cards(
         for channel, chat in desk.body_chats(body)
     ]
     if not where:
-        held = cards.card_buttons(number, for_body=False) if ticket.state in ACTIVE else ()
+        # The coordinators' buttons while the chatless body holds the ticket; none once the
+        # round ended (``buttons`` empty: the ticket went elsewhere).
+        held = (
+            cards.card_buttons(
+                number, ticket.state, for_body=False, units=body.id in desk.table.subordinates
+            )
+            if buttons and ticket.state in ACTIVE
+            else ()
+        )
         where = [
             (
                 OutboxKey.to_staff(
@@ -298,7 +306,10 @@ async def send_cards(
                 )
                 + cards.answer_hint(person.channel, forum=False),
                 Purpose.COORDINATOR,
-                buttons=cards.card_buttons(ticket.number, for_body=False),
+                buttons=cards.card_buttons(
+                    ticket.number, state, for_body=False,
+                    units=body.id in desk.table.subordinates,
+                ),
                 attachments=desk.portable(ticket, person.channel),
             )
         return

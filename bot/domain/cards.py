@@ -187,9 +187,10 @@ def card_buttons(
     """The buttons under a card (`CARD_BUTTONS`; a coordinator's: `COORDINATOR_CARD_BUTTONS`).
     ``templates``: the body has reply templates (`routing.model.ReplyTemplate`), offered with
     «Шаблоны ответов» below while the ticket can still be answered. ``units``: the body
-    dispatches for others (`bot.core.units`), offered «Передать подразделению» while open."""
+    dispatches for others (`bot.core.units`), offered «Передать подразделению» while open, on
+    its own card and on the coordinators' card that stands in for it when it has no chat."""
     layout = CARD_BUTTONS.get(state, ()) if for_body else COORDINATOR_CARD_BUTTONS
-    if units and for_body and state in ACTIVE:
+    if units and state in ACTIVE:
         layout = (*layout, _UNITS_ROW)
     rows = tuple(
         tuple(Button(BUTTON_LABELS[action], Payload(action, number).pack()) for action in row)

@@ -91,6 +91,61 @@ def has_address(text: str) -> bool:
     return bool(_STREET.search(normalised) or _HOUSE.search(normalised))
 
 
+#: The most of a citizen's words an address service is sent: the address, not the appeal.
+ADDRESS_QUERY_CHARS = 80
+#: Words around an address that only make it harder to find («у дома 5 на улице …»).
+_FILLER = frozenset("у на по возле около напротив рядом во в между".split())
+#: Where a sentence ends: ! ? ; or a dot after a whole word (not «ул.», «д.», «г.»).
+_SENTENCE_END = re.compile(r"[!?;]|(?<=[а-яёa-z]{5})\.(?=\s|$)|(?<=\d)\.(?=\s|$)", re.IGNORECASE)
+
+
+def address_query(text: str) -> str | None:
+    """What of a citizen's words to ask an address service about: from the first street or
+    house word of the newest line that has one (an answer to «Где это?» is a line of its own),
+    to the end of its sentence, keeping the comma-separated parts that read as address parts
+    (a number, a house or street word, a name with a capital) — «Не горит фонарь у дома 88 на
+    улице Чернышевского, темно» → «дома 88 улице Чернышевского»; a capitalised name right before
+    the street word comes along («Молодёжная улица, дом 2»). ``None`` when no line names a
+    street or a house, or names nothing but the words («дом 5»). What happened and who wrote
+    stays with the bot."""
+    for line in reversed(text.splitlines()):
+        normalised = line.replace("ё", "е").replace("Ё", "Е")
+        found = [m.start() for m in (_STREET.search(normalised), _HOUSE.search(normalised)) if m]
+        if not found:
+            continue
+        start = min(found)
+        before = line[:start].split()
+        while before and before[-1][-1].isalnum() and (
+            before[-1][0].isupper() or before[-1][0].isdigit()
+        ):
+            start = line.rindex(before.pop(), 0, start)  # «Молодёжная улица», «2-я Садовая ул.»
+        tail = line[start:]
+        end = _SENTENCE_END.search(tail)
+        first, *rest = (tail[: end.start()] if end else tail).split(",")
+        kept = [first]
+        for part in rest:
+            word = part.strip().replace("ё", "е").replace("Ё", "Е")
+            if not word or not (word[0].isdigit() or word[0].isupper()
+                                or _STREET.match(word) or _HOUSE.match(word)):
+                break
+            kept.append(part)
+        words = [w for w in ",".join(kept).split() if w.casefold() not in _FILLER]
+        while words and words[-1][0].islower() and not _is_address_word(words[-1]):
+            words.pop()  # «… корп. 2 течёт крыша»: what follows the address
+        named = any(w[0].isalpha() and not _is_address_word(w) for w in words)
+        return " ".join(words).strip(" ,.:—-")[:ADDRESS_QUERY_CHARS] if named else None
+    return None
+
+
+_HOUSE_WORD = re.compile(r"(?:д|дом\w*|корп|корпус\w*|стр|строение|кв|квартир\w*)", re.IGNORECASE)
+
+
+def _is_address_word(word: str) -> bool:
+    """A street or house word, or a house number: no name of a place."""
+    bare = word.replace("ё", "е").strip(".,")
+    return bool(_STREET.fullmatch(bare) or _HOUSE_WORD.fullmatch(bare) or _HOUSE.match(bare))
+
+
 def not_ours_reason(text: str) -> str | None:
     """``"Не наше: это трасса"`` → ``"это трасса"``; ``""`` for a bare «не наше»; ``None`` when
     the reply is not a refusal (then it is an answer for the citizen)."""

@@ -5,13 +5,15 @@ body; the answer is ``{"suggestions": [{"value", "unrestricted_value", "data": {
 ``data.fias_id`` and ``data.oktmo`` among the fields. A wrong key gets HTTP 403, a malformed
 body 400. Addresses are the test's: ``places`` are (lat, lon, value, oktmo) points, and
 ``geolocate`` answers the nearest within the radius asked; ``suggest`` those whose value holds
-the query's words. Every request is recorded (path, headers, body) so a test can check what was
-sent, and ``down`` makes it answer 503.
+the query's words (the kind words «ул», «дом» left out, names by their first five letters, as
+DaData reads inflected names). Every request is recorded (path, headers, body) so a test can
+check what was sent, and ``down`` makes it answer 503.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -80,11 +82,30 @@ class DaDataEmulator:
         body = await self._read(request)
         if isinstance(body, web.Response):
             return body
-        words = str(body.get("query", "")).lower().split()
-        found = [p for p in self.places if all(w in p.value.lower() for w in words)]
+        words = [w for w in _words(str(body.get("query", ""))) if w not in KIND_WORDS]
+        found = [p for p in self.places if _matches(words, _words(p.value))]
         return web.json_response(
             {"suggestions": [_suggestion(p) for p in found[: int(body.get("count", 10))]]}
         )
+
+
+#: Words saying what kind of thing an address part is; DaData reads them, the emulator skips them.
+KIND_WORDS = frozenset(
+    "ул улица улице улицы у д дом дома доме корп корпус пр проспект проспекте пер переулок "
+    "переулке г город с село р н обл".split()
+)
+STEM = 5  # «Молодёжной» finds «Молодёжная»: names compared by their first letters
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower().replace("ё", "е"))
+
+
+def _matches(query: list[str], value: list[str]) -> bool:
+    """Every word of the query is in the value: a number as it is, a name by its stem."""
+    return bool(query) and all(
+        w in value if w.isdigit() else any(v.startswith(w[:STEM]) for v in value) for w in query
+    )
 
 
 def _suggestion(place: Place) -> dict:

@@ -1,18 +1,23 @@
-"""Hand-written Saratov appeals: the place is right when routed, never a confident wrong place.
+"""Hand-written Saratov appeals on the shipped table, no model: routed right or not routed.
 
 Written the way residents write: adjective forms («Балаковская больница»), villages below the
 municipal formation («в селе Усть-Курдюм»), streets named after towns («ул. Новая Саратовская»
-in Энгельс), typos, and regional matters inside a town. Each appeal names one place, given by
-its OKTMO code; a route is right when its place is that code or a formation enclosing it (an
-OKTMO code's first 8 digits are its formation, its first 5 digits + «000» its district), and its
-body's territory covers the place (or the whole region).
+in Энгельс), typos («в Саротове», «Балашев», «Марск»), and regional matters inside a town (a
+regional road, a regional hospital, a social payment, a management company named with its
+town). Each appeal names one place, given by its OKTMO code, and the body that must answer it
+for each topic that fits its words (``adm-<OKTMO>`` is that municipality's administration); a
+route's place is right when it is that code or a formation enclosing it (an OKTMO code's first
+8 digits are its formation, its first 5 digits + «000» its district).
 
-Two checks per appeal: classified freely, a route never names a wrong place (a question is
-fine); classified with the topic given (as after the citizen's answer), it routes to the right
-place without asking where.
+The promise of issue 17: classified freely, an appeal is either asked about (or handed to the
+coordinators) or routed to the right body, with a right topic and place — never a confident
+wrong route. And once the citizen has chosen the topic, the place is found without asking where.
+What the router still gets wrong is kept below as a strict xfail with the reason, never dropped.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
@@ -34,61 +39,147 @@ PETROVSK = "63635101"
 KRASNOARMEYSK = "63622101"
 KRASNY_KUT = "63623101"
 SHIKHANY = "63746000"
+HEALTH, LABOUR, ROADS = "min-health", "min-labour", "min-transport"
+HOUSING, BUILDING, DIGITAL = "gzhi", "min-construction", "min-digital"
 
-APPEALS: list[tuple[str, str, str]] = [
+
+def adm(oktmo: str) -> str:
+    """The administration of a municipality, as the shipped table names it."""
+    return f"adm-{oktmo}"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    text: str
+    place: str  # OKTMO code of the place the appeal is about
+    right: dict[str, str]  # topic → the body right for it here; the first is the citizen's
+    wrong_today: str = ""  # why the router routes it wrongly today (a strict xfail)
+    unplaced_today: str = ""  # why, with the topic given, it still asks where (a strict xfail)
+
+
+GARBLED = "a typo past the fuzzy cutoff (85): the town is asked, not guessed"
+
+APPEALS: list[Appeal] = [
     # adjective and other derived forms of a town
-    ("Балаковская больница №1 не принимает без записи, врача нет", "health", BALAKOVO),
-    ("В вольской школе №3 холодно в классах, дети сидят в куртках", "schools", VOLSK),
-    ("Энгельсские дороги в ужасном состоянии, яма на яме", "roads", ENGELS),
-    ("Марксовская администрация не убирает снег с тротуаров", "snow", MARKS),
-    ("Возле Пугачевского рынка свалка мусора, не вывозят неделю", "waste", PUGACHEV),
-    ("Ртищевские улицы не освещаются, фонари не горят", "lighting", RTISHCHEVO),
-    ("В Балашовской аптеке нет льготных лекарств", "medicines", BALASHOV),
-    ("В хвалынском парке всё в мусоре, лавочки сломаны", "improvement", KHVALYNSK),
-    ("Аткарская детская площадка сломана, качели оторваны", "improvement", ATKARSK),
-    ("Петровская районная больница: нет терапевта второй месяц", "health", PETROVSK),
-    ("Красноармейский детский сад №5 переполнен, очередь", "kindergartens", KRASNOARMEYSK),
-    ("Краснокутская дорога к вокзалу разбита, ямы", "roads", KRASNY_KUT),
-    ("Шиханская школа: в спортзале холодно, не топят", "schools", SHIKHANY),
+    Appeal("Балаковская больница №1 не принимает без записи, врача нет", BALAKOVO,
+           {"health": HEALTH}),
+    Appeal("В вольской школе №3 холодно в классах, дети сидят в куртках", VOLSK,
+           {"schools": adm("63611000")}),
+    Appeal("Энгельсские дороги в ужасном состоянии, яма на яме", ENGELS, {"roads": adm(ENGELS)}),
+    Appeal("Марксовская администрация не убирает снег с тротуаров", MARKS, {"snow": adm(MARKS)}),
+    Appeal("Возле Пугачевского рынка свалка мусора, не вывозят неделю", PUGACHEV,
+           {"waste": adm("63637000")}),
+    Appeal("Ртищевские улицы не освещаются, фонари не горят", RTISHCHEVO,
+           {"lighting": adm(RTISHCHEVO)}),
+    Appeal("В Балашовской аптеке нет льготных лекарств", BALASHOV, {"medicines": HEALTH}),
+    Appeal("В хвалынском парке всё в мусоре, лавочки сломаны", KHVALYNSK,
+           {"improvement": adm(KHVALYNSK)},
+           wrong_today="improvement 0.53, waste 0.33: the district, second for improvement "
+                       "and first for waste, adds both up and beats the town's administration; "
+                       "without a model nothing stops a guess (Thresholds.guess = 0)"),
+    Appeal("Аткарская детская площадка сломана, качели оторваны", ATKARSK,
+           {"improvement": adm(ATKARSK)}),
+    Appeal("Петровская районная больница: нет терапевта второй месяц", PETROVSK,
+           {"health": HEALTH}),
+    Appeal("Красноармейский детский сад №5 переполнен, очередь", KRASNOARMEYSK,
+           {"kindergartens": adm("63622000")}),
+    Appeal("Краснокутская дорога к вокзалу разбита, ямы", KRASNY_KUT, {"roads": adm(KRASNY_KUT)}),
+    Appeal("Шиханская школа: в спортзале холодно, не топят", SHIKHANY,
+           {"schools": adm(SHIKHANY), "heating": adm(SHIKHANY)}),
     # villages and other settlements below the municipal formation
-    ("Нет света на улицах в селе Усть-Курдюм, фонари не горят", "lighting", "63643496101"),
-    ("Яма на дороге в Шумейке, Энгельсский район", "roads", "63650440161"),
-    ("В посёлке Дубки не вывозят мусор, контейнеры переполнены", "waste", "63643440101"),
-    ("Багаевка, не горят фонари на улице Центральной", "lighting", "63643412101"),
-    ("В селе Генеральское нет уличного освещения", "lighting", "63650440111"),
-    ("Терновка Энгельсского района: на кладбище свалка", "cemeteries", "63650460101"),
-    ("В хуторе Сысоев нет уличного освещения", "lighting", "63602405166"),
-    ("Пристанное, Саратовский район: яма на дороге", "roads", "63643496121"),
-    ("Широкий Буерак Вольского района, нет воды в колонках", "water", "63611480101"),
-    ("В с. Квасниковка не горят фонари", "lighting", "63650101103"),
-    ("В посёлке Приволжский яма на дороге", "roads", "63650101055"),
-    ("Сокур Татищевского района, трава по пояс, не косят", "greenery", "63646405118"),
-    ("с. Усть-Курдюм, стая бездомных собак на остановке", "stray-animals", "63643496101"),
-    ("В Усть-Курдюме не горят фонари", "lighting", "63643496101"),
+    Appeal("Нет света на улицах в селе Усть-Курдюм, фонари не горят", "63643496101",
+           {"lighting": adm("63643496")}),
+    Appeal("Яма на дороге в Шумейке, Энгельсский район", "63650440161",
+           {"roads": adm("63650000")}),
+    Appeal("В посёлке Дубки не вывозят мусор, контейнеры переполнены", "63643440101",
+           {"waste": adm("63643000")}),
+    Appeal("Багаевка, не горят фонари на улице Центральной", "63643412101",
+           {"lighting": adm("63643412")}),
+    Appeal("В селе Генеральское нет уличного освещения", "63650440111",
+           {"lighting": adm("63650440")}),
+    # a dump at a cemetery: the cemetery's keeper (the settlement) or dumps (the district)
+    Appeal("Терновка Энгельсского района: на кладбище свалка", "63650460101",
+           {"cemeteries": adm("63650460"), "waste": adm("63650000")}),
+    Appeal("В хуторе Сысоев нет уличного освещения", "63602405166",
+           {"lighting": adm("63602000")}),
+    Appeal("Пристанное, Саратовский район: яма на дороге", "63643496121",
+           {"roads": adm("63643000")}),
+    Appeal("Широкий Буерак Вольского района, нет воды в колонках", "63611480101",
+           {"water": adm("63611000")}),
+    Appeal("В с. Квасниковка не горят фонари", "63650101103", {"lighting": adm(ENGELS)}),
+    Appeal("В посёлке Приволжский яма на дороге", "63650101055", {"roads": adm(ENGELS)}),
+    Appeal("Сокур Татищевского района, трава по пояс, не косят", "63646405118",
+           {"greenery": adm("63646405")}),
+    Appeal("с. Усть-Курдюм, стая бездомных собак на остановке", "63643496101",
+           {"stray-animals": adm("63643000")}),
+    Appeal("В Усть-Курдюме не горят фонари", "63643496101", {"lighting": adm("63643496")}),
     # typos and grammatical cases
-    ("в Саротове яма на дороге по улице Чернышевского", "roads", SARATOV),
-    ("Балоково, не горят фонари во дворе", "lighting", BALAKOVO),
-    ("в Ртищеве не вывозят мусор", "waste", RTISHCHEVO),
-    ("Аткорск, яма на дороге у школы", "roads", ATKARSK),
+    Appeal("в Саротове яма на дороге по улице Чернышевского", SARATOV, {"roads": adm(SARATOV)}),
+    Appeal("Балоково, не горят фонари во дворе", BALAKOVO, {"lighting": adm(BALAKOVO)}),
+    Appeal("в Ртищеве не вывозят мусор", RTISHCHEVO, {"waste": adm("63641000")}),
+    Appeal("Аткорск, яма на дороге у школы", ATKARSK, {"roads": adm(ATKARSK)}),
+    Appeal("в Энгелсе на улице Тельмана яма на дороге", ENGELS, {"roads": adm(ENGELS)}),
+    Appeal("Балашев, не горят фонари на улице Гагарина", BALASHOV, {"lighting": adm(BALASHOV)}),
+    Appeal("Хвалынкс, снег не убирают с тротуаров", KHVALYNSK, {"snow": adm(KHVALYNSK)}),
+    Appeal("в саратове во дворе не горят фанари", SARATOV, {"lighting": adm(SARATOV)}),
+    Appeal("в Пугочеве не вывозят мусор с улицы Топорковской", PUGACHEV,
+           {"waste": adm("63637000")}, unplaced_today=GARBLED),
+    Appeal("Марск, сломаны качели во дворе дома 7", MARKS, {"improvement": adm(MARKS)},
+           unplaced_today=GARBLED),
+    Appeal("Вальск, нет воды в колонке на улице Революционной", VOLSK,
+           {"water": adm("63611000")}, unplaced_today=GARBLED),
     # streets named after towns
-    ("Энгельс, ул. Новая Саратовская, д. 5 — разбита детская площадка", "improvement", ENGELS),
-    ("Саратов, улица Вольская 10, не вывозят мусор", "waste", SARATOV),
-    ("г. Саратов, Саратовский проезд, не горят фонари", "lighting", SARATOV),
-    ("пр. Энгельса в Саратове, яма на дороге", "roads", SARATOV),
-    ("г. Энгельс, ул. Ленина 5, нет отопления в квартире", "heating", ENGELS),
-    ("Балаково, Саратовское шоссе, яма на дороге", "roads", BALAKOVO),
-    ("Маркс, Вольская улица: во дворе сломаны качели", "improvement", MARKS),
-    ("Вольск, ул. Большая Балаковская, не вывозят мусор", "waste", VOLSK),
-    ("В Энгельсе на Саратовской улице огромная яма на дороге", "roads", ENGELS),
-    ("Ртищево, улица Красноармейская, не горят фонари", "lighting", RTISHCHEVO),
-    ("Пугачев, ул. Ершовская, не убран снег", "snow", PUGACHEV),
-    ("Саратов, ул. Большая Марксовская, во дворе не вывозят мусор", "waste", SARATOV),
-    # regional matters inside a town
-    ("В Балаковской больнице нет лекарств для льготников", "medicines", BALAKOVO),
-    ("Энгельс: не начисляют детское пособие третий месяц", "social-support", ENGELS),
-    ("Вольская ЦРБ, нет врача-педиатра", "health", VOLSK),
-    ("Саратов, Заводской район, плохая мобильная связь, нет интернета", "communications",
-     SARATOV),
+    Appeal("Энгельс, ул. Новая Саратовская, д. 5 — разбита детская площадка", ENGELS,
+           {"improvement": adm(ENGELS)}),
+    Appeal("Саратов, улица Вольская 10, не вывозят мусор", SARATOV, {"waste": adm(SARATOV)}),
+    Appeal("г. Саратов, Саратовский проезд, не горят фонари", SARATOV,
+           {"lighting": adm(SARATOV)}),
+    Appeal("пр. Энгельса в Саратове, яма на дороге", SARATOV, {"roads": adm(SARATOV)}),
+    Appeal("г. Энгельс, ул. Ленина 5, нет отопления в квартире", ENGELS,
+           {"heating": adm("63650000")}),
+    Appeal("Балаково, Саратовское шоссе, яма на дороге", BALAKOVO, {"roads": adm(BALAKOVO)}),
+    Appeal("Маркс, Вольская улица: во дворе сломаны качели", MARKS, {"improvement": adm(MARKS)}),
+    Appeal("Вольск, ул. Большая Балаковская, не вывозят мусор", VOLSK,
+           {"waste": adm("63611000")}),
+    Appeal("В Энгельсе на Саратовской улице огромная яма на дороге", ENGELS,
+           {"roads": adm(ENGELS)}),
+    Appeal("Ртищево, улица Красноармейская, не горят фонари", RTISHCHEVO,
+           {"lighting": adm(RTISHCHEVO)}),
+    Appeal("Пугачев, ул. Ершовская, не убран снег", PUGACHEV, {"snow": adm(PUGACHEV)}),
+    Appeal("Саратов, ул. Большая Марксовская, во дворе не вывозят мусор", SARATOV,
+           {"waste": adm(SARATOV)}),
+    # regional matters inside a town: the region's, not the town's
+    Appeal("В Балаковской больнице нет лекарств для льготников", BALAKOVO,
+           {"medicines": HEALTH}),
+    Appeal("Энгельс: не начисляют детское пособие третий месяц", ENGELS,
+           {"social-support": LABOUR}),
+    Appeal("Вольская ЦРБ, нет врача-педиатра", VOLSK, {"health": HEALTH}),
+    Appeal("Саратов, Заводской район, плохая мобильная связь, нет интернета", SARATOV,
+           {"communications": DIGITAL}),
+    Appeal("Областная клиническая больница в Саратове: к кардиологу запись на два месяца "
+           "вперёд", SARATOV, {"health": HEALTH}),
+    Appeal("Энгельсская городская больница №1: нет хирурга, больных отправляют в Саратов",
+           ENGELS, {"health": HEALTH}),
+    Appeal("Ртищевская районная больница: закрыли детское отделение", RTISHCHEVO,
+           {"health": HEALTH}),
+    Appeal("Областная дорога возле Энгельса: разбито покрытие", ENGELS, {"roads": ROADS}),
+    Appeal("Областная дорога у Маркса: ямы по всей трассе", MARKS, {"roads": ROADS}),
+    Appeal("Региональная трасса возле Аткарска вся в ямах, колёса пробиваем", ATKARSK,
+           {"roads": ROADS}),
+    Appeal("Дорога регионального значения через Красный Кут вся в ямах", KRASNY_KUT,
+           {"roads": ROADS}),
+    Appeal("В Балакове не выплачивают пособие по уходу за ребёнком до полутора лет", BALAKOVO,
+           {"social-support": LABOUR}),
+    Appeal("Вольск, соцзащита отказала в субсидии на оплату ЖКУ пенсионерке", VOLSK,
+           {"social-support": LABOUR}),
+    Appeal("Маркс: многодетным задерживают выплату за третий квартал", MARKS,
+           {"social-support": LABOUR}),
+    Appeal("Саратов, ул. Чапаева 20: управляющая компания не убирает подъезд", SARATOV,
+           {"housing": HOUSING}),
+    Appeal("Энгельс, капремонт крыши дома на улице Полтавской сорвали сроки", ENGELS,
+           {"capital-repair": BUILDING}),
+    Appeal("В Балашове на улице Карла Маркса отключают электричество каждый день", BALASHOV,
+           {"electricity": BUILDING}),
 ]
 
 
@@ -118,25 +209,46 @@ def wrong_place(saratov, result, place: str) -> str | None:
     return None
 
 
+def wrong_route(saratov, result, appeal: Appeal) -> str | None:
+    """Why a route is wrong (its topic, its body or its place), or None if it is right."""
+    if result.topic not in appeal.right:
+        return f"тема {result.topic}"
+    if result.body != appeal.right[result.topic]:
+        return f"орган {saratov.body_by_id[result.body].name}"
+    return wrong_place(saratov, result, appeal.place)
+
+
+def each_appeal(known_failure) -> list:
+    """The appeals as test parameters, those with a known failure (``known_failure(appeal)``:
+    its reason) as strict xfails: a fix makes them pass, and then they must be unmarked."""
+    return [
+        pytest.param(appeal, id=appeal.text[:40], marks=[
+            pytest.mark.xfail(strict=True, reason=reason)
+        ] if (reason := known_failure(appeal)) else [])
+        for appeal in APPEALS
+    ]
+
+
 def test_there_are_enough_appeals():
     assert len(APPEALS) >= 40
-    assert len({text for text, _, _ in APPEALS}) == len(APPEALS)
+    assert len({appeal.text for appeal in APPEALS}) == len(APPEALS)
 
 
-@pytest.mark.parametrize(("text", "topic", "place"), APPEALS, ids=[a[0][:40] for a in APPEALS])
-def test_never_a_confident_wrong_place(saratov, classifier, text, topic, place):
-    result = classifier.classify(text)
+@pytest.mark.parametrize("appeal", each_appeal(lambda a: a.wrong_today))
+def test_routed_right_or_not_routed(saratov, classifier, appeal):
+    """Never a confident wrong route: routed means the right body, topic and place."""
+    result = classifier.classify(appeal.text)
     if result.decision is Decision.ROUTE:
-        assert wrong_place(saratov, result, place) is None, result.why
+        assert wrong_route(saratov, result, appeal) is None, result.why
 
 
-@pytest.mark.parametrize(("text", "topic", "place"), APPEALS, ids=[a[0][:40] for a in APPEALS])
-def test_the_place_is_found_once_the_topic_is_known(saratov, classifier, text, topic, place):
-    result = classifier.classify(text, topic=topic)
+@pytest.mark.parametrize("appeal", each_appeal(lambda a: a.unplaced_today))
+def test_the_place_is_found_once_the_topic_is_known(saratov, classifier, appeal):
+    result = classifier.classify(appeal.text, topic=next(iter(appeal.right)))
     assert result.decision is Decision.ROUTE, result.why
-    assert wrong_place(saratov, result, place) is None, result.why
+    assert wrong_route(saratov, result, appeal) is None, result.why
     if not saratov.body_by_id[result.body].covers_whole_region:
-        assert result.municipality in acceptable(place), result.why
+        assert result.municipality in acceptable(appeal.place), result.why
 
 
 ATKARSK_PIN = (51.8736, 45.0003)
@@ -183,3 +295,12 @@ def test_a_formation_named_by_its_word_is_not_the_village_of_that_name(classifie
 def test_the_district_is_meant_when_the_adjective_says_district(classifier):
     found = classifier.gazetteer.find(analyse("в Балаковском районе яма на дороге"))
     assert [m.municipality_id for m in found] == ["63607000"]
+
+
+def test_a_road_named_regional_is_the_regions_and_a_plain_road_the_towns(classifier):
+    """The level named with the object (`routing/data/level_names.txt`) outweighs the town;
+    without it the same words go to the town's administration, as the table orders."""
+    regional = classifier.classify("Областная дорога возле Энгельса: разбито покрытие")
+    plain = classifier.classify("Дорога возле Энгельса: разбито покрытие")
+    assert (regional.decision, regional.body) == (Decision.ROUTE, ROADS)
+    assert (plain.decision, plain.body) == (Decision.ROUTE, adm(ENGELS))

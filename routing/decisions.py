@@ -33,7 +33,11 @@ class Thresholds:
     place: float = 0.75  # share of place evidence the best municipality needs to be "known"
     evidence: float = 0.12  # below this best-topic probability nothing fits: coordinators
     gain: float = 0.15  # least expected drop in the chance of a wrong body a question must buy
-    guess: float = 0.0  # least score routed when no question would help; below: coordinators
+    #: The least score at which an appeal no question can settle is still routed to its best
+    #: body; below it the coordinators route it. A raw score (no calibrated model) of 0.4 is a
+    #: body barely ahead of another («хвалынский парк»: district 0.36 against town 0.35); a
+    #: calibrated model uses `routing.classify.GUESS_CHANCE` instead.
+    guess: float = 0.4
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,7 @@ APPEALS: list[Appeal] = [
            {"lighting": adm(RTISHCHEVO)}),
     Appeal("В Балашовской аптеке нет льготных лекарств", BALASHOV, {"medicines": HEALTH}),
     Appeal("В хвалынском парке всё в мусоре, лавочки сломаны", KHVALYNSK,
-           {"improvement": adm(KHVALYNSK)},
-           wrong_today="improvement 0.53, waste 0.33: the district, second for improvement "
-                       "and first for waste, adds both up and beats the town's administration; "
-                       "without a model nothing stops a guess (Thresholds.guess = 0)"),
+           {"improvement": adm(KHVALYNSK)}),  # district 0.36, town 0.35: to the coordinators
     Appeal("Аткарская детская площадка сломана, качели оторваны", ATKARSK,
            {"improvement": adm(ATKARSK)}),
     Appeal("Петровская районная больница: нет терапевта второй месяц", PETROVSK,

@@ -20,3 +20,52 @@ WIDGET_FROM_THE_FUTURE = (
     "Время в данных входа через Telegram впереди времени сервера. Проверьте часы на сервере "
     "и войдите ещё раз."
 )
+
+# -- the routing table in the console (bot.core.table_console) -----------------------------------
+CONSOLE_TABLE_ONLY_COORDINATORS = (
+    "Таблицу маршрутизации просматривают и правят только координаторы."
+)
+CONSOLE_CELL_TOO_LONG = "слишком длинное значение: {length} символов, допустимо до {limit}"
+CONSOLE_UNKNOWN_SECTION = "Править можно органы, темы и муниципальные образования."
+CONSOLE_ROW_GONE = (
+    "Записи «{id}» в действующей таблице уже нет: её удалили или переименовали. Обновите "
+    "страницу."
+)
+CONSOLE_EDIT_UNCHANGED = "Правка ничего не меняет: таблица осталась прежней."
+CONSOLE_EDIT_WHAT = {
+    "bodies": {
+        "add": "добавлен орган «{name}» ({id})",
+        "change": "изменён орган «{name}» ({id})",
+        "delete": "удалён орган «{name}» ({id})",
+    },
+    "topics": {
+        "add": "добавлена тема «{name}» ({id})",
+        "change": "изменена тема «{name}» ({id})",
+        "delete": "удалена тема «{name}» ({id})",
+    },
+    "municipalities": {
+        "add": "добавлено муниципальное образование «{name}» ({id})",
+        "change": "изменено муниципальное образование «{name}» ({id})",
+        "delete": "удалено муниципальное образование «{name}» ({id})",
+    },
+}
+#: Field names of the edit form, in the coordinator's words (the keys are the table's columns).
+CONSOLE_FIELD_LABELS = {
+    "id": "Идентификатор",
+    "name": "Название",
+    "kind": "Вид",
+    "parent": "Вышестоящий (id)",
+    "aliases": "Другие названия (через «;»)",
+    "lat": "Широта",
+    "lon": "Долгота",
+    "level": "Уровень (federal, regional, municipal)",
+    "keywords": "Ключевые слова (через «;»)",
+    "examples": "Примеры обращений (каждый с новой строки)",
+    "asks": "Что спросить у жителя (address; photo)",
+    "deadline": "Срок ответа (72h, 30d, 10wd)",
+    "topics": "Темы (id через «;»)",
+    "territory": "Территория (region или коды ОКТМО через «;»)",
+    "priority": "Приоритет",
+    "telegram_chat": "Чат Telegram",
+    "vk_peer": "Беседа ВКонтакте",
+}

@@ -69,3 +69,10 @@ CONSOLE_FIELD_LABELS = {
     "telegram_chat": "Чат Telegram",
     "vk_peer": "Беседа ВКонтакте",
 }
+
+# -- staff in the console (bot.core.staff_console) -----------------------------------------------
+CONSOLE_STAFF_NOT_ALLOWED = (
+    "Списки подключённых видят координаторы и администраторы органов (только своего органа)."
+)
+CONSOLE_STAFF_OTHER_BODY = "Вы администратор другого органа: этот список вам не виден."
+CONSOLE_REVOKE_ONLY_COORDINATORS = "Отзывать подключения могут только координаторы."

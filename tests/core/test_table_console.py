@@ -15,6 +15,7 @@ from test_coordination import started, version_numbers
 from bot.core.coordination import MAX_UPLOAD_BYTES
 from bot.core.table_console import TableConsole
 from bot.domain import texts
+from bot.domain.messages import IncomingMessage
 from bot.domain.records import FROM_EDIT
 from bot.domain.viewer import NotAllowed, Viewer
 from routing.model import Deadline
@@ -62,6 +63,18 @@ async def test_an_edited_row_is_proposed_with_its_diff_and_applied_like_an_uploa
     assert parse_table(latest.content.encode(), "v.yaml") == world.core.table
     again = await console.apply(COORDINATOR, edit.proposal)
     assert again.notice == texts.TABLE_ALREADY_APPLIED
+
+
+async def test_an_applied_edit_is_what_the_bot_works_by(world):
+    """A chat written into a body's row by the console is that body's staff chat once
+    «Применить» is pressed: a message there is no longer a citizen's appeal."""
+    console = await console_of(world)
+    edit = await console.edit_row(COORDINATOR, "bodies", "health", {"telegram_chat": "-5005"})
+    assert "~ Министерство здравоохранения (health): telegram_chat" in edit.reply.messages[0]
+    await console.apply(COORDINATOR, edit.proposal)
+    outcome = await world.core.handle(IncomingMessage("tg", -5005, 1, 900, "привет"))
+    assert outcome.kind == "ignored"
+    assert world.core.staff.bodies_of_chat("tg", -5005) == ("health",)
 
 
 async def test_a_form_with_mistakes_gets_messages_per_field_and_changes_nothing(world):

@@ -10,14 +10,14 @@ Chats written into the routing table are listed too, marked so: they change only
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import invites, staff_list
 from bot.core.desk import COORDINATOR, Desk
 from bot.domain import texts
-from bot.domain.records import StaffInvite
+from bot.domain.records import StaffBinding, StaffInvite
 from bot.domain.staff import chat_kind
 from bot.domain.viewer import NotAllowed, Viewer
 from bot.domain.wire import Outcome, OutcomeKind
@@ -69,10 +69,13 @@ def staff_of(desk: Desk, viewer: Viewer, body_id: str | None = None) -> tuple[Bo
         b for b in desk.table.bodies
         if (body_id is None or b.id == body_id) and (coordinator or b.id in mine)
     ]
-    return tuple(_listing(desk, body) for body in bodies)
+    by_body: dict[str, list[StaffBinding]] = {}
+    for binding in desk.bindings:  # once, not once per body: a region has hundreds of bodies
+        by_body.setdefault(binding.body, []).append(binding)
+    return tuple(_listing(desk, body, by_body.get(body.id, ())) for body in bodies)
 
 
-def _listing(desk: Desk, body: Body) -> BodyStaff:
+def _listing(desk: Desk, body: Body, bindings: Iterable[StaffBinding]) -> BodyStaff:
     unreachable = desk.staff.unreachable
     entries: list[StaffEntry] = []
     for channel, chat in (("tg", body.telegram_chat), ("vk", body.vk_peer)):
@@ -82,9 +85,7 @@ def _listing(desk: Desk, body: Body) -> BodyStaff:
                 channel, chat_id, _where(channel, chat_id, forum=False), None, None, None,
                 (channel, chat_id) in unreachable,
             ))
-    for binding in desk.bindings:
-        if binding.body != body.id:
-            continue
+    for binding in bindings:
         entries.append(StaffEntry(
             binding.channel, binding.chat_id,
             _where(binding.channel, binding.chat_id, binding.forum, binding.user_id),

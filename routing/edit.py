@@ -20,6 +20,7 @@ the event loop, since a national table takes longer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -163,9 +164,13 @@ def _sorted(problems: list[Problem], section: str, row: int | None,
     fields: dict[str, list[str]] = {}
     elsewhere: list[str] = []
     for problem in problems:
-        ours = problem.sheet == section and (problem.row == row or (problem.row is None and
-                                             problem.column is not None))
-        message = _without_sheets(problem.message)
+        ours = problem.sheet == section and (
+            problem.row == row
+            or (problem.row is None and problem.column is not None)
+            # a tie reported on the later of two bodies, naming the edited one by its row
+            or (row is not None and f"(строка {row})" in problem.message)
+        )
+        message = _ROW_REF.sub("", _without_sheets(problem.message))
         if ours and problem.column:
             fields.setdefault(problem.column, []).append(message)
         elif problem.sheet in sections and problem.row is not None:
@@ -192,6 +197,10 @@ _SHEET_WORDS = (
     ("в листе municipalities", "среди муниципальных образований"),
     ("в листе bodies", "среди органов"),
 )
+
+
+#: «(строка 12)» in a message about another row: the console names rows, it has no numbers.
+_ROW_REF = re.compile(r" \(строка \d+\)")
 
 
 def _without_sheets(message: str) -> str:

@@ -115,6 +115,16 @@ def test_a_tie_between_two_bodies_is_refused(table):
         "topics": "roads", "territory": "63701000",
     }))
     assert "оба отвечают за тему «Дороги и тротуары»" in problems.fields["priority"][0]
+    # Also when the edited body comes first and the tie is found at the other one.
+    first = problems_of(table, RowChange("bodies", "saratov-admin", {
+        "territory": "63602000", "priority": "0",
+    }))
+    assert first.fields["priority"] == (
+        "органы «Администрация Александрово-Гайского района» и «Администрация города Саратова» "
+        "оба отвечают за тему «Дороги и тротуары» на территории «Александрово-Гайский "
+        "муниципальный район» с одинаковым приоритетом 0: задайте одному из них больший priority",
+    )  # found at the later body, shown on the edited one, without a row number
+    assert not first.elsewhere
 
 
 def test_deleting_a_body_nobody_refers_to_works_and_the_last_one_cannot_go(table):

@@ -20,11 +20,19 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.core.coordination import MAX_UPLOAD_BYTES, Coordination, Reply, TableFile
+from bot.core.coordination import (
+    MAX_UPLOAD_BYTES,
+    Coordination,
+    Reply,
+    TableFile,
+    from_stored,
+)
 from bot.core.table_browse import Listing, browse
 from bot.domain import texts
 from bot.domain.records import TableVersion
+from bot.domain.states import ProposalState
 from bot.domain.viewer import NotAllowed, Viewer
+from routing.diff import diff_tables
 from routing.edit import EDITABLE, RowChange, RowEditError, UnknownRow, current_cells, edited
 
 log = logging.getLogger("bot.coordination")
@@ -89,6 +97,30 @@ class TableConsole:
         self._require(viewer)
         async with self.coordination.repo.transaction() as tx:
             return await tx.tables.versions(min(max(limit, 1), 100))
+
+    async def proposal(self, viewer: Viewer, proposal_id: int) -> Reply:
+        """A proposal shown again (a page reloaded before «Применить»): its summary and its
+        diff against the version in force now, with its number while it can still be applied;
+        a settled, stale or unknown one gets only a ``notice`` saying so."""
+        self._require(viewer)
+        async with self.coordination.repo.transaction() as tx:
+            found = await tx.tables.proposal(proposal_id)
+            current = await tx.tables.latest()
+        if found is None or current is None:
+            return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
+        if found.state != ProposalState.PENDING:
+            return Reply(notice=Coordination._settled_notice(found.state))
+        if found.base_version != current.id:
+            return Reply(notice=texts.TABLE_STALE.format(version=current.id))
+        old, new = await asyncio.gather(
+            asyncio.to_thread(from_stored, current.content),
+            asyncio.to_thread(from_stored, found.content),
+        )
+        diff = await asyncio.to_thread(diff_tables, old, new)
+        message = texts.CONSOLE_PROPOSAL_SHOWN.format(
+            summary=found.summary, version=current.id, diff=diff.render_ru()
+        )
+        return Reply((message,), proposal=found.id, diff=diff)
 
     # -- proposing -------------------------------------------------------------------------------
     async def edit_row(

@@ -142,13 +142,29 @@ async def test_a_proposal_made_stale_by_another_is_refused_and_cancel_works(worl
     first = await console.edit_row(COORDINATOR, "bodies", "city", {"priority": "2"})
     second = await console.edit_row(COORDINATOR, "bodies", "transport", {"priority": "4"})
     third = await console.edit_row(COORDINATOR, "bodies", "health", {"priority": "5"})
+    # Shown again on a reload while it can be applied: its summary and its diff.
+    shown = await console.proposal(COORDINATOR, third.proposal)
+    assert shown.proposal == third.proposal
+    assert shown.diff.bodies.changed == (("health", ("priority",)),)
+    assert shown.messages[0].startswith(
+        "Предложение: правка в консоли: изменён орган «Министерство здравоохранения» (health). "
+        "Что изменится по сравнению с действующей таблицей (версия 1)"
+    )
     await console.apply(COORDINATOR, second.proposal)
     stale = await console.apply(COORDINATOR, first.proposal)
     assert stale.messages == (texts.TABLE_STALE.format(version=2),)
     assert world.core.table.body_by_id["city"].priority == 0
+    # Shown again on a reload: a stale one says so.
+    assert (await console.proposal(COORDINATOR, third.proposal)).notice == (
+        texts.TABLE_STALE.format(version=2)
+    )
+    assert (await console.proposal(COORDINATOR, 999)).notice == texts.TABLE_PROPOSAL_UNKNOWN
     cancelled = await console.cancel(COORDINATOR, third.proposal)
     assert cancelled.messages == (texts.TABLE_CANCELLED.format(version=2),)
     assert (await console.apply(COORDINATOR, third.proposal)).notice == (
+        texts.TABLE_ALREADY_CANCELLED
+    )
+    assert (await console.proposal(COORDINATOR, third.proposal)).notice == (
         texts.TABLE_ALREADY_CANCELLED
     )
 
@@ -190,6 +206,7 @@ async def test_only_coordinators_get_in(world):
         console.rollback(stranger),
         console.apply(stranger, 1),
         console.cancel(stranger, 1),
+        console.proposal(stranger, 1),
     ):
         with pytest.raises(NotAllowed):
             await call

@@ -243,6 +243,11 @@ class DatabaseGauges:
         async with repo.transaction() as tx:
             return {gauge.name: await gauge.read(tx, now) for gauge in self.gauges}
 
+    def reading(self, name: str) -> Reading:
+        """What the last `read` took for the gauge ``name`` (``None`` while the database is
+        away): ``/healthz`` reports the outbox's lag from the same read."""
+        return self._readings.get(name)
+
     def describe(self) -> Iterator[Metric]:
         """The names, so that the registry refuses a second gauge of the same name."""
         yield GaugeMetricFamily(self.UP, "")

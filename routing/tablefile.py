@@ -350,6 +350,20 @@ def _cell(column: str, value: object) -> object:
     return value
 
 
+def entry_values(table: RoutingTable, section: str) -> Iterator[dict[str, object]]:
+    """Each entry of ``section`` as its fields in the plain types every format shares (text,
+    numbers, lists, ``None``): what a reader hands the validator, so an edited copy can be
+    judged exactly as a file is (``routing.edit``)."""
+    return _entries(table, section)
+
+
+def cell_text(column: str, value: object) -> str:
+    """A field's value as one XLSX/CSV cell would hold it (lists joined by «; », examples by
+    line breaks, nothing as empty): what a form shows for a coordinator to edit."""
+    shown = _cell(column, _value(value))
+    return "" if shown is None else repr(shown) if isinstance(shown, float) else str(shown)
+
+
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 

@@ -10,6 +10,7 @@ error, the health answer turns 503 when the database is gone, and the two endpoi
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -119,6 +120,7 @@ async def test_an_appeal_moves_the_counters_and_healthz_says_ok_in_polling_mode(
         status, body = await get(port, "/healthz")
         assert status == 200
         assert '"status": "ok"' in body and '"outbox": "running"' in body
+        assert json.loads(body)["outbox_lag_seconds"] == 0  # everything delivered
         assert tg.token not in body
 
 
@@ -186,7 +188,13 @@ async def test_healthz_turns_503_when_the_database_is_closed_or_the_outbox_stops
     port = free_port()
     await web.TCPSite(runner, LOCAL, port).start()
     try:
-        assert (await get(port, "/healthz"))[0] == 200
+        status, body = await get(port, "/healthz")
+        assert status == 200
+        # The database is reachable, and delivery lags by the oldest unsent message's wait.
+        assert json.loads(body) | {"uptime_seconds": 0} == {
+            "status": "ok", "database": "ok", "outbox": "running", "outbox_lag_seconds": 90,
+            "uptime_seconds": 0,
+        }
         samples = await scrape(port)
         assert value(samples, "bot_tickets_overdue") == 1
         assert value(samples, "bot_outbox_depth", state="pending") == 1
@@ -203,10 +211,40 @@ async def test_healthz_turns_503_when_the_database_is_closed_or_the_outbox_stops
         await repo.close()
         status, body = await get(port, "/healthz")
         assert status == 503 and '"database": "unavailable"' in body
+        assert json.loads(body)["outbox_lag_seconds"] is None  # unknown, not stale
         samples = await scrape(port)
         assert value(samples, "bot_database_up") == 0
         # Not shown stale while the database is away.
         assert value(samples, "bot_outbox_depth", state="pending") is None
+    finally:
+        await runner.cleanup()
+        await repo.close()
+
+
+@run_async
+async def test_healthz_with_a_lag_limit_turns_503_when_delivery_lags_beyond_it(tmp_path: Path):
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    repo = SqliteRepository(tmp_path / "bot.sqlite3")
+    await repo.open()
+    clock = At(now)
+    health = HealthEndpoints(Metrics(), repo, clock, lambda: True, lag_limit=300)
+    app = web.Application()
+    health.register(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, LOCAL, port).start()
+    try:
+        async with repo.transaction() as tx:
+            await tx.outbox.enqueue(OutboxDraft("k1", "tg", 5, {"text": "…"}, "citizen"), now)
+        clock.at = now + timedelta(seconds=300)
+        status, body = await get(port, "/healthz")
+        assert status == 200 and json.loads(body)["outbox_lag_seconds"] == 300
+        clock.at = now + timedelta(seconds=301)
+        status, body = await get(port, "/healthz")
+        assert status == 503
+        assert json.loads(body)["outbox"] == "lagging" and json.loads(body)["status"] == "fail"
+        assert json.loads(body)["outbox_lag_seconds"] == 301
     finally:
         await runner.cleanup()
         await repo.close()

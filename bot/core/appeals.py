@@ -25,6 +25,7 @@ from bot.core import (
     reachability,
     safe_actions,
     staff_actions,
+    staff_console,
 )
 from bot.core.desk import Desk
 
@@ -100,6 +101,10 @@ class AppealCore:
     load_staff = _UseCase(invites.load_staff)
     invite = _UseCase(invites.invite)
     redeem = _UseCase(invites.redeem)
+    # Administrators from the console (a viewer instead of a message).
+    console_staff = _UseCase(staff_console.staff_of)
+    console_revoke = _UseCase(staff_console.revoke)
+    console_invite = _UseCase(staff_console.invite)
     # Delivery reports.
     citizen_unreachable = _UseCase(reachability.citizen_unreachable)
     citizen_reachable = _UseCase(reachability.citizen_reachable)

@@ -40,10 +40,10 @@ from bot.core.appeals import AppealCore
 from bot.core.ports import Classifies
 from bot.domain import texts
 from bot.domain.messages import Button, Clock, split_text
-from bot.domain.records import FROM_FILE, FROM_ROLLBACK, FROM_UPLOAD, TableVersion
+from bot.domain.records import FROM_EDIT, FROM_FILE, FROM_ROLLBACK, FROM_UPLOAD, TableVersion
 from bot.domain.states import ProposalState
 from bot.storage.base import Repository
-from routing.diff import diff_tables
+from routing.diff import TableDiff, diff_tables
 from routing.errors import TableError
 from routing.model import RoutingTable
 from routing.sandbox import parse_upload
@@ -84,6 +84,10 @@ class Reply:
     notice: str | None = None
     document: TableFile | None = None
     photo: bytes | None = None
+    #: The proposal this reply offers to apply, and what it changes: for a page, which shows
+    #: the diff its own way and applies by number (`bot.core.table_console`).
+    proposal: int | None = None
+    diff: TableDiff | None = None
 
     @property
     def settles_proposal(self) -> bool:
@@ -241,6 +245,12 @@ class Coordination:
         summary = texts.TABLE_SUMMARY_UPLOAD.format(name=name, summary=table.summary())
         return await self._propose(table, FROM_UPLOAD, by, name=name, summary=summary)
 
+    async def propose_edit(self, table: RoutingTable, by: str, *, what: str) -> Reply:
+        """A table with one row edited in the console (`bot.core.table_console`), already
+        validated: proposed like an upload, ``what`` says which row and how."""
+        summary = texts.TABLE_SUMMARY_EDIT.format(what=what)
+        return await self._propose(table, FROM_EDIT, by, name=what, summary=summary)
+
     @staticmethod
     def _parse_upload(data: bytes, name: str, current: RoutingTable) -> RoutingTable:
         """A single CSV sheet replaces that sheet of the current table; the rest as uploaded.
@@ -336,7 +346,11 @@ class Coordination:
                 summary=summary,
                 restores=restores,
             )
-        if kind == FROM_ROLLBACK:
+        if kind == FROM_EDIT:
+            message = texts.TABLE_EDIT_PROPOSED.format(
+                what=name, version=current.id, diff=diff.render_ru()
+            )
+        elif kind == FROM_ROLLBACK:
             message = texts.TABLE_ROLLBACK_PROPOSED.format(
                 target=restores,
                 when=self._when(when) if when else "",
@@ -354,7 +368,7 @@ class Coordination:
             ),
         )
         log.info("routing table: proposal %d (%s) against version %d", proposal, kind, current.id)
-        return Reply(tuple(split_text(message, MAX_TEXT)), buttons)
+        return Reply(tuple(split_text(message, MAX_TEXT)), buttons, proposal=proposal, diff=diff)
 
     # == buttons ================================================================================
     async def press(self, data: str, by: str) -> Reply:

@@ -64,10 +64,27 @@ async def invite(
     if refusal is not None:
         await desk.reply_in_chat(message, refusal, "invite-refused")
         return Outcome(K.IGNORED, notice=refusal)
-    body = found[0]
+    _created, text = await create_invite(
+        desk, found[0], message.channel, message.user_id, links=links
+    )
+    await desk.reply_in_chat(message, text, "invite")
+    return Outcome(K.INVITED)
+
+
+async def create_invite(
+    desk: Desk,
+    body: Body,
+    channel: str,
+    user_id: int,
+    *,
+    links: Callable[[str], str] | None = None,
+) -> tuple[StaffInvite, str]:
+    """A single-use code for ``body``, stored, and the text that hands it over (the chat's
+    ``/invite`` and the console's «Пригласить» say the same). The coordinator who made it
+    (``channel``, ``user_id``) is told in the bot when it is redeemed."""
     now = desk.clock.now()
     token = new_invite_token()
-    created = StaffInvite(token, body.id, message.channel, message.user_id, now, now + INVITE_TTL)
+    created = StaffInvite(token, body.id, channel, user_id, now, now + INVITE_TTL)
     text = texts.INVITE_CREATED.format(
         body=body.name,
         body_id=body.id,
@@ -77,9 +94,8 @@ async def invite(
     )
     async with desk.repo.transaction() as tx:
         await tx.staff.add_invite(created)
-    await desk.reply_in_chat(message, text, "invite")
     log.info("invite created for body %s", body.id)
-    return Outcome(K.INVITED)
+    return created, text
 
 
 async def redeem(

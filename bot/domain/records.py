@@ -282,6 +282,7 @@ class StaffBinding:
 FROM_FILE = "file"  # seeded from ROUTING_TABLE at start
 FROM_UPLOAD = "upload"  # a coordinator uploaded it and pressed «Применить»
 FROM_ROLLBACK = "rollback"  # /rollback: a copy of an earlier version
+FROM_EDIT = "edit"  # one row edited in the console, then «Применить»
 
 
 
@@ -304,7 +305,7 @@ class TableProposal:
     content: str
     content_hash: str
     base_version: int  # the version that was current when it was proposed
-    kind: str  # FROM_UPLOAD or FROM_ROLLBACK
+    kind: str  # FROM_UPLOAD, FROM_ROLLBACK or FROM_EDIT
     restores: int | None
     proposed_by: str
     created_at: datetime

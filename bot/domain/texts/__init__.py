@@ -5,9 +5,10 @@ number (they quote it when they call); body and coordinator texts start with the
 chat full of appeals stays searchable.
 
 One namespace (``texts.ACCEPTED_ROUTED``) in files by audience: `citizen`, `staff`
-(bodies' administrators), `coordination`, `pages` (connected state pages) and `console`
-(the web console). A name is defined in exactly one of them (`tests/domain/test_texts.py`),
-so the star imports below cannot shadow one another.
+(bodies' administrators), `coordination`, `pages` (connected state pages), `console` (the web
+console) and `tableweb` (the console's table, staff and sign-in tools). A name is defined in
+exactly one of them (`tests/domain/test_texts.py`), so the star imports below cannot shadow one
+another.
 """
 
 from bot.domain.texts.citizen import *  # noqa: F403
@@ -15,3 +16,4 @@ from bot.domain.texts.console import *  # noqa: F403
 from bot.domain.texts.coordination import *  # noqa: F403
 from bot.domain.texts.pages import *  # noqa: F403
 from bot.domain.texts.staff import *  # noqa: F403
+from bot.domain.texts.tableweb import *  # noqa: F403

@@ -111,6 +111,12 @@ TABLE_WHO_SYSTEM = "при запуске"
 TABLE_SUMMARY_FILE = "из файла ROUTING_TABLE — {summary}"
 TABLE_SUMMARY_UPLOAD = "«{name}» — {summary}"
 TABLE_SUMMARY_ROLLBACK = "откат к версии {target} — {summary}"
+TABLE_SUMMARY_EDIT = "правка в консоли: {what}"
+TABLE_EDIT_PROPOSED = (
+    "Правка проверена, ошибок нет: {what}. Что изменится по сравнению с действующей таблицей "
+    "(версия {version}):\n\n{diff}\n\nНажмите «Применить», чтобы обращения распределялись по "
+    "новой таблице."
+)
 WHEN = "{date:%d.%m.%Y %H:%M}"
 # The coordinator's tools at a glance (/tools, «Меню координатора»): the same in both channels.
 COORDINATOR_TOOLS = (

@@ -1,0 +1,82 @@
+"""Texts of the console's tools for coordinators and bodies' administrators: signing in with
+the Telegram Login Widget, editing one row of the routing table, and staff (who is bound to a
+body, revoking, invites) — what a page shows, whatever page shows it."""
+
+WIDGET_MALFORMED = (
+    "Данные входа через Telegram повреждены. Нажмите кнопку «Войти через Telegram» ещё раз."
+)
+WIDGET_INCOMPLETE = (
+    "Данные входа через Telegram неполные. Нажмите кнопку «Войти через Telegram» ещё раз."
+)
+WIDGET_FORGED = (
+    "Подпись Telegram не совпала: данные входа изменены или выданы для другого бота. "
+    "Войти не удалось."
+)
+WIDGET_STALE = (
+    "Данные входа через Telegram устарели (действуют {minutes} минут). Нажмите кнопку "
+    "«Войти через Telegram» ещё раз."
+)
+WIDGET_FROM_THE_FUTURE = (
+    "Время в данных входа через Telegram впереди времени сервера. Проверьте часы на сервере "
+    "и войдите ещё раз."
+)
+
+# -- the routing table in the console (bot.core.table_console) -----------------------------------
+CONSOLE_TABLE_ONLY_COORDINATORS = (
+    "Таблицу маршрутизации просматривают и правят только координаторы."
+)
+CONSOLE_CELL_TOO_LONG = "слишком длинное значение: {length} символов, допустимо до {limit}"
+CONSOLE_UNKNOWN_SECTION = "Править можно органы, темы и муниципальные образования."
+CONSOLE_ROW_GONE = (
+    "Записи «{id}» в действующей таблице уже нет: её удалили или переименовали. Обновите "
+    "страницу."
+)
+CONSOLE_PROPOSAL_SHOWN = (
+    "Предложение: {summary}. Что изменится по сравнению с действующей таблицей (версия "
+    "{version}):\n\n{diff}\n\nНажмите «Применить», чтобы обращения распределялись по новой таблице."
+)
+CONSOLE_EDIT_UNCHANGED = "Правка ничего не меняет: таблица осталась прежней."
+CONSOLE_EDIT_WHAT = {
+    "bodies": {
+        "add": "добавлен орган «{name}» ({id})",
+        "change": "изменён орган «{name}» ({id})",
+        "delete": "удалён орган «{name}» ({id})",
+    },
+    "topics": {
+        "add": "добавлена тема «{name}» ({id})",
+        "change": "изменена тема «{name}» ({id})",
+        "delete": "удалена тема «{name}» ({id})",
+    },
+    "municipalities": {
+        "add": "добавлено муниципальное образование «{name}» ({id})",
+        "change": "изменено муниципальное образование «{name}» ({id})",
+        "delete": "удалено муниципальное образование «{name}» ({id})",
+    },
+}
+#: Field names of the edit form, in the coordinator's words (the keys are the table's columns).
+CONSOLE_FIELD_LABELS = {
+    "id": "Идентификатор",
+    "name": "Название",
+    "kind": "Вид",
+    "parent": "Вышестоящий (id)",
+    "aliases": "Другие названия (через «;»)",
+    "lat": "Широта",
+    "lon": "Долгота",
+    "level": "Уровень (federal, regional, municipal)",
+    "keywords": "Ключевые слова (через «;»)",
+    "examples": "Примеры обращений (каждый с новой строки)",
+    "asks": "Что спросить у жителя (address; photo)",
+    "deadline": "Срок ответа (72h, 30d, 10wd)",
+    "topics": "Темы (id через «;»)",
+    "territory": "Территория (region или коды ОКТМО через «;»)",
+    "priority": "Приоритет",
+    "telegram_chat": "Чат Telegram",
+    "vk_peer": "Беседа ВКонтакте",
+}
+
+# -- staff in the console (bot.core.staff_console) -----------------------------------------------
+CONSOLE_STAFF_NOT_ALLOWED = (
+    "Списки подключённых видят координаторы и администраторы органов (только своего органа)."
+)
+CONSOLE_STAFF_OTHER_BODY = "Вы администратор другого органа: этот список вам не виден."
+CONSOLE_REVOKE_ONLY_COORDINATORS = "Отзывать подключения могут только координаторы."

@@ -5,7 +5,7 @@ Everything goes through a transaction (`Repository.transaction`): a state change
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
 ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``,
-``tx.pages``), so that a call site names what it touches and a type checker sees every method
+``tx.pages``, ``tx.reports``), so that a call site names what it touches and a type checker sees every method
 without the core knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
@@ -24,6 +24,17 @@ from typing import Any, Protocol
 
 from bot.domain.comments import CommentRef
 from bot.domain.pages import ConnectedPage, PageAppeal
+from bot.domain.reports import (
+    BodyFigures,
+    ExportRow,
+    MapPoint,
+    QueueRow,
+    QueueView,
+    RouteCounts,
+    TicketFilter,
+    TopicCount,
+    Totals,
+)
 from bot.domain.records import (
     InboxDraft,
     InboxRow,
@@ -250,6 +261,30 @@ class PagesTx(Protocol):
     async def appeal_counts(self) -> dict[int, tuple[int, int]]: ...
 
 
+class ReportsTx(Protocol):
+    """The web console's read model (`bot.domain.reports`): bounded reads over tickets and
+    their audit log; how each figure is derived is told in `bot.storage.sql.reports`."""
+
+    async def queue(
+        self, view: QueueView, flt: TicketFilter, now: datetime, soon: datetime,
+        limit: int, offset: int,
+    ) -> list[QueueRow]: ...
+    async def view_counts(
+        self, flt: TicketFilter, now: datetime, soon: datetime
+    ) -> dict[QueueView, int]: ...
+    async def totals(self, flt: TicketFilter, now: datetime) -> tuple[Totals, RouteCounts]: ...
+    async def body_figures(self, flt: TicketFilter, now: datetime) -> list[BodyFigures]: ...
+    async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]: ...
+    async def top_topics(self, flt: TicketFilter, per_municipality: int) -> list[TopicCount]:
+        ...
+    async def export_count(self, flt: TicketFilter) -> int: ...
+    async def export_batch(
+        self, flt: TicketFilter, after_id: int, limit: int
+    ) -> list[tuple[int, ExportRow]]: ...
+    async def map_points(self, flt: TicketFilter, limit: int) -> list[MapPoint]: ...
+    async def by_municipality(self, flt: TicketFilter) -> dict[str, int]: ...
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
@@ -263,6 +298,7 @@ class Tx(Protocol):
     inbox: InboxTx
     models: ModelsTx
     pages: PagesTx
+    reports: ReportsTx
 
 
 class Repository(Protocol):

@@ -26,6 +26,7 @@ from bot.storage.base import (
     ModelsTx,
     OutboxTx,
     PagesTx,
+    ReportsTx,
     StaffTx,
     StatsTx,
     TablesTx,
@@ -38,6 +39,7 @@ from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.pages import PagesSql
+from bot.storage.sql.reports import ReportsSql
 from bot.storage.sql.staff import StaffSql
 from bot.storage.sql.tables import ModelsSql, StatsSql, TablesSql
 from bot.storage.sql.tickets import TicketsSql, TrainingSql
@@ -58,6 +60,7 @@ class SqlTx:
         "models",
         "outbox",
         "pages",
+        "reports",
         "sql",
         "staff",
         "stats",
@@ -78,6 +81,7 @@ class SqlTx:
         self.inbox: InboxTx = InboxSql(driver)
         self.models: ModelsTx = ModelsSql(driver)
         self.pages: PagesTx = PagesSql(driver)
+        self.reports: ReportsTx = ReportsSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

@@ -1,0 +1,346 @@
+"""The console's read model (`bot.storage.base.ReportsTx`): the queue, the dashboard, the export
+and the map, each a bounded query over ``tickets`` and its audit log ``ticket_events``.
+
+How each figure is derived from what the core writes (`bot.core.desk.Desk.move` records every
+move as an event with ``from_state``/``to_state`` and its ``actor``):
+
+- *received*: tickets whose ``created_at`` is in the period (the moment the appeal was stored).
+- *first routing*: the ticket's earliest event (lowest id) whose ``to_state`` is ``routed``.
+  By a coordinator when that event's actor starts with ``coordinator`` (a coordinator's body
+  choice goes through «redirect» with the coordinator as actor); after a question when an
+  event of `QUESTION_EVENTS` came before it; automatic otherwise. Never routed: no such event.
+- *first answer*: the earliest event whose ``to_state`` is ``answered`` (a body's or a
+  coordinator's answer passed on to the citizen).
+- *in time*: the first answer came no later than the ticket's ``due_at`` — the deadline of its
+  current routing round (extended, if it was). For a ticket reopened after that answer the
+  deadline is the reopened round's, so such a ticket counts as in time: the stored schema keeps
+  no earlier deadlines.
+- *overdue*: answered after ``due_at``, or not answered and still held by a body
+  (`ACTIVE_STATES`) with ``due_at`` passed. The share is over the tickets with a deadline.
+- *body*: the ticket's current body (after a redirect, the last one it was sent to).
+- *rating*, *solved*: the columns the citizen's «Проблема решена?» and 1–5 score write
+  (`bot.core.verdicts`); the latest verdict and score of a ticket.
+
+Median first answer: seconds from ``created_at`` to the first answer, the middle value per body
+(the mean of the two middle ones for an even count), by window functions both databases have.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.reports import (
+    ACTIVE_STATES,
+    QUESTION_EVENTS,
+    VIEW_STATE,
+    BodyFigures,
+    ExportRow,
+    MapPoint,
+    QueueRow,
+    QueueView,
+    RouteCounts,
+    TicketFilter,
+    TopicCount,
+    Totals,
+)
+from bot.storage.sql.driver import Facet, Row
+from bot.storage.sql.values import from_db_time, to_db_time
+
+#: Characters of the appeal a queue line shows.
+EXCERPT = 160
+_ACTIVE = "(" + ", ".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
+_QUESTIONS = "(" + ", ".join(f"'{k}'" for k in QUESTION_EVENTS) + ")"
+#: The first routing was not a coordinator's.
+_NOT_COORDINATOR = "(coordinator_routed_id IS NULL OR coordinator_routed_id <> routed_id)"
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%``, ``_`` and ``\\`` literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class ReportsSql(Facet):
+    __slots__ = ()
+
+    # -- filters ----------------------------------------------------------------------------
+    def _where(self, flt: TicketFilter, alias: str = "") -> tuple[list[str], list]:
+        """The filter as conditions on ``tickets`` (every value a parameter)."""
+        a = f"{alias}." if alias else ""
+        where: list[str] = []
+        params: list = []
+        if flt.bodies is not None:
+            if not flt.bodies:
+                return ["1 = 0"], []
+            where.append(f"{a}body IN ({', '.join('?' * len(flt.bodies))})")
+            params += sorted(flt.bodies)
+        for column in ("topic", "municipality", "state", "channel", "number"):
+            value = getattr(flt, column)
+            if value is not None:
+                where.append(f"{a}{column} = ?")
+                params.append(value)
+        if flt.period is not None:
+            where.append(f"{a}created_at >= ? AND {a}created_at < ?")
+            params += [to_db_time(flt.period.start), to_db_time(flt.period.end)]
+        if flt.text:
+            fold = self.db.dialect.fold.format(f"{a}text")
+            where.append(f"{fold} LIKE ? ESCAPE '\\'")
+            params.append(_like(flt.text))
+        return where, params
+
+    @staticmethod
+    def _view(view: QueueView, now: datetime, soon: datetime) -> tuple[str, list]:
+        if view in VIEW_STATE:
+            return "state = ?", [VIEW_STATE[view]]
+        if view == QueueView.OVERDUE:
+            return f"state IN {_ACTIVE} AND due_at < ?", [to_db_time(now)]
+        if view == QueueView.DUE_SOON:
+            return (
+                f"state IN {_ACTIVE} AND due_at >= ? AND due_at < ?",
+                [to_db_time(now), to_db_time(soon)],
+            )
+        return "", []
+
+    # -- the queue --------------------------------------------------------------------------
+    async def queue(
+        self, view: QueueView, flt: TicketFilter, now: datetime, soon: datetime,
+        limit: int, offset: int,
+    ) -> list[QueueRow]:
+        """A page of a tab: deadline tabs by deadline (soonest first), the others newest first."""
+        where, params = self._where(flt)
+        condition, more = self._view(view, now, soon)
+        if condition:
+            where.append(condition)
+            params += more
+        order = "due_at, id" if view in (QueueView.OVERDUE, QueueView.DUE_SOON) else "id DESC"
+        sql = (
+            "SELECT id, number, channel, state, topic, municipality, body, created_at, due_at,"
+            f" substr(text, 1, {EXCERPT}) AS excerpt FROM tickets"
+            f" WHERE {' AND '.join(where) or '1 = 1'} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        return await self._records(_queue_row, sql, (*params, limit, offset))
+
+    async def view_counts(
+        self, flt: TicketFilter, now: datetime, soon: datetime
+    ) -> dict[QueueView, int]:
+        """Every tab's count with the same filters, in one round trip: one sub-query per tab,
+        so each can use its own index (``tickets_state_due`` for all but «все»)."""
+        where, params = self._where(flt)
+        parts: list[str] = []
+        values: list = []
+        for view in QueueView:
+            condition, more = self._view(view, now, soon)
+            conditions = [*where, condition] if condition else where
+            parts.append(
+                f"(SELECT COUNT(*) FROM tickets WHERE {' AND '.join(conditions) or '1 = 1'})"
+                f" AS n_{view.value}"
+            )
+            values += [*params, *more]
+        row = await self.db.one(f"SELECT {', '.join(parts)}", tuple(values))
+        assert row is not None
+        return {view: int(row[f"n_{view.value}"]) for view in QueueView}
+
+    # -- the dashboard ----------------------------------------------------------------------
+    def _facts(self, flt: TicketFilter, now: datetime) -> tuple[str, list]:
+        """One row per ticket in the filter with the figures derived from its audit log (see the
+        module's docstring): a sub-query the dashboard's statements aggregate."""
+        where, params = self._where(flt, "t")
+        epoch = self.db.dialect.epoch
+        sql = f"""
+            SELECT f.*,
+              CASE WHEN f.answered_at IS NOT NULL
+                   THEN {epoch.format('f.answered_at')} - {epoch.format('f.created_at')} END
+                AS delay,
+              CASE WHEN f.due_at IS NOT NULL AND f.answered_at IS NOT NULL
+                        AND f.answered_at <= f.due_at THEN 1 ELSE 0 END AS in_time,
+              CASE WHEN f.due_at IS NOT NULL AND (
+                        (f.answered_at IS NOT NULL AND f.answered_at > f.due_at)
+                     OR (f.answered_at IS NULL AND f.state IN {_ACTIVE} AND f.due_at < ?))
+                   THEN 1 ELSE 0 END AS overdue
+            FROM (
+              SELECT t.id, t.body, t.topic, t.municipality, t.state, t.created_at, t.due_at,
+                     t.solved, t.rating,
+                MIN(CASE WHEN e.to_state = 'routed' THEN e.id END) AS routed_id,
+                MIN(CASE WHEN e.to_state = 'routed' AND e.actor LIKE 'coordinator%'
+                         THEN e.id END) AS coordinator_routed_id,
+                MIN(CASE WHEN e.kind IN {_QUESTIONS} THEN e.id END) AS asked_id,
+                MIN(CASE WHEN e.to_state = 'answered' THEN e.at END) AS answered_at
+              FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id
+              WHERE {' AND '.join(where) or '1 = 1'}
+              GROUP BY t.id, t.body, t.topic, t.municipality, t.state, t.created_at, t.due_at,
+                       t.solved, t.rating
+            ) f
+        """
+        return sql, [to_db_time(now), *params]
+
+    async def totals(self, flt: TicketFilter, now: datetime) -> tuple[Totals, RouteCounts]:
+        facts, params = self._facts(flt, now)
+        row = await self.db.one(
+            f"""
+            SELECT COUNT(*) AS received,
+              COUNT(answered_at) AS answered,
+              COALESCE(SUM(in_time), 0) AS answered_in_time,
+              COALESCE(SUM(overdue), 0) AS overdue,
+              COUNT(due_at) AS with_deadline,
+              COALESCE(SUM(CASE WHEN solved = 1 THEN 1 ELSE 0 END), 0) AS solved_yes,
+              COALESCE(SUM(CASE WHEN solved = 0 THEN 1 ELSE 0 END), 0) AS solved_no,
+              COUNT(rating) AS rated, COALESCE(SUM(rating), 0) AS rating_sum,
+              COALESCE(SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
+                       AND (asked_id IS NULL OR asked_id > routed_id) THEN 1 ELSE 0 END), 0)
+                AS automatic,
+              COALESCE(SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
+                       AND asked_id < routed_id THEN 1 ELSE 0 END), 0) AS after_question,
+              COALESCE(SUM(CASE WHEN coordinator_routed_id = routed_id THEN 1 ELSE 0 END), 0)
+                AS by_coordinator,
+              COALESCE(SUM(CASE WHEN routed_id IS NULL THEN 1 ELSE 0 END), 0) AS not_routed
+            FROM ({facts}) x
+            """,
+            tuple(params),
+        )
+        assert row is not None
+        totals = Totals(**{name: int(row[name]) for name in Totals.__dataclass_fields__})
+        routes = RouteCounts(
+            automatic=int(row["automatic"]),
+            after_question=int(row["after_question"]),
+            by_coordinator=int(row["by_coordinator"]),
+            not_routed=int(row["not_routed"]),
+        )
+        return totals, routes
+
+    async def body_figures(self, flt: TicketFilter, now: datetime) -> list[BodyFigures]:
+        facts, params = self._facts(flt, now)
+        rows = await self.db.all(
+            f"""
+            WITH f AS ({facts}),
+            ranked AS (
+              SELECT body, delay,
+                ROW_NUMBER() OVER (PARTITION BY body ORDER BY delay) AS k,
+                COUNT(*) OVER (PARTITION BY body) AS n
+              FROM f WHERE body IS NOT NULL AND delay IS NOT NULL
+            ),
+            medians AS (
+              SELECT body, AVG(delay) AS median FROM ranked
+              WHERE k = (n + 1) / 2 OR k = (n + 2) / 2 GROUP BY body
+            )
+            SELECT f.body, COUNT(*) AS received, COUNT(f.answered_at) AS answered,
+              SUM(f.in_time) AS answered_in_time, SUM(f.overdue) AS overdue,
+              COUNT(f.due_at) AS with_deadline, MAX(m.median) AS median,
+              COUNT(f.rating) AS rated, COALESCE(SUM(f.rating), 0) AS rating_sum
+            FROM f LEFT JOIN medians m ON m.body = f.body
+            WHERE f.body IS NOT NULL GROUP BY f.body ORDER BY f.body
+            """,
+            tuple(params),
+        )
+        return [
+            BodyFigures(
+                body=r["body"], received=int(r["received"]), answered=int(r["answered"]),
+                answered_in_time=int(r["answered_in_time"]), overdue=int(r["overdue"]),
+                with_deadline=int(r["with_deadline"]),
+                median_first_answer=None if r["median"] is None else float(r["median"]),
+                rated=int(r["rated"]), rating_sum=int(r["rating_sum"]),
+            )
+            for r in rows
+        ]
+
+    async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]:
+        """``(hour, received, answered)`` by the UTC hour of receipt: the use case folds hours
+        into the region's local weeks (an hour is the finest step a time zone shifts by)."""
+        where, params = self._where(flt, "t")
+        rows = await self.db.all(
+            "SELECT substr(t.created_at, 1, 13) AS hour, COUNT(*) AS received,"
+            " SUM(CASE WHEN EXISTS (SELECT 1 FROM"
+            " ticket_events e WHERE e.ticket_id = t.id AND e.to_state = 'answered')"
+            " THEN 1 ELSE 0 END) AS answered"
+            f" FROM tickets t WHERE {' AND '.join(where) or '1 = 1'}"
+            " GROUP BY substr(t.created_at, 1, 13) ORDER BY hour",
+            tuple(params),
+        )
+        return [
+            (from_db_time(r["hour"] + ":00:00.000000Z"), int(r["received"]), int(r["answered"]))
+            for r in rows
+        ]
+
+    async def top_topics(self, flt: TicketFilter, per_municipality: int) -> list[TopicCount]:
+        """The ``per_municipality`` commonest topics of each municipality, with its total."""
+        where, params = self._where(flt)
+        rows = await self.db.all(
+            f"""
+            SELECT municipality, topic, n, total FROM (
+              SELECT municipality, topic, n,
+                SUM(n) OVER (PARTITION BY municipality) AS total,
+                ROW_NUMBER() OVER (PARTITION BY municipality ORDER BY n DESC, topic) AS k
+              FROM (SELECT municipality, topic, COUNT(*) AS n FROM tickets
+                    WHERE {' AND '.join(where) or '1 = 1'} GROUP BY municipality, topic) g
+            ) r WHERE k <= ? ORDER BY total DESC, municipality, n DESC, topic
+            """,
+            (*params, per_municipality),
+        )
+        return [
+            TopicCount(r["municipality"], r["topic"], int(r["n"]), int(r["total"])) for r in rows
+        ]
+
+    # -- the export -------------------------------------------------------------------------
+    async def export_count(self, flt: TicketFilter) -> int:
+        where, params = self._where(flt)
+        sql = f"SELECT COUNT(*) FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
+        return int(await self._value(sql, tuple(params)))
+
+    async def export_batch(
+        self, flt: TicketFilter, after_id: int, limit: int
+    ) -> list[tuple[int, ExportRow]]:
+        """The next ``limit`` tickets after the id ``after_id``, each with its id (where the
+        next batch starts: keyset, so a batch costs the same at any depth) and first answer."""
+        where, params = self._where(flt, "t")
+        rows = await self.db.all(
+            "SELECT t.id, t.number, t.created_at, t.channel, t.state, t.topic, t.municipality,"
+            " t.body, t.due_at, t.solved, t.rating, t.text,"
+            " (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id"
+            "  AND e.to_state = 'answered') AS first_answer_at"
+            f" FROM tickets t WHERE {' AND '.join([*where, 't.id > ?'])}"
+            " ORDER BY t.id LIMIT ?",
+            (*params, after_id, limit),
+        )
+        return [(int(r["id"]), _export_row(r)) for r in rows]
+
+    # -- the map ----------------------------------------------------------------------------
+    async def map_points(self, flt: TicketFilter, limit: int) -> list[MapPoint]:
+        """The newest ``limit`` tickets with coordinates (anonymised tickets have none)."""
+        where, params = self._where(flt)
+        rows = await self.db.all(
+            "SELECT number, lat, lon, state, topic, body, created_at FROM tickets"
+            f" WHERE {' AND '.join([*where, 'lat IS NOT NULL'])} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [
+            MapPoint(r["number"], float(r["lat"]), float(r["lon"]), r["state"], r["topic"],
+                     r["body"], from_db_time(r["created_at"]))
+            for r in rows
+        ]
+
+    async def by_municipality(self, flt: TicketFilter) -> dict[str, int]:
+        where, params = self._where(flt)
+        rows = await self.db.all(
+            "SELECT municipality, COUNT(*) AS n FROM tickets"
+            f" WHERE {' AND '.join([*where, 'municipality IS NOT NULL'])} GROUP BY municipality",
+            tuple(params),
+        )
+        return {r["municipality"]: int(r["n"]) for r in rows}
+
+
+def _queue_row(r: Row) -> QueueRow:
+    return QueueRow(
+        id=int(r["id"]), number=r["number"], channel=r["channel"], state=r["state"],
+        topic=r["topic"], municipality=r["municipality"], body=r["body"],
+        created_at=from_db_time(r["created_at"]), due_at=from_db_time(r["due_at"]),
+        excerpt=r["excerpt"],
+    )
+
+
+def _export_row(r: Row) -> ExportRow:
+    return ExportRow(
+        number=r["number"], created_at=from_db_time(r["created_at"]), channel=r["channel"],
+        state=r["state"], topic=r["topic"], municipality=r["municipality"], body=r["body"],
+        due_at=from_db_time(r["due_at"]), first_answer_at=from_db_time(r["first_answer_at"]),
+        solved=None if r["solved"] is None else bool(r["solved"]),
+        rating=None if r["rating"] is None else int(r["rating"]), text=r["text"],
+    )

@@ -5,8 +5,8 @@ Everything goes through a transaction (`Repository.transaction`): a state change
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
 ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``,
-``tx.pages``, ``tx.reports``), so that a call site names what it touches and a type checker sees every method
-without the core knowing which backend it has.
+``tx.pages``, ``tx.reports``), so that a call site names what it touches and a type checker
+sees every method without the core knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -24,17 +24,6 @@ from typing import Any, Protocol
 
 from bot.domain.comments import CommentRef
 from bot.domain.pages import ConnectedPage, PageAppeal
-from bot.domain.reports import (
-    BodyFigures,
-    ExportRow,
-    MapPoint,
-    QueueRow,
-    QueueView,
-    RouteCounts,
-    TicketFilter,
-    TopicCount,
-    Totals,
-)
 from bot.domain.records import (
     InboxDraft,
     InboxRow,
@@ -50,6 +39,17 @@ from bot.domain.records import (
     TicketNote,
     TicketRecord,
     TrainingExample,
+)
+from bot.domain.reports import (
+    BodyFigures,
+    ExportRow,
+    MapPoint,
+    QueueRow,
+    QueueView,
+    RouteCounts,
+    TicketFilter,
+    TopicCount,
+    Totals,
 )
 
 

@@ -5,7 +5,8 @@ number (they quote it when they call); body and coordinator texts start with the
 chat full of appeals stays searchable.
 
 One namespace (``texts.ACCEPTED_ROUTED``) in files by audience: `citizen`, `staff`
-(bodies' administrators), `coordination` and `pages` (connected state pages). A name is
+(bodies' administrators), `coordination`, `pages` (connected state pages) and `reports`
+(the web console's filters and exports). A name is
 defined in exactly one of them (`tests/domain/test_texts.py`), so the star imports below
 cannot shadow one another.
 """
@@ -13,4 +14,5 @@ cannot shadow one another.
 from bot.domain.texts.citizen import *  # noqa: F403
 from bot.domain.texts.coordination import *  # noqa: F403
 from bot.domain.texts.pages import *  # noqa: F403
+from bot.domain.texts.reports import *  # noqa: F403
 from bot.domain.texts.staff import *  # noqa: F403

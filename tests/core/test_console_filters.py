@@ -131,7 +131,9 @@ def test_queue_view_and_page():
         "Неизвестная вкладка очереди «late». Выберите одну из: "
         "coordinators, redirected, overdue, due_soon, all."
     )
-    assert found["page"] == f"Номер страницы «-1» не распознан: нужно целое число от 1 до {MAX_PAGE}."
+    assert found["page"] == (
+        f"Номер страницы «-1» не распознан: нужно целое число от 1 до {MAX_PAGE}."
+    )
     assert "body" in found
     for page in ("0", "1e3", "٣", str(MAX_PAGE + 1), "x" * 1000):
         assert "page" in errors(parse_queue, {"page": page}, COORDINATOR, CATALOGUE, NOW, ZONE)

@@ -99,8 +99,7 @@ async def dashboard(
     flt = scoped(flt, viewer)
     assert flt.period is not None, "parse_report always sets a period"
     async with repo.transaction() as tx:
-        totals, routes = await tx.reports.totals(flt, now)
-        bodies = await tx.reports.body_figures(flt, now)
+        totals, routes, bodies = await tx.reports.figures(flt, now)
         hours = await tx.reports.hourly(flt)
         top = await tx.reports.top_topics(flt, TOP_TOPICS)
     return Dashboard(

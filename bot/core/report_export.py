@@ -43,12 +43,11 @@ async def export_rows(
     there are more than `EXPORT_LIMIT`."""
     flt = scoped(flt, viewer)
     async with repo.transaction() as tx:
-        count = await tx.reports.export_count(flt)
+        count, after = await tx.reports.export_span(flt)
     if count > EXPORT_LIMIT:
         raise FilterError({"from": texts.EXPORT_TOO_MANY.format(
             count=count, limit=EXPORT_LIMIT
         )})
-    after = 0
     while True:
         async with repo.transaction() as tx:
             batch = await tx.reports.export_batch(flt, after, BATCH)

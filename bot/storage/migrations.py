@@ -426,6 +426,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX page_appeals_by_group ON page_appeals (group_id)",
         ),
     ),
+    (
+        19,
+        "the web console's reads: tickets by time received, by body, and located ones",
+        (
+            # A period (dashboard, export, a text search) and the queue's newest-first order
+            # (`bot.storage.sql.reports`): a range, read backwards for a page. bench/README.md
+            # has the plans and times with and without these.
+            "CREATE INDEX tickets_created ON tickets (created_at)",
+            # A body administrator's queue and dashboard: its body, newest first or a period.
+            "CREATE INDEX tickets_body_created ON tickets (body, created_at)",
+            # The map: only the third of tickets that carry coordinates, by time received.
+            "CREATE INDEX tickets_located ON tickets (created_at) WHERE lat IS NOT NULL",
+        ),
+    ),
 )
 
 

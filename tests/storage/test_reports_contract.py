@@ -99,9 +99,9 @@ async def test_dashboard_figures_match_the_tickets_inserted(url):
         await seven_tickets(repo)
         async with repo.transaction() as tx:
             period = TicketFilter(period=MARCH)
-            totals, routes = await tx.reports.totals(period, NOW)
-            bodies = {b.body: b for b in await tx.reports.body_figures(period, NOW)}
-            scoped = await tx.reports.body_figures(
+            totals, routes, figures = await tx.reports.figures(period, NOW)
+            bodies = {b.body: b for b in figures}
+            _, _, scoped = await tx.reports.figures(
                 TicketFilter(period=MARCH, bodies=frozenset({"B"})), NOW
             )
     assert totals == Totals(
@@ -129,7 +129,7 @@ async def test_median_of_an_even_count_is_the_mean_of_the_middle_two(url):
                 await ticket(tx, n, day, state="answered", body="C", due=day + 200 * H,
                              events=(ROUTED, (hours, "answered", "answered", "body:C:tg:1")))
         async with repo.transaction() as tx:
-            [c] = await tx.reports.body_figures(TicketFilter(period=MARCH), NOW)
+            [c] = (await tx.reports.figures(TicketFilter(period=MARCH), NOW))[2]
     assert c.median_first_answer == pytest.approx(4 * 3600, abs=1)
 
 
@@ -213,8 +213,10 @@ async def test_export_in_keyset_batches_and_map_points(url):
         async with repo.transaction() as tx:
             r = tx.reports
             flt = TicketFilter(period=MARCH)
-            assert await r.export_count(flt) == 6
-            first = await r.export_batch(flt, 0, 4)
+            count, start = await r.export_span(flt)
+            assert count == 6 and start == (await tx.tickets.by_number("26-000001")).id - 1
+            assert await r.export_span(TicketFilter(number="27-000001")) == (0, 0)
+            first = await r.export_batch(flt, start, 4)
             rest = await r.export_batch(flt, first[-1][0], 4)
             assert [row.number for _, row in first + rest] == [
                 f"26-{n:06d}" for n in (1, 2, 3, 4, 5, 7)

@@ -112,7 +112,10 @@ class ReportsSql(Facet):
         if condition:
             where.append(condition)
             params += more
-        order = "due_at, id" if view in (QueueView.OVERDUE, QueueView.DUE_SOON) else "id DESC"
+        order = (
+            "due_at, id" if view in (QueueView.OVERDUE, QueueView.DUE_SOON)
+            else "created_at DESC, id DESC"  # `tickets_created`, `tickets_body_created` backwards
+        )
         sql = (
             "SELECT id, number, channel, state, topic, municipality, body, created_at, due_at,"
             f" substr(text, 1, {EXCERPT}) AS excerpt FROM tickets"
@@ -173,41 +176,12 @@ class ReportsSql(Facet):
         """
         return sql, [to_db_time(now), *params]
 
-    async def totals(self, flt: TicketFilter, now: datetime) -> tuple[Totals, RouteCounts]:
-        facts, params = self._facts(flt, now)
-        row = await self.db.one(
-            f"""
-            SELECT COUNT(*) AS received,
-              COUNT(answered_at) AS answered,
-              COALESCE(SUM(in_time), 0) AS answered_in_time,
-              COALESCE(SUM(overdue), 0) AS overdue,
-              COUNT(due_at) AS with_deadline,
-              COALESCE(SUM(CASE WHEN solved = 1 THEN 1 ELSE 0 END), 0) AS solved_yes,
-              COALESCE(SUM(CASE WHEN solved = 0 THEN 1 ELSE 0 END), 0) AS solved_no,
-              COUNT(rating) AS rated, COALESCE(SUM(rating), 0) AS rating_sum,
-              COALESCE(SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
-                       AND (asked_id IS NULL OR asked_id > routed_id) THEN 1 ELSE 0 END), 0)
-                AS automatic,
-              COALESCE(SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
-                       AND asked_id < routed_id THEN 1 ELSE 0 END), 0) AS after_question,
-              COALESCE(SUM(CASE WHEN coordinator_routed_id = routed_id THEN 1 ELSE 0 END), 0)
-                AS by_coordinator,
-              COALESCE(SUM(CASE WHEN routed_id IS NULL THEN 1 ELSE 0 END), 0) AS not_routed
-            FROM ({facts}) x
-            """,
-            tuple(params),
-        )
-        assert row is not None
-        totals = Totals(**{name: int(row[name]) for name in Totals.__dataclass_fields__})
-        routes = RouteCounts(
-            automatic=int(row["automatic"]),
-            after_question=int(row["after_question"]),
-            by_coordinator=int(row["by_coordinator"]),
-            not_routed=int(row["not_routed"]),
-        )
-        return totals, routes
-
-    async def body_figures(self, flt: TicketFilter, now: datetime) -> list[BodyFigures]:
+    async def figures(
+        self, flt: TicketFilter, now: datetime
+    ) -> tuple[Totals, RouteCounts, list[BodyFigures]]:
+        """The period's totals, how its tickets were first routed, and each body's line — one
+        statement grouped by body (the tickets without a body are a group too), so the audit
+        log is read once; the totals are the groups' sums."""
         facts, params = self._facts(flt, now)
         rows = await self.db.all(
             f"""
@@ -224,23 +198,42 @@ class ReportsSql(Facet):
             )
             SELECT f.body, COUNT(*) AS received, COUNT(f.answered_at) AS answered,
               SUM(f.in_time) AS answered_in_time, SUM(f.overdue) AS overdue,
-              COUNT(f.due_at) AS with_deadline, MAX(m.median) AS median,
-              COUNT(f.rating) AS rated, COALESCE(SUM(f.rating), 0) AS rating_sum
+              COUNT(f.due_at) AS with_deadline,
+              SUM(CASE WHEN f.solved = 1 THEN 1 ELSE 0 END) AS solved_yes,
+              SUM(CASE WHEN f.solved = 0 THEN 1 ELSE 0 END) AS solved_no,
+              COUNT(f.rating) AS rated, COALESCE(SUM(f.rating), 0) AS rating_sum,
+              SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
+                       AND (asked_id IS NULL OR asked_id > routed_id) THEN 1 ELSE 0 END)
+                AS automatic,
+              SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
+                       AND asked_id < routed_id THEN 1 ELSE 0 END) AS after_question,
+              SUM(CASE WHEN coordinator_routed_id = routed_id THEN 1 ELSE 0 END)
+                AS by_coordinator,
+              SUM(CASE WHEN routed_id IS NULL THEN 1 ELSE 0 END) AS not_routed,
+              MAX(m.median) AS median
             FROM f LEFT JOIN medians m ON m.body = f.body
-            WHERE f.body IS NOT NULL GROUP BY f.body ORDER BY f.body
+            GROUP BY f.body ORDER BY f.body
             """,
             tuple(params),
         )
-        return [
-            BodyFigures(
-                body=r["body"], received=int(r["received"]), answered=int(r["answered"]),
-                answered_in_time=int(r["answered_in_time"]), overdue=int(r["overdue"]),
-                with_deadline=int(r["with_deadline"]),
-                median_first_answer=None if r["median"] is None else float(r["median"]),
-                rated=int(r["rated"]), rating_sum=int(r["rating_sum"]),
-            )
-            for r in rows
-        ]
+        sums: dict[str, int] = dict.fromkeys(
+            (*Totals.__dataclass_fields__, *RouteCounts.__dataclass_fields__), 0
+        )
+        bodies = []
+        for r in rows:
+            for name in sums:
+                sums[name] += int(r[name])
+            if r["body"] is not None:
+                bodies.append(BodyFigures(
+                    body=r["body"], received=int(r["received"]), answered=int(r["answered"]),
+                    answered_in_time=int(r["answered_in_time"]), overdue=int(r["overdue"]),
+                    with_deadline=int(r["with_deadline"]),
+                    median_first_answer=None if r["median"] is None else float(r["median"]),
+                    rated=int(r["rated"]), rating_sum=int(r["rating_sum"]),
+                ))
+        totals = Totals(**{name: sums[name] for name in Totals.__dataclass_fields__})
+        routes = RouteCounts(**{name: sums[name] for name in RouteCounts.__dataclass_fields__})
+        return totals, routes, bodies
 
     async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]:
         """``(hour, received, answered)`` by the UTC hour of receipt: the use case folds hours
@@ -280,10 +273,16 @@ class ReportsSql(Facet):
         ]
 
     # -- the export -------------------------------------------------------------------------
-    async def export_count(self, flt: TicketFilter) -> int:
+    async def export_span(self, flt: TicketFilter) -> tuple[int, int]:
+        """How many tickets match, and the id before the first of them: where the first batch
+        starts, so that it does not walk the ids of all the years before the period."""
         where, params = self._where(flt)
-        sql = f"SELECT COUNT(*) FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
-        return int(await self._value(sql, tuple(params)))
+        row = await self.db.one(
+            f"SELECT COUNT(*), MIN(id) FROM tickets WHERE {' AND '.join(where) or '1 = 1'}",
+            tuple(params),
+        )
+        assert row is not None
+        return int(row[0]), (int(row[1]) - 1 if row[1] is not None else 0)
 
     async def export_batch(
         self, flt: TicketFilter, after_id: int, limit: int
@@ -308,7 +307,8 @@ class ReportsSql(Facet):
         where, params = self._where(flt)
         rows = await self.db.all(
             "SELECT number, lat, lon, state, topic, body, created_at FROM tickets"
-            f" WHERE {' AND '.join([*where, 'lat IS NOT NULL'])} ORDER BY id DESC LIMIT ?",
+            f" WHERE {' AND '.join([*where, 'lat IS NOT NULL'])}"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
             (*params, limit),
         )
         return [

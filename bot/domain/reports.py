@@ -26,13 +26,9 @@ QUESTION_EVENTS = ("asked_topic", "asked_place", "asked_address", "requested_tex
 ACTIVE_STATES = tuple(sorted(s.value for s in ACTIVE))
 
 
-CYRILLIC_UPPER = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯё"
-CYRILLIC_LOWER = "абвгдеежзийклмнопрстуфхцчшщъыьэюяе"
-
-
 def fold(text: str) -> str:
-    """What a case-insensitive search compares: lower case, ё as е (ASCII and Russian fold the
-    same in both databases; `bot.storage.sql.driver.SqlDialect.fold`)."""
+    """What a case-insensitive search compares: lower case, ё as е. Stored with each ticket
+    (``tickets.search_text``, migration 19), so a search is a plain LIKE on both databases."""
     return text.lower().replace("ё", "е")
 
 

@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bot.domain.reports import CYRILLIC_LOWER, CYRILLIC_UPPER
 from bot.storage.migrations import POSTGRES
 from bot.storage.sql import SqlDialect, SqlTx, Versioned, migrate
 
@@ -44,8 +43,6 @@ DIALECT = SqlDialect(
     # No rowid here: bindings made at the same instant come in key order, not insert order.
     binding_order="created_at, channel, chat_id, user_id, body",
     due_lock=" FOR UPDATE OF o SKIP LOCKED",
-    # ``lower`` follows the database's locale (``C`` folds only ASCII): Cyrillic by translate.
-    fold="translate(lower({}), '" + CYRILLIC_UPPER + "', '" + CYRILLIC_LOWER + "')",
     epoch="EXTRACT(EPOCH FROM CAST({} AS timestamptz))",
 )
 

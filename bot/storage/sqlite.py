@@ -155,7 +155,8 @@ class SqliteRepository(Versioned):
         # /forget overwrites a citizen's texts; without this the old bytes stay in the freed
         # space of the file until it is reused. Builds differ in the default, so say it here.
         await self._db.execute("PRAGMA secure_delete = ON")
-        # The console's text search (`bot.storage.sql.reports`): SQLite's lower() is ASCII-only.
+        # Migration 19 folds the stored texts for the console's search with it (SQLite's own
+        # lower() knows only ASCII; `bot.storage.migrations.Dialect.fold`).
         await self._db.create_function("console_fold", 1, _fold, deterministic=True)
         await self._migrate()
 

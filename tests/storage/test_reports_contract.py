@@ -234,3 +234,66 @@ async def test_export_in_keyset_batches_and_map_points(url):
             ]
             assert len(await r.map_points(flt, 1)) == 1
             assert await r.by_municipality(flt) == {"63701000": 4, "63650000": 1}
+
+
+@run_async
+async def test_migration_19_derives_the_milestones_of_tickets_stored_before(url):
+    """A database left at version 16: its tickets get ``routed_how``, ``first_answer_at`` and
+    ``search_text`` from their audit log when the bot starts with migration 19."""
+    from bot.storage.migrations import (
+        MIGRATIONS,
+        POSTGRES,
+        SCHEMA_VERSION_TABLE,
+        SQLITE,
+        statements,
+    )
+
+    old = [v for v, _, _ in MIGRATIONS if v < 19]
+    rows = [
+        "INSERT INTO tickets (number, channel, text, attachments, state, candidates,"
+        " tried_bodies, created_at, updated_at) VALUES ('26-000001', 'tg', 'Всё ЗАЛИТО водой',"
+        " '[]', 'answered', '[]', '[]', '2026-03-01T10:00:00.000000Z',"
+        " '2026-03-01T10:00:00.000000Z')",
+        *(
+            "INSERT INTO ticket_events (ticket_id, at, kind, to_state, detail, actor) VALUES"
+            f" (1, '2026-03-01T1{n}:00:00.000000Z', '{kind}', {to}, '{{}}', '{actor}')"
+            for n, kind, to, actor in (
+                (0, "asked_place", "'collecting'", "system"), (1, "routed", "'routed'", "system"),
+                (2, "answered", "'answered'", "body:A:tg:1"),
+                (3, "answered", "'answered'", "body:A:tg:1"),
+            )
+        ),
+    ]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            db.execute(SCHEMA_VERSION_TABLE.format(timestamp="TEXT"))
+            for version in old:
+                for statement in statements(version, SQLITE):
+                    db.execute(statement)
+                db.execute(f"INSERT INTO schema_version VALUES ({version}, 'v', '')")
+            for statement in rows:
+                db.execute(statement)
+    else:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(SCHEMA_VERSION_TABLE.format(timestamp="TEXT"))
+            for version in old:
+                for statement in statements(version, POSTGRES):
+                    await conn.execute(statement)
+                await conn.execute(f"INSERT INTO schema_version VALUES ({version}, 'v', '')")
+            for statement in rows:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+    async with opened(url) as repo, repo.transaction() as tx:
+        row = await tx.sql.one(
+            "SELECT routed_how, first_answer_at, search_text FROM tickets WHERE id = 1"
+        )
+        assert tuple(row) == ("after_question", "2026-03-01T12:00:00.000000Z", "все залито водой")
+        assert [r.number for r in await tx.reports.queue(
+            QueueView.ALL, TicketFilter(text="залито"), NOW, SOON, 10, 0
+        )] == ["26-000001"]

@@ -29,9 +29,6 @@ class SqlDialect:
     due_index: str = ""
     #: After the whole due-heads query: PostgreSQL locks the heads it returns (several workers).
     due_lock: str = ""
-    #: ``{}`` folded for a case-insensitive search (`bot.domain.reports.fold`): lower case,
-    #: ё → е. SQLite's own ``lower`` knows only ASCII, so it calls a registered function.
-    fold: str = "console_fold({})"
     #: ``{}`` (a stored UTC time) as seconds since the epoch, for durations.
     epoch: str = "(julianday({}) * 86400.0)"
 

@@ -1,16 +1,20 @@
 """The console's read model (`bot.storage.base.ReportsTx`): the queue, the dashboard, the export
-and the map, each a bounded query over ``tickets`` and its audit log ``ticket_events``.
+and the map, each a bounded query over ``tickets`` alone.
 
 How each figure is derived from what the core writes (`bot.core.desk.Desk.move` records every
-move as an event with ``from_state``/``to_state`` and its ``actor``):
+move in the audit log ``ticket_events`` with ``from_state``/``to_state`` and its ``actor``;
+`bot.storage.sql.tickets.TicketsSql.add_event` keeps the two milestones the dashboard needs on
+the ticket as the log grows — ``routed_how`` and ``first_answer_at``, migration 19, which also
+derived them from the log of the tickets stored before — so no report reads the log):
 
 - *received*: tickets whose ``created_at`` is in the period (the moment the appeal was stored).
-- *first routing*: the ticket's earliest event (lowest id) whose ``to_state`` is ``routed``.
-  By a coordinator when that event's actor starts with ``coordinator`` (a coordinator's body
-  choice goes through «redirect» with the coordinator as actor); after a question when an
-  event of `QUESTION_EVENTS` came before it; automatic otherwise. Never routed: no such event.
-- *first answer*: the earliest event whose ``to_state`` is ``answered`` (a body's or a
-  coordinator's answer passed on to the citizen).
+- *first routing* (``routed_how``): the ticket's earliest event whose ``to_state`` is
+  ``routed``. By a coordinator when that event's actor starts with ``coordinator`` (a
+  coordinator's body choice goes through «redirect» with the coordinator as actor); after a
+  question when an event of `bot.domain.reports.QUESTION_EVENTS` came before it; automatic
+  otherwise. Never routed (NULL): no such event.
+- *first answer* (``first_answer_at``): the earliest event whose ``to_state`` is ``answered``
+  (a body's or a coordinator's answer passed on to the citizen).
 - *in time*: the first answer came no later than the ticket's ``due_at`` — the deadline of its
   current routing round (extended, if it was). For a ticket reopened after that answer the
   deadline is the reopened round's, so such a ticket counts as in time: the stored schema keeps
@@ -31,7 +35,6 @@ from datetime import datetime
 
 from bot.domain.reports import (
     ACTIVE_STATES,
-    QUESTION_EVENTS,
     VIEW_STATE,
     BodyFigures,
     ExportRow,
@@ -49,9 +52,6 @@ from bot.storage.sql.values import from_db_time, to_db_time
 #: Characters of the appeal a queue line shows.
 EXCERPT = 160
 _ACTIVE = "(" + ", ".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
-_QUESTIONS = "(" + ", ".join(f"'{k}'" for k in QUESTION_EVENTS) + ")"
-#: The first routing was not a coordinator's.
-_NOT_COORDINATOR = "(coordinator_routed_id IS NULL OR coordinator_routed_id <> routed_id)"
 
 
 def _like(text: str) -> str:
@@ -83,8 +83,7 @@ class ReportsSql(Facet):
             where.append(f"{a}created_at >= ? AND {a}created_at < ?")
             params += [to_db_time(flt.period.start), to_db_time(flt.period.end)]
         if flt.text:
-            fold = self.db.dialect.fold.format(f"{a}text")
-            where.append(f"{fold} LIKE ? ESCAPE '\\'")
+            where.append(f"{a}search_text LIKE ? ESCAPE '\\'")
             params.append(_like(flt.text))
         return where, params
 
@@ -145,34 +144,22 @@ class ReportsSql(Facet):
 
     # -- the dashboard ----------------------------------------------------------------------
     def _facts(self, flt: TicketFilter, now: datetime) -> tuple[str, list]:
-        """One row per ticket in the filter with the figures derived from its audit log (see the
-        module's docstring): a sub-query the dashboard's statements aggregate."""
-        where, params = self._where(flt, "t")
+        """One row per ticket in the filter with the figures derived from its milestones (see
+        the module's docstring): a sub-query the dashboard's statement aggregates."""
+        where, params = self._where(flt)
         epoch = self.db.dialect.epoch
         sql = f"""
-            SELECT f.*,
-              CASE WHEN f.answered_at IS NOT NULL
-                   THEN {epoch.format('f.answered_at')} - {epoch.format('f.created_at')} END
+            SELECT body, state, created_at, due_at, solved, rating, routed_how,
+              first_answer_at AS answered_at,
+              CASE WHEN first_answer_at IS NOT NULL
+                   THEN {epoch.format('first_answer_at')} - {epoch.format('created_at')} END
                 AS delay,
-              CASE WHEN f.due_at IS NOT NULL AND f.answered_at IS NOT NULL
-                        AND f.answered_at <= f.due_at THEN 1 ELSE 0 END AS in_time,
-              CASE WHEN f.due_at IS NOT NULL AND (
-                        (f.answered_at IS NOT NULL AND f.answered_at > f.due_at)
-                     OR (f.answered_at IS NULL AND f.state IN {_ACTIVE} AND f.due_at < ?))
+              CASE WHEN due_at IS NOT NULL AND first_answer_at <= due_at THEN 1 ELSE 0 END
+                AS in_time,
+              CASE WHEN due_at IS NOT NULL AND (first_answer_at > due_at
+                     OR (first_answer_at IS NULL AND state IN {_ACTIVE} AND due_at < ?))
                    THEN 1 ELSE 0 END AS overdue
-            FROM (
-              SELECT t.id, t.body, t.topic, t.municipality, t.state, t.created_at, t.due_at,
-                     t.solved, t.rating,
-                MIN(CASE WHEN e.to_state = 'routed' THEN e.id END) AS routed_id,
-                MIN(CASE WHEN e.to_state = 'routed' AND e.actor LIKE 'coordinator%'
-                         THEN e.id END) AS coordinator_routed_id,
-                MIN(CASE WHEN e.kind IN {_QUESTIONS} THEN e.id END) AS asked_id,
-                MIN(CASE WHEN e.to_state = 'answered' THEN e.at END) AS answered_at
-              FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id
-              WHERE {' AND '.join(where) or '1 = 1'}
-              GROUP BY t.id, t.body, t.topic, t.municipality, t.state, t.created_at, t.due_at,
-                       t.solved, t.rating
-            ) f
+            FROM tickets WHERE {' AND '.join(where) or '1 = 1'}
         """
         return sql, [to_db_time(now), *params]
 
@@ -180,8 +167,8 @@ class ReportsSql(Facet):
         self, flt: TicketFilter, now: datetime
     ) -> tuple[Totals, RouteCounts, list[BodyFigures]]:
         """The period's totals, how its tickets were first routed, and each body's line — one
-        statement grouped by body (the tickets without a body are a group too), so the audit
-        log is read once; the totals are the groups' sums."""
+        statement grouped by body (the tickets without a body are a group too), so the
+        tickets are read once; the totals are the groups' sums."""
         facts, params = self._facts(flt, now)
         rows = await self.db.all(
             f"""
@@ -202,14 +189,10 @@ class ReportsSql(Facet):
               SUM(CASE WHEN f.solved = 1 THEN 1 ELSE 0 END) AS solved_yes,
               SUM(CASE WHEN f.solved = 0 THEN 1 ELSE 0 END) AS solved_no,
               COUNT(f.rating) AS rated, COALESCE(SUM(f.rating), 0) AS rating_sum,
-              SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
-                       AND (asked_id IS NULL OR asked_id > routed_id) THEN 1 ELSE 0 END)
-                AS automatic,
-              SUM(CASE WHEN routed_id IS NOT NULL AND {_NOT_COORDINATOR}
-                       AND asked_id < routed_id THEN 1 ELSE 0 END) AS after_question,
-              SUM(CASE WHEN coordinator_routed_id = routed_id THEN 1 ELSE 0 END)
-                AS by_coordinator,
-              SUM(CASE WHEN routed_id IS NULL THEN 1 ELSE 0 END) AS not_routed,
+              SUM(CASE WHEN routed_how = 'automatic' THEN 1 ELSE 0 END) AS automatic,
+              SUM(CASE WHEN routed_how = 'after_question' THEN 1 ELSE 0 END) AS after_question,
+              SUM(CASE WHEN routed_how = 'coordinator' THEN 1 ELSE 0 END) AS by_coordinator,
+              SUM(CASE WHEN routed_how IS NULL THEN 1 ELSE 0 END) AS not_routed,
               MAX(m.median) AS median
             FROM f LEFT JOIN medians m ON m.body = f.body
             GROUP BY f.body ORDER BY f.body
@@ -238,14 +221,12 @@ class ReportsSql(Facet):
     async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]:
         """``(hour, received, answered)`` by the UTC hour of receipt: the use case folds hours
         into the region's local weeks (an hour is the finest step a time zone shifts by)."""
-        where, params = self._where(flt, "t")
+        where, params = self._where(flt)
         rows = await self.db.all(
-            "SELECT substr(t.created_at, 1, 13) AS hour, COUNT(*) AS received,"
-            " SUM(CASE WHEN EXISTS (SELECT 1 FROM"
-            " ticket_events e WHERE e.ticket_id = t.id AND e.to_state = 'answered')"
-            " THEN 1 ELSE 0 END) AS answered"
-            f" FROM tickets t WHERE {' AND '.join(where) or '1 = 1'}"
-            " GROUP BY substr(t.created_at, 1, 13) ORDER BY hour",
+            "SELECT substr(created_at, 1, 13) AS hour, COUNT(*) AS received,"
+            " COUNT(first_answer_at) AS answered"
+            f" FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
+            " GROUP BY substr(created_at, 1, 13) ORDER BY hour",
             tuple(params),
         )
         return [
@@ -292,9 +273,7 @@ class ReportsSql(Facet):
         where, params = self._where(flt, "t")
         rows = await self.db.all(
             "SELECT t.id, t.number, t.created_at, t.channel, t.state, t.topic, t.municipality,"
-            " t.body, t.due_at, t.solved, t.rating, t.text,"
-            " (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id"
-            "  AND e.to_state = 'answered') AS first_answer_at"
+            " t.body, t.due_at, t.solved, t.rating, t.text, t.first_answer_at"
             f" FROM tickets t WHERE {' AND '.join([*where, 't.id > ?'])}"
             " ORDER BY t.id LIMIT ?",
             (*params, after_id, limit),

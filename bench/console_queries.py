@@ -8,8 +8,8 @@ timed on 1,000,000 tickets in PostgreSQL and 100,000 in SQLite (target: p95 ≤ 
 PostgreSQL is a server of its own started as the tests start it (`tests.servers_pg`: the
 Debian binaries, a temporary directory, fsync off — loading only; the reads are what is
 timed); SQLite is a file in a temporary directory. The schema is the bot's own (the
-repository's migrations, so migration 19's indexes are in it), and the rows are loaded in bulk
-(PostgreSQL: COPY; SQLite: executemany in one transaction) — about what two years of a large
+repository's migrations, so migration 19's indexes and columns are there), and the rows are
+loaded in bulk (PostgreSQL: COPY; SQLite: executemany in one transaction) — about what two years of a large
 region look like: 24 months, 375 bodies (a few much busier), 364 municipalities, 40 topics,
 four or five audit-log events per ticket (created, classified, sometimes a question, routed —
 by a coordinator for one in twenty —, taken, answered, closed), coordinates on a third, most old
@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from bot.core import report_export
 from bot.core.console_filters import Catalogue, parse_queue, parse_report
 from bot.core.console_reports import dashboard, map_data, queue_page
-from bot.domain.reports import Viewer
+from bot.domain.reports import Viewer, fold
 from bot.storage.postgres import PostgresDriver, PostgresRepository, numbered
 from bot.storage.sqlite import SqliteDriver, SqliteRepository
 from routing.model import Body, Level, Municipality, RoutingTable, Topic
@@ -57,6 +57,7 @@ WORDS = (
     "собаки бездомные шум ночью стройка разрытие газон парковка машины светофор пешеходный "
     "переход лифт сломан управляющая компания двор детская площадка"
 ).split()
+SEARCHED = [w for w in WORDS[:30] if len(w) >= 3]
 COORDINATOR = Viewer(coordinator=True)
 
 
@@ -128,6 +129,9 @@ def generate(count: int, seed: int = 19) -> Iterator[tuple[list, list]]:
             state, topics[i], places[i], body, "[]", "[]", 1 if routed else 0,
             stamp(created), stamp(answer_at or created), stamp(created) if routed else None,
             stamp(due) if routed else None, solved if solved is None else int(solved), rating,
+            None if not routed else "coordinator" if by_coordinator
+            else "after_question" if asked else "automatic",
+            stamp(answer_at) if answer_at else None, fold(text),
         ))
         at = created
         log = [("created", None, "system"), ("classified", None, "system")]
@@ -168,6 +172,7 @@ TICKET_COLUMNS = (
     "id", "number", "channel", "chat_id", "user_id", "source_message_id", "text", "attachments",
     "lat", "lon", "state", "topic", "municipality", "body", "candidates", "tried_bodies",
     "route_round", "created_at", "updated_at", "routed_at", "due_at", "solved", "rating",
+    "routed_how", "first_answer_at", "search_text",
 )
 EVENT_COLUMNS = ("id", "ticket_id", "at", "kind", "from_state", "to_state", "detail", "actor")
 CHUNK = 100_000
@@ -252,7 +257,7 @@ def cases(repo, catalogue: Catalogue, region: RoutingTable, rng: random.Random):
             "municipality": rng.choice(PLACES[:50]), "state": "in_work",
         })),
         ("queue: search by number", queue(lambda: {"q": f"26-{rng.randint(600000, 990000):07d}"})),
-        ("queue: search words, 90 days", queue(lambda: {"q": rng.choice(WORDS[:30])})),
+        ("queue: search words, 90 days", queue(lambda: {"q": rng.choice(SEARCHED)})),
         ("queue: search rare words, 90 days", queue(lambda: {"q": "протечка крыша"})),
         ("dashboard: 30 days", report(
             lambda v, f: dashboard(repo, v, f, now, ZONE))),

@@ -9,8 +9,8 @@ PostgreSQL is a server of its own started as the tests start it (`tests.servers_
 Debian binaries, a temporary directory, fsync off — loading only; the reads are what is
 timed); SQLite is a file in a temporary directory. The schema is the bot's own (the
 repository's migrations, so migration 19's indexes and columns are there), and the rows are
-loaded in bulk (PostgreSQL: COPY; SQLite: executemany in one transaction) — about what two years of a large
-region look like: 24 months, 375 bodies (a few much busier), 364 municipalities, 40 topics,
+loaded in bulk (PostgreSQL: COPY; SQLite: executemany in one transaction) — about what two
+years of a large region look like: 24 months, 375 bodies (a few much busier), 364 municipalities, 40 topics,
 four or five audit-log events per ticket (created, classified, sometimes a question, routed —
 by a coordinator for one in twenty —, taken, answered, closed), coordinates on a third, most old
 tickets closed and rated, a few thousand open, with the coordinators or overdue.

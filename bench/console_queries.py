@@ -14,12 +14,13 @@ years of a large region look like: 24 months, 375 bodies (a few much busier), 36
 municipalities, 40 topics, four or five audit-log events per ticket (created, classified,
 sometimes a question, routed — by a coordinator for one in twenty —, taken, answered, closed),
 coordinates on a third, most old tickets closed and rated, a few thousand open, with the
-coordinators or overdue. Each case is the use case a page calls (`bot.core.console_reports`,
-`bot.core.report_export`) with the filter parsed from a query string, run ``--runs`` times with
-varying values (a random body, topic, page); the time is the server's: from the call to the
-records in hand. With ``--explain`` the statements of one run of each case are shown with their
-plans (PostgreSQL: ``EXPLAIN ANALYZE``, the scan lines and the execution time; SQLite:
-``EXPLAIN QUERY PLAN``).
+coordinators or overdue.
+
+Each case is the use case a page calls (`bot.core.console_reports`, `bot.core.report_export`)
+with the filter parsed from a query string, run ``--runs`` times with varying values (a random
+body, topic, page); the time is the server's: from the call to the records in hand. With
+``--explain`` the statements of one run of each case are shown with their plans (PostgreSQL:
+``EXPLAIN ANALYZE``, the scan lines and the execution time; SQLite: ``EXPLAIN QUERY PLAN``).
 """
 
 from __future__ import annotations

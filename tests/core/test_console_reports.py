@@ -168,3 +168,11 @@ def test_weeks_are_local_mondays_with_empty_weeks_shown():
         WeekFigures(datetime(2026, 3, 16, tzinfo=ZONE), 5, 5),
     )
     assert weeks_of([], ZONE) == ()
+
+
+def test_a_period_reads_as_local_days_both_included():
+    from bot.core.console_reports import period_label
+    from bot.domain.reports import Period
+
+    march = Period(datetime(2026, 2, 28, 20, tzinfo=UTC), datetime(2026, 3, 31, 20, tzinfo=UTC))
+    assert period_label(march, ZONE) == "01.03.2026–31.03.2026"

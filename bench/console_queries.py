@@ -240,6 +240,13 @@ def cases(repo, catalogue: Catalogue, region: RoutingTable, rng: random.Random):
             size += len(chunk)
         return size
 
+    async def first_chunk(viewer, flt):
+        """What a page waits for before the download starts (the size check, the first batch)."""
+        chunks = report_export.export_csv(repo, viewer, flt, region, ZONE)
+        await anext(chunks)
+        await anext(chunks)
+        await chunks.aclose()
+
     month = {"from": "2026-10-01", "to": "2026-10-31"}
     return [
         ("queue: all, page 1", queue(lambda: {})),
@@ -258,8 +265,10 @@ def cases(repo, catalogue: Catalogue, region: RoutingTable, rng: random.Random):
             "municipality": rng.choice(PLACES[:50]), "state": "in_work",
         })),
         ("queue: search by number", queue(lambda: {"q": f"26-{rng.randint(600000, 990000):07d}"})),
-        ("queue: search words, 90 days", queue(lambda: {"q": rng.choice(SEARCHED)})),
-        ("queue: search rare words, 90 days", queue(lambda: {"q": "протечка крыша"})),
+        ("queue: search words, 31 days", queue(lambda: {"q": rng.choice(SEARCHED)})),
+        ("queue: search rare words, 31 days", queue(lambda: {"q": "протечка крыша"})),
+        ("queue: search words, 90 days", queue(lambda: {
+            "q": rng.choice(SEARCHED), "from": "2026-09-02", "to": "2026-11-30"})),
         ("dashboard: 30 days", report(
             lambda v, f: dashboard(repo, v, f, now, ZONE))),
         ("dashboard: a month, body admin", report(
@@ -269,6 +278,7 @@ def cases(repo, catalogue: Catalogue, region: RoutingTable, rng: random.Random):
             lambda v, f: map_data(repo, v, f, region),
             lambda: {"topic": rng.choice(TOPICS[:5]), "state": "closed",
                      "from": "2025-12-01", "to": "2026-11-30"})),
+        ("export CSV: a month, first chunk", report(first_chunk, lambda: month)),
         ("export CSV: a month, whole file", report(export, lambda: month)),
     ]
 

@@ -32,8 +32,8 @@ SEARCH_LIMIT = 100
 #: Shortest words to search for: one or two letters match half the region.
 SEARCH_MINIMUM = 3
 #: A text search without a period looks at the last this many days (it reads every text in
-#: the period; the number search has no such bound).
-TEXT_SEARCH_DAYS = 90
+#: the period: 90 days of a 1M-ticket region took 0.3–0.4 s; the number search is unbounded).
+TEXT_SEARCH_DAYS = 31
 #: Longest period of a text search, a dashboard or an export.
 MAX_PERIOD_DAYS = 366
 #: Deepest queue page (50 lines each): a deeper look wants a filter.

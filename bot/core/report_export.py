@@ -2,8 +2,8 @@
 
 Why streamed in batches: a month of a large region is tens of thousands of tickets, and the
 console runs in the bot's own process. Rows come from the database in keyset batches of
-`BATCH` (`bot.storage.sql.reports.ReportsSql.export_batch`), each batch in its own short
-transaction so a long download never holds one open; CSV goes out batch by batch; XLSX is
+`BATCH` in the order received (`bot.storage.sql.reports.ReportsSql.export_batch`), each in a
+short transaction of its own so a long download never holds one open; CSV goes out batch by batch; XLSX is
 written by openpyxl's write-only workbook (rows are not kept as cells) off the event loop.
 An export is refused above `EXPORT_LIMIT` tickets with a message asking for a shorter period.
 
@@ -26,7 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from bot.core.console_filters import FilterError
 from bot.core.console_reports import scoped
 from bot.domain import texts
-from bot.domain.reports import ExportRow, TicketFilter, Viewer
+from bot.domain.reports import ExportCursor, ExportRow, TicketFilter, Viewer
 from bot.storage.base import Repository
 from routing.model import RoutingTable
 
@@ -43,19 +43,18 @@ async def export_rows(
     there are more than `EXPORT_LIMIT`."""
     flt = scoped(flt, viewer)
     async with repo.transaction() as tx:
-        count, after = await tx.reports.export_span(flt)
+        count = await tx.reports.export_count(flt)
     if count > EXPORT_LIMIT:
         raise FilterError({"from": texts.EXPORT_TOO_MANY.format(
             count=count, limit=EXPORT_LIMIT
         )})
+    after: ExportCursor | None = None
     while True:
         async with repo.transaction() as tx:
-            batch = await tx.reports.export_batch(flt, after, BATCH)
-        if not batch:
-            return
-        after = batch[-1][0]
-        yield [row for _, row in batch]
-        if len(batch) < BATCH:
+            batch, after = await tx.reports.export_batch(flt, after, BATCH)
+        if batch:
+            yield batch
+        if after is None:
             return
 
 

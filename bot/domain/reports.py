@@ -209,6 +209,10 @@ class ExportRow:
     text: str
 
 
+#: Where the next batch of an export starts: the last row's stored receipt time and id.
+ExportCursor = tuple[str, int]
+
+
 @dataclass(frozen=True)
 class MapPoint:
     number: str

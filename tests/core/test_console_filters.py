@@ -103,9 +103,9 @@ def test_search_by_number_or_words_bounded():
     assert parse({"q": "№26-000123"}).number == "26-000123"
     words = parse({"q": "  Яма   во  ДВОРЁ "})
     assert (words.text, words.number) == ("яма во дворе", None)
-    # A text search without days looks at the last 90 days.
-    assert words.period == last_days(NOW, ZONE, 90)
-    assert words.period.end - words.period.start == timedelta(days=90)
+    # A text search without days looks at the last 31 days.
+    assert words.period == last_days(NOW, ZONE, 31)
+    assert words.period.end - words.period.start == timedelta(days=31)
     assert parse({"q": "100%_x"}).text == "100%_x"  # kept as typed: SQL escapes it
     assert errors(parse, {"q": "я" * 101}) == {
         "q": "Запрос для поиска слишком длинный: 101 символов, можно не больше 100."

@@ -209,22 +209,24 @@ async def test_queue_views_counts_pages_scope_and_search(url):
 @run_async
 async def test_export_in_keyset_batches_and_map_points(url):
     async with opened(url) as repo:
-        await seven_tickets(repo)
+        ids = await seven_tickets(repo)
         async with repo.transaction() as tx:
             r = tx.reports
             flt = TicketFilter(period=MARCH)
-            count, start = await r.export_span(flt)
-            assert count == 6 and start == (await tx.tickets.by_number("26-000001")).id - 1
-            assert await r.export_span(TicketFilter(number="27-000001")) == (0, 0)
-            first = await r.export_batch(flt, start, 4)
-            rest = await r.export_batch(flt, first[-1][0], 4)
-            assert [row.number for _, row in first + rest] == [
+            assert await r.export_count(flt) == 6
+            first, cursor = await r.export_batch(flt, None, 4)
+            rest, end = await r.export_batch(flt, cursor, 4)
+            assert end is None and cursor == ("2026-03-01T13:00:00.000000Z", ids["T4"])
+            assert [row.number for row in first + rest] == [
                 f"26-{n:06d}" for n in (1, 2, 3, 4, 5, 7)
             ]
-            t1 = first[0][1]
+            # A full last batch says so only with the next, empty one.
+            whole, cursor = await r.export_batch(flt, None, 6)
+            assert len(whole) == 6 and await r.export_batch(flt, cursor, 6) == ([], None)
+            t1 = first[0]
             assert (t1.solved, t1.rating, t1.body, t1.channel) == (True, 5, "A", "tg")
             assert t1.first_answer_at == datetime(2026, 3, 1, 12, tzinfo=UTC)
-            assert first[2][1].first_answer_at is None
+            assert first[2].first_answer_at is None
             points = await r.map_points(flt, 10)
             assert [(p.number, p.lat, p.lon) for p in points] == [
                 ("26-000003", 51.6, 46.1), ("26-000001", 51.5, 46.0)

@@ -37,6 +37,7 @@ from bot.domain.reports import (
     ACTIVE_STATES,
     VIEW_STATE,
     BodyFigures,
+    ExportCursor,
     ExportRow,
     MapPoint,
     QueueRow,
@@ -254,31 +255,33 @@ class ReportsSql(Facet):
         ]
 
     # -- the export -------------------------------------------------------------------------
-    async def export_span(self, flt: TicketFilter) -> tuple[int, int]:
-        """How many tickets match, and the id before the first of them: where the first batch
-        starts, so that it does not walk the ids of all the years before the period."""
+    async def export_count(self, flt: TicketFilter) -> int:
         where, params = self._where(flt)
-        row = await self.db.one(
-            f"SELECT COUNT(*), MIN(id) FROM tickets WHERE {' AND '.join(where) or '1 = 1'}",
-            tuple(params),
-        )
-        assert row is not None
-        return int(row[0]), (int(row[1]) - 1 if row[1] is not None else 0)
+        sql = f"SELECT COUNT(*) FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
+        return int(await self._value(sql, tuple(params)))
 
     async def export_batch(
-        self, flt: TicketFilter, after_id: int, limit: int
-    ) -> list[tuple[int, ExportRow]]:
-        """The next ``limit`` tickets after the id ``after_id``, each with its id (where the
-        next batch starts: keyset, so a batch costs the same at any depth) and first answer."""
-        where, params = self._where(flt, "t")
+        self, flt: TicketFilter, after: ExportCursor | None, limit: int
+    ) -> tuple[list[ExportRow], ExportCursor | None]:
+        """The next ``limit`` tickets in the order received, after ``after`` (``None``: from the
+        first), and where the next batch starts (``None``: none left). Keyset on
+        ``(created_at, id)``: a batch reads its own rows from ``tickets_created`` whatever its
+        depth (by ids alone, PostgreSQL read the whole month for every batch)."""
+        where, params = self._where(flt)
+        if after is not None:
+            where.append("created_at >= ? AND (created_at > ? OR id > ?)")
+            params += [after[0], after[0], after[1]]
         rows = await self.db.all(
-            "SELECT t.id, t.number, t.created_at, t.channel, t.state, t.topic, t.municipality,"
-            " t.body, t.due_at, t.solved, t.rating, t.text, t.first_answer_at"
-            f" FROM tickets t WHERE {' AND '.join([*where, 't.id > ?'])}"
-            " ORDER BY t.id LIMIT ?",
-            (*params, after_id, limit),
+            "SELECT id, number, created_at, channel, state, topic, municipality, body, due_at,"
+            " solved, rating, text, first_answer_at"
+            f" FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
+            " ORDER BY created_at, id LIMIT ?",
+            (*params, limit),
         )
-        return [(int(r["id"]), _export_row(r)) for r in rows]
+        if len(rows) < limit:
+            return [_export_row(r) for r in rows], None
+        last = rows[-1]
+        return [_export_row(r) for r in rows], (last["created_at"], int(last["id"]))
 
     # -- the map ----------------------------------------------------------------------------
     async def map_points(self, flt: TicketFilter, limit: int) -> list[MapPoint]:

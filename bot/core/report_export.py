@@ -3,8 +3,9 @@
 Why streamed in batches: a month of a large region is tens of thousands of tickets, and the
 console runs in the bot's own process. Rows come from the database in keyset batches of
 `BATCH` in the order received (`bot.storage.sql.reports.ReportsSql.export_batch`), each in a
-short transaction of its own so a long download never holds one open; CSV goes out batch by batch; XLSX is
-written by openpyxl's write-only workbook (rows are not kept as cells) off the event loop.
+short transaction of its own so a long download never holds one open; CSV goes out batch by
+batch; XLSX is written by openpyxl's write-only workbook (rows are not kept as cells) off the
+event loop.
 An export is refused above `EXPORT_LIMIT` tickets with a message asking for a shorter period.
 
 Columns: what a coordinator sees on a ticket's card in the chat — number, times, state, topic,

@@ -436,7 +436,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     ),
     (
         19,
-        "the web console's reads: tickets by time received, body, topic; the dashboard's milestones",
+        "the web console: tickets by time received, body, topic; the dashboard's milestones",
         (
             # A period (dashboard, export, a text search) and the queue's newest-first order
             # (`bot.storage.sql.reports`): a range, read backwards for a page. bench/README.md

@@ -5,8 +5,8 @@ Everything goes through a transaction (`Repository.transaction`): a state change
 messages announcing it are written together or not at all, which is what makes the outbox
 reliable. A transaction is split into facets, one per aggregate (``tx.tickets``, ``tx.outbox``,
 ``tx.staff``, ``tx.tables``, ``tx.stats``, ``tx.training``, ``tx.inbox``, ``tx.comments``,
-``tx.pages``, ``tx.console``), so that a call site names what it touches and a type checker
-sees every method without the core knowing which backend it has.
+``tx.pages``, ``tx.console``, ``tx.reports``), so that a call site names what it touches and a
+type checker sees every method without the core knowing which backend it has.
 
 Implementations: `bot.storage.sqlite.SqliteRepository` (the default) and
 `bot.storage.postgres.PostgresRepository`, chosen by ``DATABASE_URL``
@@ -40,6 +40,18 @@ from bot.domain.records import (
     TicketNote,
     TicketRecord,
     TrainingExample,
+)
+from bot.domain.reports import (
+    BodyFigures,
+    ExportCursor,
+    ExportRow,
+    MapPoint,
+    QueueRow,
+    QueueView,
+    RouteCounts,
+    TicketFilter,
+    TopicCount,
+    Totals,
 )
 
 
@@ -268,6 +280,31 @@ class ConsoleTx(Protocol):
         """One page of the queue, newest first, and how many tickets match in all."""
 
 
+class ReportsTx(Protocol):
+    """The web console's read model (`bot.domain.reports`): bounded reads over tickets and
+    their audit log; how each figure is derived is told in `bot.storage.sql.reports`."""
+
+    async def queue(
+        self, view: QueueView, flt: TicketFilter, now: datetime, soon: datetime,
+        limit: int, offset: int,
+    ) -> list[QueueRow]: ...
+    async def view_counts(
+        self, flt: TicketFilter, now: datetime, soon: datetime
+    ) -> dict[QueueView, int]: ...
+    async def figures(
+        self, flt: TicketFilter, now: datetime
+    ) -> tuple[Totals, RouteCounts, list[BodyFigures]]: ...
+    async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]: ...
+    async def top_topics(self, flt: TicketFilter, per_municipality: int) -> list[TopicCount]:
+        ...
+    async def export_count(self, flt: TicketFilter) -> int: ...
+    async def export_batch(
+        self, flt: TicketFilter, after: ExportCursor | None, limit: int
+    ) -> tuple[list[ExportRow], ExportCursor | None]: ...
+    async def map_points(self, flt: TicketFilter, limit: int) -> list[MapPoint]: ...
+    async def by_municipality(self, flt: TicketFilter) -> dict[str, int]: ...
+
+
 class Tx(Protocol):
     """One transaction, by facet: plain attributes, bound once when the transaction begins."""
 
@@ -282,6 +319,7 @@ class Tx(Protocol):
     models: ModelsTx
     pages: PagesTx
     console: ConsoleTx
+    reports: ReportsTx
 
 
 class Repository(Protocol):

@@ -43,6 +43,7 @@ DIALECT = SqlDialect(
     # No rowid here: bindings made at the same instant come in key order, not insert order.
     binding_order="created_at, channel, chat_id, user_id, body",
     due_lock=" FOR UPDATE OF o SKIP LOCKED",
+    epoch="EXTRACT(EPOCH FROM CAST({} AS timestamptz))",
 )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.reports import fold
 from bot.storage.migrations import SQLITE
 from bot.storage.sql import SqlDialect, SqlTx, Versioned, migrate
 
@@ -29,6 +30,10 @@ DIALECT = SqlDialect(
     binding_order="created_at, rowid",
     due_index=" INDEXED BY outbox_queue",
 )
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
 
 Statement = tuple[str, tuple]
 SAVEPOINT: Statement = ("SAVEPOINT logical", ())
@@ -150,6 +155,9 @@ class SqliteRepository(Versioned):
         # /forget overwrites a citizen's texts; without this the old bytes stay in the freed
         # space of the file until it is reused. Builds differ in the default, so say it here.
         await self._db.execute("PRAGMA secure_delete = ON")
+        # Migration 19 folds the stored texts for the console's search with it (SQLite's own
+        # lower() knows only ASCII; `bot.storage.migrations.Dialect.fold`).
+        await self._db.create_function("console_fold", 1, _fold, deterministic=True)
         await self._migrate()
 
     async def close(self) -> None:

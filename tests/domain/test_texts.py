@@ -10,7 +10,7 @@ import string
 from pathlib import Path
 
 from bot.domain import texts
-from bot.domain.texts import citizen, console, coordination, pages, staff, tableweb
+from bot.domain.texts import citizen, console, coordination, pages, reports, staff, tableweb
 
 
 def names(module) -> set[str]:
@@ -19,7 +19,8 @@ def names(module) -> set[str]:
 
 def test_each_text_is_defined_in_exactly_one_file() -> None:
     parts = [names(citizen), names(staff), names(coordination), names(pages), names(console),
-             names(tableweb)]
+             names(tableweb),
+             names(reports)]
     seen: set[str] = set()
     for part in parts:
         assert not part & seen, sorted(part & seen)
@@ -39,7 +40,7 @@ def test_every_text_is_a_well_formed_format_string() -> None:
 def test_no_text_is_assigned_twice() -> None:
     """Two engineers naming two different texts alike: the second silently replaces the first
     (a card button's refusal once read «Список сотрудников органа видят…»)."""
-    for module in (citizen, staff, coordination, pages, console, tableweb):
+    for module in (citizen, staff, coordination, pages, console, tableweb, reports):
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         assigned = collections.Counter(
             target.id

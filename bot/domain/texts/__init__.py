@@ -6,14 +6,15 @@ chat full of appeals stays searchable.
 
 One namespace (``texts.ACCEPTED_ROUTED``) in files by audience: `citizen`, `staff`
 (bodies' administrators), `coordination`, `pages` (connected state pages), `console` (the web
-console) and `tableweb` (the console's table, staff and sign-in tools). A name is defined in
-exactly one of them (`tests/domain/test_texts.py`), so the star imports below cannot shadow one
-another.
+console), `tableweb` (the console's table, staff and sign-in tools) and `reports` (the console's
+filters and exports). A name is defined in exactly one of them (`tests/domain/test_texts.py`),
+so the star imports below cannot shadow one another.
 """
 
 from bot.domain.texts.citizen import *  # noqa: F403
 from bot.domain.texts.console import *  # noqa: F403
 from bot.domain.texts.coordination import *  # noqa: F403
 from bot.domain.texts.pages import *  # noqa: F403
+from bot.domain.texts.reports import *  # noqa: F403
 from bot.domain.texts.staff import *  # noqa: F403
 from bot.domain.texts.tableweb import *  # noqa: F403

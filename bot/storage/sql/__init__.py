@@ -27,6 +27,7 @@ from bot.storage.base import (
     ModelsTx,
     OutboxTx,
     PagesTx,
+    ReportsTx,
     StaffTx,
     StatsTx,
     TablesTx,
@@ -40,6 +41,7 @@ from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.pages import PagesSql
+from bot.storage.sql.reports import ReportsSql
 from bot.storage.sql.staff import StaffSql
 from bot.storage.sql.tables import ModelsSql, StatsSql, TablesSql
 from bot.storage.sql.tickets import TicketsSql, TrainingSql
@@ -61,6 +63,7 @@ class SqlTx:
         "models",
         "outbox",
         "pages",
+        "reports",
         "sql",
         "staff",
         "stats",
@@ -82,6 +85,7 @@ class SqlTx:
         self.models: ModelsTx = ModelsSql(driver)
         self.pages: PagesTx = PagesSql(driver)
         self.console: ConsoleTx = ConsoleSql(driver)
+        self.reports: ReportsTx = ReportsSql(driver)
 
 
 async def migrate(db: Driver, schema: Dialect) -> None:

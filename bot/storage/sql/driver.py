@@ -29,6 +29,8 @@ class SqlDialect:
     due_index: str = ""
     #: After the whole due-heads query: PostgreSQL locks the heads it returns (several workers).
     due_lock: str = ""
+    #: ``{}`` (a stored UTC time) as seconds since the epoch, for durations.
+    epoch: str = "(julianday({}) * 86400.0)"
 
 
 class Driver(Protocol):

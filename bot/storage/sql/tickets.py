@@ -14,6 +14,7 @@ from bot.domain.records import (
     TicketRecord,
     TrainingExample,
 )
+from bot.domain.reports import QUESTION_EVENTS, fold
 from bot.domain.wire import CITIZEN_PURPOSES_SQL
 from bot.storage.sql import values
 from bot.storage.sql.driver import Facet
@@ -36,8 +37,8 @@ _NEXT_SEQUENCE = (
 
 _INSERT = (
     "INSERT INTO tickets (number, channel, chat_id, user_id, source_message_id, text,"
-    " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at, origin)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?)"
+    " attachments, lat, lon, state, candidates, tried_bodies, created_at, updated_at, origin,"
+    " search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, ?, ?)"
 )
 
 _SEEN_MESSAGE = (
@@ -60,6 +61,20 @@ _TICKET_OF_SENT_MESSAGE = (
 _ADD_EVENT = (
     "INSERT INTO ticket_events (ticket_id, at, kind, from_state, to_state, detail, actor)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+# What the console's dashboard counts, kept on the ticket as its audit log grows (migration 19;
+# `bot.storage.sql.reports` tells how each figure is derived).
+_FIRST_ANSWER = (
+    "UPDATE tickets SET first_answer_at = ? WHERE id = ? AND first_answer_at IS NULL"
+)
+_FIRST_ROUTE_BY_COORDINATOR = (
+    "UPDATE tickets SET routed_how = 'coordinator' WHERE id = ? AND routed_how IS NULL"
+)
+_FIRST_ROUTE = (
+    "UPDATE tickets SET routed_how = CASE WHEN EXISTS (SELECT 1 FROM ticket_events"
+    f" WHERE ticket_id = tickets.id AND kind IN ({', '.join(repr(k) for k in QUESTION_EVENTS)}))"
+    " THEN 'after_question' ELSE 'automatic' END WHERE id = ? AND routed_how IS NULL"
 )
 
 _ADD_MESSAGE = (
@@ -114,7 +129,7 @@ class TicketsSql(Facet):
         params = (
             *(number, draft.channel, draft.chat_id, draft.user_id, draft.source_message_id),
             *(draft.text, attachments_json(draft.attachments), draft.lat, draft.lon),
-            *(state, stamp, stamp, draft.origin),
+            *(state, stamp, stamp, draft.origin, fold(draft.text)),
         )
         ticket_id = await self.db.insert(_INSERT, params, unique="source_message_id")
         if ticket_id is None:
@@ -210,8 +225,15 @@ class TicketsSql(Facet):
         actor: str = "system",
     ) -> None:
         detail_json = to_json(detail or {})
-        params = (ticket_id, to_db_time(now), kind, from_state, to_state, detail_json, actor)
+        stamp = to_db_time(now)
+        params = (ticket_id, stamp, kind, from_state, to_state, detail_json, actor)
         await self.db.run_later(_ADD_EVENT, params)
+        if to_state == "answered":
+            await self.db.run_later(_FIRST_ANSWER, (stamp, ticket_id))
+        elif to_state == "routed":
+            by_coordinator = actor.partition(":")[0] == "coordinator"
+            route = _FIRST_ROUTE_BY_COORDINATOR if by_coordinator else _FIRST_ROUTE
+            await self.db.run_later(route, (ticket_id,))
 
     async def events(self, ticket_id: int) -> list[dict[str, Any]]:
         return await self._records(
@@ -285,10 +307,10 @@ class TicketsSql(Facet):
         """Remove what identifies or quotes the citizen; keep the route, times and audit."""
         stamp = to_db_time(now)
         await self.db.run(
-            "UPDATE tickets SET text = ?, attachments = '[]', chat_id = NULL, user_id = NULL,"
-            " source_message_id = NULL, lat = NULL, lon = NULL, anonymised_at = ?,"
-            " updated_at = ? WHERE id = ?",
-            (placeholder, stamp, stamp, ticket_id),
+            "UPDATE tickets SET text = ?, search_text = ?, attachments = '[]', chat_id = NULL,"
+            " user_id = NULL, source_message_id = NULL, lat = NULL, lon = NULL,"
+            " anonymised_at = ?, updated_at = ? WHERE id = ?",
+            (placeholder, fold(placeholder), stamp, stamp, ticket_id),
         )
         await self.db.run(
             "UPDATE ticket_messages SET text = ?, attachments = '[]', chat_id = NULL,"

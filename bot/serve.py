@@ -199,7 +199,10 @@ async def serve(
         console = (
             console_app(
                 service.core.desk,
-                ConsoleOptions(timedelta(hours=settings.console_session_hours)),
+                ConsoleOptions(
+                    timedelta(hours=settings.console_session_hours),
+                    map_tiles=settings.console_map_tiles,
+                ),
                 files=build_file_bridge(tg_bot, vk_api).fetch,
             )
             if settings.console_enabled

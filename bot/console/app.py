@@ -17,7 +17,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages
+from bot.console import pages, report_pages
 from bot.console.common import (
     CSRF,
     DESK,
@@ -56,7 +56,8 @@ _HEADERS = {
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Session, role and CSRF before any page; the security headers after every one."""
     response = await _guarded(request, handler)
-    response.headers.update(_HEADERS)
+    for name, value in _HEADERS.items():
+        response.headers.setdefault(name, value)  # a page may widen its own CSP (the map)
     return response
 
 
@@ -140,6 +141,10 @@ def console_app(
     app.router.add_get("/ticket/{number}", pages.ticket)
     app.router.add_post("/ticket/{number}", pages.act)
     app.router.add_get("/ticket/{number}/file/{index}", pages.attachment)
+    app.router.add_get("/dashboard", report_pages.dashboard)
+    app.router.add_get("/export.csv", report_pages.export_csv)
+    app.router.add_get("/export.xlsx", report_pages.export_xlsx)
+    app.router.add_get("/map", report_pages.map_page)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -21,6 +21,8 @@ class ConsoleOptions:
     session_lifetime: timedelta = timedelta(hours=12)
     #: Off only where a browser refuses Secure cookies over plain http (never in production).
     secure_cookie: bool = True
+    #: The map page's tile server (Leaflet's URL template); its origin is let through the CSP.
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 DESK = web.AppKey("desk", Desk)

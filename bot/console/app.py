@@ -59,11 +59,14 @@ _HEADERS = {
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Session, role and CSRF before any page; the security headers after every one."""
-    response = await _guarded(request, handler)
+    """Session, role and CSRF before any page (the security headers: `_secure_headers`)."""
+    return await _guarded(request, handler)
+
+
+async def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Just before any response's headers go out — a streamed download's too."""
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)  # a page may widen its own CSP (the map)
-    return response
 
 
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -144,6 +147,7 @@ def console_app(
     attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links);
     ``table`` edits the routing table (``None``: the table pages say only coordinators may)."""
     app = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
+    app.on_response_prepare.append(_secure_headers)
     app[DESK] = desk
     app[OPTIONS] = options or ConsoleOptions()
     if files is not None:

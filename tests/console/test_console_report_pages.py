@@ -125,6 +125,8 @@ async def test_csv_and_xlsx_downloads_have_russian_headers_and_the_scope() -> No
         await sign_in(world, visitor, COORDINATOR_ID)
         status, headers, data = await _download(visitor, "/console/export.csv")
         assert status == 200 and "attachment" in headers["Content-Disposition"]
+        assert headers["X-Content-Type-Options"] == "nosniff"  # streamed, still sent
+        assert headers["Cache-Control"] == "no-store"
         assert data.startswith("\ufeff".encode())
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
         assert rows[0] == list(texts.EXPORT_HEADERS) and rows[0][0] == "Номер"

@@ -130,3 +130,29 @@ async def test_only_coordinators_see_the_table_and_a_form_needs_its_token() -> N
         await visitor.get("/console/table")
         status, page = await visitor.post("/console/table/rollback", {}, csrf=False)
         assert status == 403 and "Форма устарела" in page
+
+
+async def test_deleting_a_row_others_use_names_them_and_a_reload_shows_the_proposal() -> None:
+    async with console_world() as (world, visitor):
+        await sign_in(world, visitor, COORDINATOR_ID)
+        await visitor.get("/console/table/topics/row?id=trash")
+        status, page = await visitor.post("/console/table/topics/row",
+                                          {"ident": "trash", "action": "delete"})
+        page = html.unescape(page)
+        assert status == 400 and "(city), поле «topics»: тема «trash» не найдена" in page
+        # A new topic through «Добавить», then the proposal page reloaded before deciding.
+        await visitor.get("/console/table/topics/row")
+        status, page = await visitor.post("/console/table/topics/row", {
+            "id": "ice", "name": "Наледь", "keywords": "наледь; сосульки", "action": "save",
+        })
+        page = html.unescape(page)
+        assert status == 200, page
+        assert "добавлена тема «Наледь» (ice)" in page
+        number = re.search(r'/console/table/proposal/(\d+)"', page).group(1)
+        status, page = await visitor.get(f"/console/table/proposal/{number}")
+        assert status == 200 and "добавлена тема «Наледь» (ice)" in html.unescape(
+            page
+        ) and "+ Наледь (ice)" in html.unescape(page) and 'id="apply"' in page
+        await visitor.post(f"/console/table/proposal/{number}", {"action": "cancel"})
+        status, page = await visitor.get(f"/console/table/proposal/{number}")
+        assert 'id="apply"' not in page and await _versions(world) == [1]

@@ -203,6 +203,8 @@ async def serve(
                 ConsoleOptions(
                     timedelta(hours=settings.console_session_hours),
                     map_tiles=settings.console_map_tiles,
+                    telegram_bot=(await tg_bot.me()).username if tg_bot is not None else None,
+                    vk_group=group_id,
                 ),
                 files=build_file_bridge(tg_bot, vk_api).fetch,
                 table=TableConsole(service.coordination),

@@ -24,6 +24,10 @@ class ConsoleOptions:
     secure_cookie: bool = True
     #: The map page's tile server (Leaflet's URL template); its origin is let through the CSP.
     map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    #: The bot's Telegram username and VK community id: an invite made on the staff page
+    #: carries the same links as the chat's ``/invite`` (``None``: that channel is off).
+    telegram_bot: str | None = None
+    vk_group: int | None = None
 
 
 DESK = web.AppKey("desk", Desk)

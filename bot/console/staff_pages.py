@@ -9,8 +9,9 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.console.common import DESK, FORM, ROLE
+from bot.console.common import DESK, FORM, OPTIONS, ROLE, ConsoleOptions
 from bot.core import staff_console
+from bot.domain import texts
 from bot.domain.viewer import Viewer
 
 
@@ -42,10 +43,31 @@ async def revoke(request: web.Request) -> web.StreamResponse:
 async def invite(request: web.Request) -> web.StreamResponse:
     body = str(request[FORM].get("body") or "")[:64]
     try:
-        made = await staff_console.invite(request.app[DESK], _viewer(request), body)
+        made = await staff_console.invite(
+            request.app[DESK], _viewer(request), body, links=_links(request.app[OPTIONS])
+        )
     except LookupError as unknown:
         return _page(request, notice=str(unknown.args[0]), invite=None, status=400)
     return _page(request, notice=None, invite=made.text)
+
+
+def _links(options: ConsoleOptions):
+    """The chat's ``/invite`` links for the channels the bot runs in."""
+
+    def links(token: str) -> str:
+        text = ""
+        if options.telegram_bot:
+            text += texts.INVITE_TG_LINKS.format(
+                private=f"https://t.me/{options.telegram_bot}?start={token}",
+                group=f"https://t.me/{options.telegram_bot}?startgroup={token}",
+            )
+        if options.vk_group:
+            text += texts.INVITE_VK_LINK.format(
+                link=f"https://vk.me/club{options.vk_group}?ref={token}"
+            )
+        return text
+
+    return links
 
 
 def routes(app: web.Application) -> None:

@@ -54,14 +54,17 @@ async def test_a_coordinator_revokes_a_binding_and_the_chat_is_told() -> None:
 
 
 async def test_a_coordinator_makes_an_invite_for_a_body() -> None:
-    async with console_world() as (world, visitor):
+    async with console_world(telegram_bot="saratov_bot", vk_group=42) as (world, visitor):
         await sign_in(world, visitor, COORDINATOR_ID)
         await visitor.get("/console/staff")
         status, page = await visitor.post("/console/staff/invite", {"body": "health"})
         page = html.unescape(page)
         assert status == 200
         assert re.search(r'id="invite">Приглашение администратора органа «[^»]+» \(health\)', page)
-        assert "Код приглашения: " in page
+        code = re.search(r"Код приглашения: ([\w-]+)", page).group(1)
+        assert f"https://t.me/saratov_bot?start={code}" in page
+        assert f"https://t.me/saratov_bot?startgroup={code}" in page
+        assert f"https://vk.me/club42?ref={code}" in page
         status, page = await visitor.post("/console/staff/invite", {"body": "nope"})
         assert status == 400 and "nope" in html.unescape(page)
 

@@ -251,8 +251,8 @@ async def _scenario(
     await browser.shot("08-link-refused")
 
     # An expired session: the console asks to sign in again.
-    with sqlite3.connect(database) as db:
-        db.execute("UPDATE console_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
+    # In a thread: the bot may be inside a write transaction that needs the event loop to end.
+    await asyncio.to_thread(_expire_sessions, database)
     await browser.open(base + "/console/")
     assert "срок входа истёк" in await browser.text()
     await browser.shot("09-session-expired")
@@ -272,6 +272,11 @@ async def _scenario(
     await browser.shot("10-other-body-forbidden")
     await browser.submit("#logout")
     assert "Вы вышли" in await browser.text()
+
+
+def _expire_sessions(database: Path) -> None:
+    with sqlite3.connect(database, timeout=30) as db:
+        db.execute("UPDATE console_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
 
 
 async def _reports_and_table(browser: Browser, base: str, other: Any) -> None:

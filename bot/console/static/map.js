@@ -9,7 +9,8 @@
   }).addTo(map);
   var bounds = [];
   data.markers.forEach(function (m) {
-    L.circle([m.lat, m.lon], {radius: 3000 + 300 * Math.sqrt(m.count)})
+    // Pixels, not metres: a municipality's circle stays readable at any zoom.
+    L.circleMarker([m.lat, m.lon], {radius: Math.min(40, 8 + 3 * Math.sqrt(m.count))})
       .bindPopup(document.createTextNode(m.name + ": " + m.count)).addTo(map);
     bounds.push([m.lat, m.lon]);
   });
@@ -20,5 +21,5 @@
     L.marker([p.lat, p.lon]).bindPopup(link).addTo(map);
     bounds.push([p.lat, p.lon]);
   });
-  if (bounds.length) { map.fitBounds(bounds, {maxZoom: 14, padding: [20, 20]}); }
+  if (bounds.length) { map.fitBounds(bounds, {maxZoom: 12, padding: [30, 30]}); }
 })();

@@ -79,13 +79,23 @@ class Browser:
 
     async def submit(self, css: str) -> None:
         """Click what sends a form or follows a link, and wait for the next page."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         def go() -> None:
             old = self.driver.find_element("tag name", "html")
             self.driver.find_element("css selector", css).click()
-            WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
+
+            def gone(_driver: Any) -> bool:
+                # Chromium reports the old page's node either as stale or, mid-navigation, as
+                # «Node with given id does not belong to the document»: both mean it is gone.
+                try:
+                    old.is_enabled()
+                except WebDriverException:
+                    return True
+                return False
+
+            WebDriverWait(self.driver, 20).until(gone)
 
         await self(go)
 

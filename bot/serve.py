@@ -55,6 +55,7 @@ from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.console.app import console_app
 from bot.console.common import ConsoleOptions
 from bot.core.ports import Classifies
+from bot.core.table_console import TableConsole
 from bot.delivery.inbox import Inbox, Process
 from bot.domain.messages import Clock
 from bot.health import HealthEndpoints
@@ -199,8 +200,14 @@ async def serve(
         console = (
             console_app(
                 service.core.desk,
-                ConsoleOptions(timedelta(hours=settings.console_session_hours)),
+                ConsoleOptions(
+                    timedelta(hours=settings.console_session_hours),
+                    map_tiles=settings.console_map_tiles,
+                    telegram_bot=(await tg_bot.me()).username if tg_bot is not None else None,
+                    vk_group=group_id,
+                ),
                 files=build_file_bridge(tg_bot, vk_api).fetch,
+                table=TableConsole(service.coordination),
             )
             if settings.console_enabled
             else None

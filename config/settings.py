@@ -158,6 +158,8 @@ class Settings(BaseSettings):
     public_url: HttpUrl | None = None
     # Сколько часов действует вход в консоль (потом — снова /web).
     console_session_hours: float = Field(12, gt=0, le=24 * 30)
+    # Сервер подложки карты в консоли (шаблон адреса Leaflet); по умолчанию OpenStreetMap.
+    console_map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)

@@ -17,7 +17,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages
+from bot.console import pages, report_pages, staff_pages, table_pages
 from bot.console.common import (
     CSRF,
     DESK,
@@ -26,14 +26,17 @@ from bot.console.common import (
     OPTIONS,
     ROLE,
     SECRET,
+    TABLE,
     ConsoleOptions,
     FetchFile,
     message_page,
 )
 from bot.core import console_access
 from bot.core.desk import Desk
+from bot.core.table_console import TableConsole
 from bot.domain import texts
 from bot.domain.console import secret_hash
+from bot.domain.viewer import NotAllowed
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "console_session"
@@ -41,6 +44,8 @@ PATH = "/console"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: Pages open without a session.
 _OPEN = ("/console/login/", "/console/static/")
+#: Room for the form's other fields and the multipart framing around an upload's file.
+_SLACK = 64 * 1024
 
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -54,10 +59,14 @@ _HEADERS = {
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Session, role and CSRF before any page; the security headers after every one."""
-    response = await _guarded(request, handler)
-    response.headers.update(_HEADERS)
-    return response
+    """Session, role and CSRF before any page (the security headers: `_secure_headers`)."""
+    return await _guarded(request, handler)
+
+
+async def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Just before any response's headers go out — a streamed download's too."""
+    for name, value in _HEADERS.items():
+        response.headers.setdefault(name, value)  # a page may widen its own CSP (the map)
 
 
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -75,12 +84,24 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     request[CSRF] = session.csrf
     request[SECRET] = secret
     if request.method == "POST":
-        form = await request.post()
+        if request.path == table_pages.UPLOAD_PATH and TABLE in request.app:
+            # The one page that takes a big body: a table file, as large as the chat takes.
+            request = request.clone(client_max_size=request.app[TABLE].max_upload_bytes + _SLACK)
+            request[ROLE], request[CSRF], request[SECRET] = role, session.csrf, secret
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            if request.path == table_pages.UPLOAD_PATH:
+                return table_pages.too_large(request)
+            raise
         sent = form.get("csrf")
         if not isinstance(sent, str) or not secrets.compare_digest(sent, session.csrf):
             return message_page(request, texts.CONSOLE_CSRF, 403)
         request[FORM] = form
-    return await handler(request)
+    try:
+        return await handler(request)
+    except NotAllowed as refused:
+        return message_page(request, str(refused), 403)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -117,15 +138,22 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def console_app(
-    desk: Desk, options: ConsoleOptions | None = None, files: FetchFile | None = None
+    desk: Desk,
+    options: ConsoleOptions | None = None,
+    files: FetchFile | None = None,
+    table: TableConsole | None = None,
 ) -> web.Application:
     """The sub-application to mount at ``/console/``; ``files`` downloads a ticket's
-    attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links)."""
+    attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links);
+    ``table`` edits the routing table (``None``: the table pages say only coordinators may)."""
     app = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
+    app.on_response_prepare.append(_secure_headers)
     app[DESK] = desk
     app[OPTIONS] = options or ConsoleOptions()
     if files is not None:
         app[FILES] = files
+    if table is not None:
+        app[TABLE] = table
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -140,6 +168,12 @@ def console_app(
     app.router.add_get("/ticket/{number}", pages.ticket)
     app.router.add_post("/ticket/{number}", pages.act)
     app.router.add_get("/ticket/{number}/file/{index}", pages.attachment)
+    app.router.add_get("/dashboard", report_pages.dashboard)
+    app.router.add_get("/export.csv", report_pages.export_csv)
+    app.router.add_get("/export.xlsx", report_pages.export_xlsx)
+    app.router.add_get("/map", report_pages.map_page)
+    table_pages.routes(app)
+    staff_pages.routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 
 from bot.core.console_access import Role
 from bot.core.desk import Desk
+from bot.core.table_console import TableConsole
 from bot.delivery.files import FetchedFile
 from bot.domain.messages import Attachment
 
@@ -21,6 +22,12 @@ class ConsoleOptions:
     session_lifetime: timedelta = timedelta(hours=12)
     #: Off only where a browser refuses Secure cookies over plain http (never in production).
     secure_cookie: bool = True
+    #: The map page's tile server (Leaflet's URL template); its origin is let through the CSP.
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    #: The bot's Telegram username and VK community id: an invite made on the staff page
+    #: carries the same links as the chat's ``/invite`` (``None``: that channel is off).
+    telegram_bot: str | None = None
+    vk_group: int | None = None
 
 
 DESK = web.AppKey("desk", Desk)
@@ -33,6 +40,7 @@ ROLE = web.RequestKey("console_role", Role)
 CSRF = web.RequestKey("console_csrf", str)
 SECRET = web.RequestKey("console_secret", str)
 FORM = web.RequestKey("console_form", MultiDictProxy)
+TABLE = web.AppKey("console_table", TableConsole)
 
 
 def message_page(request: web.Request, text: str, status: int) -> web.Response:

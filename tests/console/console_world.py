@@ -14,6 +14,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.console.app import COOKIE, console_app
 from bot.console.common import ConsoleOptions
+from bot.core.coordination import Coordination
+from bot.core.table_console import TableConsole
 from bot.domain.messages import IncomingMessage
 from bot.domain.records import StaffBinding
 from bot.serve import build_web_app
@@ -95,7 +97,12 @@ async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Vis
         for user, body in ((CITY_ADMIN, "city"), (TRANSPORT_ADMIN, "transport")):
             await tx.staff.add_binding(StaffBinding("tg", user, user, body), START)
     await world.core.load_staff()
-    console = console_app(world.core.desk, ConsoleOptions(**options), files=files)
+    coordination = Coordination(
+        world.repo, world.core, world.clock, coordinators=world.core.coordinators
+    )
+    await coordination.sync_with_file(world.table)
+    console = console_app(world.core.desk, ConsoleOptions(**options), files=files,
+                          table=TableConsole(coordination))
     app = build_web_app(console=console)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

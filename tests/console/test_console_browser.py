@@ -79,13 +79,23 @@ class Browser:
 
     async def submit(self, css: str) -> None:
         """Click what sends a form or follows a link, and wait for the next page."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         def go() -> None:
             old = self.driver.find_element("tag name", "html")
             self.driver.find_element("css selector", css).click()
-            WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
+
+            def gone(_driver: Any) -> bool:
+                # Chromium reports the old page's node either as stale or, mid-navigation, as
+                # «Node with given id does not belong to the document»: both mean it is gone.
+                try:
+                    old.is_enabled()
+                except WebDriverException:
+                    return True
+                return False
+
+            WebDriverWait(self.driver, 20).until(gone)
 
         await self(go)
 
@@ -154,6 +164,8 @@ async def test_the_console_in_chromium(tmp_path: Path) -> None:
         table = with_city_chats(shipped, tg=group, vk=None)
         settings = settings_for(
             tmp_path, tg, None, console_enabled=True, public_url=base,
+            # Tiles from this machine (nothing there: a grey map), never from the internet.
+            console_map_tiles=base + "/console/static/tiles/{z}/{x}/{y}.png",
             webhook_host="127.0.0.1", webhook_port=port, coordinators=f"tg:{COORDINATOR}",
         )
         async with running(settings, table):
@@ -239,6 +251,7 @@ async def _scenario(
     await browser.open(base + f"/console/?body={other.id}")
     page = await browser.text()
     assert "Найдено: 3" in page and all(n in page for n in three)
+    await _reports_and_table(browser, base, other)
 
     # The used link again, and a forged one: refused.
     await browser.open(link)
@@ -248,8 +261,8 @@ async def _scenario(
     await browser.shot("08-link-refused")
 
     # An expired session: the console asks to sign in again.
-    with sqlite3.connect(database) as db:
-        db.execute("UPDATE console_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
+    # In a thread: the bot may be inside a write transaction that needs the event loop to end.
+    await asyncio.to_thread(_expire_sessions, database)
     await browser.open(base + "/console/")
     assert "срок входа истёк" in await browser.text()
     await browser.shot("09-session-expired")
@@ -269,3 +282,34 @@ async def _scenario(
     await browser.shot("10-other-body-forbidden")
     await browser.submit("#logout")
     assert "Вы вышли" in await browser.text()
+
+
+def _expire_sessions(database: Path) -> None:
+    with sqlite3.connect(database, timeout=30) as db:
+        db.execute("UPDATE console_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
+
+
+async def _reports_and_table(browser: Browser, base: str, other: Any) -> None:
+    """The coordinator's dashboard, map (Leaflet running under the CSP) and table pages."""
+    await browser.submit("#nav-dashboard")
+    page = await browser.text()
+    assert "Сводка за" in page and re.search(r"Поступило\s+4\b", page)
+    await browser.shot("11-dashboard")
+    await browser.submit("#nav-map")
+    assert "Обращений с геопозицией: 0" in await browser.text()
+    started = await browser(browser.driver.execute_script,
+                            "return !!document.querySelector('#map.leaflet-container')")
+    assert started, "Leaflet did not start on the map page"
+    await browser.shot("12-map")
+    await browser.submit("#nav-table")
+    await browser.type("input[name=q]", other.name.split()[0])
+    await browser.submit("#search button")
+    page = await browser.text()
+    assert other.name in page and "Скачать XLSX" in page
+    await browser.shot("13-table")
+    await browser.submit(f"tr[data-id='{other.id}'] a")
+    await browser.submit("#row-form button[value=save]")  # unchanged: said so, nothing stored
+    assert "Правка ничего не меняет" in await browser.text()
+    await browser.submit("#nav-staff")
+    assert "Сотрудники органов" in await browser.text()
+    await browser.shot("14-staff")

@@ -80,3 +80,9 @@ CONSOLE_STAFF_NOT_ALLOWED = (
 )
 CONSOLE_STAFF_OTHER_BODY = "Вы администратор другого органа: этот список вам не виден."
 CONSOLE_REVOKE_ONLY_COORDINATORS = "Отзывать подключения могут только координаторы."
+
+# -- the console's table pages (bot.console.table_pages) -----------------------------------------
+CONSOLE_TABLE_NO_VERSION = "Действующей версии таблицы ещё нет: скачать нечего."
+CONSOLE_TABLE_NO_FILE = "Файл не выбран: выберите файл таблицы (.xlsx, .yaml, .zip или .csv)."
+#: The name a too large upload is called by (its own name is in the part the server did not read).
+CONSOLE_TABLE_UPLOADED_FILE = "загруженный файл"

@@ -12,56 +12,13 @@ from aiohttp import ClientSession
 from openpyxl import load_workbook
 
 from bot.domain import texts
-from bot.domain.messages import IncomingMessage, Location
-from bot.domain.states import TicketState as S
-from bot.domain.wire import Action, Payload
 from tests.console.console_world import (
     CITY_ADMIN,
     COORDINATOR_ID,
     console_world,
     sign_in,
 )
-from tests.core.core_world import CITY_CHAT
-
-MEMBER = 3003  # a member of the city administration's group
-
-
-def tap(world, chat, action, number, value="", *, user=MEMBER):
-    world.message_ids += 1
-    payload = Payload(action, number, value).pack()
-    return world.core.handle(IncomingMessage("tg", chat, user, world.message_ids, payload=payload))
-
-
-async def written(world, chat, text, reply_to):
-    world.message_ids += 1
-    message = IncomingMessage("tg", chat, MEMBER, world.message_ids, text, reply_to=reply_to)
-    return await world.core.handle(message)
-
-
-async def sent_id(world, number, name, chat=CITY_CHAT):
-    """The platform id of the last message ``name`` about ``number`` sent to ``chat``."""
-    await world.flush(passes=100)
-    for row in reversed(await world.outbox_rows("sent")):
-        if row["chat_id"] == chat and row["idempotency_key"].startswith(f"{number}:{name}:"):
-            return row["platform_message_id"]
-    raise AssertionError(f"no {name} of {number} in {chat}")
-
-
-async def four_appeals(world) -> dict[str, str]:
-    """One appeal per way of routing; the pothole (with a location) is answered in the chat."""
-    handle = world.core.handle
-    pothole = (await handle(world.citizen(
-        "яма во дворе", chat=601, location=Location(51.53, 46.03)
-    ))).number
-    trash = (await handle(world.citizen("мусор не вывозят", chat=602))).number
-    await tap(world, 602, Action("topic"), trash, "trash", user=602)
-    unclear = (await handle(world.citizen("непонятно что", chat=603))).number
-    await tap(world, COORDINATOR_ID, Action.ASSIGN, unclear, "transport", user=COORDINATOR_ID)
-    hospital = (await handle(world.citizen("больница =HYPERLINK(\"x\")", chat=604))).number
-    card = await sent_id(world, pothole, "body")
-    world.clock.advance(hours=2)
-    assert (await written(world, CITY_CHAT, "Заделали.", card)).state == S.ANSWERED
-    return {"pothole": pothole, "trash": trash, "unclear": unclear, "hospital": hospital}
+from tests.core.staff_steps import four_appeals
 
 
 def figure(page: str, name: str) -> str:

@@ -3,10 +3,10 @@ reply to a message of the bot, find what the bot sent."""
 
 from __future__ import annotations
 
-from core_world import CITY_CHAT
-
-from bot.domain.messages import IncomingMessage
-from bot.domain.wire import Payload
+from bot.domain.messages import IncomingMessage, Location
+from bot.domain.states import TicketState as S
+from bot.domain.wire import Action, Payload
+from tests.core.core_world import CITY_CHAT, COORDINATOR_ID
 
 MEMBER = 3003  # a member of the city administration's group
 
@@ -39,3 +39,22 @@ async def sent_id(world, number, name, chat=CITY_CHAT):
 def last(world, chat, channel="tg"):
     """The last message the bot sent to ``chat``."""
     return [m for m in (world.tg if channel == "tg" else world.vk).sent if m.chat_id == chat][-1]
+
+
+async def four_appeals(world) -> dict[str, str]:
+    """One appeal per way of routing (automatic, after a question, by a coordinator, and one
+    whose text starts a spreadsheet formula); the pothole, with a location, is answered in the
+    chat two hours later. The console's figures are checked against these."""
+    handle = world.core.handle
+    pothole = (await handle(world.citizen(
+        "яма во дворе", chat=601, location=Location(51.53, 46.03)
+    ))).number
+    trash = (await handle(world.citizen("мусор не вывозят", chat=602))).number
+    await tap(world, 602, Action("topic"), trash, "trash", user=602)
+    unclear = (await handle(world.citizen("непонятно что", chat=603))).number
+    await tap(world, COORDINATOR_ID, Action.ASSIGN, unclear, "transport", user=COORDINATOR_ID)
+    hospital = (await handle(world.citizen("больница =HYPERLINK(\"x\")", chat=604))).number
+    card = await sent_id(world, pothole, "body")
+    world.clock.advance(hours=2)
+    assert (await written(world, CITY_CHAT, "Заделали.", card)).state == S.ANSWERED
+    return {"pothole": pothole, "trash": trash, "unclear": unclear, "hospital": hospital}

@@ -11,17 +11,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from core_world import CITY_CHAT, COORDINATOR_ID, SARATOV
+import staff_steps
+from core_world import SARATOV
 from openpyxl import load_workbook
-from staff_steps import sent_id, tap, written
 
 from bot.core import report_export
 from bot.core.console_filters import Catalogue, FilterError, parse_queue, parse_report
 from bot.core.console_reports import dashboard, map_data, queue_page, weeks_of
-from bot.domain.messages import Location
 from bot.domain.reports import QueueView, RouteCounts, Viewer, WeekFigures
-from bot.domain.states import TicketState as S
-from bot.domain.wire import Action
 
 ZONE = ZoneInfo("Europe/Saratov")
 COORDINATOR = Viewer(coordinator=True)
@@ -29,21 +26,8 @@ CITY_ADMIN = Viewer(coordinator=False, bodies=frozenset({"city"}))
 
 
 async def four_appeals(world) -> dict[str, str]:
-    """One appeal per way of routing; the automatic one is answered two hours later."""
     await world.start()
-    handle = world.core.handle
-    pothole = (await handle(world.citizen(
-        "яма во дворе", chat=601, location=Location(51.53, 46.03)
-    ))).number
-    trash = (await handle(world.citizen("мусор не вывозят", chat=602))).number
-    await tap(world, 602, Action("topic"), trash, "trash", user=602)
-    unclear = (await handle(world.citizen("непонятно что", chat=603))).number
-    await tap(world, COORDINATOR_ID, Action.ASSIGN, unclear, "transport", user=COORDINATOR_ID)
-    hospital = (await handle(world.citizen("больница =HYPERLINK(\"x\")", chat=604))).number
-    card = await sent_id(world, pothole, "body")
-    world.clock.advance(hours=2)
-    assert (await written(world, CITY_CHAT, "Заделали.", card)).state == S.ANSWERED
-    return {"pothole": pothole, "trash": trash, "unclear": unclear, "hospital": hospital}
+    return await staff_steps.four_appeals(world)
 
 
 async def test_dashboard_counts_each_way_of_routing_as_it_happened(world):

@@ -241,7 +241,7 @@ async def apply_classification(
         await desk.ask(tx, ticket, "place", result.municipality_options, now)
         return S.COLLECTING
     if body is not None:  # a likely body, too unsure to route and no question would help
-        likely = likely_bodies(desk, result, body)
+        likely = likely_bodies(desk, result)
         reason = texts.REASON_UNSURE.format(bodies="; ".join(f"«{b.name}»" for b in likely))
         await desk.to_coordinators(tx, ticket, reason, now, likely=likely)
         return S.WITH_COORDINATOR
@@ -253,14 +253,10 @@ async def apply_classification(
 UNSURE_CHOICES = 3
 
 
-def likely_bodies(desk: Desk, result: Any, best: Body) -> list[Body]:
-    """The classifier's best body first, then the next likeliest by their summed confidence."""
-    totals: dict[str, float] = {}
-    for candidate in result.candidates:
-        if candidate.body in desk.table.body_by_id:
-            totals[candidate.body] = totals.get(candidate.body, 0.0) + candidate.confidence
-    others = sorted((b for b in totals if b != best.id), key=lambda b: -totals[b])
-    return [best, *(desk.table.body_by_id[b] for b in others[: UNSURE_CHOICES - 1])]
+def likely_bodies(desk: Desk, result: Any) -> list[Body]:
+    """The classifier's likeliest bodies, best first (`Classification.ranked_bodies`)."""
+    ranked = [b for b in result.ranked_bodies() if b in desk.table.body_by_id]
+    return [desk.table.body_by_id[b] for b in ranked[:UNSURE_CHOICES]]
 
 
 async def ask_address(

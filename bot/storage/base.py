@@ -17,10 +17,10 @@ on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.comments import CommentRef
 from bot.domain.console import ConsoleSession, QueueQuery
@@ -54,6 +54,7 @@ from bot.domain.reports import (
     Totals,
 )
 
+R = TypeVar("R")
 
 class TicketsTx(Protocol):
     """Tickets, their audit log (events), their thread messages and the reminders sent."""
@@ -329,6 +330,11 @@ class Repository(Protocol):
     async def close(self) -> None: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def atomically(self, work: Callable[[Tx], Awaitable[R]]) -> R:
+        """``work(tx)`` as one transaction that the backend runs as a unit, with no return to
+        the event loop between its statements where it can (`bot.storage.sql.unit`: the unit
+        awaits nothing but its statements). For the hot paths; its answer is ``work``'s."""
 
     async def erase_traces(self) -> None:
         """After data was anonymised: leave no readable copy of the old rows in the database's

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -35,6 +35,8 @@ from bot.storage.sql import SqlDialect, SqlTx, Versioned, migrate
 
 #: Any constant: the key of the advisory lock held while migrating.
 _MIGRATION_LOCK = 0x0B0_7AB1E
+
+R = TypeVar("R")
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -186,3 +188,8 @@ class PostgresRepository(Versioned):
         finally:
             if task is not None:
                 self._owners.discard(task)
+
+    async def atomically(self, work: Callable[[SqlTx], Awaitable[R]]) -> R:
+        """``work`` in one transaction on one pooled connection (`bot.storage.sql.unit`)."""
+        async with self.transaction() as tx:
+            return await work(tx)

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.domain.reports import fold
 from bot.storage.migrations import SQLITE
 from bot.storage.sql import SqlDialect, SqlTx, Versioned, migrate
+from bot.storage.sql.unit import finish
+
+R = TypeVar("R")
 
 DIALECT = SqlDialect(
     reason=("json_set(detail, '$.reason', NULL)", "json_extract(detail, '$.reason')"),
@@ -64,6 +68,90 @@ def _run_ahead(db: aiosqlite.Connection, ahead: list[Statement]) -> sqlite3.Conn
         conn.execute(*ahead[0])
         del ahead[0]
     return conn
+
+
+class ThreadDriver:
+    """`bot.storage.sql.Driver` for a unit of work run on the connection's own thread
+    (`SqliteRepository.atomically`): each statement runs at once, and its ``async`` methods
+    return without ever suspending, so the facets run unchanged there."""
+
+    __slots__ = ("conn",)
+    dialect = DIALECT
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    async def one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    async def all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    async def run(self, sql: str, params: tuple = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
+
+    async def run_later(self, sql: str, params: tuple = ()) -> None:
+        self.conn.execute(sql, params)  # nothing to save by waiting: no trip to make
+
+    async def run_many(self, sql: str, rows: list[tuple]) -> None:
+        self.conn.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: tuple, unique: str) -> int | None:
+        try:
+            cursor = self.conn.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            if _duplicate(exc, unique):
+                return None
+            raise
+        return int(cursor.lastrowid)
+
+
+def _duplicate(exc: sqlite3.IntegrityError, unique: str) -> bool:
+    # "UNIQUE constraint failed: tickets.channel, tickets.chat_id, ….source_message_id"
+    return exc.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and unique in str(exc)
+
+
+class UnitFailed(Exception):
+    """A unit of work failed on the connection's thread and was rolled back there;
+    ``group_kept``: whether the SQLite transaction around it (the commit group) survived."""
+
+    def __init__(self, group_kept: bool) -> None:
+        super().__init__("unit of work rolled back")
+        self.group_kept = group_kept
+
+
+def _unit_on_thread(
+    db: aiosqlite.Connection,
+    ahead: list[Statement],
+    work: Callable[[SqlTx], Awaitable[R]],
+    context: contextvars.Context,
+) -> R:
+    """On the connection's thread: what is ``ahead`` (the carried RELEASE, the SAVEPOINT),
+    then the whole of ``work`` — no trip back to the event loop between its statements. Its
+    RELEASE is left to the caller, so that a cancelled caller can still roll it back. On an
+    error the savepoint is rolled back here, and `UnitFailed` (caused by the error) says
+    whether the group lives on."""
+    conn = db._conn  # the sqlite3 connection (private), used on its own thread only
+    try:
+        _run_ahead(db, ahead)
+        return context.run(finish, work(SqlTx(ThreadDriver(conn))))
+    except BaseException as exc:
+        opened = not any(item is SAVEPOINT for item in ahead)
+        raise UnitFailed(_roll_back_unit(conn) if opened else True) from exc
+
+
+def _roll_back_unit(conn: sqlite3.Connection) -> bool:
+    """Undo the open savepoint; False if SQLite has dropped the whole transaction (a disk
+    error, say), so the group is lost."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK TO logical")
+            conn.execute("RELEASE logical")
+            return True
+        except Exception:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+    return False
 
 
 class SqliteDriver:
@@ -117,8 +205,7 @@ class SqliteDriver:
         try:
             cursor = await self._call(sql, params, False)
         except sqlite3.IntegrityError as exc:
-            # "UNIQUE constraint failed: tickets.channel, tickets.chat_id, ….source_message_id"
-            if exc.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and unique in str(exc):
+            if _duplicate(exc, unique):
                 return None
             raise
         return int(cursor.lastrowid)
@@ -196,6 +283,80 @@ class SqliteRepository(Versioned):
         after its BEGIN, so a finished transaction waits at most about that long for its
         COMMIT. The SAVEPOINT and RELEASE cost no trips of their own: they
         ride along with the next statement (`SqliteDriver`)."""
+        group = await self._enter()
+        try:
+            assert self._db is not None
+            driver = SqliteDriver(self._db, [*self._carried, SAVEPOINT])
+            self._carried = []
+            try:
+                yield SqlTx(driver)
+                await self._end(driver)
+            except BaseException:
+                # Shielded: a second cancellation must not leave half of it in the group.
+                await asyncio.shield(self._undo(group, driver))
+                raise
+        except BaseException:
+            await self._abandon(group)
+            raise
+        await self._leave(group)
+
+    async def atomically(self, work: Callable[[SqlTx], Awaitable[R]]) -> R:
+        """``work`` as one logical transaction (`bot.storage.sql.unit`), run whole on the
+        connection's thread: one trip, so the write lock is held for the statements and the
+        unit's own computing only, never for turns of the event loop. The same group commit
+        and the same guarantee as `transaction`: it returns once its COMMIT is on disk."""
+        group = await self._enter()
+        try:
+            ahead, self._carried = [*self._carried, SAVEPOINT], []
+            result = await self._run_unit(group, ahead, work)
+        except BaseException:
+            await self._abandon(group)
+            raise
+        await self._leave(group)
+        return result
+
+    async def _run_unit(
+        self, group: _CommitGroup, ahead: list[Statement], work: Callable[[SqlTx], Awaitable[R]]
+    ) -> R:
+        """With the lock held: the unit's one trip. A cancelled caller cannot stop it once it
+        is on the thread; it is waited for and then rolled back, so it is all or nothing."""
+        assert self._db is not None
+        context = contextvars.copy_context()  # log fields set by the caller go along
+        call = asyncio.ensure_future(
+            self._db._execute(_unit_on_thread, self._db, ahead, work, context)
+        )
+        try:
+            result = await asyncio.shield(call)
+        except UnitFailed as failed:
+            self._unit_undone(group, ahead, failed)
+            error = failed.__cause__  # the unit's own error, raised below as it was
+        except asyncio.CancelledError:
+            await asyncio.shield(self._settle_cancelled(group, ahead, call))
+            raise
+        else:
+            self._carried = [RELEASE]
+            return result
+        assert error is not None
+        raise error
+
+    def _unit_undone(self, group: _CommitGroup, ahead: list[Statement], failed: UnitFailed) -> None:
+        if not failed.group_kept:
+            self._lose(group)
+        else:  # what of ``ahead`` did not run yet runs with the next trip
+            self._carried = [item for item in ahead if item is RELEASE]
+
+    async def _settle_cancelled(
+        self, group: _CommitGroup, ahead: list[Statement], call: asyncio.Future[Any]
+    ) -> None:
+        try:
+            await call
+        except UnitFailed as failed:
+            self._unit_undone(group, ahead, failed)
+            return
+        await self._undo(group, SqliteDriver(self._db, []))  # type: ignore[arg-type]  # open
+
+    async def _enter(self) -> _CommitGroup:
+        """Take the lock and join (or open) the commit group."""
         if self._db is None:
             raise RuntimeError("repository is not open")
         task = asyncio.current_task()
@@ -207,26 +368,26 @@ class SqliteRepository(Versioned):
             await self._lock.acquire()
         finally:
             self._starting -= 1
-        group: _CommitGroup | None = None
         try:
             self._owner = task
-            group = await self._join_group()
-            driver = SqliteDriver(self._db, [*self._carried, SAVEPOINT])
-            self._carried = []
-            try:
-                yield SqlTx(driver)
-                await self._end(driver)
-            except BaseException:
-                # Shielded: a second cancellation must not leave half of it in the group.
-                await asyncio.shield(self._undo(group, driver))
-                raise
+            return await self._join_group()
         except BaseException:
             self._owner = None
             self._lock.release()
-            if group is not None and not group.committed.done():
-                with contextlib.suppress(Exception):  # its own error is the one to report
-                    await asyncio.shield(self._commit_later(group))
             raise
+
+    async def _abandon(self, group: _CommitGroup) -> None:
+        """A logical transaction failed (and is undone): let the lock go, and see the group's
+        other members committed all the same."""
+        self._owner = None
+        self._lock.release()
+        if not group.committed.done():
+            with contextlib.suppress(Exception):  # its own error is the one to report
+                await asyncio.shield(self._commit_later(group))
+
+    async def _leave(self, group: _CommitGroup) -> None:
+        """A logical transaction succeeded: hand the group to the next one waiting if it is
+        young, else commit it; either way return once it is committed."""
         self._owner = None
         if self._starting and group.young():
             self._lock.release()
@@ -238,13 +399,26 @@ class SqliteRepository(Versioned):
             self._lock.release()
 
     async def _join_group(self) -> _CommitGroup:
-        """With the lock held: open the SQLite transaction if none is."""
+        """With the lock held: open the SQLite transaction if none is. A caller cancelled while
+        the BEGIN is on its way leaves no transaction open behind it (the next BEGIN would fail)."""
         assert self._db is not None
         if self._group is None:
-            await self._db.execute("BEGIN IMMEDIATE")
+            begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+            try:
+                await asyncio.shield(begin)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._abort_begin(begin))
+                raise
             self._group = _CommitGroup()
         self._group.members += 1
         return self._group
+
+    async def _abort_begin(self, begin: asyncio.Future[Any]) -> None:
+        assert self._db is not None
+        with contextlib.suppress(Exception):
+            await begin
+        if self._db.in_transaction:
+            await self._db.execute("ROLLBACK")
 
     async def _end(self, driver: SqliteDriver) -> None:
         """With the lock held: the logical transaction succeeded. Its deferred writes must run
@@ -272,6 +446,10 @@ class SqliteRepository(Versioned):
             except Exception:
                 with contextlib.suppress(Exception):
                     await self._db.execute("ROLLBACK")
+        self._lose(group)
+
+    def _lose(self, group: _CommitGroup) -> None:
+        """SQLite has dropped the whole transaction: every member of the group fails."""
         if self._group is group:
             self._group = None
         group.fail(RuntimeError("the transaction was rolled back"))

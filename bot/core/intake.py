@@ -65,10 +65,10 @@ def from_citizen(message: IncomingMessage, now: datetime) -> TicketMessage:
 
 async def take_in(desk: Desk, message: IncomingMessage, payload: Payload | None = None) -> Outcome:
     """A citizen's message that is no command and no button: see the module's opening."""
-    async with desk.repo.transaction() as tx:  # one look answers both questions below
-        seen, latest = await tx.tickets.seen_or_latest(
-            message.channel, message.chat_id, message.message_id
-        )
+    # One look answers both questions below.
+    seen, latest = await desk.repo.atomically(
+        lambda tx: tx.tickets.seen_or_latest(message.channel, message.chat_id, message.message_id)
+    )
     if seen is not None:  # the platform delivered this message again
         return Outcome(K.DUPLICATE, seen)
     chatter = None if message.attachments or message.location else small_talk(message.text)
@@ -130,10 +130,9 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
     """A new appeal. ``unseen``: the caller has just looked the message up (`take_in`), so the
     early look that spares a duplicate its classification is skipped."""
     if not unseen:
-        async with desk.repo.transaction() as tx:
-            existing = await tx.tickets.by_source(
-                message.channel, message.chat_id, message.message_id
-            )
+        existing = await desk.repo.atomically(
+            lambda tx: tx.tickets.by_source(message.channel, message.chat_id, message.message_id)
+        )
         if existing is not None:
             return Outcome(K.DUPLICATE, existing.number, existing.state)
     wordless = not message.text.strip()
@@ -154,29 +153,31 @@ async def intake(desk: Desk, message: IncomingMessage, *, unseen: bool = False) 
         message.channel, message.chat_id, message.user_id, message.message_id, message.text,
         message.attachments, lat, lon,
     )
-    try:
-        async with desk.repo.transaction() as tx:
-            number = ticket_number(year, await tx.tickets.next_sequence(year))
-            ticket_id = await tx.tickets.insert(number, draft, S.NEW, now)
-            created = {"channel": draft.channel}
-            await tx.tickets.add_event(ticket_id, "created", now, None, None, created)
-            ticket = draft.stored(ticket_id, number, S.NEW, now)
-            if classification is None:
-                await desk.move(tx, ticket, S.COLLECTING, now, "requested_text")
-                await desk.to_citizen(
-                    tx,
-                    ticket,
-                    OutboxKey.to_citizen(number, "ask-text"),
-                    texts.ASK_WHAT_HAPPENED.format(number=number),
-                )
-                state: str = S.COLLECTING
-            else:
-                state = await apply_classification(desk, tx, ticket, classification, now)
-    except DuplicateTicket:  # another process took the same message in between
-        async with desk.repo.transaction() as tx:
-            existing = await tx.tickets.by_source(
-                message.channel, message.chat_id, message.message_id
+
+    async def create(tx: Tx) -> tuple[str, str]:
+        """The ticket, its audit log, and what the citizen and the body are sent: one unit."""
+        number = ticket_number(year, await tx.tickets.next_sequence(year))
+        ticket_id = await tx.tickets.insert(number, draft, S.NEW, now)
+        created = {"channel": draft.channel}
+        await tx.tickets.add_event(ticket_id, "created", now, None, None, created)
+        ticket = draft.stored(ticket_id, number, S.NEW, now)
+        if classification is None:
+            await desk.move(tx, ticket, S.COLLECTING, now, "requested_text")
+            await desk.to_citizen(
+                tx,
+                ticket,
+                OutboxKey.to_citizen(number, "ask-text"),
+                texts.ASK_WHAT_HAPPENED.format(number=number),
             )
+            return number, S.COLLECTING
+        return number, await apply_classification(desk, tx, ticket, classification, now)
+
+    try:
+        number, state = await desk.repo.atomically(create)
+    except DuplicateTicket:  # another process took the same message in between
+        existing = await desk.repo.atomically(
+            lambda tx: tx.tickets.by_source(message.channel, message.chat_id, message.message_id)
+        )
         assert existing is not None
         return Outcome(K.DUPLICATE, existing.number, existing.state)
     log.info("ticket %s created: %s", number, state)

@@ -73,6 +73,7 @@ from config import Settings
 from handlers.telegram.albums import AlbumCollector, Albums
 from handlers.telegram.albums_redis import RedisAlbumCollector
 from handlers.telegram.coordinator import build_coordinator_router
+from handlers.telegram.fast_lane import build_fast_lane
 from handlers.telegram.polling import ConfirmingDispatcher
 from handlers.telegram.router import build_router, incoming_from_message
 from handlers.telegram.session import TelegramSession
@@ -547,8 +548,11 @@ def build_dispatcher(
     dispatcher = ConfirmingDispatcher(
         **options, core=service.core, tools=service.tools, pages=pages
     )
-    # First: a coordinator's document is a table, not an appeal.
-    dispatcher.include_routers(build_coordinator_router(), build_router(albums))
+    # First: a citizen's plain words, most of the traffic. Then: a coordinator's document is
+    # a table, not an appeal.
+    dispatcher.include_routers(
+        build_fast_lane(), build_coordinator_router(), build_router(albums)
+    )
     return dispatcher
 
 

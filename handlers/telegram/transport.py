@@ -78,6 +78,7 @@ from bot.delivery.transport import (
 )
 from bot.domain.messages import Attachment, Channel, OutgoingMessage, SentMessage
 from bot.domain.texts import ASK_LOCATION_BUTTON
+from handlers.telegram.session import SendText
 
 log = logging.getLogger("handlers.telegram.transport")
 
@@ -203,9 +204,9 @@ class TelegramTransport:
         reply = (ReplyParameters(message_id=m.reply_to, allow_sending_without_reply=True)
                  if m.reply_to is not None else None)
         if not m.attachments:
-            sent = await self.bot.send_message(text=m.text, reply_markup=markup,
-                                               reply_parameters=reply,
-                                               link_preview_options=NO_PREVIEW, **where)
+            sent = await self.bot(SendText(text=m.text, reply_markup=markup,
+                                           reply_parameters=reply,
+                                           link_preview_options=NO_PREVIEW, **where))
             return [sent.message_id]
         chunks = _chunks(m.attachments)
         single = len(chunks) == 1 and len(chunks[0]) == 1

@@ -50,7 +50,10 @@ class ClockedLock(asyncio.Lock):
     async def acquire(self) -> bool:
         # The core function that opened the transaction; a group's late COMMIT runs in a task
         # of its own (`SqliteRepository._commit_later`), with only the storage on its stack.
-        holder = _caller("/bot/core/") or _caller("/bot/storage/") or "other"
+        holder = (
+            _caller("/bot/core/") or _caller("/bot/delivery/") or _caller("/bot/storage/")
+            or "other"
+        )
         taken = await super().acquire()
         self._since, self._holder = time.perf_counter(), holder
         return taken

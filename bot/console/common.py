@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import aiohttp_jinja2
@@ -18,6 +18,15 @@ from bot.domain.messages import Attachment
 
 
 @dataclass(frozen=True)
+class TelegramWidget:
+    """The Telegram Login Widget on the sign-in page (``CONSOLE_TELEGRAM_LOGIN``): the bot's
+    username the widget names, and the bot's token that checks what it brings back."""
+
+    bot_username: str
+    bot_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ConsoleOptions:
     session_lifetime: timedelta = timedelta(hours=12)
     #: Off only where a browser refuses Secure cookies over plain http (never in production).
@@ -28,6 +37,8 @@ class ConsoleOptions:
     #: carries the same links as the chat's ``/invite`` (``None``: that channel is off).
     telegram_bot: str | None = None
     vk_group: int | None = None
+    #: The sign-in page's Telegram button (``None``: sign-in by a /web link only).
+    telegram_widget: TelegramWidget | None = None
 
 
 DESK = web.AppKey("desk", Desk)

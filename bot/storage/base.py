@@ -271,6 +271,11 @@ class ConsoleTx(Protocol):
         self, token_hash: str, channel: str, user_id: int, now: datetime, expires_at: datetime
     ) -> None: ...
     async def login_is_open(self, token_hash: str, now: datetime) -> bool: ...
+    async def add_used_login(
+        self, token_hash: str, channel: str, user_id: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        """A login used at once (the Telegram widget's signed answer); ``False``, nothing
+        written, when that hash was used before: a replay."""
     async def use_login(self, token_hash: str, now: datetime) -> tuple[str, int] | None:
         """The link's account, the link marked used; ``None``: forged, used or expired."""
     async def add_session(self, session_hash: str, session: ConsoleSession) -> None: ...

@@ -57,6 +57,7 @@ from bot.bootstrap import (
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.console.app import console_app
 from bot.console.common import ConsoleOptions, TelegramWidget
+from bot.core.pages import PageTools
 from bot.core.ports import Classifies
 from bot.core.table_console import TableConsole
 from bot.delivery.inbox import Inbox, Process
@@ -201,7 +202,8 @@ async def serve(
             service.metrics, service.repo, service.core.clock, service.delivering
         )
         console = (
-            await _console(settings, service, tg_bot, vk_api, group_id)
+            await _console(settings, service, tg_bot, vk_api, group_id,
+                           pages if vk_api is not None else None)
             if settings.console_enabled
             else None
         )
@@ -236,8 +238,10 @@ async def _console(
     tg_bot: Bot | None,
     vk_api: API | None,
     group_id: int | None,
+    pages: PageTools | None,
 ) -> web.Application:
-    """The web console's sub-application, over the running core."""
+    """The web console's sub-application, over the running core (``pages``: the chat's
+    ``/page`` tools, ``None`` while VK is off)."""
     username = (await tg_bot.me()).username if tg_bot is not None else None
     widget = None
     if settings.console_telegram_login and username and settings.telegram_bot_token:
@@ -254,6 +258,7 @@ async def _console(
         options,
         files=build_file_bridge(tg_bot, vk_api).fetch,
         table=TableConsole(service.coordination),
+        pages_tools=pages,
     )
 
 

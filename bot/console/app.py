@@ -19,13 +19,21 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages, report_pages, sign_in, staff_pages, table_pages
+from bot.console import (
+    community_pages,
+    pages,
+    report_pages,
+    sign_in,
+    staff_pages,
+    table_pages,
+)
 from bot.console.common import (
     CSRF,
     DESK,
     FILES,
     FORM,
     OPTIONS,
+    PAGES,
     ROLE,
     SECRET,
     TABLE,
@@ -36,6 +44,7 @@ from bot.console.common import (
 from bot.console.sign_in import COOKIE, PATH, sign_in_page
 from bot.core import console_access
 from bot.core.desk import Desk
+from bot.core.pages import PageTools
 from bot.core.table_console import TableConsole
 from bot.domain import texts
 from bot.domain.viewer import NotAllowed
@@ -147,10 +156,12 @@ def console_app(
     options: ConsoleOptions | None = None,
     files: FetchFile | None = None,
     table: TableConsole | None = None,
+    pages_tools: PageTools | None = None,
 ) -> web.Application:
     """The sub-application to mount at ``/console/``; ``files`` downloads a ticket's
     attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links);
-    ``table`` edits the routing table (``None``: the table pages say only coordinators may)."""
+    ``table`` edits the routing table (``None``: the table pages say only coordinators may);
+    ``pages_tools`` connects VK pages (``None``: the «Страницы» page says VK is off)."""
     app = web.Application(middlewares=[same_origin, guard], client_max_size=1024 * 1024)
     app.on_response_prepare.append(_secure_headers)
     app[DESK] = desk
@@ -160,6 +171,8 @@ def console_app(
         app[FILES] = files
     if table is not None:
         app[TABLE] = table
+    if pages_tools is not None:
+        app[PAGES] = pages_tools
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -178,6 +191,7 @@ def console_app(
     app.router.add_get("/map", report_pages.map_page)
     table_pages.routes(app)
     staff_pages.routes(app)
+    community_pages.routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 
 from bot.core.console_access import Role
 from bot.core.desk import Desk
+from bot.core.pages import PageTools
 from bot.core.table_console import TableConsole
 from bot.delivery.files import FetchedFile
 from bot.domain.messages import Attachment
@@ -52,6 +53,8 @@ CSRF = web.RequestKey("console_csrf", str)
 SECRET = web.RequestKey("console_secret", str)
 FORM = web.RequestKey("console_form", MultiDictProxy)
 TABLE = web.AppKey("console_table", TableConsole)
+#: ``/page``, ``/pages``, ``/unpage`` for the «Страницы» page (absent: VK is off).
+PAGES = web.AppKey("console_pages", PageTools)
 
 
 def message_page(request: web.Request, text: str, status: int) -> web.Response:

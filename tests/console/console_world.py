@@ -94,8 +94,11 @@ async def sign_in(world: World, visitor: Visitor, user_id: int, channel: str = "
 
 
 @contextlib.asynccontextmanager
-async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Visitor]]:
-    """``files``: what downloads a ticket's attachment (``None``: no file links); ``options``:
+async def console_world(
+    files=None, pages=None, **options
+) -> AsyncIterator[tuple[World, Visitor]]:
+    """``files``: what downloads a ticket's attachment (``None``: no file links); ``pages``:
+    makes the ``/page`` tools from the world (``None``: VK is off); ``options``:
     `ConsoleOptions`."""
     world = World(":memory:", FakeClock(START))
     await world.start({"console_url": PUBLIC})
@@ -108,7 +111,8 @@ async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Vis
     )
     await coordination.sync_with_file(world.table)
     console = console_app(world.core.desk, ConsoleOptions(**options), files=files,
-                          table=TableConsole(coordination))
+                          table=TableConsole(coordination),
+                          pages_tools=pages(world) if pages is not None else None)
     app = build_web_app(console=console)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

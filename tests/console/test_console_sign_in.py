@@ -5,11 +5,15 @@ widget brings back is signed here with the bot token the way Telegram signs it
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import ClientSession
 
 from bot.console.common import TelegramWidget
 from bot.core.telegram_login import signature
 from bot.domain import texts
+from tests.app_world import free_port, telegram_only
 from tests.console.console_world import (
     CITY_ADMIN,
     COORDINATOR_ID,
@@ -18,6 +22,7 @@ from tests.console.console_world import (
     sign_in,
 )
 from tests.core.core_world import CITIZEN_TG
+from tests.emulators.aio import run_async
 
 TOKEN = "123456:widget-test-token"
 WIDGET = TelegramWidget("saratov_appeals_bot", TOKEN)
@@ -157,3 +162,32 @@ def test_the_widget_setting_needs_the_console_and_a_telegram_bot() -> None:
     on = load_settings(_env_file=None, console_enabled=True, public_url="https://b.example.ru",
                        console_telegram_login=True, telegram_bot_token="1:abc")
     assert on.console_telegram_login
+
+
+@run_async
+async def test_the_whole_bot_shows_the_widget_for_its_own_bot_and_accepts_its_signature(
+    tmp_path: Path,
+) -> None:
+    """``CONSOLE_TELEGRAM_LOGIN=true`` on the whole bot (Telegram emulator): the widget names
+    the bot's username from getMe, and data signed with the bot's token signs a coordinator in."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with telegram_only(
+        tmp_path, coordinators="tg:5005", console_enabled=True, public_url=base,
+        webhook_host="127.0.0.1", webhook_port=port, console_telegram_login=True,
+    ) as (tg, _group), ClientSession() as http:
+        async with http.get(base + "/console/login/") as response:
+            page = await response.text()
+        assert 'data-telegram-login="obrashcheniya_test_bot"' in page
+        assert f'data-auth-url="{base}/console/login/telegram"' in page and tg.token not in page
+        now = datetime.now(UTC)
+        async with http.get(base + CALLBACK, params=signed(5005, now, token=tg.token),
+                            allow_redirects=False) as response:
+            assert response.status == 303
+            cookie = {"Cookie": f"console_session={response.cookies['console_session'].value}"}
+        async with http.get(base + "/console/", headers=cookie) as response:
+            assert response.status == 200 and "Координатор" in await response.text()
+        async with http.post(base + "/console/logout", headers={
+                **cookie, "Origin": "https://evil.example.ru"}) as response:
+            assert response.status == 403
+            assert texts.CONSOLE_FOREIGN_ORIGIN in await response.text()

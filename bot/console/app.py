@@ -34,6 +34,7 @@ from bot.console.common import (
     FORM,
     OPTIONS,
     PAGES,
+    PATH,
     ROLE,
     SECRET,
     TABLE,
@@ -41,7 +42,7 @@ from bot.console.common import (
     FetchFile,
     message_page,
 )
-from bot.console.sign_in import COOKIE, PATH, sign_in_page
+from bot.console.sign_in import COOKIE, sign_in_page
 from bot.core import console_access
 from bot.core.desk import Desk
 from bot.core.pages import PageTools

@@ -112,9 +112,10 @@ def overdue_shares(
     bodies: Sequence[BodyFigures], name_of: Callable[[str], str]
 ) -> Chart | None:
     """Horizontal bars: the share of overdue tickets of the bodies where it is highest (of
-    those with a deadline), each bar under its body's name, 100 % the full width."""
+    those with a deadline), each bar under its body's name, 100 % the full width. Bodies
+    with nothing overdue are left out (``None``: no body has anything overdue)."""
     ranked = sorted(
-        (b for b in bodies if b.with_deadline),
+        (b for b in bodies if b.with_deadline and b.overdue),
         key=lambda b: (-(b.overdue / b.with_deadline), -b.overdue, name_of(b.body)),
     )[:TOP_BODIES]
     if not ranked:

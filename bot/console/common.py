@@ -42,6 +42,8 @@ class ConsoleOptions:
     telegram_widget: TelegramWidget | None = None
 
 
+#: Where the console is mounted (`bot.serve.build_web_app`).
+PATH = "/console"
 DESK = web.AppKey("desk", Desk)
 OPTIONS = web.AppKey("console_options", ConsoleOptions)
 FetchFile = Callable[[Attachment], Awaitable[FetchedFile]]
@@ -58,6 +60,8 @@ PAGES = web.AppKey("console_pages", PageTools)
 
 
 def message_page(request: web.Request, text: str, status: int) -> web.Response:
-    """A page with one message: a refusal, a bad parameter, «вы вышли»."""
-    context = {"text": text, "role": request.get(ROLE), "csrf": request.get(CSRF, "")}
+    """A page with one message: a refusal, a bad parameter, «вы вышли». Also from the
+    middlewares, before the template context's own middleware runs: so ``path`` is given."""
+    context = {"text": text, "role": request.get(ROLE), "csrf": request.get(CSRF, ""),
+               "path": PATH}
     return aiohttp_jinja2.render_template("message.html", request, context, status=status)

@@ -21,14 +21,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.console.common import DESK, OPTIONS, SECRET, message_page
+from bot.console.common import DESK, OPTIONS, PATH, SECRET, message_page
 from bot.core import console_access
 from bot.core.telegram_login import LoginRefused
 from bot.domain import texts
 from bot.domain.console import secret_hash
 
 COOKIE = "console_session"
-PATH = "/console"
 SIGN_IN_PATH = PATH + "/login/"
 WIDGET_PATH = SIGN_IN_PATH + "telegram"
 #: Telegram's widget script (its documented embed code) and the frame it opens.
@@ -46,6 +45,7 @@ def sign_in_page(request: web.Request, notice: str | None = None,
     widget = request.app[OPTIONS].telegram_widget
     public = request.app[DESK].console_url
     context = {
+        "path": PATH,  # shown by the guard too, before the template context's middleware
         "notice": notice,
         "by_link": texts.CONSOLE_SIGN_IN_BY_LINK,
         "by_widget": texts.CONSOLE_SIGN_IN_BY_WIDGET,

@@ -57,6 +57,7 @@ async def test_the_sign_in_page_shows_the_widget_only_when_it_is_on() -> None:
         # A page without a session shows the same way in, and no other page widens its CSP.
         status, page = await visitor.get("/console/")
         assert status == 401 and "Вход не выполнен" in page and "telegram-widget" in page
+        assert 'href="/console/static/console.css"' in page  # styled, though the guard answers
         await visitor.get("/console/login/forged-link-of-nobody")
         assert "telegram.org" not in visitor.headers["Content-Security-Policy"]
 
@@ -125,6 +126,7 @@ async def test_a_post_from_another_origin_is_refused_and_changes_nothing() -> No
         ):
             status, page = await visitor.post(path, close, headers=headers)
             assert status == 403 and texts.CONSOLE_FOREIGN_ORIGIN in page, headers
+            assert 'href="/console/static/console.css"' in page
         assert (await world.ticket(number)).state == "routed"
         # The console's own origin, as Chromium sends it (and a Referer from its own page).
         status, page = await visitor.post(

@@ -10,8 +10,9 @@ Two ways in, one kind of session (`bot.core.console_access`):
   Telegram asks the person to confirm. Only the sign-in page lets those two origins through
   its Content-Security-Policy, and only when the widget is on. After confirming, the widget
   sends the browser to ``/console/login/telegram`` with Telegram's signed fields in the query;
-  the signature is checked with the bot token, stale or replayed data is refused, and the
-  Telegram account gets the role it would get by a /web link.
+  the signature is checked with the bot token, stale (`bot.core.telegram_login.MAX_AGE`, 10
+  minutes) or replayed data is refused, and the Telegram account gets the role it would get
+  by a /web link.
 
 Every refusal is a Russian page and sets no cookie.
 """
@@ -56,6 +57,9 @@ def sign_in_page(request: web.Request, notice: str | None = None,
     response = aiohttp_jinja2.render_template("sign_in.html", request, context, status=status)
     if widget is not None:
         response.headers["Content-Security-Policy"] = _WIDGET_CSP
+        # Telegram's frame may check which site embeds it: it gets the origin, never a path
+        # (this page's path holds no secret anyway).
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
 
 

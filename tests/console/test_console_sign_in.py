@@ -54,6 +54,7 @@ async def test_the_sign_in_page_shows_the_widget_only_when_it_is_on() -> None:
         csp = visitor.headers["Content-Security-Policy"]
         assert "script-src 'self' https://telegram.org;" in csp
         assert "frame-src https://oauth.telegram.org;" in csp
+        assert visitor.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         # A page without a session shows the same way in, and no other page widens its CSP.
         status, page = await visitor.get("/console/")
         assert status == 401 and "Вход не выполнен" in page and "telegram-widget" in page

@@ -305,10 +305,10 @@ async def _reports_and_table(browser: Browser, base: str, other: Any) -> None:
                           "return [...document.querySelectorAll('#weeks-chart rect')]"
                           ".map(r => r.getBBox().height > 0)")
     assert drawn and any(drawn), "the weekly chart drew no bar"
+    await browser.shot("11-dashboard")
     await browser(browser.driver.execute_script,
                   "document.querySelector('#weeks-chart').scrollIntoView()")
     await browser.shot("16-dashboard-weeks")
-    await browser.shot("11-dashboard")
     await browser.submit("#nav-map")
     assert "Обращений с геопозицией: 0" in await browser.text()
     started = await browser(browser.driver.execute_script,

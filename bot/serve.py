@@ -36,10 +36,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiogram import Bot
 from aiohttp import web
+from vkbottle import API
 
 from bot import heap
 from bot.bootstrap import (
+    CoreService,
     build_bot,
     build_dispatcher,
     build_file_bridge,
@@ -53,7 +56,8 @@ from bot.bootstrap import (
 )
 from bot.channel_checks import ChannelStartError, check_telegram, check_vk
 from bot.console.app import console_app
-from bot.console.common import ConsoleOptions
+from bot.console.common import ConsoleOptions, TelegramWidget
+from bot.core.pages import PageTools
 from bot.core.ports import Classifies
 from bot.core.table_console import TableConsole
 from bot.delivery.inbox import Inbox, Process
@@ -198,17 +202,8 @@ async def serve(
             service.metrics, service.repo, service.core.clock, service.delivering
         )
         console = (
-            console_app(
-                service.core.desk,
-                ConsoleOptions(
-                    timedelta(hours=settings.console_session_hours),
-                    map_tiles=settings.console_map_tiles,
-                    telegram_bot=(await tg_bot.me()).username if tg_bot is not None else None,
-                    vk_group=group_id,
-                ),
-                files=build_file_bridge(tg_bot, vk_api).fetch,
-                table=TableConsole(service.coordination),
-            )
+            await _console(settings, service, tg_bot, vk_api, group_id,
+                           pages if vk_api is not None else None)
             if settings.console_enabled
             else None
         )
@@ -235,6 +230,36 @@ async def serve(
         if started is not None:
             started.set()
         await _until_stopped(loops, handle_signals)
+
+
+async def _console(
+    settings: Settings,
+    service: CoreService,
+    tg_bot: Bot | None,
+    vk_api: API | None,
+    group_id: int | None,
+    pages: PageTools | None,
+) -> web.Application:
+    """The web console's sub-application, over the running core (``pages``: the chat's
+    ``/page`` tools, ``None`` while VK is off)."""
+    username = (await tg_bot.me()).username if tg_bot is not None else None
+    widget = None
+    if settings.console_telegram_login and username and settings.telegram_bot_token:
+        widget = TelegramWidget(username, settings.telegram_bot_token.get_secret_value())
+    options = ConsoleOptions(
+        timedelta(hours=settings.console_session_hours),
+        map_tiles=settings.console_map_tiles,
+        telegram_bot=username,
+        vk_group=group_id,
+        telegram_widget=widget,
+    )
+    return console_app(
+        service.core.desk,
+        options,
+        files=build_file_bridge(tg_bot, vk_api).fetch,
+        table=TableConsole(service.coordination),
+        pages_tools=pages,
+    )
 
 
 def _web_apps(

@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     console_session_hours: float = Field(12, gt=0, le=24 * 30)
     # Сервер подложки карты в консоли (шаблон адреса Leaflet); по умолчанию OpenStreetMap.
     console_map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Вход в консоль кнопкой Telegram (Telegram Login Widget) на странице входа, кроме ссылки
+    # /web. Сначала задайте боту домен PUBLIC_URL у @BotFather (/setdomain), иначе кнопка
+    # ответит «Bot domain invalid». Нужен канал Telegram (TELEGRAM_BOT_TOKEN).
+    console_telegram_login: bool = False
 
     # Координаторы: кто управляет ботом, через запятую, например «tg:123456,vk:7890».
     coordinators: Annotated[list[Coordinator], NoDecode] = Field(default_factory=list)
@@ -315,6 +319,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "обязателен, когда включена веб-консоль (CONSOLE_ENABLED=true): из него бот"
                 " собирает ссылки входа, например PUBLIC_URL=https://bot.example.ru"
+            )
+        return value
+
+    @field_validator("console_telegram_login")
+    @classmethod
+    def _widget_needs_the_console_and_telegram(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("console_enabled"):
+            raise ValueError(
+                "вход кнопкой Telegram работает только во включённой веб-консоли: задайте"
+                " CONSOLE_ENABLED=true или уберите CONSOLE_TELEGRAM_LOGIN"
+            )
+        if value and info.data.get("telegram_bot_token") is None:
+            raise ValueError(
+                "для входа кнопкой Telegram нужен бот Telegram: задайте TELEGRAM_BOT_TOKEN"
+                " (его токеном проверяется подпись Telegram)"
             )
         return value
 

@@ -1,29 +1,40 @@
-"""The console's sub-application: sign-in by a /web link, sessions, CSRF and the routes.
+"""The console's sub-application: sessions, the origin and CSRF checks, and the routes.
 
 A request is let through to a page only with a live session (cookie ``console_session``, its
-hash in the database) of an account that still has a role; a POST only with the session's
-CSRF token in the form. A login link is opened in two steps — the GET shows a «Войти» button,
-the POST uses the link up — so that a messenger fetching the link for a preview cannot spend it.
+hash in the database) of an account that still has a role; a POST only from the console's own
+origin (`same_origin`) and with the session's CSRF token in the form. Signing in and out:
+`bot.console.sign_in`.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import pages, report_pages, staff_pages, table_pages
+from bot.console import (
+    community_pages,
+    pages,
+    report_pages,
+    sign_in,
+    staff_pages,
+    table_pages,
+)
 from bot.console.common import (
     CSRF,
     DESK,
     FILES,
     FORM,
     OPTIONS,
+    PAGES,
+    PATH,
     ROLE,
     SECRET,
     TABLE,
@@ -31,17 +42,19 @@ from bot.console.common import (
     FetchFile,
     message_page,
 )
+from bot.console.sign_in import COOKIE, sign_in_page
 from bot.core import console_access
 from bot.core.desk import Desk
+from bot.core.pages import PageTools
 from bot.core.table_console import TableConsole
 from bot.domain import texts
-from bot.domain.console import secret_hash
 from bot.domain.viewer import NotAllowed
 
 HERE = Path(__file__).resolve().parent
-COOKIE = "console_session"
-PATH = "/console"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger("bot.console")
+#: ``PUBLIC_URL``'s origin, which every POST must come from (empty: not checked).
+ORIGIN = web.AppKey("console_origin", str)
 #: Pages open without a session.
 _OPEN = ("/console/login/", "/console/static/")
 #: Room for the form's other fields and the multipart framing around an upload's file.
@@ -51,10 +64,45 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # The login link carries its secret in the path: never pass it on as a referrer.
-    "Referrer-Policy": "no-referrer",
+    # The login link carries its secret in the path: never pass it on to another site. Not
+    # «no-referrer»: with it a browser sends «Origin: null» on the console's own forms, and
+    # `same_origin` could not tell them from a foreign page's.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+
+
+@web.middleware
+async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A POST only from the console's own pages: its ``Origin`` (or, where a browser sends
+    none, its ``Referer``) must be ``PUBLIC_URL``'s origin; another site's form gets a 403.
+    A POST with neither header (a client that is no browser, an old browser) is let through:
+    a browser that sends neither cannot be made to by a foreign page either, and the CSRF
+    token (a /web link's secret, for the sign-in POST) still guards it."""
+    if request.method == "POST":
+        expected = request.app[ORIGIN]
+        sent = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
+        if expected and sent is not None and sent != expected:
+            log.info("console: a POST from another origin refused")
+            return message_page(request, texts.CONSOLE_FOREIGN_ORIGIN, 403)
+    return await handler(request)
+
+
+def _origin_of(url: str | None) -> str | None:
+    """``scheme://host[:port]`` of a URL as a browser writes it in ``Origin`` (no default
+    port); ``None`` for no URL, ``"null"`` for one that has no origin."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "null"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "null"
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
 
 
 @web.middleware
@@ -76,7 +124,7 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     secret = request.cookies.get(COOKIE, "")
     session = await console_access.session_of(desk, secret)
     if session is None:
-        return message_page(request, texts.CONSOLE_NEED_SIGN_IN, 401)
+        return sign_in_page(request, texts.CONSOLE_NEED_SIGN_IN, 401)
     role = console_access.role_of(desk, session.channel, session.user_id)
     if role is None:
         return message_page(request, texts.CONSOLE_NO_ROLE, 403)
@@ -104,65 +152,35 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         return message_page(request, str(refused), 403)
 
 
-async def login_form(request: web.Request) -> web.StreamResponse:
-    token = request.match_info["token"]
-    desk = request.app[DESK]
-    async with desk.repo.transaction() as tx:
-        valid = await tx.console.login_is_open(secret_hash(token), desk.clock.now())
-    if not valid:
-        return message_page(request, texts.CONSOLE_LINK_REFUSED, 403)
-    return aiohttp_jinja2.render_template("login.html", request, {"token": token})
-
-
-async def login(request: web.Request) -> web.StreamResponse:
-    options = request.app[OPTIONS]
-    opened = await console_access.open_session(
-        request.app[DESK], request.match_info["token"], options.session_lifetime
-    )
-    if opened is None:
-        return message_page(request, texts.CONSOLE_LINK_REFUSED, 403)
-    secret, _session = opened
-    response = web.Response(status=303, headers={"Location": PATH + "/"})
-    response.set_cookie(
-        COOKIE, secret, path=PATH, httponly=True, secure=options.secure_cookie,
-        samesite="Lax", max_age=int(options.session_lifetime.total_seconds()),
-    )
-    return response
-
-
-async def logout(request: web.Request) -> web.StreamResponse:
-    await console_access.end_session(request.app[DESK], request[SECRET])
-    response = message_page(request, texts.CONSOLE_SIGNED_OUT, 200)
-    response.del_cookie(COOKIE, path=PATH)
-    return response
-
-
 def console_app(
     desk: Desk,
     options: ConsoleOptions | None = None,
     files: FetchFile | None = None,
     table: TableConsole | None = None,
+    pages_tools: PageTools | None = None,
 ) -> web.Application:
     """The sub-application to mount at ``/console/``; ``files`` downloads a ticket's
     attachment from its channel (`bot.delivery.files.FileBridge.fetch`; ``None``: no links);
-    ``table`` edits the routing table (``None``: the table pages say only coordinators may)."""
-    app = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
+    ``table`` edits the routing table (``None``: the table pages say only coordinators may);
+    ``pages_tools`` connects VK pages (``None``: the «Страницы» page says VK is off)."""
+    app = web.Application(middlewares=[same_origin, guard], client_max_size=1024 * 1024)
     app.on_response_prepare.append(_secure_headers)
     app[DESK] = desk
+    app[ORIGIN] = _origin_of(desk.console_url) or ""
     app[OPTIONS] = options or ConsoleOptions()
     if files is not None:
         app[FILES] = files
     if table is not None:
         app[TABLE] = table
+    if pages_tools is not None:
+        app[PAGES] = pages_tools
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_common],
     )
-    app.router.add_get("/login/{token}", login_form)
-    app.router.add_post("/login/{token}", login)
-    app.router.add_post("/logout", logout)
+    sign_in.routes(app)
     app.router.add_get("/", pages.queue)
     app.router.add_post("/bulk", pages.bulk)
     app.router.add_get("/ticket/{number}", pages.ticket)
@@ -174,6 +192,7 @@ def console_app(
     app.router.add_get("/map", report_pages.map_page)
     table_pages.routes(app)
     staff_pages.routes(app)
+    community_pages.routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.console import charts
 from bot.console.common import DESK, OPTIONS, ROLE, message_page
 from bot.core import console_reports, report_export
 from bot.core.console_access import Role
@@ -67,12 +68,19 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     zone = desk.calendar.timezone
     figures = await console_reports.dashboard(desk.repo, viewer, flt, desk.clock.now(), zone)
     table = desk.table
+
+    def body_name(body: str | None) -> str:
+        return table.body_by_id[body].name if body in table.body_by_id else (body or "—")
+
     context = {
         **_form_context(request, desk),
         "board": figures,
+        "weeks_chart": charts.weekly(figures.weeks),
+        "week_legend": [(css, legend) for _key, legend, css in charts.WEEK_SERIES],
+        "shares_chart": charts.overdue_shares(figures.bodies, body_name),
         "period": console_reports.period_label(figures.period, zone),
         "zone": zone,
-        "body_name": lambda b: table.body_by_id[b].name if b in table.body_by_id else (b or "—"),
+        "body_name": body_name,
         "topic_name": lambda t: table.topic_by_id[t].name if t in table.topic_by_id else (t or "—"),
         "place_name": lambda m: (table.municipality_by_id[m].name
                                  if m in table.municipality_by_id else (m or "не определён")),

@@ -15,21 +15,26 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.desk import COORDINATOR, Desk
+from bot.core.telegram_login import MAX_AGE, LoginRefused, verify_widget
 from bot.domain import texts
 from bot.domain.console import LOGIN_LINK_LIFETIME, ConsoleSession, secret_hash
 from bot.domain.messages import IncomingMessage
 from bot.domain.phrases import staff_command
 from bot.domain.wire import Outcome, OutcomeKind, Payload, Purpose
+from bot.storage.base import Tx
 
 log = logging.getLogger("bot.core")
 
 K = OutcomeKind
 #: The path a login link opens (the console's route has the same).
 LOGIN_PATH = "/console/login/"
+#: Prefixed to a widget answer's hash before it is kept among the used logins: never a link's.
+WIDGET_MARK = "telegram-widget:"
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,43 @@ async def open_session(
         if account is None or role_of(desk, *account) is None:
             log.info("console: a login link refused")
             return None
-        secret = secrets.token_urlsafe(32)
-        session = ConsoleSession(
-            account[0], account[1], secrets.token_urlsafe(24), now, now + lifetime
-        )
-        await tx.console.add_session(secret_hash(secret), session)
+        opened = await _new_session(tx, account, now, lifetime)
     log.info("console: signed in")
+    return opened
+
+
+async def widget_session(
+    desk: Desk, fields: Mapping[str, str], bot_token: str, lifetime: timedelta
+) -> tuple[str, ConsoleSession]:
+    """A new session for what the Telegram Login Widget brought back (`verify_widget`), for a
+    Telegram account with a role, as `open_session` makes for a /web link; `LoginRefused` with
+    the Russian reason otherwise. Signed data opens one session only: its ``hash`` is kept as a
+    used login (until it is stale anyway), so a replay of the same redirect is refused."""
+    now = desk.clock.now()
+    login = verify_widget(fields, bot_token, now)
+    account = ("tg", login.user_id)
+    if role_of(desk, *account) is None:
+        log.info("console: a Telegram widget sign-in refused: no role")
+        raise LoginRefused(texts.WIDGET_NO_ROLE)
+    async with desk.repo.transaction() as tx:
+        spent = await tx.console.add_used_login(
+            secret_hash(WIDGET_MARK + fields["hash"].lower()), *account, now,
+            login.auth_date + MAX_AGE,
+        )
+        if not spent:
+            log.info("console: a Telegram widget sign-in replayed")
+            raise LoginRefused(texts.WIDGET_REPLAYED)
+        opened = await _new_session(tx, account, now, lifetime)
+    log.info("console: signed in with the Telegram widget")
+    return opened
+
+
+async def _new_session(
+    tx: Tx, account: tuple[str, int], now: datetime, lifetime: timedelta
+) -> tuple[str, ConsoleSession]:
+    secret = secrets.token_urlsafe(32)
+    session = ConsoleSession(account[0], account[1], secrets.token_urlsafe(24), now, now + lifetime)
+    await tx.console.add_session(secret_hash(secret), session)
     return secret, session
 
 

@@ -117,6 +117,8 @@ async def ticket_page(desk: Desk, role: Role, number: str) -> tuple[Access, Tick
         thread = await tx.tickets.messages(ticket.id)
         kept = await tx.tickets.notes(ticket.id)
         appeal = await desk.appeal_text(tx, ticket)
+    # The page titles this block «Текст обращения» itself; the chat card's heading would repeat it.
+    appeal = appeal.removeprefix(texts.APPEAL_HEADING)
     lines = [HistoryLine(_time(e["at"]), "event", _event_line(desk, e)) for e in events]
     for m in thread:
         kind = "citizen" if m.author == "citizen" else "answer"

@@ -68,25 +68,25 @@ async def queue_page(
 
 
 def weeks_of(
-    hours: list[tuple[datetime, int, int]], zone: tzinfo
+    hours: list[tuple[datetime, int, int, int, int]], zone: tzinfo
 ) -> tuple[WeekFigures, ...]:
-    """UTC hours folded into local weeks (Monday 00:00 in ``zone``), oldest first; a week with
-    no tickets inside the range is shown as zero, so a chart's gaps are visible."""
-    received: dict[datetime, int] = defaultdict(int)
-    answered: dict[datetime, int] = defaultdict(int)
-    for hour, got, done in hours:
+    """UTC hours (`ReportsTx.hourly`) folded into local weeks (Monday 00:00 in ``zone``),
+    oldest first; a week with no tickets inside the range is shown as zero, so a chart's gaps
+    are visible."""
+    sums: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for hour, *figures in hours:
         local = hour.astimezone(zone)
         monday = (local - timedelta(days=local.weekday())).date()
-        week = datetime(monday.year, monday.month, monday.day, tzinfo=zone)
-        received[week] += got
-        answered[week] += done
-    if not received:
+        week = sums[datetime(monday.year, monday.month, monday.day, tzinfo=zone)]
+        for i, value in enumerate(figures):
+            week[i] += value
+    if not sums:
         return ()
-    first, last = min(received), max(received)
+    first, last = min(sums), max(sums)
     weeks = []
     week = first
     while week <= last:
-        weeks.append(WeekFigures(week, received.get(week, 0), answered.get(week, 0)))
+        weeks.append(WeekFigures(week, *sums.get(week, (0, 0, 0, 0))))
         day = (week + timedelta(days=7)).date()  # by calendar date: a DST week is not 168 h
         week = datetime(day.year, day.month, day.day, tzinfo=zone)
     return tuple(weeks)
@@ -100,7 +100,7 @@ async def dashboard(
     assert flt.period is not None, "parse_report always sets a period"
     async with repo.transaction() as tx:
         totals, routes, bodies = await tx.reports.figures(flt, now)
-        hours = await tx.reports.hourly(flt)
+        hours = await tx.reports.hourly(flt, now)
         top = await tx.reports.top_topics(flt, TOP_TOPICS)
     return Dashboard(
         period=flt.period, totals=totals, routes=routes, bodies=tuple(bodies),

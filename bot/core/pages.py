@@ -59,6 +59,13 @@ def page_command_of(text: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def community_address(text: str) -> str | None:
+    """A community's address as ``/page`` takes it (``vk.com/name``, ``club123``, a link),
+    reduced to what ``groups.getById`` takes; ``None`` if it is none of those."""
+    found = _ADDRESS.match(text.strip())
+    return (found.group(1) or found.group(2)) if found else None
+
+
 @dataclass(frozen=True)
 class ConnectRequest:
     """What ``/page`` carried: the token, the Callback pair, a community address, a body."""
@@ -68,6 +75,8 @@ class ConnectRequest:
     secret: str | None = None
     address: str | None = None
     body_query: str | None = None
+    #: The body's exact id (the console's list of bodies), instead of a name to look up.
+    body_id: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> ConnectRequest:
@@ -87,6 +96,17 @@ class ConnectRequest:
         token = words[0] if words else None
         confirmation, secret = (words[1], words[2]) if len(words) >= 3 else (None, None)
         return cls(token, confirmation, secret, address, body_query)
+
+
+@dataclass(frozen=True)
+class PageLine:
+    """A connected page as ``/pages`` and the console list it: the page, its body's name,
+    the appeals that came through it and how many of them were another body's."""
+
+    page: ConnectedPage
+    body_name: str
+    appeals: int
+    misdirected: int
 
 
 class PageTools:
@@ -113,7 +133,7 @@ class PageTools:
     def owns(payload: str | None) -> bool:
         return (payload or "").startswith(BUTTON_PREFIX)
 
-    def _bodies_of(self, channel: str, user_id: int) -> list[Body] | None:
+    def bodies_of(self, channel: str, user_id: int) -> list[Body] | None:
         """The bodies this person may connect pages for; ``None``: every body (coordinator)."""
         staff = self.desk.staff
         if staff.is_coordinator(channel, user_id):
@@ -123,7 +143,7 @@ class PageTools:
 
     async def command(self, channel: str, user_id: int, text: str) -> Reply:
         name = page_command_of(text)
-        allowed = self._bodies_of(channel, user_id)
+        allowed = self.bodies_of(channel, user_id)
         if allowed == []:
             log.info("page command refused: not a coordinator or administrator (%s)", channel)
             return Reply((texts.PAGES_NOT_ALLOWED,))
@@ -164,7 +184,7 @@ class PageTools:
             return Reply((texts.PAGES_OWN_COMMUNITY,))
         if not 0 < community.group_id <= MAX_PAGE_GROUP_ID:
             return Reply((texts.PAGES_TOKEN_REFUSED,))
-        candidates = self._candidates(community, allowed, request.body_query)
+        candidates = self._candidates(community, allowed, request.body_query, request.body_id)
         if isinstance(candidates, Reply):
             return candidates
         page = ConnectedPage(
@@ -188,9 +208,17 @@ class PageTools:
         return Reply((self._connected_text(page, candidates[0]),))
 
     def _candidates(
-        self, community: Community, allowed: list[Body] | None, query: str | None
+        self, community: Community, allowed: list[Body] | None, query: str | None,
+        body_id: str | None = None,
     ) -> list[Body] | Reply:
         """The bodies the page may belong to, or the refusal. One: it is that body's."""
+        if body_id is not None:
+            body = self.desk.table.body_by_id.get(body_id)
+            if body is None:
+                return Reply((texts.PAGES_BODY_UNKNOWN.format(query=body_id),))
+            if allowed is not None and body not in allowed:
+                return Reply((texts.PAGES_BODY_NOT_YOURS.format(body=body.name),))
+            return [body]
         if query is None:
             if allowed is None:  # a coordinator must say whose page it is
                 return Reply((texts.PAGES_NAME_THE_BODY.format(name=community.name),))
@@ -218,7 +246,7 @@ class PageTools:
         """A body chosen for a checked page: only by someone who may connect it to that body."""
         group_text, _, body_id = payload[len(BUTTON_PREFIX):].partition(":")
         body = self.desk.table.body_by_id.get(body_id)
-        allowed = self._bodies_of(channel, user_id)
+        allowed = self.bodies_of(channel, user_id)
         if body is None or not group_text.isdigit():
             return Reply(notice=texts.PAGES_CHOICE_STALE)
         if allowed is not None and body not in allowed:
@@ -244,23 +272,33 @@ class PageTools:
             name=page.name, group_id=page.group_id, body=body.name, how=how
         )
 
-    async def listing(self, allowed: list[Body] | None) -> Reply:
+    async def pages_of(self, allowed: list[Body] | None) -> list[PageLine]:
+        """The connected pages ``allowed`` covers (``None``: all), with their counts."""
         async with self.desk.repo.transaction() as tx:
             pages = await tx.pages.pages()
             counts = await tx.pages.appeal_counts()
         ids = None if allowed is None else {b.id for b in allowed}
-        shown = [p for p in pages if ids is None or p.body in ids]
+        lines = []
+        for page in pages:
+            if ids is not None and page.body not in ids:
+                continue
+            body = self.desk.table.body_by_id.get(page.body)
+            appeals, misdirected = counts.get(page.group_id, (0, 0))
+            lines.append(PageLine(page, body.name if body else (page.body or "—"), appeals,
+                                  misdirected))
+        return lines
+
+    async def listing(self, allowed: list[Body] | None) -> Reply:
+        shown = await self.pages_of(allowed)
         if not shown:
             return Reply((texts.PAGES_NONE,))
         lines = [texts.PAGES_LIST_HEADER]
-        for page in shown:
-            body = self.desk.table.body_by_id.get(page.body)
-            appeals, misdirected = counts.get(page.group_id, (0, 0))
+        for line in shown:
+            page = line.page
             lines.append(texts.PAGES_LIST_LINE.format(
-                name=page.name, group_id=page.group_id,
-                body=body.name if body else (page.body or "—"),
+                name=page.name, group_id=page.group_id, body=line.body_name,
                 state=texts.PAGES_STATE_ON if page.enabled else texts.PAGES_STATE_OFF,
-                appeals=appeals, misdirected=misdirected,
+                appeals=line.appeals, misdirected=line.misdirected,
             ))
         return Reply(("\n".join(lines),))
 
@@ -269,7 +307,11 @@ class PageTools:
         number = words[0].removeprefix("club") if words else ""
         if not number.isdigit():
             return Reply((texts.PAGES_UNPAGE_USAGE,))
-        group_id = int(number)
+        return await self.disconnect_page(allowed, int(number))
+
+    async def disconnect_page(self, allowed: list[Body] | None, group_id: int) -> Reply:
+        """``/unpage`` and the console's «Отключить»: the page stops being read; only a page
+        of a body in ``allowed`` (``None``: any)."""
         async with self.desk.repo.transaction() as tx:
             page = await tx.pages.page(group_id)
             mine = page is not None and (allowed is None or page.body in {b.id for b in allowed})

@@ -165,11 +165,14 @@ class Totals:
 
 @dataclass(frozen=True)
 class WeekFigures:
-    """Tickets received in a week (Monday, local calendar), and how many of them have an answer."""
+    """Tickets received in a week (Monday, local calendar): how many of them have an answer,
+    how many were answered in time and how many are overdue (as in `Totals`)."""
 
     week: datetime  # Monday 00:00 in the region's time zone
     received: int
     answered: int
+    answered_in_time: int = 0
+    overdue: int = 0
 
 
 @dataclass(frozen=True)

@@ -38,17 +38,22 @@ class Visitor:
     cookie: str = ""
     csrf: str = ""
     last: str = field(default="", repr=False)
+    #: The last response's headers.
+    headers: dict = field(default_factory=dict, repr=False)
 
-    async def get(self, path: str) -> tuple[int, str]:
-        async with self.http.get(self.base + path, headers=self._headers(),
+    async def get(self, path: str, params: dict | None = None) -> tuple[int, str]:
+        async with self.http.get(self.base + path, params=params, headers=self._headers(),
                                  allow_redirects=False) as response:
             return await self._read(response)
 
-    async def post(self, path: str, data: dict | list, *, csrf: bool = True) -> tuple[int, str]:
+    async def post(self, path: str, data: dict | list, *, csrf: bool = True,
+                   headers: dict[str, str] | None = None) -> tuple[int, str]:
+        """``headers``: more request headers (``Origin``, ``Referer``: a browser's)."""
         fields = list(data.items()) if isinstance(data, dict) else list(data)
         if csrf:
             fields.append(("csrf", self.csrf))
-        async with self.http.post(self.base + path, data=fields, headers=self._headers(),
+        async with self.http.post(self.base + path, data=fields,
+                                  headers={**self._headers(), **(headers or {})},
                                   allow_redirects=False) as response:
             return await self._read(response)
 
@@ -57,6 +62,7 @@ class Visitor:
 
     async def _read(self, response: ClientResponse) -> tuple[int, str]:
         text = await response.text()
+        self.headers = response.headers
         morsel = response.cookies.get(COOKIE)
         if morsel is not None:
             self.cookie = morsel.value
@@ -88,8 +94,11 @@ async def sign_in(world: World, visitor: Visitor, user_id: int, channel: str = "
 
 
 @contextlib.asynccontextmanager
-async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Visitor]]:
-    """``files``: what downloads a ticket's attachment (``None``: no file links); ``options``:
+async def console_world(
+    files=None, pages=None, **options
+) -> AsyncIterator[tuple[World, Visitor]]:
+    """``files``: what downloads a ticket's attachment (``None``: no file links); ``pages``:
+    makes the ``/page`` tools from the world (``None``: VK is off); ``options``:
     `ConsoleOptions`."""
     world = World(":memory:", FakeClock(START))
     await world.start({"console_url": PUBLIC})
@@ -102,7 +111,8 @@ async def console_world(files=None, **options) -> AsyncIterator[tuple[World, Vis
     )
     await coordination.sync_with_file(world.table)
     console = console_app(world.core.desk, ConsoleOptions(**options), files=files,
-                          table=TableConsole(coordination))
+                          table=TableConsole(coordination),
+                          pages_tools=pages(world) if pages is not None else None)
     app = build_web_app(console=console)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

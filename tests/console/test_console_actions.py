@@ -83,3 +83,15 @@ async def test_an_administrator_has_no_bulk_form() -> None:
             "/console/bulk", [("n", number), ("action", "close"), ("reason", "x")]
         )
         assert status == 403 and (await world.ticket(number)).state == "routed"
+
+
+async def test_the_ticket_page_titles_the_appeal_once() -> None:
+    """The chat card's «Текст обращения (слова заявителя):» line is the page's own heading."""
+    async with console_world() as (world, visitor):
+        number = await _ticket(world, "яма на дороге у дома 5")
+        await sign_in(world, visitor, COORDINATOR_ID)
+        status, page = await visitor.get(f"/console/ticket/{number}")
+        assert status == 200
+        assert page.count("Текст обращения") == 1
+        appeal = page.split('id="appeal">', 1)[1].split("</blockquote>", 1)[0]
+        assert "яма на дороге у дома 5" in appeal and "слова заявителя" not in appeal

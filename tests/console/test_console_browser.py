@@ -1,7 +1,8 @@
 """The console in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
 installed by ``python3 dev.py test``), against the whole bot (`bot.serve.serve`) on the
 Telegram emulator: signing in through the bot's own /web link, filtering the queue, answering a
-ticket (the citizen receives it on the emulator), a bulk reassign, and the refusals — another
+ticket (the citizen receives it on the emulator), a bulk reassign, the dashboard's charts,
+connecting a body's VK page (its token checked on the VK emulator), and the refusals — another
 body's ticket, a replayed or forged link, a form without its CSRF token, an expired session.
 
 Selenium is synchronous: every browser call runs in a thread, so the bot's event loop keeps
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.domain.records import StaffBinding
 from bot.storage.sqlite import SqliteRepository
@@ -37,6 +39,7 @@ from tests.app_world import (
     with_city_chats,
 )
 from tests.emulators.telegram import Limits, TelegramEmulator
+from tests.emulators.vk import VKEmulator
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -44,6 +47,7 @@ SHOTS = ROOT / "build" / "screenshots"
 COORDINATOR = 2500
 OTHER_ADMIN = 2600  # an administrator of another body
 CITIZENS = (3001, 3002, 3003, 3004)
+PAGE_ID = 229_400_001  # a body's VK community, connected from the «Страницы» page
 LINK = re.compile(r"http://\S+/console/login/[A-Za-z0-9_-]+")
 
 
@@ -159,11 +163,13 @@ async def test_the_console_in_chromium(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
     await _bind(database, TG_ADMIN, CITY)
     await _bind(database, OTHER_ADMIN, other.id)
-    async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
+    async with TelegramEmulator(limits=Limits(enabled=False)) as tg, VKEmulator() as vk:
+        vk_page = vk.add_community(PAGE_ID, other.name)
         group = tg.create_forum_group(admin_user_id=TG_ADMIN, title="Администрация Саратова")
         table = with_city_chats(shipped, tg=group, vk=None)
         settings = settings_for(
-            tmp_path, tg, None, console_enabled=True, public_url=base,
+            tmp_path, tg, vk, console_enabled=True, public_url=base,
+            secrets_key=Fernet.generate_key().decode(),  # the connected pages' tokens, sealed
             # Tiles from this machine (nothing there: a grey map), never from the internet.
             console_map_tiles=base + "/console/static/tiles/{z}/{x}/{y}.png",
             webhook_host="127.0.0.1", webhook_port=port, coordinators=f"tg:{COORDINATOR}",
@@ -174,14 +180,14 @@ async def test_the_console_in_chromium(tmp_path: Path) -> None:
             driver = await asyncio.to_thread(_chromium)
             browser = Browser(driver)
             try:
-                await _scenario(browser, tg, base, numbers, other, database)
+                await _scenario(browser, tg, base, numbers, other, database, vk_page)
             finally:
                 await asyncio.to_thread(driver.quit)
 
 
 async def _scenario(
     browser: Browser, tg: TelegramEmulator, base: str, numbers: list[str], other: Any,
-    database: Path,
+    database: Path, vk_page: VKEmulator,
 ) -> None:
     first, *three = numbers
     # A citizen asking for the console is refused, in Russian.
@@ -252,6 +258,7 @@ async def _scenario(
     page = await browser.text()
     assert "Найдено: 3" in page and all(n in page for n in three)
     await _reports_and_table(browser, base, other)
+    await _connect_a_page(browser, other, vk_page)
 
     # The used link again, and a forged one: refused.
     await browser.open(link)
@@ -294,7 +301,14 @@ async def _reports_and_table(browser: Browser, base: str, other: Any) -> None:
     await browser.submit("#nav-dashboard")
     page = await browser.text()
     assert "Сводка за" in page and re.search(r"Поступило\s+4\b", page)
+    drawn = await browser(browser.driver.execute_script,
+                          "return [...document.querySelectorAll('#weeks-chart rect')]"
+                          ".map(r => r.getBBox().height > 0)")
+    assert drawn and any(drawn), "the weekly chart drew no bar"
     await browser.shot("11-dashboard")
+    await browser(browser.driver.execute_script,
+                  "document.querySelector('#weeks-chart').scrollIntoView()")
+    await browser.shot("16-dashboard-weeks")
     await browser.submit("#nav-map")
     assert "Обращений с геопозицией: 0" in await browser.text()
     started = await browser(browser.driver.execute_script,
@@ -313,3 +327,17 @@ async def _reports_and_table(browser: Browser, base: str, other: Any) -> None:
     await browser.submit("#nav-staff")
     assert "Сотрудники органов" in await browser.text()
     await browser.shot("14-staff")
+
+
+async def _connect_a_page(browser: Browser, other: Any, page: VKEmulator) -> None:
+    """The coordinator connects ``other``'s VK page from the «Страницы» page."""
+    await browser.submit("#nav-pages")
+    assert "Подключённых страниц нет." in await browser.text()
+    await browser.type("#page-token", page.token)
+    await browser.choose("#page-body", other.id)
+    await browser.submit("#connect")
+    text = await browser.text()
+    assert f"(vk.com/club{PAGE_ID}) подключена к органу «{other.name}»" in text
+    assert "работает" in text
+    assert page.token not in await browser(lambda: browser.driver.page_source)
+    await browser.shot("15-pages")

@@ -128,3 +128,61 @@ async def test_the_map_page_carries_markers_and_the_tile_server_in_its_csp() -> 
         # Every other page keeps the strict CSP.
         _, headers, _ = await _download(visitor, "/console/dashboard")
         assert headers["Content-Security-Policy"].startswith("default-src 'self'; frame")
+
+
+def _table_rows(page: str, table_id: str) -> list[list[str]]:
+    table = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return [re.findall(r"<td>([^<]*)</td>", r) for r in rows if "<td>" in r]
+
+
+def _bars(page: str, chart_id: str) -> list[dict[str, str]]:
+    svg = page.split(f'id="{chart_id}"', 1)[1].split("</svg>", 1)[0]
+    return [dict(re.findall(r'([\w-]+)="([^"]*)"', rect)) | {"title": title}
+            for rect, title in re.findall(r"<rect ([^>]*)><title>([^<]*)</title>", svg)]
+
+
+async def test_the_dashboards_charts_draw_the_numbers_of_its_tables() -> None:
+    async with console_world() as (world, visitor):
+        await four_appeals(world)  # the week of 2 March: 4 received, 1 answered in time
+        world.clock.advance(days=9)  # the week of 9 March: 2 more, never answered
+        for chat, text in ((611, "яма на дороге у школы"), (612, "больница не принимает")):
+            await world.core.handle(world.citizen(text, chat=chat))
+        world.clock.advance(days=60)  # every unanswered deadline has passed
+        await sign_in(world, visitor, COORDINATOR_ID)
+        status, page = await visitor.get("/console/dashboard?from=2026-03-01&to=2026-03-31")
+        assert status == 200
+
+        weeks = _table_rows(page, "weeks")
+        assert [w[0] for w in weeks] == ["02.03.2026", "09.03.2026"]
+        bars = _bars(page, "weeks-chart")
+        assert len(bars) == 3 * len(weeks)
+        for i, (_week, received, _answered, in_time, overdue) in enumerate(weeks):
+            drawn = {b["data-series"]: b["data-value"] for b in bars[3 * i: 3 * i + 3]}
+            assert drawn == {"received": received, "in-time": in_time, "overdue": overdue}
+        assert [int(x) for x in weeks[1][1:]] == [2, 0, 0, 2]
+        # Bar heights are the numbers to one scale; each says its number in its <title>.
+        scales = {round(float(b["height"]) / int(b["data-value"]), 6)
+                  for b in bars if b["data-value"] != "0"}
+        assert len(scales) == 1
+        assert "Неделя с 09.03.2026: просрочено — 2" in [b["title"] for b in bars]
+        assert '<title id="weeks-chart-title">Обращения по неделям' in page
+
+        # The overdue share of each body: the bar's number is the body table's, its length
+        # the share of the full width.
+        by_body = {r[0]: r[4] for r in _table_rows(page, "bodies")}
+        shares = _bars(page, "overdue-chart")
+        assert shares
+        full = max(float(b["width"]) / (int(b["data-value"]) / _with_deadline(b["title"]))
+                   for b in shares if b["data-value"] != "0")
+        for bar in shares:
+            name = bar["title"].split(": просрочено", 1)[0]
+            assert by_body[name].startswith(bar["data-value"] + " ("), name
+            share = int(bar["data-value"]) / _with_deadline(bar["title"])
+            assert abs(float(bar["width"]) - share * full) < 0.05
+        lengths = [float(b["width"]) for b in shares]
+        assert lengths == sorted(lengths, reverse=True)
+
+
+def _with_deadline(title: str) -> int:
+    return int(re.search(r"из (\d+)", title).group(1))

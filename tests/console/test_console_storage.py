@@ -51,6 +51,12 @@ async def test_links_sessions_and_the_queue(url: str) -> None:
             late = NOW + timedelta(minutes=10)
             assert await tx.console.use_login(secret_hash("u"), late) is None  # expired
             assert await tx.console.use_login(secret_hash("forged"), NOW) is None
+            # A widget answer: kept as used at once; the same hash again is a replay.
+            expiry = NOW + timedelta(minutes=10)
+            assert await tx.console.add_used_login(secret_hash("w"), "tg", 42, NOW, expiry)
+            assert not await tx.console.add_used_login(secret_hash("w"), "tg", 42, NOW, expiry)
+            assert not await tx.console.login_is_open(secret_hash("w"), NOW)
+            assert await tx.console.use_login(secret_hash("w"), NOW) is None
 
             session = ConsoleSession("tg", 42, "csrf", NOW, NOW + timedelta(hours=1))
             await tx.console.add_session(secret_hash("s"), session)

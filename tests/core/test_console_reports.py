@@ -46,6 +46,10 @@ async def test_dashboard_counts_each_way_of_routing_as_it_happened(world):
     assert (city.received, city.answered) == (2, 1)
     assert city.median_first_answer == pytest.approx(2 * 3600, abs=60)  # flush ticks the clock
     assert [(w.received, w.answered) for w in board.weeks] == [(4, 1)]
+    week = board.weeks[0]
+    assert (week.answered_in_time, week.overdue) == (
+        board.totals.answered_in_time, board.totals.overdue
+    )
     assert board.weeks[0].week == datetime(2026, 3, 2, tzinfo=ZONE)  # that Monday
     # An administrator's dashboard is its body's, whatever the filter says.
     own = await dashboard(world.repo, CITY_ADMIN, flt, now, ZONE)
@@ -141,15 +145,16 @@ async def test_map_has_located_tickets_and_municipality_centroids(world):
 
 def test_weeks_are_local_mondays_with_empty_weeks_shown():
     hours = [
-        (datetime(2026, 3, 1, 20, tzinfo=UTC), 2, 1),  # Monday 2 March 00:00 in Saratov
-        (datetime(2026, 3, 1, 19, tzinfo=UTC), 1, 0),  # still Sunday there
-        (datetime(2026, 3, 17, 10, tzinfo=UTC), 5, 5),
+        (datetime(2026, 3, 1, 20, tzinfo=UTC), 2, 1, 1, 1),  # Monday 2 March 00:00 in Saratov
+        (datetime(2026, 3, 1, 19, tzinfo=UTC), 1, 0, 0, 1),  # still Sunday there
+        (datetime(2026, 3, 17, 10, tzinfo=UTC), 5, 5, 4, 1),
+        (datetime(2026, 3, 17, 11, tzinfo=UTC), 1, 0, 0, 0),
     ]
     assert weeks_of(hours, ZONE) == (
-        WeekFigures(datetime(2026, 2, 23, tzinfo=ZONE), 1, 0),
-        WeekFigures(datetime(2026, 3, 2, tzinfo=ZONE), 2, 1),
-        WeekFigures(datetime(2026, 3, 9, tzinfo=ZONE), 0, 0),
-        WeekFigures(datetime(2026, 3, 16, tzinfo=ZONE), 5, 5),
+        WeekFigures(datetime(2026, 2, 23, tzinfo=ZONE), 1, 0, 0, 1),
+        WeekFigures(datetime(2026, 3, 2, tzinfo=ZONE), 2, 1, 1, 1),
+        WeekFigures(datetime(2026, 3, 9, tzinfo=ZONE), 0, 0, 0, 0),
+        WeekFigures(datetime(2026, 3, 16, tzinfo=ZONE), 6, 5, 4, 1),
     )
     assert weeks_of([], ZONE) == ()
 

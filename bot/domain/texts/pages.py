@@ -90,6 +90,26 @@ PAGES_DISCONNECTED = (
 )
 PAGES_CHOICE_STALE = "Эта страница уже подключена или отключена: /pages — список."
 
+# -- the console's «Страницы» page (bot.console.community_pages) ---------------------------------
+CONSOLE_PAGES_NONE = "Подключённых страниц нет."
+CONSOLE_PAGES_NEED_TOKEN = (
+    "Вставьте ключ доступа сообщества (в сообществе: Управление → Работа с API → Ключи "
+    "доступа). Ничего не сохранено."
+)
+CONSOLE_PAGES_NEED_CALLBACK = (
+    "Бот получает события ВКонтакте по Callback API: укажите ещё строку подтверждения и "
+    "секретный ключ из настроек Callback API сообщества. Ничего не сохранено."
+)
+CONSOLE_PAGES_NEED_BODY = "Выберите орган, чья это страница. Ничего не сохранено."
+CONSOLE_PAGES_BAD_ADDRESS = (
+    "Адрес сообщества не понят: ожидается vk.com/<адрес> или club<номер>. Ничего не сохранено."
+)
+CONSOLE_PAGES_TOO_LONG = "Слишком длинное значение в поле «{field}». Ничего не сохранено."
+CONSOLE_PAGES_CONFIRM = (
+    "Отключить страницу «{name}» (vk.com/club{group_id})? Её сообщения бот перестанет "
+    "принимать; обращения, уже пришедшие через неё, останутся в работе."
+)
+
 # The citizen, from the page they wrote to, when the appeal is another body's business.
 PAGE_MISDIRECTED_CITIZEN = (
     "Вы написали на страницу «{page}». Ваш вопрос решает другой орган — {body}: мы передали "

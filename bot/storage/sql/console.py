@@ -91,6 +91,17 @@ class ConsoleSql(Facet):
             (token_hash, channel, user_id, to_db_time(now), to_db_time(expires_at)),
         )
 
+    async def add_used_login(
+        self, token_hash: str, channel: str, user_id: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        added = await self.db.run(
+            "INSERT INTO console_logins (token_hash, channel, user_id, created_at, expires_at,"
+            " used_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
+            (token_hash, channel, user_id, to_db_time(now), to_db_time(expires_at),
+             to_db_time(now)),
+        )
+        return added == 1
+
     async def login_is_open(self, token_hash: str, now: datetime) -> bool:
         """Whether a link can still be used (the «Войти» page before it is)."""
         found = await self._value(

@@ -219,19 +219,28 @@ class ReportsSql(Facet):
         routes = RouteCounts(**{name: sums[name] for name in RouteCounts.__dataclass_fields__})
         return totals, routes, bodies
 
-    async def hourly(self, flt: TicketFilter) -> list[tuple[datetime, int, int]]:
-        """``(hour, received, answered)`` by the UTC hour of receipt: the use case folds hours
-        into the region's local weeks (an hour is the finest step a time zone shifts by)."""
+    async def hourly(
+        self, flt: TicketFilter, now: datetime
+    ) -> list[tuple[datetime, int, int, int, int]]:
+        """``(hour, received, answered, answered in time, overdue)`` by the UTC hour of receipt
+        (*in time* and *overdue* as in `figures`): the use case folds hours into the region's
+        local weeks (an hour is the finest step a time zone shifts by)."""
         where, params = self._where(flt)
         rows = await self.db.all(
             "SELECT substr(created_at, 1, 13) AS hour, COUNT(*) AS received,"
-            " COUNT(first_answer_at) AS answered"
+            " COUNT(first_answer_at) AS answered,"
+            " SUM(CASE WHEN due_at IS NOT NULL AND first_answer_at <= due_at THEN 1 ELSE 0 END)"
+            " AS in_time,"
+            " SUM(CASE WHEN due_at IS NOT NULL AND (first_answer_at > due_at OR"
+            f" (first_answer_at IS NULL AND state IN {_ACTIVE} AND due_at < ?)) THEN 1 ELSE 0 END)"
+            " AS overdue"
             f" FROM tickets WHERE {' AND '.join(where) or '1 = 1'}"
             " GROUP BY substr(created_at, 1, 13) ORDER BY hour",
-            tuple(params),
+            (to_db_time(now), *params),
         )
         return [
-            (from_db_time(r["hour"] + ":00:00.000000Z"), int(r["received"]), int(r["answered"]))
+            (from_db_time(r["hour"] + ":00:00.000000Z"), int(r["received"]), int(r["answered"]),
+             int(r["in_time"]), int(r["overdue"]))
             for r in rows
         ]
 

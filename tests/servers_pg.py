@@ -63,7 +63,11 @@ def _unprivileged_user() -> str | None:
 
 
 class PgCluster:
-    def __init__(self) -> None:
+    """``durable``: with ``fsync`` and synchronous commits on, as in production (benchmarks);
+    the tests run without, since a test never survives a power cut."""
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = find_binaries()
         self.user = _unprivileged_user()
         self.port = _free_port()
@@ -93,11 +97,9 @@ class PgCluster:
             "--locale=C",
             "--no-sync",
         )
-        options = (
-            f"-p {self.port} -h 127.0.0.1 -k {self.dir}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
-        )
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin / "pg_ctl"),
             "-D", str(self.data),
@@ -130,8 +132,8 @@ class PgCluster:
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[PgCluster]:
-    cluster = PgCluster()
+def running_cluster(durable: bool = False) -> Iterator[PgCluster]:
+    cluster = PgCluster(durable)
     try:
         yield cluster.start()
     finally:

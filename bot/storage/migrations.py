@@ -23,6 +23,8 @@ class Dialect:
     #: lower() knows only ASCII and PostgreSQL's follows the server's locale, so SQLite calls
     #: the function `bot.storage.sqlite` registers and PostgreSQL translates the Cyrillic.
     fold: str = "console_fold(text)"
+    #: ``{}`` (a stored UTC time) as seconds since the epoch, as `bot.storage.sql.SqlDialect`.
+    epoch: str = "(julianday({}) * 86400.0)"
 
 
 SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY", "TEXT", "TEXT")
@@ -30,6 +32,7 @@ POSTGRES = Dialect(
     "postgresql", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "JSONB", "TEXT",
     "translate(lower(text), 'АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯё',"
     " 'абвгдеежзийклмнопрстуфхцчшщъыьэюяе')",
+    "EXTRACT(EPOCH FROM CAST({} AS timestamptz))",
 )
 
 SCHEMA_VERSION_TABLE = """
@@ -40,8 +43,19 @@ CREATE TABLE IF NOT EXISTS schema_version (
 )
 """
 
+@dataclass(frozen=True)
+class Only:
+    """A statement of one database only (``dialect`` is a `Dialect.name`): an index the other
+    has no kind of, such as PostgreSQL's trigram index."""
+
+    dialect: str
+    sql: str
+
+
+Statement = str | Only
+
 #: (version, description, statements). Placeholders in braces come from `Dialect`.
-MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     (
         1,
         "tickets, events, messages, outbox, reminders, training examples",
@@ -508,6 +522,75 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        20,
+        "the web console's text search: a trigram index on the folded text (PostgreSQL)",
+        (
+            # ``search_text LIKE '%…%'`` reads the trigram index instead of every text of the
+            # period (bench/README.md: 90 days of 1M tickets, 0.7 s → …). pg_trgm is a
+            # trusted extension (the database's owner may create it), but a server without
+            # the contrib files, a user without the right, or a database whose LC_CTYPE is
+            # C (pg_trgm then sees no Cyrillic letter: not one trigram of «яма») get no index
+            # and the search stays a bounded scan; `bot.storage.sql.reports.search_advice`
+            # tells the operator why at every start, and how to add it.
+            Only("postgresql", """
+            DO $$
+            BEGIN
+              BEGIN
+                CREATE EXTENSION IF NOT EXISTS pg_trgm;
+              EXCEPTION WHEN OTHERS THEN
+                RETURN;
+              END;
+              IF cardinality(show_trgm('ёж')) > 0 THEN
+                CREATE INDEX tickets_search_trgm ON tickets USING gin (search_text gin_trgm_ops);
+              END IF;
+            END $$
+            """),
+            # Whether to read the trigram index alone or with the period's index is the
+            # planner's guess of how many texts hold the words: from 100 sampled texts it
+            # guessed 100 tickets for «протечка крыша» (60,000 hold both words) and read 46,000
+            # pages of the whole history for a month's search (0.7 s). 1,000 samples tell it.
+            Only("postgresql",
+                 "ALTER TABLE tickets ALTER COLUMN search_text SET STATISTICS 1000"),
+        ),
+    ),
+    (
+        21,
+        "the console's dashboard and map: seconds to the first answer, covering indexes",
+        (
+            # The median first answer sorted every delay computed from two timestamps as
+            # text (0.1 s of a 30-day dashboard at 1M tickets): kept as a number beside
+            # ``first_answer_at`` by the same statement (`TicketsSql.add_event`).
+            "ALTER TABLE tickets ADD COLUMN first_answer_seconds INTEGER",
+            """
+            UPDATE tickets SET first_answer_seconds = CAST(ROUND(
+              {epoch_first_answer} - {epoch_created}) AS INTEGER)
+            WHERE first_answer_at IS NOT NULL
+            """,
+            # PostgreSQL: the period's and the topic's indexes carry what the dashboard and
+            # the map count, so a month (40,000 tickets) or a year of a topic (100,000) is
+            # read from the index alone where the visibility map allows (bench/README.md).
+            # SQLite answers these from the plain indexes in tens of milliseconds at 100k.
+            Only("postgresql", "DROP INDEX tickets_created"),
+            Only("postgresql", """
+            CREATE INDEX tickets_created ON tickets (created_at) INCLUDE (body, state, due_at,
+              first_answer_at, first_answer_seconds, routed_how, solved, rating, topic,
+              municipality, channel)
+            """),
+            Only("postgresql", "DROP INDEX tickets_topic_created"),
+            Only("postgresql", """
+            CREATE INDEX tickets_topic_created ON tickets (topic, created_at)
+              INCLUDE (state, municipality, body, channel)
+            """),
+            # An index-only scan skips the table only for pages vacuum has marked all-visible:
+            # by default autovacuum comes after a fifth of the table changed (weeks for a
+            # region); after 1 % it keeps all but the last day or so visible.
+            Only("postgresql", """
+            ALTER TABLE tickets SET (autovacuum_vacuum_scale_factor = 0.01,
+              autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)
+            """),
+        ),
+    ),
 )
 
 
@@ -520,8 +603,14 @@ def statements(version: int, dialect: Dialect) -> list[str]:
                 "json": dialect.json,
                 "timestamp": dialect.timestamp,
                 "fold": dialect.fold,
+                "epoch_first_answer": dialect.epoch.format("first_answer_at"),
+                "epoch_created": dialect.epoch.format("created_at"),
             }
-            return [s.format(**fields) for s in sql]
+            return [
+                (s.sql if isinstance(s, Only) else s).format(**fields)
+                for s in sql
+                if not isinstance(s, Only) or s.dialect == dialect.name
+            ]
     raise KeyError(version)
 
 

@@ -159,12 +159,23 @@ async def test_queue_views_counts_pages_scope_and_search(url):
             r = tx.reports
             counts = await r.view_counts(TicketFilter(), NOW, SOON)
             assert counts == {
-                QueueView.COORDINATORS: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
+                QueueView.UNROUTED: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
                 QueueView.DUE_SOON: 1, QueueView.ALL: 7,
             }
             assert (await r.view_counts(TicketFilter(period=MARCH), NOW, SOON))[
                 QueueView.ALL
             ] == 6
+            # A text search counts every tab in one pass over the tickets found.
+            assert await r.view_counts(TicketFilter(text="во дворе"), NOW, SOON) == {
+                QueueView.UNROUTED: 0, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
+                QueueView.DUE_SOON: 1, QueueView.ALL: 6,
+            }
+            assert await r.view_counts(TicketFilter(text="срочно"), NOW, SOON) == {
+                QueueView.UNROUTED: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 0,
+                QueueView.DUE_SOON: 0, QueueView.ALL: 1,
+            }
+            assert set((await r.view_counts(TicketFilter(text="нет такого"), NOW, SOON))
+                       .values()) == {0}
 
             async def numbers(view, flt=ANY, limit=50, offset=0):
                 rows = await r.queue(view, flt, NOW, SOON, limit, offset)
@@ -177,7 +188,7 @@ async def test_queue_views_counts_pages_scope_and_search(url):
             assert await numbers(QueueView.ALL, limit=2, offset=2) == ["26-000004", "26-000003"]
             assert await numbers(QueueView.OVERDUE) == ["26-000003"]
             assert await numbers(QueueView.DUE_SOON) == ["26-000007"]
-            assert await numbers(QueueView.COORDINATORS) == ["26-000004"]
+            assert await numbers(QueueView.UNROUTED) == ["26-000004"]
             scope_b = TicketFilter(bodies=frozenset({"B"}))
             assert await numbers(QueueView.ALL, scope_b) == ["26-000007", "26-000003"]
             assert await numbers(QueueView.ALL, TicketFilter(bodies=frozenset())) == []

@@ -251,7 +251,7 @@ def cases(repo, catalogue: Catalogue, region: RoutingTable, rng: random.Random):
     return [
         ("queue: all, page 1", queue(lambda: {})),
         ("queue: all, page 20", queue(lambda: {"page": "20"})),
-        ("queue: with coordinators", queue(lambda: {"view": "coordinators"})),
+        ("queue: with coordinators", queue(lambda: {"view": "unrouted"})),
         ("queue: redirected", queue(lambda: {"view": "redirected"})),
         ("queue: overdue", queue(lambda: {"view": "overdue"})),
         ("queue: due soon", queue(lambda: {"view": "due_soon"})),

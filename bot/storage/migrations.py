@@ -567,13 +567,14 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
               {epoch_first_answer} - {epoch_created}) AS INTEGER)
             WHERE first_answer_at IS NOT NULL
             """,
-            # PostgreSQL: the period's and the topic's indexes carry what the dashboard and
-            # the map count, so a month (40,000 tickets) or a year of a topic (100,000) is
-            # read from the index alone where the visibility map allows (bench/README.md).
-            # SQLite answers these from the plain indexes in tens of milliseconds at 100k.
-            Only("postgresql", "DROP INDEX tickets_created"),
+            # PostgreSQL: indexes that carry what the dashboard and the map count, so a month
+            # (40,000 tickets) or a year of a topic (100,000) is read from the index alone
+            # where the visibility map allows (bench/README.md). ``tickets_created`` stays
+            # narrow beside it: a bitmap of a period ANDed with the trigram index is three
+            # times cheaper on it, and the planner judges by that. SQLite answers these from
+            # the plain indexes in tens of milliseconds at 100k tickets.
             Only("postgresql", """
-            CREATE INDEX tickets_created ON tickets (created_at) INCLUDE (body, state, due_at,
+            CREATE INDEX tickets_period ON tickets (created_at) INCLUDE (body, state, due_at,
               first_answer_at, first_answer_seconds, routed_how, solved, rating, topic,
               municipality, channel)
             """),

@@ -250,7 +250,7 @@ async def test_export_in_keyset_batches_and_map_points(url):
 
 
 @run_async
-async def test_migration_19_derives_the_milestones_of_tickets_stored_before(url):
+async def test_migrations_19_and_21_derive_the_milestones_of_tickets_stored_before(url):
     """A database left at version 16: its tickets get ``routed_how``, ``first_answer_at`` and
     ``search_text`` from their audit log when the bot starts with migration 19."""
     from bot.storage.migrations import (
@@ -304,9 +304,12 @@ async def test_migration_19_derives_the_milestones_of_tickets_stored_before(url)
             await conn.close()
     async with opened(url) as repo, repo.transaction() as tx:
         row = await tx.sql.one(
-            "SELECT routed_how, first_answer_at, search_text FROM tickets WHERE id = 1"
+            "SELECT routed_how, first_answer_at, search_text, first_answer_seconds"
+            " FROM tickets WHERE id = 1"
         )
-        assert tuple(row) == ("after_question", "2026-03-01T12:00:00.000000Z", "все залито водой")
+        assert tuple(row) == (
+            "after_question", "2026-03-01T12:00:00.000000Z", "все залито водой", 7200
+        )  # first_answer_seconds: migration 21
         assert [r.number for r in await tx.reports.queue(
             QueueView.ALL, TicketFilter(text="залито"), NOW, SOON, 10, 0
         )] == ["26-000001"]

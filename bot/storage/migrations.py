@@ -45,8 +45,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 
 @dataclass(frozen=True)
 class Only:
-    """A statement of one database only (``dialect`` is a `Dialect.name`): an index the other
-    has no kind of, such as PostgreSQL's trigram index."""
+    """A statement of one database (a `Dialect.name`) only, such as PostgreSQL's GIN index."""
 
     dialect: str
     sql: str
@@ -526,70 +525,49 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         20,
         "the web console's text search: a trigram index on the folded text (PostgreSQL)",
         (
-            # ``search_text LIKE '%…%'`` reads the trigram index instead of every text of the
-            # period (bench/README.md: 90 days of 1M tickets, 0.7 s → …). pg_trgm is a
-            # trusted extension (the database's owner may create it), but a server without
-            # the contrib files, a user without the right, or a database whose LC_CTYPE is
-            # C (pg_trgm then sees no Cyrillic letter: not one trigram of «яма») get no index
-            # and the search stays a bounded scan; `bot.storage.sql.reports.search_advice`
-            # tells the operator why at every start, and how to add it.
+            # For ``search_text LIKE '%…%'`` (bench/README.md). Left out where pg_trgm cannot
+            # be had or sees no Cyrillic (LC_CTYPE=C): `reports.search_advice` tells why.
             Only("postgresql", """
-            DO $$
-            BEGIN
-              BEGIN
-                CREATE EXTENSION IF NOT EXISTS pg_trgm;
-              EXCEPTION WHEN OTHERS THEN
-                RETURN;
-              END;
+            DO $$ BEGIN
+              BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm;
+              EXCEPTION WHEN OTHERS THEN RETURN; END;
               IF cardinality(show_trgm('ёж')) > 0 THEN
                 CREATE INDEX tickets_search_trgm ON tickets USING gin (search_text gin_trgm_ops);
               END IF;
             END $$
             """),
-            # Whether to read the trigram index alone or with the period's index is the
-            # planner's guess of how many texts hold the words: from 100 sampled texts it
-            # guessed 100 tickets for «протечка крыша» (60,000 hold both words) and read 46,000
-            # pages of the whole history for a month's search (0.7 s). 1,000 samples tell it.
-            Only("postgresql",
-                 "ALTER TABLE tickets ALTER COLUMN search_text SET STATISTICS 1000"),
+            # From 100 samples the planner guessed 100 texts with «протечка крыша» (60,000) and
+            # read the trigram index without the period's: 0.7 s for a month.
+            Only("postgresql", "ALTER TABLE tickets ALTER COLUMN search_text SET STATISTICS 1000"),
         ),
     ),
     (
         21,
         "the console's dashboard and map: seconds to the first answer, covering indexes",
         (
-            # The median first answer sorted every delay computed from two timestamps as
-            # text (0.1 s of a 30-day dashboard at 1M tickets): kept as a number beside
-            # ``first_answer_at`` by the same statement (`TicketsSql.add_event`).
+            # The median sorted delays computed from two text timestamps: now a number kept
+            # beside ``first_answer_at`` by the same statement (`TicketsSql.add_event`).
             "ALTER TABLE tickets ADD COLUMN first_answer_seconds INTEGER",
             """
             UPDATE tickets SET first_answer_seconds = CAST(ROUND(
               {epoch_first_answer} - {epoch_created}) AS INTEGER)
             WHERE first_answer_at IS NOT NULL
             """,
-            # PostgreSQL: indexes that carry what the dashboard and the map count, so a month
-            # (40,000 tickets) or a year of a topic (100,000) is read from the index alone
-            # where the visibility map allows (bench/README.md). ``tickets_created`` stays
-            # narrow beside it: a bitmap of a period ANDed with the trigram index is three
-            # times cheaper on it, and the planner judges by that. SQLite answers these from
-            # the plain indexes in tens of milliseconds at 100k tickets.
+            # PostgreSQL: what the dashboard and the map count, read from the index alone
+            # (bench/README.md); the narrow ``tickets_created`` stays for bitmaps with the
+            # trigram index. SQLite is fast enough on the plain indexes.
             Only("postgresql", """
             CREATE INDEX tickets_period ON tickets (created_at) INCLUDE (body, state, due_at,
               first_answer_at, first_answer_seconds, routed_how, solved, rating, topic,
               municipality, channel)
             """),
             Only("postgresql", "DROP INDEX tickets_topic_created"),
-            Only("postgresql", """
-            CREATE INDEX tickets_topic_created ON tickets (topic, created_at)
-              INCLUDE (state, municipality, body, channel)
-            """),
-            # An index-only scan skips the table only for pages vacuum has marked all-visible:
-            # by default autovacuum comes after a fifth of the table changed (weeks for a
-            # region); after 1 % it keeps all but the last day or so visible.
-            Only("postgresql", """
-            ALTER TABLE tickets SET (autovacuum_vacuum_scale_factor = 0.01,
-              autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)
-            """),
+            Only("postgresql", "CREATE INDEX tickets_topic_created ON tickets (topic, created_at)"
+                               " INCLUDE (state, municipality, body, channel)"),
+            # Index-only scans need all-visible pages: vacuum after 1 % changed, not 20 %.
+            Only("postgresql", "ALTER TABLE tickets SET (autovacuum_vacuum_scale_factor = 0.01,"
+                 " autovacuum_vacuum_insert_scale_factor = 0.01,"
+                 " autovacuum_analyze_scale_factor = 0.02)"),
         ),
     ),
 )

@@ -116,6 +116,9 @@ async def _queue_page(request: web.Request, notice: str | None) -> web.StreamRes
                    if s != TicketState.NEW},
         "channels": _CHANNELS,
         "search_days": TEXT_SEARCH_DAYS,
+        # Words without days: `parse_queue` looked at the last `TEXT_SEARCH_DAYS` only.
+        "text_days_default": query.filter.text is not None
+        and not (request.query.get("from", "").strip() or request.query.get("to", "").strip()),
         "page": found.page,
         "pages_count": found.pages,
         "prev_link": page_link(found.page - 1) if found.page > 1 else None,

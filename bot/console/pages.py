@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlencode
@@ -12,13 +13,15 @@ from aiohttp import web
 
 from bot.console import params
 from bot.console.common import DESK, FILES, FORM, ROLE, message_page
-from bot.core import console_desk
+from bot.console.report_pages import viewer_of
+from bot.core import console_desk, console_reports
 from bot.core.console_access import Role
 from bot.core.console_desk import Access
+from bot.core.console_filters import TEXT_SEARCH_DAYS, Catalogue, FilterError, parse_queue
 from bot.core.desk import Desk
 from bot.delivery.transport import DeliveryError
 from bot.domain import texts
-from bot.domain.console import QueueView
+from bot.domain.reports import ACTIVE_STATES, QueueRow, QueueView
 from bot.domain.states import TicketState
 
 _VIEWS = {
@@ -43,27 +46,65 @@ async def queue(request: web.Request) -> web.StreamResponse:
     return await _queue_page(request, notice=None)
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A queue line as the page shows it: names from the table in force, the deadline local."""
+
+    number: str
+    state: str
+    body: str
+    topic: str
+    place: str
+    due: str
+    overdue: bool
+    excerpt: str
+
+
+def _line(desk: Desk, row: QueueRow, now: datetime) -> _Line:
+    table = desk.table
+    body = table.body_by_id.get(row.body or "")
+    topic = table.topic_by_id.get(row.topic or "")
+    place = table.municipality_by_id.get(row.municipality or "")
+    return _Line(
+        row.number,
+        texts.STATE_NAMES.get(row.state, row.state),
+        body.name if body else texts.MY_NO_BODY,
+        topic.name if topic else texts.UNKNOWN_TOPIC,
+        place.name if place else texts.UNKNOWN_PLACE,
+        desk.show_due(row.due_at) if row.due_at else texts.TICKET_NO_DUE,
+        row.due_at is not None and row.state in ACTIVE_STATES and row.due_at < now,
+        row.excerpt,
+    )
+
+
 async def _queue_page(request: web.Request, notice: str | None) -> web.StreamResponse:
+    """The queue through the console's read model (`bot.core.console_reports.queue_page`),
+    with the report pages' filter: the same parameters, checks and messages."""
     desk = _desk(request)
     role: Role = request[ROLE]
     now = desk.clock.now()
+    if len(request.query_string) > params.MAX_QUERY:
+        return _bad(request, params.BadInput(
+            "адрес", texts.CONSOLE_TOO_LONG.format(limit=params.MAX_QUERY)
+        ))
+    viewer = viewer_of(role)
     try:
-        query = params.queue_query(
-            request.query, request.query_string, desk.table, desk.calendar.timezone, now
+        query = parse_queue(
+            request.query, viewer, Catalogue.of(desk.table), now, desk.calendar.timezone
         )
-    except params.BadInput as error:
-        return _bad(request, error)
-    rows, total = await console_desk.queue(desk, role, query)
-    pages_count = max(1, math.ceil(total / query.page_size))
+        found = await console_reports.queue_page(desk.repo, viewer, query, now)
+    except FilterError as error:
+        return message_page(request, " ".join(error.errors.values()), 400)
     chosen = {k: v for k, v in request.query.items() if k != "page" and v}
 
     def page_link(page: int) -> str:
         return "?" + urlencode({**chosen, "page": page})
 
     context: dict[str, Any] = {
-        "rows": rows,
-        "total": total,
-        "query": query,
+        "rows": [_line(desk, row, now) for row in found.rows],
+        "total": found.total,
+        "current": found.view,
+        "counts": found.counts,
         "chosen": chosen,
         "views": _VIEWS,
         "view_links": {v: "?" + urlencode({**chosen, "view": v.value}) for v in _VIEWS},
@@ -74,10 +115,14 @@ async def _queue_page(request: web.Request, notice: str | None) -> web.StreamRes
         "states": {s.value: texts.STATE_NAMES.get(s, s.value) for s in TicketState
                    if s != TicketState.NEW},
         "channels": _CHANNELS,
-        "page": query.page,
-        "pages_count": pages_count,
-        "prev_link": page_link(query.page - 1) if query.page > 1 else None,
-        "next_link": page_link(query.page + 1) if query.page < pages_count else None,
+        "search_days": TEXT_SEARCH_DAYS,
+        # Words without days: `parse_queue` looked at the last `TEXT_SEARCH_DAYS` only.
+        "text_days_default": query.filter.text is not None
+        and not (request.query.get("from", "").strip() or request.query.get("to", "").strip()),
+        "page": found.page,
+        "pages_count": found.pages,
+        "prev_link": page_link(found.page - 1) if found.page > 1 else None,
+        "next_link": page_link(found.page + 1) if found.page < found.pages else None,
         "notice": notice,
     }
     return aiohttp_jinja2.render_template("queue.html", request, context)

@@ -26,7 +26,6 @@ from bot.core.console_access import Role
 from bot.core.desk import COORDINATOR, Desk
 from bot.core.ticket_view import _event_line, _quoted, _time, actor_name, bodies_of
 from bot.domain import texts
-from bot.domain.console import QueueQuery
 from bot.domain.messages import Attachment, IncomingMessage
 from bot.domain.records import TicketNote, TicketRecord
 from bot.domain.states import ACTIVE, ANSWERABLE, REDIRECTABLE, TicketState, may_move
@@ -94,15 +93,6 @@ def row_of(desk: Desk, ticket: TicketRecord, now: datetime) -> Row:
         desk.show_due(ticket.due_at) if ticket.due_at else texts.TICKET_NO_DUE,
         ticket.due_at is not None and ticket.state in ACTIVE and ticket.due_at < now,
     )
-
-
-async def queue(desk: Desk, role: Role, query: QueueQuery) -> tuple[list[Row], int]:
-    """A queue page as ``role`` may see it: its restriction goes into the query itself."""
-    only = None if role.coordinator else role.bodies
-    query = dataclasses.replace(query, only_bodies=only)
-    async with desk.repo.transaction() as tx:
-        found, total = await tx.console.queue(query)
-    return [row_of(desk, t, query.now) for t in found], total
 
 
 async def ticket_page(desk: Desk, role: Role, number: str) -> tuple[Access, TicketPage | None]:

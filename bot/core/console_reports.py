@@ -29,8 +29,8 @@ from bot.domain.reports import (
 from bot.storage.base import Repository
 from routing.model import RoutingTable
 
-#: Queue lines per page.
-PAGE_SIZE = 50
+#: Queue lines per page (a phone screen or two).
+PAGE_SIZE = 25
 #: «Скоро срок»: the deadline comes within this.
 DUE_SOON = timedelta(hours=24)
 #: Topics shown per municipality on the dashboard.

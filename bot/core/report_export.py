@@ -4,8 +4,9 @@ Why streamed in batches: a month of a large region is tens of thousands of ticke
 console runs in the bot's own process. Rows come from the database in keyset batches of
 `BATCH` in the order received (`bot.storage.sql.reports.ReportsSql.export_batch`), each in a
 short transaction of its own so a long download never holds one open; CSV goes out batch by
-batch; XLSX is written by openpyxl's write-only workbook (rows are not kept as cells) off the
-event loop.
+batch, each formatted off the event loop; XLSX is written by openpyxl's write-only workbook
+(rows are not kept as cells) off the event loop. What a person waits for is the first chunk:
+the browser starts the download then, and the rest follows at the pace it is written.
 An export is refused above `EXPORT_LIMIT` tickets with a message asking for a shorter period.
 
 Columns: what a coordinator sees on a ticket's card in the chat — number, times, state, topic,
@@ -112,12 +113,18 @@ async def export_csv(
     yield ("\ufeff" + _csv_line(list(texts.EXPORT_HEADERS))).encode("utf-8")
     batch = first
     while batch is not None:
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        for row in batch:
-            writer.writerow([_csv_cell(v) for v in cells(row, table, zone)])
-        yield out.getvalue().encode("utf-8")
+        yield await asyncio.to_thread(_csv_batch, batch, table, zone)
         batch = await anext(rows, None)
+
+
+def _csv_batch(batch: list[ExportRow], table: RoutingTable, zone: tzinfo) -> bytes:
+    """A batch as CSV lines: ~40 ms of Python for 2,000 rows, so off the event loop (the
+    webhooks and the other pages share it)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    for row in batch:
+        writer.writerow([_csv_cell(v) for v in cells(row, table, zone)])
+    return out.getvalue().encode("utf-8")
 
 
 async def export_xlsx(

@@ -35,7 +35,7 @@ def fold(text: str) -> str:
 class QueueView(StrEnum):
     """The queue's tabs."""
 
-    COORDINATORS = "coordinators"  # nothing fits, or the bot was unsure: a coordinator picks
+    UNROUTED = "unrouted"  # with the coordinators: nothing fits or the bot was unsure
     REDIRECTED = "redirected"  # every candidate body said «не наше»
     OVERDUE = "overdue"  # a body holds it and its deadline has passed
     DUE_SOON = "due_soon"  # a body holds it and its deadline comes within `DUE_SOON`
@@ -44,7 +44,7 @@ class QueueView(StrEnum):
 
 #: The state a tab shows, for the tabs that are one state.
 VIEW_STATE = {
-    QueueView.COORDINATORS: TicketState.WITH_COORDINATOR.value,
+    QueueView.UNROUTED: TicketState.WITH_COORDINATOR.value,
     QueueView.REDIRECTED: TicketState.REDIRECTED.value,
 }
 

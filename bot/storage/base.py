@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.comments import CommentRef
-from bot.domain.console import ConsoleSession, QueueQuery
+from bot.domain.console import ConsoleSession
 from bot.domain.pages import ConnectedPage, PageAppeal
 from bot.domain.records import (
     InboxDraft,
@@ -266,7 +266,7 @@ class PagesTx(Protocol):
 
 class ConsoleTx(Protocol):
     """The web console (migrations 17, 18): login links and sessions by the hash of their
-    secret, and the queue page's tickets."""
+    secret (the queue page reads `ReportsTx`, as the report pages do)."""
 
     async def add_login(
         self, token_hash: str, channel: str, user_id: int, now: datetime, expires_at: datetime
@@ -282,8 +282,6 @@ class ConsoleTx(Protocol):
     async def add_session(self, session_hash: str, session: ConsoleSession) -> None: ...
     async def session(self, session_hash: str) -> ConsoleSession | None: ...
     async def end_session(self, session_hash: str, now: datetime) -> bool: ...
-    async def queue(self, query: QueueQuery) -> tuple[list[TicketRecord], int]:
-        """One page of the queue, newest first, and how many tickets match in all."""
 
 
 class ReportsTx(Protocol):

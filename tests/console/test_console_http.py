@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain import texts
 from tests.console.console_world import (
     CITY_ADMIN,
     COORDINATOR_ID,
     LINK,
+    TRANSPORT_ADMIN,
     console_world,
     sign_in,
     web_link,
@@ -110,20 +112,26 @@ async def test_an_administrator_sees_only_the_tickets_of_their_body() -> None:
 
 
 async def test_malformed_or_huge_parameters_are_a_russian_400() -> None:
+    """The queue's filter is the report pages' (`bot.core.console_filters`): the same
+    parameters and the same messages."""
     async with console_world() as (world, visitor):
         await sign_in(world, visitor, COORDINATOR_ID)
         for query, words in (
-            ("page=abc", "«page»: не число"),
-            ("page=0", "«page»: не число"),
-            ("since=2026-13-45", "«since»: нужна дата"),
-            ("body=nobody", "«body»: такого значения нет"),
-            ("view=everything", "«view»: такого значения нет"),
-            ("q=" + "я" * 300, "«q»: слишком длинно"),
-            ("q=" + "a" * 190 + "&" + "&".join(f"x{i}=1" for i in range(400)), "слишком длинно"),
+            ("page=abc", "Номер страницы «abc» не распознан"),
+            ("page=0", "нужно целое число от 1 до 500"),
+            ("from=2026-13-45", "Дата «2026-13-45» не распознана"),
+            ("from=2026-03-10&to=2026-03-01", "Начало периода (10.03.2026) позже его конца"),
+            ("body=nobody", "Органа с кодом «nobody» нет в таблице"),
+            ("view=everything", "Неизвестная вкладка очереди «everything»"),
+            ("q=" + "я" * 300, "Запрос для поиска слишком длинный: 300 символов"),
+            ("q=ям", "хотя бы 3 символа"),
+            ("page=7", "Страницы 7 нет"),
+            ("q=" + "a" * 190 + "&" + "&".join(f"x{i}=1" for i in range(400)),
+             "«адрес»: слишком длинно"),
         ):
             status, page = await visitor.get("/console/?" + query)
             assert status == 400, query
-            assert words in page and "Ничего не изменено" in page, query
+            assert words in page, query
         numbers = [("n", f"26-{i:06d}") for i in range(101)]
         status, page = await visitor.post(
             "/console/bulk", [*numbers, ("action", "close"), ("reason", "дубль")]
@@ -176,3 +184,52 @@ async def test_the_queue_pages_by_25_and_keeps_the_filters() -> None:
         assert status == 200 and page.count('class="number"') == 2
         assert "Страница 2 из 2" in page
         assert 'href="?body=city&amp;page=1"' in page
+
+
+async def test_an_administrators_queue_is_what_their_body_holds_now() -> None:
+    """Pinned when the queue moved onto the read model: an administrator's queue shows the
+    tickets whose current body is theirs — one they refused to the coordinators included (the
+    ticket still names them), one they passed on to another body not (that body's now; its
+    page still opens for them from the history)."""
+    async with console_world() as (world, visitor):
+        number = await _ticket(world, "яма на дороге")
+        await world.flush()
+        await sign_in(world, visitor, CITY_ADMIN)
+        status, page = await visitor.get("/console/")
+        assert status == 200 and number in page and "Найдено: 1" in page
+        await visitor.post(f"/console/ticket/{number}", {"action": "redirect", "text": "трасса"})
+        assert (await world.ticket(number)).body == "transport"
+        status, page = await visitor.get("/console/")
+        assert number not in page and "Найдено: 0" in page
+        status, page = await visitor.get(f"/console/ticket/{number}")
+        assert status == 200 and "яма на дороге" in page
+
+        await sign_in(world, visitor, TRANSPORT_ADMIN)
+        status, page = await visitor.get("/console/")
+        assert number in page and "Найдено: 1" in page
+        await visitor.post(f"/console/ticket/{number}", {"action": "redirect", "text": "не наше"})
+        ticket = await world.ticket(number)
+        assert (ticket.state, ticket.body) == ("redirected", "transport")
+        status, page = await visitor.get("/console/")
+        assert number in page and "Найдено: 1" in page
+        assert texts.STATE_NAMES["redirected"] in page
+        status, page = await visitor.get("/console/?view=redirected")
+        assert number in page and 'id="view-redirected"' in page
+
+
+async def test_the_queue_counts_each_tab_and_says_how_far_back_text_is_searched() -> None:
+    async with console_world() as (world, visitor):
+        old = await _ticket(world, "яма на дороге у школы")
+        world.clock.advance(days=40)
+        new = await _ticket(world, "яма на дороге у рынка")
+        await sign_in(world, visitor, COORDINATOR_ID)
+        status, page = await visitor.get("/console/?q=яма+на+дороге")
+        assert status == 200 and new in page and old not in page
+        assert "Найдено: 1" in page and "текст искали за последние 31 дн." in page
+        assert 'id="view-all">Все <span class="tab-count">1</span>' in page
+        since = (world.clock.now() - timedelta(days=60)).date().isoformat()
+        status, page = await visitor.get(f"/console/?q=яма+на+дороге&from={since}")
+        assert old in page and new in page and "Найдено: 2" in page
+        assert "искали за последние" not in page
+        status, page = await visitor.get(f"/console/?q={old}")  # a number: any time
+        assert old in page and "Найдено: 1" in page and "искали за последние" not in page

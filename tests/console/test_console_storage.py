@@ -1,5 +1,6 @@
 """The console's facet (`bot.storage.sql.console`) on both databases: login links used once
-and only before they expire, sessions ended, and the queue query with every filter."""
+and only before they expire, sessions ended, and the queue page's query (the read model's,
+`bot.storage.sql.reports`) with every filter."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.console import ConsoleSession, QueueQuery, QueueView, secret_hash
+from bot.core.console_reports import DUE_SOON
+from bot.domain.console import ConsoleSession, secret_hash
 from bot.domain.records import NewTicket
+from bot.domain.reports import Period, QueueView, TicketFilter, fold
 from bot.storage.select import repository_from_url
 from bot.storage.sqlite import SqliteRepository
 
@@ -74,28 +77,35 @@ async def test_links_sessions_and_the_queue(url: str) -> None:
             unrouted = await _ticket(tx, 4, "непонятно что", "with_coordinator", None, None)
             redirected = await _ticket(tx, 5, "не наше", "redirected", None, None)
 
-            async def numbers(**fields) -> tuple[list[str], int]:
-                found, total = await tx.console.queue(QueueQuery(now=NOW, **fields))
-                return [t.number for t in found], total
+            async def numbers(view=QueueView.ALL, limit=50, offset=0, **fields):
+                flt = TicketFilter(**fields)
+                found = await tx.reports.queue(view, flt, NOW, NOW + DUE_SOON, limit, offset)
+                counts = await tx.reports.view_counts(flt, NOW, NOW + DUE_SOON)
+                return [t.number for t in found], counts[view]
 
             everything = [redirected, unrouted, later_one, due_soon, overdue]
             assert await numbers() == (everything, 5)
-            assert await numbers(view=QueueView.OVERDUE) == ([overdue], 1)
-            assert await numbers(view=QueueView.DUE_SOON) == ([due_soon], 1)
-            assert await numbers(view=QueueView.UNROUTED) == ([unrouted], 1)
-            assert await numbers(view=QueueView.REDIRECTED) == ([redirected], 1)
-            assert await numbers(only_bodies=frozenset({"city"})) == ([due_soon, overdue], 2)
-            assert await numbers(only_bodies=frozenset()) == ([], 0)
-            assert await numbers(body="transport") == ([later_one], 1)
+            assert await numbers(QueueView.OVERDUE) == ([overdue], 1)
+            assert await numbers(QueueView.DUE_SOON) == ([due_soon], 1)
+            assert await numbers(QueueView.UNROUTED) == ([unrouted], 1)
+            assert await numbers(QueueView.REDIRECTED) == ([redirected], 1)
+            assert await numbers(bodies=frozenset({"city"})) == ([due_soon, overdue], 2)
+            assert await numbers(bodies=frozenset()) == ([], 0)
+            assert await numbers(bodies=frozenset({"transport"})) == ([later_one], 1)
             assert await numbers(channel="vk") == ([later_one], 1)
             assert await numbers(state="in_work") == ([due_soon], 1)
             assert await numbers(topic="roads", municipality="63701000") == (everything, 5)
-            assert await numbers(search=overdue) == ([overdue], 1)
-            assert await numbers(search="Московской") == ([overdue], 1)
-            assert await numbers(search="100%") == ([due_soon], 1)  # % is a letter here
-            assert await numbers(search="1_0") == ([], 0)
-            assert await numbers(since=NOW + timedelta(days=1)) == ([], 0)
-            assert await numbers(until=NOW + timedelta(days=1)) == (everything, 5)
-            assert await numbers(page=2, page_size=2) == ([later_one, due_soon], 5)
+            assert await numbers(number=overdue) == ([overdue], 1)
+            assert await numbers(text=fold("Московской")) == ([overdue], 1)
+            assert await numbers(text="100%") == ([due_soon], 1)  # % is a letter here
+            assert await numbers(text="1_0") == ([], 0)
+            tomorrow = NOW + timedelta(days=1)
+            assert await numbers(period=Period(tomorrow, tomorrow + timedelta(days=1))) == (
+                [], 0
+            )
+            assert await numbers(period=Period(NOW - timedelta(days=1), tomorrow)) == (
+                everything, 5
+            )
+            assert await numbers(limit=2, offset=2) == ([later_one, due_soon], 5)
     finally:
         await repo.close()

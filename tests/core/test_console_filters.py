@@ -129,7 +129,7 @@ def test_queue_view_and_page():
                    CATALOGUE, NOW, ZONE)
     assert found["view"] == (
         "Неизвестная вкладка очереди «late». Выберите одну из: "
-        "coordinators, redirected, overdue, due_soon, all."
+        "unrouted, redirected, overdue, due_soon, all."
     )
     assert found["page"] == (
         f"Номер страницы «-1» не распознан: нужно целое число от 1 до {MAX_PAGE}."

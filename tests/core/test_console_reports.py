@@ -64,7 +64,7 @@ async def test_queue_is_scoped_paged_and_a_page_past_the_end_is_refused(world):
         world.repo, CITY_ADMIN, parse_queue({}, CITY_ADMIN, catalogue, now, ZONE), now
     )
     assert [r.number for r in page.rows] == [numbers["trash"], numbers["pothole"]]
-    assert (page.total, page.pages, page.counts[QueueView.COORDINATORS]) == (2, 1, 0)
+    assert (page.total, page.pages, page.counts[QueueView.UNROUTED]) == (2, 1, 0)
     everyone = await queue_page(
         world.repo, COORDINATOR, parse_queue({"q": "мусор"}, COORDINATOR, catalogue, now, ZONE),
         now,

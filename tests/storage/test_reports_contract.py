@@ -161,12 +161,23 @@ async def test_queue_views_counts_pages_scope_and_search(url):
             r = tx.reports
             counts = await r.view_counts(TicketFilter(), NOW, SOON)
             assert counts == {
-                QueueView.COORDINATORS: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
+                QueueView.UNROUTED: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
                 QueueView.DUE_SOON: 1, QueueView.ALL: 7,
             }
             assert (await r.view_counts(TicketFilter(period=MARCH), NOW, SOON))[
                 QueueView.ALL
             ] == 6
+            # A text search counts every tab in one pass over the tickets found.
+            assert await r.view_counts(TicketFilter(text="во дворе"), NOW, SOON) == {
+                QueueView.UNROUTED: 0, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 1,
+                QueueView.DUE_SOON: 1, QueueView.ALL: 6,
+            }
+            assert await r.view_counts(TicketFilter(text="срочно"), NOW, SOON) == {
+                QueueView.UNROUTED: 1, QueueView.REDIRECTED: 0, QueueView.OVERDUE: 0,
+                QueueView.DUE_SOON: 0, QueueView.ALL: 1,
+            }
+            assert set((await r.view_counts(TicketFilter(text="нет такого"), NOW, SOON))
+                       .values()) == {0}
 
             async def numbers(view, flt=ANY, limit=50, offset=0):
                 rows = await r.queue(view, flt, NOW, SOON, limit, offset)
@@ -179,7 +190,7 @@ async def test_queue_views_counts_pages_scope_and_search(url):
             assert await numbers(QueueView.ALL, limit=2, offset=2) == ["26-000004", "26-000003"]
             assert await numbers(QueueView.OVERDUE) == ["26-000003"]
             assert await numbers(QueueView.DUE_SOON) == ["26-000007"]
-            assert await numbers(QueueView.COORDINATORS) == ["26-000004"]
+            assert await numbers(QueueView.UNROUTED) == ["26-000004"]
             scope_b = TicketFilter(bodies=frozenset({"B"}))
             assert await numbers(QueueView.ALL, scope_b) == ["26-000007", "26-000003"]
             assert await numbers(QueueView.ALL, TicketFilter(bodies=frozenset())) == []
@@ -241,7 +252,7 @@ async def test_export_in_keyset_batches_and_map_points(url):
 
 
 @run_async
-async def test_migration_19_derives_the_milestones_of_tickets_stored_before(url):
+async def test_migrations_19_and_21_derive_the_milestones_of_tickets_stored_before(url):
     """A database left at version 16: its tickets get ``routed_how``, ``first_answer_at`` and
     ``search_text`` from their audit log when the bot starts with migration 19."""
     from bot.storage.migrations import (
@@ -295,9 +306,12 @@ async def test_migration_19_derives_the_milestones_of_tickets_stored_before(url)
             await conn.close()
     async with opened(url) as repo, repo.transaction() as tx:
         row = await tx.sql.one(
-            "SELECT routed_how, first_answer_at, search_text FROM tickets WHERE id = 1"
+            "SELECT routed_how, first_answer_at, search_text, first_answer_seconds"
+            " FROM tickets WHERE id = 1"
         )
-        assert tuple(row) == ("after_question", "2026-03-01T12:00:00.000000Z", "все залито водой")
+        assert tuple(row) == (
+            "after_question", "2026-03-01T12:00:00.000000Z", "все залито водой", 7200
+        )  # first_answer_seconds: migration 21
         assert [r.number for r in await tx.reports.queue(
             QueueView.ALL, TicketFilter(text="залито"), NOW, SOON, 10, 0
         )] == ["26-000001"]

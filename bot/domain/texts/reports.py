@@ -28,6 +28,24 @@ EXPORT_TOO_MANY = (
     "За выбранный период {count} обращений, а выгрузка ограничена {limit}: "
     "выберите период короче."
 )
+#: Logged at every start while PostgreSQL has no trigram index for the console's text search
+#: (`bot.storage.sql.reports.search_advice`, migration 20): the search still works, slower.
+SEARCH_INDEX_NO_EXTENSION = (
+    "Поиск по тексту в веб-консоли работает без индекса: расширение PostgreSQL pg_trgm "
+    "недоступно (нет файлов postgresql-contrib или у пользователя бота нет права "
+    "CREATE EXTENSION). На миллионе обращений поиск за 90 дней занимает около секунды. "
+    "Чтобы ускорить, выполните в базе бота от имени её владельца или суперпользователя: "
+    "CREATE EXTENSION pg_trgm; CREATE INDEX CONCURRENTLY tickets_search_trgm ON tickets "
+    "USING gin (search_text gin_trgm_ops);"
+)
+SEARCH_INDEX_C_LOCALE = (
+    "Поиск по тексту в веб-консоли работает без индекса: база создана с LC_CTYPE={ctype}, "
+    "а при такой локали pg_trgm не видит русских букв. На миллионе обращений поиск за 90 "
+    "дней занимает около секунды. Чтобы ускорить, перенесите базу в новую с локалью UTF-8 "
+    "(pg_dump, затем CREATE DATABASE … TEMPLATE template0 ENCODING 'UTF8' "
+    "LOCALE 'C.UTF-8' и pg_restore) и выполните в ней: CREATE INDEX CONCURRENTLY "
+    "tickets_search_trgm ON tickets USING gin (search_text gin_trgm_ops);"
+)
 #: Column headers of a CSV or XLSX export, in order (`bot.core.report_export.COLUMNS`).
 EXPORT_HEADERS = (
     "Номер",

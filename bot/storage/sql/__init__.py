@@ -41,7 +41,7 @@ from bot.storage.sql.driver import Driver, Facet, SqlDialect
 from bot.storage.sql.inbox import InboxSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.pages import PagesSql
-from bot.storage.sql.reports import ReportsSql
+from bot.storage.sql.reports import ReportsSql, search_advice
 from bot.storage.sql.staff import StaffSql
 from bot.storage.sql.tables import ModelsSql, StatsSql, TablesSql
 from bot.storage.sql.tickets import TicketsSql, TrainingSql
@@ -103,6 +103,9 @@ async def migrate(db: Driver, schema: Dialect) -> None:
             (version, description, to_db_time(datetime.now(UTC))),
         )
         log.info("database migrated to version %d", version)
+    advice = await search_advice(db, schema.name)
+    if advice is not None:
+        log.warning(advice)
 
 
 class Versioned:

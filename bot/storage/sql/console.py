@@ -1,22 +1,15 @@
 """The web console (`bot.storage.base.ConsoleTx`): login links and sessions (migrations 17, 18)
-kept by the hash of their secret, and the queue's one straightforward query.
-
-The queue query is written plainly on purpose, behind the one method `ConsoleSql.queue`: the
-optimised queries and their indexes for large databases replace it without the pages changing.
+kept by the hash of their secret. The queue page reads the console's read model
+(`bot.storage.sql.reports`), as the dashboard, the export and the map do.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.console import DUE_SOON, ConsoleSession, QueueQuery, QueueView
-from bot.domain.records import TicketRecord
-from bot.domain.states import ACTIVE
-from bot.storage.sql import values
+from bot.domain.console import ConsoleSession
 from bot.storage.sql.driver import Facet, Row
 from bot.storage.sql.values import from_db_time, to_db_time
-
-_ACTIVE = tuple(sorted(ACTIVE))
 
 
 def _session(row: Row) -> ConsoleSession:
@@ -28,55 +21,6 @@ def _session(row: Row) -> ConsoleSession:
         expires_at=from_db_time(row["expires_at"]),
         ended_at=from_db_time(row["ended_at"]) if row["ended_at"] is not None else None,
     )
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def queue_where(query: QueueQuery) -> tuple[str, list]:
-    """The WHERE clause of a queue page and its parameters."""
-    where = ["state <> 'new'"]
-    params: list = []
-
-    def among(column: str, items: tuple[str, ...]) -> None:
-        where.append(f"{column} IN ({', '.join('?' * len(items))})")
-        params.extend(items)
-
-    if query.only_bodies is not None:
-        if not query.only_bodies:
-            where.append("1 = 0")
-        else:
-            among("body", tuple(sorted(query.only_bodies)))
-    now = to_db_time(query.now)
-    if query.view == QueueView.UNROUTED:
-        where.append("state = 'with_coordinator'")
-    elif query.view == QueueView.REDIRECTED:
-        where.append("state = 'redirected'")
-    elif query.view == QueueView.OVERDUE:
-        among("state", _ACTIVE)
-        where.append("due_at < ?")
-        params.append(now)
-    elif query.view == QueueView.DUE_SOON:
-        among("state", _ACTIVE)
-        where.append("due_at >= ? AND due_at < ?")
-        params.extend((now, to_db_time(query.now + DUE_SOON)))
-    for column in ("body", "topic", "municipality", "state", "channel"):
-        value = getattr(query, column)
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if query.since is not None:
-        where.append("created_at >= ?")
-        params.append(to_db_time(query.since))
-    if query.until is not None:
-        where.append("created_at < ?")
-        params.append(to_db_time(query.until))
-    if query.search:
-        where.append("(number = ? OR text LIKE ? ESCAPE '\\')")
-        params.extend((query.search, _like(query.search)))
-    return " AND ".join(where), params
 
 
 class ConsoleSql(Facet):
@@ -146,15 +90,3 @@ class ConsoleSql(Facet):
             (to_db_time(now), session_hash),
         )
         return count == 1
-
-    async def queue(self, query: QueueQuery) -> tuple[list[TicketRecord], int]:
-        """One page of tickets, newest first, and how many match in all."""
-        where, params = queue_where(query)
-        total = await self._value(f"SELECT COUNT(*) FROM tickets WHERE {where}", tuple(params), int)
-        offset = (query.page - 1) * query.page_size
-        found = await self._records(
-            values.ticket,
-            f"SELECT * FROM tickets WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            (*params, query.page_size, offset),
-        )
-        return found, total or 0

@@ -65,8 +65,12 @@ _ADD_EVENT = (
 
 # What the console's dashboard counts, kept on the ticket as its audit log grows (migration 19;
 # `bot.storage.sql.reports` tells how each figure is derived).
+#: ``{answered}``/``{created}``: the dialect's seconds of the answer's time and of receipt
+#: (``first_answer_seconds``, migration 21: the median needs a number, not two timestamps).
 _FIRST_ANSWER = (
-    "UPDATE tickets SET first_answer_at = ? WHERE id = ? AND first_answer_at IS NULL"
+    "UPDATE tickets SET first_answer_at = ?,"
+    " first_answer_seconds = CAST(ROUND({answered} - {created}) AS INTEGER)"
+    " WHERE id = ? AND first_answer_at IS NULL"
 )
 _FIRST_ROUTE_BY_COORDINATOR = (
     "UPDATE tickets SET routed_how = 'coordinator' WHERE id = ? AND routed_how IS NULL"
@@ -229,7 +233,11 @@ class TicketsSql(Facet):
         params = (ticket_id, stamp, kind, from_state, to_state, detail_json, actor)
         await self.db.run_later(_ADD_EVENT, params)
         if to_state == "answered":
-            await self.db.run_later(_FIRST_ANSWER, (stamp, ticket_id))
+            epoch = self.db.dialect.epoch
+            sql = _FIRST_ANSWER.format(
+                answered=epoch.format("CAST(? AS TEXT)"), created=epoch.format("created_at")
+            )
+            await self.db.run_later(sql, (stamp, stamp, ticket_id))
         elif to_state == "routed":
             by_coordinator = actor.partition(":")[0] == "coordinator"
             route = _FIRST_ROUTE_BY_COORDINATOR if by_coordinator else _FIRST_ROUTE

@@ -9,8 +9,8 @@ why:
   two workers never send the same row; reminders and ticket numbers rely on unique keys and an
   atomic upsert, which PostgreSQL serialises per row.
 - An error inside a PostgreSQL transaction aborts it, while SQLite carries on. Where the core
-  expects to carry on (a duplicate ticket), the statement runs in a savepoint
-  (`PostgresDriver.insert`).
+  expects to carry on (a duplicate ticket), the statement says ``ON CONFLICT … DO NOTHING``
+  for exactly the duplicate's columns (`PostgresDriver.insert`).
 - Statements are written with ``?`` placeholders and numbered (``$1``…) by `numbered`; a
   write's answer is the row count of its command tag, as SQLite's ``rowcount``.
 - Migrations take an advisory lock, so processes starting together apply them once.
@@ -22,6 +22,7 @@ travel as text, exactly as in SQLite.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -49,6 +50,12 @@ DIALECT = SqlDialect(
 )
 
 
+def _plain_read(sql: str) -> bool:
+    """A ``SELECT`` that neither writes nor locks rows."""
+    return sql.lstrip()[:6].upper() == "SELECT" and "FOR UPDATE" not in sql
+
+
+@functools.lru_cache(maxsize=2048)
 def numbered(sql: str) -> str:
     """``?`` placeholders → ``$1, $2, …`` (none of our SQL has a ``?`` inside a literal)."""
     counter = 0
@@ -74,6 +81,14 @@ def _plain(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What the pool does to a connection given back, besides rolling back a transaction left
+    open: nothing. asyncpg's default is a query (``RESET ALL``, ``UNLISTEN *``, unlocking
+    session advisory locks) — a round trip after every transaction, a tenth of an appeal's —
+    for session state the bot never sets: no ``SET``, no ``LISTEN``, advisory locks only
+    transaction-scoped (`_MIGRATION_LOCK`)."""
+
+
 class DatabaseUnavailable(ConnectionError):
     """PostgreSQL cannot be reached or refuses us; the message is one Russian line for the
     operator, naming the server and database but never the password."""
@@ -87,41 +102,66 @@ def where(url: str) -> str:
 
 class PostgresDriver:
     """One transaction's statements on one pooled connection (`bot.storage.sql.Driver`).
-    ``conn`` is the raw connection, for the copy tool's bulk load."""
+    ``conn`` is the raw connection, for the copy tool's bulk load.
 
-    __slots__ = ("conn",)
+    ``begin``: for a unit of work (`PostgresRepository.atomically`), the transaction is opened
+    only before its first statement that writes or locks; the plain reads before it run on
+    their own. Under READ COMMITTED every statement sees the data committed when it starts,
+    inside a transaction or not, so nothing the unit reads changes — and a unit that only reads
+    (the look a citizen's every message starts with) costs no BEGIN and no COMMIT."""
+
+    __slots__ = ("_begin", "conn")
     dialect = DIALECT
 
-    def __init__(self, conn: asyncpg.Connection):
+    def __init__(
+        self, conn: asyncpg.Connection, begin: Callable[[], Awaitable[None]] | None = None
+    ):
         self.conn = conn
+        self._begin = begin
+
+    @property
+    def began(self) -> bool:
+        """Whether a lazily opened transaction has been opened."""
+        return self._begin is None
+
+    async def _writing(self) -> None:
+        if self._begin is not None:
+            begin, self._begin = self._begin, None
+            await begin()
+
+    async def _reading(self, sql: str) -> None:
+        if self._begin is not None and not _plain_read(sql):
+            await self._writing()
 
     async def one(self, sql: str, params: tuple = ()) -> asyncpg.Record | None:
+        await self._reading(sql)
         return await self.conn.fetchrow(numbered(sql), *map(_plain, params))
 
     async def all(self, sql: str, params: tuple = ()) -> list[asyncpg.Record]:
+        await self._reading(sql)
         return list(await self.conn.fetch(numbered(sql), *map(_plain, params)))
 
     async def run(self, sql: str, params: tuple = ()) -> int:
+        await self._writing()
         return _count(await self.conn.execute(numbered(sql), *map(_plain, params)))
 
     async def run_later(self, sql: str, params: tuple = ()) -> None:
         await self.run(sql, params)  # a round trip either way: nothing to save by waiting
 
     async def run_many(self, sql: str, rows: list[tuple]) -> None:
+        await self._writing()
         await self.conn.executemany(numbered(sql), rows)
 
     async def insert(self, sql: str, params: tuple, unique: str) -> int | None:
-        try:
-            # A savepoint: the caller's transaction survives a duplicate, as it does in SQLite.
-            async with self.conn.transaction():
-                value = await self.conn.fetchval(
-                    numbered(sql + " RETURNING id"), *map(_plain, params)
-                )
-        except asyncpg.UniqueViolationError as exc:
-            if unique in (exc.constraint_name or ""):
-                return None
-            raise
-        return int(value)
+        await self._writing()
+        # A conflict on exactly those columns is no error, so the caller's transaction
+        # survives a duplicate without a savepoint (two round trips); any other unique
+        # violation still raises.
+        value = await self.conn.fetchval(
+            numbered(f"{sql} ON CONFLICT ({unique}) DO NOTHING RETURNING id"),
+            *map(_plain, params),
+        )
+        return None if value is None else int(value)
 
 
 class PostgresRepository(Versioned):
@@ -143,7 +183,7 @@ class PostgresRepository(Versioned):
     async def open(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=self.min_size, max_size=self.max_size
+                self.url, min_size=self.min_size, max_size=self.max_size, reset=_keep_session
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             reason = str(exc).replace(self.url, where(self.url)) or type(exc).__name__
@@ -173,6 +213,28 @@ class PostgresRepository(Versioned):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
+        async with self._connection() as conn, conn.transaction():
+            yield SqlTx(PostgresDriver(conn))
+
+    async def atomically(self, work: Callable[[SqlTx], Awaitable[R]]) -> R:
+        """``work`` as one transaction on one pooled connection (`bot.storage.sql.unit`),
+        opened at its first write (`PostgresDriver`): a unit that only reads is one round
+        trip."""
+        async with self._connection() as conn:
+            transaction = conn.transaction()
+            driver = PostgresDriver(conn, begin=transaction.start)
+            try:
+                result = await work(SqlTx(driver))
+            except BaseException:
+                if driver.began:
+                    await transaction.rollback()
+                raise
+            if driver.began:
+                await transaction.commit()
+            return result
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         if self._pool is None:
             raise RuntimeError("repository is not open")
         task = asyncio.current_task()
@@ -183,13 +245,8 @@ class PostgresRepository(Versioned):
         if task is not None:
             self._owners.add(task)
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                yield SqlTx(PostgresDriver(conn))
+            async with self._pool.acquire() as conn:
+                yield conn
         finally:
             if task is not None:
                 self._owners.discard(task)
-
-    async def atomically(self, work: Callable[[SqlTx], Awaitable[R]]) -> R:
-        """``work`` in one transaction on one pooled connection (`bot.storage.sql.unit`)."""
-        async with self.transaction() as tx:
-            return await work(tx)

@@ -107,8 +107,12 @@ class ThreadDriver:
 
 
 def _duplicate(exc: sqlite3.IntegrityError, unique: str) -> bool:
-    # "UNIQUE constraint failed: tickets.channel, tickets.chat_id, ….source_message_id"
-    return exc.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and unique in str(exc)
+    """Whether the error is a violation of the unique key on ``unique``'s columns:
+    "UNIQUE constraint failed: tickets.channel, tickets.chat_id, tickets.source_message_id"."""
+    if exc.sqlite_errorname != "SQLITE_CONSTRAINT_UNIQUE":
+        return False
+    failed = [column.rsplit(".", 1)[-1] for column in str(exc).split(":", 1)[-1].split(",")]
+    return failed == [column.strip() for column in unique.split(",")]
 
 
 class UnitFailed(Exception):

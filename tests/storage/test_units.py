@@ -129,3 +129,17 @@ async def test_a_caller_cancelled_while_its_unit_runs_gets_all_or_nothing(url):
             ack = await repo.atomically(lambda tx, k=key: tx.outbox.by_key(k))
             assert (ticket is None) == (ack is None), turns
         assert await repo.atomically(lambda tx: tx.tickets.next_sequence(2026)) == 1
+
+
+@run_async
+async def test_only_the_same_platform_message_is_a_duplicate_another_clash_is_an_error(url):
+    """A ticket number taken twice is a bug to surface, not a citizen's message delivered
+    again: it must not be read as `DuplicateTicket` (and so answered as already taken in)."""
+    async with opened(url) as repo:
+        await repo.atomically(lambda tx: tx.tickets.insert("2026-000001", draft(10), "new", NOW))
+        with pytest.raises(Exception) as raised:
+            await repo.atomically(
+                lambda tx: tx.tickets.insert("2026-000001", draft(11), "new", NOW)
+            )
+        assert not isinstance(raised.value, DuplicateTicket)
+        assert "number" in str(raised.value) or "unique" in str(raised.value).lower()

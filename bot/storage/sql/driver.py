@@ -55,8 +55,8 @@ class Driver(Protocol):
 
     async def insert(self, sql: str, params: tuple, unique: str) -> int | None:
         """An ``INSERT`` (without ``RETURNING``) and the new row's id; ``None`` when the row
-        breaks a unique constraint whose columns include ``unique`` (the transaction stays
-        usable, as in SQLite: PostgreSQL needs a savepoint for that)."""
+        breaks the unique key on exactly ``unique``'s columns (``"a, b"``): the transaction
+        stays usable. Any other violation raises."""
 
 
 class Facet:

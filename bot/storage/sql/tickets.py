@@ -135,7 +135,9 @@ class TicketsSql(Facet):
             *(draft.text, attachments_json(draft.attachments), draft.lat, draft.lon),
             *(state, stamp, stamp, draft.origin, fold(draft.text)),
         )
-        ticket_id = await self.db.insert(_INSERT, params, unique="source_message_id")
+        ticket_id = await self.db.insert(
+            _INSERT, params, unique="channel, chat_id, source_message_id"
+        )
         if ticket_id is None:
             raise DuplicateTicket(number)
         return ticket_id

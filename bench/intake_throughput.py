@@ -13,9 +13,11 @@ bench starts with ``fsync`` on). Each round starts the bot, waits until it liste
 N appeals from N different citizens at once; the clock runs from the moment they are queued to
 the moment the last citizen got their first reply (the echo, or "обращение принято" with a
 number). appeals/s = N / that time; the ratios full/echo (target ≥ 50%) and full/durable echo
-(target ≥ 70%) are the figures of merit. Below the table: the CPU time of the event loop's
-thread per appeal over the same span; where it is well under the wall time per appeal, the
-round waited for something other than that thread.
+(target ≥ 70%) are the figures of merit. Below the table: the CPU time per appeal over the
+same span by kind of thread — the event loop's (bot, emulator and clock share it), SQLite's
+connection thread, the ``asyncio.to_thread`` pool (the classifier); with the GIL, their sum
+against the wall time per appeal says whether a round was bound by the CPU. PostgreSQL's own
+processes are not counted.
 
 ``--reference`` adds the durable echo round between them (`bench.durable_echo`): the least any
 bot that routes appeals and loses none must do on top of the echo (classify the text off the
@@ -47,11 +49,14 @@ import logging
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from bench.durable_echo import answer_of, store_for
 from bot import heap
@@ -78,6 +83,12 @@ class Clocked:
     all_replied: asyncio.Event = field(default_factory=asyncio.Event)
     #: CPU seconds of the event loop's thread (bot, emulator and clock) while the clock ran
     loop_cpu: float = 0.0
+    #: CPU seconds of each kind of thread (`thread_kind`) while the clock ran
+    threads: dict[str, float] = field(default_factory=dict)
+    _threads_at_start: dict[int, float] = field(default_factory=dict)
+
+    def start_clock(self) -> None:
+        self._threads_at_start = _thread_seconds()
 
     def update_served(self, citizen: int) -> None:
         if citizen in self.citizens:
@@ -87,6 +98,11 @@ class Clocked:
         if citizen in self.citizens and citizen not in self.first_reply:
             self.first_reply[citizen] = time.perf_counter()
             if len(self.first_reply) == len(self.citizens):
+                # Now, not when the round ends: the bot's threads end with it.
+                for thread, seconds in _thread_seconds().items():
+                    kind = thread_kind(thread)
+                    spent = seconds - self._threads_at_start.get(thread, 0.0)
+                    self.threads[kind] = self.threads.get(kind, 0.0) + spent
                 self.all_replied.set()
 
     def latencies_ms(self) -> list[float]:
@@ -95,6 +111,25 @@ class Clocked:
             for c in self.first_reply
             if c in self.served
         )
+
+
+def _thread_seconds() -> dict[int, float]:
+    """CPU seconds (user and system) so far of each thread of this process, by native id."""
+    return {t.id: t.user_time + t.system_time for t in psutil.Process().threads()}
+
+
+def thread_kind(native_id: int) -> str:
+    """Whose CPU time it is: the event loop's (bot, emulator, clock), SQLite's connection
+    thread, or the worker pool of ``asyncio.to_thread`` (the classifier, mostly)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    name = names.get(native_id, "")
+    if name == "MainThread":
+        return "цикл"
+    if name.startswith("asyncio_"):
+        return "пул"
+    if "connection_worker" in name:
+        return "SQLite"
+    return "прочие"
 
 
 class ClockedTelegram(TelegramEmulator):
@@ -335,6 +370,7 @@ async def run_round(channel: str, bot: Bot, n: int, load: Load | None = None,
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         async with emulator(channel, clocked) as emu, bot(emu, Path(tmp), **where):
             started, cpu = time.perf_counter(), time.thread_time()
+            clocked.start_clock()
             await (load or BURST[channel])(emu, citizens)
             try:
                 await asyncio.wait_for(clocked.all_replied.wait(), timeout)
@@ -387,6 +423,8 @@ def databases(which: str) -> Any:
         yield [postgres] if which == "postgresql" else [("SQLite", lambda: "sqlite"), postgres]
 
 
+KINDS = ["цикл", "SQLite", "пул", "прочие"]
+
 #: Appeals of the unclocked round each bot gets first (`measure`).
 WARM_UP = 300
 
@@ -397,6 +435,15 @@ class Series:
 
     rates: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
+    threads_ms: list[dict[str, float]] = field(default_factory=list)
+
+    def threads(self) -> str:
+        """CPU ms an appeal by kind of thread, medians over the rounds."""
+        kinds = sorted({k for each in self.threads_ms for k in each}, key=KINDS.index)
+        return ", ".join(
+            f"{k} {statistics.median(each.get(k, 0.0) for each in self.threads_ms):.2f}"
+            for k in kinds
+        )
 
     def median(self) -> float:
         return statistics.median(self.rates)
@@ -423,6 +470,9 @@ async def measure(
             seconds, clocked = await run_round(channel, bot, n, database=database())
             series[name].rates.append(n / seconds)
             series[name].cpu_ms.append(clocked.loop_cpu / n * 1000)
+            series[name].threads_ms.append(
+                {kind: seconds / n * 1000 for kind, seconds in clocked.threads.items()}
+            )
     return series
 
 
@@ -440,9 +490,9 @@ async def main_async(n: int, channels: list[str], reference: bool = False,
                     bots.append((f"надёжное эхо ({store})", DURABLE[channel], new_database))
                 bots.append((f"полный ({store})", full_bot, new_database))
             series = await measure(channel, bots, n, repeat)
-            busy.append(NAMES[channel] + ": " + ", ".join(
-                f"{name} {statistics.median(s.cpu_ms):.2f}" for name, s in series.items()
-            ) + " мс")
+            busy.append(NAMES[channel] + ": " + "; ".join(
+                f"{name}: {s.threads()}" for name, s in series.items()
+            ))
             echo = series["эхо"]
             for store, _ in stores:
                 durable = series.get(f"надёжное эхо ({store})")
@@ -466,8 +516,10 @@ async def main_async(n: int, channels: list[str], reference: bool = False,
         else:
             print(f"| {name} | {store} | {echo.shown()} | {full.shown()} |"
                   f" {full.median() / echo.median():.0%} |")
-    print("\nпроцессорное время потока цикла событий (бот, эмулятор, часы) на обращение: "
-          + "; ".join(busy))
+    print("\nпроцессорное время на обращение, мс, по потокам (цикл событий: бот, эмулятор и"
+          " часы; SQLite: поток соединения; пул: asyncio.to_thread, в основном классификатор):")
+    for line in busy:
+        print(f"- {line}")
 
 
 def main() -> None:

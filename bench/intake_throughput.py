@@ -440,10 +440,9 @@ class Series:
     def threads(self) -> str:
         """CPU ms an appeal by kind of thread, medians over the rounds."""
         kinds = sorted({k for each in self.threads_ms for k in each}, key=KINDS.index)
-        return ", ".join(
-            f"{k} {statistics.median(each.get(k, 0.0) for each in self.threads_ms):.2f}"
-            for k in kinds
-        )
+        medians = {k: statistics.median(each.get(k, 0.0) for each in self.threads_ms)
+                   for k in kinds}
+        return ", ".join(f"{k} {ms:.2f}" for k, ms in medians.items() if ms >= 0.005)
 
     def median(self) -> float:
         return statistics.median(self.rates)

@@ -56,6 +56,7 @@ from bot.domain.reports import (
 
 R = TypeVar("R")
 
+
 class TicketsTx(Protocol):
     """Tickets, their audit log (events), their thread messages and the reminders sent."""
 

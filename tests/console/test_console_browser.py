@@ -82,21 +82,24 @@ class Browser:
         await self(lambda: self.driver.find_element("css selector", css).click())
 
     async def submit(self, css: str) -> None:
-        """Click what sends a form or follows a link, and wait for the next page."""
+        """Click what sends a form or follows a link, and wait for the next page — or, on the
+        queue, for htmx to have redrawn its results (``#results``) in place."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         def go() -> None:
-            old = self.driver.find_element("tag name", "html")
+            old = [*self.driver.find_elements("tag name", "html"),
+                   *self.driver.find_elements("css selector", "#results")]
             self.driver.find_element("css selector", css).click()
 
             def gone(_driver: Any) -> bool:
                 # Chromium reports the old page's node either as stale or, mid-navigation, as
                 # «Node with given id does not belong to the document»: both mean it is gone.
-                try:
-                    old.is_enabled()
-                except WebDriverException:
-                    return True
+                for element in old:
+                    try:
+                        element.is_enabled()
+                    except WebDriverException:
+                        return True
                 return False
 
             WebDriverWait(self.driver, 20).until(gone)
@@ -209,12 +212,16 @@ async def _scenario(
     await browser.shot("02-queue-phone")
     await browser(browser.driver.set_window_size, 1280, 1000)
 
-    # Filter: the city's tickets, searched by the first number.
+    # Filter: the city's tickets, searched by the first number. htmx redraws the results in
+    # place (the page is not reloaded: a mark left on it survives) and the address follows.
+    await browser(browser.driver.execute_script, "window.stayed = true;")
     await browser.choose("select[name=body]", CITY)
     await browser.type("input[name=q]", first)
     await browser.submit("#apply-filters")
     page = await browser.text()
     assert "Найдено: 1" in page and first in page and not any(n in page for n in three)
+    assert await browser(browser.driver.execute_script, "return window.stayed === true;")
+    assert f"q={first}" in await browser(lambda: browser.driver.current_url)
     await browser.shot("03-queue-filtered")
 
     # Open the ticket and answer: the citizen receives the answer on the emulator.

@@ -258,8 +258,12 @@ async def telegram_durable_echo(
 
 
 @contextlib.asynccontextmanager
-async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
-    """A vkbottle Bot with one async handler that answers every message with its text."""
+async def vk_answering(
+    vk: VKEmulator, tmp: Path, answer: Callable[[Any], Awaitable[str]]
+) -> AsyncIterator[None]:
+    """A vkbottle Bot with one async handler answering every message with ``answer(message)``,
+    polling as the full bot does, with its state in the temporary directory (vkbottle's
+    default would write .vkbottle/ into the current directory)."""
     from vkbottle import API, AiohttpClient
     from vkbottle.bot import BotLabeler, Message
 
@@ -270,13 +274,10 @@ async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
     labeler = BotLabeler()
 
     @labeler.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "…")
+    async def reply(message: Message) -> None:
+        await message.answer(await answer(message))
 
-    # The same polling set-up as the full bot, with its state in the temporary directory
-    # (vkbottle's default would write .vkbottle/ into the current directory).
     bot = make_vk_bot(api, labeler, tmp)
-
     task = asyncio.create_task(bot.run_polling())
     await vk.wait_for_listener()
     try:
@@ -289,36 +290,29 @@ async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
+async def vk_echo(vk: VKEmulator, tmp: Path) -> AsyncIterator[None]:
+    """A vkbottle Bot with one async handler that answers every message with its text."""
+
+    async def echo(message: Any) -> str:
+        return message.text or "…"
+
+    async with vk_answering(vk, tmp, echo):
+        yield
+
+
+@contextlib.asynccontextmanager
 async def vk_durable_echo(
     vk: VKEmulator, tmp: Path, database: str = "sqlite"
 ) -> AsyncIterator[None]:
     """The VK echo with the durable echo's work before its answer (`bench.durable_echo`)."""
-    from vkbottle import API, AiohttpClient
-    from vkbottle.bot import BotLabeler, Message
-
-    from handlers.vk.inbound import make_vk_bot
-
     _, classifier = saratov()
     async with store_for(database, tmp) as store:
-        api = API(vk.token, http_client=AiohttpClient())
-        api.API_URL = vk.api_url
-        labeler = BotLabeler()
 
-        @labeler.message()
-        async def appeal(message: Message) -> None:
-            text = message.text or ""
-            await message.answer(await answer_of(store, classifier, message.peer_id, text))
+        async def appeal(message: Any) -> str:
+            return await answer_of(store, classifier, message.peer_id, message.text or "")
 
-        bot = make_vk_bot(api, labeler, tmp)
-        task = asyncio.create_task(bot.run_polling())
-        await vk.wait_for_listener()
-        try:
+        async with vk_answering(vk, tmp, appeal):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await api.http_client.close()
 
 
 @contextlib.asynccontextmanager

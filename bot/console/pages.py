@@ -21,7 +21,7 @@ from bot.core.console_filters import TEXT_SEARCH_DAYS, Catalogue, FilterError, p
 from bot.core.desk import Desk
 from bot.delivery.transport import DeliveryError
 from bot.domain import texts
-from bot.domain.reports import ACTIVE_STATES, QueueRow, QueueView
+from bot.domain.reports import QueueRow, QueueView
 from bot.domain.states import TicketState
 
 _VIEWS = {
@@ -61,20 +61,10 @@ class _Line:
 
 
 def _line(desk: Desk, row: QueueRow, now: datetime) -> _Line:
-    table = desk.table
-    body = table.body_by_id.get(row.body or "")
-    topic = table.topic_by_id.get(row.topic or "")
-    place = table.municipality_by_id.get(row.municipality or "")
-    return _Line(
-        row.number,
-        texts.STATE_NAMES.get(row.state, row.state),
-        body.name if body else texts.MY_NO_BODY,
-        topic.name if topic else texts.UNKNOWN_TOPIC,
-        place.name if place else texts.UNKNOWN_PLACE,
-        desk.show_due(row.due_at) if row.due_at else texts.TICKET_NO_DUE,
-        row.due_at is not None and row.state in ACTIVE_STATES and row.due_at < now,
-        row.excerpt,
+    names = console_desk.shown(
+        desk, row.state, row.body, row.topic, row.municipality, row.due_at, now
     )
+    return _Line(row.number, *names, row.excerpt)
 
 
 async def _queue_page(request: web.Request, notice: str | None) -> web.StreamResponse:

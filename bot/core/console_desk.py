@@ -80,19 +80,29 @@ class Result:
     notice: str
 
 
-def row_of(desk: Desk, ticket: TicketRecord, now: datetime) -> Row:
-    body = desk.body_of(ticket)
-    topic = desk.table.topic_by_id.get(ticket.topic or "")
-    place = desk.table.municipality_by_id.get(ticket.municipality or "")
-    return Row(
-        ticket,
-        texts.STATE_NAMES.get(ticket.state, ticket.state),
-        body.name if body else texts.MY_NO_BODY,
-        topic.name if topic else texts.UNKNOWN_TOPIC,
+def shown(
+    desk: Desk, state: str, body: str | None, topic: str | None, municipality: str | None,
+    due_at: datetime | None, now: datetime,
+) -> tuple[str, str, str, str, str, bool]:
+    """What a queue line and a ticket page show of a ticket: its state, body, topic and place
+    by name (from the table in force), its deadline in local time, and whether it is past."""
+    table = desk.table
+    found_body = table.body_by_id.get(body or "")
+    found_topic = table.topic_by_id.get(topic or "")
+    place = table.municipality_by_id.get(municipality or "")
+    return (
+        texts.STATE_NAMES.get(state, state),
+        found_body.name if found_body else texts.MY_NO_BODY,
+        found_topic.name if found_topic else texts.UNKNOWN_TOPIC,
         place.name if place else texts.UNKNOWN_PLACE,
-        desk.show_due(ticket.due_at) if ticket.due_at else texts.TICKET_NO_DUE,
-        ticket.due_at is not None and ticket.state in ACTIVE and ticket.due_at < now,
+        desk.show_due(due_at) if due_at else texts.TICKET_NO_DUE,
+        due_at is not None and state in ACTIVE and due_at < now,
     )
+
+
+def row_of(desk: Desk, ticket: TicketRecord, now: datetime) -> Row:
+    t = ticket
+    return Row(t, *shown(desk, t.state, t.body, t.topic, t.municipality, t.due_at, now))
 
 
 async def ticket_page(desk: Desk, role: Role, number: str) -> tuple[Access, TicketPage | None]:

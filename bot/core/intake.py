@@ -317,31 +317,43 @@ async def answer_question(
     municipality: str | None = None,
 ) -> Outcome:
     """A tap on one of the question's buttons («Другое»: ``"-"``)."""
-    async with desk.repo.transaction() as tx:
-        ticket = await tx.tickets.by_number(number)
-        events = await tx.tickets.events(ticket.id) if ticket is not None else []
+    async def look(tx: Tx) -> tuple[TicketRecord | None, list[dict]]:
+        found = await tx.tickets.by_number(number)
+        return found, (await tx.tickets.events(found.id) if found is not None else [])
+
+    ticket, events = await desk.repo.atomically(look)
     if ticket is None or ticket.state != S.COLLECTING or not own(ticket, message):
         return Outcome(K.IGNORED, number)
     now = desk.clock.now()
     if topic == "-" or municipality == "-":
-        async with desk.repo.transaction() as tx:
-            ticket = await tx.tickets.by_number(number)
-            if ticket is None or ticket.state != S.COLLECTING:
-                return Outcome(K.IGNORED, number)
-            await desk.to_coordinators(tx, ticket, texts.REASON_CITIZEN_OTHER, now, actor=CITIZEN)
+
+        async def hand_over(tx: Tx) -> bool:
+            fresh = await tx.tickets.by_number(number)
+            if fresh is None or fresh.state != S.COLLECTING:
+                return False
+            await desk.to_coordinators(tx, fresh, texts.REASON_CITIZEN_OTHER, now, actor=CITIZEN)
+            return True
+
+        if not await desk.repo.atomically(hand_over):
+            return Outcome(K.IGNORED, number)
         desk.wake()
         return Outcome(K.ANSWERED_QUESTION, number, S.WITH_COORDINATOR)
     answers = answers_of(events)
     given = {"topic": topic, "municipality": municipality}
     answers.update({k: v for k, v in given.items() if v})
     result = await classify(desk, ticket.text, ticket.lat, ticket.lon, **answers)
-    async with desk.repo.transaction() as tx:
-        ticket = await tx.tickets.by_number(number)
-        if ticket is None or ticket.state != S.COLLECTING:
-            return Outcome(K.IGNORED, number)  # a second tap on an old button
+
+    async def answered(tx: Tx) -> str | None:
+        fresh = await tx.tickets.by_number(number)
+        if fresh is None or fresh.state != S.COLLECTING:
+            return None  # a second tap on an old button
         detail = {k: v for k, v in given.items() if v}
-        await tx.tickets.add_event(ticket.id, "answered", now, detail=detail, actor=CITIZEN)
-        state = await settle(desk, tx, ticket, result, now)
+        await tx.tickets.add_event(fresh.id, "answered", now, detail=detail, actor=CITIZEN)
+        return await settle(desk, tx, fresh, result, now)
+
+    state = await desk.repo.atomically(answered)
+    if state is None:
+        return Outcome(K.IGNORED, number)
     desk.wake()
     return Outcome(K.ANSWERED_QUESTION, number, state)
 
@@ -376,16 +388,19 @@ async def clarify(
     now = desk.clock.now()
     lat = message.location.lat if message.location else ticket.lat
     lon = message.location.lon if message.location else ticket.lon
-    async with desk.repo.transaction() as tx:
-        earlier = [m.text for m in await tx.tickets.messages(ticket.id) if m.author == CITIZEN]
-        events = await tx.tickets.events(ticket.id)
+    async def look(tx: Tx) -> tuple[list[str], list[dict]]:
+        thread = await tx.tickets.messages(ticket.id)
+        return [m.text for m in thread if m.author == CITIZEN], await tx.tickets.events(ticket.id)
+
+    earlier, events = await desk.repo.atomically(look)
     if not held and await new_problem.reads_as_new(desk, message, ticket, events):
         offered = await new_problem.offer(desk, message, ticket)
         if offered is not None:
             return offered
     text = "\n".join([ticket.text, *earlier, message.text]).strip()
     result = await classify(desk, text, lat, lon, **answers_of(events))
-    async with desk.repo.transaction() as tx:
+
+    async def clarified(tx: Tx) -> Outcome:
         fresh = await tx.tickets.by_id(ticket.id)
         if fresh is None or fresh.state != S.COLLECTING:
             return Outcome(K.IGNORED, ticket.number)
@@ -402,9 +417,12 @@ async def clarify(
         await tx.tickets.add_event(fresh.id, "clarified", now, actor=CITIZEN)
         fresh = await tx.tickets.by_id(fresh.id)
         assert fresh is not None
-        state = await settle(desk, tx, fresh, result, now)
-    desk.wake()
-    return Outcome(K.CLARIFIED, ticket.number, state)
+        return Outcome(K.CLARIFIED, ticket.number, await settle(desk, tx, fresh, result, now))
+
+    outcome = await desk.repo.atomically(clarified)
+    if outcome.kind == K.CLARIFIED:
+        desk.wake()
+    return outcome
 
 
 async def follow_up(
@@ -420,35 +438,40 @@ async def follow_up(
     ticket."""
     now = desk.clock.now()
     not_solved = ticket is not None
-    async with desk.repo.transaction() as tx:
+
+    async def added(tx: Tx) -> Outcome | None:
         if ticket is not None:
-            ticket = await tx.tickets.by_id(ticket.id)
+            found = await tx.tickets.by_id(ticket.id)
         elif within is None:
             ticket_id = await tx.tickets.id_by_sent_message(
                 message.channel, message.chat_id, message.reply_to or 0
             )
-            ticket = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
+            found = await tx.tickets.by_id(ticket_id) if ticket_id is not None else None
         else:
-            ticket = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
-            if ticket is not None and now - ticket.created_at > within:
-                ticket = None
-        if ticket is None or ticket.state in FINAL:
+            found = await tx.tickets.latest_of_chat(message.channel, message.chat_id)
+            if found is not None and now - found.created_at > within:
+                found = None
+        if found is None or found.state in FINAL:
             return None
-        if not await tx.tickets.add_message(ticket.id, from_citizen(message, now)):
-            return Outcome(K.DUPLICATE, ticket.number)
-        await tx.tickets.add_event(ticket.id, "follow_up", now, actor=CITIZEN)
-        body = desk.body_of(ticket)
-        if ticket.state in ACTIVE and body is not None:
+        if not await tx.tickets.add_message(found.id, from_citizen(message, now)):
+            return Outcome(K.DUPLICATE, found.number)
+        await tx.tickets.add_event(found.id, "follow_up", now, actor=CITIZEN)
+        body = desk.body_of(found)
+        if found.state in ACTIVE and body is not None:
             for channel, chat in desk.body_chats(body):
-                await follow_up_to_chat(desk, tx, ticket, message, channel, chat, not_solved)
+                await follow_up_to_chat(desk, tx, found, message, channel, chat, not_solved)
         await desk.to_citizen(
             tx,
-            ticket,
-            OutboxKey.to_citizen(ticket.number, "follow-up", message.message_id),
-            texts.FOLLOW_UP_ACCEPTED.format(number=ticket.number),
+            found,
+            OutboxKey.to_citizen(found.number, "follow-up", message.message_id),
+            texts.FOLLOW_UP_ACCEPTED.format(number=found.number),
         )
-    desk.wake()
-    return Outcome(K.FOLLOW_UP, ticket.number, ticket.state)
+        return Outcome(K.FOLLOW_UP, found.number, found.state)
+
+    outcome = await desk.repo.atomically(added)
+    if outcome is not None and outcome.kind == K.FOLLOW_UP:
+        desk.wake()
+    return outcome
 
 
 async def follow_up_to_chat(

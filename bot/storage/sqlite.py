@@ -357,7 +357,10 @@ class SqliteRepository(Versioned):
         except UnitFailed as failed:
             self._unit_undone(group, ahead, failed)
             return
-        await self._undo(group, SqliteDriver(self._db, []))  # type: ignore[arg-type]  # open
+        assert self._db is not None
+        # It ran whole, its savepoint still open (nothing left ahead): undo it as `transaction`
+        # undoes a failed body.
+        await self._undo(group, SqliteDriver(self._db, []))
 
     async def _enter(self) -> _CommitGroup:
         """Take the lock and join (or open) the commit group."""

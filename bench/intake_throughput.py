@@ -99,8 +99,9 @@ class Clocked:
             self.first_reply[citizen] = time.perf_counter()
             if len(self.first_reply) == len(self.citizens):
                 # Now, not when the round ends: the bot's threads end with it.
+                names = {t.native_id: t.name for t in threading.enumerate()}
                 for thread, seconds in _thread_seconds().items():
-                    kind = thread_kind(thread)
+                    kind = thread_kind(names.get(thread, ""))
                     spent = seconds - self._threads_at_start.get(thread, 0.0)
                     self.threads[kind] = self.threads.get(kind, 0.0) + spent
                 self.all_replied.set()
@@ -118,11 +119,10 @@ def _thread_seconds() -> dict[int, float]:
     return {t.id: t.user_time + t.system_time for t in psutil.Process().threads()}
 
 
-def thread_kind(native_id: int) -> str:
-    """Whose CPU time it is: the event loop's (bot, emulator, clock), SQLite's connection
-    thread, or the worker pool of ``asyncio.to_thread`` (the classifier, mostly)."""
-    names = {t.native_id: t.name for t in threading.enumerate()}
-    name = names.get(native_id, "")
+def thread_kind(name: str) -> str:
+    """Whose CPU time a thread's is, by its name: the event loop's (bot, emulator, clock),
+    SQLite's connection thread, or the worker pool of ``asyncio.to_thread`` (the classifier,
+    mostly)."""
     if name == "MainThread":
         return "цикл"
     if name.startswith("asyncio_"):

@@ -387,14 +387,16 @@ class Coordination:
             if proposal is None:
                 return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
             if not await tx.tables.settle_proposal(proposal_id, ProposalState.CANCELLED):
-                return Reply(notice=self._settled_notice(proposal.state))
+                return Reply(notice=self.settled_notice(proposal.state))
         version = current.id if current else 0
         return Reply(
             (texts.TABLE_CANCELLED.format(version=version),), notice=texts.TABLE_CANCELLED_NOTICE
         )
 
     @staticmethod
-    def _settled_notice(state: str) -> str:
+    def settled_notice(state: str) -> str:
+        """What a press on a proposal already applied or cancelled is told (the chat's buttons
+        and the console's proposal page alike)."""
         if state == ProposalState.APPLIED:
             return texts.TABLE_ALREADY_APPLIED
         return texts.TABLE_ALREADY_CANCELLED
@@ -406,14 +408,14 @@ class Coordination:
         if proposal is None or current is None:
             return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
         if proposal.state != ProposalState.PENDING:
-            return Reply(notice=self._settled_notice(proposal.state))
+            return Reply(notice=self.settled_notice(proposal.state))
         if proposal.base_version != current.id:
             # Read once more: on PostgreSQL the two reads above may straddle the commit of a
             # double tap's other half, which makes this very proposal look stale.
             async with self.repo.transaction() as tx:
                 fresh = await tx.tables.proposal(proposal_id)
             if fresh is not None and fresh.state != ProposalState.PENDING:
-                return Reply(notice=self._settled_notice(fresh.state))
+                return Reply(notice=self.settled_notice(fresh.state))
             stale = texts.TABLE_STALE.format(version=current.id)
             return Reply((stale,), notice=stale[: stale.index(":")])
         # Build everything before committing: the commit and the swap then happen back to back.
@@ -429,7 +431,7 @@ class Coordination:
                 if not await tx.tables.settle_proposal(proposal_id, ProposalState.APPLIED):
                     fresh = await tx.tables.proposal(proposal_id)
                     settled = fresh.state if fresh else ProposalState.CANCELLED
-                    return Reply(notice=self._settled_notice(settled))
+                    return Reply(notice=self.settled_notice(settled))
                 latest = await tx.tables.latest()
                 if latest is None or latest.id != proposal.base_version:
                     raise _Stale(latest.id if latest else 0)  # rolls the claim back

@@ -109,7 +109,7 @@ class TableConsole:
         if found is None or current is None:
             return Reply(notice=texts.TABLE_PROPOSAL_UNKNOWN)
         if found.state != ProposalState.PENDING:
-            return Reply(notice=Coordination._settled_notice(found.state))
+            return Reply(notice=Coordination.settled_notice(found.state))
         if found.base_version != current.id:
             return Reply(notice=texts.TABLE_STALE.format(version=current.id))
         old, new = await asyncio.gather(

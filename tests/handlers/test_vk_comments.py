@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.domain import texts
 from tests.app_world import APPEAL, NUMBER, TG_ADMIN, VK_ADMIN, both_channels, free_port
@@ -26,6 +27,16 @@ COORDINATOR = 500
 async def public_reply(vk: VKEmulator, comment_id: int, containing: str = "обращение №"):
     await vk.wait_for(lambda: any(containing in c.text for c in vk.replies_to(comment_id)))
     return next(c for c in vk.replies_to(comment_id) if containing in c.text)
+
+
+async def appeal_under_a_post(vk: VKEmulator) -> tuple[Any, Any, str, Any]:
+    """The citizen's complaint under a new post, once it is a ticket: the post, the comment,
+    the ticket's number (from the public reply) and the card the VK administrator got."""
+    post = vk.add_post()
+    comment = await vk.user_comments(CITIZEN, post, APPEAL)
+    number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
+    card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+    return post, comment, number, card
 
 
 @run_async
@@ -67,10 +78,7 @@ async def test_the_answer_goes_privately_too_when_the_citizen_allows_messages(
     async with both_channels(tmp_path) as w:
         vk = w.vk
         await vk.user_allows_messages(CITIZEN)
-        post = vk.add_post()
-        comment = await vk.user_comments(CITIZEN, post, APPEAL)
-        number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
-        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+        _post, comment, number, card = await appeal_under_a_post(vk)
         tg_card = await w.tg.wait_for(lambda c: c.chat_id == w.group and number in (c.body or ""))
         w.tg.user_sends_text(TG_ADMIN, "Заменим фонарь завтра.", chat_id=w.group,
                              reply_to=tg_card.message_id)
@@ -109,10 +117,7 @@ async def test_thanks_and_a_reply_to_another_citizen_make_no_ticket_and_no_reply
 async def test_an_edited_and_a_deleted_comment_are_told_under_the_card(tmp_path: Path) -> None:
     async with both_channels(tmp_path) as w:
         vk = w.vk
-        post = vk.add_post()
-        comment = await vk.user_comments(CITIZEN, post, APPEAL)
-        number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
-        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+        _post, comment, number, card = await appeal_under_a_post(vk)
 
         await vk.user_edits_comment(comment.id, APPEAL + ", у дома 12")
         edited = await vk.wait_for_sent(
@@ -135,10 +140,7 @@ async def test_comments_closed_the_answer_still_reaches_the_citizen_privately(
     async with both_channels(tmp_path) as w:
         vk = w.vk
         await vk.user_allows_messages(CITIZEN)
-        post = vk.add_post()
-        comment = await vk.user_comments(CITIZEN, post, APPEAL)
-        number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
-        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+        post, comment, number, card = await appeal_under_a_post(vk)
 
         vk.close_comments(post)
         await vk.user_sends_text(VK_ADMIN, "Фонарь заменим до пятницы.", reply_to=card.message_id)
@@ -193,10 +195,7 @@ async def test_forget_covers_the_tickets_made_from_comments(tmp_path: Path) -> N
     async with both_channels(tmp_path) as w:
         vk = w.vk
         await vk.user_allows_messages(CITIZEN)
-        post = vk.add_post()
-        comment = await vk.user_comments(CITIZEN, post, APPEAL)
-        number = NUMBER.search((await public_reply(vk, comment.id)).text).group()
-        card = await vk.wait_for_sent(lambda m: m.peer_id == VK_ADMIN and number in m.text)
+        _post, _comment, number, card = await appeal_under_a_post(vk)
 
         await vk.user_sends_text(CITIZEN, "Мои обращения")
         mine = await vk.wait_for_sent(lambda m: m.peer_id == CITIZEN and number in m.text)

@@ -107,6 +107,17 @@ async def model_view(tg: TelegramEmulator) -> SentCall:
     return await tg.wait_for(lambda c: c.chat_id == COORDINATOR, since=seen, timeout=SLOW)
 
 
+async def first_retrained(tg: TelegramEmulator) -> tuple[SentCall, str]:
+    """/model until the retraining job has made version № 1 (the job runs every second): the
+    answer, and its line about that oldest version (above the rollback hint)."""
+    for _ in range(60):
+        shown = await model_view(tg)
+        if "№ 1 " in shown.text:
+            break
+        await asyncio.sleep(0.5)
+    return shown, shown.text.splitlines()[-2]
+
+
 @functools.partial(run_async, deadline=180)  # two starts and a retrain of the regional model
 async def test_tickets_answered_by_another_body_teach_the_next_route(tmp_path):
     async with TelegramEmulator(limits=Limits(enabled=False)) as tg:
@@ -125,12 +136,7 @@ async def test_tickets_answered_by_another_body_teach_the_next_route(tmp_path):
             assert (await appeal(tg, NEW_LAMP))[1] == city  # nothing learnt before the job
 
         async with bot(tg, tmp_path, table, retrain_hours=1 / 3600):  # the job every second
-            for _ in range(60):
-                shown = await model_view(tg)
-                if "№ 1 " in shown.text:
-                    break
-                await asyncio.sleep(0.5)
-            first = shown.text.splitlines()[-2]  # the oldest, above the rollback hint
+            shown, first = await first_retrained(tg)
             assert first.startswith("№ 1 ") and "принята" in first, shown.text
             assert "на 4 последних обращениях верно: прежняя 0, новая 4" in first
             assert (await appeal(tg, NEW_LAMP + ", дом 3"))[1] == ministry
@@ -174,12 +180,7 @@ async def test_a_candidate_worse_on_the_newest_tickets_is_not_swapped_in(tmp_pat
                 await answered_by_the_city(tg, city, LAMP.format(street))
 
         async with bot(tg, tmp_path, table, retrain_hours=1 / 3600):  # the job every second
-            for _ in range(60):
-                shown = await model_view(tg)
-                if "№ 1 " in shown.text:
-                    break
-                await asyncio.sleep(0.5)
-            first = shown.text.splitlines()[-2]  # the oldest, above the rollback hint
+            shown, first = await first_retrained(tg)
             assert first.startswith("№ 1 ") and "не принята (хуже прежней)" in first, shown.text
             assert "на 4 последних обращениях верно: прежняя 4, новая 0" in first
             assert texts.MODEL_VERSION_CURRENT not in shown.text  # none retrained serves

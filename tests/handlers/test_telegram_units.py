@@ -8,6 +8,7 @@ coordinator does the same from the card they got instead."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from bot.domain import texts
 from bot.domain.wire import CALLBACK_LIMIT
@@ -35,6 +36,21 @@ WITH_UNITS = dataclasses.replace(TABLE, bodies=(
 ))
 
 
+async def dispatched_to_roads(w: Any, who: int, units: Any, number: str, since: int) -> Any:
+    """``who`` taps the roads committee under «Передать подразделению»: the tap is confirmed,
+    the citizen is told where the appeal went, and the committee gets its card, which says who
+    passed it on; that card."""
+    done = await tap(w, who, units, ROADS)
+    assert not done.get("show_alert")
+    assert done["text"] == texts.NOTICE_DISPATCHED.format(body=ROADS)
+    told = await w.said(CITIZEN, "передано в подразделение", since)
+    assert f"Обращение № {number} передано в подразделение, которое им занимается: " \
+           f"{ROADS}." in told.text
+    theirs = await w.card(ADMIN2, number)
+    assert theirs.text.startswith(texts.DISPATCHED_NOTE.format(body=CITY))
+    return theirs
+
+
 @run_async
 async def test_the_administration_hands_a_ticket_to_its_committee_with_one_tap(tmp_path):
     async with world_at(tmp_path, WITH_UNITS) as w:
@@ -54,14 +70,7 @@ async def test_the_administration_hands_a_ticket_to_its_committee_with_one_tap(t
         assert units.params.get("reply_parameters", {}).get("message_id") == card.message_id \
             or units.params.get("reply_to_message_id") == card.message_id
 
-        done = await tap(w, ADMIN, units, ROADS)
-        assert not done.get("show_alert")
-        assert done["text"] == texts.NOTICE_DISPATCHED.format(body=ROADS)
-        told = await w.said(CITIZEN, "передано в подразделение", since)
-        assert f"Обращение № {number} передано в подразделение, которое им занимается: " \
-               f"{ROADS}." in told.text
-        theirs = await w.card(ADMIN2, number)
-        assert theirs.text.startswith(texts.DISPATCHED_NOTE.format(body=CITY))
+        theirs = await dispatched_to_roads(w, ADMIN, units, number, since)
         assert texts.UNITS_BUTTON not in labels(theirs)  # the committee has no units
         old = await w.tg.wait_for(
             lambda c: c.method in EDITS and c.chat_id == ADMIN
@@ -95,14 +104,7 @@ async def test_a_coordinator_hands_a_ticket_of_a_chatless_administration_to_its_
         assert labels(units) == [ROADS]
         assert units.params.get("reply_parameters", {}).get("message_id") == card.message_id
 
-        done = await tap(w, COORDINATOR, units, ROADS)
-        assert not done.get("show_alert")
-        assert done["text"] == texts.NOTICE_DISPATCHED.format(body=ROADS)
-        told = await w.said(CITIZEN, "передано в подразделение", since)
-        assert f"Обращение № {number} передано в подразделение, которое им занимается: " \
-               f"{ROADS}." in told.text
-        theirs = await w.card(ADMIN2, number)
-        assert theirs.text.startswith(texts.DISPATCHED_NOTE.format(body=CITY))
+        await dispatched_to_roads(w, COORDINATOR, units, number, since)
         old = await w.tg.wait_for(
             lambda c: c.method in EDITS and c.chat_id == COORDINATOR
             and c.params.get("message_id") == card.message_id and ROADS in (c.body or ""),

@@ -10,9 +10,10 @@ error, the health answer turns 503 when the database is gone, and the two endpoi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,21 @@ class At:
         return self.at
 
 
+@contextlib.asynccontextmanager
+async def serving(health: HealthEndpoints) -> AsyncIterator[int]:
+    """``/healthz`` and ``/metrics`` on a port of their own for the block; the port."""
+    app = web.Application()
+    health.register(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, LOCAL, port).start()
+    try:
+        yield port
+    finally:
+        await runner.cleanup()
+
+
 @run_async
 async def test_healthz_turns_503_when_the_database_is_closed_or_the_outbox_stops(tmp_path: Path):
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -181,43 +197,37 @@ async def test_healthz_turns_503_when_the_database_is_closed_or_the_outbox_stops
         await tx.inbox.add([update], now - timedelta(seconds=30), now - timedelta(seconds=30))
     outbox_runs = True
     health = HealthEndpoints(Metrics(), repo, At(now), lambda: outbox_runs)
-    app = web.Application()
-    health.register(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, LOCAL, port).start()
     try:
-        status, body = await get(port, "/healthz")
-        assert status == 200
-        # The database is reachable, and delivery lags by the oldest unsent message's wait.
-        assert json.loads(body) | {"uptime_seconds": 0} == {
-            "status": "ok", "database": "ok", "outbox": "running", "outbox_lag_seconds": 90,
-            "uptime_seconds": 0,
-        }
-        samples = await scrape(port)
-        assert value(samples, "bot_tickets_overdue") == 1
-        assert value(samples, "bot_outbox_depth", state="pending") == 1
-        assert value(samples, "bot_outbox_oldest_age_seconds") == 90
-        assert value(samples, "bot_inbox_depth") == 1
-        assert value(samples, "bot_inbox_oldest_age_seconds") == 30
-        assert value(samples, "bot_database_up") == 1
+        async with serving(health) as port:
+            status, body = await get(port, "/healthz")
+            assert status == 200
+            # The database is reachable, and delivery lags by the oldest unsent message's wait.
+            assert json.loads(body) | {"uptime_seconds": 0} == {
+                "status": "ok", "database": "ok", "outbox": "running", "outbox_lag_seconds": 90,
+                "uptime_seconds": 0,
+            }
+            samples = await scrape(port)
+            assert value(samples, "bot_tickets_overdue") == 1
+            assert value(samples, "bot_outbox_depth", state="pending") == 1
+            assert value(samples, "bot_outbox_oldest_age_seconds") == 90
+            assert value(samples, "bot_inbox_depth") == 1
+            assert value(samples, "bot_inbox_oldest_age_seconds") == 30
+            assert value(samples, "bot_database_up") == 1
 
-        outbox_runs = False
-        status, body = await get(port, "/healthz")
-        assert status == 503 and '"outbox": "stopped"' in body
+            outbox_runs = False
+            status, body = await get(port, "/healthz")
+            assert status == 503 and '"outbox": "stopped"' in body
 
-        outbox_runs = True
-        await repo.close()
-        status, body = await get(port, "/healthz")
-        assert status == 503 and '"database": "unavailable"' in body
-        assert json.loads(body)["outbox_lag_seconds"] is None  # unknown, not stale
-        samples = await scrape(port)
-        assert value(samples, "bot_database_up") == 0
-        # Not shown stale while the database is away.
-        assert value(samples, "bot_outbox_depth", state="pending") is None
+            outbox_runs = True
+            await repo.close()
+            status, body = await get(port, "/healthz")
+            assert status == 503 and '"database": "unavailable"' in body
+            assert json.loads(body)["outbox_lag_seconds"] is None  # unknown, not stale
+            samples = await scrape(port)
+            assert value(samples, "bot_database_up") == 0
+            # Not shown stale while the database is away.
+            assert value(samples, "bot_outbox_depth", state="pending") is None
     finally:
-        await runner.cleanup()
         await repo.close()
 
 
@@ -228,25 +238,19 @@ async def test_healthz_with_a_lag_limit_turns_503_when_delivery_lags_beyond_it(t
     await repo.open()
     clock = At(now)
     health = HealthEndpoints(Metrics(), repo, clock, lambda: True, lag_limit=300)
-    app = web.Application()
-    health.register(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, LOCAL, port).start()
     try:
-        async with repo.transaction() as tx:
-            await tx.outbox.enqueue(OutboxDraft("k1", "tg", 5, {"text": "…"}, "citizen"), now)
-        clock.at = now + timedelta(seconds=300)
-        status, body = await get(port, "/healthz")
-        assert status == 200 and json.loads(body)["outbox_lag_seconds"] == 300
-        clock.at = now + timedelta(seconds=301)
-        status, body = await get(port, "/healthz")
-        assert status == 503
-        assert json.loads(body)["outbox"] == "lagging" and json.loads(body)["status"] == "fail"
-        assert json.loads(body)["outbox_lag_seconds"] == 301
+        async with serving(health) as port:
+            async with repo.transaction() as tx:
+                await tx.outbox.enqueue(OutboxDraft("k1", "tg", 5, {"text": "…"}, "citizen"), now)
+            clock.at = now + timedelta(seconds=300)
+            status, body = await get(port, "/healthz")
+            assert status == 200 and json.loads(body)["outbox_lag_seconds"] == 300
+            clock.at = now + timedelta(seconds=301)
+            status, body = await get(port, "/healthz")
+            assert status == 503
+            assert json.loads(body)["outbox"] == "lagging" and json.loads(body)["status"] == "fail"
+            assert json.loads(body)["outbox_lag_seconds"] == 301
     finally:
-        await runner.cleanup()
         await repo.close()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 from pathlib import Path
+from typing import Any
 
 # matplotlib takes a second to import; do it here, not inside a test's 10-second deadline.
 import matplotlib.figure  # noqa: F401
@@ -93,6 +94,20 @@ async def appeal_goes_to(tg: TelegramEmulator, text: str = APPEAL) -> int:
     card = await tg.wait_for(lambda c: number in (c.body or "") and c.chat_id != CITIZEN,
                              since=seen)
     return card.chat_id
+
+
+async def appeal_to_the_coordinator(tg: TelegramEmulator, text: str) -> tuple[str, Any, int]:
+    """The coordinator opens the chat (Telegram: a bot writes only to who wrote first), a
+    citizen writes ``text``, and its card reaches the coordinator: the number, that card, and
+    how many calls the emulator had seen when the citizen wrote."""
+    tg.user_sends_text(COORDINATOR, "/tools")
+    await tg.wait_for(lambda c: c.chat_id == COORDINATOR)
+    seen = len(tg.sent)
+    tg.user_sends_text(CITIZEN, text)
+    accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
+    number = NUMBER.search(accepted.text).group()
+    card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text, since=seen)
+    return number, card, seen
 
 
 @run_async
@@ -290,14 +305,7 @@ async def test_the_menu_words_and_tools_work_for_a_coordinator_only(tmp_path, sa
 @run_async
 async def test_a_coordinator_chooses_the_body_of_an_unrouted_appeal_by_a_button(tmp_path, saratov):
     async with world(tmp_path, saratov) as (tg, _table, old, _new):
-        tg.user_sends_text(COORDINATOR, "/tools")  # Telegram: a bot writes only to who wrote
-        await tg.wait_for(lambda c: c.chat_id == COORDINATOR)
-        seen = len(tg.sent)
-        tg.user_sends_text(CITIZEN, "Прошу принять меры")
-        accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
-        number = NUMBER.search(accepted.text).group()
-        card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text,
-                                 since=seen)
+        number, card, seen = await appeal_to_the_coordinator(tg, "Прошу принять меры")
         assert "«Орган:" in card.text  # the card says how to choose
 
         tg.user_sends_text(COORDINATOR, "Орган: «Город", reply_to=card.message_id)
@@ -351,14 +359,9 @@ async def test_an_appeal_the_bot_is_unsure_of_reaches_the_coordinator_with_the_l
         table = with_city_chat(shipped, city_chat)
         settings = app_world.settings_for(tmp_path, tg, None, coordinators=f"tg:{COORDINATOR}")
         async with app_world.running(settings, table, classifier=unsure):
-            tg.user_sends_text(COORDINATOR, "/tools")  # a bot writes only to who wrote first
-            await tg.wait_for(lambda c: c.chat_id == COORDINATOR)
-            seen = len(tg.sent)
-            tg.user_sends_text(CITIZEN, "Яма на дороге на улице Чапаева в Саратове")
-            accepted = await tg.wait_for(lambda c: c.chat_id == CITIZEN, since=seen)
-            number = NUMBER.search(accepted.text).group()
-            card = await tg.wait_for(lambda c: c.chat_id == COORDINATOR and number in c.text,
-                                     since=seen)
+            number, card, _ = await appeal_to_the_coordinator(
+                tg, "Яма на дороге на улице Чапаева в Саратове"
+            )
             city = table.body_by_id[CITY].name
             assert "бот не уверен в органе" in card.text and f"«{city}»" in card.text
             assert all(number not in (c.body or "") for c in tg.sent_to(city_chat))
